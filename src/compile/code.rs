@@ -1,0 +1,78 @@
+//! Compiled code: what the resolver produces for a module, function, lambda, comprehension or
+//! class body, and what a frame runs.
+
+use crate::source::{SourceFile, Span};
+use crate::syntax::ast::Body;
+use std::rc::Rc;
+
+/// What running a code object gives.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum FunctionKind {
+    /// A plain function: calling it runs it.
+    Plain,
+    /// A generator function (`yield` in a `def`).
+    Generator,
+    /// A coroutine function (`async def`).
+    Coroutine,
+    /// An async generator function (`yield` in an `async def`).
+    AsyncGenerator,
+    /// Module-level code.
+    Module,
+    /// A class body.
+    Class,
+}
+
+/// A cell the frame creates for one of its own variables captured by an inner function.
+#[derive(Clone, Debug)]
+pub struct CellVar {
+    /// The variable's name.
+    pub name: Rc<str>,
+    /// When the variable is a parameter: its slot, copied into the cell when the frame starts.
+    pub param_slot: Option<u32>,
+}
+
+/// A compiled body with its scope facts.
+#[derive(Debug)]
+pub struct Code {
+    /// The function's `__name__`.
+    pub name: Rc<str>,
+    /// The function's `__qualname__`.
+    pub qualname: Rc<str>,
+    /// What calling it gives.
+    pub kind: FunctionKind,
+    /// Positional parameters (positional-only included).
+    pub argcount: u32,
+    /// Positional-only parameters.
+    pub posonlycount: u32,
+    /// Keyword-only parameters.
+    pub kwonlycount: u32,
+    /// Has `*args` (its slot follows the keyword-only ones).
+    pub has_varargs: bool,
+    /// Has `**kwargs` (its slot follows `*args`).
+    pub has_varkw: bool,
+    /// Names of the local slots; parameters first.
+    pub varnames: Vec<Rc<str>>,
+    /// Cells this frame creates.
+    pub cellvars: Vec<CellVar>,
+    /// Cells captured from the enclosing frame: name and index among the enclosing frame's cells.
+    pub freevars: Vec<(Rc<str>, u32)>,
+    /// The statements.
+    pub body: Body,
+    /// The file it came from.
+    pub source: Rc<SourceFile>,
+    /// The definition's span (its first line is the function's line).
+    pub span: Span,
+    /// Index among this frame's cells of `__class__` (class bodies that methods use `super()` in).
+    pub class_cell: Option<u32>,
+}
+
+impl Code {
+    /// Number of parameter slots (positional, keyword-only, `*args`, `**kwargs`).
+    pub fn param_slots(&self) -> usize {
+        (self.argcount + self.kwonlycount) as usize + self.has_varargs as usize + self.has_varkw as usize
+    }
+    /// Whether calling the function creates a generator-like object instead of running it.
+    pub fn is_resumable(&self) -> bool {
+        matches!(self.kind, FunctionKind::Generator | FunctionKind::Coroutine | FunctionKind::AsyncGenerator)
+    }
+}

@@ -1,0 +1,422 @@
+//! Calls: argument binding with CPython's error messages, frames for user functions,
+//! generator objects for resumable ones, class instantiation and bound methods.
+
+use super::frame::Frame;
+use super::generator::{GenKind, GenState, Generator, Outcome, Resume};
+use super::Interp;
+use crate::compile::code::FunctionKind;
+use crate::runtime::exceptions::{err, new_exception, type_error};
+use crate::runtime::types::types;
+use crate::runtime::value::{BoundMethod, BuiltinFn, BuiltinType, Class, Exc, Function, Kwargs, PyResult, Value};
+use std::cell::RefCell;
+use std::rc::Rc;
+
+fn plural(n: usize, one: &str, many: &str) -> String {
+    if n == 1 {
+        format!("{n} {one}")
+    } else {
+        format!("{n} {many}")
+    }
+}
+
+fn name_list(names: &[&str]) -> String {
+    let q: Vec<String> = names.iter().map(|n| format!("'{n}'")).collect();
+    match q.len() {
+        0 => String::new(),
+        1 => q[0].clone(),
+        2 => format!("{} and {}", q[0], q[1]),
+        _ => format!("{}, and {}", q[..q.len() - 1].join(", "), q[q.len() - 1]),
+    }
+}
+
+impl Interp {
+    /// Calls any callable value.
+    pub fn call(&mut self, callee: &Value, args: Vec<Value>, kwargs: Kwargs) -> PyResult<Value> {
+        match callee {
+            Value::Function(f) => self.call_function(f, args, kwargs),
+            Value::Builtin(b) => match &b.bound {
+                Some(this) => {
+                    let mut full = Vec::with_capacity(args.len() + 1);
+                    full.push(this.clone());
+                    full.extend(args);
+                    (b.func)(self, &full, &kwargs)
+                }
+                None => (b.func)(self, &args, &kwargs),
+            },
+            Value::BoundMethod(m) => {
+                let mut full = Vec::with_capacity(args.len() + 1);
+                full.push(m.this.clone());
+                full.extend(args);
+                self.call(&m.func.clone(), full, kwargs)
+            }
+            Value::Class(c) => self.call_class(c, args, kwargs),
+            Value::Instance(i) => {
+                if let Some(call) = i.class.lookup("__call__") {
+                    let mut full = Vec::with_capacity(args.len() + 1);
+                    full.push(callee.clone());
+                    full.extend(args);
+                    return self.call(&call, full, kwargs);
+                }
+                Err(type_error(format!("'{}' object is not callable", i.class.name)))
+            }
+            other => Err(type_error(format!("'{}' object is not callable", types().class_of(other).name))),
+        }
+    }
+
+    /// The name CPython uses for a callable in argument errors (`f()`, `A.m()`).
+    pub fn callable_name(&self, v: &Value) -> String {
+        match v {
+            Value::Function(f) => format!("{}()", f.code.qualname),
+            Value::Builtin(b) => format!("{}()", b.name),
+            Value::BoundMethod(m) => self.callable_name(&m.func),
+            Value::Class(c) => format!("{}()", c.name),
+            other => format!("{} object", types().class_of(other).name),
+        }
+    }
+
+    /// Binds arguments to a fresh slot vector per the function's signature.
+    fn bind_args(&mut self, f: &Function, args: Vec<Value>, kwargs: Kwargs) -> PyResult<Vec<Value>> {
+        let code = &f.code;
+        let nslots = code.varnames.len();
+        let argc = code.argcount as usize;
+        let kwonly = code.kwonlycount as usize;
+        // The common case: exactly the positional parameters, nothing else.
+        if kwargs.is_empty() && args.len() == argc && !code.has_varargs && !code.has_varkw && kwonly == 0 {
+            let mut slots = args;
+            slots.resize(nslots, Value::Undef);
+            return Ok(slots);
+        }
+        let fname = &code.qualname;
+        let mut slots = vec![Value::Undef; nslots];
+        let npos = args.len();
+        if npos > argc && !code.has_varargs {
+            let given_kwonly = kwargs.iter().filter(|(k, _)| code.varnames[argc..argc + kwonly].iter().any(|n| n == k)).count();
+            let ndef = f.defaults.len();
+            let takes = if ndef > 0 {
+                format!("from {} to {} positional arguments", argc - ndef, argc)
+            } else {
+                plural(argc, "positional argument", "positional arguments")
+            };
+            let given = if given_kwonly > 0 {
+                format!(
+                    "{} (and {}) were given",
+                    plural(npos, "positional argument", "positional arguments"),
+                    plural(given_kwonly, "keyword-only argument", "keyword-only arguments")
+                )
+            } else if npos == 1 {
+                "1 was given".to_string()
+            } else {
+                format!("{npos} were given")
+            };
+            return Err(type_error(format!("{fname}() takes {takes} but {given}")));
+        }
+        let mut rest = Vec::new();
+        for (i, v) in args.into_iter().enumerate() {
+            if i < argc {
+                slots[i] = v;
+            } else {
+                rest.push(v);
+            }
+        }
+        let mut extra_kw: Vec<(Rc<str>, Value)> = Vec::new();
+        let mut posonly_as_kw: Vec<Rc<str>> = Vec::new();
+        let posonly = code.posonlycount as usize;
+        for (k, v) in kwargs {
+            match code.varnames[posonly..argc + kwonly].iter().position(|n| *n == k) {
+                Some(j) => {
+                    let i = posonly + j;
+                    if !matches!(slots[i], Value::Undef) {
+                        return Err(type_error(format!("{fname}() got multiple values for argument '{k}'")));
+                    }
+                    slots[i] = v;
+                }
+                None => {
+                    if code.has_varkw {
+                        extra_kw.push((k, v));
+                    } else if code.varnames[..posonly].contains(&k) {
+                        posonly_as_kw.push(k);
+                    } else {
+                        return Err(type_error(format!("{fname}() got an unexpected keyword argument '{k}'")));
+                    }
+                }
+            }
+        }
+        if !posonly_as_kw.is_empty() {
+            let names: Vec<&str> = posonly_as_kw.iter().map(|s| &**s).collect();
+            return Err(type_error(format!(
+                "{fname}() got some positional-only arguments passed as keyword arguments: '{}'",
+                names.join(", ")
+            )));
+        }
+        let ndef = f.defaults.len();
+        let mut missing: Vec<&str> = Vec::new();
+        for i in 0..argc {
+            if matches!(slots[i], Value::Undef) {
+                if i + ndef >= argc {
+                    slots[i] = f.defaults[i + ndef - argc].clone();
+                } else {
+                    missing.push(&code.varnames[i]);
+                }
+            }
+        }
+        if !missing.is_empty() {
+            return Err(type_error(format!(
+                "{fname}() missing {} {}: {}",
+                missing.len(),
+                if missing.len() == 1 { "required positional argument" } else { "required positional arguments" },
+                name_list(&missing)
+            )));
+        }
+        for j in 0..kwonly {
+            let i = argc + j;
+            if matches!(slots[i], Value::Undef) {
+                match f.kwdefaults.get(j).cloned().flatten() {
+                    Some(d) => slots[i] = d,
+                    None => missing.push(&code.varnames[i]),
+                }
+            }
+        }
+        if !missing.is_empty() {
+            return Err(type_error(format!(
+                "{fname}() missing {} {}: {}",
+                missing.len(),
+                if missing.len() == 1 { "required keyword-only argument" } else { "required keyword-only arguments" },
+                name_list(&missing)
+            )));
+        }
+        let mut next = argc + kwonly;
+        if code.has_varargs {
+            slots[next] = Value::tuple(rest);
+            next += 1;
+        }
+        if code.has_varkw {
+            let mut d = crate::runtime::dict::Dict::new();
+            for (k, v) in extra_kw {
+                d.insert(crate::runtime::dict::DictKey(Value::Str(k)), v);
+            }
+            slots[next] = Value::Dict(Rc::new(RefCell::new(d)));
+        }
+        Ok(slots)
+    }
+
+    /// Calls a user function: runs it, or creates its generator / coroutine.
+    pub fn call_function(&mut self, f: &Rc<Function>, args: Vec<Value>, kwargs: Kwargs) -> PyResult<Value> {
+        let mut slots = self.bind_args(f, args, kwargs)?;
+        let code = &f.code;
+        let mut cells = Vec::with_capacity(code.cellvars.len() + f.closure.len());
+        for cv in &code.cellvars {
+            let v = match cv.param_slot {
+                Some(i) => std::mem::replace(&mut slots[i as usize], Value::Undef),
+                None => Value::Undef,
+            };
+            cells.push(Rc::new(RefCell::new(v)));
+        }
+        cells.extend(f.closure.iter().cloned());
+        let mut frame = Frame::new(code.clone(), f.globals.clone(), slots, cells);
+        let kind = match code.kind {
+            FunctionKind::Generator => GenKind::Generator,
+            FunctionKind::Coroutine => GenKind::Coroutine,
+            FunctionKind::AsyncGenerator => GenKind::AsyncGenerator,
+            _ => {
+                return match self.run_frame(&mut frame, Resume::Send(Value::None))? {
+                    Outcome::Return(v) | Outcome::Yield(v) => Ok(v),
+                };
+            }
+        };
+        Ok(Value::Generator(Rc::new(Generator::new(kind, frame))))
+    }
+
+    /// Resumes a generator or coroutine: CPython's `gen_send_ex`.
+    pub fn gen_resume(&mut self, g: &Rc<Generator>, resume: Resume) -> PyResult<Outcome> {
+        let what = g.kind.type_name();
+        let state = std::mem::replace(&mut *g.state.borrow_mut(), GenState::Running);
+        let mut frame = match state {
+            GenState::Running => {
+                *g.state.borrow_mut() = GenState::Running;
+                return Err(err("ValueError", format!("{what} already executing")));
+            }
+            GenState::Done => {
+                *g.state.borrow_mut() = GenState::Done;
+                return match resume {
+                    Resume::Throw(e) => Err(e),
+                    Resume::Send(_) if g.kind == GenKind::Coroutine => {
+                        Err(err("RuntimeError", "cannot reuse already awaited coroutine"))
+                    }
+                    Resume::Send(_) => Ok(Outcome::Return(Value::None)),
+                };
+            }
+            GenState::Created(frame) => {
+                if let Resume::Send(v) = &resume {
+                    if !v.is_none() {
+                        *g.state.borrow_mut() = GenState::Created(frame);
+                        return Err(type_error(format!("can't send non-None value to a just-started {what}")));
+                    }
+                }
+                frame
+            }
+            GenState::Suspended(frame) => frame,
+        };
+        let r = self.run_frame(&mut frame, resume);
+        match r {
+            Ok(Outcome::Yield(v)) => {
+                *g.state.borrow_mut() = GenState::Suspended(frame);
+                Ok(Outcome::Yield(v))
+            }
+            Ok(Outcome::Return(v)) => {
+                *g.state.borrow_mut() = GenState::Done;
+                Ok(Outcome::Return(v))
+            }
+            Err(e) => {
+                *g.state.borrow_mut() = GenState::Done;
+                if e.is("StopIteration") {
+                    // PEP 479: StopIteration may not leak out of a generator body.
+                    let msg = format!("{what} raised StopIteration");
+                    let new = err("RuntimeError", msg);
+                    {
+                        let mut d = new.data();
+                        d.cause = Some(e.clone());
+                        d.context = Some(e);
+                        d.suppress_context = true;
+                    }
+                    return Err(new);
+                }
+                Err(e)
+            }
+        }
+    }
+
+    /// `gen.close()`: throws GeneratorExit in; a yield in reply is a RuntimeError.
+    pub fn gen_close(&mut self, g: &Rc<Generator>) -> PyResult<()> {
+        let suspended = matches!(*g.state.borrow(), GenState::Suspended(_));
+        if !suspended {
+            if matches!(*g.state.borrow(), GenState::Created(_)) {
+                *g.state.borrow_mut() = GenState::Done;
+            }
+            return Ok(());
+        }
+        let exit = new_exception(types().exc("GeneratorExit"), vec![]);
+        match self.gen_resume(g, Resume::Throw(exit)) {
+            Ok(Outcome::Yield(_)) => Err(err("RuntimeError", format!("{} ignored GeneratorExit", g.kind.type_name()))),
+            Ok(Outcome::Return(_)) => Ok(()),
+            Err(e) if e.is("GeneratorExit") || e.is("StopIteration") => Ok(()),
+            Err(e) => Err(e),
+        }
+    }
+
+    /// `gen.send(v)` / `next(gen)` as Python sees it: a return becomes StopIteration.
+    pub fn gen_send(&mut self, g: &Rc<Generator>, v: Value) -> PyResult<Value> {
+        match self.gen_resume(g, Resume::Send(v))? {
+            Outcome::Yield(x) => Ok(x),
+            Outcome::Return(r) => Err(crate::runtime::exceptions::stop_iteration(r)),
+        }
+    }
+
+    /// `gen.throw(e)` as Python sees it.
+    pub fn gen_throw(&mut self, g: &Rc<Generator>, e: Exc) -> PyResult<Value> {
+        match self.gen_resume(g, Resume::Throw(e))? {
+            Outcome::Yield(x) => Ok(x),
+            Outcome::Return(r) => Err(crate::runtime::exceptions::stop_iteration(r)),
+        }
+    }
+
+    /// Calls a class: instantiates it (or converts, for builtin types).
+    fn call_class(&mut self, c: &Rc<Class>, args: Vec<Value>, kwargs: Kwargs) -> PyResult<Value> {
+        if c.builtin != BuiltinType::Object && c.builtin != BuiltinType::Exception && c.dict.borrow().get("__init__").is_none() {
+            if let Some(ctor) = crate::runtime::builtins::constructor(c) {
+                if Rc::ptr_eq(c, &types().class_of_builtin(c.builtin)) {
+                    return ctor(self, &args, &kwargs);
+                }
+            }
+        }
+        if c.builtin != BuiltinType::Object && c.builtin != BuiltinType::Exception {
+            return Err(type_error(format!("aio does not support subclassing '{}' yet", types().class_of_builtin(c.builtin).name)));
+        }
+        let inst = self.new_instance(c, if c.is_exception { args.clone() } else { vec![] });
+        match c.lookup("__init__") {
+            Some(init) => {
+                let mut full = Vec::with_capacity(args.len() + 1);
+                full.push(inst.clone());
+                full.extend(args);
+                let r = self.call(&init, full, kwargs)?;
+                if !r.is_none() {
+                    return Err(type_error(format!("__init__() should return None, not '{}'", types().class_of(&r).name)));
+                }
+            }
+            None => {
+                if !c.is_exception && (!args.is_empty() || !kwargs.is_empty()) {
+                    return Err(type_error(format!("{}() takes no arguments", c.name)));
+                }
+                if c.is_exception && !kwargs.is_empty() {
+                    return Err(type_error(format!("{}() takes no keyword arguments", c.name)));
+                }
+            }
+        }
+        Ok(inst)
+    }
+
+    /// Binds a function found on a class to `this`: functions become bound methods; builtins
+    /// become bound builtins; `staticmethod` / `classmethod` unwrap.
+    pub fn bind(&mut self, attr: Value, this: &Value) -> Value {
+        match &attr {
+            Value::Function(_) => Value::BoundMethod(Rc::new(BoundMethod { func: attr, this: this.clone() })),
+            Value::Builtin(b) if b.bound.is_none() => {
+                Value::Builtin(Rc::new(BuiltinFn { name: b.name, func: b.func, bound: Some(this.clone()) }))
+            }
+            Value::Instance(i) if Rc::ptr_eq(&i.class, &types().staticmethod) => i.base_value.borrow().clone().unwrap_or(Value::None),
+            Value::Instance(i) if Rc::ptr_eq(&i.class, &types().classmethod) => {
+                let f = i.base_value.borrow().clone().unwrap_or(Value::None);
+                let cls = match this {
+                    Value::Class(_) => this.clone(),
+                    other => Value::Class(types().class_of(other)),
+                };
+                Value::BoundMethod(Rc::new(BoundMethod { func: f, this: cls }))
+            }
+            _ => attr,
+        }
+    }
+
+    /// For `obj.name(...)`: the plain function to call with `obj` prepended, when that is what
+    /// attribute lookup would bind (saves building a bound method).
+    pub fn lookup_method(&mut self, obj: &Value, name: &str) -> Option<Value> {
+        match obj {
+            Value::Instance(i) => {
+                if i.dict.borrow().contains_key(name) {
+                    return None;
+                }
+                match i.class.lookup(name) {
+                    Some(f @ Value::Function(_)) => Some(f),
+                    _ => None,
+                }
+            }
+            Value::Class(_) | Value::Module(_) => None,
+            other => match types().class_of(other).lookup(name) {
+                Some(b @ Value::Builtin(_)) => Some(b),
+                _ => None,
+            },
+        }
+    }
+
+    /// Zero-argument `super()` inside a method: `super(__class__, first_arg)`.
+    pub(crate) fn super_from_frame(&mut self, frame: &Frame) -> PyResult<Value> {
+        let code = &frame.code;
+        let cls_cell = code
+            .freevars
+            .iter()
+            .position(|(n, _)| &**n == "__class__")
+            .map(|i| frame.cells[code.cellvars.len() + i].borrow().clone());
+        let Some(Value::Class(cls)) = cls_cell else {
+            return Err(err("RuntimeError", "super(): __class__ cell not found"));
+        };
+        if code.argcount == 0 {
+            return Err(err("RuntimeError", "super(): no arguments"));
+        }
+        let first = match code.cellvars.iter().position(|c| c.param_slot == Some(0)) {
+            Some(ci) => frame.cells[ci].borrow().clone(),
+            None => frame.slots.first().cloned().unwrap_or(Value::Undef),
+        };
+        if let Value::Undef = first {
+            return Err(err("RuntimeError", "super(): arg[0] deleted"));
+        }
+        Ok(crate::runtime::builtins::make_super(cls, first))
+    }
+}

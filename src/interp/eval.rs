@@ -1,0 +1,661 @@
+//! Expressions: evaluated by plain Rust recursion. Lowering guarantees none of them suspends.
+
+use super::frame::Frame;
+use super::Interp;
+use crate::compile::code::FunctionKind;
+use crate::runtime::exceptions::{err, type_error, value_error};
+use crate::runtime::ops;
+use crate::runtime::types::types;
+use crate::runtime::value::{BuiltinType, Class, Function, Instance, PyResult, Value};
+use crate::syntax::ast::*;
+use crate::syntax::token::IntLit;
+use indexmap::IndexMap;
+use std::cell::RefCell;
+use std::rc::Rc;
+
+impl Interp {
+    /// Evaluates an expression.
+    pub fn eval(&mut self, frame: &mut Frame, e: &Expr) -> PyResult<Value> {
+        match &e.kind {
+            ExprKind::Name(id) => self.load(frame, id).map_err(|x| x.note_span(e.span)),
+            ExprKind::Const(c) => Ok(match c {
+                Constant::None => Value::None,
+                Constant::Bool(b) => Value::Bool(*b),
+                Constant::Int(IntLit::Small(i)) => Value::Int(*i),
+                Constant::Int(IntLit::Big(b)) => Value::BigInt(b.clone()),
+                Constant::Float(f) => Value::Float(*f),
+                Constant::Str(s) => Value::Str(s.clone()),
+                Constant::Ellipsis => Value::Ellipsis,
+            }),
+            ExprKind::BinOp(op, ea, eb) => {
+                let a = self.eval(frame, ea)?;
+                let b = self.eval(frame, eb)?;
+                if let (Value::Int(x), Value::Int(y)) = (&a, &b) {
+                    if let Some(v) = ops::int_fast(*op, *x, *y) {
+                        return Ok(v);
+                    }
+                }
+                self.binary_op(*op, &a, &b).map_err(|x| x.note_anchored(e.span, ea.span.end, eb.span.start))
+            }
+            ExprKind::Call(f, args) => self.eval_call(frame, f, args).map_err(|x| x.note_span(e.span)),
+            ExprKind::Attribute(obj, name) => {
+                let o = self.eval(frame, obj)?;
+                self.getattr(&o, name).map_err(|x| x.note_span(e.span))
+            }
+            ExprKind::Subscript(obj, idx) => {
+                let o = self.eval(frame, obj)?;
+                let i = self.eval(frame, idx)?;
+                // CPython anchors from the value's end to one past the index's end.
+                self.getitem(&o, &i).map_err(|x| x.note_anchored(e.span, obj.span.end, u32::MAX))
+            }
+            ExprKind::Compare(first, rest) => {
+                let mut left = self.eval(frame, first)?;
+                for (i, (op, re)) in rest.iter().enumerate() {
+                    let right = self.eval(frame, re)?;
+                    let r = self.compare(*op, &left, &right).map_err(|x| x.note_span(e.span))?;
+                    if i + 1 == rest.len() {
+                        return Ok(r);
+                    }
+                    if !self.truthy(&r)? {
+                        return Ok(r);
+                    }
+                    left = right;
+                }
+                Ok(Value::Bool(true))
+            }
+            ExprKind::BoolOp(is_and, a, b) => {
+                let a = self.eval(frame, a)?;
+                let t = self.truthy(&a)?;
+                if t != *is_and {
+                    return Ok(a);
+                }
+                self.eval(frame, b)
+            }
+            ExprKind::Unary(op, x) => {
+                let v = self.eval(frame, x)?;
+                match op {
+                    UnaryOp::Not => Ok(Value::Bool(!self.truthy(&v)?)),
+                    _ => self.unary_op(*op, &v).map_err(|x| x.note_span(e.span)),
+                }
+            }
+            ExprKind::IfExp(c, a, b) => {
+                let c = self.eval(frame, c)?;
+                if self.truthy(&c)? {
+                    self.eval(frame, a)
+                } else {
+                    self.eval(frame, b)
+                }
+            }
+            ExprKind::List(items) => Ok(Value::list(self.eval_items(frame, items)?)),
+            ExprKind::Tuple(items) => Ok(Value::tuple(self.eval_items(frame, items)?)),
+            ExprKind::Set(items) => {
+                let v = self.eval_items(frame, items)?;
+                let s = self.make_set(v)?;
+                Ok(s)
+            }
+            ExprKind::Dict(items) => {
+                let mut d = crate::runtime::dict::Dict::new();
+                for (k, v) in items {
+                    match k {
+                        Some(k) => {
+                            let k = self.eval(frame, k)?;
+                            let v = self.eval(frame, v)?;
+                            d.insert(self.key(k)?, v);
+                        }
+                        None => {
+                            let m = self.eval(frame, v)?;
+                            for (k, v) in self.mapping_items(&m).map_err(|_| {
+                                type_error(format!("'{}' object is not a mapping", types().class_of(&m).name))
+                            })? {
+                                d.insert(self.key(k)?, v);
+                            }
+                        }
+                    }
+                }
+                Ok(Value::Dict(Rc::new(RefCell::new(d))))
+            }
+            ExprKind::FString(parts) => {
+                let mut s = String::new();
+                self.fstring(frame, parts, &mut s)?;
+                Ok(Value::Str(Rc::from(s)))
+            }
+            ExprKind::Slice(a, b, c) => {
+                let mut ev = |x: &Option<Box<Expr>>, this: &mut Self| -> PyResult<Value> {
+                    match x {
+                        Some(x) => this.eval(frame, x),
+                        None => Ok(Value::None),
+                    }
+                };
+                let a = ev(a, self)?;
+                let b = ev(b, self)?;
+                let c = ev(c, self)?;
+                Ok(Value::Slice(Rc::new((a, b, c))))
+            }
+            ExprKind::Lambda(f) => self.make_function(frame, f),
+            ExprKind::Named(t, v) => {
+                let v = self.eval(frame, v)?;
+                self.assign(frame, t, v.clone())?;
+                Ok(v)
+            }
+            ExprKind::Starred(_) => Err(err("SyntaxError", "can't use starred expression here")),
+            ExprKind::Comprehension(c) => self.eval_comprehension(frame, c),
+            ExprKind::Await(_) | ExprKind::Yield(_) | ExprKind::YieldFrom(_) => {
+                Err(err("SystemError", "suspension left inside an expression"))
+            }
+        }
+    }
+
+    /// Evaluates display items, expanding `*x`.
+    fn eval_items(&mut self, frame: &mut Frame, items: &[Expr]) -> PyResult<Vec<Value>> {
+        let mut out = Vec::with_capacity(items.len());
+        for it in items {
+            if let ExprKind::Starred(x) = &it.kind {
+                let v = self.eval(frame, x)?;
+                out.extend(self.iterate(&v).map_err(|e| e.note_span(x.span))?);
+            } else {
+                out.push(self.eval(frame, it)?);
+            }
+        }
+        Ok(out)
+    }
+
+    fn fstring(&mut self, frame: &mut Frame, parts: &[FStringPart], out: &mut String) -> PyResult<()> {
+        for p in parts {
+            match p {
+                FStringPart::Lit(s) => out.push_str(s),
+                FStringPart::Field { value, conversion, spec } => {
+                    let v = self.eval(frame, value)?;
+                    let v = match conversion {
+                        Some('r') => Value::Str(Rc::from(self.repr(&v)?)),
+                        Some('s') => Value::Str(Rc::from(self.to_str(&v)?)),
+                        Some('a') => Value::Str(Rc::from(crate::runtime::repr::ascii(&self.repr(&v)?))),
+                        _ => v,
+                    };
+                    let spec_s = match spec {
+                        Some(sp) => {
+                            let mut s = String::new();
+                            self.fstring(frame, sp, &mut s)?;
+                            s
+                        }
+                        None => String::new(),
+                    };
+                    let text = self.format(&v, &spec_s)?;
+                    out.push_str(&text);
+                }
+            }
+        }
+        Ok(())
+    }
+
+    fn eval_call(&mut self, frame: &mut Frame, f: &Expr, args: &[Arg]) -> PyResult<Value> {
+        // Zero-argument super() reads the class cell and the first argument of this frame.
+        if args.is_empty() {
+            if let ExprKind::Name(id) = &f.kind {
+                if &*id.name == "super" {
+                    let fv = self.eval(frame, f)?;
+                    if let Value::Builtin(b) = &fv {
+                        if b.name == "super" {
+                            return self.super_from_frame(frame);
+                        }
+                    }
+                    return self.call(&fv, vec![], vec![]);
+                }
+            }
+        }
+        // Method calls avoid building a bound method object.
+        let (callee, mut pos) = if let ExprKind::Attribute(obj, name) = &f.kind {
+            let o = self.eval(frame, obj)?;
+            match self.lookup_method(&o, name) {
+                Some(func) => (func, vec![o]),
+                None => (self.getattr(&o, name).map_err(|x| x.note_span(f.span))?, Vec::with_capacity(args.len())),
+            }
+        } else {
+            (self.eval(frame, f)?, Vec::with_capacity(args.len()))
+        };
+        let mut kw: Vec<(Rc<str>, Value)> = Vec::new();
+        for a in args {
+            match a {
+                Arg::Positional(e) => pos.push(self.eval(frame, e)?),
+                Arg::Star(e) => {
+                    let v = self.eval(frame, e)?;
+                    let items = self.iterate(&v).map_err(|_| {
+                        type_error(format!(
+                            "{} argument after * must be an iterable, not {}",
+                            self.callable_name(&callee),
+                            types().class_of(&v).name
+                        ))
+                    })?;
+                    pos.extend(items);
+                }
+                Arg::Keyword(n, e) => kw.push((n.clone(), self.eval(frame, e)?)),
+                Arg::DoubleStar(e) => {
+                    let m = self.eval(frame, e)?;
+                    let items = self.mapping_items(&m).map_err(|_| {
+                        type_error(format!(
+                            "{} argument after ** must be a mapping, not {}",
+                            self.callable_name(&callee),
+                            types().class_of(&m).name
+                        ))
+                    })?;
+                    for (k, v) in items {
+                        let Value::Str(k) = k else { return Err(type_error("keywords must be strings")) };
+                        if kw.iter().any(|(n, _)| *n == k) {
+                            return Err(type_error(format!(
+                                "{} got multiple values for keyword argument '{}'",
+                                self.callable_name(&callee),
+                                k
+                            )));
+                        }
+                        kw.push((k, v));
+                    }
+                }
+            }
+        }
+        self.call(&callee, pos, kw)
+    }
+
+    fn eval_comprehension(&mut self, frame: &mut Frame, c: &Comprehension) -> PyResult<Value> {
+        let Some(def) = &c.func else { return Err(err("SystemError", "comprehension was not compiled")) };
+        let first = self.eval(frame, &c.clauses[0].iter)?;
+        let it = self.get_iter(&first).map_err(|e| e.note_span(c.clauses[0].iter.span))?;
+        let func = self.make_function(frame, def)?;
+        self.call(&func, vec![it], vec![])
+    }
+
+    /// Reads a name.
+    pub(crate) fn load(&mut self, frame: &mut Frame, id: &Ident) -> PyResult<Value> {
+        match id.scope {
+            Scope::Local(i) => match &frame.slots[i as usize] {
+                Value::Undef => Err(err(
+                    "UnboundLocalError",
+                    format!("cannot access local variable '{}' where it is not associated with a value", id.name),
+                )),
+                v => Ok(v.clone()),
+            },
+            Scope::Cell(i) => {
+                let v = frame.cells[i as usize].borrow().clone();
+                if let Value::Undef = v {
+                    let own = (i as usize) < frame.code.cellvars.len();
+                    return Err(if own {
+                        err(
+                            "UnboundLocalError",
+                            format!("cannot access local variable '{}' where it is not associated with a value", id.name),
+                        )
+                    } else {
+                        err(
+                            "NameError",
+                            format!(
+                                "cannot access free variable '{}' where it is not associated with a value in enclosing scope",
+                                id.name
+                            ),
+                        )
+                    });
+                }
+                Ok(v)
+            }
+            Scope::Global(i) => self.load_global(frame, i, &id.name),
+            Scope::ClassBody(i) => {
+                if let Some(ns) = &frame.class_ns {
+                    if let Some(v) = ns.borrow().get(&id.name) {
+                        return Ok(v.clone());
+                    }
+                }
+                self.load_global(frame, i, &id.name)
+            }
+            Scope::Unresolved => Err(err("SystemError", format!("unresolved name '{}'", id.name))),
+        }
+    }
+
+    fn load_global(&mut self, frame: &Frame, i: u32, name: &Rc<str>) -> PyResult<Value> {
+        if let Some(v) = frame.globals.values.borrow().get(i as usize) {
+            if !matches!(v, Value::Undef) {
+                return Ok(v.clone());
+            }
+        }
+        if let Some(v) = self.builtins.get(name) {
+            return Ok(v);
+        }
+        Err(err("NameError", format!("name '{name}' is not defined")))
+    }
+
+    /// Binds a name.
+    pub(crate) fn store(&mut self, frame: &mut Frame, id: &Ident, v: Value) -> PyResult<()> {
+        match id.scope {
+            Scope::Local(i) => frame.slots[i as usize] = v,
+            Scope::Cell(i) => *frame.cells[i as usize].borrow_mut() = v,
+            Scope::Global(i) => {
+                let mut vals = frame.globals.values.borrow_mut();
+                let i = i as usize;
+                if vals.len() <= i {
+                    let n = frame.globals.names.borrow().len().max(i + 1);
+                    vals.resize(n, Value::Undef);
+                }
+                vals[i] = v;
+            }
+            Scope::ClassBody(i) => match &frame.class_ns {
+                Some(ns) => {
+                    ns.borrow_mut().insert(id.name.clone(), v);
+                }
+                None => {
+                    let mut vals = frame.globals.values.borrow_mut();
+                    if vals.len() <= i as usize {
+                        vals.resize(i as usize + 1, Value::Undef);
+                    }
+                    vals[i as usize] = v;
+                }
+            },
+            Scope::Unresolved => return Err(err("SystemError", format!("unresolved name '{}'", id.name))),
+        }
+        Ok(())
+    }
+
+    /// Unbinds a name (`del x`, and the end of an `except ... as x` clause).
+    pub(crate) fn unbind(&mut self, frame: &mut Frame, id: &Ident) -> PyResult<()> {
+        let was = match id.scope {
+            Scope::Local(i) => std::mem::replace(&mut frame.slots[i as usize], Value::Undef),
+            Scope::Cell(i) => std::mem::replace(&mut *frame.cells[i as usize].borrow_mut(), Value::Undef),
+            Scope::Global(i) => {
+                let mut vals = frame.globals.values.borrow_mut();
+                match vals.get_mut(i as usize) {
+                    Some(slot) => std::mem::replace(slot, Value::Undef),
+                    None => Value::Undef,
+                }
+            }
+            Scope::ClassBody(_) => match &frame.class_ns {
+                Some(ns) => ns.borrow_mut().shift_remove(&id.name).unwrap_or(Value::Undef),
+                None => Value::Undef,
+            },
+            Scope::Unresolved => Value::Undef,
+        };
+        if let Value::Undef = was {
+            return Err(match id.scope {
+                Scope::Local(_) => err(
+                    "UnboundLocalError",
+                    format!("cannot access local variable '{}' where it is not associated with a value", id.name),
+                ),
+                _ => err("NameError", format!("name '{}' is not defined", id.name)),
+            });
+        }
+        Ok(())
+    }
+
+    /// Assigns to a target: a name, attribute, subscript, or an unpacking.
+    pub fn assign(&mut self, frame: &mut Frame, t: &Expr, v: Value) -> PyResult<()> {
+        match &t.kind {
+            ExprKind::Name(id) => self.store(frame, id, v),
+            ExprKind::Attribute(obj, name) => {
+                let o = self.eval(frame, obj)?;
+                self.setattr(&o, name, v).map_err(|e| e.note_span(t.span))
+            }
+            ExprKind::Subscript(obj, idx) => {
+                let o = self.eval(frame, obj)?;
+                let i = self.eval(frame, idx)?;
+                self.setitem(&o, &i, v).map_err(|e| e.note_span(t.span))
+            }
+            ExprKind::Tuple(items) | ExprKind::List(items) => self.unpack(frame, items, v, t),
+            ExprKind::Starred(_) => Err(err("SyntaxError", "starred assignment target must be in a list or tuple")),
+            _ => Err(err("SyntaxError", "cannot assign to expression")),
+        }
+    }
+
+    fn unpack(&mut self, frame: &mut Frame, items: &[Expr], v: Value, t: &Expr) -> PyResult<()> {
+        let values = match &v {
+            Value::Tuple(x) => x.to_vec(),
+            Value::List(x) => x.borrow().clone(),
+            _ => self.iterate(&v).map_err(|_| {
+                type_error(format!("cannot unpack non-iterable {} object", types().class_of(&v).name)).note_span(t.span)
+            })?,
+        };
+        let star = items.iter().position(|e| matches!(e.kind, ExprKind::Starred(_)));
+        match star {
+            None => {
+                if values.len() != items.len() {
+                    let msg = if values.len() > items.len() {
+                        format!("too many values to unpack (expected {})", items.len())
+                    } else {
+                        format!("not enough values to unpack (expected {}, got {})", items.len(), values.len())
+                    };
+                    return Err(value_error(msg).note_span(t.span));
+                }
+                for (target, val) in items.iter().zip(values) {
+                    self.assign(frame, target, val)?;
+                }
+            }
+            Some(s) => {
+                let after = items.len() - s - 1;
+                if values.len() < items.len() - 1 {
+                    return Err(value_error(format!(
+                        "not enough values to unpack (expected at least {}, got {})",
+                        items.len() - 1,
+                        values.len()
+                    ))
+                    .note_span(t.span));
+                }
+                let mut values = values;
+                let tail = values.split_off(values.len() - after);
+                let middle = values.split_off(s);
+                for (target, val) in items[..s].iter().zip(values) {
+                    self.assign(frame, target, val)?;
+                }
+                if let ExprKind::Starred(inner) = &items[s].kind {
+                    self.assign(frame, inner, Value::list(middle))?;
+                }
+                for (target, val) in items[s + 1..].iter().zip(tail) {
+                    self.assign(frame, target, val)?;
+                }
+            }
+        }
+        Ok(())
+    }
+
+    /// `del target`.
+    pub(crate) fn delete(&mut self, frame: &mut Frame, t: &Expr) -> PyResult<()> {
+        match &t.kind {
+            ExprKind::Name(id) => self.unbind(frame, id).map_err(|e| e.note_span(t.span)),
+            ExprKind::Attribute(obj, name) => {
+                let o = self.eval(frame, obj)?;
+                self.delattr(&o, name).map_err(|e| e.note_span(t.span))
+            }
+            ExprKind::Subscript(obj, idx) => {
+                let o = self.eval(frame, obj)?;
+                let i = self.eval(frame, idx)?;
+                self.delitem(&o, &i).map_err(|e| e.note_span(t.span))
+            }
+            ExprKind::Tuple(items) | ExprKind::List(items) => {
+                for x in items {
+                    self.delete(frame, x)?;
+                }
+                Ok(())
+            }
+            _ => Err(err("SyntaxError", "cannot delete expression")),
+        }
+    }
+
+    /// `target op= value`: in place where the type supports it.
+    pub(crate) fn aug_assign(&mut self, frame: &mut Frame, t: &Expr, op: BinOp, v: &Expr) -> PyResult<()> {
+        match &t.kind {
+            ExprKind::Name(id) => {
+                let cur = self.load(frame, id).map_err(|e| e.note_span(t.span))?;
+                let rhs = self.eval(frame, v)?;
+                let r = self.inplace_op(op, &cur, &rhs).map_err(|e| e.note_span(t.span.to(v.span)))?;
+                self.store(frame, id, r)
+            }
+            ExprKind::Attribute(obj, name) => {
+                let o = self.eval(frame, obj)?;
+                let cur = self.getattr(&o, name).map_err(|e| e.note_span(t.span))?;
+                let rhs = self.eval(frame, v)?;
+                let r = self.inplace_op(op, &cur, &rhs).map_err(|e| e.note_span(t.span.to(v.span)))?;
+                self.setattr(&o, name, r)
+            }
+            ExprKind::Subscript(obj, idx) => {
+                let o = self.eval(frame, obj)?;
+                let i = self.eval(frame, idx)?;
+                let cur = self.getitem(&o, &i).map_err(|e| e.note_span(t.span))?;
+                let rhs = self.eval(frame, v)?;
+                let r = self.inplace_op(op, &cur, &rhs).map_err(|e| e.note_span(t.span.to(v.span)))?;
+                self.setitem(&o, &i, r)
+            }
+            _ => Err(err("SyntaxError", "illegal expression for augmented assignment")),
+        }
+    }
+
+    /// Creates a function object for a `def`, `lambda` or comprehension.
+    pub(crate) fn make_function(&mut self, frame: &mut Frame, f: &FuncDef) -> PyResult<Value> {
+        let Some(code) = &f.code else { return Err(err("SystemError", "function was not compiled")) };
+        let mut defaults = Vec::new();
+        for p in f.params.posonly.iter().chain(&f.params.args) {
+            if let Some(d) = &p.default {
+                defaults.push(self.eval(frame, d)?);
+            }
+        }
+        let mut kwdefaults = Vec::with_capacity(f.params.kwonly.len());
+        for p in &f.params.kwonly {
+            kwdefaults.push(match &p.default {
+                Some(d) => Some(self.eval(frame, d)?),
+                None => None,
+            });
+        }
+        let closure = code.freevars.iter().map(|(_, src)| frame.cells[*src as usize].clone()).collect();
+        Ok(Value::Function(Rc::new(Function {
+            code: code.clone(),
+            globals: frame.globals.clone(),
+            defaults,
+            kwdefaults,
+            closure,
+            name: RefCell::new(f.name.clone()),
+            dict: RefCell::new(IndexMap::new()),
+        })))
+    }
+
+    /// Runs a class body and creates the class.
+    pub(crate) fn make_class(&mut self, frame: &mut Frame, c: &ClassDef) -> PyResult<Value> {
+        let Some(code) = &c.code else { return Err(err("SystemError", "class was not compiled")) };
+        let mut bases = Vec::new();
+        for a in &c.bases {
+            match a {
+                Arg::Positional(e) => match self.eval(frame, e)? {
+                    Value::Class(cls) => bases.push(cls),
+                    other => {
+                        return Err(type_error(format!(
+                            "bases must be types, not {}",
+                            types().class_of(&other).name
+                        ))
+                        .note_span(e.span))
+                    }
+                },
+                Arg::Keyword(n, e) if &**n == "metaclass" => {
+                    let _ = self.eval(frame, e)?;
+                    return Err(type_error("aio does not support metaclasses").note_span(e.span));
+                }
+                Arg::Star(e) | Arg::Keyword(_, e) | Arg::DoubleStar(e) => {
+                    return Err(type_error("aio does not support this class argument").note_span(e.span))
+                }
+            }
+        }
+        let ns: Rc<RefCell<IndexMap<Rc<str>, Value>>> = Rc::new(RefCell::new(IndexMap::new()));
+        ns.borrow_mut().insert(Rc::from("__module__"), Value::str(&frame.globals.name));
+        ns.borrow_mut().insert(Rc::from("__qualname__"), Value::Str(code.qualname.clone()));
+        let mut cells: Vec<Rc<RefCell<Value>>> = code.cellvars.iter().map(|_| Rc::new(RefCell::new(Value::Undef))).collect();
+        for (_, src) in &code.freevars {
+            cells.push(frame.cells[*src as usize].clone());
+        }
+        let slots = vec![Value::Undef; code.varnames.len()];
+        let mut body_frame = Frame::new(code.clone(), frame.globals.clone(), slots, cells);
+        body_frame.class_ns = Some(ns.clone());
+        self.run_frame(&mut body_frame, super::generator::Resume::Send(Value::None))?;
+        let dict = std::mem::take(&mut *ns.borrow_mut());
+        let cls = self.new_user_class(c.name.clone(), code.qualname.clone(), bases, dict, &frame.globals.name)?;
+        if let Some(i) = code.class_cell {
+            *body_frame.cells[i as usize].borrow_mut() = Value::Class(cls.clone());
+        }
+        Ok(Value::Class(cls))
+    }
+
+    /// Builds a class from its parts, computing the C3 MRO.
+    pub fn new_user_class(
+        &mut self,
+        name: Rc<str>,
+        qualname: Rc<str>,
+        bases: Vec<Rc<Class>>,
+        dict: IndexMap<Rc<str>, Value>,
+        module: &str,
+    ) -> PyResult<Rc<Class>> {
+        let bases = if bases.is_empty() { vec![types().object.clone()] } else { bases };
+        let mro = c3_merge(&bases).ok_or_else(|| {
+            type_error(format!(
+                "Cannot create a consistent method resolution order (MRO) for bases {}",
+                bases.iter().map(|b| b.name.to_string()).collect::<Vec<_>>().join(", ")
+            ))
+        })?;
+        let builtin = bases.iter().map(|b| b.builtin).find(|b| *b != BuiltinType::Object).unwrap_or(BuiltinType::Object);
+        let is_exception = bases.iter().any(|b| b.is_exception);
+        let mut dict = dict;
+        // Plain functions stored as __new__-less class attributes stay functions; nothing to do.
+        dict.shift_remove("__qualname__");
+        Ok(Rc::new(Class {
+            name,
+            qualname,
+            module: Rc::from(module),
+            bases,
+            mro,
+            dict: RefCell::new(dict),
+            builtin,
+            is_exception,
+        }))
+    }
+
+    /// A new bare instance of a user class.
+    pub fn new_instance(&self, cls: &Rc<Class>, args: Vec<Value>) -> Value {
+        let exc = if cls.is_exception {
+            Some(RefCell::new(crate::runtime::value::ExcData { args, ..Default::default() }))
+        } else {
+            None
+        };
+        Value::Instance(Rc::new(Instance {
+            class: cls.clone(),
+            dict: RefCell::new(IndexMap::new()),
+            exc,
+            base_value: RefCell::new(None),
+        }))
+    }
+
+    /// Whether a function's code makes a generator-like object when called.
+    pub fn is_resumable(kind: FunctionKind) -> bool {
+        matches!(kind, FunctionKind::Generator | FunctionKind::Coroutine | FunctionKind::AsyncGenerator)
+    }
+}
+
+/// C3 linearization of `bases` (the MRO after the class itself); `None` when inconsistent.
+fn c3_merge(bases: &[Rc<Class>]) -> Option<Vec<Rc<Class>>> {
+    let mut seqs: Vec<Vec<Rc<Class>>> = bases
+        .iter()
+        .map(|b| {
+            let mut v = vec![b.clone()];
+            v.extend(b.mro.iter().cloned());
+            v
+        })
+        .collect();
+    seqs.push(bases.to_vec());
+    let mut out: Vec<Rc<Class>> = Vec::new();
+    loop {
+        seqs.retain(|s| !s.is_empty());
+        if seqs.is_empty() {
+            return Some(out);
+        }
+        let mut found = None;
+        for s in &seqs {
+            let cand = &s[0];
+            if !seqs.iter().any(|t| t[1..].iter().any(|x| Rc::ptr_eq(x, cand))) {
+                found = Some(cand.clone());
+                break;
+            }
+        }
+        let c = found?;
+        for s in &mut seqs {
+            if Rc::ptr_eq(&s[0], &c) {
+                s.remove(0);
+            }
+        }
+        out.push(c);
+    }
+}

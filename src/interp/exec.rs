@@ -1,0 +1,689 @@
+//! Statements as resumable steps: the frame's block stack is walked by a loop, never by Rust
+//! recursion on nesting, so a frame can stop after any statement and continue there.
+
+use super::frame::{Block, BlockKind, Completion, Frame, TryPhase};
+use super::generator::{Outcome, Resume};
+use super::{Interp, RECURSION_LIMIT};
+use crate::runtime::exceptions::{err, new_exception, type_error};
+use crate::runtime::types::types;
+use crate::runtime::value::{Exc, PyResult, TbEntry, Value};
+use crate::source::Span;
+use crate::syntax::ast::*;
+use std::rc::Rc;
+
+/// What running one statement asks of the loop.
+pub(crate) enum Flow {
+    /// Go on with the next statement.
+    Next,
+    /// Suspend the frame, yielding this value.
+    Yield(Value),
+    /// Leave blocks: return, break, continue or raise.
+    Complete(Completion),
+}
+
+/// What a delegated send gave.
+pub(crate) enum Delegated {
+    /// The delegate yielded: the frame suspends with this value.
+    Yielded(Value),
+    /// The delegate finished with this value.
+    Returned(Value),
+}
+
+impl Interp {
+    /// Runs `frame` until it yields, returns or raises. `fresh` frames start at their first
+    /// statement; others resume at the suspension they stopped at.
+    pub fn run_frame(&mut self, frame: &mut Frame, resume: Resume) -> Result<Outcome, Exc> {
+        if self.depth >= RECURSION_LIMIT {
+            return Err(err("RecursionError", "maximum recursion depth exceeded"));
+        }
+        self.depth += 1;
+        let base = self.exc_stack.len();
+        self.exc_stack.append(&mut frame.saved_exc);
+        let r = self.run_loop(frame, resume);
+        match &r {
+            Ok(Outcome::Yield(_)) => frame.saved_exc = self.exc_stack.split_off(base.min(self.exc_stack.len())),
+            _ => self.exc_stack.truncate(base),
+        }
+        self.depth -= 1;
+        r
+    }
+
+    /// Adds this frame's traceback line to an exception passing through it, and sets its
+    /// `__context__` when it is new.
+    pub(crate) fn traceback_here(&mut self, frame: &Frame, e: Exc, span: Span) -> Exc {
+        {
+            let mut d = e.data();
+            let anchors = if d.pending_span.is_some() { d.pending_anchors.take() } else { None };
+            let span = d.pending_span.take().unwrap_or(span);
+            if d.traceback.is_empty() && d.context.is_none() {
+                if let Some(top) = self.exc_stack.last() {
+                    if !Rc::ptr_eq(&top.0, &e.0) {
+                        d.context = Some(top.clone());
+                    }
+                }
+            }
+            d.traceback.push(TbEntry { code: frame.code.clone(), span, anchors });
+        }
+        e
+    }
+
+    fn is_fresh(frame: &Frame) -> bool {
+        frame.blocks.len() == 1 && frame.blocks[0].pc == 0
+    }
+
+    fn run_loop(&mut self, frame: &mut Frame, resume: Resume) -> Result<Outcome, Exc> {
+        let mut pending: Option<Completion> = None;
+        if !Self::is_fresh(frame) {
+            match self.resume_suspended(frame, resume) {
+                Ok(None) => {}
+                Ok(Some(v)) => return Ok(Outcome::Yield(v)),
+                Err(c) => pending = Some(c),
+            }
+        } else if let Resume::Throw(e) = resume {
+            pending = Some(Completion::Raise(e));
+        }
+        loop {
+            if let Some(c) = pending.take() {
+                if let Some(outcome) = self.unwind(frame, c)? {
+                    return Ok(outcome);
+                }
+            }
+            let Some(block) = frame.blocks.last_mut() else {
+                return Ok(Outcome::Return(Value::None));
+            };
+            if block.pc >= block.body.len() {
+                if let Err(c) = self.end_block(frame) {
+                    pending = Some(c);
+                }
+                continue;
+            }
+            let body = block.body.clone();
+            let idx = block.pc;
+            block.pc += 1;
+            match self.exec_stmt(frame, &body, idx) {
+                Ok(Flow::Next) => {}
+                Ok(Flow::Yield(v)) => return Ok(Outcome::Yield(v)),
+                Ok(Flow::Complete(c)) => pending = Some(c),
+                Err(e) => pending = Some(Completion::Raise(self.traceback_here(frame, e, body[idx].span))),
+            }
+        }
+    }
+
+    /// Continues the suspension statement the frame stopped at. `Ok(Some(v))`: suspend again
+    /// yielding `v`; `Ok(None)`: go on after it; `Err(c)`: it completed abruptly.
+    fn resume_suspended(&mut self, frame: &mut Frame, resume: Resume) -> Result<Option<Value>, Completion> {
+        let (body, idx) = match frame.blocks.last() {
+            Some(b) if b.pc > 0 => (b.body.clone(), b.pc - 1),
+            _ => return Ok(None),
+        };
+        let stmt = &body[idx];
+        let StmtKind::Suspend(_, target, _) = &stmt.kind else { return Ok(None) };
+        let result = match frame.delegate.clone() {
+            Some(d) => {
+                let r = match resume {
+                    Resume::Send(v) => self.delegate_send(&d, v),
+                    Resume::Throw(e) => self.delegate_throw(&d, e),
+                };
+                match r {
+                    Ok(Delegated::Yielded(v)) => return Ok(Some(v)),
+                    Ok(Delegated::Returned(v)) => {
+                        frame.delegate = None;
+                        Ok(v)
+                    }
+                    Err(e) => {
+                        frame.delegate = None;
+                        Err(e)
+                    }
+                }
+            }
+            None => match resume {
+                Resume::Send(v) => Ok(v),
+                Resume::Throw(e) => Err(e),
+            },
+        };
+        let r = result.and_then(|v| match target {
+            Some(t) => self.assign(frame, t, v),
+            None => Ok(()),
+        });
+        match r {
+            Ok(()) => Ok(None),
+            Err(e) => Err(Completion::Raise(self.traceback_here(frame, e, stmt.span))),
+        }
+    }
+
+    /// Sends into the iterator an `await` / `yield from` delegates to.
+    pub(crate) fn delegate_send(&mut self, d: &Value, v: Value) -> PyResult<Delegated> {
+        if let Value::Generator(g) = d {
+            return match self.gen_resume(g, Resume::Send(v))? {
+                Outcome::Yield(x) => Ok(Delegated::Yielded(x)),
+                Outcome::Return(r) => Ok(Delegated::Returned(r)),
+            };
+        }
+        let r = if v.is_none() { self.next_raw(d) } else { self.call_method(d, "send", vec![v]) };
+        match r {
+            Ok(x) => Ok(Delegated::Yielded(x)),
+            Err(e) if e.is("StopIteration") => Ok(Delegated::Returned(e.stop_value())),
+            Err(e) => Err(e),
+        }
+    }
+
+    /// Throws into the delegate, closing it first for `GeneratorExit`, as CPython's `gen_throw`.
+    fn delegate_throw(&mut self, d: &Value, e: Exc) -> PyResult<Delegated> {
+        if e.is("GeneratorExit") {
+            if let Value::Generator(g) = d {
+                self.gen_close(g)?;
+            } else if let Ok(close) = self.getattr(d, "close") {
+                self.call(&close, vec![], vec![])?;
+            }
+            return Err(e);
+        }
+        if let Value::Generator(g) = d {
+            return match self.gen_resume(g, Resume::Throw(e))? {
+                Outcome::Yield(x) => Ok(Delegated::Yielded(x)),
+                Outcome::Return(r) => Ok(Delegated::Returned(r)),
+            };
+        }
+        match self.getattr(d, "throw") {
+            Ok(throw) => match self.call(&throw, vec![e.value()], vec![]) {
+                Ok(x) => Ok(Delegated::Yielded(x)),
+                Err(e) if e.is("StopIteration") => Ok(Delegated::Returned(e.stop_value())),
+                Err(e) => Err(e),
+            },
+            Err(_) => Err(e),
+        }
+    }
+
+    fn push(frame: &mut Frame, body: &Body, kind: BlockKind) {
+        frame.blocks.push(Block { body: body.clone(), pc: 0, kind });
+    }
+
+    /// Runs one statement.
+    fn exec_stmt(&mut self, frame: &mut Frame, body: &Body, idx: usize) -> PyResult<Flow> {
+        let stmt = &body[idx];
+        match &stmt.kind {
+            StmtKind::Expr(e) => {
+                self.eval(frame, e)?;
+            }
+            StmtKind::Assign(targets, v) => {
+                let v = self.eval(frame, v)?;
+                if targets.len() == 1 {
+                    self.assign(frame, &targets[0], v)?;
+                } else {
+                    for t in targets {
+                        self.assign(frame, t, v.clone())?;
+                    }
+                }
+            }
+            StmtKind::AugAssign(t, op, v) => self.aug_assign(frame, t, *op, v)?,
+            StmtKind::AnnAssign(t, a, v) => {
+                if let Some(v) = v {
+                    let v = self.eval(frame, v)?;
+                    self.assign(frame, t, v)?;
+                }
+                if !matches!(a.kind, ExprKind::Const(Constant::None)) {
+                    self.eval(frame, a)?;
+                }
+            }
+            StmtKind::Del(ts) => {
+                for t in ts {
+                    self.delete(frame, t)?;
+                }
+            }
+            StmtKind::Pass | StmtKind::Global(_) | StmtKind::Nonlocal(_) => {}
+            StmtKind::Break => return Ok(Flow::Complete(Completion::Break)),
+            StmtKind::Continue => return Ok(Flow::Complete(Completion::Continue)),
+            StmtKind::Return(v) => {
+                let v = match v {
+                    Some(e) => self.eval(frame, e)?,
+                    None => Value::None,
+                };
+                return Ok(Flow::Complete(Completion::Return(v)));
+            }
+            StmtKind::If(t, b, o) => {
+                let c = self.eval(frame, t)?;
+                if self.truthy(&c)? {
+                    Self::push(frame, b, BlockKind::Plain);
+                } else if !o.is_empty() {
+                    Self::push(frame, o, BlockKind::Plain);
+                }
+            }
+            StmtKind::While(t, b, o) => {
+                let c = self.eval(frame, t)?;
+                if self.truthy(&c)? {
+                    Self::push(frame, b, BlockKind::While { owner: body.clone(), idx });
+                } else if !o.is_empty() {
+                    Self::push(frame, o, BlockKind::Plain);
+                }
+            }
+            StmtKind::For { target, iter, body: b, orelse, .. } => {
+                let it = self.eval(frame, iter)?;
+                let it = self.get_iter(&it).map_err(|e| e.note_span(iter.span))?;
+                match self.next_opt(&it)? {
+                    Some(v) => {
+                        Self::push(frame, b, BlockKind::For { owner: body.clone(), idx, iter: it });
+                        self.assign(frame, target, v)?;
+                    }
+                    None => {
+                        if !orelse.is_empty() {
+                            Self::push(frame, orelse, BlockKind::Plain);
+                        }
+                    }
+                }
+            }
+            StmtKind::Try { body: b, .. } => {
+                Self::push(frame, b, BlockKind::Try { owner: body.clone(), idx, phase: TryPhase::Body });
+            }
+            StmtKind::With { items, body: b, .. } => self.enter_with(frame, items, b)?,
+            StmtKind::Raise(e, c) => return self.raise(frame, e.as_ref(), c.as_ref()),
+            StmtKind::Assert(t, m) => {
+                let c = self.eval(frame, t)?;
+                if !self.truthy(&c)? {
+                    let args = match m {
+                        Some(m) => vec![self.eval(frame, m)?],
+                        None => vec![],
+                    };
+                    return Err(new_exception(types().exc("AssertionError"), args).note_span(t.span));
+                }
+            }
+            StmtKind::Import(aliases) => {
+                for a in aliases {
+                    let m = self.import(&a.name).map_err(|e| e.note_span(a.span))?;
+                    let bound = if a.asname.name.as_ref() != a.name.as_ref() && !a.name.contains('.') {
+                        m
+                    } else {
+                        let top = a.name.split('.').next().unwrap_or(&a.name).to_string();
+                        self.import(&top)?
+                    };
+                    self.store(frame, &a.asname, bound)?;
+                }
+            }
+            StmtKind::ImportFrom(module, aliases) => {
+                let m = self.import(module)?;
+                for a in aliases {
+                    let v = self.getattr(&m, &a.name).map_err(|_| {
+                        err("ImportError", format!("cannot import name '{}' from '{}' (unknown location)", a.name, module))
+                            .note_span(a.span)
+                    })?;
+                    self.store(frame, &a.asname, v)?;
+                }
+            }
+            StmtKind::FunctionDef(f) => {
+                let mut func = self.make_function(frame, f)?;
+                for d in f.decorators.iter().rev() {
+                    let dec = self.eval(frame, d)?;
+                    func = self.call(&dec, vec![func], vec![]).map_err(|e| e.note_span(d.span))?;
+                }
+                let id = Ident { name: f.name.clone(), scope: f.bind };
+                self.store(frame, &id, func)?;
+            }
+            StmtKind::ClassDef(c) => {
+                let mut cls = self.make_class(frame, c)?;
+                for d in c.decorators.iter().rev() {
+                    let dec = self.eval(frame, d)?;
+                    cls = self.call(&dec, vec![cls], vec![]).map_err(|e| e.note_span(d.span))?;
+                }
+                let id = Ident { name: c.name.clone(), scope: c.bind };
+                self.store(frame, &id, cls)?;
+            }
+            StmtKind::Suspend(kind, target, value) => return self.suspend(frame, *kind, target.as_ref(), value.as_ref()),
+        }
+        Ok(Flow::Next)
+    }
+
+    fn suspend(&mut self, frame: &mut Frame, kind: SuspendKind, target: Option<&Expr>, value: Option<&Expr>) -> PyResult<Flow> {
+        let v = match value {
+            Some(e) => self.eval(frame, e)?,
+            None => Value::None,
+        };
+        if kind == SuspendKind::Yield {
+            return Ok(Flow::Yield(v));
+        }
+        let span = value.map(|e| e.span).unwrap_or_default();
+        let it = if kind == SuspendKind::Await {
+            self.get_awaitable(&v).map_err(|e| e.note_span(span))?
+        } else {
+            if let Value::Generator(g) = &v {
+                if g.kind == super::generator::GenKind::Coroutine && frame.code.kind == crate::compile::code::FunctionKind::Generator {
+                    return Err(type_error("cannot 'yield from' a coroutine object in a non-coroutine generator"));
+                }
+            }
+            self.get_iter(&v).map_err(|e| e.note_span(span))?
+        };
+        frame.delegate = Some(it.clone());
+        match self.delegate_send(&it, Value::None) {
+            Ok(Delegated::Yielded(x)) => Ok(Flow::Yield(x)),
+            Ok(Delegated::Returned(r)) => {
+                frame.delegate = None;
+                if let Some(t) = target {
+                    self.assign(frame, t, r)?;
+                }
+                Ok(Flow::Next)
+            }
+            Err(e) => {
+                frame.delegate = None;
+                Err(e.note_span(span))
+            }
+        }
+    }
+
+    fn raise(&mut self, frame: &mut Frame, e: Option<&Expr>, cause: Option<&Expr>) -> PyResult<Flow> {
+        let Some(e) = e else {
+            return match self.exc_stack.last() {
+                Some(top) => Ok(Flow::Complete(Completion::Raise(top.clone()))),
+                None => Err(err("RuntimeError", "No active exception to reraise")),
+            };
+        };
+        let v = self.eval(frame, e)?;
+        let exc = self.make_exception(v)?;
+        if let Some(c) = cause {
+            let cv = self.eval(frame, c)?;
+            let cause = if cv.is_none() {
+                None
+            } else {
+                match self.make_exception(cv) {
+                    Ok(x) => Some(x),
+                    Err(_) => return Err(type_error("exception causes must derive from BaseException")),
+                }
+            };
+            let mut d = exc.data();
+            d.cause = cause;
+            d.suppress_context = true;
+        }
+        if let Some(top) = self.exc_stack.last() {
+            if !Rc::ptr_eq(&top.0, &exc.0) {
+                let mut d = exc.data();
+                d.context = Some(top.clone());
+            }
+        }
+        Err(exc)
+    }
+
+    /// The exception to raise for `raise v`: an instance as is, a class instantiated.
+    pub(crate) fn make_exception(&mut self, v: Value) -> PyResult<Exc> {
+        match &v {
+            Value::Class(c) if c.is_exception => {
+                let inst = self.call(&v, vec![], vec![])?;
+                Exc::from_value(&inst).ok_or_else(|| type_error("exceptions must derive from BaseException"))
+            }
+            _ => Exc::from_value(&v).ok_or_else(|| type_error("exceptions must derive from BaseException")),
+        }
+    }
+
+    fn enter_with(&mut self, frame: &mut Frame, items: &[(Expr, Option<Expr>)], body: &Body) -> PyResult<()> {
+        let (mgr_expr, target) = &items[0];
+        let mgr = self.eval(frame, mgr_expr)?;
+        let cls = types().class_of(&mgr);
+        let (Some(enter), Some(exit)) = (cls.lookup("__enter__"), cls.lookup("__exit__")) else {
+            let name = cls.name.clone();
+            let msg = if cls.lookup("__enter__").is_none() {
+                format!("'{name}' object does not support the context manager protocol")
+            } else {
+                format!("'{name}' object does not support the context manager protocol (missed __exit__ method)")
+            };
+            return Err(type_error(msg).note_span(mgr_expr.span));
+        };
+        let exit = self.bind(exit, &mgr);
+        let enter = self.bind(enter, &mgr);
+        let v = self.call(&enter, vec![], vec![])?;
+        // The rest of the items nest inside this one.
+        let inner: Body = if items.len() > 1 {
+            Rc::new(vec![Stmt::new(
+                StmtKind::With { items: items[1..].to_vec(), body: body.clone(), is_async: false },
+                items[1].0.span.to(body.last().map(|s| s.span).unwrap_or_default()),
+            )])
+        } else {
+            body.clone()
+        };
+        Self::push(frame, &inner, BlockKind::With { exit });
+        if let Some(t) = target {
+            self.assign(frame, t, v)?;
+        }
+        Ok(())
+    }
+
+    /// A block ran off its end: loop again, move to the next clause, or pop it.
+    fn end_block(&mut self, frame: &mut Frame) -> Result<(), Completion> {
+        let Some(block) = frame.blocks.last_mut() else { return Ok(()) };
+        match &mut block.kind {
+            BlockKind::Plain => {
+                frame.blocks.pop();
+            }
+            BlockKind::While { owner, idx } => {
+                let (owner, idx) = (owner.clone(), *idx);
+                let StmtKind::While(test, _, orelse) = &owner[idx].kind else { return Ok(()) };
+                let r = self.eval(frame, test).and_then(|c| self.truthy(&c));
+                match r {
+                    Ok(true) => {
+                        if let Some(b) = frame.blocks.last_mut() {
+                            b.pc = 0;
+                        }
+                    }
+                    Ok(false) => {
+                        frame.blocks.pop();
+                        if !orelse.is_empty() {
+                            Self::push(frame, orelse, BlockKind::Plain);
+                        }
+                    }
+                    Err(e) => return Err(Completion::Raise(self.traceback_here(frame, e, test.span))),
+                }
+            }
+            BlockKind::For { owner, idx, iter } => {
+                let (owner, idx, iter) = (owner.clone(), *idx, iter.clone());
+                let StmtKind::For { target, orelse, .. } = &owner[idx].kind else { return Ok(()) };
+                let r = match self.next_opt(&iter) {
+                    Ok(Some(v)) => {
+                        if let Some(b) = frame.blocks.last_mut() {
+                            b.pc = 0;
+                        }
+                        self.assign(frame, target, v)
+                    }
+                    Ok(None) => {
+                        frame.blocks.pop();
+                        if !orelse.is_empty() {
+                            Self::push(frame, orelse, BlockKind::Plain);
+                        }
+                        Ok(())
+                    }
+                    Err(e) => Err(e),
+                };
+                if let Err(e) = r {
+                    return Err(Completion::Raise(self.traceback_here(frame, e, owner[idx].span)));
+                }
+            }
+            BlockKind::Try { owner, idx, phase } => {
+                let (owner, idx) = (owner.clone(), *idx);
+                let StmtKind::Try { handlers, orelse, finalbody, .. } = &owner[idx].kind else { return Ok(()) };
+                let phase = std::mem::replace(phase, TryPhase::Body);
+                match phase {
+                    TryPhase::Body if !orelse.is_empty() => {
+                        Self::set_top(frame, orelse, TryPhase::Else);
+                    }
+                    TryPhase::Body | TryPhase::Else => self.to_finally(frame, finalbody, None),
+                    TryPhase::Handler { handler, .. } => {
+                        self.exc_stack.pop();
+                        if let Some(name) = &handlers[handler].name {
+                            let _ = self.unbind(frame, name);
+                        }
+                        self.to_finally(frame, finalbody, None);
+                    }
+                    TryPhase::Finally(pending) => {
+                        frame.blocks.pop();
+                        if let Some(c) = pending {
+                            return Err(c);
+                        }
+                    }
+                }
+            }
+            BlockKind::With { exit } => {
+                let exit = exit.clone();
+                frame.blocks.pop();
+                if let Err(e) = self.call(&exit, vec![Value::None, Value::None, Value::None], vec![]) {
+                    return Err(Completion::Raise(e));
+                }
+            }
+        }
+        Ok(())
+    }
+
+    fn set_top(frame: &mut Frame, body: &Body, phase: TryPhase) {
+        if let Some(b) = frame.blocks.last_mut() {
+            b.body = body.clone();
+            b.pc = 0;
+            if let BlockKind::Try { phase: p, .. } = &mut b.kind {
+                *p = phase;
+            }
+        }
+    }
+
+    /// Runs the `finally` clause with `pending` to resume after it, or pops the `try` block.
+    fn to_finally(&mut self, frame: &mut Frame, finalbody: &Body, pending: Option<Completion>) {
+        if finalbody.is_empty() {
+            frame.blocks.pop();
+        } else {
+            Self::set_top(frame, finalbody, TryPhase::Finally(pending));
+        }
+    }
+
+    /// Leaves blocks for an abrupt completion. `Ok(None)`: a block took it over and execution
+    /// continues; `Ok(Some(_))`: the frame returned; `Err`: the exception leaves the frame.
+    fn unwind(&mut self, frame: &mut Frame, mut c: Completion) -> Result<Option<Outcome>, Exc> {
+        loop {
+            let Some(block) = frame.blocks.last_mut() else {
+                return match c {
+                    Completion::Raise(e) => Err(e),
+                    Completion::Return(v) => Ok(Some(Outcome::Return(v))),
+                    Completion::Break | Completion::Continue => Ok(Some(Outcome::Return(Value::None))),
+                };
+            };
+            match &mut block.kind {
+                BlockKind::Plain => {
+                    frame.blocks.pop();
+                }
+                BlockKind::While { .. } | BlockKind::For { .. } => match c {
+                    Completion::Break => {
+                        frame.blocks.pop();
+                        return Ok(None);
+                    }
+                    Completion::Continue => {
+                        block.pc = block.body.len();
+                        return Ok(None);
+                    }
+                    _ => {
+                        frame.blocks.pop();
+                    }
+                },
+                BlockKind::Try { owner, idx, phase } => {
+                    let (owner, idx) = (owner.clone(), *idx);
+                    let phase = std::mem::replace(phase, TryPhase::Body);
+                    let StmtKind::Try { handlers, finalbody, .. } = &owner[idx].kind else {
+                        frame.blocks.pop();
+                        continue;
+                    };
+                    match phase {
+                        TryPhase::Body => {
+                            if let Completion::Raise(e) = &c {
+                                if !handlers.is_empty() {
+                                    match self.match_handler(frame, handlers, e) {
+                                        Ok(Some(i)) => {
+                                            let e = e.clone();
+                                            Self::set_top(frame, &handlers[i].body, TryPhase::Handler { exc: e.clone(), handler: i });
+                                            self.exc_stack.push(e.clone());
+                                            if let Some(name) = &handlers[i].name {
+                                                if let Err(e2) = self.store(frame, name, e.value()) {
+                                                    c = Completion::Raise(e2);
+                                                    continue;
+                                                }
+                                            }
+                                            return Ok(None);
+                                        }
+                                        Ok(None) => {}
+                                        Err(e2) => c = Completion::Raise(e2),
+                                    }
+                                }
+                            }
+                            if finalbody.is_empty() {
+                                frame.blocks.pop();
+                            } else {
+                                Self::set_top(frame, finalbody, TryPhase::Finally(Some(c)));
+                                return Ok(None);
+                            }
+                        }
+                        TryPhase::Else => {
+                            if finalbody.is_empty() {
+                                frame.blocks.pop();
+                            } else {
+                                Self::set_top(frame, finalbody, TryPhase::Finally(Some(c)));
+                                return Ok(None);
+                            }
+                        }
+                        TryPhase::Handler { handler, .. } => {
+                            self.exc_stack.pop();
+                            if let Some(name) = &handlers[handler].name {
+                                let _ = self.unbind(frame, name);
+                            }
+                            if finalbody.is_empty() {
+                                frame.blocks.pop();
+                            } else {
+                                Self::set_top(frame, finalbody, TryPhase::Finally(Some(c)));
+                                return Ok(None);
+                            }
+                        }
+                        TryPhase::Finally(_) => {
+                            frame.blocks.pop();
+                        }
+                    }
+                }
+                BlockKind::With { exit } => {
+                    let exit = exit.clone();
+                    frame.blocks.pop();
+                    match &c {
+                        Completion::Raise(e) => {
+                            let args = vec![Value::Class(e.class().clone()), e.value(), Value::None];
+                            self.exc_stack.push(e.clone());
+                            let r = self.call(&exit, args, vec![]).and_then(|v| self.truthy(&v));
+                            self.exc_stack.pop();
+                            match r {
+                                Ok(true) => return Ok(None),
+                                Ok(false) => {}
+                                Err(e2) => c = Completion::Raise(e2),
+                            }
+                        }
+                        _ => {
+                            if let Err(e2) = self.call(&exit, vec![Value::None, Value::None, Value::None], vec![]) {
+                                c = Completion::Raise(e2);
+                            }
+                        }
+                    }
+                }
+            }
+        }
+    }
+
+    /// Finds the first `except` clause matching `e`.
+    fn match_handler(&mut self, frame: &mut Frame, handlers: &[Handler], e: &Exc) -> PyResult<Option<usize>> {
+        for (i, h) in handlers.iter().enumerate() {
+            let Some(t) = &h.typ else { return Ok(Some(i)) };
+            let tv = self.eval(frame, t)?;
+            if self.exception_matches(e, &tv)? {
+                return Ok(Some(i));
+            }
+        }
+        Ok(None)
+    }
+
+    /// Whether exception `e` matches an `except` clause's class or tuple of classes.
+    pub(crate) fn exception_matches(&mut self, e: &Exc, t: &Value) -> PyResult<bool> {
+        match t {
+            Value::Class(c) if c.is_exception => Ok(e.class().is_subclass(c)),
+            Value::Tuple(items) => {
+                for x in items.iter() {
+                    if self.exception_matches(e, x)? {
+                        return Ok(true);
+                    }
+                }
+                Ok(false)
+            }
+            _ => Err(type_error("catching classes that do not inherit from BaseException is not allowed")),
+        }
+    }
+}

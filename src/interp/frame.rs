@@ -1,0 +1,126 @@
+//! Frames: a code object's live state — local slots, cells and a block stack — kept on the heap
+//! so a generator or coroutine can stop at a statement boundary and continue there later.
+
+use crate::compile::code::Code;
+use crate::runtime::value::{Exc, Module, Value};
+use crate::syntax::ast::Body;
+use indexmap::IndexMap;
+use std::cell::RefCell;
+use std::rc::Rc;
+
+/// How a block ended abnormally, carried through `finally` clauses and `with` exits.
+#[derive(Clone, Debug)]
+pub enum Completion {
+    /// `return value`
+    Return(Value),
+    /// `break`
+    Break,
+    /// `continue`
+    Continue,
+    /// An exception.
+    Raise(Exc),
+}
+
+/// Where a `try` statement is.
+#[derive(Clone, Debug)]
+pub enum TryPhase {
+    /// Running the guarded body.
+    Body,
+    /// Running handler number `handler` for `exc`.
+    Handler {
+        /// The exception being handled.
+        exc: Exc,
+        /// Which `except` clause.
+        handler: usize,
+    },
+    /// Running the `else` clause.
+    Else,
+    /// Running `finally`, with what to resume afterwards.
+    Finally(Option<Completion>),
+}
+
+/// What an active block is.
+#[derive(Clone, Debug)]
+pub enum BlockKind {
+    /// A function body or an `if` / `else` branch.
+    Plain,
+    /// The body of the `while` statement at `owner[idx]`.
+    While {
+        /// The statement list holding the loop.
+        owner: Body,
+        /// The loop's index in it.
+        idx: usize,
+    },
+    /// The body of the `for` statement at `owner[idx]`.
+    For {
+        /// The statement list holding the loop.
+        owner: Body,
+        /// The loop's index in it.
+        idx: usize,
+        /// The iterator being consumed.
+        iter: Value,
+    },
+    /// Part of the `try` statement at `owner[idx]`.
+    Try {
+        /// The statement list holding the `try`.
+        owner: Body,
+        /// Its index there.
+        idx: usize,
+        /// Which part is running.
+        phase: TryPhase,
+    },
+    /// The body of a `with` statement; `exit` is the bound `__exit__`.
+    With {
+        /// The context manager's bound `__exit__`.
+        exit: Value,
+    },
+}
+
+/// One active block: the statements it runs and the index of the next one.
+#[derive(Clone, Debug)]
+pub struct Block {
+    /// The statements.
+    pub body: Body,
+    /// The next statement to run.
+    pub pc: usize,
+    /// What kind of block.
+    pub kind: BlockKind,
+}
+
+/// A running or suspended activation of a code object.
+#[derive(Debug)]
+pub struct Frame {
+    /// The code.
+    pub code: Rc<Code>,
+    /// The module whose globals it uses.
+    pub globals: Rc<Module>,
+    /// Local variables by slot.
+    pub slots: Vec<Value>,
+    /// Own cells, then cells captured from the enclosing function.
+    pub cells: Vec<Rc<RefCell<Value>>>,
+    /// The block stack; empty when the frame has finished.
+    pub blocks: Vec<Block>,
+    /// For class bodies: the namespace being built.
+    pub class_ns: Option<Rc<RefCell<IndexMap<Rc<str>, Value>>>>,
+    /// The iterator an `await` / `yield from` is delegating to while suspended.
+    pub delegate: Option<Value>,
+    /// Exceptions being handled by this frame while it is suspended.
+    pub saved_exc: Vec<Exc>,
+}
+
+impl Frame {
+    /// A frame ready to run `code` from its first statement.
+    pub fn new(code: Rc<Code>, globals: Rc<Module>, slots: Vec<Value>, cells: Vec<Rc<RefCell<Value>>>) -> Frame {
+        let body = code.body.clone();
+        Frame {
+            code,
+            globals,
+            slots,
+            cells,
+            blocks: vec![Block { body, pc: 0, kind: BlockKind::Plain }],
+            class_ns: None,
+            delegate: None,
+            saved_exc: Vec::new(),
+        }
+    }
+}

@@ -1,0 +1,105 @@
+//! aio: a small coroutine scripting language — a Python 3 subset with async/await — and its
+//! tree-walking interpreter with resumable frames.
+//!
+//! The pipeline: [`syntax`] (logos lexer, layout, LALRPOP parser) → [`compile`] (resolver and
+//! lowering) → [`interp`] (frames and the statement loop) over the values of [`runtime`].
+
+pub mod compile;
+pub mod diagnostics;
+pub mod interp;
+pub mod runtime;
+pub mod source;
+pub mod syntax;
+
+use compile::{compile_module, CompileMode};
+use interp::Interp;
+use runtime::value::Value;
+use source::SourceFile;
+use std::io::Write;
+use std::rc::Rc;
+
+/// Stack size of the thread the interpreter runs on: deep enough for the 1000-frame recursion
+/// limit in debug builds too.
+pub const INTERPRETER_STACK: usize = 1 << 30;
+
+/// Decodes a source file's bytes as CPython does: UTF-8 with an optional byte-order mark.
+pub fn decode_source(bytes: &[u8]) -> Result<String, String> {
+    let bytes = bytes.strip_prefix(b"\xef\xbb\xbf").unwrap_or(bytes);
+    match std::str::from_utf8(bytes) {
+        Ok(s) => Ok(s.to_string()),
+        Err(e) => {
+            let pos = e.valid_up_to();
+            let byte = bytes.get(pos).copied().unwrap_or(0);
+            Err(format!(
+                "(unicode error) 'utf-8' codec can't decode byte 0x{byte:02x} in position {pos}: invalid start byte"
+            ))
+        }
+    }
+}
+
+/// Parses, compiles and runs a whole program, printing its output to stdout and any error to
+/// stderr as CPython would. Returns the process exit code.
+pub fn run_program(name: &str, text: String) -> i32 {
+    let file = SourceFile::new(name, text);
+    let stdout = std::io::stdout();
+    let out: Box<dyn Write> = Box::new(std::io::BufWriter::with_capacity(1 << 16, stdout));
+    let mut it = Interp::new(out);
+    let code = syntax::parse_module(&file.text).and_then(|body| {
+        let mut names = it.main.names.borrow_mut();
+        compile_module(body, &file, &mut names, CompileMode::File)
+    });
+    let code = match code {
+        Ok(c) => c,
+        Err(e) => {
+            eprint!("{}", diagnostics::render_syntax_error(&e, &file));
+            return 1;
+        }
+    };
+    let r = it.run_module(code);
+    finish(&mut it, r)
+}
+
+/// Turns the end of a run into an exit code: flushes stdout, prints an uncaught exception's
+/// traceback, and honours `SystemExit`.
+fn finish(it: &mut Interp, r: Result<Value, runtime::Exc>) -> i32 {
+    it.flush();
+    match r {
+        Ok(_) => 0,
+        Err(e) if e.is("SystemExit") => {
+            let args = e.args();
+            match args.first() {
+                None | Some(Value::None) => 0,
+                Some(Value::Int(n)) => *n as i32,
+                Some(Value::Bool(b)) => *b as i32,
+                Some(other) => {
+                    let msg = it.to_str(other).unwrap_or_default();
+                    eprintln!("{msg}");
+                    1
+                }
+            }
+        }
+        Err(e) => {
+            let text = diagnostics::format_exception(it, &e);
+            it.flush();
+            eprint!("{text}");
+            1
+        }
+    }
+}
+
+/// Runs `f` on a thread with a deep stack and returns its result.
+pub fn with_big_stack<T: Send + 'static>(f: impl FnOnce() -> T + Send + 'static) -> T {
+    match std::thread::Builder::new().stack_size(INTERPRETER_STACK).spawn(f) {
+        Ok(h) => match h.join() {
+            Ok(v) => v,
+            Err(p) => std::panic::resume_unwind(p),
+        },
+        Err(e) => {
+            eprintln!("aio: cannot start the interpreter thread: {e}");
+            std::process::exit(1)
+        }
+    }
+}
+
+#[doc(hidden)]
+pub fn _keep(_: Rc<()>) {}

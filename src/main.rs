@@ -1,0 +1,67 @@
+//! The `aio` command: run a file, a `-c` string, or standard input; exit codes as CPython's.
+
+use clap::Parser;
+use std::io::{IsTerminal, Read};
+use std::path::PathBuf;
+
+/// aio runs Python-subset scripts with async/await on its own event loop.
+#[derive(Parser, Debug)]
+#[command(name = "aio", version, about, long_about = None)]
+struct Cli {
+    /// Program passed in as a string.
+    #[arg(short = 'c', value_name = "CODE")]
+    command: Option<String>,
+    /// The script to run.
+    file: Option<PathBuf>,
+    /// Arguments for the script (`sys.argv[1:]`).
+    #[arg(trailing_var_arg = true, allow_hyphen_values = true)]
+    args: Vec<String>,
+}
+
+fn main() {
+    let cli = Cli::parse();
+    let (name, text) = if let Some(code) = cli.command {
+        ("<string>".to_string(), code)
+    } else if let Some(path) = cli.file {
+        let shown = std::path::absolute(&path).unwrap_or(path.clone());
+        match std::fs::read(&path) {
+            Ok(bytes) => match aio::decode_source(&bytes) {
+                Ok(t) => (shown.display().to_string(), t),
+                Err(msg) => {
+                    eprintln!("SyntaxError: {msg}");
+                    std::process::exit(1);
+                }
+            },
+            Err(e) => {
+                let errno = e.raw_os_error().unwrap_or(2);
+                let what = match e.kind() {
+                    std::io::ErrorKind::NotFound => "No such file or directory".to_string(),
+                    std::io::ErrorKind::PermissionDenied => "Permission denied".to_string(),
+                    _ => e.to_string(),
+                };
+                eprintln!("aio: can't open file '{}': [Errno {errno}] {what}", shown.display());
+                std::process::exit(2);
+            }
+        }
+    } else {
+        let stdin = std::io::stdin();
+        if stdin.is_terminal() {
+            eprintln!("aio: the interactive prompt is not built yet; run a script with `aio FILE` or pipe one in");
+            std::process::exit(2);
+        }
+        let mut bytes = Vec::new();
+        if let Err(e) = stdin.lock().read_to_end(&mut bytes) {
+            eprintln!("aio: cannot read standard input: {e}");
+            std::process::exit(2);
+        }
+        match aio::decode_source(&bytes) {
+            Ok(t) => ("<stdin>".to_string(), t),
+            Err(msg) => {
+                eprintln!("SyntaxError: {msg}");
+                std::process::exit(1);
+            }
+        }
+    };
+    let code = aio::with_big_stack(move || aio::run_program(&name, text));
+    std::process::exit(code);
+}

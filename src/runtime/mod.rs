@@ -1,0 +1,13 @@
+//! Values, builtin types and their operations, the builtin namespace, and CPython-exact text.
+
+pub mod builtins;
+pub mod dict;
+pub mod exceptions;
+pub mod format;
+pub mod methods;
+pub mod ops;
+pub mod repr;
+pub mod types;
+pub mod value;
+
+pub use value::{Exc, PyResult, Value};

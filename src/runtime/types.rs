@@ -1,0 +1,281 @@
+//! The builtin classes: `object`, `int`, `str`, …, and CPython's exception hierarchy. One
+//! registry per interpreter thread, reachable from anywhere that needs to raise or dispatch.
+
+use super::value::{BuiltinType, Class, Value};
+use indexmap::IndexMap;
+use std::cell::RefCell;
+use std::collections::HashMap;
+use std::rc::Rc;
+
+/// Every builtin class, by role.
+pub struct Types {
+    /// `object`
+    pub object: Rc<Class>,
+    /// `type`
+    pub type_: Rc<Class>,
+    /// `NoneType`
+    pub none: Rc<Class>,
+    /// `bool`
+    pub bool_: Rc<Class>,
+    /// `int`
+    pub int: Rc<Class>,
+    /// `float`
+    pub float: Rc<Class>,
+    /// `str`
+    pub str_: Rc<Class>,
+    /// `list`
+    pub list: Rc<Class>,
+    /// `tuple`
+    pub tuple: Rc<Class>,
+    /// `dict`
+    pub dict: Rc<Class>,
+    /// `set`
+    pub set: Rc<Class>,
+    /// `function`
+    pub function: Rc<Class>,
+    /// `builtin_function_or_method`
+    pub builtin_function: Rc<Class>,
+    /// `method`
+    pub method: Rc<Class>,
+    /// `generator`
+    pub generator: Rc<Class>,
+    /// `coroutine`
+    pub coroutine: Rc<Class>,
+    /// `async_generator`
+    pub async_generator: Rc<Class>,
+    /// `module`
+    pub module: Rc<Class>,
+    /// `range`
+    pub range: Rc<Class>,
+    /// Native iterators (`list_iterator` and friends share one class).
+    pub iterator: Rc<Class>,
+    /// `slice`
+    pub slice: Rc<Class>,
+    /// `ellipsis`
+    pub ellipsis: Rc<Class>,
+    /// `NotImplementedType`
+    pub not_implemented: Rc<Class>,
+    /// `staticmethod`
+    pub staticmethod: Rc<Class>,
+    /// `classmethod`
+    pub classmethod: Rc<Class>,
+    /// `property`
+    pub property: Rc<Class>,
+    /// `super`
+    pub super_: Rc<Class>,
+    /// `dict_keys`
+    pub dict_keys: Rc<Class>,
+    /// `dict_values`
+    pub dict_values: Rc<Class>,
+    /// `dict_items`
+    pub dict_items: Rc<Class>,
+    /// Exception classes by name.
+    pub exceptions: HashMap<&'static str, Rc<Class>>,
+    /// Exception class names in definition order (for the builtins namespace).
+    pub exception_order: Vec<&'static str>,
+}
+
+/// Makes a builtin class.
+pub fn new_class(name: &str, bases: Vec<Rc<Class>>, builtin: BuiltinType) -> Rc<Class> {
+    let mut mro: Vec<Rc<Class>> = Vec::new();
+    for b in &bases {
+        if !mro.iter().any(|c| Rc::ptr_eq(c, b)) {
+            mro.push(b.clone());
+        }
+        for c in &b.mro {
+            if !mro.iter().any(|x| Rc::ptr_eq(x, c)) {
+                mro.push(c.clone());
+            }
+        }
+    }
+    let is_exception = builtin == BuiltinType::Exception || bases.iter().any(|b| b.is_exception);
+    Rc::new(Class {
+        name: Rc::from(name),
+        qualname: Rc::from(name),
+        module: Rc::from("builtins"),
+        bases,
+        mro,
+        dict: RefCell::new(IndexMap::new()),
+        builtin,
+        is_exception,
+    })
+}
+
+/// CPython 3.11's builtin exception tree (the part scripts meet), parent before child.
+const EXCEPTIONS: &[(&str, &str)] = &[
+    ("BaseException", ""),
+    ("BaseExceptionGroup", "BaseException"),
+    ("GeneratorExit", "BaseException"),
+    ("KeyboardInterrupt", "BaseException"),
+    ("SystemExit", "BaseException"),
+    ("Exception", "BaseException"),
+    ("ArithmeticError", "Exception"),
+    ("FloatingPointError", "ArithmeticError"),
+    ("OverflowError", "ArithmeticError"),
+    ("ZeroDivisionError", "ArithmeticError"),
+    ("AssertionError", "Exception"),
+    ("AttributeError", "Exception"),
+    ("BufferError", "Exception"),
+    ("EOFError", "Exception"),
+    ("ExceptionGroup", "Exception"),
+    ("ImportError", "Exception"),
+    ("ModuleNotFoundError", "ImportError"),
+    ("LookupError", "Exception"),
+    ("IndexError", "LookupError"),
+    ("KeyError", "LookupError"),
+    ("MemoryError", "Exception"),
+    ("NameError", "Exception"),
+    ("UnboundLocalError", "NameError"),
+    ("OSError", "Exception"),
+    ("FileNotFoundError", "OSError"),
+    ("TimeoutError", "OSError"),
+    ("ReferenceError", "Exception"),
+    ("RuntimeError", "Exception"),
+    ("NotImplementedError", "RuntimeError"),
+    ("RecursionError", "RuntimeError"),
+    ("StopAsyncIteration", "Exception"),
+    ("StopIteration", "Exception"),
+    ("SyntaxError", "Exception"),
+    ("IndentationError", "SyntaxError"),
+    ("TabError", "IndentationError"),
+    ("SystemError", "Exception"),
+    ("TypeError", "Exception"),
+    ("ValueError", "Exception"),
+    ("UnicodeError", "ValueError"),
+    ("Warning", "Exception"),
+    ("DeprecationWarning", "Warning"),
+    ("RuntimeWarning", "Warning"),
+    ("UserWarning", "Warning"),
+];
+
+impl Types {
+    fn new() -> Types {
+        use BuiltinType as B;
+        let object = new_class("object", vec![], B::Object);
+        let o = || vec![object.clone()];
+        let int = new_class("int", o(), B::Int);
+        let mut exceptions = HashMap::new();
+        let mut exception_order = Vec::new();
+        for &(name, parent) in EXCEPTIONS {
+            let bases = if parent.is_empty() { o() } else { vec![exceptions.get(parent).cloned().unwrap_or_else(|| object.clone())] };
+            exceptions.insert(name, new_class(name, bases, B::Exception));
+            exception_order.push(name);
+        }
+        Types {
+            type_: new_class("type", o(), B::Type),
+            none: new_class("NoneType", o(), B::NoneType),
+            bool_: new_class("bool", vec![int.clone()], B::Bool),
+            int,
+            float: new_class("float", o(), B::Float),
+            str_: new_class("str", o(), B::Str),
+            list: new_class("list", o(), B::List),
+            tuple: new_class("tuple", o(), B::Tuple),
+            dict: new_class("dict", o(), B::Dict),
+            set: new_class("set", o(), B::Set),
+            function: new_class("function", o(), B::Function),
+            builtin_function: new_class("builtin_function_or_method", o(), B::BuiltinFunction),
+            method: new_class("method", o(), B::Method),
+            generator: new_class("generator", o(), B::Generator),
+            coroutine: new_class("coroutine", o(), B::Coroutine),
+            async_generator: new_class("async_generator", o(), B::AsyncGenerator),
+            module: new_class("module", o(), B::Module),
+            range: new_class("range", o(), B::Range),
+            iterator: new_class("iterator", o(), B::Iterator),
+            slice: new_class("slice", o(), B::Slice),
+            ellipsis: new_class("ellipsis", o(), B::Ellipsis),
+            not_implemented: new_class("NotImplementedType", o(), B::NotImplementedType),
+            staticmethod: new_class("staticmethod", o(), B::Descriptor),
+            classmethod: new_class("classmethod", o(), B::Descriptor),
+            property: new_class("property", o(), B::Descriptor),
+            super_: new_class("super", o(), B::Descriptor),
+            dict_keys: new_class("dict_keys", o(), B::Iterator),
+            dict_values: new_class("dict_values", o(), B::Iterator),
+            dict_items: new_class("dict_items", o(), B::Iterator),
+            object,
+            exceptions,
+            exception_order,
+        }
+    }
+
+    /// The exception class called `name`.
+    pub fn exc(&self, name: &str) -> Rc<Class> {
+        self.exceptions.get(name).cloned().unwrap_or_else(|| self.exceptions["Exception"].clone())
+    }
+
+    /// The class of a value.
+    pub fn class_of(&self, v: &Value) -> Rc<Class> {
+        match v {
+            Value::None | Value::Undef => self.none.clone(),
+            Value::Bool(_) => self.bool_.clone(),
+            Value::Int(_) | Value::BigInt(_) => self.int.clone(),
+            Value::Float(_) => self.float.clone(),
+            Value::Str(_) => self.str_.clone(),
+            Value::List(_) => self.list.clone(),
+            Value::Tuple(_) => self.tuple.clone(),
+            Value::Dict(_) => self.dict.clone(),
+            Value::Set(_) => self.set.clone(),
+            Value::Function(_) => self.function.clone(),
+            Value::Builtin(_) => self.builtin_function.clone(),
+            Value::BoundMethod(_) => self.method.clone(),
+            Value::Class(_) => self.type_.clone(),
+            Value::Instance(i) => i.class.clone(),
+            Value::Generator(g) => match g.kind {
+                crate::interp::generator::GenKind::Generator => self.generator.clone(),
+                crate::interp::generator::GenKind::Coroutine => self.coroutine.clone(),
+                crate::interp::generator::GenKind::AsyncGenerator => self.async_generator.clone(),
+            },
+            Value::Module(_) => self.module.clone(),
+            Value::Range(_) => self.range.clone(),
+            Value::Iter(_) => self.iterator.clone(),
+            Value::Slice(_) => self.slice.clone(),
+            Value::Ellipsis => self.ellipsis.clone(),
+            Value::NotImplemented => self.not_implemented.clone(),
+            Value::DictView(v) => match v.kind {
+                super::value::ViewKind::Keys => self.dict_keys.clone(),
+                super::value::ViewKind::Values => self.dict_values.clone(),
+                super::value::ViewKind::Items => self.dict_items.clone(),
+            },
+        }
+    }
+
+    /// The class object of a builtin type.
+    pub fn class_of_builtin(&self, b: BuiltinType) -> Rc<Class> {
+        use BuiltinType as B;
+        match b {
+            B::Object => self.object.clone(),
+            B::Type => self.type_.clone(),
+            B::NoneType => self.none.clone(),
+            B::Bool => self.bool_.clone(),
+            B::Int => self.int.clone(),
+            B::Float => self.float.clone(),
+            B::Str => self.str_.clone(),
+            B::List => self.list.clone(),
+            B::Tuple => self.tuple.clone(),
+            B::Dict => self.dict.clone(),
+            B::Set => self.set.clone(),
+            B::Function => self.function.clone(),
+            B::BuiltinFunction => self.builtin_function.clone(),
+            B::Method => self.method.clone(),
+            B::Generator => self.generator.clone(),
+            B::Coroutine => self.coroutine.clone(),
+            B::AsyncGenerator => self.async_generator.clone(),
+            B::Module => self.module.clone(),
+            B::Range => self.range.clone(),
+            B::Iterator => self.iterator.clone(),
+            B::Slice => self.slice.clone(),
+            B::Ellipsis => self.ellipsis.clone(),
+            B::NotImplementedType => self.not_implemented.clone(),
+            B::Exception => self.exc("BaseException"),
+            B::Descriptor => self.object.clone(),
+        }
+    }
+}
+
+thread_local! {
+    static TYPES: &'static Types = Box::leak(Box::new(Types::new()));
+}
+
+/// The builtin classes of this thread's interpreter.
+pub fn types() -> &'static Types {
+    TYPES.with(|t| *t)
+}

@@ -1,0 +1,457 @@
+//! The `Value` enum and the heap objects it points to.
+
+use super::dict::Dict;
+use crate::compile::code::Code;
+use crate::compile::GlobalNames;
+use crate::interp::generator::Generator;
+use crate::interp::Interp;
+use crate::source::Span;
+use indexmap::IndexMap;
+use num_bigint::BigInt;
+use std::cell::{Cell, RefCell};
+use std::rc::Rc;
+
+/// The result of anything that can raise a Python exception.
+pub type PyResult<T> = Result<T, Exc>;
+
+/// A raised exception: always an instance of a `BaseException` subclass.
+#[derive(Clone, Debug)]
+pub struct Exc(pub Rc<Instance>);
+
+/// A Python value. Small values are inline; everything else is reference-counted.
+#[derive(Clone, Debug, Default)]
+pub enum Value {
+    /// `None`
+    #[default]
+    None,
+    /// Internal marker of an unbound local or global; never visible to programs.
+    Undef,
+    /// `True` / `False`
+    Bool(bool),
+    /// An int that fits in a machine word.
+    Int(i64),
+    /// An int that does not.
+    BigInt(Rc<BigInt>),
+    /// A float.
+    Float(f64),
+    /// A str.
+    Str(Rc<str>),
+    /// A list.
+    List(Rc<RefCell<Vec<Value>>>),
+    /// A tuple.
+    Tuple(Rc<[Value]>),
+    /// A dict.
+    Dict(Rc<RefCell<Dict>>),
+    /// A set (a dict whose values are unused).
+    Set(Rc<RefCell<Dict>>),
+    /// A user-defined function.
+    Function(Rc<Function>),
+    /// A function implemented in Rust.
+    Builtin(Rc<BuiltinFn>),
+    /// A method bound to its object.
+    BoundMethod(Rc<BoundMethod>),
+    /// A class.
+    Class(Rc<Class>),
+    /// An instance of a user class or an exception.
+    Instance(Rc<Instance>),
+    /// A generator, coroutine or async generator.
+    Generator(Rc<Generator>),
+    /// A module.
+    Module(Rc<Module>),
+    /// A `range`.
+    Range(Rc<RangeObj>),
+    /// A native iterator.
+    Iter(Rc<RefCell<NativeIter>>),
+    /// A `slice`.
+    Slice(Rc<(Value, Value, Value)>),
+    /// The `...` singleton.
+    Ellipsis,
+    /// The `NotImplemented` singleton.
+    NotImplemented,
+    /// A `dict_keys` / `dict_values` / `dict_items` view.
+    DictView(Rc<DictView>),
+}
+
+/// Which view of a dict.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum ViewKind {
+    /// `d.keys()`
+    Keys,
+    /// `d.values()`
+    Values,
+    /// `d.items()`
+    Items,
+}
+
+/// A live view of a dict.
+#[derive(Debug)]
+pub struct DictView {
+    /// The dict.
+    pub dict: Rc<RefCell<Dict>>,
+    /// Which view.
+    pub kind: ViewKind,
+}
+
+/// Keyword arguments at a call: names and values in call order.
+pub type Kwargs = Vec<(Rc<str>, Value)>;
+
+/// The signature of a function implemented in Rust: positional then keyword arguments.
+pub type NativeFn = fn(&mut Interp, &[Value], &Kwargs) -> PyResult<Value>;
+
+/// A function implemented in Rust.
+pub struct BuiltinFn {
+    /// Its `__name__`.
+    pub name: &'static str,
+    /// The implementation.
+    pub func: NativeFn,
+    /// For methods of builtin types: bound to this object (passed as the first argument).
+    pub bound: Option<Value>,
+}
+
+impl std::fmt::Debug for BuiltinFn {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        write!(f, "<built-in {}>", self.name)
+    }
+}
+
+/// A user-defined function: code plus what the `def` statement captured.
+#[derive(Debug)]
+pub struct Function {
+    /// The compiled body and signature.
+    pub code: Rc<Code>,
+    /// The module whose globals it sees.
+    pub globals: Rc<Module>,
+    /// Defaults of the last positional parameters.
+    pub defaults: Vec<Value>,
+    /// Defaults of keyword-only parameters, by keyword-only index.
+    pub kwdefaults: Vec<Option<Value>>,
+    /// Captured cells, in the order of `code.freevars`.
+    pub closure: Vec<Rc<RefCell<Value>>>,
+    /// `__name__` (assignable).
+    pub name: RefCell<Rc<str>>,
+    /// Attributes set on the function object.
+    pub dict: RefCell<IndexMap<Rc<str>, Value>>,
+}
+
+/// A method bound to its `self`.
+#[derive(Debug)]
+pub struct BoundMethod {
+    /// The function.
+    pub func: Value,
+    /// The object it is bound to.
+    pub this: Value,
+}
+
+/// Which builtin type a class is, for values that are not instances.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum BuiltinType {
+    /// `object`
+    Object,
+    /// `type`
+    Type,
+    /// `NoneType`
+    NoneType,
+    /// `bool`
+    Bool,
+    /// `int`
+    Int,
+    /// `float`
+    Float,
+    /// `str`
+    Str,
+    /// `list`
+    List,
+    /// `tuple`
+    Tuple,
+    /// `dict`
+    Dict,
+    /// `set`
+    Set,
+    /// `function`
+    Function,
+    /// `builtin_function_or_method`
+    BuiltinFunction,
+    /// `method`
+    Method,
+    /// `generator`
+    Generator,
+    /// `coroutine`
+    Coroutine,
+    /// `async_generator`
+    AsyncGenerator,
+    /// `module`
+    Module,
+    /// `range`
+    Range,
+    /// Native iterators.
+    Iterator,
+    /// `slice`
+    Slice,
+    /// `ellipsis`
+    Ellipsis,
+    /// `NotImplementedType`
+    NotImplementedType,
+    /// `BaseException` and every builtin exception class.
+    Exception,
+    /// `staticmethod`, `classmethod`, `property` wrappers.
+    Descriptor,
+}
+
+/// A class: builtin or defined by a `class` statement.
+#[derive(Debug)]
+pub struct Class {
+    /// `__name__`.
+    pub name: Rc<str>,
+    /// `__qualname__`.
+    pub qualname: Rc<str>,
+    /// `__module__`.
+    pub module: Rc<str>,
+    /// Direct bases.
+    pub bases: Vec<Rc<Class>>,
+    /// The method resolution order after the class itself.
+    pub mro: Vec<Rc<Class>>,
+    /// The class namespace.
+    pub dict: RefCell<IndexMap<Rc<str>, Value>>,
+    /// The builtin type this class is or derives from.
+    pub builtin: BuiltinType,
+    /// Whether instances are exceptions (the class derives from `BaseException`).
+    pub is_exception: bool,
+}
+
+impl Class {
+    /// Looks `name` up along the MRO.
+    pub fn lookup(&self, name: &str) -> Option<Value> {
+        if let Some(v) = self.dict.borrow().get(name) {
+            return Some(v.clone());
+        }
+        for c in &self.mro {
+            if let Some(v) = c.dict.borrow().get(name) {
+                return Some(v.clone());
+            }
+        }
+        None
+    }
+    /// Whether `self` is `other` or derives from it.
+    pub fn is_subclass(&self, other: &Rc<Class>) -> bool {
+        std::ptr::eq(self, Rc::as_ptr(other)) || self.mro.iter().any(|c| Rc::ptr_eq(c, other))
+    }
+}
+
+/// One frame's line in a traceback.
+#[derive(Clone, Debug)]
+pub struct TbEntry {
+    /// The code that was running.
+    pub code: Rc<Code>,
+    /// The expression or statement being executed.
+    pub span: Span,
+    /// For a failing binary operation or subscript: where the left operand ends and where the
+    /// right part starts (CPython 3.11 draws `~` and `^` around them).
+    pub anchors: Option<(u32, u32)>,
+}
+
+/// The state every exception instance carries.
+#[derive(Debug, Default)]
+pub struct ExcData {
+    /// `args`.
+    pub args: Vec<Value>,
+    /// Frames it passed through, innermost first.
+    pub traceback: Vec<TbEntry>,
+    /// `__cause__`.
+    pub cause: Option<Exc>,
+    /// `__context__`.
+    pub context: Option<Exc>,
+    /// `__suppress_context__`.
+    pub suppress_context: bool,
+    /// The failing sub-expression in the frame currently unwinding, for the traceback's carets.
+    pub pending_span: Option<Span>,
+    /// Anchors of the failing sub-expression (see `TbEntry::anchors`).
+    pub pending_anchors: Option<(u32, u32)>,
+}
+
+/// An instance of a user-defined class (or of an exception class).
+#[derive(Debug)]
+pub struct Instance {
+    /// Its class.
+    pub class: Rc<Class>,
+    /// Its attributes.
+    pub dict: RefCell<IndexMap<Rc<str>, Value>>,
+    /// Exception state, for instances of exception classes.
+    pub exc: Option<RefCell<ExcData>>,
+    /// A builtin value it wraps (instances of subclasses of builtin types).
+    pub base_value: RefCell<Option<Value>>,
+}
+
+/// A module: its global slots and names.
+#[derive(Debug)]
+pub struct Module {
+    /// `__name__`.
+    pub name: Rc<str>,
+    /// Global names to slot indices.
+    pub names: RefCell<GlobalNames>,
+    /// Global slots (`Value::Undef` when unbound).
+    pub values: RefCell<Vec<Value>>,
+}
+
+impl Module {
+    /// An empty module.
+    pub fn new(name: &str) -> Rc<Module> {
+        Rc::new(Module { name: Rc::from(name), names: RefCell::new(GlobalNames::default()), values: RefCell::new(Vec::new()) })
+    }
+    /// Reads a global by name.
+    pub fn get(&self, name: &str) -> Option<Value> {
+        let i = self.names.borrow().get(name)?;
+        match self.values.borrow().get(i as usize) {
+            Some(Value::Undef) | None => None,
+            Some(v) => Some(v.clone()),
+        }
+    }
+    /// Sets a global by name.
+    pub fn set(&self, name: &str, v: Value) {
+        let i = self.names.borrow_mut().index(&Rc::from(name)) as usize;
+        let mut vals = self.values.borrow_mut();
+        if vals.len() <= i {
+            vals.resize(i + 1, Value::Undef);
+        }
+        vals[i] = v;
+    }
+}
+
+/// A `range` object.
+#[derive(Debug)]
+pub struct RangeObj {
+    /// First value.
+    pub start: i64,
+    /// Bound (exclusive).
+    pub stop: i64,
+    /// Step (never 0).
+    pub step: i64,
+}
+
+impl RangeObj {
+    /// Number of values.
+    pub fn len(&self) -> i64 {
+        if self.step > 0 {
+            if self.stop > self.start {
+                (self.stop - self.start - 1) / self.step + 1
+            } else {
+                0
+            }
+        } else if self.start > self.stop {
+            (self.start - self.stop - 1) / (-self.step) + 1
+        } else {
+            0
+        }
+    }
+    /// Whether it is empty.
+    pub fn is_empty(&self) -> bool {
+        self.len() == 0
+    }
+}
+
+/// The state of a native iterator.
+#[derive(Debug)]
+pub enum NativeIter {
+    /// Over a list, by index (sees appends, as CPython's list iterator does).
+    List(Rc<RefCell<Vec<Value>>>, usize),
+    /// Over a tuple.
+    Tuple(Rc<[Value]>, usize),
+    /// Over the characters of a str, by byte offset.
+    Str(Rc<str>, usize),
+    /// Over a range.
+    Range { next: i64, step: i64, left: i64 },
+    /// Over a dict's keys (or a set), by entry index; `len` catches size changes.
+    DictKeys(Rc<RefCell<Dict>>, usize, usize),
+    /// Over a dict's values.
+    DictValues(Rc<RefCell<Dict>>, usize, usize),
+    /// Over a dict's items.
+    DictItems(Rc<RefCell<Dict>>, usize, usize),
+    /// Over precomputed values (enumerate, zip, reversed, map results…).
+    Values(std::vec::IntoIter<Value>),
+    /// Calling a function until it returns a sentinel: `iter(f, sentinel)`.
+    Callable(Value, Value),
+    /// `enumerate(it, start)`.
+    Enumerate(Value, Cell<i64>),
+    /// `zip(*its)`.
+    Zip(Vec<Value>),
+    /// `map(f, *its)`.
+    Map(Value, Vec<Value>),
+    /// `filter(f, it)`.
+    Filter(Value, Value),
+    /// Exhausted.
+    Done,
+}
+
+impl Value {
+    /// A str value.
+    pub fn str(s: &str) -> Value {
+        Value::Str(Rc::from(s))
+    }
+    /// A tuple value.
+    pub fn tuple(v: Vec<Value>) -> Value {
+        Value::Tuple(Rc::from(v))
+    }
+    /// A list value.
+    pub fn list(v: Vec<Value>) -> Value {
+        Value::List(Rc::new(RefCell::new(v)))
+    }
+    /// Whether this is the `None` singleton.
+    pub fn is_none(&self) -> bool {
+        matches!(self, Value::None)
+    }
+    /// Identity comparison (`is`).
+    pub fn is(&self, other: &Value) -> bool {
+        use Value::*;
+        match (self, other) {
+            (None, None) | (Ellipsis, Ellipsis) | (NotImplemented, NotImplemented) | (Undef, Undef) => true,
+            (Bool(a), Bool(b)) => a == b,
+            (Int(a), Int(b)) => a == b,
+            (Float(a), Float(b)) => a.to_bits() == b.to_bits(),
+            (Str(a), Str(b)) => Rc::ptr_eq(a, b) || (a.len() <= 1 && a == b),
+            (BigInt(a), BigInt(b)) => Rc::ptr_eq(a, b),
+            (List(a), List(b)) => Rc::ptr_eq(a, b),
+            (Tuple(a), Tuple(b)) => Rc::ptr_eq(a, b) || (a.is_empty() && b.is_empty()),
+            (Dict(a), Dict(b)) | (Set(a), Set(b)) => Rc::ptr_eq(a, b),
+            (Function(a), Function(b)) => Rc::ptr_eq(a, b),
+            (Builtin(a), Builtin(b)) => Rc::ptr_eq(a, b),
+            (BoundMethod(a), BoundMethod(b)) => Rc::ptr_eq(a, b),
+            (Class(a), Class(b)) => Rc::ptr_eq(a, b),
+            (Instance(a), Instance(b)) => Rc::ptr_eq(a, b),
+            (Generator(a), Generator(b)) => Rc::ptr_eq(a, b),
+            (Module(a), Module(b)) => Rc::ptr_eq(a, b),
+            (Range(a), Range(b)) => Rc::ptr_eq(a, b),
+            (Iter(a), Iter(b)) => Rc::ptr_eq(a, b),
+            (Slice(a), Slice(b)) => Rc::ptr_eq(a, b),
+            (DictView(a), DictView(b)) => Rc::ptr_eq(a, b),
+            _ => false,
+        }
+    }
+    /// A stable address for `id()` and default reprs.
+    pub fn address(&self) -> usize {
+        use Value::*;
+        match self {
+            Str(s) => Rc::as_ptr(s) as *const u8 as usize,
+            BigInt(r) => Rc::as_ptr(r) as usize,
+            List(r) => Rc::as_ptr(r) as usize,
+            Tuple(r) => Rc::as_ptr(r) as *const u8 as usize,
+            Dict(r) | Set(r) => Rc::as_ptr(r) as usize,
+            Function(r) => Rc::as_ptr(r) as usize,
+            Builtin(r) => Rc::as_ptr(r) as usize,
+            BoundMethod(r) => Rc::as_ptr(r) as usize,
+            Class(r) => Rc::as_ptr(r) as usize,
+            Instance(r) => Rc::as_ptr(r) as usize,
+            Generator(r) => Rc::as_ptr(r) as usize,
+            Module(r) => Rc::as_ptr(r) as usize,
+            Range(r) => Rc::as_ptr(r) as usize,
+            Iter(r) => Rc::as_ptr(r) as usize,
+            Slice(r) => Rc::as_ptr(r) as usize,
+            DictView(r) => Rc::as_ptr(r) as usize,
+            Int(i) => 0x1000 + (*i as usize).wrapping_mul(32),
+            Float(f) => f.to_bits() as usize,
+            Bool(b) => 0x900 + *b as usize * 32,
+            None => 0x800,
+            Ellipsis => 0x840,
+            NotImplemented => 0x880,
+            Undef => 0,
+        }
+    }
+}
