@@ -27,7 +27,83 @@ pub fn contains_suspend(e: &Expr) -> bool {
         ExprKind::Call(f, args) => contains_suspend(f) || args.iter().any(|a| contains_suspend(arg_expr(a))),
         ExprKind::Compare(a, rest) => contains_suspend(a) || rest.iter().any(|(_, x)| contains_suspend(x)),
         ExprKind::IfExp(c, a, b) => contains_suspend(c) || contains_suspend(a) || contains_suspend(b),
-        ExprKind::Comprehension(c) => contains_suspend(&c.clauses[0].iter),
+        ExprKind::Comprehension(c) => {
+            contains_suspend(&c.clauses[0].iter) || (c.kind != CompKind::Generator && comprehension_is_async(c))
+        }
+    }
+}
+
+/// Whether a comprehension awaits (or uses `async for`): then, inside an async function, it
+/// runs as a coroutine that the enclosing code awaits.
+pub fn comprehension_is_async(c: &Comprehension) -> bool {
+    fn awaits(e: &Expr) -> bool {
+        match &e.kind {
+            ExprKind::Await(_) => true,
+            ExprKind::Lambda(_) => false,
+            ExprKind::Comprehension(inner) => inner.kind != CompKind::Generator && comprehension_is_async(inner),
+            _ => {
+                let mut found = false;
+                visit_children(e, &mut |x| found |= awaits(x));
+                found
+            }
+        }
+    }
+    c.clauses.iter().enumerate().any(|(i, cl)| cl.is_async || (i > 0 && awaits(&cl.iter)) || cl.ifs.iter().any(awaits))
+        || awaits(&c.elt)
+        || c.value.as_ref().is_some_and(awaits)
+}
+
+/// Calls `f` on each direct child expression of `e` (not looking into nested functions).
+fn visit_children(e: &Expr, f: &mut dyn FnMut(&Expr)) {
+    match &e.kind {
+        ExprKind::Name(_) | ExprKind::Const(_) | ExprKind::Lambda(_) => {}
+        ExprKind::FString(parts) => {
+            fn walk(parts: &[FStringPart], f: &mut dyn FnMut(&Expr)) {
+                for p in parts {
+                    if let FStringPart::Field { value, spec, .. } = p {
+                        f(value);
+                        if let Some(s) = spec {
+                            walk(s, f);
+                        }
+                    }
+                }
+            }
+            walk(parts, f)
+        }
+        ExprKind::List(v) | ExprKind::Tuple(v) | ExprKind::Set(v) => v.iter().for_each(f),
+        ExprKind::Dict(v) => {
+            for (k, x) in v {
+                if let Some(k) = k {
+                    f(k);
+                }
+                f(x);
+            }
+        }
+        ExprKind::Starred(x) | ExprKind::Attribute(x, _) | ExprKind::Unary(_, x) | ExprKind::Await(x) | ExprKind::YieldFrom(x) => f(x),
+        ExprKind::Yield(x) => {
+            if let Some(x) = x {
+                f(x)
+            }
+        }
+        ExprKind::Subscript(a, b) | ExprKind::BinOp(_, a, b) | ExprKind::BoolOp(_, a, b) | ExprKind::Named(a, b) => {
+            f(a);
+            f(b);
+        }
+        ExprKind::Slice(a, b, c) => [a, b, c].into_iter().flatten().for_each(|x| f(x)),
+        ExprKind::Call(func, args) => {
+            f(func);
+            args.iter().for_each(|a| f(arg_expr(a)));
+        }
+        ExprKind::Compare(a, rest) => {
+            f(a);
+            rest.iter().for_each(|(_, x)| f(x));
+        }
+        ExprKind::IfExp(c, a, b) => {
+            f(c);
+            f(a);
+            f(b);
+        }
+        ExprKind::Comprehension(c) => f(&c.clauses[0].iter),
     }
 }
 
@@ -86,10 +162,16 @@ impl<'r, 'a> Lowerer<'r, 'a> {
                     pre.push(stmt(StmtKind::Expr(e), span));
                 }
             },
-            StmtKind::Assign(mut targets, v) => {
-                if targets.iter().any(contains_suspend) {
-                    return Err(Self::unsupported(span));
+            StmtKind::Assign(targets, v) if targets.iter().any(contains_suspend) => {
+                // CPython evaluates the value first, then each target's parts.
+                let v = self.lin(v, &mut pre)?;
+                let v = self.spill(v, &mut pre);
+                for t in targets {
+                    let t = self.lin_target(t, &mut pre)?;
+                    pre.push(stmt(StmtKind::Assign(vec![t], v.clone()), span));
                 }
+            }
+            StmtKind::Assign(mut targets, v) => {
                 let simple = targets.len() == 1 && matches!(targets[0].kind, ExprKind::Name(_));
                 match v.kind {
                     ExprKind::Await(x) if simple => {
@@ -124,6 +206,13 @@ impl<'r, 'a> Lowerer<'r, 'a> {
                     None => None,
                 };
                 pre.push(stmt(StmtKind::AnnAssign(t, a, v), span));
+            }
+            StmtKind::Del(targets) => {
+                let mut out = Vec::new();
+                for t in targets {
+                    out.push(self.lin_target(t, &mut pre)?);
+                }
+                pre.push(stmt(StmtKind::Del(out), span));
             }
             StmtKind::Return(Some(e)) => {
                 let e = self.lin(e, &mut pre)?;
@@ -419,9 +508,43 @@ impl<'r, 'a> Lowerer<'r, 'a> {
                 let mut comp = Rc::try_unwrap(c).unwrap_or_else(|rc| (*rc).clone());
                 let first = std::mem::replace(&mut comp.clauses[0].iter, constant(Constant::None, span));
                 comp.clauses[0].iter = self.lin(first, pre)?;
-                mk(ExprKind::Comprehension(Rc::new(comp)))
+                let is_async = comp.kind != CompKind::Generator && comprehension_is_async(&comp);
+                let e = mk(ExprKind::Comprehension(Rc::new(comp)));
+                if is_async {
+                    // The comprehension runs as a coroutine; the enclosing code awaits it.
+                    let t = self.r.temp(span);
+                    pre.push(stmt(StmtKind::Suspend(SuspendKind::Await, Some(t.clone()), Some(e)), span));
+                    return Ok(t);
+                }
+                e
             }
             kind @ (ExprKind::Name(_) | ExprKind::Const(_) | ExprKind::Lambda(_)) => mk(kind),
+        })
+    }
+
+    /// Lowers the parts of an assignment target that suspend (object and index expressions).
+    fn lin_target(&mut self, t: Expr, pre: &mut Vec<Stmt>) -> Result<Expr, SyntaxError> {
+        if !contains_suspend(&t) {
+            return Ok(t);
+        }
+        let span = t.span;
+        Ok(match t.kind {
+            ExprKind::Attribute(obj, name) => Expr::new(ExprKind::Attribute(Box::new(self.lin(*obj, pre)?), name), span),
+            ExprKind::Subscript(obj, idx) => {
+                let mut v = self.lin_seq(vec![*obj, *idx], pre)?.into_iter();
+                let (o, i) = (v.next(), v.next());
+                let (o, i) = (o.ok_or_else(|| Self::unsupported(span))?, i.ok_or_else(|| Self::unsupported(span))?);
+                Expr::new(ExprKind::Subscript(Box::new(o), Box::new(i)), span)
+            }
+            ExprKind::Tuple(items) | ExprKind::List(items) => {
+                let mut out = Vec::new();
+                for x in items {
+                    out.push(self.lin_target(x, pre)?);
+                }
+                Expr::new(ExprKind::Tuple(out), span)
+            }
+            ExprKind::Starred(x) => Expr::new(ExprKind::Starred(Box::new(self.lin_target(*x, pre)?)), span),
+            _ => return Err(Self::unsupported(span)),
         })
     }
 

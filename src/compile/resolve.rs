@@ -31,7 +31,7 @@ pub fn compile_module(
     let mut table = scan_module(&body)?;
     analyze(&mut table, &[])?;
     let is_async = mode == CompileMode::Interactive && table.has_await;
-    let mut r = Resolver { source: source.clone(), globals, scopes: Vec::new(), mode };
+    let mut r = Resolver { source: source.clone(), globals, scopes: Vec::new() };
     r.push_scope(table, "<module>".into(), "".into(), is_async);
     let body = r.body(Rc::new(body))?;
     let ctx = r.scopes.pop().expect("the module scope was pushed");
@@ -134,7 +134,6 @@ pub(crate) struct Resolver<'a> {
     source: Rc<SourceFile>,
     globals: &'a mut GlobalNames,
     pub(crate) scopes: Vec<ScopeCtx>,
-    mode: CompileMode,
 }
 
 impl<'a> Resolver<'a> {
@@ -599,8 +598,8 @@ impl<'a> Resolver<'a> {
         let ctx = self.ctx();
         match kind {
             SuspendKind::Await => {
-                if ctx.table.is_comprehension {
-                    return Err(SyntaxError::new("aio does not support 'await' inside comprehensions yet", span));
+                if ctx.table.is_comprehension && !ctx.is_async {
+                    return Err(SyntaxError::new("asynchronous comprehension outside of an asynchronous function", span));
                 }
                 if !ctx.is_async {
                     let msg = if ctx.kind == ScopeKind::Function { "'await' outside async function" } else { "'await' outside function" };
@@ -855,14 +854,17 @@ impl<'a> Resolver<'a> {
             CompKind::Generator => "<genexpr>",
         });
         let qual = self.qualname_for(&name);
-        let is_async = self.ctx().is_async && c.clauses.iter().any(|cl| cl.is_async);
+        let is_async = self.ctx().is_async && super::lower::comprehension_is_async(c);
         let dot0: Rc<str> = Rc::from(".0");
         self.push_function_scope(table, name.clone(), qual, is_async, std::slice::from_ref(&dot0));
         for cl in &c.clauses {
             self.check_target(&cl.target, TargetCtx::Other)?;
             if cl.is_async {
-                return Err(SyntaxError::new("aio does not support asynchronous comprehensions yet", span));
+                return Err(SyntaxError::new("aio does not support 'async for' in comprehensions yet", span));
             }
+        }
+        if is_async && c.kind == CompKind::Generator {
+            return Err(SyntaxError::new("aio does not support asynchronous generator expressions yet", span));
         }
         let result = if c.kind == CompKind::Generator { None } else { Some(self.temp(span)) };
         // Build the innermost statement, then wrap it in the clauses from the inside out.
@@ -913,7 +915,12 @@ impl<'a> Resolver<'a> {
             stmts.push(Stmt::new(StmtKind::Return(Some(r.clone())), span));
         }
         let body = self.body(Rc::new(stmts))?;
-        let kind = if c.kind == CompKind::Generator { FunctionKind::Generator } else { FunctionKind::Plain };
+        let kind = match (c.kind, is_async) {
+            (CompKind::Generator, false) => FunctionKind::Generator,
+            (CompKind::Generator, true) => FunctionKind::AsyncGenerator,
+            (_, true) => FunctionKind::Coroutine,
+            (_, false) => FunctionKind::Plain,
+        };
         let ctx = self.scopes.pop().expect("pushed above");
         let counts = ParamCounts { argcount: 1, ..Default::default() };
         let code = ctx.finish(kind, body, self.source.clone(), span, counts);
@@ -929,10 +936,5 @@ impl<'a> Resolver<'a> {
             bind: Scope::Unresolved,
         }));
         Ok(())
-    }
-
-    /// Current compile mode.
-    pub(crate) fn mode(&self) -> CompileMode {
-        self.mode
     }
 }

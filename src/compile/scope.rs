@@ -404,10 +404,15 @@ impl Scanner {
                     let depth = self.stack.iter().rev().take_while(|t| t.is_comprehension).count();
                     let n = self.stack.len();
                     let owner = n - 1 - depth;
+                    let owner_is_module = self.stack[owner].kind == ScopeKind::Module;
                     for i in owner + 1..n {
                         let f = self.stack[i].entry(&id.name);
                         f.used = true;
-                        f.nonlocal = true;
+                        if owner_is_module {
+                            f.global = true;
+                        } else {
+                            f.nonlocal = true;
+                        }
                     }
                     if self.stack[owner].kind == ScopeKind::Class && depth > 0 {
                         return Err(SyntaxError::new(

@@ -308,19 +308,25 @@ impl Interp {
                 }
             }
             StmtKind::FunctionDef(f) => {
+                let mut decs = Vec::with_capacity(f.decorators.len());
+                for d in &f.decorators {
+                    decs.push(self.eval(frame, d)?);
+                }
                 let mut func = self.make_function(frame, f)?;
-                for d in f.decorators.iter().rev() {
-                    let dec = self.eval(frame, d)?;
-                    func = self.call(&dec, vec![func], vec![]).map_err(|e| e.note_span(d.span))?;
+                for (dec, d) in decs.iter().zip(&f.decorators).rev() {
+                    func = self.call(dec, vec![func], vec![]).map_err(|e| e.note_span(d.span))?;
                 }
                 let id = Ident { name: f.name.clone(), scope: f.bind };
                 self.store(frame, &id, func)?;
             }
             StmtKind::ClassDef(c) => {
+                let mut decs = Vec::with_capacity(c.decorators.len());
+                for d in &c.decorators {
+                    decs.push(self.eval(frame, d)?);
+                }
                 let mut cls = self.make_class(frame, c)?;
-                for d in c.decorators.iter().rev() {
-                    let dec = self.eval(frame, d)?;
-                    cls = self.call(&dec, vec![cls], vec![]).map_err(|e| e.note_span(d.span))?;
+                for (dec, d) in decs.iter().zip(&c.decorators).rev() {
+                    cls = self.call(dec, vec![cls], vec![]).map_err(|e| e.note_span(d.span))?;
                 }
                 let id = Ident { name: c.name.clone(), scope: c.bind };
                 self.store(frame, &id, cls)?;
@@ -508,6 +514,7 @@ impl Interp {
                     }
                     TryPhase::Finally(pending) => {
                         frame.blocks.pop();
+                        self.leave_finally(&pending);
                         if let Some(c) = pending {
                             return Err(c);
                         }
@@ -523,6 +530,22 @@ impl Interp {
             }
         }
         Ok(())
+    }
+
+    /// Leaves a `finally` clause: the exception it ran for is no longer being handled.
+    fn leave_finally(&mut self, pending: &Option<Completion>) {
+        if let Some(Completion::Raise(_)) = pending {
+            self.exc_stack.pop();
+        }
+    }
+
+    /// Enters a `finally` clause run because of `pending`: a pending exception counts as being
+    /// handled while it runs (it becomes the `__context__` of anything raised there).
+    fn enter_finally(&mut self, frame: &mut Frame, finalbody: &Body, pending: Completion) {
+        if let Completion::Raise(e) = &pending {
+            self.exc_stack.push(e.clone());
+        }
+        Self::set_top(frame, finalbody, TryPhase::Finally(Some(pending)));
     }
 
     fn set_top(frame: &mut Frame, body: &Body, phase: TryPhase) {
@@ -604,7 +627,7 @@ impl Interp {
                             if finalbody.is_empty() {
                                 frame.blocks.pop();
                             } else {
-                                Self::set_top(frame, finalbody, TryPhase::Finally(Some(c)));
+                                self.enter_finally(frame, finalbody, c);
                                 return Ok(None);
                             }
                         }
@@ -612,7 +635,7 @@ impl Interp {
                             if finalbody.is_empty() {
                                 frame.blocks.pop();
                             } else {
-                                Self::set_top(frame, finalbody, TryPhase::Finally(Some(c)));
+                                self.enter_finally(frame, finalbody, c);
                                 return Ok(None);
                             }
                         }
@@ -624,12 +647,13 @@ impl Interp {
                             if finalbody.is_empty() {
                                 frame.blocks.pop();
                             } else {
-                                Self::set_top(frame, finalbody, TryPhase::Finally(Some(c)));
+                                self.enter_finally(frame, finalbody, c);
                                 return Ok(None);
                             }
                         }
-                        TryPhase::Finally(_) => {
+                        TryPhase::Finally(pending) => {
                             frame.blocks.pop();
+                            self.leave_finally(&pending);
                         }
                     }
                 }

@@ -77,6 +77,25 @@ impl Interp {
                 return Err(type_error("aio does not support %-formatting of strings yet"));
             }
         }
+        if op == BinOp::Mul {
+            let seq = |v: &Value| matches!(v, Value::Str(_) | Value::List(_) | Value::Tuple(_));
+            let other = if seq(a) { Some(b) } else if seq(b) { Some(a) } else { None };
+            if let Some(o) = other {
+                return Err(type_error(format!("can't multiply sequence by non-int of type '{}'", type_name(o))));
+            }
+        }
+        if op == BinOp::Add {
+            let what = match a {
+                Value::Str(_) => Some("str"),
+                Value::List(_) => Some("list"),
+                Value::Tuple(_) => Some("tuple"),
+                _ => None,
+            };
+            if let Some(w) = what {
+                let q = if w == "str" { "\"" } else { "\"" };
+                return Err(type_error(format!("can only concatenate {w} (not {q}{}{q}) to {w}", type_name(b))));
+            }
+        }
         let sym = if op == BinOp::Pow { "** or pow()" } else { op.symbol() };
         Err(type_error(format!("unsupported operand type(s) for {sym}: '{}' and '{}'", type_name(a), type_name(b))))
     }
@@ -325,7 +344,8 @@ impl Interp {
             Value::Range(r) => match x {
                 Value::Int(i) => {
                     let (s, e, st) = (r.start, r.stop, r.step);
-                    Ok(if st > 0 { *i >= s && *i < e } else { *i <= s && *i > e } && (i - s) % st == 0)
+                    let i = *i as i128;
+                    Ok(if st > 0 { i >= s && i < e } else { i <= s && i > e } && (i - s) % st == 0)
                 }
                 _ => {
                     for v in self.iterate(container)? {
@@ -510,7 +530,7 @@ impl Interp {
                     let v = *next;
                     *next = next.wrapping_add(*step);
                     *left -= 1;
-                    Some(Value::Int(v))
+                    Some(Value::from_i128(v))
                 }
             }
             NativeIter::DictKeys(d, i, n) | NativeIter::DictValues(d, i, n) | NativeIter::DictItems(d, i, n) => {
@@ -699,7 +719,7 @@ impl Interp {
             (Value::Range(r), Value::Int(n)) => {
                 let len = r.len().max(0) as usize;
                 let j = norm_index(*n, len).ok_or_else(|| index_error("range object index out of range"))?;
-                Ok(Value::Int(r.start + r.step * j as i64))
+                Ok(Value::from_i128(r.start + r.step * j as i128))
             }
             (Value::Dict(d), _) => {
                 let k = self.key(i.clone())?;
@@ -752,9 +772,9 @@ impl Interp {
             Value::Range(r) => {
                 let len = r.len().max(0) as usize;
                 let (a, b, st) = slice_indices(s, len)?;
-                let start = r.start + a * r.step;
-                let stop = r.start + b * r.step;
-                Ok(Value::Range(Rc::new(crate::runtime::value::RangeObj { start, stop, step: r.step * st })))
+                let start = r.start + a as i128 * r.step;
+                let stop = r.start + b as i128 * r.step;
+                Ok(Value::Range(Rc::new(crate::runtime::value::RangeObj { start, stop, step: r.step * st as i128 })))
             }
             _ => Err(type_error("not sliceable")),
         }
@@ -947,7 +967,7 @@ impl Interp {
                     });
                 }
                 if let (Value::Range(r), "start" | "stop" | "step") = (obj, name) {
-                    return Ok(Value::Int(match name {
+                    return Ok(Value::from_i128(match name {
                         "start" => r.start,
                         "stop" => r.stop,
                         _ => r.step,
@@ -1134,7 +1154,12 @@ impl Interp {
             }
             Value::Tuple(t) => {
                 if t.len() == 1 {
-                    format!("({},)", self.repr(&t[0])?)
+                    if self.repr_enter(v) {
+                        return Ok("(...)".into());
+                    }
+                    let r = self.repr(&t[0]);
+                    self.repr_leave();
+                    format!("({},)", r?)
                 } else {
                     if self.repr_enter(v) {
                         return Ok("(...)".into());

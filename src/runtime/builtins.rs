@@ -69,7 +69,11 @@ pub fn to_i64(v: &Value, what: &str) -> PyResult<i64> {
 }
 
 fn builtin_print(it: &mut Interp, args: &[Value], kw: &Kwargs) -> PyResult<Value> {
-    only_kwargs("print", kw, &["sep", "end", "file", "flush"])?;
+    for (k, _) in kw {
+        if !["sep", "end", "file", "flush"].contains(&k.as_ref()) {
+            return Err(type_error(format!("'{k}' is an invalid keyword argument for print()")));
+        }
+    }
     let sep = match kwarg(kw, "sep") {
         None | Some(Value::None) => " ".to_string(),
         Some(Value::Str(s)) => s.to_string(),
@@ -159,7 +163,11 @@ fn builtin_iter(it: &mut Interp, args: &[Value], _: &Kwargs) -> PyResult<Value> 
 fn builtin_next(it: &mut Interp, args: &[Value], _: &Kwargs) -> PyResult<Value> {
     arity("next", args, 1, 2)?;
     let target = &args[0];
-    let is_iter = matches!(target, Value::Iter(_) | Value::Generator(_)) || it.special(target, "__next__").is_some();
+    let is_iter = match target {
+        Value::Iter(_) => true,
+        Value::Generator(g) => g.kind == crate::interp::generator::GenKind::Generator,
+        _ => it.special(target, "__next__").is_some(),
+    };
     if !is_iter {
         return Err(type_error(format!("'{}' object is not an iterator", ops::type_name(target))));
     }
@@ -984,16 +992,14 @@ fn ctor_type(it: &mut Interp, args: &[Value], _: &Kwargs) -> PyResult<Value> {
     }
 }
 
-fn ctor_object(it: &mut Interp, args: &[Value], kw: &Kwargs) -> PyResult<Value> {
-    if !args.is_empty() || !kw.is_empty() {
-        return Err(type_error("object() takes no arguments"));
-    }
-    Ok(it.new_instance(&types().object, vec![]))
-}
-
 fn ctor_range(_: &mut Interp, args: &[Value], kw: &Kwargs) -> PyResult<Value> {
     no_kwargs("range", kw)?;
-    let get = |v: &Value| to_i64(v, "");
+    let get = |v: &Value| -> PyResult<i128> {
+        match v {
+            Value::BigInt(b) => b.to_i128().ok_or_else(|| err("OverflowError", "Python int too large to convert to C ssize_t")),
+            other => to_i64(other, "").map(|i| i as i128),
+        }
+    };
     let (start, stop, step) = match args {
         [stop] => (0, get(stop)?, 1),
         [start, stop] => (get(start)?, get(stop)?, 1),

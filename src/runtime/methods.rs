@@ -25,12 +25,17 @@ fn arg_str(v: &Value, what: &str) -> PyResult<Rc<str>> {
     }
 }
 
+/// The arguments after `self`.
+fn rest(args: &[Value]) -> &[Value] {
+    args.get(1..).unwrap_or(&[])
+}
+
 fn s(v: &str) -> Value {
     Value::str(v)
 }
 
 fn str_join(it: &mut Interp, args: &[Value], _: &Kwargs) -> PyResult<Value> {
-    arity("join", &args[1..], 1, 1)?;
+    arity("join", rest(args), 1, 1)?;
     let sep = this_str(args, "join")?;
     let items = it.iterate(&args[1])?;
     let mut out = String::new();
@@ -59,7 +64,7 @@ fn split_common(args: &[Value], kw: &Kwargs, right: bool) -> PyResult<Value> {
     let parts: Vec<String> = match &sep {
         Value::None => {
             let words: Vec<&str> = text.split_whitespace().collect();
-            if words.len() <= max + 1 || max == usize::MAX {
+            if max == usize::MAX || words.len() <= max + 1 {
                 words.into_iter().map(String::from).collect()
             } else if !right {
                 let mut out: Vec<String> = Vec::new();
@@ -197,7 +202,7 @@ fn str_swapcase(_: &mut Interp, args: &[Value], _: &Kwargs) -> PyResult<Value> {
 }
 
 fn str_replace(_: &mut Interp, args: &[Value], _: &Kwargs) -> PyResult<Value> {
-    arity("replace", &args[1..], 2, 3)?;
+    arity("replace", rest(args), 2, 3)?;
     let t = this_str(args, "replace")?;
     let old = arg_str(&args[1], "replace() argument 1")?;
     let new = arg_str(&args[2], "replace() argument 2")?;
@@ -445,7 +450,7 @@ fn this_list(args: &[Value], name: &str) -> PyResult<Rc<RefCell<Vec<Value>>>> {
 }
 
 fn list_append(_: &mut Interp, args: &[Value], _: &Kwargs) -> PyResult<Value> {
-    arity("list.append", &args[1..], 1, 1).map_err(|_| type_error(format!("list.append() takes exactly one argument ({} given)", args.len() - 1)))?;
+    arity("list.append", rest(args), 1, 1).map_err(|_| type_error(format!("list.append() takes exactly one argument ({} given)", args.len() - 1)))?;
     this_list(args, "append")?.borrow_mut().push(args[1].clone());
     Ok(Value::None)
 }
@@ -584,7 +589,7 @@ fn this_dict(args: &[Value], name: &str) -> PyResult<Rc<RefCell<Dict>>> {
 }
 
 fn dict_get(it: &mut Interp, args: &[Value], _: &Kwargs) -> PyResult<Value> {
-    arity("get", &args[1..], 1, 2)?;
+    arity("get", rest(args), 1, 2)?;
     let d = this_dict(args, "get")?;
     let k = it.key(args[1].clone())?;
     let v = d.borrow().get(&k).cloned();
@@ -609,7 +614,7 @@ fn dict_items(_: &mut Interp, args: &[Value], _: &Kwargs) -> PyResult<Value> {
 }
 
 fn dict_pop(it: &mut Interp, args: &[Value], _: &Kwargs) -> PyResult<Value> {
-    arity("pop", &args[1..], 1, 2)?;
+    arity("pop", rest(args), 1, 2)?;
     let d = this_dict(args, "pop")?;
     let k = it.key(args[1].clone())?;
     let r = d.borrow_mut().remove(&k);
@@ -629,7 +634,7 @@ fn dict_popitem(_: &mut Interp, args: &[Value], _: &Kwargs) -> PyResult<Value> {
 }
 
 fn dict_setdefault(it: &mut Interp, args: &[Value], _: &Kwargs) -> PyResult<Value> {
-    arity("setdefault", &args[1..], 1, 2)?;
+    arity("setdefault", rest(args), 1, 2)?;
     let d = this_dict(args, "setdefault")?;
     let k = it.key(args[1].clone())?;
     let existing = d.borrow().get(&k).cloned();
@@ -642,7 +647,7 @@ fn dict_setdefault(it: &mut Interp, args: &[Value], _: &Kwargs) -> PyResult<Valu
 }
 
 fn dict_update(it: &mut Interp, args: &[Value], kw: &Kwargs) -> PyResult<Value> {
-    arity("update", &args[1..], 0, 1)?;
+    arity("update", rest(args), 0, 1)?;
     let d = this_dict(args, "update")?;
     dict_fill(it, &d, args.get(1), kw)?;
     Ok(Value::None)
@@ -678,7 +683,7 @@ fn this_set(args: &[Value], name: &str) -> PyResult<Rc<RefCell<Dict>>> {
 }
 
 fn set_add(it: &mut Interp, args: &[Value], _: &Kwargs) -> PyResult<Value> {
-    arity("add", &args[1..], 1, 1)?;
+    arity("add", rest(args), 1, 1)?;
     let d = this_set(args, "add")?;
     let k = it.key(args[1].clone())?;
     d.borrow_mut().insert(k, Value::None);
@@ -730,7 +735,7 @@ fn this_gen(args: &[Value]) -> PyResult<Rc<crate::interp::generator::Generator>>
 }
 
 fn gen_send(it: &mut Interp, args: &[Value], _: &Kwargs) -> PyResult<Value> {
-    arity("send", &args[1..], 1, 1)?;
+    arity("send", rest(args), 1, 1)?;
     let g = this_gen(args)?;
     it.gen_send(&g, args[1].clone())
 }
@@ -745,7 +750,7 @@ fn gen_iter(_: &mut Interp, args: &[Value], _: &Kwargs) -> PyResult<Value> {
 }
 
 fn gen_throw(it: &mut Interp, args: &[Value], _: &Kwargs) -> PyResult<Value> {
-    arity("throw", &args[1..], 1, 3)?;
+    arity("throw", rest(args), 1, 3)?;
     let g = this_gen(args)?;
     let typ = &args[1];
     let exc = match (typ, args.get(2)) {

@@ -177,7 +177,7 @@ fn int_op(op: BinOp, a: &Value, b: &Value) -> PyResult<Value> {
         }
         BinOp::Mod => {
             if y.is_zero() {
-                return Err(zero_division("integer division or modulo by zero"));
+                return Err(zero_division("integer modulo by zero"));
             }
             big(x.mod_floor(&y))
         }
@@ -257,6 +257,14 @@ fn int_true_div(x: &BigInt, y: &BigInt) -> PyResult<f64> {
 /// tries the reflected dunder or raises TypeError).
 pub fn binary(op: BinOp, a: &Value, b: &Value) -> Option<PyResult<Value>> {
     use Value::*;
+    if let (Bool(x), Bool(y)) = (a, b) {
+        match op {
+            BinOp::BitAnd => return Some(Ok(Bool(*x & *y))),
+            BinOp::BitOr => return Some(Ok(Bool(*x | *y))),
+            BinOp::BitXor => return Some(Ok(Bool(*x ^ *y))),
+            _ => {}
+        }
+    }
     if is_int(a) && is_int(b) {
         if op == BinOp::MatMul {
             return Option::None;

@@ -69,6 +69,8 @@ pub struct Types {
     pub dict_values: Rc<Class>,
     /// `dict_items`
     pub dict_items: Rc<Class>,
+    /// Iterator classes by name (`list_iterator`, `enumerate`, …).
+    pub iterators: HashMap<&'static str, Rc<Class>>,
     /// Exception classes by name.
     pub exceptions: HashMap<&'static str, Rc<Class>>,
     /// Exception class names in definition order (for the builtins namespace).
@@ -161,7 +163,27 @@ impl Types {
             exceptions.insert(name, new_class(name, bases, B::Exception));
             exception_order.push(name);
         }
+        let mut iterators = HashMap::new();
+        for name in [
+            "list_iterator",
+            "tuple_iterator",
+            "str_ascii_iterator",
+            "str_iterator",
+            "range_iterator",
+            "dict_keyiterator",
+            "dict_valueiterator",
+            "dict_itemiterator",
+            "callable_iterator",
+            "enumerate",
+            "zip",
+            "map",
+            "filter",
+            "iterator",
+        ] {
+            iterators.insert(name, new_class(name, o(), B::Iterator));
+        }
         Types {
+            iterators,
             type_: new_class("type", o(), B::Type),
             none: new_class("NoneType", o(), B::NoneType),
             bool_: new_class("bool", vec![int.clone()], B::Bool),
@@ -226,7 +248,26 @@ impl Types {
             },
             Value::Module(_) => self.module.clone(),
             Value::Range(_) => self.range.clone(),
-            Value::Iter(_) => self.iterator.clone(),
+            Value::Iter(it) => {
+                use super::value::NativeIter as N;
+                let name = match &*it.borrow() {
+                    N::List(..) => "list_iterator",
+                    N::Tuple(..) => "tuple_iterator",
+                    N::Str(s, _) if s.is_ascii() => "str_ascii_iterator",
+                    N::Str(..) => "str_iterator",
+                    N::Range { .. } => "range_iterator",
+                    N::DictKeys(..) => "dict_keyiterator",
+                    N::DictValues(..) => "dict_valueiterator",
+                    N::DictItems(..) => "dict_itemiterator",
+                    N::Callable(..) => "callable_iterator",
+                    N::Enumerate(..) => "enumerate",
+                    N::Zip(..) => "zip",
+                    N::Map(..) => "map",
+                    N::Filter(..) => "filter",
+                    N::Values(_) | N::Done => "iterator",
+                };
+                self.iterators.get(name).cloned().unwrap_or_else(|| self.iterator.clone())
+            }
             Value::Slice(_) => self.slice.clone(),
             Value::Ellipsis => self.ellipsis.clone(),
             Value::NotImplemented => self.not_implemented.clone(),

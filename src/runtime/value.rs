@@ -320,16 +320,16 @@ impl Module {
 #[derive(Debug)]
 pub struct RangeObj {
     /// First value.
-    pub start: i64,
+    pub start: i128,
     /// Bound (exclusive).
-    pub stop: i64,
+    pub stop: i128,
     /// Step (never 0).
-    pub step: i64,
+    pub step: i128,
 }
 
 impl RangeObj {
     /// Number of values.
-    pub fn len(&self) -> i64 {
+    pub fn len(&self) -> i128 {
         if self.step > 0 {
             if self.stop > self.start {
                 (self.stop - self.start - 1) / self.step + 1
@@ -358,7 +358,7 @@ pub enum NativeIter {
     /// Over the characters of a str, by byte offset.
     Str(Rc<str>, usize),
     /// Over a range.
-    Range { next: i64, step: i64, left: i64 },
+    Range { next: i128, step: i128, left: i128 },
     /// Over a dict's keys (or a set), by entry index; `len` catches size changes.
     DictKeys(Rc<RefCell<Dict>>, usize, usize),
     /// Over a dict's values.
@@ -382,6 +382,13 @@ pub enum NativeIter {
 }
 
 impl Value {
+    /// An int value from a wide integer.
+    pub fn from_i128(i: i128) -> Value {
+        match i64::try_from(i) {
+            Ok(v) => Value::Int(v),
+            Err(_) => Value::BigInt(Rc::new(BigInt::from(i))),
+        }
+    }
     /// A str value.
     pub fn str(s: &str) -> Value {
         Value::Str(Rc::from(s))

@@ -511,8 +511,11 @@ impl<'a> Layout<'a> {
         let mut i = expr_end;
         let mut self_doc = None;
         if bytes.get(i) == Some(&b'=') {
-            self_doc = Some(s[..i + 1].to_string());
             i += 1;
+            while matches!(bytes.get(i), Some(b' ' | b'\t')) {
+                i += 1;
+            }
+            self_doc = Some(s[..i].to_string());
         }
         let mut conversion = None;
         if bytes.get(i) == Some(&b'!') {
