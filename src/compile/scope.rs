@@ -35,6 +35,8 @@ pub struct NameFlags {
     pub cell: bool,
     /// Taken from an enclosing function (filled in by analysis).
     pub free: bool,
+    /// Where a `global` / `nonlocal` declaration of it was written.
+    pub decl_span: Option<Span>,
 }
 
 /// The facts about one scope, with its children in source order.
@@ -174,6 +176,7 @@ impl Scanner {
                 return Err(SyntaxError::new(format!("name '{n}' is nonlocal and global"), span));
             }
             let e = self.top().entry(n);
+            e.decl_span = Some(span);
             if global {
                 e.global = true;
             } else {
@@ -544,7 +547,7 @@ pub fn analyze(t: &mut ScopeTable, enclosing: &[Rc<str>]) -> Result<Vec<Rc<str>>
         let (n, f) = t.names[i].clone();
         if f.nonlocal {
             if !enclosing.contains(&n) {
-                return Err(SyntaxError::new(format!("no binding for nonlocal '{n}' found"), Span::default()));
+                return Err(SyntaxError::new(format!("no binding for nonlocal '{n}' found"), f.decl_span.unwrap_or_default()));
             }
             t.names[i].1.free = true;
             if !need.contains(&n) {

@@ -209,7 +209,10 @@ impl<'a> Layout<'a> {
             ),
             RawError::UnterminatedTriple => self.error(
                 ErrorClass::Syntax,
-                format!("unterminated triple-quoted string literal (detected at line {})", line_number(self.src, end)),
+                format!(
+                    "unterminated triple-quoted string literal (detected at line {})",
+                    line_number(self.src, end.saturating_sub(1).max(start))
+                ),
                 start,
                 start + 1,
             ),
