@@ -5,7 +5,9 @@ use crate::interp::Interp;
 use crate::runtime::value::{Exc, TbEntry};
 use crate::source::SourceFile;
 use crate::syntax::SyntaxError;
-use miette::{Diagnostic, GraphicalReportHandler, GraphicalTheme, LabeledSpan, NamedSource, SourceCode};
+use miette::{
+    Diagnostic, GraphicalReportHandler, GraphicalTheme, LabeledSpan, NamedSource, SourceCode,
+};
 use std::fmt;
 use std::rc::Rc;
 
@@ -33,10 +35,16 @@ impl Diagnostic for SyntaxDiagnostic {
         Some(&self.src)
     }
     fn labels(&self) -> Option<Box<dyn Iterator<Item = LabeledSpan> + '_>> {
-        Some(Box::new(std::iter::once(LabeledSpan::new(Some(self.label.clone()), self.offset, self.len))))
+        Some(Box::new(std::iter::once(LabeledSpan::new(
+            Some(self.label.clone()),
+            self.offset,
+            self.len,
+        ))))
     }
     fn help(&self) -> Option<Box<dyn fmt::Display + '_>> {
-        self.help.as_ref().map(|h| Box::new(h.clone()) as Box<dyn fmt::Display>)
+        self.help
+            .as_ref()
+            .map(|h| Box::new(h.clone()) as Box<dyn fmt::Display>)
     }
 }
 
@@ -73,7 +81,8 @@ impl SyntaxDiagnostic {
     /// Renders without colour at a fixed width, so output is the same everywhere.
     pub fn render(&self) -> String {
         let mut out = String::new();
-        let handler = GraphicalReportHandler::new_themed(GraphicalTheme::unicode_nocolor()).with_width(100);
+        let handler =
+            GraphicalReportHandler::new_themed(GraphicalTheme::unicode_nocolor()).with_width(100);
         if handler.render_report(&mut out, self).is_err() {
             out = self.title.clone();
         }
@@ -86,7 +95,13 @@ impl SyntaxDiagnostic {
 pub fn render_syntax_error(e: &SyntaxError, file: &SourceFile) -> String {
     let d = SyntaxDiagnostic::new(e, file);
     let line = file.line_of(e.span.start);
-    format!("{}\n  File \"{}\", line {line}\n{}: {}\n", d.render().trim_end(), file.name, e.class.name(), e.msg)
+    format!(
+        "{}\n  File \"{}\", line {line}\n{}: {}\n",
+        d.render().trim_end(),
+        file.name,
+        e.class.name(),
+        e.msg
+    )
 }
 
 fn char_offset(line: &str, byte: usize) -> usize {
@@ -98,7 +113,10 @@ fn format_entry(entry: &TbEntry, out: &mut String) {
     let code = &entry.code;
     let src = &code.source;
     let lineno = src.line_of(entry.span.start);
-    out.push_str(&format!("  File \"{}\", line {}, in {}\n", src.name, lineno, code.name));
+    out.push_str(&format!(
+        "  File \"{}\", line {}, in {}\n",
+        src.name, lineno, code.name
+    ));
     let line = src.line_text(lineno);
     let stripped = line.trim_start();
     if stripped.trim_end().is_empty() {
@@ -110,7 +128,13 @@ fn format_entry(entry: &TbEntry, out: &mut String) {
     let line_start = src.line_start(lineno);
     let start = (entry.span.start as usize).saturating_sub(line_start);
     let end_line = src.line_of(entry.span.end.saturating_sub(1).max(entry.span.start));
-    let end = if end_line != lineno { line.len() } else { (entry.span.end as usize).saturating_sub(line_start).min(line.len()) };
+    let end = if end_line != lineno {
+        line.len()
+    } else {
+        (entry.span.end as usize)
+            .saturating_sub(line_start)
+            .min(line.len())
+    };
     if start < indent || end <= start {
         return;
     }
@@ -120,13 +144,17 @@ fn format_entry(entry: &TbEntry, out: &mut String) {
     let stripped_len = stripped_trim.chars().count();
     let mut anchors = None;
     if let (Some((left_end, right_start)), true) = (entry.anchors, end_line == lineno) {
-        let le = (left_end as usize).saturating_sub(line_start).min(line.len());
+        let le = (left_end as usize)
+            .saturating_sub(line_start)
+            .min(line.len());
         if right_start == u32::MAX {
             // Subscript: `~` over the value, `^` over the brackets.
             anchors = Some((char_offset(line, le), end_c));
         } else {
             // Binary operator: skip spaces after the left operand; the operator is 1 or 2 chars.
-            let rs = (right_start as usize).saturating_sub(line_start).min(line.len());
+            let rs = (right_start as usize)
+                .saturating_sub(line_start)
+                .min(line.len());
             let between = &line[le.min(rs)..rs];
             let skip = between.len() - between.trim_start().len();
             let op_start = le + skip;
@@ -136,7 +164,10 @@ fn format_entry(entry: &TbEntry, out: &mut String) {
                     op_end += c.len_utf8();
                 }
             }
-            anchors = Some((char_offset(line, op_start), char_offset(line, op_end.min(line.len()))));
+            anchors = Some((
+                char_offset(line, op_start),
+                char_offset(line, op_end.min(line.len())),
+            ));
         }
     }
     if end_c - start_c >= stripped_len && anchors.is_none() {
@@ -192,7 +223,9 @@ fn chain(it: &mut Interp, e: &Exc, out: &mut String, seen: &mut Vec<*const ()>) 
     if let Some(c) = cause.filter(|c| !seen.contains(&(Rc::as_ptr(&c.0) as *const ()))) {
         chain(it, &c, out, seen);
         out.push_str("\nThe above exception was the direct cause of the following exception:\n\n");
-    } else if let Some(c) = context.filter(|c| !suppress && !seen.contains(&(Rc::as_ptr(&c.0) as *const ()))) {
+    } else if let Some(c) =
+        context.filter(|c| !suppress && !seen.contains(&(Rc::as_ptr(&c.0) as *const ())))
+    {
         chain(it, &c, out, seen);
         out.push_str("\nDuring handling of the above exception, another exception occurred:\n\n");
     }
@@ -202,7 +235,11 @@ fn chain(it: &mut Interp, e: &Exc, out: &mut String, seen: &mut Vec<*const ()>) 
         let mut last: Option<(usize, usize, Rc<str>)> = None;
         let mut repeats = 0usize;
         for entry in &tb {
-            let key = (Rc::as_ptr(&entry.code) as *const () as usize, entry.span.start as usize, entry.code.name.clone());
+            let key = (
+                Rc::as_ptr(&entry.code) as *const () as usize,
+                entry.span.start as usize,
+                entry.code.name.clone(),
+            );
             if last.as_ref() == Some(&key) {
                 repeats += 1;
                 if repeats >= 3 {
@@ -224,6 +261,9 @@ fn chain(it: &mut Interp, e: &Exc, out: &mut String, seen: &mut Vec<*const ()>) 
 fn flush_repeats(out: &mut String, repeats: usize) {
     if repeats >= 3 {
         let n = repeats - 2;
-        out.push_str(&format!("  [Previous line repeated {n} more time{}]\n", if n == 1 { "" } else { "s" }));
+        out.push_str(&format!(
+            "  [Previous line repeated {n} more time{}]\n",
+            if n == 1 { "" } else { "s" }
+        ));
     }
 }

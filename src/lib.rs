@@ -89,7 +89,10 @@ fn finish(it: &mut Interp, r: Result<Value, runtime::Exc>) -> i32 {
 
 /// Runs `f` on a thread with a deep stack and returns its result.
 pub fn with_big_stack<T: Send + 'static>(f: impl FnOnce() -> T + Send + 'static) -> T {
-    match std::thread::Builder::new().stack_size(INTERPRETER_STACK).spawn(f) {
+    match std::thread::Builder::new()
+        .stack_size(INTERPRETER_STACK)
+        .spawn(f)
+    {
         Ok(h) => match h.join() {
             Ok(v) => v,
             Err(p) => std::panic::resume_unwind(p),

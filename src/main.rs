@@ -39,7 +39,10 @@ fn main() {
                     std::io::ErrorKind::PermissionDenied => "Permission denied".to_string(),
                     _ => e.to_string(),
                 };
-                eprintln!("aio: can't open file '{}': [Errno {errno}] {what}", shown.display());
+                eprintln!(
+                    "aio: can't open file '{}': [Errno {errno}] {what}",
+                    shown.display()
+                );
                 std::process::exit(2);
             }
         }

@@ -14,11 +14,17 @@ pub struct Span {
 impl Span {
     /// A span from two byte offsets.
     pub fn new(start: usize, end: usize) -> Span {
-        Span { start: start as u32, end: end as u32 }
+        Span {
+            start: start as u32,
+            end: end as u32,
+        }
     }
     /// The smallest span covering both `self` and `other`.
     pub fn to(self, other: Span) -> Span {
-        Span { start: self.start.min(other.start), end: self.end.max(other.end) }
+        Span {
+            start: self.start.min(other.start),
+            end: self.end.max(other.end),
+        }
     }
     /// The span as a `usize` range, for slicing the source.
     pub fn range(self) -> std::ops::Range<usize> {
@@ -65,7 +71,11 @@ impl SourceFile {
             }
             i += 1;
         }
-        Rc::new(SourceFile { name: name.into(), text, line_starts })
+        Rc::new(SourceFile {
+            name: name.into(),
+            text,
+            line_starts,
+        })
     }
 
     /// The 1-based line number holding byte `offset`.
@@ -82,13 +92,20 @@ impl SourceFile {
             return "";
         }
         let start = self.line_starts[line - 1] as usize;
-        let end = self.line_starts.get(line).map(|&e| e as usize).unwrap_or(self.text.len());
+        let end = self
+            .line_starts
+            .get(line)
+            .map(|&e| e as usize)
+            .unwrap_or(self.text.len());
         self.text[start..end].trim_end_matches(['\n', '\r'])
     }
 
     /// Byte offset where 1-based line `line` starts.
     pub fn line_start(&self, line: usize) -> usize {
-        self.line_starts.get(line.saturating_sub(1)).map(|&s| s as usize).unwrap_or(self.text.len())
+        self.line_starts
+            .get(line.saturating_sub(1))
+            .map(|&s| s as usize)
+            .unwrap_or(self.text.len())
     }
 
     /// Number of lines in the file.

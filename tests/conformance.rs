@@ -29,12 +29,20 @@ fn python() -> Option<&'static str> {
         if std::env::var_os("AIO_NO_PYTHON").is_some() {
             return None;
         }
-        let out = Command::new("python3").arg("-c").arg("import sys; print(sys.executable)").output().ok()?;
+        let out = Command::new("python3")
+            .arg("-c")
+            .arg("import sys; print(sys.executable)")
+            .output()
+            .ok()?;
         if !out.status.success() {
             return None;
         }
         let exe = String::from_utf8_lossy(&out.stdout).trim().to_string();
-        let ver = Command::new(&exe).arg("-c").arg("import sys; print(sys.version_info[:2] == (3, 11))").output().ok()?;
+        let ver = Command::new(&exe)
+            .arg("-c")
+            .arg("import sys; print(sys.version_info[:2] == (3, 11))")
+            .output()
+            .ok()?;
         if String::from_utf8_lossy(&ver.stdout).trim() != "True" {
             return None;
         }
@@ -78,7 +86,10 @@ fn diff(what: &str, expected: &str, actual: &str) -> Failed {
     let mut msg = format!("{what} differs\n--- expected\n{expected}\n--- actual\n{actual}\n");
     for (i, (e, a)) in expected.lines().zip(actual.lines()).enumerate() {
         if e != a {
-            msg.push_str(&format!("first difference at line {}:\n  expected: {e:?}\n  actual:   {a:?}\n", i + 1));
+            msg.push_str(&format!(
+                "first difference at line {}:\n  expected: {e:?}\n  actual:   {a:?}\n",
+                i + 1
+            ));
             break;
         }
     }
@@ -113,14 +124,26 @@ fn check_program(rel: PathBuf) -> Result<(), Failed> {
     if let Some(py) = python() {
         let r = run(py, &rel)?;
         if !nondeterministic && normalise(&r.stdout) != normalise(&want_out) {
-            return Err(diff("python3's stdout (the expected file is stale)", &want_out, &r.stdout));
+            return Err(diff(
+                "python3's stdout (the expected file is stale)",
+                &want_out,
+                &r.stdout,
+            ));
         }
         if r.status != want_status {
-            return Err(format!("python3 exits {} but the expected status is {want_status}", r.status).into());
+            return Err(format!(
+                "python3 exits {} but the expected status is {want_status}",
+                r.status
+            )
+            .into());
         }
         if let Some(w) = &want_err {
             if normalise(&r.stderr) != normalise(w) {
-                return Err(diff("python3's stderr (the expected file is stale)", w, &normalise(&r.stderr)));
+                return Err(diff(
+                    "python3's stderr (the expected file is stale)",
+                    w,
+                    &normalise(&r.stderr),
+                ));
             }
         }
     }
@@ -139,14 +162,22 @@ fn check_program(rel: PathBuf) -> Result<(), Failed> {
         }
     }
     if r.status != want_status {
-        return Err(format!("exit status {} (expected {want_status})\nstderr:\n{}", r.status, r.stderr).into());
+        return Err(format!(
+            "exit status {} (expected {want_status})\nstderr:\n{}",
+            r.status, r.stderr
+        )
+        .into());
     }
     Ok(())
 }
 
 fn is_nondeterministic(base: &Path) -> bool {
-    let Some(dir) = base.parent() else { return false };
-    let Some(name) = base.file_name().and_then(|n| n.to_str()) else { return false };
+    let Some(dir) = base.parent() else {
+        return false;
+    };
+    let Some(name) = base.file_name().and_then(|n| n.to_str()) else {
+        return false;
+    };
     read(&dir.join("NONDETERMINISTIC")).is_some_and(|s| s.lines().any(|l| l.trim() == name))
 }
 
@@ -165,17 +196,31 @@ fn check_syntax(rel: PathBuf) -> Result<(), Failed> {
         let r = run(py, &rel)?;
         let got = python_syntax_error(&r.stderr);
         if got != want {
-            return Err(diff("python3's error (the expected file is stale)", &want, &got));
+            return Err(diff(
+                "python3's error (the expected file is stale)",
+                &want,
+                &got,
+            ));
         }
     }
     let r = run(env!("CARGO_BIN_EXE_aio"), &rel)?;
     if r.status != 1 {
-        return Err(format!("exit status {} (expected 1)\nstderr:\n{}", r.status, r.stderr).into());
+        return Err(format!(
+            "exit status {} (expected 1)\nstderr:\n{}",
+            r.status, r.stderr
+        )
+        .into());
     }
     let mut lines = want.lines();
     let line = lines.next().unwrap_or_default();
     let message = lines.next().unwrap_or_default();
-    let last = r.stderr.trim_end().lines().last().unwrap_or_default().to_string();
+    let last = r
+        .stderr
+        .trim_end()
+        .lines()
+        .last()
+        .unwrap_or_default()
+        .to_string();
     if last != message {
         return Err(diff("error message", message, &r.stderr));
     }
@@ -192,7 +237,12 @@ fn check_syntax(rel: PathBuf) -> Result<(), Failed> {
 fn python_syntax_error(stderr: &str) -> String {
     let line = stderr
         .lines()
-        .find_map(|l| l.trim().strip_prefix("File ").and_then(|rest| rest.split(", ").nth(1)).map(str::to_string))
+        .find_map(|l| {
+            l.trim()
+                .strip_prefix("File ")
+                .and_then(|rest| rest.split(", ").nth(1))
+                .map(str::to_string)
+        })
         .unwrap_or_default();
     let last = stderr.trim_end().lines().last().unwrap_or_default();
     format!("{line}\n{last}\n")
@@ -202,21 +252,40 @@ fn pending(dir: &Path) -> Vec<(String, String)> {
     read(&dir.join("PENDING"))
         .unwrap_or_default()
         .lines()
-        .filter_map(|l| l.split_once(':').map(|(a, b)| (a.trim().to_string(), b.trim().to_string())))
+        .filter_map(|l| {
+            l.split_once(':')
+                .map(|(a, b)| (a.trim().to_string(), b.trim().to_string()))
+        })
         .collect()
 }
 
-fn collect(dir: &str, kind: &str, trials: &mut Vec<Trial>, check: fn(PathBuf) -> Result<(), Failed>) {
+fn collect(
+    dir: &str,
+    kind: &str,
+    trials: &mut Vec<Trial>,
+    check: fn(PathBuf) -> Result<(), Failed>,
+) {
     let d = root().join(dir);
-    let Ok(entries) = std::fs::read_dir(&d) else { return };
+    let Ok(entries) = std::fs::read_dir(&d) else {
+        return;
+    };
     let pend = pending(&d);
-    let mut files: Vec<PathBuf> = entries.filter_map(|e| e.ok().map(|e| e.path())).filter(|p| p.extension().is_some_and(|x| x == "aio")).collect();
+    let mut files: Vec<PathBuf> = entries
+        .filter_map(|e| e.ok().map(|e| e.path()))
+        .filter(|p| p.extension().is_some_and(|x| x == "aio"))
+        .collect();
     files.sort();
     for f in files {
-        let name = f.file_stem().and_then(|s| s.to_str()).unwrap_or_default().to_string();
+        let name = f
+            .file_stem()
+            .and_then(|s| s.to_str())
+            .unwrap_or_default()
+            .to_string();
         let rel = PathBuf::from(dir).join(f.file_name().unwrap_or_default());
         let ignored = pend.iter().any(|(n, _)| *n == name);
-        trials.push(Trial::test(format!("{kind}::{name}"), move || check(rel)).with_ignored_flag(ignored));
+        trials.push(
+            Trial::test(format!("{kind}::{name}"), move || check(rel)).with_ignored_flag(ignored),
+        );
     }
 }
 

@@ -69,10 +69,15 @@ pub struct Code {
 impl Code {
     /// Number of parameter slots (positional, keyword-only, `*args`, `**kwargs`).
     pub fn param_slots(&self) -> usize {
-        (self.argcount + self.kwonlycount) as usize + self.has_varargs as usize + self.has_varkw as usize
+        (self.argcount + self.kwonlycount) as usize
+            + self.has_varargs as usize
+            + self.has_varkw as usize
     }
     /// Whether calling the function creates a generator-like object instead of running it.
     pub fn is_resumable(&self) -> bool {
-        matches!(self.kind, FunctionKind::Generator | FunctionKind::Coroutine | FunctionKind::AsyncGenerator)
+        matches!(
+            self.kind,
+            FunctionKind::Generator | FunctionKind::Coroutine | FunctionKind::AsyncGenerator
+        )
     }
 }

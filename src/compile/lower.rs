@@ -18,17 +18,29 @@ pub fn contains_suspend(e: &Expr) -> bool {
         ExprKind::Name(_) | ExprKind::Const(_) | ExprKind::Lambda(_) => false,
         ExprKind::FString(parts) => parts_suspend(parts),
         ExprKind::List(v) | ExprKind::Tuple(v) | ExprKind::Set(v) => v.iter().any(contains_suspend),
-        ExprKind::Dict(v) => v.iter().any(|(k, x)| k.as_ref().is_some_and(contains_suspend) || contains_suspend(x)),
-        ExprKind::Starred(x) | ExprKind::Attribute(x, _) | ExprKind::Unary(_, x) => contains_suspend(x),
-        ExprKind::Subscript(a, b) | ExprKind::BinOp(_, a, b) | ExprKind::BoolOp(_, a, b) | ExprKind::Named(a, b) => {
-            contains_suspend(a) || contains_suspend(b)
+        ExprKind::Dict(v) => v
+            .iter()
+            .any(|(k, x)| k.as_ref().is_some_and(contains_suspend) || contains_suspend(x)),
+        ExprKind::Starred(x) | ExprKind::Attribute(x, _) | ExprKind::Unary(_, x) => {
+            contains_suspend(x)
         }
+        ExprKind::Subscript(a, b)
+        | ExprKind::BinOp(_, a, b)
+        | ExprKind::BoolOp(_, a, b)
+        | ExprKind::Named(a, b) => contains_suspend(a) || contains_suspend(b),
         ExprKind::Slice(a, b, c) => [a, b, c].into_iter().flatten().any(|x| contains_suspend(x)),
-        ExprKind::Call(f, args) => contains_suspend(f) || args.iter().any(|a| contains_suspend(arg_expr(a))),
-        ExprKind::Compare(a, rest) => contains_suspend(a) || rest.iter().any(|(_, x)| contains_suspend(x)),
-        ExprKind::IfExp(c, a, b) => contains_suspend(c) || contains_suspend(a) || contains_suspend(b),
+        ExprKind::Call(f, args) => {
+            contains_suspend(f) || args.iter().any(|a| contains_suspend(arg_expr(a)))
+        }
+        ExprKind::Compare(a, rest) => {
+            contains_suspend(a) || rest.iter().any(|(_, x)| contains_suspend(x))
+        }
+        ExprKind::IfExp(c, a, b) => {
+            contains_suspend(c) || contains_suspend(a) || contains_suspend(b)
+        }
         ExprKind::Comprehension(c) => {
-            contains_suspend(&c.clauses[0].iter) || (c.kind != CompKind::Generator && comprehension_is_async(c))
+            contains_suspend(&c.clauses[0].iter)
+                || (c.kind != CompKind::Generator && comprehension_is_async(c))
         }
     }
 }
@@ -40,7 +52,9 @@ pub fn comprehension_is_async(c: &Comprehension) -> bool {
         match &e.kind {
             ExprKind::Await(_) => true,
             ExprKind::Lambda(_) => false,
-            ExprKind::Comprehension(inner) => inner.kind != CompKind::Generator && comprehension_is_async(inner),
+            ExprKind::Comprehension(inner) => {
+                inner.kind != CompKind::Generator && comprehension_is_async(inner)
+            }
             _ => {
                 let mut found = false;
                 visit_children(e, &mut |x| found |= awaits(x));
@@ -48,7 +62,10 @@ pub fn comprehension_is_async(c: &Comprehension) -> bool {
             }
         }
     }
-    c.clauses.iter().enumerate().any(|(i, cl)| cl.is_async || (i > 0 && awaits(&cl.iter)) || cl.ifs.iter().any(awaits))
+    c.clauses
+        .iter()
+        .enumerate()
+        .any(|(i, cl)| cl.is_async || (i > 0 && awaits(&cl.iter)) || cl.ifs.iter().any(awaits))
         || awaits(&c.elt)
         || c.value.as_ref().is_some_and(awaits)
 }
@@ -79,13 +96,20 @@ fn visit_children(e: &Expr, f: &mut dyn FnMut(&Expr)) {
                 f(x);
             }
         }
-        ExprKind::Starred(x) | ExprKind::Attribute(x, _) | ExprKind::Unary(_, x) | ExprKind::Await(x) | ExprKind::YieldFrom(x) => f(x),
+        ExprKind::Starred(x)
+        | ExprKind::Attribute(x, _)
+        | ExprKind::Unary(_, x)
+        | ExprKind::Await(x)
+        | ExprKind::YieldFrom(x) => f(x),
         ExprKind::Yield(x) => {
             if let Some(x) = x {
                 f(x)
             }
         }
-        ExprKind::Subscript(a, b) | ExprKind::BinOp(_, a, b) | ExprKind::BoolOp(_, a, b) | ExprKind::Named(a, b) => {
+        ExprKind::Subscript(a, b)
+        | ExprKind::BinOp(_, a, b)
+        | ExprKind::BoolOp(_, a, b)
+        | ExprKind::Named(a, b) => {
             f(a);
             f(b);
         }
@@ -110,7 +134,9 @@ fn visit_children(e: &Expr, f: &mut dyn FnMut(&Expr)) {
 fn parts_suspend(parts: &[FStringPart]) -> bool {
     parts.iter().any(|p| match p {
         FStringPart::Lit(_) => false,
-        FStringPart::Field { value, spec, .. } => contains_suspend(value) || spec.as_ref().is_some_and(|s| parts_suspend(s)),
+        FStringPart::Field { value, spec, .. } => {
+            contains_suspend(value) || spec.as_ref().is_some_and(|s| parts_suspend(s))
+        }
     })
 }
 
@@ -154,9 +180,15 @@ impl<'r, 'a> Lowerer<'r, 'a> {
         let mut pre = Vec::new();
         match s.kind {
             StmtKind::Expr(e) => match e.kind {
-                ExprKind::Await(x) => self.suspend_into(SuspendKind::Await, Some(*x), None, span, &mut pre)?,
-                ExprKind::Yield(x) => self.suspend_into(SuspendKind::Yield, x.map(|b| *b), None, span, &mut pre)?,
-                ExprKind::YieldFrom(x) => self.suspend_into(SuspendKind::YieldFrom, Some(*x), None, span, &mut pre)?,
+                ExprKind::Await(x) => {
+                    self.suspend_into(SuspendKind::Await, Some(*x), None, span, &mut pre)?
+                }
+                ExprKind::Yield(x) => {
+                    self.suspend_into(SuspendKind::Yield, x.map(|b| *b), None, span, &mut pre)?
+                }
+                ExprKind::YieldFrom(x) => {
+                    self.suspend_into(SuspendKind::YieldFrom, Some(*x), None, span, &mut pre)?
+                }
                 kind => {
                     let e = self.lin(Expr::new(kind, e.span), &mut pre)?;
                     pre.push(stmt(StmtKind::Expr(e), span));
@@ -174,15 +206,27 @@ impl<'r, 'a> Lowerer<'r, 'a> {
             StmtKind::Assign(mut targets, v) => {
                 let simple = targets.len() == 1 && matches!(targets[0].kind, ExprKind::Name(_));
                 match v.kind {
-                    ExprKind::Await(x) if simple => {
-                        self.suspend_into(SuspendKind::Await, Some(*x), targets.pop(), span, &mut pre)?
-                    }
-                    ExprKind::Yield(x) if simple => {
-                        self.suspend_into(SuspendKind::Yield, x.map(|b| *b), targets.pop(), span, &mut pre)?
-                    }
-                    ExprKind::YieldFrom(x) if simple => {
-                        self.suspend_into(SuspendKind::YieldFrom, Some(*x), targets.pop(), span, &mut pre)?
-                    }
+                    ExprKind::Await(x) if simple => self.suspend_into(
+                        SuspendKind::Await,
+                        Some(*x),
+                        targets.pop(),
+                        span,
+                        &mut pre,
+                    )?,
+                    ExprKind::Yield(x) if simple => self.suspend_into(
+                        SuspendKind::Yield,
+                        x.map(|b| *b),
+                        targets.pop(),
+                        span,
+                        &mut pre,
+                    )?,
+                    ExprKind::YieldFrom(x) if simple => self.suspend_into(
+                        SuspendKind::YieldFrom,
+                        Some(*x),
+                        targets.pop(),
+                        span,
+                        &mut pre,
+                    )?,
                     kind => {
                         let v = self.lin(Expr::new(kind, v.span), &mut pre)?;
                         pre.push(stmt(StmtKind::Assign(targets, v), span));
@@ -227,30 +271,85 @@ impl<'r, 'a> Lowerer<'r, 'a> {
                 let t = self.lin(t, &mut head)?;
                 let tspan = t.span;
                 if o.is_empty() {
-                    head.push(stmt(StmtKind::If(not(t), Rc::new(vec![stmt(StmtKind::Break, tspan)]), Rc::default()), tspan));
+                    head.push(stmt(
+                        StmtKind::If(
+                            not(t),
+                            Rc::new(vec![stmt(StmtKind::Break, tspan)]),
+                            Rc::default(),
+                        ),
+                        tspan,
+                    ));
                     head.extend(b.iter().cloned());
-                    pre.push(stmt(StmtKind::While(constant(Constant::Bool(true), tspan), Rc::new(head), Rc::default()), span));
+                    pre.push(stmt(
+                        StmtKind::While(
+                            constant(Constant::Bool(true), tspan),
+                            Rc::new(head),
+                            Rc::default(),
+                        ),
+                        span,
+                    ));
                 } else {
                     let flag = self.r.temp(tspan);
-                    pre.push(stmt(StmtKind::Assign(vec![flag.clone()], constant(Constant::Bool(false), tspan)), tspan));
+                    pre.push(stmt(
+                        StmtKind::Assign(
+                            vec![flag.clone()],
+                            constant(Constant::Bool(false), tspan),
+                        ),
+                        tspan,
+                    ));
                     let exit = vec![
-                        stmt(StmtKind::Assign(vec![flag.clone()], constant(Constant::Bool(true), tspan)), tspan),
+                        stmt(
+                            StmtKind::Assign(
+                                vec![flag.clone()],
+                                constant(Constant::Bool(true), tspan),
+                            ),
+                            tspan,
+                        ),
                         stmt(StmtKind::Break, tspan),
                     ];
-                    head.push(stmt(StmtKind::If(not(t), Rc::new(exit), Rc::default()), tspan));
+                    head.push(stmt(
+                        StmtKind::If(not(t), Rc::new(exit), Rc::default()),
+                        tspan,
+                    ));
                     head.extend(b.iter().cloned());
-                    pre.push(stmt(StmtKind::While(constant(Constant::Bool(true), tspan), Rc::new(head), Rc::default()), span));
+                    pre.push(stmt(
+                        StmtKind::While(
+                            constant(Constant::Bool(true), tspan),
+                            Rc::new(head),
+                            Rc::default(),
+                        ),
+                        span,
+                    ));
                     pre.push(stmt(StmtKind::If(flag, o, Rc::default()), span));
                 }
             }
-            StmtKind::For { target, iter, body, orelse, is_async } => {
+            StmtKind::For {
+                target,
+                iter,
+                body,
+                orelse,
+                is_async,
+            } => {
                 if contains_suspend(&target) {
                     return Err(Self::unsupported(span));
                 }
                 let iter = self.lin(iter, &mut pre)?;
-                pre.push(stmt(StmtKind::For { target, iter, body, orelse, is_async }, span));
+                pre.push(stmt(
+                    StmtKind::For {
+                        target,
+                        iter,
+                        body,
+                        orelse,
+                        is_async,
+                    },
+                    span,
+                ));
             }
-            StmtKind::With { items, body, is_async } => {
+            StmtKind::With {
+                items,
+                body,
+                is_async,
+            } => {
                 let mut new_items = Vec::new();
                 let n = items.len();
                 for (i, (e, t)) in items.into_iter().enumerate() {
@@ -261,7 +360,14 @@ impl<'r, 'a> Lowerer<'r, 'a> {
                     new_items.push((e, t));
                 }
                 let _ = n;
-                pre.push(stmt(StmtKind::With { items: new_items, body, is_async }, span));
+                pre.push(stmt(
+                    StmtKind::With {
+                        items: new_items,
+                        body,
+                        is_async,
+                    },
+                    span,
+                ));
             }
             StmtKind::Raise(e, c) => {
                 let mut v = Vec::new();
@@ -280,12 +386,21 @@ impl<'r, 'a> Lowerer<'r, 'a> {
                         let mut fail = Vec::new();
                         let m = self.lin(m, &mut fail)?;
                         let cls = Expr::new(
-                            ExprKind::Name(Ident { name: Rc::from("AssertionError"), scope: Scope::Unresolved }),
+                            ExprKind::Name(Ident {
+                                name: Rc::from("AssertionError"),
+                                scope: Scope::Unresolved,
+                            }),
                             span,
                         );
-                        let exc = Expr::new(ExprKind::Call(Box::new(cls), vec![Arg::Positional(m)]), span);
+                        let exc = Expr::new(
+                            ExprKind::Call(Box::new(cls), vec![Arg::Positional(m)]),
+                            span,
+                        );
                         fail.push(stmt(StmtKind::Raise(Some(exc), None), span));
-                        pre.push(stmt(StmtKind::If(not(t), Rc::new(fail), Rc::default()), span));
+                        pre.push(stmt(
+                            StmtKind::If(not(t), Rc::new(fail), Rc::default()),
+                            span,
+                        ));
                     }
                     m => pre.push(stmt(StmtKind::Assert(t, m), span)),
                 }
@@ -353,8 +468,12 @@ impl<'r, 'a> Lowerer<'r, 'a> {
         let mk = |k: ExprKind| Expr::new(k, span);
         Ok(match e.kind {
             ExprKind::Await(x) => self.suspend_temp(SuspendKind::Await, Some(*x), span, pre)?,
-            ExprKind::Yield(x) => self.suspend_temp(SuspendKind::Yield, x.map(|b| *b), span, pre)?,
-            ExprKind::YieldFrom(x) => self.suspend_temp(SuspendKind::YieldFrom, Some(*x), span, pre)?,
+            ExprKind::Yield(x) => {
+                self.suspend_temp(SuspendKind::Yield, x.map(|b| *b), span, pre)?
+            }
+            ExprKind::YieldFrom(x) => {
+                self.suspend_temp(SuspendKind::YieldFrom, Some(*x), span, pre)?
+            }
             ExprKind::FString(parts) => {
                 let mut exprs = Vec::new();
                 collect_fields(&parts, &mut exprs);
@@ -387,18 +506,31 @@ impl<'r, 'a> Lowerer<'r, 'a> {
             ExprKind::Subscript(a, b) => {
                 let mut v = self.lin_seq(vec![*a, *b], pre)?.into_iter();
                 let (a, b) = (v.next(), v.next());
-                mk(ExprKind::Subscript(Box::new(a.ok_or_else(|| Self::unsupported(span))?), Box::new(b.ok_or_else(|| Self::unsupported(span))?)))
+                mk(ExprKind::Subscript(
+                    Box::new(a.ok_or_else(|| Self::unsupported(span))?),
+                    Box::new(b.ok_or_else(|| Self::unsupported(span))?),
+                ))
             }
             ExprKind::BinOp(op, a, b) => {
                 let mut v = self.lin_seq(vec![*a, *b], pre)?.into_iter();
                 let (a, b) = (v.next(), v.next());
-                mk(ExprKind::BinOp(op, Box::new(a.ok_or_else(|| Self::unsupported(span))?), Box::new(b.ok_or_else(|| Self::unsupported(span))?)))
+                mk(ExprKind::BinOp(
+                    op,
+                    Box::new(a.ok_or_else(|| Self::unsupported(span))?),
+                    Box::new(b.ok_or_else(|| Self::unsupported(span))?),
+                ))
             }
             ExprKind::Slice(a, b, c) => {
                 let shape = [a.is_some(), b.is_some(), c.is_some()];
                 let flat: Vec<Expr> = [a, b, c].into_iter().flatten().map(|b| *b).collect();
                 let mut it = self.lin_seq(flat, pre)?.into_iter();
-                let mut take = |present: bool| if present { it.next().map(Box::new) } else { None };
+                let mut take = |present: bool| {
+                    if present {
+                        it.next().map(Box::new)
+                    } else {
+                        None
+                    }
+                };
                 let (a, b, c) = (take(shape[0]), take(shape[1]), take(shape[2]));
                 mk(ExprKind::Slice(a, b, c))
             }
@@ -445,7 +577,10 @@ impl<'r, 'a> Lowerer<'r, 'a> {
                 let b = self.lin(*b, &mut inner)?;
                 inner.push(stmt(StmtKind::Assign(vec![t.clone()], b), span));
                 let test = if is_and { t.clone() } else { not(t.clone()) };
-                pre.push(stmt(StmtKind::If(test, Rc::new(inner), Rc::default()), span));
+                pre.push(stmt(
+                    StmtKind::If(test, Rc::new(inner), Rc::default()),
+                    span,
+                ));
                 t
             }
             ExprKind::IfExp(c, a, b) => {
@@ -469,7 +604,10 @@ impl<'r, 'a> Lowerer<'r, 'a> {
                     let (op, b) = rest.remove(0);
                     let mut v = self.lin_seq(vec![*a, b], pre)?.into_iter();
                     let (a, b) = (v.next(), v.next());
-                    let (a, b) = (a.ok_or_else(|| Self::unsupported(span))?, b.ok_or_else(|| Self::unsupported(span))?);
+                    let (a, b) = (
+                        a.ok_or_else(|| Self::unsupported(span))?,
+                        b.ok_or_else(|| Self::unsupported(span))?,
+                    );
                     return Ok(mk(ExprKind::Compare(Box::new(a), vec![(op, b)])));
                 }
                 // a < b < c  →  r = a < b; if r: r = b < c  (each operand evaluated once).
@@ -482,9 +620,16 @@ impl<'r, 'a> Lowerer<'r, 'a> {
                     let cur = levels.last_mut().expect("levels is never empty");
                     let mut local = std::mem::take(cur);
                     let x = self.lin(x, &mut local)?;
-                    let right = if i + 1 < n { self.spill(x, &mut local) } else { x };
+                    let right = if i + 1 < n {
+                        self.spill(x, &mut local)
+                    } else {
+                        x
+                    };
                     local.push(stmt(
-                        StmtKind::Assign(vec![result.clone()], mk(ExprKind::Compare(Box::new(left), vec![(op, right.clone())]))),
+                        StmtKind::Assign(
+                            vec![result.clone()],
+                            mk(ExprKind::Compare(Box::new(left), vec![(op, right.clone())])),
+                        ),
                         span,
                     ));
                     *levels.last_mut().expect("levels is never empty") = local;
@@ -497,7 +642,10 @@ impl<'r, 'a> Lowerer<'r, 'a> {
                 let mut inner: Option<Vec<Stmt>> = None;
                 while let Some(mut level) = levels.pop() {
                     if let Some(body) = inner.take() {
-                        level.push(stmt(StmtKind::If(result.clone(), Rc::new(body), Rc::default()), span));
+                        level.push(stmt(
+                            StmtKind::If(result.clone(), Rc::new(body), Rc::default()),
+                            span,
+                        ));
                     }
                     inner = Some(level);
                 }
@@ -506,14 +654,18 @@ impl<'r, 'a> Lowerer<'r, 'a> {
             }
             ExprKind::Comprehension(c) => {
                 let mut comp = Rc::try_unwrap(c).unwrap_or_else(|rc| (*rc).clone());
-                let first = std::mem::replace(&mut comp.clauses[0].iter, constant(Constant::None, span));
+                let first =
+                    std::mem::replace(&mut comp.clauses[0].iter, constant(Constant::None, span));
                 comp.clauses[0].iter = self.lin(first, pre)?;
                 let is_async = comp.kind != CompKind::Generator && comprehension_is_async(&comp);
                 let e = mk(ExprKind::Comprehension(Rc::new(comp)));
                 if is_async {
                     // The comprehension runs as a coroutine; the enclosing code awaits it.
                     let t = self.r.temp(span);
-                    pre.push(stmt(StmtKind::Suspend(SuspendKind::Await, Some(t.clone()), Some(e)), span));
+                    pre.push(stmt(
+                        StmtKind::Suspend(SuspendKind::Await, Some(t.clone()), Some(e)),
+                        span,
+                    ));
                     return Ok(t);
                 }
                 e
@@ -529,11 +681,17 @@ impl<'r, 'a> Lowerer<'r, 'a> {
         }
         let span = t.span;
         Ok(match t.kind {
-            ExprKind::Attribute(obj, name) => Expr::new(ExprKind::Attribute(Box::new(self.lin(*obj, pre)?), name), span),
+            ExprKind::Attribute(obj, name) => Expr::new(
+                ExprKind::Attribute(Box::new(self.lin(*obj, pre)?), name),
+                span,
+            ),
             ExprKind::Subscript(obj, idx) => {
                 let mut v = self.lin_seq(vec![*obj, *idx], pre)?.into_iter();
                 let (o, i) = (v.next(), v.next());
-                let (o, i) = (o.ok_or_else(|| Self::unsupported(span))?, i.ok_or_else(|| Self::unsupported(span))?);
+                let (o, i) = (
+                    o.ok_or_else(|| Self::unsupported(span))?,
+                    i.ok_or_else(|| Self::unsupported(span))?,
+                );
                 Expr::new(ExprKind::Subscript(Box::new(o), Box::new(i)), span)
             }
             ExprKind::Tuple(items) | ExprKind::List(items) => {
@@ -543,12 +701,20 @@ impl<'r, 'a> Lowerer<'r, 'a> {
                 }
                 Expr::new(ExprKind::Tuple(out), span)
             }
-            ExprKind::Starred(x) => Expr::new(ExprKind::Starred(Box::new(self.lin_target(*x, pre)?)), span),
+            ExprKind::Starred(x) => {
+                Expr::new(ExprKind::Starred(Box::new(self.lin_target(*x, pre)?)), span)
+            }
             _ => return Err(Self::unsupported(span)),
         })
     }
 
-    fn suspend_temp(&mut self, kind: SuspendKind, value: Option<Expr>, span: Span, pre: &mut Vec<Stmt>) -> Result<Expr, SyntaxError> {
+    fn suspend_temp(
+        &mut self,
+        kind: SuspendKind,
+        value: Option<Expr>,
+        span: Span,
+        pre: &mut Vec<Stmt>,
+    ) -> Result<Expr, SyntaxError> {
         let value = match value {
             Some(v) => Some(self.lin(v, pre)?),
             None => None,
@@ -570,15 +736,26 @@ fn collect_fields(parts: &[FStringPart], out: &mut Vec<Expr>) {
     }
 }
 
-fn replace_fields(parts: Vec<FStringPart>, it: &mut impl Iterator<Item = Expr>) -> Vec<FStringPart> {
+fn replace_fields(
+    parts: Vec<FStringPart>,
+    it: &mut impl Iterator<Item = Expr>,
+) -> Vec<FStringPart> {
     parts
         .into_iter()
         .map(|p| match p {
             FStringPart::Lit(s) => FStringPart::Lit(s),
-            FStringPart::Field { value, conversion, spec } => {
+            FStringPart::Field {
+                value,
+                conversion,
+                spec,
+            } => {
                 let v = it.next().unwrap_or(*value);
                 let spec = spec.map(|s| replace_fields(s, it));
-                FStringPart::Field { value: Box::new(v), conversion, spec }
+                FStringPart::Field {
+                    value: Box::new(v),
+                    conversion,
+                    spec,
+                }
             }
         })
         .collect()

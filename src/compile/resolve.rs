@@ -31,12 +31,26 @@ pub fn compile_module(
     let mut table = scan_module(&body)?;
     analyze(&mut table, &[])?;
     let is_async = mode == CompileMode::Interactive && table.has_await;
-    let mut r = Resolver { source: source.clone(), globals, scopes: Vec::new() };
+    let mut r = Resolver {
+        source: source.clone(),
+        globals,
+        scopes: Vec::new(),
+    };
     r.push_scope(table, "<module>".into(), "".into(), is_async);
     let body = r.body(Rc::new(body))?;
     let ctx = r.scopes.pop().expect("the module scope was pushed");
-    let kind = if is_async { FunctionKind::Coroutine } else { FunctionKind::Module };
-    Ok(Rc::new(ctx.finish(kind, body, source.clone(), Span::default(), Default::default())))
+    let kind = if is_async {
+        FunctionKind::Coroutine
+    } else {
+        FunctionKind::Module
+    };
+    Ok(Rc::new(ctx.finish(
+        kind,
+        body,
+        source.clone(),
+        Span::default(),
+        Default::default(),
+    )))
 }
 
 /// Per-scope state of the second pass.
@@ -66,8 +80,19 @@ struct ParamCounts {
 }
 
 impl ScopeCtx {
-    fn finish(self, kind: FunctionKind, body: Body, source: Rc<SourceFile>, span: Span, p: ParamCounts) -> Code {
-        let class_cell = self.cells.get("__class__").copied().filter(|_| self.kind == ScopeKind::Class);
+    fn finish(
+        self,
+        kind: FunctionKind,
+        body: Body,
+        source: Rc<SourceFile>,
+        span: Span,
+        p: ParamCounts,
+    ) -> Code {
+        let class_cell = self
+            .cells
+            .get("__class__")
+            .copied()
+            .filter(|_| self.kind == ScopeKind::Class);
         Code {
             name: self.name,
             qualname: self.qualname,
@@ -119,6 +144,14 @@ pub fn describe_target(e: &Expr) -> &'static str {
     }
 }
 
+/// A name, attribute or subscript: the targets augmented and annotated assignment accept.
+fn is_simple_target(t: &Expr) -> bool {
+    matches!(
+        t.kind,
+        ExprKind::Name(_) | ExprKind::Attribute(..) | ExprKind::Subscript(..)
+    )
+}
+
 /// Where a target appears, which changes CPython's wording.
 #[derive(Clone, Copy, PartialEq, Eq)]
 enum TargetCtx {
@@ -138,7 +171,9 @@ pub(crate) struct Resolver<'a> {
 
 impl<'a> Resolver<'a> {
     fn ctx(&mut self) -> &mut ScopeCtx {
-        self.scopes.last_mut().expect("a scope is open while resolving")
+        self.scopes
+            .last_mut()
+            .expect("a scope is open while resolving")
     }
 
     fn push_scope(&mut self, table: ScopeTable, name: Rc<str>, qualname: Rc<str>, is_async: bool) {
@@ -160,12 +195,22 @@ impl<'a> Resolver<'a> {
             qualname,
             temps: 0,
         };
-        let parent_cells = self.scopes.last().map(|p| p.cells.clone()).unwrap_or_default();
+        let parent_cells = self
+            .scopes
+            .last()
+            .map(|p| p.cells.clone())
+            .unwrap_or_default();
         let names = ctx.table.names.clone();
         if kind == ScopeKind::Function {
             // Parameters already have slots (see `function`); other locals follow.
             for (n, f) in &names {
-                if f.bound && !f.global && !f.nonlocal && !f.cell && !ctx.slots.contains_key(n) && !f.param {
+                if f.bound
+                    && !f.global
+                    && !f.nonlocal
+                    && !f.cell
+                    && !ctx.slots.contains_key(n)
+                    && !f.param
+                {
                     let i = ctx.varnames.len() as u32;
                     ctx.varnames.push(n.clone());
                     ctx.slots.insert(n.clone(), i);
@@ -175,7 +220,10 @@ impl<'a> Resolver<'a> {
         for (n, f) in &names {
             if f.cell {
                 let i = ctx.cellvars.len() as u32;
-                ctx.cellvars.push(CellVar { name: n.clone(), param_slot: None });
+                ctx.cellvars.push(CellVar {
+                    name: n.clone(),
+                    param_slot: None,
+                });
                 ctx.cells.insert(n.clone(), i);
             }
         }
@@ -192,7 +240,10 @@ impl<'a> Resolver<'a> {
     }
 
     fn next_child(&mut self) -> ScopeTable {
-        self.ctx().children.pop_front().expect("the scanner saw every nested scope in this order")
+        self.ctx()
+            .children
+            .pop_front()
+            .expect("the scanner saw every nested scope in this order")
     }
 
     fn qualname_for(&self, name: &str) -> Rc<str> {
@@ -277,9 +328,15 @@ impl<'a> Resolver<'a> {
                     }
                     return Ok(());
                 }
-                let stars = v.iter().filter(|e| matches!(e.kind, ExprKind::Starred(_))).count();
+                let stars = v
+                    .iter()
+                    .filter(|e| matches!(e.kind, ExprKind::Starred(_)))
+                    .count();
                 if stars > 1 {
-                    return Err(SyntaxError::new("multiple starred expressions in assignment", t.span));
+                    return Err(SyntaxError::new(
+                        "multiple starred expressions in assignment",
+                        t.span,
+                    ));
                 }
                 for e in v {
                     match &e.kind {
@@ -289,15 +346,23 @@ impl<'a> Resolver<'a> {
                 }
                 Ok(())
             }
-            ExprKind::Starred(_) if ctx != TargetCtx::Del => {
-                Err(SyntaxError::new("starred assignment target must be in a list or tuple", t.span))
-            }
+            ExprKind::Starred(_) if ctx != TargetCtx::Del => Err(SyntaxError::new(
+                "starred assignment target must be in a list or tuple",
+                t.span,
+            )),
             _ => {
                 let what = describe_target(t);
                 let msg = match ctx {
                     TargetCtx::Del => format!("cannot delete {what}"),
-                    TargetCtx::AssignFirst if !matches!(what, "None" | "True" | "False" | "ellipsis" | "__debug__") => {
-                        format!("cannot assign to {what} here. Maybe you meant '==' instead of '='?")
+                    TargetCtx::AssignFirst
+                        if !matches!(
+                            what,
+                            "None" | "True" | "False" | "ellipsis" | "__debug__"
+                        ) =>
+                    {
+                        format!(
+                            "cannot assign to {what} here. Maybe you meant '==' instead of '='?"
+                        )
                     }
                     _ => format!("cannot assign to {what}"),
                 };
@@ -339,29 +404,57 @@ impl<'a> Resolver<'a> {
     fn stmt_suspends(&self, s: &Stmt) -> bool {
         match &s.kind {
             StmtKind::Expr(e) => {
-                contains_suspend(e) && !matches!(e.kind, ExprKind::Await(_) | ExprKind::Yield(_) | ExprKind::YieldFrom(_))
-                    || matches!(e.kind, ExprKind::Await(_) | ExprKind::Yield(_) | ExprKind::YieldFrom(_))
+                contains_suspend(e)
+                    && !matches!(
+                        e.kind,
+                        ExprKind::Await(_) | ExprKind::Yield(_) | ExprKind::YieldFrom(_)
+                    )
+                    || matches!(
+                        e.kind,
+                        ExprKind::Await(_) | ExprKind::Yield(_) | ExprKind::YieldFrom(_)
+                    )
             }
             StmtKind::Assign(ts, v) => contains_suspend(v) || ts.iter().any(contains_suspend),
             StmtKind::AugAssign(t, _, v) => contains_suspend(v) || contains_suspend(t),
-            StmtKind::AnnAssign(t, a, v) => contains_suspend(t) || contains_suspend(a) || v.as_ref().is_some_and(contains_suspend),
+            StmtKind::AnnAssign(t, a, v) => {
+                contains_suspend(t)
+                    || contains_suspend(a)
+                    || v.as_ref().is_some_and(contains_suspend)
+            }
             StmtKind::Del(ts) => ts.iter().any(contains_suspend),
             StmtKind::Return(Some(e)) => contains_suspend(e),
             StmtKind::If(t, ..) | StmtKind::While(t, ..) => contains_suspend(t),
-            StmtKind::For { iter, target, .. } => contains_suspend(iter) || contains_suspend(target),
-            StmtKind::With { items, .. } => items.iter().any(|(e, t)| contains_suspend(e) || t.as_ref().is_some_and(contains_suspend)),
-            StmtKind::Raise(e, c) => e.as_ref().is_some_and(contains_suspend) || c.as_ref().is_some_and(contains_suspend),
-            StmtKind::Assert(t, m) => contains_suspend(t) || m.as_ref().is_some_and(contains_suspend),
+            StmtKind::For { iter, target, .. } => {
+                contains_suspend(iter) || contains_suspend(target)
+            }
+            StmtKind::With { items, .. } => items
+                .iter()
+                .any(|(e, t)| contains_suspend(e) || t.as_ref().is_some_and(contains_suspend)),
+            StmtKind::Raise(e, c) => {
+                e.as_ref().is_some_and(contains_suspend) || c.as_ref().is_some_and(contains_suspend)
+            }
+            StmtKind::Assert(t, m) => {
+                contains_suspend(t) || m.as_ref().is_some_and(contains_suspend)
+            }
             StmtKind::FunctionDef(f) => {
                 f.decorators.iter().any(contains_suspend)
-                    || f.params.posonly.iter().chain(&f.params.args).chain(&f.params.kwonly).any(|p| {
-                        p.default.as_ref().is_some_and(contains_suspend) || p.annotation.as_ref().is_some_and(contains_suspend)
-                    })
+                    || f.params
+                        .posonly
+                        .iter()
+                        .chain(&f.params.args)
+                        .chain(&f.params.kwonly)
+                        .any(|p| {
+                            p.default.as_ref().is_some_and(contains_suspend)
+                                || p.annotation.as_ref().is_some_and(contains_suspend)
+                        })
             }
             StmtKind::ClassDef(c) => {
                 c.decorators.iter().any(contains_suspend)
                     || c.bases.iter().any(|a| match a {
-                        Arg::Positional(e) | Arg::Star(e) | Arg::Keyword(_, e) | Arg::DoubleStar(e) => contains_suspend(e),
+                        Arg::Positional(e)
+                        | Arg::Star(e)
+                        | Arg::Keyword(_, e)
+                        | Arg::DoubleStar(e) => contains_suspend(e),
                     })
             }
             _ => false,
@@ -373,29 +466,32 @@ impl<'a> Resolver<'a> {
         match &s.kind {
             StmtKind::Assign(ts, _) => {
                 for (i, t) in ts.iter().enumerate() {
-                    let ctx = if i == 0 && ts.len() == 1 { TargetCtx::AssignFirst } else { TargetCtx::Other };
+                    let ctx = if i == 0 && ts.len() == 1 {
+                        TargetCtx::AssignFirst
+                    } else {
+                        TargetCtx::Other
+                    };
                     self.check_target(t, ctx)?;
                 }
             }
-            StmtKind::AugAssign(t, _, _) => {
-                if !matches!(t.kind, ExprKind::Name(_) | ExprKind::Attribute(..) | ExprKind::Subscript(..)) {
-                    let what = match &t.kind {
-                        ExprKind::Tuple(_) => "tuple",
-                        ExprKind::List(_) => "list",
-                        _ => describe_target(t),
-                    };
-                    return Err(SyntaxError::new(format!("'{what}' is an illegal expression for augmented assignment"), t.span));
-                }
+            StmtKind::AugAssign(t, _, _) if !is_simple_target(t) => {
+                let what = match &t.kind {
+                    ExprKind::Tuple(_) => "tuple",
+                    ExprKind::List(_) => "list",
+                    _ => describe_target(t),
+                };
+                return Err(SyntaxError::new(
+                    format!("'{what}' is an illegal expression for augmented assignment"),
+                    t.span,
+                ));
             }
-            StmtKind::AnnAssign(t, _, _) => {
-                if !matches!(t.kind, ExprKind::Name(_) | ExprKind::Attribute(..) | ExprKind::Subscript(..)) {
-                    let msg = match &t.kind {
-                        ExprKind::Tuple(_) => "only single target (not tuple) can be annotated".to_string(),
-                        ExprKind::List(_) => "only single target (not list) can be annotated".to_string(),
-                        _ => "illegal target for annotation".to_string(),
-                    };
-                    return Err(SyntaxError::new(msg, t.span));
-                }
+            StmtKind::AnnAssign(t, _, _) if !is_simple_target(t) => {
+                let msg = match &t.kind {
+                    ExprKind::Tuple(_) => "only single target (not tuple) can be annotated",
+                    ExprKind::List(_) => "only single target (not list) can be annotated",
+                    _ => "illegal target for annotation",
+                };
+                return Err(SyntaxError::new(msg, t.span));
             }
             StmtKind::Del(ts) => {
                 for t in ts {
@@ -416,7 +512,11 @@ impl<'a> Resolver<'a> {
     }
 
     /// Resolves a statement that needs no lowering (or was produced by lowering).
-    pub(crate) fn stmt_resolved(&mut self, mut s: Stmt, out: &mut Vec<Stmt>) -> Result<(), SyntaxError> {
+    pub(crate) fn stmt_resolved(
+        &mut self,
+        mut s: Stmt,
+        out: &mut Vec<Stmt>,
+    ) -> Result<(), SyntaxError> {
         let span = s.span;
         match &mut s.kind {
             StmtKind::Expr(e) => self.expr(e)?,
@@ -461,11 +561,14 @@ impl<'a> Resolver<'a> {
             }
             StmtKind::Return(v) => {
                 let ctx = self.ctx();
-                if ctx.kind != ScopeKind::Function && !(ctx.kind == ScopeKind::Module && ctx.is_async && false) {
+                if ctx.kind != ScopeKind::Function {
                     return Err(SyntaxError::new("'return' outside function", span));
                 }
                 if v.is_some() && ctx.is_async && ctx.table.has_yield {
-                    return Err(SyntaxError::new("'return' with value in async generator", span));
+                    return Err(SyntaxError::new(
+                        "'return' with value in async generator",
+                        span,
+                    ));
                 }
                 if let Some(v) = v {
                     self.expr(v)?;
@@ -483,7 +586,13 @@ impl<'a> Resolver<'a> {
                 self.ctx().loops -= 1;
                 *o = self.body(o.clone())?;
             }
-            StmtKind::For { target, iter, body, orelse, is_async } => {
+            StmtKind::For {
+                target,
+                iter,
+                body,
+                orelse,
+                is_async,
+            } => {
                 if *is_async {
                     self.check_async("async for", span)?;
                 }
@@ -494,7 +603,12 @@ impl<'a> Resolver<'a> {
                 self.ctx().loops -= 1;
                 *orelse = self.body(orelse.clone())?;
             }
-            StmtKind::Try { body, handlers, orelse, finalbody } => {
+            StmtKind::Try {
+                body,
+                handlers,
+                orelse,
+                finalbody,
+            } => {
                 *body = self.body(body.clone())?;
                 for h in handlers.iter_mut() {
                     if let Some(t) = &mut h.typ {
@@ -508,7 +622,11 @@ impl<'a> Resolver<'a> {
                 *orelse = self.body(orelse.clone())?;
                 *finalbody = self.body(finalbody.clone())?;
             }
-            StmtKind::With { items, body, is_async } => {
+            StmtKind::With {
+                items,
+                body,
+                is_async,
+            } => {
                 if *is_async {
                     self.check_async("async with", span)?;
                 }
@@ -562,7 +680,13 @@ impl<'a> Resolver<'a> {
                 self.push_scope(table, def.name.clone(), qual, false);
                 let body = self.body(def.body.clone())?;
                 let ctx = self.scopes.pop().expect("pushed above");
-                let code = ctx.finish(FunctionKind::Class, body, self.source.clone(), def.span, ParamCounts::default());
+                let code = ctx.finish(
+                    FunctionKind::Class,
+                    body,
+                    self.source.clone(),
+                    def.span,
+                    ParamCounts::default(),
+                );
                 def.code = Some(Rc::new(code));
                 def.bind = self.scope_of(&def.name);
                 *c = Rc::new(def);
@@ -584,12 +708,10 @@ impl<'a> Resolver<'a> {
     fn check_async(&mut self, what: &str, span: Span) -> Result<(), SyntaxError> {
         let ctx = self.ctx();
         if !ctx.is_async {
-            let msg = if ctx.kind == ScopeKind::Function {
-                format!("'{what}' outside async function")
-            } else {
-                format!("'{what}' outside async function")
-            };
-            return Err(SyntaxError::new(msg, span));
+            return Err(SyntaxError::new(
+                format!("'{what}' outside async function"),
+                span,
+            ));
         }
         Ok(())
     }
@@ -599,16 +721,27 @@ impl<'a> Resolver<'a> {
         match kind {
             SuspendKind::Await => {
                 if ctx.table.is_comprehension && !ctx.is_async {
-                    return Err(SyntaxError::new("asynchronous comprehension outside of an asynchronous function", span));
+                    return Err(SyntaxError::new(
+                        "asynchronous comprehension outside of an asynchronous function",
+                        span,
+                    ));
                 }
                 if !ctx.is_async {
-                    let msg = if ctx.kind == ScopeKind::Function { "'await' outside async function" } else { "'await' outside function" };
+                    let msg = if ctx.kind == ScopeKind::Function {
+                        "'await' outside async function"
+                    } else {
+                        "'await' outside function"
+                    };
                     return Err(SyntaxError::new(msg, span));
                 }
             }
             SuspendKind::Yield | SuspendKind::YieldFrom => {
                 if ctx.kind != ScopeKind::Function {
-                    let w = if kind == SuspendKind::Yield { "'yield' outside function" } else { "'yield from' outside function" };
+                    let w = if kind == SuspendKind::Yield {
+                        "'yield' outside function"
+                    } else {
+                        "'yield from' outside function"
+                    };
                     return Err(SyntaxError::new(w, span));
                 }
                 if kind == SuspendKind::YieldFrom && ctx.is_async {
@@ -624,7 +757,9 @@ impl<'a> Resolver<'a> {
 
     fn arg(&mut self, a: &mut Arg) -> Result<(), SyntaxError> {
         match a {
-            Arg::Positional(e) | Arg::Star(e) | Arg::Keyword(_, e) | Arg::DoubleStar(e) => self.expr(e),
+            Arg::Positional(e) | Arg::Star(e) | Arg::Keyword(_, e) | Arg::DoubleStar(e) => {
+                self.expr(e)
+            }
         }
     }
 
@@ -636,25 +771,40 @@ impl<'a> Resolver<'a> {
             match a {
                 Arg::Positional(e) => {
                     if seen_dstar {
-                        return Err(SyntaxError::new("positional argument follows keyword argument unpacking", e.span));
+                        return Err(SyntaxError::new(
+                            "positional argument follows keyword argument unpacking",
+                            e.span,
+                        ));
                     }
                     if seen_kw {
-                        return Err(SyntaxError::new("positional argument follows keyword argument", e.span));
+                        return Err(SyntaxError::new(
+                            "positional argument follows keyword argument",
+                            e.span,
+                        ));
                     }
                     if let ExprKind::Comprehension(c) = &e.kind {
                         if c.kind == CompKind::Generator && args.len() > 1 {
-                            return Err(SyntaxError::new("Generator expression must be parenthesized", e.span));
+                            return Err(SyntaxError::new(
+                                "Generator expression must be parenthesized",
+                                e.span,
+                            ));
                         }
                     }
                 }
                 Arg::Star(e) => {
                     if seen_dstar {
-                        return Err(SyntaxError::new("iterable argument unpacking follows keyword argument unpacking", e.span));
+                        return Err(SyntaxError::new(
+                            "iterable argument unpacking follows keyword argument unpacking",
+                            e.span,
+                        ));
                     }
                 }
                 Arg::Keyword(n, e) => {
                     if names.contains(&&**n) {
-                        return Err(SyntaxError::new(format!("keyword argument repeated: {n}"), e.span));
+                        return Err(SyntaxError::new(
+                            format!("keyword argument repeated: {n}"),
+                            e.span,
+                        ));
                     }
                     names.push(n);
                     seen_kw = true;
@@ -684,7 +834,9 @@ impl<'a> Resolver<'a> {
                     self.expr(x)?;
                 }
             }
-            ExprKind::Starred(x) | ExprKind::Attribute(x, _) | ExprKind::Unary(_, x) => self.expr(x)?,
+            ExprKind::Starred(x) | ExprKind::Attribute(x, _) | ExprKind::Unary(_, x) => {
+                self.expr(x)?
+            }
             ExprKind::Subscript(a, b) | ExprKind::BinOp(_, a, b) | ExprKind::BoolOp(_, a, b) => {
                 self.expr(a)?;
                 self.expr(b)?;
@@ -761,7 +913,12 @@ impl<'a> Resolver<'a> {
     fn function(&mut self, def: &mut FuncDef) -> Result<(), SyntaxError> {
         {
             let p = &mut def.params;
-            for prm in p.posonly.iter_mut().chain(p.args.iter_mut()).chain(p.kwonly.iter_mut()) {
+            for prm in p
+                .posonly
+                .iter_mut()
+                .chain(p.args.iter_mut())
+                .chain(p.kwonly.iter_mut())
+            {
                 if let Some(d) = &mut prm.default {
                     self.expr(d)?;
                 }
@@ -769,7 +926,13 @@ impl<'a> Resolver<'a> {
         }
         {
             let p = &mut def.params;
-            let all = p.posonly.iter_mut().chain(p.args.iter_mut()).chain(p.vararg.iter_mut()).chain(p.kwonly.iter_mut()).chain(p.kwarg.iter_mut());
+            let all = p
+                .posonly
+                .iter_mut()
+                .chain(p.args.iter_mut())
+                .chain(p.vararg.iter_mut())
+                .chain(p.kwonly.iter_mut())
+                .chain(p.kwarg.iter_mut());
             for prm in all {
                 if let Some(a) = &mut prm.annotation {
                     self.expr(a)?;
@@ -809,11 +972,24 @@ impl<'a> Resolver<'a> {
         self.push_function_scope(table, def.name.clone(), qual, def.is_async, &order);
         let body = self.body(def.body.clone())?;
         let ctx = self.scopes.pop().expect("pushed above");
-        def.code = Some(Rc::new(ctx.finish(kind, body, self.source.clone(), def.span, counts)));
+        def.code = Some(Rc::new(ctx.finish(
+            kind,
+            body,
+            self.source.clone(),
+            def.span,
+            counts,
+        )));
         Ok(())
     }
 
-    fn push_function_scope(&mut self, table: ScopeTable, name: Rc<str>, qual: Rc<str>, is_async: bool, params: &[Rc<str>]) {
+    fn push_function_scope(
+        &mut self,
+        table: ScopeTable,
+        name: Rc<str>,
+        qual: Rc<str>,
+        is_async: bool,
+        params: &[Rc<str>],
+    ) {
         // Reserve parameter slots before the other locals.
         let mut table = table;
         let children: VecDeque<ScopeTable> = std::mem::take(&mut table.children).into();
@@ -856,45 +1032,98 @@ impl<'a> Resolver<'a> {
         let qual = self.qualname_for(&name);
         let is_async = self.ctx().is_async && super::lower::comprehension_is_async(c);
         let dot0: Rc<str> = Rc::from(".0");
-        self.push_function_scope(table, name.clone(), qual, is_async, std::slice::from_ref(&dot0));
+        self.push_function_scope(
+            table,
+            name.clone(),
+            qual,
+            is_async,
+            std::slice::from_ref(&dot0),
+        );
         for cl in &c.clauses {
             self.check_target(&cl.target, TargetCtx::Other)?;
             if cl.is_async {
-                return Err(SyntaxError::new("aio does not support 'async for' in comprehensions yet", span));
+                return Err(SyntaxError::new(
+                    "aio does not support 'async for' in comprehensions yet",
+                    span,
+                ));
             }
         }
         if is_async && c.kind == CompKind::Generator {
-            return Err(SyntaxError::new("aio does not support asynchronous generator expressions yet", span));
+            return Err(SyntaxError::new(
+                "aio does not support asynchronous generator expressions yet",
+                span,
+            ));
         }
-        let result = if c.kind == CompKind::Generator { None } else { Some(self.temp(span)) };
+        let result = if c.kind == CompKind::Generator {
+            None
+        } else {
+            Some(self.temp(span))
+        };
         // Build the innermost statement, then wrap it in the clauses from the inside out.
         let elt = c.elt.clone();
         let mut inner = match (c.kind, &result) {
-            (CompKind::Generator, _) => Stmt::new(StmtKind::Expr(Expr::new(ExprKind::Yield(Some(Box::new(elt))), span)), span),
+            (CompKind::Generator, _) => Stmt::new(
+                StmtKind::Expr(Expr::new(ExprKind::Yield(Some(Box::new(elt))), span)),
+                span,
+            ),
             (CompKind::Dict, Some(r)) => {
                 let key = elt;
-                let value = c.value.clone().unwrap_or_else(|| Expr::new(ExprKind::Const(Constant::None), span));
-                let target = Expr::new(ExprKind::Subscript(Box::new(r.clone()), Box::new(key)), span);
+                let value = c
+                    .value
+                    .clone()
+                    .unwrap_or_else(|| Expr::new(ExprKind::Const(Constant::None), span));
+                let target = Expr::new(
+                    ExprKind::Subscript(Box::new(r.clone()), Box::new(key)),
+                    span,
+                );
                 Stmt::new(StmtKind::Assign(vec![target], value), span)
             }
             (kind, Some(r)) => {
-                let method = if kind == CompKind::Set { "add" } else { "append" };
-                let f = Expr::new(ExprKind::Attribute(Box::new(r.clone()), Rc::from(method)), span);
-                Stmt::new(StmtKind::Expr(Expr::new(ExprKind::Call(Box::new(f), vec![Arg::Positional(elt)]), span)), span)
+                let method = if kind == CompKind::Set {
+                    "add"
+                } else {
+                    "append"
+                };
+                let f = Expr::new(
+                    ExprKind::Attribute(Box::new(r.clone()), Rc::from(method)),
+                    span,
+                );
+                Stmt::new(
+                    StmtKind::Expr(Expr::new(
+                        ExprKind::Call(Box::new(f), vec![Arg::Positional(elt)]),
+                        span,
+                    )),
+                    span,
+                )
             }
             _ => unreachable!("non-generator comprehensions always have a result temp"),
         };
         for (i, cl) in c.clauses.iter().enumerate().rev() {
             for cond in cl.ifs.iter().rev() {
-                inner = Stmt::new(StmtKind::If(cond.clone(), Rc::new(vec![inner]), Rc::default()), span);
+                inner = Stmt::new(
+                    StmtKind::If(cond.clone(), Rc::new(vec![inner]), Rc::default()),
+                    span,
+                );
             }
             let iter = if i == 0 {
-                Expr::new(ExprKind::Name(Ident { name: dot0.clone(), scope: Scope::Unresolved }), span)
+                Expr::new(
+                    ExprKind::Name(Ident {
+                        name: dot0.clone(),
+                        scope: Scope::Unresolved,
+                    }),
+                    span,
+                )
             } else {
                 cl.iter.clone()
             };
             inner = Stmt::new(
-                StmtKind::For { target: cl.target.clone(), iter, body: Rc::new(vec![inner]), orelse: Rc::default(), is_async: false },
+                StmtKind::For {
+                    target: cl.target.clone(),
+                    iter,
+                    body: Rc::new(vec![inner]),
+                    orelse: Rc::default(),
+                    is_async: false,
+                },
                 span,
             );
         }
@@ -904,11 +1133,20 @@ impl<'a> Resolver<'a> {
                 CompKind::List => ExprKind::List(vec![]),
                 CompKind::Dict => ExprKind::Dict(vec![]),
                 _ => ExprKind::Call(
-                    Box::new(Expr::new(ExprKind::Name(Ident { name: Rc::from("set"), scope: Scope::Unresolved }), span)),
+                    Box::new(Expr::new(
+                        ExprKind::Name(Ident {
+                            name: Rc::from("set"),
+                            scope: Scope::Unresolved,
+                        }),
+                        span,
+                    )),
                     vec![],
                 ),
             };
-            stmts.push(Stmt::new(StmtKind::Assign(vec![r.clone()], Expr::new(init, span)), span));
+            stmts.push(Stmt::new(
+                StmtKind::Assign(vec![r.clone()], Expr::new(init, span)),
+                span,
+            ));
         }
         stmts.push(inner);
         if let Some(r) = &result {
@@ -922,7 +1160,10 @@ impl<'a> Resolver<'a> {
             (_, false) => FunctionKind::Plain,
         };
         let ctx = self.scopes.pop().expect("pushed above");
-        let counts = ParamCounts { argcount: 1, ..Default::default() };
+        let counts = ParamCounts {
+            argcount: 1,
+            ..Default::default()
+        };
         let code = ctx.finish(kind, body, self.source.clone(), span, counts);
         c.func = Some(Rc::new(FuncDef {
             name,

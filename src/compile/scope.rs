@@ -102,7 +102,8 @@ impl ScopeTable {
 
     /// Whether `name` is a local variable of this function scope (bound, not global/nonlocal).
     pub fn is_local(&self, name: &str) -> bool {
-        self.get(name).is_some_and(|f| f.bound && !f.global && !f.nonlocal)
+        self.get(name)
+            .is_some_and(|f| f.bound && !f.global && !f.nonlocal)
     }
 }
 
@@ -110,7 +111,10 @@ impl ScopeTable {
 pub fn scan_module(body: &[Stmt]) -> Result<ScopeTable, SyntaxError> {
     let mut t = ScopeTable::new(ScopeKind::Module);
     let mut s = Scanner { stack: vec![] };
-    s.stack.push(std::mem::replace(&mut t, ScopeTable::new(ScopeKind::Module)));
+    s.stack.push(std::mem::replace(
+        &mut t,
+        ScopeTable::new(ScopeKind::Module),
+    ));
     for st in body {
         s.stmt(st)?;
     }
@@ -123,7 +127,9 @@ struct Scanner {
 
 impl Scanner {
     fn top(&mut self) -> &mut ScopeTable {
-        self.stack.last_mut().expect("a scope is always open while scanning")
+        self.stack
+            .last_mut()
+            .expect("a scope is always open while scanning")
     }
 
     fn bind(&mut self, name: &Rc<str>) {
@@ -158,22 +164,37 @@ impl Scanner {
     fn declare(&mut self, names: &[Rc<str>], global: bool, span: Span) -> Result<(), SyntaxError> {
         let kind = self.top().kind;
         if !global && kind == ScopeKind::Module {
-            return Err(SyntaxError::new("nonlocal declaration not allowed at module level", span));
+            return Err(SyntaxError::new(
+                "nonlocal declaration not allowed at module level",
+                span,
+            ));
         }
         for n in names {
             let f = *self.top().entry(n);
             let what = if global { "global" } else { "nonlocal" };
             if f.param {
-                return Err(SyntaxError::new(format!("name '{n}' is parameter and {what}"), span));
+                return Err(SyntaxError::new(
+                    format!("name '{n}' is parameter and {what}"),
+                    span,
+                ));
             }
             if f.used && !(f.global || f.nonlocal) {
-                return Err(SyntaxError::new(format!("name '{n}' is used prior to {what} declaration"), span));
+                return Err(SyntaxError::new(
+                    format!("name '{n}' is used prior to {what} declaration"),
+                    span,
+                ));
             }
             if f.bound && !(f.global || f.nonlocal) {
-                return Err(SyntaxError::new(format!("name '{n}' is assigned to before {what} declaration"), span));
+                return Err(SyntaxError::new(
+                    format!("name '{n}' is assigned to before {what} declaration"),
+                    span,
+                ));
             }
             if (global && f.nonlocal) || (!global && f.global) {
-                return Err(SyntaxError::new(format!("name '{n}' is nonlocal and global"), span));
+                return Err(SyntaxError::new(
+                    format!("name '{n}' is nonlocal and global"),
+                    span,
+                ));
             }
             let e = self.top().entry(n);
             e.decl_span = Some(span);
@@ -228,7 +249,13 @@ impl Scanner {
                 self.body(b)?;
                 self.body(o)?;
             }
-            StmtKind::For { target, iter, body, orelse, is_async } => {
+            StmtKind::For {
+                target,
+                iter,
+                body,
+                orelse,
+                is_async,
+            } => {
                 if *is_async {
                     self.top().has_await = true;
                 }
@@ -237,7 +264,12 @@ impl Scanner {
                 self.body(body)?;
                 self.body(orelse)?;
             }
-            StmtKind::Try { body, handlers, orelse, finalbody } => {
+            StmtKind::Try {
+                body,
+                handlers,
+                orelse,
+                finalbody,
+            } => {
                 self.body(body)?;
                 for h in handlers {
                     if let Some(t) = &h.typ {
@@ -251,7 +283,11 @@ impl Scanner {
                 self.body(orelse)?;
                 self.body(finalbody)?;
             }
-            StmtKind::With { items, body, is_async } => {
+            StmtKind::With {
+                items,
+                body,
+                is_async,
+            } => {
                 if *is_async {
                     self.top().has_await = true;
                 }
@@ -319,7 +355,14 @@ impl Scanner {
                 self.expr(d)?;
             }
         }
-        for prm in p.posonly.iter().chain(&p.args).chain(&p.vararg).chain(&p.kwonly).chain(&p.kwarg) {
+        for prm in p
+            .posonly
+            .iter()
+            .chain(&p.args)
+            .chain(&p.vararg)
+            .chain(&p.kwonly)
+            .chain(&p.kwarg)
+        {
             if let Some(a) = &prm.annotation {
                 self.expr(a)?;
             }
@@ -329,7 +372,14 @@ impl Scanner {
         }
         let mut t = ScopeTable::new(ScopeKind::Function);
         t.is_async = f.is_async;
-        for prm in p.posonly.iter().chain(&p.args).chain(&p.kwonly).chain(&p.vararg).chain(&p.kwarg) {
+        for prm in p
+            .posonly
+            .iter()
+            .chain(&p.args)
+            .chain(&p.kwonly)
+            .chain(&p.vararg)
+            .chain(&p.kwarg)
+        {
             let e = t.entry(&prm.name);
             e.bound = true;
             e.param = true;
@@ -343,7 +393,9 @@ impl Scanner {
 
     fn arg(&mut self, a: &Arg) -> Result<(), SyntaxError> {
         match a {
-            Arg::Positional(e) | Arg::Star(e) | Arg::Keyword(_, e) | Arg::DoubleStar(e) => self.expr(e),
+            Arg::Positional(e) | Arg::Star(e) | Arg::Keyword(_, e) | Arg::DoubleStar(e) => {
+                self.expr(e)
+            }
         }
     }
 
@@ -372,7 +424,9 @@ impl Scanner {
                     self.expr(x)?;
                 }
             }
-            ExprKind::Starred(x) | ExprKind::Attribute(x, _) | ExprKind::Unary(_, x) => self.expr(x)?,
+            ExprKind::Starred(x) | ExprKind::Attribute(x, _) | ExprKind::Unary(_, x) => {
+                self.expr(x)?
+            }
             ExprKind::Subscript(a, b) | ExprKind::BinOp(_, a, b) | ExprKind::BoolOp(_, a, b) => {
                 self.expr(a)?;
                 self.expr(b)?;
@@ -404,7 +458,12 @@ impl Scanner {
                 self.expr(v)?;
                 if let ExprKind::Name(id) = &t.kind {
                     // Inside a comprehension the walrus binds in the enclosing function (PEP 572).
-                    let depth = self.stack.iter().rev().take_while(|t| t.is_comprehension).count();
+                    let depth = self
+                        .stack
+                        .iter()
+                        .rev()
+                        .take_while(|t| t.is_comprehension)
+                        .count();
                     let n = self.stack.len();
                     let owner = n - 1 - depth;
                     let owner_is_module = self.stack[owner].kind == ScopeKind::Module;
@@ -426,7 +485,10 @@ impl Scanner {
                     self.stack[owner].entry(&id.name).bound = true;
                 } else {
                     return Err(SyntaxError::new(
-                        format!("cannot use assignment expressions with {}", super::resolve::describe_target(t)),
+                        format!(
+                            "cannot use assignment expressions with {}",
+                            super::resolve::describe_target(t)
+                        ),
                         t.span,
                     ));
                 }
@@ -522,7 +584,11 @@ pub fn analyze(t: &mut ScopeTable, enclosing: &[Rc<str>]) -> Result<Vec<Rc<str>>
     }
     let mut child_free: Vec<Rc<str>> = Vec::new();
     for c in &mut t.children {
-        let pass = if t.kind == ScopeKind::Module { &[][..] } else { &visible[..] };
+        let pass = if t.kind == ScopeKind::Module {
+            &[][..]
+        } else {
+            &visible[..]
+        };
         for n in analyze(c, pass)? {
             if !child_free.contains(&n) {
                 child_free.push(n);
@@ -533,9 +599,8 @@ pub fn analyze(t: &mut ScopeTable, enclosing: &[Rc<str>]) -> Result<Vec<Rc<str>>
     for n in child_free {
         let kind = t.kind;
         let e = t.entry(&n);
-        if kind == ScopeKind::Function && e.bound && !e.global && !e.nonlocal {
-            e.cell = true;
-        } else if kind == ScopeKind::Class && &*n == "__class__" {
+        let own_local = kind == ScopeKind::Function && e.bound && !e.global && !e.nonlocal;
+        if own_local || (kind == ScopeKind::Class && &*n == "__class__") {
             e.cell = true;
         } else if !e.global {
             e.free = true;
@@ -547,7 +612,10 @@ pub fn analyze(t: &mut ScopeTable, enclosing: &[Rc<str>]) -> Result<Vec<Rc<str>>
         let (n, f) = t.names[i].clone();
         if f.nonlocal {
             if !enclosing.contains(&n) {
-                return Err(SyntaxError::new(format!("no binding for nonlocal '{n}' found"), f.decl_span.unwrap_or_default()));
+                return Err(SyntaxError::new(
+                    format!("no binding for nonlocal '{n}' found"),
+                    f.decl_span.unwrap_or_default(),
+                ));
             }
             t.names[i].1.free = true;
             if !need.contains(&n) {

@@ -7,7 +7,9 @@ use super::Interp;
 use crate::compile::code::FunctionKind;
 use crate::runtime::exceptions::{err, new_exception, type_error};
 use crate::runtime::types::types;
-use crate::runtime::value::{BoundMethod, BuiltinFn, BuiltinType, Class, Exc, Function, Kwargs, PyResult, Value};
+use crate::runtime::value::{
+    BoundMethod, BuiltinFn, BuiltinType, Class, Exc, Function, Kwargs, PyResult, Value,
+};
 use std::cell::RefCell;
 use std::rc::Rc;
 
@@ -57,9 +59,15 @@ impl Interp {
                     full.extend(args);
                     return self.call(&call, full, kwargs);
                 }
-                Err(type_error(format!("'{}' object is not callable", i.class.name)))
+                Err(type_error(format!(
+                    "'{}' object is not callable",
+                    i.class.name
+                )))
             }
-            other => Err(type_error(format!("'{}' object is not callable", types().class_of(other).name))),
+            other => Err(type_error(format!(
+                "'{}' object is not callable",
+                types().class_of(other).name
+            ))),
         }
     }
 
@@ -75,13 +83,23 @@ impl Interp {
     }
 
     /// Binds arguments to a fresh slot vector per the function's signature.
-    fn bind_args(&mut self, f: &Function, args: Vec<Value>, kwargs: Kwargs) -> PyResult<Vec<Value>> {
+    fn bind_args(
+        &mut self,
+        f: &Function,
+        args: Vec<Value>,
+        kwargs: Kwargs,
+    ) -> PyResult<Vec<Value>> {
         let code = &f.code;
         let nslots = code.varnames.len();
         let argc = code.argcount as usize;
         let kwonly = code.kwonlycount as usize;
         // The common case: exactly the positional parameters, nothing else.
-        if kwargs.is_empty() && args.len() == argc && !code.has_varargs && !code.has_varkw && kwonly == 0 {
+        if kwargs.is_empty()
+            && args.len() == argc
+            && !code.has_varargs
+            && !code.has_varkw
+            && kwonly == 0
+        {
             let mut slots = args;
             slots.resize(nslots, Value::Undef);
             return Ok(slots);
@@ -90,7 +108,10 @@ impl Interp {
         let mut slots = vec![Value::Undef; nslots];
         let npos = args.len();
         if npos > argc && !code.has_varargs {
-            let given_kwonly = kwargs.iter().filter(|(k, _)| code.varnames[argc..argc + kwonly].iter().any(|n| n == k)).count();
+            let given_kwonly = kwargs
+                .iter()
+                .filter(|(k, _)| code.varnames[argc..argc + kwonly].iter().any(|n| n == k))
+                .count();
             let ndef = f.defaults.len();
             let takes = if ndef > 0 {
                 format!("from {} to {} positional arguments", argc - ndef, argc)
@@ -101,7 +122,11 @@ impl Interp {
                 format!(
                     "{} (and {}) were given",
                     plural(npos, "positional argument", "positional arguments"),
-                    plural(given_kwonly, "keyword-only argument", "keyword-only arguments")
+                    plural(
+                        given_kwonly,
+                        "keyword-only argument",
+                        "keyword-only arguments"
+                    )
                 )
             } else if npos == 1 {
                 "1 was given".to_string()
@@ -122,11 +147,16 @@ impl Interp {
         let mut posonly_as_kw: Vec<Rc<str>> = Vec::new();
         let posonly = code.posonlycount as usize;
         for (k, v) in kwargs {
-            match code.varnames[posonly..argc + kwonly].iter().position(|n| *n == k) {
+            match code.varnames[posonly..argc + kwonly]
+                .iter()
+                .position(|n| *n == k)
+            {
                 Some(j) => {
                     let i = posonly + j;
                     if !matches!(slots[i], Value::Undef) {
-                        return Err(type_error(format!("{fname}() got multiple values for argument '{k}'")));
+                        return Err(type_error(format!(
+                            "{fname}() got multiple values for argument '{k}'"
+                        )));
                     }
                     slots[i] = v;
                 }
@@ -136,7 +166,9 @@ impl Interp {
                     } else if code.varnames[..posonly].contains(&k) {
                         posonly_as_kw.push(k);
                     } else {
-                        return Err(type_error(format!("{fname}() got an unexpected keyword argument '{k}'")));
+                        return Err(type_error(format!(
+                            "{fname}() got an unexpected keyword argument '{k}'"
+                        )));
                     }
                 }
             }
@@ -150,10 +182,10 @@ impl Interp {
         }
         let ndef = f.defaults.len();
         let mut missing: Vec<&str> = Vec::new();
-        for i in 0..argc {
-            if matches!(slots[i], Value::Undef) {
+        for (i, slot) in slots.iter_mut().enumerate().take(argc) {
+            if matches!(slot, Value::Undef) {
                 if i + ndef >= argc {
-                    slots[i] = f.defaults[i + ndef - argc].clone();
+                    *slot = f.defaults[i + ndef - argc].clone();
                 } else {
                     missing.push(&code.varnames[i]);
                 }
@@ -163,7 +195,11 @@ impl Interp {
             return Err(type_error(format!(
                 "{fname}() missing {} {}: {}",
                 missing.len(),
-                if missing.len() == 1 { "required positional argument" } else { "required positional arguments" },
+                if missing.len() == 1 {
+                    "required positional argument"
+                } else {
+                    "required positional arguments"
+                },
                 name_list(&missing)
             )));
         }
@@ -180,7 +216,11 @@ impl Interp {
             return Err(type_error(format!(
                 "{fname}() missing {} {}: {}",
                 missing.len(),
-                if missing.len() == 1 { "required keyword-only argument" } else { "required keyword-only arguments" },
+                if missing.len() == 1 {
+                    "required keyword-only argument"
+                } else {
+                    "required keyword-only arguments"
+                },
                 name_list(&missing)
             )));
         }
@@ -200,7 +240,12 @@ impl Interp {
     }
 
     /// Calls a user function: runs it, or creates its generator / coroutine.
-    pub fn call_function(&mut self, f: &Rc<Function>, args: Vec<Value>, kwargs: Kwargs) -> PyResult<Value> {
+    pub fn call_function(
+        &mut self,
+        f: &Rc<Function>,
+        args: Vec<Value>,
+        kwargs: Kwargs,
+    ) -> PyResult<Value> {
         let mut slots = self.bind_args(f, args, kwargs)?;
         let code = &f.code;
         let mut cells = Vec::with_capacity(code.cellvars.len() + f.closure.len());
@@ -239,9 +284,10 @@ impl Interp {
                 *g.state.borrow_mut() = GenState::Done;
                 return match resume {
                     Resume::Throw(e) => Err(e),
-                    Resume::Send(_) if g.kind == GenKind::Coroutine => {
-                        Err(err("RuntimeError", "cannot reuse already awaited coroutine"))
-                    }
+                    Resume::Send(_) if g.kind == GenKind::Coroutine => Err(err(
+                        "RuntimeError",
+                        "cannot reuse already awaited coroutine",
+                    )),
                     Resume::Send(_) => Ok(Outcome::Return(Value::None)),
                 };
             }
@@ -249,7 +295,9 @@ impl Interp {
                 if let Resume::Send(v) = &resume {
                     if !v.is_none() {
                         *g.state.borrow_mut() = GenState::Created(frame);
-                        return Err(type_error(format!("can't send non-None value to a just-started {what}")));
+                        return Err(type_error(format!(
+                            "can't send non-None value to a just-started {what}"
+                        )));
                     }
                 }
                 frame
@@ -296,7 +344,10 @@ impl Interp {
         }
         let exit = new_exception(types().exc("GeneratorExit"), vec![]);
         match self.gen_resume(g, Resume::Throw(exit)) {
-            Ok(Outcome::Yield(_)) => Err(err("RuntimeError", format!("{} ignored GeneratorExit", g.kind.type_name()))),
+            Ok(Outcome::Yield(_)) => Err(err(
+                "RuntimeError",
+                format!("{} ignored GeneratorExit", g.kind.type_name()),
+            )),
             Ok(Outcome::Return(_)) => Ok(()),
             Err(e) if e.is("GeneratorExit") || e.is("StopIteration") => Ok(()),
             Err(e) => Err(e),
@@ -321,7 +372,10 @@ impl Interp {
 
     /// Calls a class: instantiates it (or converts, for builtin types).
     fn call_class(&mut self, c: &Rc<Class>, args: Vec<Value>, kwargs: Kwargs) -> PyResult<Value> {
-        if c.builtin != BuiltinType::Object && c.builtin != BuiltinType::Exception && c.dict.borrow().get("__init__").is_none() {
+        if c.builtin != BuiltinType::Object
+            && c.builtin != BuiltinType::Exception
+            && c.dict.borrow().get("__init__").is_none()
+        {
             if let Some(ctor) = crate::runtime::builtins::constructor(c) {
                 if Rc::ptr_eq(c, &types().class_of_builtin(c.builtin)) {
                     return ctor(self, &args, &kwargs);
@@ -329,7 +383,10 @@ impl Interp {
             }
         }
         if c.builtin != BuiltinType::Object && c.builtin != BuiltinType::Exception {
-            return Err(type_error(format!("aio does not support subclassing '{}' yet", types().class_of_builtin(c.builtin).name)));
+            return Err(type_error(format!(
+                "aio does not support subclassing '{}' yet",
+                types().class_of_builtin(c.builtin).name
+            )));
         }
         let inst = self.new_instance(c, if c.is_exception { args.clone() } else { vec![] });
         match c.lookup("__init__") {
@@ -339,7 +396,10 @@ impl Interp {
                 full.extend(args);
                 let r = self.call(&init, full, kwargs)?;
                 if !r.is_none() {
-                    return Err(type_error(format!("__init__() should return None, not '{}'", types().class_of(&r).name)));
+                    return Err(type_error(format!(
+                        "__init__() should return None, not '{}'",
+                        types().class_of(&r).name
+                    )));
                 }
             }
             None => {
@@ -347,7 +407,10 @@ impl Interp {
                     return Err(type_error(format!("{}() takes no arguments", c.name)));
                 }
                 if c.is_exception && !kwargs.is_empty() {
-                    return Err(type_error(format!("{}() takes no keyword arguments", c.name)));
+                    return Err(type_error(format!(
+                        "{}() takes no keyword arguments",
+                        c.name
+                    )));
                 }
             }
         }
@@ -358,11 +421,18 @@ impl Interp {
     /// become bound builtins; `staticmethod` / `classmethod` unwrap.
     pub fn bind(&mut self, attr: Value, this: &Value) -> Value {
         match &attr {
-            Value::Function(_) => Value::BoundMethod(Rc::new(BoundMethod { func: attr, this: this.clone() })),
-            Value::Builtin(b) if b.bound.is_none() => {
-                Value::Builtin(Rc::new(BuiltinFn { name: b.name, func: b.func, bound: Some(this.clone()) }))
+            Value::Function(_) => Value::BoundMethod(Rc::new(BoundMethod {
+                func: attr,
+                this: this.clone(),
+            })),
+            Value::Builtin(b) if b.bound.is_none() => Value::Builtin(Rc::new(BuiltinFn {
+                name: b.name,
+                func: b.func,
+                bound: Some(this.clone()),
+            })),
+            Value::Instance(i) if Rc::ptr_eq(&i.class, &types().staticmethod) => {
+                i.base_value.borrow().clone().unwrap_or(Value::None)
             }
-            Value::Instance(i) if Rc::ptr_eq(&i.class, &types().staticmethod) => i.base_value.borrow().clone().unwrap_or(Value::None),
             Value::Instance(i) if Rc::ptr_eq(&i.class, &types().classmethod) => {
                 let f = i.base_value.borrow().clone().unwrap_or(Value::None);
                 let cls = match this {

@@ -35,9 +35,12 @@ impl Interp {
                         return Ok(v);
                     }
                 }
-                self.binary_op(*op, &a, &b).map_err(|x| x.note_anchored(e.span, ea.span.end, eb.span.start))
+                self.binary_op(*op, &a, &b)
+                    .map_err(|x| x.note_anchored(e.span, ea.span.end, eb.span.start))
             }
-            ExprKind::Call(f, args) => self.eval_call(frame, f, args).map_err(|x| x.note_span(e.span)),
+            ExprKind::Call(f, args) => self
+                .eval_call(frame, f, args)
+                .map_err(|x| x.note_span(e.span)),
             ExprKind::Attribute(obj, name) => {
                 let o = self.eval(frame, obj)?;
                 self.getattr(&o, name).map_err(|x| x.note_span(e.span))
@@ -46,13 +49,16 @@ impl Interp {
                 let o = self.eval(frame, obj)?;
                 let i = self.eval(frame, idx)?;
                 // CPython anchors from the value's end to one past the index's end.
-                self.getitem(&o, &i).map_err(|x| x.note_anchored(e.span, obj.span.end, u32::MAX))
+                self.getitem(&o, &i)
+                    .map_err(|x| x.note_anchored(e.span, obj.span.end, u32::MAX))
             }
             ExprKind::Compare(first, rest) => {
                 let mut left = self.eval(frame, first)?;
                 for (i, (op, re)) in rest.iter().enumerate() {
                     let right = self.eval(frame, re)?;
-                    let r = self.compare(*op, &left, &right).map_err(|x| x.note_span(e.span))?;
+                    let r = self
+                        .compare(*op, &left, &right)
+                        .map_err(|x| x.note_span(e.span))?;
                     if i + 1 == rest.len() {
                         return Ok(r);
                     }
@@ -105,7 +111,10 @@ impl Interp {
                         None => {
                             let m = self.eval(frame, v)?;
                             for (k, v) in self.mapping_items(&m).map_err(|_| {
-                                type_error(format!("'{}' object is not a mapping", types().class_of(&m).name))
+                                type_error(format!(
+                                    "'{}' object is not a mapping",
+                                    types().class_of(&m).name
+                                ))
                             })? {
                                 d.insert(self.key(k)?, v);
                             }
@@ -159,16 +168,27 @@ impl Interp {
         Ok(out)
     }
 
-    fn fstring(&mut self, frame: &mut Frame, parts: &[FStringPart], out: &mut String) -> PyResult<()> {
+    fn fstring(
+        &mut self,
+        frame: &mut Frame,
+        parts: &[FStringPart],
+        out: &mut String,
+    ) -> PyResult<()> {
         for p in parts {
             match p {
                 FStringPart::Lit(s) => out.push_str(s),
-                FStringPart::Field { value, conversion, spec } => {
+                FStringPart::Field {
+                    value,
+                    conversion,
+                    spec,
+                } => {
                     let v = self.eval(frame, value)?;
                     let v = match conversion {
                         Some('r') => Value::Str(Rc::from(self.repr(&v)?)),
                         Some('s') => Value::Str(Rc::from(self.to_str(&v)?)),
-                        Some('a') => Value::Str(Rc::from(crate::runtime::repr::ascii(&self.repr(&v)?))),
+                        Some('a') => {
+                            Value::Str(Rc::from(crate::runtime::repr::ascii(&self.repr(&v)?)))
+                        }
                         _ => v,
                     };
                     let spec_s = match spec {
@@ -207,7 +227,10 @@ impl Interp {
             let o = self.eval(frame, obj)?;
             match self.lookup_method(&o, name) {
                 Some(func) => (func, vec![o]),
-                None => (self.getattr(&o, name).map_err(|x| x.note_span(f.span))?, Vec::with_capacity(args.len())),
+                None => (
+                    self.getattr(&o, name).map_err(|x| x.note_span(f.span))?,
+                    Vec::with_capacity(args.len()),
+                ),
             }
         } else {
             (self.eval(frame, f)?, Vec::with_capacity(args.len()))
@@ -238,7 +261,9 @@ impl Interp {
                         ))
                     })?;
                     for (k, v) in items {
-                        let Value::Str(k) = k else { return Err(type_error("keywords must be strings")) };
+                        let Value::Str(k) = k else {
+                            return Err(type_error("keywords must be strings"));
+                        };
                         if kw.iter().any(|(n, _)| *n == k) {
                             return Err(type_error(format!(
                                 "{} got multiple values for keyword argument '{}'",
@@ -255,9 +280,13 @@ impl Interp {
     }
 
     fn eval_comprehension(&mut self, frame: &mut Frame, c: &Comprehension) -> PyResult<Value> {
-        let Some(def) = &c.func else { return Err(err("SystemError", "comprehension was not compiled")) };
+        let Some(def) = &c.func else {
+            return Err(err("SystemError", "comprehension was not compiled"));
+        };
         let first = self.eval(frame, &c.clauses[0].iter)?;
-        let it = self.get_iter(&first).map_err(|e| e.note_span(c.clauses[0].iter.span))?;
+        let it = self
+            .get_iter(&first)
+            .map_err(|e| e.note_span(c.clauses[0].iter.span))?;
         let func = self.make_function(frame, def)?;
         self.call(&func, vec![it], vec![])
     }
@@ -268,7 +297,10 @@ impl Interp {
             Scope::Local(i) => match &frame.slots[i as usize] {
                 Value::Undef => Err(err(
                     "UnboundLocalError",
-                    format!("cannot access local variable '{}' where it is not associated with a value", id.name),
+                    format!(
+                        "cannot access local variable '{}' where it is not associated with a value",
+                        id.name
+                    ),
                 )),
                 v => Ok(v.clone()),
             },
@@ -344,7 +376,9 @@ impl Interp {
                     vals[i as usize] = v;
                 }
             },
-            Scope::Unresolved => return Err(err("SystemError", format!("unresolved name '{}'", id.name))),
+            Scope::Unresolved => {
+                return Err(err("SystemError", format!("unresolved name '{}'", id.name)))
+            }
         }
         Ok(())
     }
@@ -353,7 +387,9 @@ impl Interp {
     pub(crate) fn unbind(&mut self, frame: &mut Frame, id: &Ident) -> PyResult<()> {
         let was = match id.scope {
             Scope::Local(i) => std::mem::replace(&mut frame.slots[i as usize], Value::Undef),
-            Scope::Cell(i) => std::mem::replace(&mut *frame.cells[i as usize].borrow_mut(), Value::Undef),
+            Scope::Cell(i) => {
+                std::mem::replace(&mut *frame.cells[i as usize].borrow_mut(), Value::Undef)
+            }
             Scope::Global(i) => {
                 let mut vals = frame.globals.values.borrow_mut();
                 match vals.get_mut(i as usize) {
@@ -362,7 +398,10 @@ impl Interp {
                 }
             }
             Scope::ClassBody(_) => match &frame.class_ns {
-                Some(ns) => ns.borrow_mut().shift_remove(&id.name).unwrap_or(Value::Undef),
+                Some(ns) => ns
+                    .borrow_mut()
+                    .shift_remove(&id.name)
+                    .unwrap_or(Value::Undef),
                 None => Value::Undef,
             },
             Scope::Unresolved => Value::Undef,
@@ -371,7 +410,10 @@ impl Interp {
             return Err(match id.scope {
                 Scope::Local(_) => err(
                     "UnboundLocalError",
-                    format!("cannot access local variable '{}' where it is not associated with a value", id.name),
+                    format!(
+                        "cannot access local variable '{}' where it is not associated with a value",
+                        id.name
+                    ),
                 ),
                 _ => err("NameError", format!("name '{}' is not defined", id.name)),
             });
@@ -393,7 +435,10 @@ impl Interp {
                 self.setitem(&o, &i, v).map_err(|e| e.note_span(t.span))
             }
             ExprKind::Tuple(items) | ExprKind::List(items) => self.unpack(frame, items, v, t),
-            ExprKind::Starred(_) => Err(err("SyntaxError", "starred assignment target must be in a list or tuple")),
+            ExprKind::Starred(_) => Err(err(
+                "SyntaxError",
+                "starred assignment target must be in a list or tuple",
+            )),
             _ => Err(err("SyntaxError", "cannot assign to expression")),
         }
     }
@@ -403,17 +448,27 @@ impl Interp {
             Value::Tuple(x) => x.to_vec(),
             Value::List(x) => x.borrow().clone(),
             _ => self.iterate(&v).map_err(|_| {
-                type_error(format!("cannot unpack non-iterable {} object", types().class_of(&v).name)).note_span(t.span)
+                type_error(format!(
+                    "cannot unpack non-iterable {} object",
+                    types().class_of(&v).name
+                ))
+                .note_span(t.span)
             })?,
         };
-        let star = items.iter().position(|e| matches!(e.kind, ExprKind::Starred(_)));
+        let star = items
+            .iter()
+            .position(|e| matches!(e.kind, ExprKind::Starred(_)));
         match star {
             None => {
                 if values.len() != items.len() {
                     let msg = if values.len() > items.len() {
                         format!("too many values to unpack (expected {})", items.len())
                     } else {
-                        format!("not enough values to unpack (expected {}, got {})", items.len(), values.len())
+                        format!(
+                            "not enough values to unpack (expected {}, got {})",
+                            items.len(),
+                            values.len()
+                        )
                     };
                     return Err(value_error(msg).note_span(t.span));
                 }
@@ -472,19 +527,29 @@ impl Interp {
     }
 
     /// `target op= value`: in place where the type supports it.
-    pub(crate) fn aug_assign(&mut self, frame: &mut Frame, t: &Expr, op: BinOp, v: &Expr) -> PyResult<()> {
+    pub(crate) fn aug_assign(
+        &mut self,
+        frame: &mut Frame,
+        t: &Expr,
+        op: BinOp,
+        v: &Expr,
+    ) -> PyResult<()> {
         match &t.kind {
             ExprKind::Name(id) => {
                 let cur = self.load(frame, id).map_err(|e| e.note_span(t.span))?;
                 let rhs = self.eval(frame, v)?;
-                let r = self.inplace_op(op, &cur, &rhs).map_err(|e| e.note_span(t.span.to(v.span)))?;
+                let r = self
+                    .inplace_op(op, &cur, &rhs)
+                    .map_err(|e| e.note_span(t.span.to(v.span)))?;
                 self.store(frame, id, r)
             }
             ExprKind::Attribute(obj, name) => {
                 let o = self.eval(frame, obj)?;
                 let cur = self.getattr(&o, name).map_err(|e| e.note_span(t.span))?;
                 let rhs = self.eval(frame, v)?;
-                let r = self.inplace_op(op, &cur, &rhs).map_err(|e| e.note_span(t.span.to(v.span)))?;
+                let r = self
+                    .inplace_op(op, &cur, &rhs)
+                    .map_err(|e| e.note_span(t.span.to(v.span)))?;
                 self.setattr(&o, name, r)
             }
             ExprKind::Subscript(obj, idx) => {
@@ -492,16 +557,23 @@ impl Interp {
                 let i = self.eval(frame, idx)?;
                 let cur = self.getitem(&o, &i).map_err(|e| e.note_span(t.span))?;
                 let rhs = self.eval(frame, v)?;
-                let r = self.inplace_op(op, &cur, &rhs).map_err(|e| e.note_span(t.span.to(v.span)))?;
+                let r = self
+                    .inplace_op(op, &cur, &rhs)
+                    .map_err(|e| e.note_span(t.span.to(v.span)))?;
                 self.setitem(&o, &i, r)
             }
-            _ => Err(err("SyntaxError", "illegal expression for augmented assignment")),
+            _ => Err(err(
+                "SyntaxError",
+                "illegal expression for augmented assignment",
+            )),
         }
     }
 
     /// Creates a function object for a `def`, `lambda` or comprehension.
     pub(crate) fn make_function(&mut self, frame: &mut Frame, f: &FuncDef) -> PyResult<Value> {
-        let Some(code) = &f.code else { return Err(err("SystemError", "function was not compiled")) };
+        let Some(code) = &f.code else {
+            return Err(err("SystemError", "function was not compiled"));
+        };
         let mut defaults = Vec::new();
         for p in f.params.posonly.iter().chain(&f.params.args) {
             if let Some(d) = &p.default {
@@ -515,7 +587,11 @@ impl Interp {
                 None => None,
             });
         }
-        let closure = code.freevars.iter().map(|(_, src)| frame.cells[*src as usize].clone()).collect();
+        let closure = code
+            .freevars
+            .iter()
+            .map(|(_, src)| frame.cells[*src as usize].clone())
+            .collect();
         Ok(Value::Function(Rc::new(Function {
             code: code.clone(),
             globals: frame.globals.clone(),
@@ -529,7 +605,9 @@ impl Interp {
 
     /// Runs a class body and creates the class.
     pub(crate) fn make_class(&mut self, frame: &mut Frame, c: &ClassDef) -> PyResult<Value> {
-        let Some(code) = &c.code else { return Err(err("SystemError", "class was not compiled")) };
+        let Some(code) = &c.code else {
+            return Err(err("SystemError", "class was not compiled"));
+        };
         let mut bases = Vec::new();
         for a in &c.bases {
             match a {
@@ -548,14 +626,22 @@ impl Interp {
                     return Err(type_error("aio does not support metaclasses").note_span(e.span));
                 }
                 Arg::Star(e) | Arg::Keyword(_, e) | Arg::DoubleStar(e) => {
-                    return Err(type_error("aio does not support this class argument").note_span(e.span))
+                    return Err(
+                        type_error("aio does not support this class argument").note_span(e.span)
+                    )
                 }
             }
         }
         let ns: Rc<RefCell<IndexMap<Rc<str>, Value>>> = Rc::new(RefCell::new(IndexMap::new()));
-        ns.borrow_mut().insert(Rc::from("__module__"), Value::str(&frame.globals.name));
-        ns.borrow_mut().insert(Rc::from("__qualname__"), Value::Str(code.qualname.clone()));
-        let mut cells: Vec<Rc<RefCell<Value>>> = code.cellvars.iter().map(|_| Rc::new(RefCell::new(Value::Undef))).collect();
+        ns.borrow_mut()
+            .insert(Rc::from("__module__"), Value::str(&frame.globals.name));
+        ns.borrow_mut()
+            .insert(Rc::from("__qualname__"), Value::Str(code.qualname.clone()));
+        let mut cells: Vec<Rc<RefCell<Value>>> = code
+            .cellvars
+            .iter()
+            .map(|_| Rc::new(RefCell::new(Value::Undef)))
+            .collect();
         for (_, src) in &code.freevars {
             cells.push(frame.cells[*src as usize].clone());
         }
@@ -564,7 +650,13 @@ impl Interp {
         body_frame.class_ns = Some(ns.clone());
         self.run_frame(&mut body_frame, super::generator::Resume::Send(Value::None))?;
         let dict = std::mem::take(&mut *ns.borrow_mut());
-        let cls = self.new_user_class(c.name.clone(), code.qualname.clone(), bases, dict, &frame.globals.name)?;
+        let cls = self.new_user_class(
+            c.name.clone(),
+            code.qualname.clone(),
+            bases,
+            dict,
+            &frame.globals.name,
+        )?;
         if let Some(i) = code.class_cell {
             *body_frame.cells[i as usize].borrow_mut() = Value::Class(cls.clone());
         }
@@ -580,14 +672,26 @@ impl Interp {
         dict: IndexMap<Rc<str>, Value>,
         module: &str,
     ) -> PyResult<Rc<Class>> {
-        let bases = if bases.is_empty() { vec![types().object.clone()] } else { bases };
+        let bases = if bases.is_empty() {
+            vec![types().object.clone()]
+        } else {
+            bases
+        };
         let mro = c3_merge(&bases).ok_or_else(|| {
             type_error(format!(
                 "Cannot create a consistent method resolution order (MRO) for bases {}",
-                bases.iter().map(|b| b.name.to_string()).collect::<Vec<_>>().join(", ")
+                bases
+                    .iter()
+                    .map(|b| b.name.to_string())
+                    .collect::<Vec<_>>()
+                    .join(", ")
             ))
         })?;
-        let builtin = bases.iter().map(|b| b.builtin).find(|b| *b != BuiltinType::Object).unwrap_or(BuiltinType::Object);
+        let builtin = bases
+            .iter()
+            .map(|b| b.builtin)
+            .find(|b| *b != BuiltinType::Object)
+            .unwrap_or(BuiltinType::Object);
         let is_exception = bases.iter().any(|b| b.is_exception);
         let mut dict = dict;
         // Plain functions stored as __new__-less class attributes stay functions; nothing to do.
@@ -607,7 +711,10 @@ impl Interp {
     /// A new bare instance of a user class.
     pub fn new_instance(&self, cls: &Rc<Class>, args: Vec<Value>) -> Value {
         let exc = if cls.is_exception {
-            Some(RefCell::new(crate::runtime::value::ExcData { args, ..Default::default() }))
+            Some(RefCell::new(crate::runtime::value::ExcData {
+                args,
+                ..Default::default()
+            }))
         } else {
             None
         };
@@ -621,7 +728,10 @@ impl Interp {
 
     /// Whether a function's code makes a generator-like object when called.
     pub fn is_resumable(kind: FunctionKind) -> bool {
-        matches!(kind, FunctionKind::Generator | FunctionKind::Coroutine | FunctionKind::AsyncGenerator)
+        matches!(
+            kind,
+            FunctionKind::Generator | FunctionKind::Coroutine | FunctionKind::AsyncGenerator
+        )
     }
 }
 
@@ -645,7 +755,10 @@ fn c3_merge(bases: &[Rc<Class>]) -> Option<Vec<Rc<Class>>> {
         let mut found = None;
         for s in &seqs {
             let cand = &s[0];
-            if !seqs.iter().any(|t| t[1..].iter().any(|x| Rc::ptr_eq(x, cand))) {
+            if !seqs
+                .iter()
+                .any(|t| t[1..].iter().any(|x| Rc::ptr_eq(x, cand)))
+            {
                 found = Some(cand.clone());
                 break;
             }

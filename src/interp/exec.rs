@@ -41,7 +41,9 @@ impl Interp {
         self.exc_stack.append(&mut frame.saved_exc);
         let r = self.run_loop(frame, resume);
         match &r {
-            Ok(Outcome::Yield(_)) => frame.saved_exc = self.exc_stack.split_off(base.min(self.exc_stack.len())),
+            Ok(Outcome::Yield(_)) => {
+                frame.saved_exc = self.exc_stack.split_off(base.min(self.exc_stack.len()))
+            }
             _ => self.exc_stack.truncate(base),
         }
         self.depth -= 1;
@@ -53,7 +55,11 @@ impl Interp {
     pub(crate) fn traceback_here(&mut self, frame: &Frame, e: Exc, span: Span) -> Exc {
         {
             let mut d = e.data();
-            let anchors = if d.pending_span.is_some() { d.pending_anchors.take() } else { None };
+            let anchors = if d.pending_span.is_some() {
+                d.pending_anchors.take()
+            } else {
+                None
+            };
             let span = d.pending_span.take().unwrap_or(span);
             if d.traceback.is_empty() && d.context.is_none() {
                 if let Some(top) = self.exc_stack.last() {
@@ -62,7 +68,11 @@ impl Interp {
                     }
                 }
             }
-            d.traceback.push(TbEntry { code: frame.code.clone(), span, anchors });
+            d.traceback.push(TbEntry {
+                code: frame.code.clone(),
+                span,
+                anchors,
+            });
         }
         e
     }
@@ -104,20 +114,32 @@ impl Interp {
                 Ok(Flow::Next) => {}
                 Ok(Flow::Yield(v)) => return Ok(Outcome::Yield(v)),
                 Ok(Flow::Complete(c)) => pending = Some(c),
-                Err(e) => pending = Some(Completion::Raise(self.traceback_here(frame, e, body[idx].span))),
+                Err(e) => {
+                    pending = Some(Completion::Raise(self.traceback_here(
+                        frame,
+                        e,
+                        body[idx].span,
+                    )))
+                }
             }
         }
     }
 
     /// Continues the suspension statement the frame stopped at. `Ok(Some(v))`: suspend again
     /// yielding `v`; `Ok(None)`: go on after it; `Err(c)`: it completed abruptly.
-    fn resume_suspended(&mut self, frame: &mut Frame, resume: Resume) -> Result<Option<Value>, Completion> {
+    fn resume_suspended(
+        &mut self,
+        frame: &mut Frame,
+        resume: Resume,
+    ) -> Result<Option<Value>, Completion> {
         let (body, idx) = match frame.blocks.last() {
             Some(b) if b.pc > 0 => (b.body.clone(), b.pc - 1),
             _ => return Ok(None),
         };
         let stmt = &body[idx];
-        let StmtKind::Suspend(_, target, _) = &stmt.kind else { return Ok(None) };
+        let StmtKind::Suspend(_, target, _) = &stmt.kind else {
+            return Ok(None);
+        };
         let result = match frame.delegate.clone() {
             Some(d) => {
                 let r = match resume {
@@ -159,7 +181,11 @@ impl Interp {
                 Outcome::Return(r) => Ok(Delegated::Returned(r)),
             };
         }
-        let r = if v.is_none() { self.next_raw(d) } else { self.call_method(d, "send", vec![v]) };
+        let r = if v.is_none() {
+            self.next_raw(d)
+        } else {
+            self.call_method(d, "send", vec![v])
+        };
         match r {
             Ok(x) => Ok(Delegated::Yielded(x)),
             Err(e) if e.is("StopIteration") => Ok(Delegated::Returned(e.stop_value())),
@@ -194,7 +220,11 @@ impl Interp {
     }
 
     fn push(frame: &mut Frame, body: &Body, kind: BlockKind) {
-        frame.blocks.push(Block { body: body.clone(), pc: 0, kind });
+        frame.blocks.push(Block {
+            body: body.clone(),
+            pc: 0,
+            kind,
+        });
     }
 
     /// Runs one statement.
@@ -250,17 +280,38 @@ impl Interp {
             StmtKind::While(t, b, o) => {
                 let c = self.eval(frame, t)?;
                 if self.truthy(&c)? {
-                    Self::push(frame, b, BlockKind::While { owner: body.clone(), idx });
+                    Self::push(
+                        frame,
+                        b,
+                        BlockKind::While {
+                            owner: body.clone(),
+                            idx,
+                        },
+                    );
                 } else if !o.is_empty() {
                     Self::push(frame, o, BlockKind::Plain);
                 }
             }
-            StmtKind::For { target, iter, body: b, orelse, .. } => {
+            StmtKind::For {
+                target,
+                iter,
+                body: b,
+                orelse,
+                ..
+            } => {
                 let it = self.eval(frame, iter)?;
                 let it = self.get_iter(&it).map_err(|e| e.note_span(iter.span))?;
                 match self.next_opt(&it)? {
                     Some(v) => {
-                        Self::push(frame, b, BlockKind::For { owner: body.clone(), idx, iter: it });
+                        Self::push(
+                            frame,
+                            b,
+                            BlockKind::For {
+                                owner: body.clone(),
+                                idx,
+                                iter: it,
+                            },
+                        );
                         self.assign(frame, target, v)?;
                     }
                     None => {
@@ -271,7 +322,15 @@ impl Interp {
                 }
             }
             StmtKind::Try { body: b, .. } => {
-                Self::push(frame, b, BlockKind::Try { owner: body.clone(), idx, phase: TryPhase::Body });
+                Self::push(
+                    frame,
+                    b,
+                    BlockKind::Try {
+                        owner: body.clone(),
+                        idx,
+                        phase: TryPhase::Body,
+                    },
+                );
             }
             StmtKind::With { items, body: b, .. } => self.enter_with(frame, items, b)?,
             StmtKind::Raise(e, c) => return self.raise(frame, e.as_ref(), c.as_ref()),
@@ -282,18 +341,21 @@ impl Interp {
                         Some(m) => vec![self.eval(frame, m)?],
                         None => vec![],
                     };
-                    return Err(new_exception(types().exc("AssertionError"), args).note_span(t.span));
+                    return Err(
+                        new_exception(types().exc("AssertionError"), args).note_span(t.span)
+                    );
                 }
             }
             StmtKind::Import(aliases) => {
                 for a in aliases {
                     let m = self.import(&a.name).map_err(|e| e.note_span(a.span))?;
-                    let bound = if a.asname.name.as_ref() != a.name.as_ref() && !a.name.contains('.') {
-                        m
-                    } else {
-                        let top = a.name.split('.').next().unwrap_or(&a.name).to_string();
-                        self.import(&top)?
-                    };
+                    let bound =
+                        if a.asname.name.as_ref() != a.name.as_ref() && !a.name.contains('.') {
+                            m
+                        } else {
+                            let top = a.name.split('.').next().unwrap_or(&a.name).to_string();
+                            self.import(&top)?
+                        };
                     self.store(frame, &a.asname, bound)?;
                 }
             }
@@ -301,8 +363,14 @@ impl Interp {
                 let m = self.import(module)?;
                 for a in aliases {
                     let v = self.getattr(&m, &a.name).map_err(|_| {
-                        err("ImportError", format!("cannot import name '{}' from '{}' (unknown location)", a.name, module))
-                            .note_span(a.span)
+                        err(
+                            "ImportError",
+                            format!(
+                                "cannot import name '{}' from '{}' (unknown location)",
+                                a.name, module
+                            ),
+                        )
+                        .note_span(a.span)
                     })?;
                     self.store(frame, &a.asname, v)?;
                 }
@@ -314,9 +382,14 @@ impl Interp {
                 }
                 let mut func = self.make_function(frame, f)?;
                 for (dec, d) in decs.iter().zip(&f.decorators).rev() {
-                    func = self.call(dec, vec![func], vec![]).map_err(|e| e.note_span(d.span))?;
+                    func = self
+                        .call(dec, vec![func], vec![])
+                        .map_err(|e| e.note_span(d.span))?;
                 }
-                let id = Ident { name: f.name.clone(), scope: f.bind };
+                let id = Ident {
+                    name: f.name.clone(),
+                    scope: f.bind,
+                };
                 self.store(frame, &id, func)?;
             }
             StmtKind::ClassDef(c) => {
@@ -326,17 +399,30 @@ impl Interp {
                 }
                 let mut cls = self.make_class(frame, c)?;
                 for (dec, d) in decs.iter().zip(&c.decorators).rev() {
-                    cls = self.call(dec, vec![cls], vec![]).map_err(|e| e.note_span(d.span))?;
+                    cls = self
+                        .call(dec, vec![cls], vec![])
+                        .map_err(|e| e.note_span(d.span))?;
                 }
-                let id = Ident { name: c.name.clone(), scope: c.bind };
+                let id = Ident {
+                    name: c.name.clone(),
+                    scope: c.bind,
+                };
                 self.store(frame, &id, cls)?;
             }
-            StmtKind::Suspend(kind, target, value) => return self.suspend(frame, *kind, target.as_ref(), value.as_ref()),
+            StmtKind::Suspend(kind, target, value) => {
+                return self.suspend(frame, *kind, target.as_ref(), value.as_ref())
+            }
         }
         Ok(Flow::Next)
     }
 
-    fn suspend(&mut self, frame: &mut Frame, kind: SuspendKind, target: Option<&Expr>, value: Option<&Expr>) -> PyResult<Flow> {
+    fn suspend(
+        &mut self,
+        frame: &mut Frame,
+        kind: SuspendKind,
+        target: Option<&Expr>,
+        value: Option<&Expr>,
+    ) -> PyResult<Flow> {
         let v = match value {
             Some(e) => self.eval(frame, e)?,
             None => Value::None,
@@ -349,8 +435,12 @@ impl Interp {
             self.get_awaitable(&v).map_err(|e| e.note_span(span))?
         } else {
             if let Value::Generator(g) = &v {
-                if g.kind == super::generator::GenKind::Coroutine && frame.code.kind == crate::compile::code::FunctionKind::Generator {
-                    return Err(type_error("cannot 'yield from' a coroutine object in a non-coroutine generator"));
+                if g.kind == super::generator::GenKind::Coroutine
+                    && frame.code.kind == crate::compile::code::FunctionKind::Generator
+                {
+                    return Err(type_error(
+                        "cannot 'yield from' a coroutine object in a non-coroutine generator",
+                    ));
                 }
             }
             self.get_iter(&v).map_err(|e| e.note_span(span))?
@@ -372,7 +462,12 @@ impl Interp {
         }
     }
 
-    fn raise(&mut self, frame: &mut Frame, e: Option<&Expr>, cause: Option<&Expr>) -> PyResult<Flow> {
+    fn raise(
+        &mut self,
+        frame: &mut Frame,
+        e: Option<&Expr>,
+        cause: Option<&Expr>,
+    ) -> PyResult<Flow> {
         let Some(e) = e else {
             return match self.exc_stack.last() {
                 Some(top) => Ok(Flow::Complete(Completion::Raise(top.clone()))),
@@ -388,7 +483,11 @@ impl Interp {
             } else {
                 match self.make_exception(cv) {
                     Ok(x) => Some(x),
-                    Err(_) => return Err(type_error("exception causes must derive from BaseException")),
+                    Err(_) => {
+                        return Err(type_error(
+                            "exception causes must derive from BaseException",
+                        ))
+                    }
                 }
             };
             let mut d = exc.data();
@@ -409,13 +508,20 @@ impl Interp {
         match &v {
             Value::Class(c) if c.is_exception => {
                 let inst = self.call(&v, vec![], vec![])?;
-                Exc::from_value(&inst).ok_or_else(|| type_error("exceptions must derive from BaseException"))
+                Exc::from_value(&inst)
+                    .ok_or_else(|| type_error("exceptions must derive from BaseException"))
             }
-            _ => Exc::from_value(&v).ok_or_else(|| type_error("exceptions must derive from BaseException")),
+            _ => Exc::from_value(&v)
+                .ok_or_else(|| type_error("exceptions must derive from BaseException")),
         }
     }
 
-    fn enter_with(&mut self, frame: &mut Frame, items: &[(Expr, Option<Expr>)], body: &Body) -> PyResult<()> {
+    fn enter_with(
+        &mut self,
+        frame: &mut Frame,
+        items: &[(Expr, Option<Expr>)],
+        body: &Body,
+    ) -> PyResult<()> {
         let (mgr_expr, target) = &items[0];
         let mgr = self.eval(frame, mgr_expr)?;
         let cls = types().class_of(&mgr);
@@ -434,8 +540,15 @@ impl Interp {
         // The rest of the items nest inside this one.
         let inner: Body = if items.len() > 1 {
             Rc::new(vec![Stmt::new(
-                StmtKind::With { items: items[1..].to_vec(), body: body.clone(), is_async: false },
-                items[1].0.span.to(body.last().map(|s| s.span).unwrap_or_default()),
+                StmtKind::With {
+                    items: items[1..].to_vec(),
+                    body: body.clone(),
+                    is_async: false,
+                },
+                items[1]
+                    .0
+                    .span
+                    .to(body.last().map(|s| s.span).unwrap_or_default()),
             )])
         } else {
             body.clone()
@@ -449,14 +562,18 @@ impl Interp {
 
     /// A block ran off its end: loop again, move to the next clause, or pop it.
     fn end_block(&mut self, frame: &mut Frame) -> Result<(), Completion> {
-        let Some(block) = frame.blocks.last_mut() else { return Ok(()) };
+        let Some(block) = frame.blocks.last_mut() else {
+            return Ok(());
+        };
         match &mut block.kind {
             BlockKind::Plain => {
                 frame.blocks.pop();
             }
             BlockKind::While { owner, idx } => {
                 let (owner, idx) = (owner.clone(), *idx);
-                let StmtKind::While(test, _, orelse) = &owner[idx].kind else { return Ok(()) };
+                let StmtKind::While(test, _, orelse) = &owner[idx].kind else {
+                    return Ok(());
+                };
                 let r = self.eval(frame, test).and_then(|c| self.truthy(&c));
                 match r {
                     Ok(true) => {
@@ -470,12 +587,16 @@ impl Interp {
                             Self::push(frame, orelse, BlockKind::Plain);
                         }
                     }
-                    Err(e) => return Err(Completion::Raise(self.traceback_here(frame, e, test.span))),
+                    Err(e) => {
+                        return Err(Completion::Raise(self.traceback_here(frame, e, test.span)))
+                    }
                 }
             }
             BlockKind::For { owner, idx, iter } => {
                 let (owner, idx, iter) = (owner.clone(), *idx, iter.clone());
-                let StmtKind::For { target, orelse, .. } = &owner[idx].kind else { return Ok(()) };
+                let StmtKind::For { target, orelse, .. } = &owner[idx].kind else {
+                    return Ok(());
+                };
                 let r = match self.next_opt(&iter) {
                     Ok(Some(v)) => {
                         if let Some(b) = frame.blocks.last_mut() {
@@ -493,24 +614,38 @@ impl Interp {
                     Err(e) => Err(e),
                 };
                 if let Err(e) = r {
-                    return Err(Completion::Raise(self.traceback_here(frame, e, owner[idx].span)));
+                    return Err(Completion::Raise(self.traceback_here(
+                        frame,
+                        e,
+                        owner[idx].span,
+                    )));
                 }
             }
             BlockKind::Try { owner, idx, phase } => {
                 let (owner, idx) = (owner.clone(), *idx);
-                let StmtKind::Try { handlers, orelse, finalbody, .. } = &owner[idx].kind else { return Ok(()) };
+                let StmtKind::Try {
+                    handlers,
+                    orelse,
+                    finalbody,
+                    ..
+                } = &owner[idx].kind
+                else {
+                    return Ok(());
+                };
                 let phase = std::mem::replace(phase, TryPhase::Body);
                 match phase {
                     TryPhase::Body if !orelse.is_empty() => {
                         Self::set_top(frame, orelse, TryPhase::Else);
                     }
-                    TryPhase::Body | TryPhase::Else => self.to_finally(frame, finalbody, None),
+                    TryPhase::Body | TryPhase::Else => {
+                        self.enter_finally_normally(frame, finalbody, None)
+                    }
                     TryPhase::Handler { handler, .. } => {
                         self.exc_stack.pop();
                         if let Some(name) = &handlers[handler].name {
                             let _ = self.unbind(frame, name);
                         }
-                        self.to_finally(frame, finalbody, None);
+                        self.enter_finally_normally(frame, finalbody, None);
                     }
                     TryPhase::Finally(pending) => {
                         frame.blocks.pop();
@@ -524,7 +659,9 @@ impl Interp {
             BlockKind::With { exit } => {
                 let exit = exit.clone();
                 frame.blocks.pop();
-                if let Err(e) = self.call(&exit, vec![Value::None, Value::None, Value::None], vec![]) {
+                if let Err(e) =
+                    self.call(&exit, vec![Value::None, Value::None, Value::None], vec![])
+                {
                     return Err(Completion::Raise(e));
                 }
             }
@@ -559,7 +696,12 @@ impl Interp {
     }
 
     /// Runs the `finally` clause with `pending` to resume after it, or pops the `try` block.
-    fn to_finally(&mut self, frame: &mut Frame, finalbody: &Body, pending: Option<Completion>) {
+    fn enter_finally_normally(
+        &mut self,
+        frame: &mut Frame,
+        finalbody: &Body,
+        pending: Option<Completion>,
+    ) {
         if finalbody.is_empty() {
             frame.blocks.pop();
         } else {
@@ -575,7 +717,9 @@ impl Interp {
                 return match c {
                     Completion::Raise(e) => Err(e),
                     Completion::Return(v) => Ok(Some(Outcome::Return(v))),
-                    Completion::Break | Completion::Continue => Ok(Some(Outcome::Return(Value::None))),
+                    Completion::Break | Completion::Continue => {
+                        Ok(Some(Outcome::Return(Value::None)))
+                    }
                 };
             };
             match &mut block.kind {
@@ -598,7 +742,12 @@ impl Interp {
                 BlockKind::Try { owner, idx, phase } => {
                     let (owner, idx) = (owner.clone(), *idx);
                     let phase = std::mem::replace(phase, TryPhase::Body);
-                    let StmtKind::Try { handlers, finalbody, .. } = &owner[idx].kind else {
+                    let StmtKind::Try {
+                        handlers,
+                        finalbody,
+                        ..
+                    } = &owner[idx].kind
+                    else {
                         frame.blocks.pop();
                         continue;
                     };
@@ -609,10 +758,18 @@ impl Interp {
                                     match self.match_handler(frame, handlers, e) {
                                         Ok(Some(i)) => {
                                             let e = e.clone();
-                                            Self::set_top(frame, &handlers[i].body, TryPhase::Handler { exc: e.clone(), handler: i });
+                                            Self::set_top(
+                                                frame,
+                                                &handlers[i].body,
+                                                TryPhase::Handler {
+                                                    exc: e.clone(),
+                                                    handler: i,
+                                                },
+                                            );
                                             self.exc_stack.push(e.clone());
                                             if let Some(name) = &handlers[i].name {
-                                                if let Err(e2) = self.store(frame, name, e.value()) {
+                                                if let Err(e2) = self.store(frame, name, e.value())
+                                                {
                                                     c = Completion::Raise(e2);
                                                     continue;
                                                 }
@@ -662,7 +819,8 @@ impl Interp {
                     frame.blocks.pop();
                     match &c {
                         Completion::Raise(e) => {
-                            let args = vec![Value::Class(e.class().clone()), e.value(), Value::None];
+                            let args =
+                                vec![Value::Class(e.class().clone()), e.value(), Value::None];
                             self.exc_stack.push(e.clone());
                             let r = self.call(&exit, args, vec![]).and_then(|v| self.truthy(&v));
                             self.exc_stack.pop();
@@ -673,7 +831,11 @@ impl Interp {
                             }
                         }
                         _ => {
-                            if let Err(e2) = self.call(&exit, vec![Value::None, Value::None, Value::None], vec![]) {
+                            if let Err(e2) = self.call(
+                                &exit,
+                                vec![Value::None, Value::None, Value::None],
+                                vec![],
+                            ) {
                                 c = Completion::Raise(e2);
                             }
                         }
@@ -684,7 +846,12 @@ impl Interp {
     }
 
     /// Finds the first `except` clause matching `e`.
-    fn match_handler(&mut self, frame: &mut Frame, handlers: &[Handler], e: &Exc) -> PyResult<Option<usize>> {
+    fn match_handler(
+        &mut self,
+        frame: &mut Frame,
+        handlers: &[Handler],
+        e: &Exc,
+    ) -> PyResult<Option<usize>> {
         for (i, h) in handlers.iter().enumerate() {
             let Some(t) = &h.typ else { return Ok(Some(i)) };
             let tv = self.eval(frame, t)?;
@@ -707,7 +874,9 @@ impl Interp {
                 }
                 Ok(false)
             }
-            _ => Err(type_error("catching classes that do not inherit from BaseException is not allowed")),
+            _ => Err(type_error(
+                "catching classes that do not inherit from BaseException is not allowed",
+            )),
         }
     }
 }

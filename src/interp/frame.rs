@@ -87,6 +87,9 @@ pub struct Block {
     pub kind: BlockKind,
 }
 
+/// A class body's namespace while it runs.
+pub type Namespace = Rc<RefCell<IndexMap<Rc<str>, Value>>>;
+
 /// A running or suspended activation of a code object.
 #[derive(Debug)]
 pub struct Frame {
@@ -101,7 +104,7 @@ pub struct Frame {
     /// The block stack; empty when the frame has finished.
     pub blocks: Vec<Block>,
     /// For class bodies: the namespace being built.
-    pub class_ns: Option<Rc<RefCell<IndexMap<Rc<str>, Value>>>>,
+    pub class_ns: Option<Namespace>,
     /// The iterator an `await` / `yield from` is delegating to while suspended.
     pub delegate: Option<Value>,
     /// Exceptions being handled by this frame while it is suspended.
@@ -110,14 +113,23 @@ pub struct Frame {
 
 impl Frame {
     /// A frame ready to run `code` from its first statement.
-    pub fn new(code: Rc<Code>, globals: Rc<Module>, slots: Vec<Value>, cells: Vec<Rc<RefCell<Value>>>) -> Frame {
+    pub fn new(
+        code: Rc<Code>,
+        globals: Rc<Module>,
+        slots: Vec<Value>,
+        cells: Vec<Rc<RefCell<Value>>>,
+    ) -> Frame {
         let body = code.body.clone();
         Frame {
             code,
             globals,
             slots,
             cells,
-            blocks: vec![Block { body, pc: 0, kind: BlockKind::Plain }],
+            blocks: vec![Block {
+                body,
+                pc: 0,
+                kind: BlockKind::Plain,
+            }],
             class_ns: None,
             delegate: None,
             saved_exc: Vec::new(),

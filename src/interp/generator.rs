@@ -73,7 +73,11 @@ pub enum Outcome {
 impl Generator {
     /// A generator object around a fresh frame.
     pub fn new(kind: GenKind, frame: Frame) -> Generator {
-        Generator { kind, code: frame.code.clone(), state: RefCell::new(GenState::Created(Box::new(frame))) }
+        Generator {
+            kind,
+            code: frame.code.clone(),
+            state: RefCell::new(GenState::Created(Box::new(frame))),
+        }
     }
     /// Whether it has finished.
     pub fn is_done(&self) -> bool {

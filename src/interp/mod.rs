@@ -42,7 +42,16 @@ impl Interp {
         let builtins = crate::runtime::builtins::make_builtins();
         let main = Module::new("__main__");
         main.set("__name__", Value::str("__main__"));
-        let mut it = Interp { builtins, main, modules: Vec::new(), exc_stack: Vec::new(), depth: 0, out, out_broken: false, repr_stack: Vec::new() };
+        let mut it = Interp {
+            builtins,
+            main,
+            modules: Vec::new(),
+            exc_stack: Vec::new(),
+            depth: 0,
+            out,
+            out_broken: false,
+            repr_stack: Vec::new(),
+        };
         crate::runtime::builtins::install_modules(&mut it);
         it
     }

@@ -4,7 +4,9 @@
 use super::generator::{GenKind, Outcome, Resume};
 use super::Interp;
 use crate::runtime::dict::{Dict, DictKey};
-use crate::runtime::exceptions::{attribute_error, err, index_error, key_error, stop_iteration, type_error};
+use crate::runtime::exceptions::{
+    attribute_error, err, index_error, key_error, stop_iteration, type_error,
+};
 use crate::runtime::ops::{self, norm_index, slice_indices, slice_positions, type_name};
 use crate::runtime::repr::{big_to_str, str_repr};
 use crate::runtime::types::types;
@@ -46,7 +48,12 @@ impl Interp {
     }
 
     /// Calls the special method `name` on `v` if its class has one.
-    pub fn call_special(&mut self, v: &Value, name: &str, args: Vec<Value>) -> Option<PyResult<Value>> {
+    pub fn call_special(
+        &mut self,
+        v: &Value,
+        name: &str,
+        args: Vec<Value>,
+    ) -> Option<PyResult<Value>> {
         let f = self.special(v, name)?;
         let mut full = Vec::with_capacity(args.len() + 1);
         full.push(v.clone());
@@ -74,14 +81,25 @@ impl Interp {
         }
         if op == BinOp::Mod {
             if let Value::Str(_) = a {
-                return Err(type_error("aio does not support %-formatting of strings yet"));
+                return Err(type_error(
+                    "aio does not support %-formatting of strings yet",
+                ));
             }
         }
         if op == BinOp::Mul {
             let seq = |v: &Value| matches!(v, Value::Str(_) | Value::List(_) | Value::Tuple(_));
-            let other = if seq(a) { Some(b) } else if seq(b) { Some(a) } else { None };
+            let other = if seq(a) {
+                Some(b)
+            } else if seq(b) {
+                Some(a)
+            } else {
+                None
+            };
             if let Some(o) = other {
-                return Err(type_error(format!("can't multiply sequence by non-int of type '{}'", type_name(o))));
+                return Err(type_error(format!(
+                    "can't multiply sequence by non-int of type '{}'",
+                    type_name(o)
+                )));
             }
         }
         if op == BinOp::Add {
@@ -92,12 +110,22 @@ impl Interp {
                 _ => None,
             };
             if let Some(w) = what {
-                let q = if w == "str" { "\"" } else { "\"" };
-                return Err(type_error(format!("can only concatenate {w} (not {q}{}{q}) to {w}", type_name(b))));
+                return Err(type_error(format!(
+                    "can only concatenate {w} (not \"{}\") to {w}",
+                    type_name(b)
+                )));
             }
         }
-        let sym = if op == BinOp::Pow { "** or pow()" } else { op.symbol() };
-        Err(type_error(format!("unsupported operand type(s) for {sym}: '{}' and '{}'", type_name(a), type_name(b))))
+        let sym = if op == BinOp::Pow {
+            "** or pow()"
+        } else {
+            op.symbol()
+        };
+        Err(type_error(format!(
+            "unsupported operand type(s) for {sym}: '{}' and '{}'",
+            type_name(a),
+            type_name(b)
+        )))
     }
 
     /// `a op= b`: lists extend in place; instances may define `__iop__`.
@@ -115,9 +143,18 @@ impl Interp {
             }
         }
         self.binary_op(op, a, b).map_err(|e| {
-            if e.is("TypeError") && e.args().first().map(|m| matches!(m, Value::Str(s) if s.starts_with("unsupported operand"))).unwrap_or(false) {
+            if e.is("TypeError")
+                && e.args()
+                    .first()
+                    .map(|m| matches!(m, Value::Str(s) if s.starts_with("unsupported operand")))
+                    .unwrap_or(false)
+            {
                 let sym = op.symbol();
-                type_error(format!("unsupported operand type(s) for {sym}=: '{}' and '{}'", type_name(a), type_name(b)))
+                type_error(format!(
+                    "unsupported operand type(s) for {sym}=: '{}' and '{}'",
+                    type_name(a),
+                    type_name(b)
+                ))
             } else {
                 e
             }
@@ -127,7 +164,10 @@ impl Interp {
     /// `-x`, `+x`, `~x`.
     pub fn unary_op(&mut self, op: UnaryOp, v: &Value) -> PyResult<Value> {
         match (op, v) {
-            (UnaryOp::Neg, Value::Int(i)) => Ok(i.checked_neg().map(Value::Int).unwrap_or_else(|| ops::big(-num_bigint::BigInt::from(*i)))),
+            (UnaryOp::Neg, Value::Int(i)) => Ok(i
+                .checked_neg()
+                .map(Value::Int)
+                .unwrap_or_else(|| ops::big(-num_bigint::BigInt::from(*i)))),
             (UnaryOp::Neg, Value::Bool(b)) => Ok(Value::Int(-(*b as i64))),
             (UnaryOp::Neg, Value::BigInt(b)) => Ok(ops::big(-(**b).clone())),
             (UnaryOp::Neg, Value::Float(f)) => Ok(Value::Float(-f)),
@@ -146,7 +186,10 @@ impl Interp {
                 if let Some(r) = self.call_special(v, name, vec![]) {
                     return r;
                 }
-                Err(type_error(format!("bad operand type for unary {sym}: '{}'", type_name(v))))
+                Err(type_error(format!(
+                    "bad operand type for unary {sym}: '{}'",
+                    type_name(v)
+                )))
             }
         }
     }
@@ -169,7 +212,10 @@ impl Interp {
                 if let Some(r) = self.call_special(v, "__bool__", vec![]) {
                     return match r? {
                         Value::Bool(b) => Ok(b),
-                        other => Err(type_error(format!("__bool__ should return bool, returned {}", type_name(&other)))),
+                        other => Err(type_error(format!(
+                            "__bool__ should return bool, returned {}",
+                            type_name(&other)
+                        ))),
                     };
                 }
                 if let Some(r) = self.call_special(v, "__len__", vec![]) {
@@ -204,7 +250,12 @@ impl Interp {
                 if x.borrow().len() != y.borrow().len() {
                     return Ok(false);
                 }
-                let items: Vec<(DictKey, Value)> = x.borrow().map.iter().map(|(k, v)| (k.clone(), v.clone())).collect();
+                let items: Vec<(DictKey, Value)> = x
+                    .borrow()
+                    .map
+                    .iter()
+                    .map(|(k, v)| (k.clone(), v.clone()))
+                    .collect();
                 for (k, v) in items {
                     let other = y.borrow().get(&k).cloned();
                     match other {
@@ -304,7 +355,9 @@ impl Interp {
             return Ok(Value::Bool(ord_matches(op, o)));
         }
         match (a, b) {
-            (Value::Float(x), _) | (_, Value::Float(x)) if x.is_nan() && ops::to_f64(a).is_some() && ops::to_f64(b).is_some() => {
+            (Value::Float(x), _) | (_, Value::Float(x))
+                if x.is_nan() && ops::to_f64(a).is_some() && ops::to_f64(b).is_some() =>
+            {
                 return Ok(Value::Bool(false))
             }
             (Value::List(x), Value::List(y)) => {
@@ -323,7 +376,11 @@ impl Interp {
             CmpOp::Gt => ">",
             _ => ">=",
         };
-        Err(type_error(format!("'{sym}' not supported between instances of '{}' and '{}'", type_name(a), type_name(b))))
+        Err(type_error(format!(
+            "'{sym}' not supported between instances of '{}' and '{}'",
+            type_name(a),
+            type_name(b)
+        )))
     }
 
     /// `x in container`.
@@ -331,7 +388,10 @@ impl Interp {
         match container {
             Value::Str(s) => match x {
                 Value::Str(sub) => Ok(s.contains(&**sub)),
-                other => Err(type_error(format!("'in <string>' requires string as left operand, not {}", type_name(other)))),
+                other => Err(type_error(format!(
+                    "'in <string>' requires string as left operand, not {}",
+                    type_name(other)
+                ))),
             },
             Value::Dict(d) | Value::Set(d) => {
                 let k = self.key(x.clone())?;
@@ -345,7 +405,11 @@ impl Interp {
                 Value::Int(i) => {
                     let (s, e, st) = (r.start, r.stop, r.step);
                     let i = *i as i128;
-                    Ok(if st > 0 { i >= s && i < e } else { i <= s && i > e } && (i - s) % st == 0)
+                    Ok(if st > 0 {
+                        i >= s && i < e
+                    } else {
+                        i <= s && i > e
+                    } && (i - s) % st == 0)
                 }
                 _ => {
                     for v in self.iterate(container)? {
@@ -391,7 +455,10 @@ impl Interp {
                     }
                     return Ok(false);
                 }
-                Err(type_error(format!("argument of type '{}' is not iterable", type_name(other))))
+                Err(type_error(format!(
+                    "argument of type '{}' is not iterable",
+                    type_name(other)
+                )))
             }
         }
     }
@@ -414,7 +481,12 @@ impl Interp {
     /// The (key, value) pairs of a mapping (for `**` and `dict(m)`).
     pub fn mapping_items(&mut self, m: &Value) -> PyResult<Vec<(Value, Value)>> {
         match m {
-            Value::Dict(d) => Ok(d.borrow().map.iter().map(|(k, v)| (k.0.clone(), v.clone())).collect()),
+            Value::Dict(d) => Ok(d
+                .borrow()
+                .map
+                .iter()
+                .map(|(k, v)| (k.0.clone(), v.clone()))
+                .collect()),
             Value::Instance(_) if self.special(m, "keys").is_some() => {
                 let keys = self.call_method(m, "keys", vec![])?;
                 let mut out = Vec::new();
@@ -424,7 +496,10 @@ impl Interp {
                 }
                 Ok(out)
             }
-            _ => Err(type_error(format!("'{}' object is not a mapping", type_name(m)))),
+            _ => Err(type_error(format!(
+                "'{}' object is not a mapping",
+                type_name(m)
+            ))),
         }
     }
 
@@ -434,23 +509,38 @@ impl Interp {
             Value::List(l) => NativeIter::List(l.clone(), 0),
             Value::Tuple(t) => NativeIter::Tuple(t.clone(), 0),
             Value::Str(s) => NativeIter::Str(s.clone(), 0),
-            Value::Range(r) => NativeIter::Range { next: r.start, step: r.step, left: r.len() },
+            Value::Range(r) => NativeIter::Range {
+                next: r.start,
+                step: r.step,
+                left: r.len(),
+            },
             Value::Dict(d) | Value::Set(d) => NativeIter::DictKeys(d.clone(), 0, d.borrow().len()),
             Value::Iter(_) => return Ok(v.clone()),
             Value::DictView(dv) => {
                 let n = dv.dict.borrow().len();
                 match dv.kind {
-                    crate::runtime::value::ViewKind::Keys => NativeIter::DictKeys(dv.dict.clone(), 0, n),
-                    crate::runtime::value::ViewKind::Values => NativeIter::DictValues(dv.dict.clone(), 0, n),
-                    crate::runtime::value::ViewKind::Items => NativeIter::DictItems(dv.dict.clone(), 0, n),
+                    crate::runtime::value::ViewKind::Keys => {
+                        NativeIter::DictKeys(dv.dict.clone(), 0, n)
+                    }
+                    crate::runtime::value::ViewKind::Values => {
+                        NativeIter::DictValues(dv.dict.clone(), 0, n)
+                    }
+                    crate::runtime::value::ViewKind::Items => {
+                        NativeIter::DictItems(dv.dict.clone(), 0, n)
+                    }
                 }
             }
             Value::Generator(g) if g.kind == GenKind::Generator => return Ok(v.clone()),
             Value::Instance(_) => {
                 if let Some(r) = self.call_special(v, "__iter__", vec![]) {
                     let it = r?;
-                    if self.special(&it, "__next__").is_none() && !matches!(it, Value::Iter(_) | Value::Generator(_)) {
-                        return Err(type_error(format!("iter() returned non-iterator of type '{}'", type_name(&it))));
+                    if self.special(&it, "__next__").is_none()
+                        && !matches!(it, Value::Iter(_) | Value::Generator(_))
+                    {
+                        return Err(type_error(format!(
+                            "iter() returned non-iterator of type '{}'",
+                            type_name(&it)
+                        )));
                     }
                     return Ok(it);
                 }
@@ -467,10 +557,18 @@ impl Interp {
                     }
                     NativeIter::Values(items.into_iter())
                 } else {
-                    return Err(type_error(format!("'{}' object is not iterable", type_name(v))));
+                    return Err(type_error(format!(
+                        "'{}' object is not iterable",
+                        type_name(v)
+                    )));
                 }
             }
-            _ => return Err(type_error(format!("'{}' object is not iterable", type_name(v)))),
+            _ => {
+                return Err(type_error(format!(
+                    "'{}' object is not iterable",
+                    type_name(v)
+                )))
+            }
         };
         Ok(Value::Iter(Rc::new(RefCell::new(it))))
     }
@@ -487,7 +585,10 @@ impl Interp {
                 Some(Ok(v)) => Ok(Some(v)),
                 Some(Err(e)) if e.is("StopIteration") => Ok(None),
                 Some(Err(e)) => Err(e),
-                None => Err(type_error(format!("'{}' object is not an iterator", type_name(it)))),
+                None => Err(type_error(format!(
+                    "'{}' object is not an iterator",
+                    type_name(it)
+                ))),
             },
         }
     }
@@ -533,13 +634,18 @@ impl Interp {
                     Some(Value::from_i128(v))
                 }
             }
-            NativeIter::DictKeys(d, i, n) | NativeIter::DictValues(d, i, n) | NativeIter::DictItems(d, i, n) => {
+            NativeIter::DictKeys(d, i, n)
+            | NativeIter::DictValues(d, i, n)
+            | NativeIter::DictItems(d, i, n) => {
                 let dd = d.borrow();
                 if dd.len() != *n {
                     let what = "dictionary";
                     drop(dd);
                     *st = NativeIter::Done;
-                    return Err(err("RuntimeError", format!("{what} changed size during iteration")));
+                    return Err(err(
+                        "RuntimeError",
+                        format!("{what} changed size during iteration"),
+                    ));
                 }
                 let r = dd.map.get_index(*i).map(|(k, v)| (k.0.clone(), v.clone()));
                 *i += 1;
@@ -553,7 +659,11 @@ impl Interp {
             }
             NativeIter::Values(it) => it.next(),
             NativeIter::Done => None,
-            NativeIter::Callable(..) | NativeIter::Enumerate(..) | NativeIter::Zip(..) | NativeIter::Map(..) | NativeIter::Filter(..) => {
+            NativeIter::Callable(..)
+            | NativeIter::Enumerate(..)
+            | NativeIter::Zip(..)
+            | NativeIter::Map(..)
+            | NativeIter::Filter(..) => {
                 drop(st);
                 return self.composite_next(cell);
             }
@@ -622,7 +732,9 @@ impl Interp {
             NativeIter::Filter(f, it) => {
                 let mut found = None;
                 while let Some(v) = self.next_opt(it)? {
-                    let keep = if f.is_none() { self.truthy(&v)? } else {
+                    let keep = if f.is_none() {
+                        self.truthy(&v)?
+                    } else {
                         let r = self.call(f, vec![v.clone()], vec![])?;
                         self.truthy(&r)?
                     };
@@ -665,15 +777,26 @@ impl Interp {
                 Some(r) => {
                     let it = r?;
                     match &it {
-                        Value::Generator(g) if g.kind == GenKind::Coroutine => Err(type_error("__await__() returned a coroutine")),
+                        Value::Generator(g) if g.kind == GenKind::Coroutine => {
+                            Err(type_error("__await__() returned a coroutine"))
+                        }
                         Value::Generator(_) | Value::Iter(_) => Ok(it),
                         other if self.special(other, "__next__").is_some() => Ok(it),
-                        other => Err(type_error(format!("__await__() returned non-iterator of type '{}'", type_name(other)))),
+                        other => Err(type_error(format!(
+                            "__await__() returned non-iterator of type '{}'",
+                            type_name(other)
+                        ))),
                     }
                 }
-                None => Err(type_error(format!("object {} can't be used in 'await' expression", type_name(v)))),
+                None => Err(type_error(format!(
+                    "object {} can't be used in 'await' expression",
+                    type_name(v)
+                ))),
             },
-            _ => Err(type_error(format!("object {} can't be used in 'await' expression", type_name(v)))),
+            _ => Err(type_error(format!(
+                "object {} can't be used in 'await' expression",
+                type_name(v)
+            ))),
         }
     }
 
@@ -691,12 +814,25 @@ impl Interp {
                     Value::Int(n) if n >= 0 => n as usize,
                     Value::Int(_) => return Err(err("ValueError", "__len__() should return >= 0")),
                     other => {
-                        return Err(type_error(format!("'{}' object cannot be interpreted as an integer", type_name(&other))))
+                        return Err(type_error(format!(
+                            "'{}' object cannot be interpreted as an integer",
+                            type_name(&other)
+                        )))
                     }
                 },
-                None => return Err(type_error(format!("object of type '{}' has no len()", type_name(v)))),
+                None => {
+                    return Err(type_error(format!(
+                        "object of type '{}' has no len()",
+                        type_name(v)
+                    )))
+                }
             },
-            _ => return Err(type_error(format!("object of type '{}' has no len()", type_name(v)))),
+            _ => {
+                return Err(type_error(format!(
+                    "object of type '{}' has no len()",
+                    type_name(v)
+                )))
+            }
         })
     }
 
@@ -705,20 +841,32 @@ impl Interp {
         match (obj, i) {
             (Value::List(l), Value::Int(n)) => {
                 let l = l.borrow();
-                norm_index(*n, l.len()).map(|j| l[j].clone()).ok_or_else(|| index_error("list index out of range"))
+                norm_index(*n, l.len())
+                    .map(|j| l[j].clone())
+                    .ok_or_else(|| index_error("list index out of range"))
             }
-            (Value::Tuple(t), Value::Int(n)) => {
-                norm_index(*n, t.len()).map(|j| t[j].clone()).ok_or_else(|| index_error("tuple index out of range"))
-            }
+            (Value::Tuple(t), Value::Int(n)) => norm_index(*n, t.len())
+                .map(|j| t[j].clone())
+                .ok_or_else(|| index_error("tuple index out of range")),
             (Value::Str(s), Value::Int(n)) => {
-                let count = if s.is_ascii() { s.len() } else { s.chars().count() };
-                let j = norm_index(*n, count).ok_or_else(|| index_error("string index out of range"))?;
-                let c = if s.is_ascii() { s[j..j + 1].chars().next() } else { s.chars().nth(j) };
+                let count = if s.is_ascii() {
+                    s.len()
+                } else {
+                    s.chars().count()
+                };
+                let j = norm_index(*n, count)
+                    .ok_or_else(|| index_error("string index out of range"))?;
+                let c = if s.is_ascii() {
+                    s[j..j + 1].chars().next()
+                } else {
+                    s.chars().nth(j)
+                };
                 Ok(Value::str(&c.map(String::from).unwrap_or_default()))
             }
             (Value::Range(r), Value::Int(n)) => {
                 let len = r.len().max(0) as usize;
-                let j = norm_index(*n, len).ok_or_else(|| index_error("range object index out of range"))?;
+                let j = norm_index(*n, len)
+                    .ok_or_else(|| index_error("range object index out of range"))?;
                 Ok(Value::from_i128(r.start + r.step * j as i128))
             }
             (Value::Dict(d), _) => {
@@ -726,29 +874,49 @@ impl Interp {
                 let v = d.borrow().get(&k).cloned();
                 v.ok_or_else(|| key_error(i.clone()))
             }
-            (Value::List(_) | Value::Tuple(_) | Value::Str(_) | Value::Range(_), Value::Slice(s)) => self.get_slice(obj, s),
-            (Value::List(_) | Value::Tuple(_) | Value::Str(_) | Value::Range(_), Value::Bool(b)) => self.getitem(obj, &Value::Int(*b as i64)),
-            (Value::List(_) | Value::Tuple(_) | Value::Str(_) | Value::Range(_), Value::BigInt(_)) => {
-                Err(index_error("cannot fit 'int' into an index-sized integer"))
-            }
-            (Value::Instance(_), _) => match self.call_special(obj, "__getitem__", vec![i.clone()]) {
+            (
+                Value::List(_) | Value::Tuple(_) | Value::Str(_) | Value::Range(_),
+                Value::Slice(s),
+            ) => self.get_slice(obj, s),
+            (
+                Value::List(_) | Value::Tuple(_) | Value::Str(_) | Value::Range(_),
+                Value::Bool(b),
+            ) => self.getitem(obj, &Value::Int(*b as i64)),
+            (
+                Value::List(_) | Value::Tuple(_) | Value::Str(_) | Value::Range(_),
+                Value::BigInt(_),
+            ) => Err(index_error("cannot fit 'int' into an index-sized integer")),
+            (Value::Instance(_), _) => match self.call_special(obj, "__getitem__", vec![i.clone()])
+            {
                 Some(r) => r,
-                None => Err(type_error(format!("'{}' object is not subscriptable", type_name(obj)))),
+                None => Err(type_error(format!(
+                    "'{}' object is not subscriptable",
+                    type_name(obj)
+                ))),
             },
             (Value::List(_) | Value::Tuple(_), _) => Err(type_error(format!(
                 "{} indices must be integers or slices, not {}",
                 type_name(obj),
                 type_name(i)
             ))),
-            (Value::Str(_), _) => Err(type_error(format!("string indices must be integers, not '{}'", type_name(i)))),
+            (Value::Str(_), _) => Err(type_error(format!(
+                "string indices must be integers, not '{}'",
+                type_name(i)
+            ))),
             (Value::Class(c), _) => {
                 // `list[int]` and friends: generic aliases print as the class; aio keeps the class.
                 if c.builtin != BuiltinType::Object {
                     return Ok(obj.clone());
                 }
-                Err(type_error(format!("type '{}' is not subscriptable", c.name)))
+                Err(type_error(format!(
+                    "type '{}' is not subscriptable",
+                    c.name
+                )))
             }
-            _ => Err(type_error(format!("'{}' object is not subscriptable", type_name(obj)))),
+            _ => Err(type_error(format!(
+                "'{}' object is not subscriptable",
+                type_name(obj)
+            ))),
         }
     }
 
@@ -757,16 +925,29 @@ impl Interp {
             Value::List(l) => {
                 let l = l.borrow();
                 let (a, b, st) = slice_indices(s, l.len())?;
-                Ok(Value::list(slice_positions(a, b, st).into_iter().map(|j| l[j].clone()).collect()))
+                Ok(Value::list(
+                    slice_positions(a, b, st)
+                        .into_iter()
+                        .map(|j| l[j].clone())
+                        .collect(),
+                ))
             }
             Value::Tuple(t) => {
                 let (a, b, st) = slice_indices(s, t.len())?;
-                Ok(Value::tuple(slice_positions(a, b, st).into_iter().map(|j| t[j].clone()).collect()))
+                Ok(Value::tuple(
+                    slice_positions(a, b, st)
+                        .into_iter()
+                        .map(|j| t[j].clone())
+                        .collect(),
+                ))
             }
             Value::Str(text) => {
                 let chars: Vec<char> = text.chars().collect();
                 let (a, b, st) = slice_indices(s, chars.len())?;
-                let out: String = slice_positions(a, b, st).into_iter().map(|j| chars[j]).collect();
+                let out: String = slice_positions(a, b, st)
+                    .into_iter()
+                    .map(|j| chars[j])
+                    .collect();
                 Ok(Value::str(&out))
             }
             Value::Range(r) => {
@@ -774,7 +955,11 @@ impl Interp {
                 let (a, b, st) = slice_indices(s, len)?;
                 let start = r.start + a as i128 * r.step;
                 let stop = r.start + b as i128 * r.step;
-                Ok(Value::Range(Rc::new(crate::runtime::value::RangeObj { start, stop, step: r.step * st as i128 })))
+                Ok(Value::Range(Rc::new(crate::runtime::value::RangeObj {
+                    start,
+                    stop,
+                    step: r.step * st as i128,
+                })))
             }
             _ => Err(type_error("not sliceable")),
         }
@@ -786,7 +971,8 @@ impl Interp {
             (Value::List(l), Value::Int(n)) => {
                 let mut l = l.borrow_mut();
                 let len = l.len();
-                let j = norm_index(*n, len).ok_or_else(|| index_error("list assignment index out of range"))?;
+                let j = norm_index(*n, len)
+                    .ok_or_else(|| index_error("list assignment index out of range"))?;
                 l[j] = v;
                 Ok(())
             }
@@ -803,7 +989,11 @@ impl Interp {
                 if pos.len() != items.len() {
                     return Err(err(
                         "ValueError",
-                        format!("attempt to assign sequence of size {} to extended slice of size {}", items.len(), pos.len()),
+                        format!(
+                            "attempt to assign sequence of size {} to extended slice of size {}",
+                            items.len(),
+                            pos.len()
+                        ),
                     ));
                 }
                 for (j, x) in pos.into_iter().zip(items) {
@@ -816,14 +1006,23 @@ impl Interp {
                 d.borrow_mut().insert(k, v);
                 Ok(())
             }
-            (Value::Instance(_), _) => match self.call_special(obj, "__setitem__", vec![i.clone(), v]) {
-                Some(r) => r.map(|_| ()),
-                None => Err(type_error(format!("'{}' object does not support item assignment", type_name(obj)))),
-            },
-            (Value::List(_), _) => {
-                Err(type_error(format!("list indices must be integers or slices, not {}", type_name(i))))
+            (Value::Instance(_), _) => {
+                match self.call_special(obj, "__setitem__", vec![i.clone(), v]) {
+                    Some(r) => r.map(|_| ()),
+                    None => Err(type_error(format!(
+                        "'{}' object does not support item assignment",
+                        type_name(obj)
+                    ))),
+                }
             }
-            _ => Err(type_error(format!("'{}' object does not support item assignment", type_name(obj)))),
+            (Value::List(_), _) => Err(type_error(format!(
+                "list indices must be integers or slices, not {}",
+                type_name(i)
+            ))),
+            _ => Err(type_error(format!(
+                "'{}' object does not support item assignment",
+                type_name(obj)
+            ))),
         }
     }
 
@@ -833,7 +1032,8 @@ impl Interp {
             (Value::List(l), Value::Int(n)) => {
                 let mut l = l.borrow_mut();
                 let len = l.len();
-                let j = norm_index(*n, len).ok_or_else(|| index_error("list assignment index out of range"))?;
+                let j = norm_index(*n, len)
+                    .ok_or_else(|| index_error("list assignment index out of range"))?;
                 l.remove(j);
                 Ok(())
             }
@@ -852,11 +1052,18 @@ impl Interp {
                 let r = d.borrow_mut().remove(&k);
                 r.map(|_| ()).ok_or_else(|| key_error(i.clone()))
             }
-            (Value::Instance(_), _) => match self.call_special(obj, "__delitem__", vec![i.clone()]) {
+            (Value::Instance(_), _) => match self.call_special(obj, "__delitem__", vec![i.clone()])
+            {
                 Some(r) => r.map(|_| ()),
-                None => Err(type_error(format!("'{}' object does not support item deletion", type_name(obj)))),
+                None => Err(type_error(format!(
+                    "'{}' object does not support item deletion",
+                    type_name(obj)
+                ))),
             },
-            _ => Err(type_error(format!("'{}' object does not support item deletion", type_name(obj)))),
+            _ => Err(type_error(format!(
+                "'{}' object does not support item deletion",
+                type_name(obj)
+            ))),
         }
     }
 
@@ -872,7 +1079,10 @@ impl Interp {
                     if Rc::ptr_eq(&p.class, &types().property) {
                         let getter = p.dict.borrow().get("fget").cloned().unwrap_or(Value::None);
                         if getter.is_none() {
-                            return Err(attribute_error(format!("property '{name}' of '{}' object has no getter", inst.class.name)));
+                            return Err(attribute_error(format!(
+                                "property '{name}' of '{}' object has no getter",
+                                inst.class.name
+                            )));
                         }
                         return self.call(&getter, vec![obj.clone()], vec![]);
                     }
@@ -902,12 +1112,18 @@ impl Interp {
                 if let Some(ga) = inst.class.lookup("__getattr__") {
                     return self.call(&ga, vec![obj.clone(), Value::str(name)], vec![]);
                 }
-                Err(attribute_error(format!("'{}' object has no attribute '{name}'", inst.class.name)))
+                Err(attribute_error(format!(
+                    "'{}' object has no attribute '{name}'",
+                    inst.class.name
+                )))
             }
             Value::Class(c) => {
                 if let Some(a) = c.lookup(name) {
                     return Ok(match &a {
-                        Value::Instance(i) if Rc::ptr_eq(&i.class, &types().classmethod) || Rc::ptr_eq(&i.class, &types().staticmethod) => {
+                        Value::Instance(i)
+                            if Rc::ptr_eq(&i.class, &types().classmethod)
+                                || Rc::ptr_eq(&i.class, &types().staticmethod) =>
+                        {
                             self.bind(a.clone(), obj)
                         }
                         _ => a,
@@ -917,7 +1133,9 @@ impl Interp {
                     "__name__" => Ok(Value::Str(c.name.clone())),
                     "__qualname__" => Ok(Value::Str(c.qualname.clone())),
                     "__module__" => Ok(Value::Str(c.module.clone())),
-                    "__bases__" => Ok(Value::tuple(c.bases.iter().map(|b| Value::Class(b.clone())).collect())),
+                    "__bases__" => Ok(Value::tuple(
+                        c.bases.iter().map(|b| Value::Class(b.clone())).collect(),
+                    )),
                     "__mro__" => {
                         let mut v = vec![obj.clone()];
                         v.extend(c.mro.iter().map(|b| Value::Class(b.clone())));
@@ -925,10 +1143,15 @@ impl Interp {
                     }
                     "__class__" => Ok(Value::Class(types().type_.clone())),
                     "__doc__" => Ok(Value::None),
-                    _ => Err(attribute_error(format!("type object '{}' has no attribute '{name}'", c.name))),
+                    _ => Err(attribute_error(format!(
+                        "type object '{}' has no attribute '{name}'",
+                        c.name
+                    ))),
                 }
             }
-            Value::Module(m) => m.get(name).ok_or_else(|| attribute_error(format!("module '{}' has no attribute '{name}'", m.name))),
+            Value::Module(m) => m.get(name).ok_or_else(|| {
+                attribute_error(format!("module '{}' has no attribute '{name}'", m.name))
+            }),
             Value::Function(f) => {
                 if let Some(v) = f.dict.borrow().get(name) {
                     return Ok(v.clone());
@@ -939,7 +1162,9 @@ impl Interp {
                     "__module__" => Ok(Value::Str(f.globals.name.clone())),
                     "__doc__" => Ok(Value::None),
                     "__class__" => Ok(Value::Class(types().function.clone())),
-                    _ => Err(attribute_error(format!("'function' object has no attribute '{name}'"))),
+                    _ => Err(attribute_error(format!(
+                        "'function' object has no attribute '{name}'"
+                    ))),
                 }
             }
             Value::BoundMethod(m) => match name {
@@ -949,7 +1174,11 @@ impl Interp {
             },
             Value::Builtin(b) if name == "__name__" => Ok(Value::str(b.name)),
             Value::Generator(g) if matches!(name, "__name__" | "__qualname__") => {
-                Ok(Value::Str(if name == "__name__" { g.code.name.clone() } else { g.code.qualname.clone() }))
+                Ok(Value::Str(if name == "__name__" {
+                    g.code.name.clone()
+                } else {
+                    g.code.qualname.clone()
+                }))
             }
             _ => {
                 let cls = types().class_of(obj);
@@ -973,12 +1202,19 @@ impl Interp {
                         _ => r.step,
                     }));
                 }
-                Err(attribute_error(format!("'{}' object has no attribute '{name}'", cls.name)))
+                Err(attribute_error(format!(
+                    "'{}' object has no attribute '{name}'",
+                    cls.name
+                )))
             }
         }
     }
 
-    fn exception_attr(&mut self, inst: &Rc<crate::runtime::value::Instance>, name: &str) -> Option<Value> {
+    fn exception_attr(
+        &mut self,
+        inst: &Rc<crate::runtime::value::Instance>,
+        name: &str,
+    ) -> Option<Value> {
         let d = inst.exc.as_ref()?.borrow();
         Some(match name {
             "args" => Value::tuple(d.args.clone()),
@@ -986,25 +1222,35 @@ impl Interp {
             "__context__" => d.context.as_ref().map(|e| e.value()).unwrap_or(Value::None),
             "__suppress_context__" => Value::Bool(d.suppress_context),
             "__traceback__" => Value::None,
-            "value" if inst.class.is_subclass(&types().exc("StopIteration")) => d.args.first().cloned().unwrap_or(Value::None),
+            "value" if inst.class.is_subclass(&types().exc("StopIteration")) => {
+                d.args.first().cloned().unwrap_or(Value::None)
+            }
             _ => return None,
         })
     }
 
     fn super_getattr(&mut self, sup: &Value, name: &str) -> PyResult<Value> {
-        let Value::Instance(s) = sup else { return Err(attribute_error(name.to_string())) };
+        let Value::Instance(s) = sup else {
+            return Err(attribute_error(name.to_string()));
+        };
         let (this_cls, this) = {
             let d = s.dict.borrow();
             (d.get("__thisclass__").cloned(), d.get("__self__").cloned())
         };
-        let (Some(Value::Class(tc)), Some(this)) = (this_cls, this) else { return Err(attribute_error(name.to_string())) };
+        let (Some(Value::Class(tc)), Some(this)) = (this_cls, this) else {
+            return Err(attribute_error(name.to_string()));
+        };
         let start = match &this {
             Value::Class(c) => c.clone(),
             other => types().class_of(other),
         };
         let mut chain = vec![start.clone()];
         chain.extend(start.mro.iter().cloned());
-        let pos = chain.iter().position(|c| Rc::ptr_eq(c, &tc)).map(|p| p + 1).unwrap_or(chain.len());
+        let pos = chain
+            .iter()
+            .position(|c| Rc::ptr_eq(c, &tc))
+            .map(|p| p + 1)
+            .unwrap_or(chain.len());
         for c in &chain[pos..] {
             let found = c.dict.borrow().get(name).cloned();
             if let Some(a) = found {
@@ -1013,14 +1259,20 @@ impl Interp {
                     _ => self.bind(a, &this),
                 });
             }
-            if c.is_exception && c.builtin == BuiltinType::Exception && name == "__init__" && c.dict.borrow().is_empty() {
+            if c.is_exception
+                && c.builtin == BuiltinType::Exception
+                && name == "__init__"
+                && c.dict.borrow().is_empty()
+            {
                 return Ok(crate::runtime::builtins::exception_init_bound(&this));
             }
         }
         if name == "__init__" {
             return Ok(crate::runtime::builtins::object_init_bound(&this));
         }
-        Err(attribute_error(format!("'super' object has no attribute '{name}'")))
+        Err(attribute_error(format!(
+            "'super' object has no attribute '{name}'"
+        )))
     }
 
     /// `setattr(obj, name, v)`.
@@ -1031,7 +1283,10 @@ impl Interp {
                     if Rc::ptr_eq(&p.class, &types().property) {
                         let setter = p.dict.borrow().get("fset").cloned().unwrap_or(Value::None);
                         if setter.is_none() {
-                            return Err(attribute_error(format!("property '{name}' of '{}' object has no setter", inst.class.name)));
+                            return Err(attribute_error(format!(
+                                "property '{name}' of '{}' object has no setter",
+                                inst.class.name
+                            )));
                         }
                         self.call(&setter, vec![obj.clone(), v], vec![])?;
                         return Ok(());
@@ -1041,8 +1296,8 @@ impl Interp {
                     self.call(&sa, vec![obj.clone(), Value::str(name), v], vec![])?;
                     return Ok(());
                 }
-                if inst.exc.is_some() {
-                    let mut d = inst.exc.as_ref().expect("checked above").borrow_mut();
+                if let Some(exc) = &inst.exc {
+                    let mut d = exc.borrow_mut();
                     match name {
                         "args" => {
                             d.args = match &v {
@@ -1072,7 +1327,10 @@ impl Interp {
             }
             Value::Class(c) => {
                 if c.builtin != BuiltinType::Object && c.module.as_ref() == "builtins" {
-                    return Err(type_error(format!("cannot set '{name}' attribute of immutable type '{}'", c.name)));
+                    return Err(type_error(format!(
+                        "cannot set '{name}' attribute of immutable type '{}'",
+                        c.name
+                    )));
                 }
                 c.dict.borrow_mut().insert(Rc::from(name), v);
                 Ok(())
@@ -1094,9 +1352,15 @@ impl Interp {
             other => {
                 let cls = types().class_of(other);
                 if cls.lookup(name).is_some() {
-                    return Err(attribute_error(format!("'{}' object attribute '{name}' is read-only", cls.name)));
+                    return Err(attribute_error(format!(
+                        "'{}' object attribute '{name}' is read-only",
+                        cls.name
+                    )));
                 }
-                Err(attribute_error(format!("'{}' object has no attribute '{name}'", cls.name)))
+                Err(attribute_error(format!(
+                    "'{}' object has no attribute '{name}'",
+                    cls.name
+                )))
             }
         }
     }
@@ -1108,15 +1372,24 @@ impl Interp {
                 if inst.dict.borrow_mut().shift_remove(name).is_some() {
                     return Ok(());
                 }
-                Err(attribute_error(format!("'{}' object has no attribute '{name}'", inst.class.name)))
+                Err(attribute_error(format!(
+                    "'{}' object has no attribute '{name}'",
+                    inst.class.name
+                )))
             }
             Value::Class(c) => {
                 if c.dict.borrow_mut().shift_remove(name).is_some() {
                     return Ok(());
                 }
-                Err(attribute_error(format!("type object '{}' has no attribute '{name}'", c.name)))
+                Err(attribute_error(format!(
+                    "type object '{}' has no attribute '{name}'",
+                    c.name
+                )))
             }
-            other => Err(attribute_error(format!("'{}' object has no attribute '{name}'", type_name(other)))),
+            other => Err(attribute_error(format!(
+                "'{}' object has no attribute '{name}'",
+                type_name(other)
+            ))),
         }
     }
 
@@ -1173,7 +1446,12 @@ impl Interp {
                 if self.repr_enter(v) {
                     return Ok("{...}".into());
                 }
-                let items: Vec<(Value, Value)> = d.borrow().map.iter().map(|(k, v)| (k.0.clone(), v.clone())).collect();
+                let items: Vec<(Value, Value)> = d
+                    .borrow()
+                    .map
+                    .iter()
+                    .map(|(k, v)| (k.0.clone(), v.clone()))
+                    .collect();
                 let mut parts = Vec::with_capacity(items.len());
                 for (k, x) in items {
                     let kr = self.repr(&k);
@@ -1215,7 +1493,12 @@ impl Interp {
             Value::Function(f) => format!("<function {} at {:#x}>", f.code.qualname, v.address()),
             Value::Builtin(b) => match &b.bound {
                 None => format!("<built-in function {}>", b.name),
-                Some(this) => format!("<built-in method {} of {} object at {:#x}>", b.name, type_name(this), this.address()),
+                Some(this) => format!(
+                    "<built-in method {} of {} object at {:#x}>",
+                    b.name,
+                    type_name(this),
+                    this.address()
+                ),
             },
             Value::BoundMethod(m) => {
                 let qual = match &m.func {
@@ -1238,25 +1521,42 @@ impl Interp {
                 let items = self.iterate(v)?;
                 format!("{name}([{}])", self.join_reprs(&items)?)
             }
-            Value::Generator(g) => format!("<{} object {} at {:#x}>", g.kind.type_name(), g.code.qualname, v.address()),
+            Value::Generator(g) => format!(
+                "<{} object {} at {:#x}>",
+                g.kind.type_name(),
+                g.code.qualname,
+                v.address()
+            ),
             Value::Iter(_) => format!("<iterator object at {:#x}>", v.address()),
             Value::Instance(inst) => {
                 if let Some(r) = inst.class.lookup("__repr__") {
                     let s = self.call(&r, vec![v.clone()], vec![])?;
                     return match s {
                         Value::Str(s) => Ok(s.to_string()),
-                        other => Err(type_error(format!("__repr__ returned non-string (type {})", type_name(&other)))),
+                        other => Err(type_error(format!(
+                            "__repr__ returned non-string (type {})",
+                            type_name(&other)
+                        ))),
                     };
                 }
                 if let Some(d) = &inst.exc {
                     let args = d.borrow().args.clone();
-                    let inner = if args.len() == 1 { self.repr(&args[0])? } else { self.join_reprs(&args)? };
+                    let inner = if args.len() == 1 {
+                        self.repr(&args[0])?
+                    } else {
+                        self.join_reprs(&args)?
+                    };
                     return Ok(format!("{}({})", inst.class.name, inner));
                 }
                 if Rc::ptr_eq(&inst.class, &types().super_) {
                     return Ok("<super object>".into());
                 }
-                format!("<{}.{} object at {:#x}>", inst.class.module, inst.class.qualname, v.address())
+                format!(
+                    "<{}.{} object at {:#x}>",
+                    inst.class.module,
+                    inst.class.qualname,
+                    v.address()
+                )
             }
         })
     }
@@ -1294,14 +1594,19 @@ impl Interp {
                     let s = self.call(&r, vec![v.clone()], vec![])?;
                     return match s {
                         Value::Str(s) => Ok(s.to_string()),
-                        other => Err(type_error(format!("__str__ returned non-string (type {})", type_name(&other)))),
+                        other => Err(type_error(format!(
+                            "__str__ returned non-string (type {})",
+                            type_name(&other)
+                        ))),
                     };
                 }
                 if let Some(d) = &inst.exc {
                     let args = d.borrow().args.clone();
                     return match args.len() {
                         0 => Ok(String::new()),
-                        1 if inst.class.is_subclass(&types().exc("KeyError")) => self.repr(&args[0]),
+                        1 if inst.class.is_subclass(&types().exc("KeyError")) => {
+                            self.repr(&args[0])
+                        }
                         1 => self.to_str(&args[0]),
                         _ => self.repr(&Value::tuple(args)),
                     };
@@ -1319,7 +1624,9 @@ impl Interp {
             Value::Str(s) if spec.is_empty() => return Ok(s.to_string()),
             Value::Str(s) => format_str(s, spec),
             Value::Int(i) => format_i64(*i, spec),
-            Value::Bool(b) if spec.is_empty() => return Ok(if *b { "True" } else { "False" }.into()),
+            Value::Bool(b) if spec.is_empty() => {
+                return Ok(if *b { "True" } else { "False" }.into())
+            }
             Value::Bool(b) => format_i64(*b as i64, spec),
             Value::BigInt(b) => {
                 if spec.is_empty() {
@@ -1333,18 +1640,27 @@ impl Interp {
                 let r = self.call(&f, vec![v.clone(), Value::str(spec)], vec![])?;
                 return match r {
                     Value::Str(s) => Ok(s.to_string()),
-                    other => Err(type_error(format!("__format__ must return a str, not {}", type_name(&other)))),
+                    other => Err(type_error(format!(
+                        "__format__ must return a str, not {}",
+                        type_name(&other)
+                    ))),
                 };
             }
             _ => {
                 if spec.is_empty() {
                     return self.to_str(v);
                 }
-                return Err(type_error(format!("unsupported format string passed to {}.__format__", type_name(v))));
+                return Err(type_error(format!(
+                    "unsupported format string passed to {}.__format__",
+                    type_name(v)
+                )));
             }
         };
         r.map_err(|m| {
-            if m.contains("too large to convert") || m.contains("not in range(0x110000)") || m.contains("C long") {
+            if m.contains("too large to convert")
+                || m.contains("not in range(0x110000)")
+                || m.contains("C long")
+            {
                 err("OverflowError", m)
             } else {
                 err("ValueError", m)
@@ -1359,7 +1675,10 @@ impl Interp {
                 return Ok(Value::Module(m.clone()));
             }
         }
-        Err(err("ModuleNotFoundError", format!("No module named '{name}'")))
+        Err(err(
+            "ModuleNotFoundError",
+            format!("No module named '{name}'"),
+        ))
     }
 }
 

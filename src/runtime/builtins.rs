@@ -5,7 +5,10 @@ use super::dict::{hash_value, Dict, DictKey};
 use super::exceptions::{err, new_exception, type_error, value_error};
 use super::ops::{self, big, big_to_f64, to_big};
 use super::types::types;
-use super::value::{BoundMethod, BuiltinFn, BuiltinType, Class, Exc, Kwargs, Module, NativeFn, NativeIter, PyResult, RangeObj, Value};
+use super::value::{
+    BoundMethod, BuiltinFn, BuiltinType, Class, Exc, Kwargs, Module, NativeFn, NativeIter,
+    PyResult, RangeObj, Value,
+};
 use crate::interp::Interp;
 use num_bigint::BigInt;
 use num_traits::{Signed, ToPrimitive, Zero};
@@ -14,7 +17,11 @@ use std::rc::Rc;
 
 /// A builtin function value.
 pub fn native(name: &'static str, func: NativeFn) -> Value {
-    Value::Builtin(Rc::new(BuiltinFn { name, func, bound: None }))
+    Value::Builtin(Rc::new(BuiltinFn {
+        name,
+        func,
+        bound: None,
+    }))
 }
 
 /// Checks the number of positional arguments, with CPython's wording.
@@ -28,9 +35,15 @@ pub fn arity(name: &str, args: &[Value], min: usize, max: usize) -> PyResult<()>
     } else if min == max && min == 0 {
         format!("{name}() takes no arguments ({n} given)")
     } else if n < min {
-        format!("{name} expected at least {min} argument{}, got {n}", if min == 1 { "" } else { "s" })
+        format!(
+            "{name} expected at least {min} argument{}, got {n}",
+            if min == 1 { "" } else { "s" }
+        )
     } else {
-        format!("{name} expected at most {max} argument{}, got {n}", if max == 1 { "" } else { "s" })
+        format!(
+            "{name} expected at most {max} argument{}, got {n}",
+            if max == 1 { "" } else { "s" }
+        )
     }))
 }
 
@@ -45,14 +58,18 @@ pub fn no_kwargs(name: &str, kw: &Kwargs) -> PyResult<()> {
 
 /// Takes keyword `name` out of `kw` if present.
 pub fn kwarg(kw: &Kwargs, name: &str) -> Option<Value> {
-    kw.iter().find(|(k, _)| k.as_ref() == name).map(|(_, v)| v.clone())
+    kw.iter()
+        .find(|(k, _)| k.as_ref() == name)
+        .map(|(_, v)| v.clone())
 }
 
 /// Rejects keywords outside `allowed`.
 pub fn only_kwargs(fname: &str, kw: &Kwargs, allowed: &[&str]) -> PyResult<()> {
     for (k, _) in kw {
         if !allowed.contains(&k.as_ref()) {
-            return Err(type_error(format!("{fname}() got an unexpected keyword argument '{k}'")));
+            return Err(type_error(format!(
+                "{fname}() got an unexpected keyword argument '{k}'"
+            )));
         }
     }
     Ok(())
@@ -63,26 +80,45 @@ pub fn to_i64(v: &Value, what: &str) -> PyResult<i64> {
     match v {
         Value::Int(i) => Ok(*i),
         Value::Bool(b) => Ok(*b as i64),
-        Value::BigInt(_) => Err(err("OverflowError", "Python int too large to convert to C ssize_t")),
-        other => Err(type_error(format!("'{}' object cannot be interpreted as an integer{}", ops::type_name(other), what))),
+        Value::BigInt(_) => Err(err(
+            "OverflowError",
+            "Python int too large to convert to C ssize_t",
+        )),
+        other => Err(type_error(format!(
+            "'{}' object cannot be interpreted as an integer{}",
+            ops::type_name(other),
+            what
+        ))),
     }
 }
 
 fn builtin_print(it: &mut Interp, args: &[Value], kw: &Kwargs) -> PyResult<Value> {
     for (k, _) in kw {
         if !["sep", "end", "file", "flush"].contains(&k.as_ref()) {
-            return Err(type_error(format!("'{k}' is an invalid keyword argument for print()")));
+            return Err(type_error(format!(
+                "'{k}' is an invalid keyword argument for print()"
+            )));
         }
     }
     let sep = match kwarg(kw, "sep") {
         None | Some(Value::None) => " ".to_string(),
         Some(Value::Str(s)) => s.to_string(),
-        Some(o) => return Err(type_error(format!("sep must be None or a string, not {}", ops::type_name(&o)))),
+        Some(o) => {
+            return Err(type_error(format!(
+                "sep must be None or a string, not {}",
+                ops::type_name(&o)
+            )))
+        }
     };
     let end = match kwarg(kw, "end") {
         None | Some(Value::None) => "\n".to_string(),
         Some(Value::Str(s)) => s.to_string(),
-        Some(o) => return Err(type_error(format!("end must be None or a string, not {}", ops::type_name(&o)))),
+        Some(o) => {
+            return Err(type_error(format!(
+                "end must be None or a string, not {}",
+                ops::type_name(&o)
+            )))
+        }
     };
     let mut s = String::new();
     for (i, a) in args.iter().enumerate() {
@@ -92,7 +128,8 @@ fn builtin_print(it: &mut Interp, args: &[Value], kw: &Kwargs) -> PyResult<Value
         s.push_str(&it.to_str(a)?);
     }
     s.push_str(&end);
-    let to_stderr = matches!(kwarg(kw, "file"), Some(Value::Module(m)) if m.name.as_ref() == "sys.stderr");
+    let to_stderr =
+        matches!(kwarg(kw, "file"), Some(Value::Module(m)) if m.name.as_ref() == "sys.stderr");
     if to_stderr {
         it.flush();
         eprint!("{s}");
@@ -123,7 +160,10 @@ fn builtin_ascii(it: &mut Interp, args: &[Value], _: &Kwargs) -> PyResult<Value>
 
 fn builtin_isinstance(_: &mut Interp, args: &[Value], _: &Kwargs) -> PyResult<Value> {
     if args.len() != 2 {
-        return Err(type_error(format!("isinstance expected 2 arguments, got {}", args.len())));
+        return Err(type_error(format!(
+            "isinstance expected 2 arguments, got {}",
+            args.len()
+        )));
     }
     let cls = types().class_of(&args[0]);
     Ok(Value::Bool(class_matches(&cls, &args[1], "isinstance")?))
@@ -140,22 +180,32 @@ fn class_matches(cls: &Rc<Class>, spec: &Value, what: &str) -> PyResult<bool> {
             }
             Ok(false)
         }
-        _ => Err(type_error(format!("{what}() arg 2 must be a type, a tuple of types, or a union"))),
+        _ => Err(type_error(format!(
+            "{what}() arg 2 must be a type, a tuple of types, or a union"
+        ))),
     }
 }
 
 fn builtin_issubclass(_: &mut Interp, args: &[Value], _: &Kwargs) -> PyResult<Value> {
     if args.len() != 2 {
-        return Err(type_error(format!("issubclass expected 2 arguments, got {}", args.len())));
+        return Err(type_error(format!(
+            "issubclass expected 2 arguments, got {}",
+            args.len()
+        )));
     }
-    let Value::Class(c) = &args[0] else { return Err(type_error("issubclass() arg 1 must be a class")) };
+    let Value::Class(c) = &args[0] else {
+        return Err(type_error("issubclass() arg 1 must be a class"));
+    };
     Ok(Value::Bool(class_matches(c, &args[1], "issubclass")?))
 }
 
 fn builtin_iter(it: &mut Interp, args: &[Value], _: &Kwargs) -> PyResult<Value> {
     arity("iter", args, 1, 2)?;
     if args.len() == 2 {
-        return Ok(Value::Iter(Rc::new(RefCell::new(NativeIter::Callable(args[0].clone(), args[1].clone())))));
+        return Ok(Value::Iter(Rc::new(RefCell::new(NativeIter::Callable(
+            args[0].clone(),
+            args[1].clone(),
+        )))));
     }
     it.get_iter(&args[0])
 }
@@ -169,7 +219,10 @@ fn builtin_next(it: &mut Interp, args: &[Value], _: &Kwargs) -> PyResult<Value> 
         _ => it.special(target, "__next__").is_some(),
     };
     if !is_iter {
-        return Err(type_error(format!("'{}' object is not an iterator", ops::type_name(target))));
+        return Err(type_error(format!(
+            "'{}' object is not an iterator",
+            ops::type_name(target)
+        )));
     }
     match it.next_raw(target) {
         Err(e) if args.len() == 2 && e.is("StopIteration") => Ok(args[1].clone()),
@@ -180,13 +233,21 @@ fn builtin_next(it: &mut Interp, args: &[Value], _: &Kwargs) -> PyResult<Value> 
 fn builtin_abs(it: &mut Interp, args: &[Value], _: &Kwargs) -> PyResult<Value> {
     arity("abs", args, 1, 1)?;
     Ok(match &args[0] {
-        Value::Int(i) => i.checked_abs().map(Value::Int).unwrap_or_else(|| big(BigInt::from(*i).abs())),
+        Value::Int(i) => i
+            .checked_abs()
+            .map(Value::Int)
+            .unwrap_or_else(|| big(BigInt::from(*i).abs())),
         Value::Bool(b) => Value::Int(*b as i64),
         Value::BigInt(b) => big(b.abs()),
         Value::Float(f) => Value::Float(f.abs()),
         other => match it.call_special(other, "__abs__", vec![]) {
             Some(r) => return r,
-            None => return Err(type_error(format!("bad operand type for abs(): '{}'", ops::type_name(other)))),
+            None => {
+                return Err(type_error(format!(
+                    "bad operand type for abs(): '{}'",
+                    ops::type_name(other)
+                )))
+            }
         },
     })
 }
@@ -199,10 +260,14 @@ fn min_max(it: &mut Interp, args: &[Value], kw: &Kwargs, is_max: bool) -> PyResu
     let items = if args.len() == 1 {
         it.iterate(&args[0])?
     } else if args.is_empty() {
-        return Err(type_error(format!("{name} expected at least 1 argument, got 0")));
+        return Err(type_error(format!(
+            "{name} expected at least 1 argument, got 0"
+        )));
     } else {
         if default.is_some() {
-            return Err(type_error(format!("Cannot specify a default for {name}() with multiple positional arguments")));
+            return Err(type_error(format!(
+                "Cannot specify a default for {name}() with multiple positional arguments"
+            )));
         }
         args.to_vec()
     };
@@ -215,7 +280,11 @@ fn min_max(it: &mut Interp, args: &[Value], kw: &Kwargs, is_max: bool) -> PyResu
         match &best {
             None => best = Some((k, x)),
             Some((bk, _)) => {
-                let op = if is_max { crate::syntax::ast::CmpOp::Gt } else { crate::syntax::ast::CmpOp::Lt };
+                let op = if is_max {
+                    crate::syntax::ast::CmpOp::Gt
+                } else {
+                    crate::syntax::ast::CmpOp::Lt
+                };
                 let r = it.compare(op, &k, bk)?;
                 if it.truthy(&r)? {
                     best = Some((k, x));
@@ -240,9 +309,15 @@ fn builtin_max(it: &mut Interp, args: &[Value], kw: &Kwargs) -> PyResult<Value> 
 fn builtin_sum(it: &mut Interp, args: &[Value], kw: &Kwargs) -> PyResult<Value> {
     only_kwargs("sum", kw, &["start"])?;
     arity("sum", args, 1, 2)?;
-    let mut acc = args.get(1).cloned().or_else(|| kwarg(kw, "start")).unwrap_or(Value::Int(0));
+    let mut acc = args
+        .get(1)
+        .cloned()
+        .or_else(|| kwarg(kw, "start"))
+        .unwrap_or(Value::Int(0));
     if let Value::Str(_) = acc {
-        return Err(type_error("sum() can't sum strings [use ''.join(seq) instead]"));
+        return Err(type_error(
+            "sum() can't sum strings [use ''.join(seq) instead]",
+        ));
     }
     let iter = it.get_iter(&args[0])?;
     while let Some(x) = it.next_opt(&iter)? {
@@ -252,7 +327,12 @@ fn builtin_sum(it: &mut Interp, args: &[Value], kw: &Kwargs) -> PyResult<Value> 
 }
 
 /// Sorts values in place with Python's `<`, stably; `key` and `reverse` as `list.sort`.
-pub fn sort_values(it: &mut Interp, items: &mut Vec<Value>, key: Option<Value>, reverse: bool) -> PyResult<()> {
+pub fn sort_values(
+    it: &mut Interp,
+    items: &mut Vec<Value>,
+    key: Option<Value>,
+    reverse: bool,
+) -> PyResult<()> {
     let keys: Vec<Value> = match &key {
         Some(f) => {
             let mut ks = Vec::with_capacity(items.len());
@@ -269,10 +349,20 @@ pub fn sort_values(it: &mut Interp, items: &mut Vec<Value>, key: Option<Value>, 
         if failure.is_some() {
             return std::cmp::Ordering::Equal;
         }
-        let (x, y) = if reverse { (&keys[b], &keys[a]) } else { (&keys[a], &keys[b]) };
-        match it.compare(crate::syntax::ast::CmpOp::Lt, x, y).and_then(|r| it.truthy(&r)) {
+        let (x, y) = if reverse {
+            (&keys[b], &keys[a])
+        } else {
+            (&keys[a], &keys[b])
+        };
+        match it
+            .compare(crate::syntax::ast::CmpOp::Lt, x, y)
+            .and_then(|r| it.truthy(&r))
+        {
             Ok(true) => std::cmp::Ordering::Less,
-            Ok(false) => match it.compare(crate::syntax::ast::CmpOp::Lt, y, x).and_then(|r| it.truthy(&r)) {
+            Ok(false) => match it
+                .compare(crate::syntax::ast::CmpOp::Lt, y, x)
+                .and_then(|r| it.truthy(&r))
+            {
                 Ok(true) => std::cmp::Ordering::Greater,
                 Ok(false) => std::cmp::Ordering::Equal,
                 Err(e) => {
@@ -297,7 +387,10 @@ pub fn sort_values(it: &mut Interp, items: &mut Vec<Value>, key: Option<Value>, 
 fn builtin_sorted(it: &mut Interp, args: &[Value], kw: &Kwargs) -> PyResult<Value> {
     only_kwargs("sorted", kw, &["key", "reverse"])?;
     if args.len() != 1 {
-        return Err(type_error(format!("sorted expected 1 argument, got {}", args.len())));
+        return Err(type_error(format!(
+            "sorted expected 1 argument, got {}",
+            args.len()
+        )));
     }
     let mut items = it.iterate(&args[0])?;
     let key = kwarg(kw, "key").filter(|k| !k.is_none());
@@ -317,7 +410,10 @@ fn builtin_enumerate(it: &mut Interp, args: &[Value], kw: &Kwargs) -> PyResult<V
         None => 0,
     };
     let inner = it.get_iter(&args[0])?;
-    Ok(Value::Iter(Rc::new(RefCell::new(NativeIter::Enumerate(inner, Cell::new(start))))))
+    Ok(Value::Iter(Rc::new(RefCell::new(NativeIter::Enumerate(
+        inner,
+        Cell::new(start),
+    )))))
 }
 
 fn builtin_zip(it: &mut Interp, args: &[Value], kw: &Kwargs) -> PyResult<Value> {
@@ -328,9 +424,11 @@ fn builtin_zip(it: &mut Interp, args: &[Value], kw: &Kwargs) -> PyResult<Value> 
     };
     let mut its = Vec::new();
     for (i, a) in args.iter().enumerate() {
-        its.push(it.get_iter(a).map_err(|_| {
-            type_error(format!("zip argument #{} must support iteration", i + 1))
-        })?);
+        its.push(
+            it.get_iter(a).map_err(|_| {
+                type_error(format!("zip argument #{} must support iteration", i + 1))
+            })?,
+        );
     }
     if strict {
         // Materialise to check lengths, as CPython raises on the first short argument.
@@ -345,14 +443,32 @@ fn builtin_zip(it: &mut Interp, args: &[Value], kw: &Kwargs) -> PyResult<Value> 
         let n = cols.first().map(|c| c.len()).unwrap_or(0);
         for (i, c) in cols.iter().enumerate().skip(1) {
             if c.len() != n {
-                let (rel, which) = if c.len() < n { ("shorter", i + 1) } else { ("longer", i + 1) };
-                let what = if i == 1 { "argument 2".to_string() } else { format!("arguments 2-{which}") };
+                let (rel, which) = if c.len() < n {
+                    ("shorter", i + 1)
+                } else {
+                    ("longer", i + 1)
+                };
+                let what = if i == 1 {
+                    "argument 2".to_string()
+                } else {
+                    format!("arguments 2-{which}")
+                };
                 let _ = what;
-                return Err(value_error(format!("zip() argument {which} is {rel} than argument{} 1", if i == 1 { "" } else { "s" }).replace("arguments 1", &format!("arguments 1-{}", i))));
+                return Err(value_error(
+                    format!(
+                        "zip() argument {which} is {rel} than argument{} 1",
+                        if i == 1 { "" } else { "s" }
+                    )
+                    .replace("arguments 1", &format!("arguments 1-{}", i)),
+                ));
             }
         }
-        let rows: Vec<Value> = (0..n).map(|r| Value::tuple(cols.iter().map(|c| c[r].clone()).collect())).collect();
-        return Ok(Value::Iter(Rc::new(RefCell::new(NativeIter::Values(rows.into_iter())))));
+        let rows: Vec<Value> = (0..n)
+            .map(|r| Value::tuple(cols.iter().map(|c| c[r].clone()).collect()))
+            .collect();
+        return Ok(Value::Iter(Rc::new(RefCell::new(NativeIter::Values(
+            rows.into_iter(),
+        )))));
     }
     Ok(Value::Iter(Rc::new(RefCell::new(NativeIter::Zip(its)))))
 }
@@ -365,15 +481,24 @@ fn builtin_map(it: &mut Interp, args: &[Value], _: &Kwargs) -> PyResult<Value> {
     for a in &args[1..] {
         its.push(it.get_iter(a)?);
     }
-    Ok(Value::Iter(Rc::new(RefCell::new(NativeIter::Map(args[0].clone(), its)))))
+    Ok(Value::Iter(Rc::new(RefCell::new(NativeIter::Map(
+        args[0].clone(),
+        its,
+    )))))
 }
 
 fn builtin_filter(it: &mut Interp, args: &[Value], _: &Kwargs) -> PyResult<Value> {
     if args.len() != 2 {
-        return Err(type_error(format!("filter expected 2 arguments, got {}", args.len())));
+        return Err(type_error(format!(
+            "filter expected 2 arguments, got {}",
+            args.len()
+        )));
     }
     let inner = it.get_iter(&args[1])?;
-    Ok(Value::Iter(Rc::new(RefCell::new(NativeIter::Filter(args[0].clone(), inner)))))
+    Ok(Value::Iter(Rc::new(RefCell::new(NativeIter::Filter(
+        args[0].clone(),
+        inner,
+    )))))
 }
 
 fn builtin_reversed(it: &mut Interp, args: &[Value], _: &Kwargs) -> PyResult<Value> {
@@ -384,12 +509,23 @@ fn builtin_reversed(it: &mut Interp, args: &[Value], _: &Kwargs) -> PyResult<Val
     }
     let items = match v {
         Value::List(_) | Value::Tuple(_) | Value::Str(_) | Value::Range(_) => it.iterate(v)?,
-        Value::Instance(_) if it.special(v, "__len__").is_some() && it.special(v, "__getitem__").is_some() => it.iterate(v)?,
-        _ => return Err(type_error(format!("'{}' object is not reversible", ops::type_name(v)))),
+        Value::Instance(_)
+            if it.special(v, "__len__").is_some() && it.special(v, "__getitem__").is_some() =>
+        {
+            it.iterate(v)?
+        }
+        _ => {
+            return Err(type_error(format!(
+                "'{}' object is not reversible",
+                ops::type_name(v)
+            )))
+        }
     };
     let mut items = items;
     items.reverse();
-    Ok(Value::Iter(Rc::new(RefCell::new(NativeIter::Values(items.into_iter())))))
+    Ok(Value::Iter(Rc::new(RefCell::new(NativeIter::Values(
+        items.into_iter(),
+    )))))
 }
 
 fn builtin_any(it: &mut Interp, args: &[Value], _: &Kwargs) -> PyResult<Value> {
@@ -417,7 +553,10 @@ fn builtin_all(it: &mut Interp, args: &[Value], _: &Kwargs) -> PyResult<Value> {
 fn attr_name(v: &Value) -> PyResult<Rc<str>> {
     match v {
         Value::Str(s) => Ok(s.clone()),
-        other => Err(type_error(format!("attribute name must be string, not '{}'", ops::type_name(other)))),
+        other => Err(type_error(format!(
+            "attribute name must be string, not '{}'",
+            ops::type_name(other)
+        ))),
     }
 }
 
@@ -474,12 +613,18 @@ fn builtin_hash(it: &mut Interp, args: &[Value], _: &Kwargs) -> PyResult<Value> 
     if let Value::Instance(inst) = v {
         if let Some(h) = inst.class.lookup("__hash__") {
             if h.is_none() {
-                return Err(type_error(format!("unhashable type: '{}'", inst.class.name)));
+                return Err(type_error(format!(
+                    "unhashable type: '{}'",
+                    inst.class.name
+                )));
             }
             return it.call(&h, vec![v.clone()], vec![]);
         }
         if inst.class.lookup("__eq__").is_some() {
-            return Err(type_error(format!("unhashable type: '{}'", inst.class.name)));
+            return Err(type_error(format!(
+                "unhashable type: '{}'",
+                inst.class.name
+            )));
         }
     }
     it.key(v.clone())?;
@@ -503,20 +648,32 @@ fn builtin_ord(_: &mut Interp, args: &[Value], _: &Kwargs) -> PyResult<Value> {
             let mut cs = s.chars();
             match (cs.next(), cs.next()) {
                 (Some(c), None) => Ok(Value::Int(c as i64)),
-                _ => Err(type_error(format!("ord() expected a character, but string of length {} found", s.chars().count()))),
+                _ => Err(type_error(format!(
+                    "ord() expected a character, but string of length {} found",
+                    s.chars().count()
+                ))),
             }
         }
-        other => Err(type_error(format!("ord() expected string of length 1, but {} found", ops::type_name(other)))),
+        other => Err(type_error(format!(
+            "ord() expected string of length 1, but {} found",
+            ops::type_name(other)
+        ))),
     }
 }
 
 fn radix(args: &[Value], name: &str, prefix: &str, r: u32) -> PyResult<Value> {
     arity(name, args, 1, 1)?;
     let Some(b) = to_big(&args[0]) else {
-        return Err(type_error(format!("'{}' object cannot be interpreted as an integer", ops::type_name(&args[0]))));
+        return Err(type_error(format!(
+            "'{}' object cannot be interpreted as an integer",
+            ops::type_name(&args[0])
+        )));
     };
     let digits = b.abs().to_str_radix(r);
-    Ok(Value::str(&format!("{}{prefix}{digits}", if b.is_negative() { "-" } else { "" })))
+    Ok(Value::str(&format!(
+        "{}{prefix}{digits}",
+        if b.is_negative() { "-" } else { "" }
+    )))
 }
 
 fn builtin_hex(_: &mut Interp, args: &[Value], _: &Kwargs) -> PyResult<Value> {
@@ -553,17 +710,26 @@ fn builtin_divmod(it: &mut Interp, args: &[Value], _: &Kwargs) -> PyResult<Value
 fn builtin_pow(it: &mut Interp, args: &[Value], _: &Kwargs) -> PyResult<Value> {
     arity("pow", args, 2, 3)?;
     if args.len() == 3 && !args[2].is_none() {
-        let (Some(b), Some(e), Some(m)) = (to_big(&args[0]), to_big(&args[1]), to_big(&args[2])) else {
-            return Err(type_error("pow() 3rd argument not allowed unless all arguments are integers"));
+        let (Some(b), Some(e), Some(m)) = (to_big(&args[0]), to_big(&args[1]), to_big(&args[2]))
+        else {
+            return Err(type_error(
+                "pow() 3rd argument not allowed unless all arguments are integers",
+            ));
         };
         if m.is_zero() {
             return Err(value_error("pow() 3rd argument cannot be 0"));
         }
         if e.is_negative() {
-            return Err(value_error("aio does not support pow() with a negative exponent and a modulus yet"));
+            return Err(value_error(
+                "aio does not support pow() with a negative exponent and a modulus yet",
+            ));
         }
         let r = b.modpow(&e, &m.abs());
-        let r = if m.is_negative() && !r.is_zero() { r + m } else { r };
+        let r = if m.is_negative() && !r.is_zero() {
+            r + m
+        } else {
+            r
+        };
         return Ok(big(r));
     }
     it.binary_op(crate::syntax::ast::BinOp::Pow, &args[0], &args[1])
@@ -572,7 +738,11 @@ fn builtin_pow(it: &mut Interp, args: &[Value], _: &Kwargs) -> PyResult<Value> {
 fn builtin_round(it: &mut Interp, args: &[Value], kw: &Kwargs) -> PyResult<Value> {
     only_kwargs("round", kw, &["ndigits"])?;
     arity("round", args, 1, 2)?;
-    let nd = args.get(1).cloned().or_else(|| kwarg(kw, "ndigits")).filter(|v| !v.is_none());
+    let nd = args
+        .get(1)
+        .cloned()
+        .or_else(|| kwarg(kw, "ndigits"))
+        .filter(|v| !v.is_none());
     match &args[0] {
         Value::Float(f) => match nd {
             None => {
@@ -580,7 +750,10 @@ fn builtin_round(it: &mut Interp, args: &[Value], kw: &Kwargs) -> PyResult<Value
                     return Err(value_error("cannot convert float NaN to integer"));
                 }
                 if f.is_infinite() {
-                    return Err(err("OverflowError", "cannot convert float infinity to integer"));
+                    return Err(err(
+                        "OverflowError",
+                        "cannot convert float infinity to integer",
+                    ));
                 }
                 Ok(float_to_int(f.round_ties_even()))
             }
@@ -603,7 +776,9 @@ fn builtin_round(it: &mut Interp, args: &[Value], kw: &Kwargs) -> PyResult<Value
             }
         },
         Value::Int(_) | Value::Bool(_) | Value::BigInt(_) => {
-            let Some(n) = nd else { return Ok(big(to_big(&args[0]).unwrap_or_default())) };
+            let Some(n) = nd else {
+                return Ok(big(to_big(&args[0]).unwrap_or_default()));
+            };
             let n = to_i64(&n, "")?;
             if n >= 0 {
                 return Ok(big(to_big(&args[0]).unwrap_or_default()));
@@ -612,12 +787,19 @@ fn builtin_round(it: &mut Interp, args: &[Value], kw: &Kwargs) -> PyResult<Value
             let p = num_traits::pow::Pow::pow(BigInt::from(10), (-n).min(10000) as u32);
             let (q, r) = num_integer::Integer::div_mod_floor(&v, &p);
             let twice = &r * 2;
-            let q = if twice > p || (twice == p && num_integer::Integer::is_odd(&q)) { q + 1 } else { q };
+            let q = if twice > p || (twice == p && num_integer::Integer::is_odd(&q)) {
+                q + 1
+            } else {
+                q
+            };
             Ok(big(q * p))
         }
         other => match it.call_special(other, "__round__", args[1..].to_vec()) {
             Some(r) => r,
-            None => Err(type_error(format!("type {} doesn't define __round__ method", ops::type_name(other)))),
+            None => Err(type_error(format!(
+                "type {} doesn't define __round__ method",
+                ops::type_name(other)
+            ))),
         },
     }
 }
@@ -635,7 +817,12 @@ fn builtin_format(it: &mut Interp, args: &[Value], _: &Kwargs) -> PyResult<Value
     arity("format", args, 1, 2)?;
     let spec = match args.get(1) {
         Some(Value::Str(s)) => s.to_string(),
-        Some(other) => return Err(type_error(format!("format() argument 2 must be str, not {}", ops::type_name(other)))),
+        Some(other) => {
+            return Err(type_error(format!(
+                "format() argument 2 must be str, not {}",
+                ops::type_name(other)
+            )))
+        }
         None => String::new(),
     };
     Ok(Value::str(&it.format(&args[0], &spec)?))
@@ -677,7 +864,9 @@ pub fn make_super(cls: Rc<Class>, this: Value) -> Value {
         exc: None,
         base_value: RefCell::new(None),
     });
-    inst.dict.borrow_mut().insert(Rc::from("__thisclass__"), Value::Class(cls));
+    inst.dict
+        .borrow_mut()
+        .insert(Rc::from("__thisclass__"), Value::Class(cls));
     inst.dict.borrow_mut().insert(Rc::from("__self__"), this);
     Value::Instance(inst)
 }
@@ -703,12 +892,20 @@ fn object_init(_: &mut Interp, _: &[Value], _: &Kwargs) -> PyResult<Value> {
 
 /// `BaseException.__init__` bound to `this` (what `super().__init__` finds in an exception class).
 pub fn exception_init_bound(this: &Value) -> Value {
-    Value::Builtin(Rc::new(BuiltinFn { name: "__init__", func: exception_init, bound: Some(this.clone()) }))
+    Value::Builtin(Rc::new(BuiltinFn {
+        name: "__init__",
+        func: exception_init,
+        bound: Some(this.clone()),
+    }))
 }
 
 /// `object.__init__` bound to `this`.
 pub fn object_init_bound(this: &Value) -> Value {
-    Value::Builtin(Rc::new(BuiltinFn { name: "__init__", func: object_init, bound: Some(this.clone()) }))
+    Value::Builtin(Rc::new(BuiltinFn {
+        name: "__init__",
+        func: object_init,
+        bound: Some(this.clone()),
+    }))
 }
 
 fn wrapper(cls: &Rc<Class>, f: Value) -> Value {
@@ -736,20 +933,44 @@ fn ctor_property(_: &mut Interp, args: &[Value], kw: &Kwargs) -> PyResult<Value>
     let p = wrapper(&types().property, Value::None);
     if let Value::Instance(i) = &p {
         let mut d = i.dict.borrow_mut();
-        d.insert(Rc::from("fget"), args.first().cloned().or_else(|| kwarg(kw, "fget")).unwrap_or(Value::None));
-        d.insert(Rc::from("fset"), args.get(1).cloned().or_else(|| kwarg(kw, "fset")).unwrap_or(Value::None));
-        d.insert(Rc::from("fdel"), args.get(2).cloned().unwrap_or(Value::None));
+        d.insert(
+            Rc::from("fget"),
+            args.first()
+                .cloned()
+                .or_else(|| kwarg(kw, "fget"))
+                .unwrap_or(Value::None),
+        );
+        d.insert(
+            Rc::from("fset"),
+            args.get(1)
+                .cloned()
+                .or_else(|| kwarg(kw, "fset"))
+                .unwrap_or(Value::None),
+        );
+        d.insert(
+            Rc::from("fdel"),
+            args.get(2).cloned().unwrap_or(Value::None),
+        );
     }
     Ok(p)
 }
 
 fn property_setter(_: &mut Interp, args: &[Value], _: &Kwargs) -> PyResult<Value> {
     arity("setter", args, 2, 2)?;
-    let Value::Instance(old) = &args[0] else { return Err(type_error("setter needs a property")) };
+    let Value::Instance(old) = &args[0] else {
+        return Err(type_error("setter needs a property"));
+    };
     let p = wrapper(&types().property, Value::None);
     if let Value::Instance(i) = &p {
         let mut d = i.dict.borrow_mut();
-        d.insert(Rc::from("fget"), old.dict.borrow().get("fget").cloned().unwrap_or(Value::None));
+        d.insert(
+            Rc::from("fget"),
+            old.dict
+                .borrow()
+                .get("fget")
+                .cloned()
+                .unwrap_or(Value::None),
+        );
         d.insert(Rc::from("fset"), args[1].clone());
     }
     Ok(p)
@@ -759,10 +980,16 @@ fn ctor_int(it: &mut Interp, args: &[Value], kw: &Kwargs) -> PyResult<Value> {
     only_kwargs("int", kw, &["base"])?;
     arity("int", args, 0, 2)?;
     let base = args.get(1).cloned().or_else(|| kwarg(kw, "base"));
-    let Some(v) = args.first() else { return Ok(Value::Int(0)) };
+    let Some(v) = args.first() else {
+        return Ok(Value::Int(0));
+    };
     if let Some(b) = base {
         let b = to_i64(&b, "")?;
-        let Value::Str(s) = v else { return Err(type_error("int() can't convert non-string with explicit base")) };
+        let Value::Str(s) = v else {
+            return Err(type_error(
+                "int() can't convert non-string with explicit base",
+            ));
+        };
         return parse_int(s, b);
     }
     match v {
@@ -772,7 +999,10 @@ fn ctor_int(it: &mut Interp, args: &[Value], kw: &Kwargs) -> PyResult<Value> {
             if f.is_nan() {
                 Err(value_error("cannot convert float NaN to integer"))
             } else if f.is_infinite() {
-                Err(err("OverflowError", "cannot convert float infinity to integer"))
+                Err(err(
+                    "OverflowError",
+                    "cannot convert float infinity to integer",
+                ))
             } else {
                 Ok(float_to_int(f.trunc()))
             }
@@ -794,7 +1024,12 @@ fn ctor_int(it: &mut Interp, args: &[Value], kw: &Kwargs) -> PyResult<Value> {
 
 /// `int(s, base)` with CPython's accepted syntax and error message.
 pub fn parse_int(s: &str, base: i64) -> PyResult<Value> {
-    let bad = || value_error(format!("invalid literal for int() with base {base}: {}", super::repr::str_repr(s)));
+    let bad = || {
+        value_error(format!(
+            "invalid literal for int() with base {base}: {}",
+            super::repr::str_repr(s)
+        ))
+    };
     if base != 0 && !(2..=36).contains(&base) {
         return Err(value_error("int() base must be >= 2 and <= 36, or 0"));
     }
@@ -816,12 +1051,23 @@ pub fn parse_int(s: &str, base: i64) -> PyResult<Value> {
         }
     }
     if base == 0 {
-        if digits.len() > 1 && digits.starts_with('0') && digits.trim_start_matches(['0', '_']).chars().next().is_some() {
+        if digits.len() > 1
+            && digits.starts_with('0')
+            && digits
+                .trim_start_matches(['0', '_'])
+                .chars()
+                .next()
+                .is_some()
+        {
             return Err(bad());
         }
         base = 10;
     }
-    if digits.is_empty() || digits.starts_with('_') || digits.ends_with('_') || digits.contains("__") {
+    if digits.is_empty()
+        || digits.starts_with('_')
+        || digits.ends_with('_')
+        || digits.contains("__")
+    {
         return Err(bad());
     }
     let clean: String = digits.chars().filter(|&c| c != '_').collect();
@@ -839,7 +1085,9 @@ pub fn parse_int(s: &str, base: i64) -> PyResult<Value> {
 fn ctor_float(it: &mut Interp, args: &[Value], kw: &Kwargs) -> PyResult<Value> {
     no_kwargs("float", kw)?;
     arity("float", args, 0, 1)?;
-    let Some(v) = args.first() else { return Ok(Value::Float(0.0)) };
+    let Some(v) = args.first() else {
+        return Ok(Value::Float(0.0));
+    };
     match v {
         Value::Float(_) => Ok(v.clone()),
         Value::Int(i) => Ok(Value::Float(*i as f64)),
@@ -850,7 +1098,10 @@ fn ctor_float(it: &mut Interp, args: &[Value], kw: &Kwargs) -> PyResult<Value> {
             if let Some(r) = it.call_special(other, "__float__", vec![]) {
                 return r;
             }
-            Err(type_error(format!("float() argument must be a string or a real number, not '{}'", ops::type_name(other))))
+            Err(type_error(format!(
+                "float() argument must be a string or a real number, not '{}'",
+                ops::type_name(other)
+            )))
         }
     }
 }
@@ -858,7 +1109,12 @@ fn ctor_float(it: &mut Interp, args: &[Value], kw: &Kwargs) -> PyResult<Value> {
 /// `float(s)`.
 pub fn parse_float(s: &str) -> PyResult<f64> {
     let t = s.trim();
-    let bad = || value_error(format!("could not convert string to float: {}", super::repr::str_repr(s)));
+    let bad = || {
+        value_error(format!(
+            "could not convert string to float: {}",
+            super::repr::str_repr(s)
+        ))
+    };
     let lower = t.to_ascii_lowercase();
     let (sign, body) = match lower.strip_prefix('-') {
         Some(r) => (-1.0, r),
@@ -869,11 +1125,20 @@ pub fn parse_float(s: &str) -> PyResult<f64> {
         "nan" => return Ok(f64::NAN),
         _ => {}
     }
-    if body.is_empty() || body.starts_with('_') || body.ends_with('_') || body.contains("__") || body.contains("_.") || body.contains("._") {
+    if body.is_empty()
+        || body.starts_with('_')
+        || body.ends_with('_')
+        || body.contains("__")
+        || body.contains("_.")
+        || body.contains("._")
+    {
         return Err(bad());
     }
     let clean: String = body.chars().filter(|&c| c != '_').collect();
-    if !clean.chars().all(|c| c.is_ascii_digit() || matches!(c, '.' | 'e' | '+' | '-')) {
+    if !clean
+        .chars()
+        .all(|c| c.is_ascii_digit() || matches!(c, '.' | 'e' | '+' | '-'))
+    {
         return Err(bad());
     }
     clean.parse::<f64>().map(|f| sign * f).map_err(|_| bad())
@@ -917,7 +1182,12 @@ fn ctor_tuple(it: &mut Interp, args: &[Value], kw: &Kwargs) -> PyResult<Value> {
 }
 
 /// Fills `d` from a mapping or an iterable of pairs, then keywords (`dict(...)` / `update`).
-pub fn dict_fill(it: &mut Interp, d: &Rc<RefCell<Dict>>, src: Option<&Value>, kw: &Kwargs) -> PyResult<()> {
+pub fn dict_fill(
+    it: &mut Interp,
+    d: &Rc<RefCell<Dict>>,
+    src: Option<&Value>,
+    kw: &Kwargs,
+) -> PyResult<()> {
     if let Some(src) = src {
         if matches!(src, Value::Dict(_)) || it.special(src, "keys").is_some() {
             for (k, v) in it.mapping_items(src)? {
@@ -929,7 +1199,9 @@ pub fn dict_fill(it: &mut Interp, d: &Rc<RefCell<Dict>>, src: Option<&Value>, kw
             let mut i = 0;
             while let Some(item) = it.next_opt(&iter)? {
                 let pair = it.iterate(&item).map_err(|_| {
-                    type_error(format!("cannot convert dictionary update sequence element #{i} to a sequence"))
+                    type_error(format!(
+                        "cannot convert dictionary update sequence element #{i} to a sequence"
+                    ))
                 })?;
                 if pair.len() != 2 {
                     return Err(value_error(format!(
@@ -938,7 +1210,10 @@ pub fn dict_fill(it: &mut Interp, d: &Rc<RefCell<Dict>>, src: Option<&Value>, kw
                     )));
                 }
                 let mut pair = pair.into_iter();
-                let (k, v) = (pair.next().unwrap_or_default(), pair.next().unwrap_or_default());
+                let (k, v) = (
+                    pair.next().unwrap_or_default(),
+                    pair.next().unwrap_or_default(),
+                );
                 let k = it.key(k)?;
                 d.borrow_mut().insert(k, v);
                 i += 1;
@@ -946,7 +1221,8 @@ pub fn dict_fill(it: &mut Interp, d: &Rc<RefCell<Dict>>, src: Option<&Value>, kw
         }
     }
     for (k, v) in kw {
-        d.borrow_mut().insert(DictKey(Value::Str(k.clone())), v.clone());
+        d.borrow_mut()
+            .insert(DictKey(Value::Str(k.clone())), v.clone());
     }
     Ok(())
 }
@@ -996,7 +1272,12 @@ fn ctor_range(_: &mut Interp, args: &[Value], kw: &Kwargs) -> PyResult<Value> {
     no_kwargs("range", kw)?;
     let get = |v: &Value| -> PyResult<i128> {
         match v {
-            Value::BigInt(b) => b.to_i128().ok_or_else(|| err("OverflowError", "Python int too large to convert to C ssize_t")),
+            Value::BigInt(b) => b.to_i128().ok_or_else(|| {
+                err(
+                    "OverflowError",
+                    "Python int too large to convert to C ssize_t",
+                )
+            }),
             other => to_i64(other, "").map(|i| i as i128),
         }
     };
@@ -1005,7 +1286,12 @@ fn ctor_range(_: &mut Interp, args: &[Value], kw: &Kwargs) -> PyResult<Value> {
         [start, stop] => (get(start)?, get(stop)?, 1),
         [start, stop, step] => (get(start)?, get(stop)?, get(step)?),
         [] => return Err(type_error("range expected at least 1 argument, got 0")),
-        _ => return Err(type_error(format!("range expected at most 3 arguments, got {}", args.len()))),
+        _ => {
+            return Err(type_error(format!(
+                "range expected at most 3 arguments, got {}",
+                args.len()
+            )))
+        }
     };
     if step == 0 {
         return Err(value_error("range() arg 3 must not be zero"));
@@ -1121,9 +1407,18 @@ pub fn make_builtins() -> Rc<Module> {
     m.set("Ellipsis", Value::Ellipsis);
     m.set("__name__", Value::str("builtins"));
     m.set("__debug__", Value::Bool(true));
-    t.property.dict.borrow_mut().insert(Rc::from("setter"), native("setter", property_setter));
-    t.exc("BaseException").dict.borrow_mut().insert(Rc::from("__init__"), native("__init__", exception_init));
-    let _ = BoundMethod { func: Value::None, this: Value::None };
+    t.property
+        .dict
+        .borrow_mut()
+        .insert(Rc::from("setter"), native("setter", property_setter));
+    t.exc("BaseException")
+        .dict
+        .borrow_mut()
+        .insert(Rc::from("__init__"), native("__init__", exception_init));
+    let _ = BoundMethod {
+        func: Value::None,
+        this: Value::None,
+    };
     let _ = new_exception;
     m
 }

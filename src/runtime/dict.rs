@@ -88,8 +88,12 @@ pub fn key_eq(a: &Value, b: &Value) -> bool {
     match (a, b) {
         (Str(x), Str(y)) => x == y,
         (Int(x), Int(y)) => x == y,
-        (Tuple(x), Tuple(y)) => x.len() == y.len() && x.iter().zip(y.iter()).all(|(p, q)| key_eq(p, q)),
-        (Int(_) | Float(_) | Bool(_) | BigInt(_), Int(_) | Float(_) | Bool(_) | BigInt(_)) => num_eq(a, b),
+        (Tuple(x), Tuple(y)) => {
+            x.len() == y.len() && x.iter().zip(y.iter()).all(|(p, q)| key_eq(p, q))
+        }
+        (Int(_) | Float(_) | Bool(_) | BigInt(_), Int(_) | Float(_) | Bool(_) | BigInt(_)) => {
+            num_eq(a, b)
+        }
         _ => a.is(b),
     }
 }
@@ -102,14 +106,18 @@ pub fn num_eq(a: &Value, b: &Value) -> bool {
         (Bool(x), Bool(y)) => x == y,
         (Bool(x), Int(y)) | (Int(y), Bool(x)) => *x as i64 == *y,
         (Float(x), Float(y)) => x == y,
-        (Float(f), Int(i)) | (Int(i), Float(f)) => *f == *i as f64 && f.fract() == 0.0 && (*f as i128) == (*i as i128),
+        (Float(f), Int(i)) | (Int(i), Float(f)) => {
+            *f == *i as f64 && f.fract() == 0.0 && (*f as i128) == (*i as i128)
+        }
         (Float(f), Bool(x)) | (Bool(x), Float(f)) => *f == *x as i64 as f64,
         (BigInt(x), BigInt(y)) => x == y,
         (BigInt(_), Int(_) | Bool(_)) | (Int(_) | Bool(_), BigInt(_)) => false,
-        (BigInt(x), Float(f)) | (Float(f), BigInt(x)) => x.to_f64().is_some_and(|v| v == *f) && f.fract() == 0.0 && {
-            let back = num_bigint::BigInt::from(*f as i128);
-            f.abs() < 1e38 && back == **x
-        },
+        (BigInt(x), Float(f)) | (Float(f), BigInt(x)) => {
+            x.to_f64().is_some_and(|v| v == *f) && f.fract() == 0.0 && {
+                let back = num_bigint::BigInt::from(*f as i128);
+                f.abs() < 1e38 && back == **x
+            }
+        }
         _ => false,
     }
 }

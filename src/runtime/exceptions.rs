@@ -11,7 +11,10 @@ pub fn new_exception(class: Rc<Class>, args: Vec<Value>) -> Exc {
     Exc(Rc::new(Instance {
         class,
         dict: RefCell::new(IndexMap::new()),
-        exc: Some(RefCell::new(ExcData { args, ..Default::default() })),
+        exc: Some(RefCell::new(ExcData {
+            args,
+            ..Default::default()
+        })),
         base_value: RefCell::new(None),
     }))
 }
@@ -68,7 +71,11 @@ impl Exc {
     }
     /// The exception state.
     pub fn data(&self) -> std::cell::RefMut<'_, ExcData> {
-        self.0.exc.as_ref().expect("an Exc always wraps an exception instance").borrow_mut()
+        self.0
+            .exc
+            .as_ref()
+            .expect("an Exc always wraps an exception instance")
+            .borrow_mut()
     }
     /// The exception as a value.
     pub fn value(&self) -> Value {

@@ -14,14 +14,19 @@ use std::rc::Rc;
 fn this_str(args: &[Value], name: &str) -> PyResult<Rc<str>> {
     match args.first() {
         Some(Value::Str(s)) => Ok(s.clone()),
-        _ => Err(type_error(format!("descriptor '{name}' requires a 'str' object"))),
+        _ => Err(type_error(format!(
+            "descriptor '{name}' requires a 'str' object"
+        ))),
     }
 }
 
 fn arg_str(v: &Value, what: &str) -> PyResult<Rc<str>> {
     match v {
         Value::Str(s) => Ok(s.clone()),
-        other => Err(type_error(format!("{what} must be str, not {}", type_name(other)))),
+        other => Err(type_error(format!(
+            "{what} must be str, not {}",
+            type_name(other)
+        ))),
     }
 }
 
@@ -45,7 +50,12 @@ fn str_join(it: &mut Interp, args: &[Value], _: &Kwargs) -> PyResult<Value> {
         }
         match x {
             Value::Str(p) => out.push_str(p),
-            other => return Err(type_error(format!("sequence item {i}: expected str instance, {} found", type_name(other)))),
+            other => {
+                return Err(type_error(format!(
+                    "sequence item {i}: expected str instance, {} found",
+                    type_name(other)
+                )))
+            }
         }
     }
     Ok(s(&out))
@@ -55,12 +65,20 @@ fn split_common(args: &[Value], kw: &Kwargs, right: bool) -> PyResult<Value> {
     let name = if right { "rsplit" } else { "split" };
     only_kwargs(name, kw, &["sep", "maxsplit"])?;
     let text = this_str(args, name)?;
-    let sep = args.get(1).cloned().or_else(|| kwarg(kw, "sep")).unwrap_or(Value::None);
+    let sep = args
+        .get(1)
+        .cloned()
+        .or_else(|| kwarg(kw, "sep"))
+        .unwrap_or(Value::None);
     let maxsplit = match args.get(2).cloned().or_else(|| kwarg(kw, "maxsplit")) {
         Some(v) => to_i64(&v, "")?,
         None => -1,
     };
-    let max = if maxsplit < 0 { usize::MAX } else { maxsplit as usize };
+    let max = if maxsplit < 0 {
+        usize::MAX
+    } else {
+        maxsplit as usize
+    };
     let parts: Vec<String> = match &sep {
         Value::None => {
             let words: Vec<&str> = text.split_whitespace().collect();
@@ -106,14 +124,24 @@ fn split_common(args: &[Value], kw: &Kwargs, right: bool) -> PyResult<Value> {
                 return Err(value_error("empty separator"));
             }
             if right {
-                let mut v: Vec<String> = text.rsplitn(max.saturating_add(1), &**sep).map(String::from).collect();
+                let mut v: Vec<String> = text
+                    .rsplitn(max.saturating_add(1), &**sep)
+                    .map(String::from)
+                    .collect();
                 v.reverse();
                 v
             } else {
-                text.splitn(max.saturating_add(1), &**sep).map(String::from).collect()
+                text.splitn(max.saturating_add(1), &**sep)
+                    .map(String::from)
+                    .collect()
             }
         }
-        other => return Err(type_error(format!("must be str or None, not {}", type_name(other)))),
+        other => {
+            return Err(type_error(format!(
+                "must be str or None, not {}",
+                type_name(other)
+            )))
+        }
     };
     Ok(Value::list(parts.into_iter().map(|p| s(&p)).collect()))
 }
@@ -131,7 +159,12 @@ fn strip_common(args: &[Value], name: &str, left: bool, right: bool) -> PyResult
     let chars: Option<Vec<char>> = match args.get(1) {
         None | Some(Value::None) => None,
         Some(Value::Str(c)) => Some(c.chars().collect()),
-        Some(other) => return Err(type_error(format!("{name} arg must be None or str, not {}", type_name(other)))),
+        Some(other) => {
+            return Err(type_error(format!(
+                "{name} arg must be None or str, not {}",
+                type_name(other)
+            )))
+        }
     };
     let pred = |c: char| match &chars {
         Some(cs) => cs.contains(&c),
@@ -196,7 +229,13 @@ fn str_swapcase(_: &mut Interp, args: &[Value], _: &Kwargs) -> PyResult<Value> {
     let t = this_str(args, "swapcase")?;
     let out: String = t
         .chars()
-        .flat_map(|c| if c.is_uppercase() { c.to_lowercase().collect::<Vec<_>>() } else { c.to_uppercase().collect::<Vec<_>>() })
+        .flat_map(|c| {
+            if c.is_uppercase() {
+                c.to_lowercase().collect::<Vec<_>>()
+            } else {
+                c.to_uppercase().collect::<Vec<_>>()
+            }
+        })
         .collect();
     Ok(s(&out))
 }
@@ -218,8 +257,18 @@ fn str_replace(_: &mut Interp, args: &[Value], _: &Kwargs) -> PyResult<Value> {
 
 fn prefix_check(args: &[Value], name: &str, start: bool) -> PyResult<Value> {
     let t = this_str(args, name)?;
-    let Some(p) = args.get(1) else { return Err(type_error(format!("{name}() takes at least 1 argument (0 given)"))) };
-    let test = |x: &str| if start { t.starts_with(x) } else { t.ends_with(x) };
+    let Some(p) = args.get(1) else {
+        return Err(type_error(format!(
+            "{name}() takes at least 1 argument (0 given)"
+        )));
+    };
+    let test = |x: &str| {
+        if start {
+            t.starts_with(x)
+        } else {
+            t.ends_with(x)
+        }
+    };
     match p {
         Value::Str(x) => Ok(Value::Bool(test(x))),
         Value::Tuple(items) => {
@@ -228,13 +277,19 @@ fn prefix_check(args: &[Value], name: &str, start: bool) -> PyResult<Value> {
                     Value::Str(x) if test(x) => return Ok(Value::Bool(true)),
                     Value::Str(_) => {}
                     other => {
-                        return Err(type_error(format!("tuple for {name} must only contain str, not {}", type_name(other))))
+                        return Err(type_error(format!(
+                            "tuple for {name} must only contain str, not {}",
+                            type_name(other)
+                        )))
                     }
                 }
             }
             Ok(Value::Bool(false))
         }
-        other => Err(type_error(format!("{name} first arg must be str or a tuple of str, not {}", type_name(other)))),
+        other => Err(type_error(format!(
+            "{name} first arg must be str or a tuple of str, not {}",
+            type_name(other)
+        ))),
     }
 }
 
@@ -267,10 +322,22 @@ fn find_common(args: &[Value], name: &str, right: bool) -> PyResult<Option<i64>>
     if start > end {
         return Ok(None);
     }
-    let bs = t.char_indices().nth(start as usize).map(|(i, _)| i).unwrap_or(t.len());
-    let be = t.char_indices().nth(end as usize).map(|(i, _)| i).unwrap_or(t.len());
+    let bs = t
+        .char_indices()
+        .nth(start as usize)
+        .map(|(i, _)| i)
+        .unwrap_or(t.len());
+    let be = t
+        .char_indices()
+        .nth(end as usize)
+        .map(|(i, _)| i)
+        .unwrap_or(t.len());
     let hay = &t[bs..be];
-    let pos = if right { hay.rfind(&*sub) } else { hay.find(&*sub) };
+    let pos = if right {
+        hay.rfind(&*sub)
+    } else {
+        hay.find(&*sub)
+    };
     Ok(pos.map(|p| char_index(&t, bs + p)))
 }
 
@@ -283,11 +350,15 @@ fn str_rfind(_: &mut Interp, args: &[Value], _: &Kwargs) -> PyResult<Value> {
 }
 
 fn str_index(_: &mut Interp, args: &[Value], _: &Kwargs) -> PyResult<Value> {
-    find_common(args, "index", false)?.map(Value::Int).ok_or_else(|| value_error("substring not found"))
+    find_common(args, "index", false)?
+        .map(Value::Int)
+        .ok_or_else(|| value_error("substring not found"))
 }
 
 fn str_rindex(_: &mut Interp, args: &[Value], _: &Kwargs) -> PyResult<Value> {
-    find_common(args, "rindex", true)?.map(Value::Int).ok_or_else(|| value_error("substring not found"))
+    find_common(args, "rindex", true)?
+        .map(Value::Int)
+        .ok_or_else(|| value_error("substring not found"))
 }
 
 fn str_count(_: &mut Interp, args: &[Value], _: &Kwargs) -> PyResult<Value> {
@@ -305,7 +376,7 @@ fn char_test(args: &[Value], name: &str, f: fn(char) -> bool) -> PyResult<Value>
 }
 
 fn str_isdigit(_: &mut Interp, args: &[Value], _: &Kwargs) -> PyResult<Value> {
-    char_test(args, "isdigit", |c| c.is_ascii_digit() || c.is_numeric() && c.to_digit(10).is_some())
+    char_test(args, "isdigit", |c| c.is_ascii_digit())
 }
 
 fn str_isalpha(_: &mut Interp, args: &[Value], _: &Kwargs) -> PyResult<Value> {
@@ -322,12 +393,16 @@ fn str_isspace(_: &mut Interp, args: &[Value], _: &Kwargs) -> PyResult<Value> {
 
 fn str_isupper(_: &mut Interp, args: &[Value], _: &Kwargs) -> PyResult<Value> {
     let t = this_str(args, "isupper")?;
-    Ok(Value::Bool(t.chars().any(char::is_uppercase) && !t.chars().any(char::is_lowercase)))
+    Ok(Value::Bool(
+        t.chars().any(char::is_uppercase) && !t.chars().any(char::is_lowercase),
+    ))
 }
 
 fn str_islower(_: &mut Interp, args: &[Value], _: &Kwargs) -> PyResult<Value> {
     let t = this_str(args, "islower")?;
-    Ok(Value::Bool(t.chars().any(char::is_lowercase) && !t.chars().any(char::is_uppercase)))
+    Ok(Value::Bool(
+        t.chars().any(char::is_lowercase) && !t.chars().any(char::is_uppercase),
+    ))
 }
 
 fn pad(args: &[Value], name: &str, align: char) -> PyResult<Value> {
@@ -335,7 +410,11 @@ fn pad(args: &[Value], name: &str, align: char) -> PyResult<Value> {
     let width = to_i64(args.get(1).unwrap_or(&Value::Int(0)), "")?;
     let fill = match args.get(2) {
         Some(Value::Str(f)) if f.chars().count() == 1 => f.chars().next().unwrap_or(' '),
-        Some(_) => return Err(type_error("The fill character must be exactly one character long")),
+        Some(_) => {
+            return Err(type_error(
+                "The fill character must be exactly one character long",
+            ))
+        }
         None => ' ',
     };
     let n = t.chars().count() as i64;
@@ -390,7 +469,11 @@ fn partition_common(args: &[Value], right: bool) -> PyResult<Value> {
     }
     let pos = if right { t.rfind(&*sep) } else { t.find(&*sep) };
     Ok(match pos {
-        Some(i) => Value::tuple(vec![s(&t[..i]), Value::Str(sep.clone()), s(&t[i + sep.len()..])]),
+        Some(i) => Value::tuple(vec![
+            s(&t[..i]),
+            Value::Str(sep.clone()),
+            s(&t[i + sep.len()..]),
+        ]),
         None if right => Value::tuple(vec![s(""), s(""), Value::Str(t)]),
         None => Value::tuple(vec![Value::Str(t), s(""), s("")]),
     })
@@ -406,7 +489,10 @@ fn str_rpartition(_: &mut Interp, args: &[Value], _: &Kwargs) -> PyResult<Value>
 
 fn str_splitlines(_: &mut Interp, args: &[Value], kw: &Kwargs) -> PyResult<Value> {
     let t = this_str(args, "splitlines")?;
-    let keep = matches!(args.get(1).cloned().or_else(|| kwarg(kw, "keepends")), Some(Value::Bool(true)));
+    let keep = matches!(
+        args.get(1).cloned().or_else(|| kwarg(kw, "keepends")),
+        Some(Value::Bool(true))
+    );
     let mut out = Vec::new();
     let mut start = 0;
     let b = t.as_bytes();
@@ -432,26 +518,41 @@ fn str_splitlines(_: &mut Interp, args: &[Value], kw: &Kwargs) -> PyResult<Value
 
 fn str_removeprefix(_: &mut Interp, args: &[Value], _: &Kwargs) -> PyResult<Value> {
     let t = this_str(args, "removeprefix")?;
-    let p = arg_str(args.get(1).unwrap_or(&Value::None), "removeprefix() argument")?;
+    let p = arg_str(
+        args.get(1).unwrap_or(&Value::None),
+        "removeprefix() argument",
+    )?;
     Ok(s(t.strip_prefix(&*p).unwrap_or(&t)))
 }
 
 fn str_removesuffix(_: &mut Interp, args: &[Value], _: &Kwargs) -> PyResult<Value> {
     let t = this_str(args, "removesuffix")?;
-    let p = arg_str(args.get(1).unwrap_or(&Value::None), "removesuffix() argument")?;
+    let p = arg_str(
+        args.get(1).unwrap_or(&Value::None),
+        "removesuffix() argument",
+    )?;
     Ok(s(t.strip_suffix(&*p).unwrap_or(&t)))
 }
 
 fn this_list(args: &[Value], name: &str) -> PyResult<Rc<RefCell<Vec<Value>>>> {
     match args.first() {
         Some(Value::List(l)) => Ok(l.clone()),
-        _ => Err(type_error(format!("descriptor '{name}' requires a 'list' object"))),
+        _ => Err(type_error(format!(
+            "descriptor '{name}' requires a 'list' object"
+        ))),
     }
 }
 
 fn list_append(_: &mut Interp, args: &[Value], _: &Kwargs) -> PyResult<Value> {
-    arity("list.append", rest(args), 1, 1).map_err(|_| type_error(format!("list.append() takes exactly one argument ({} given)", args.len() - 1)))?;
-    this_list(args, "append")?.borrow_mut().push(args[1].clone());
+    arity("list.append", rest(args), 1, 1).map_err(|_| {
+        type_error(format!(
+            "list.append() takes exactly one argument ({} given)",
+            args.len() - 1
+        ))
+    })?;
+    this_list(args, "append")?
+        .borrow_mut()
+        .push(args[1].clone());
     Ok(Value::None)
 }
 
@@ -464,7 +565,10 @@ fn list_extend(it: &mut Interp, args: &[Value], _: &Kwargs) -> PyResult<Value> {
 
 fn list_insert(_: &mut Interp, args: &[Value], _: &Kwargs) -> PyResult<Value> {
     if args.len() != 3 {
-        return Err(type_error(format!("insert expected 2 arguments, got {}", args.len() - 1)));
+        return Err(type_error(format!(
+            "insert expected 2 arguments, got {}",
+            args.len() - 1
+        )));
     }
     let l = this_list(args, "insert")?;
     let mut l = l.borrow_mut();
@@ -570,13 +674,22 @@ fn list_clear(_: &mut Interp, args: &[Value], _: &Kwargs) -> PyResult<Value> {
 }
 
 fn tuple_index(it: &mut Interp, args: &[Value], _: &Kwargs) -> PyResult<Value> {
-    let Some(Value::Tuple(t)) = args.first() else { return Err(type_error("descriptor 'index' requires a 'tuple' object")) };
+    let Some(Value::Tuple(t)) = args.first() else {
+        return Err(type_error("descriptor 'index' requires a 'tuple' object"));
+    };
     let t = t.clone();
-    seq_index(it, &t, args.get(1).unwrap_or(&Value::None), "tuple.index(x): x not in tuple")
+    seq_index(
+        it,
+        &t,
+        args.get(1).unwrap_or(&Value::None),
+        "tuple.index(x): x not in tuple",
+    )
 }
 
 fn tuple_count(it: &mut Interp, args: &[Value], _: &Kwargs) -> PyResult<Value> {
-    let Some(Value::Tuple(t)) = args.first() else { return Err(type_error("descriptor 'count' requires a 'tuple' object")) };
+    let Some(Value::Tuple(t)) = args.first() else {
+        return Err(type_error("descriptor 'count' requires a 'tuple' object"));
+    };
     let t = t.clone();
     seq_count(it, &t, args.get(1).unwrap_or(&Value::None))
 }
@@ -584,7 +697,9 @@ fn tuple_count(it: &mut Interp, args: &[Value], _: &Kwargs) -> PyResult<Value> {
 fn this_dict(args: &[Value], name: &str) -> PyResult<Rc<RefCell<Dict>>> {
     match args.first() {
         Some(Value::Dict(d)) => Ok(d.clone()),
-        _ => Err(type_error(format!("descriptor '{name}' requires a 'dict' object"))),
+        _ => Err(type_error(format!(
+            "descriptor '{name}' requires a 'dict' object"
+        ))),
     }
 }
 
@@ -620,7 +735,10 @@ fn dict_pop(it: &mut Interp, args: &[Value], _: &Kwargs) -> PyResult<Value> {
     let r = d.borrow_mut().remove(&k);
     match r {
         Some(v) => Ok(v),
-        None => args.get(2).cloned().ok_or_else(|| key_error(args[1].clone())),
+        None => args
+            .get(2)
+            .cloned()
+            .ok_or_else(|| key_error(args[1].clone())),
     }
 }
 
@@ -678,7 +796,9 @@ fn dict_fromkeys(it: &mut Interp, args: &[Value], _: &Kwargs) -> PyResult<Value>
 fn this_set(args: &[Value], name: &str) -> PyResult<Rc<RefCell<Dict>>> {
     match args.first() {
         Some(Value::Set(d)) => Ok(d.clone()),
-        _ => Err(type_error(format!("descriptor '{name}' requires a 'set' object"))),
+        _ => Err(type_error(format!(
+            "descriptor '{name}' requires a 'set' object"
+        ))),
     }
 }
 
@@ -708,7 +828,8 @@ fn set_remove(it: &mut Interp, args: &[Value], _: &Kwargs) -> PyResult<Value> {
 fn set_pop(_: &mut Interp, args: &[Value], _: &Kwargs) -> PyResult<Value> {
     let d = this_set(args, "pop")?;
     let r = d.borrow_mut().map.shift_remove_index(0);
-    r.map(|(k, _)| k.0).ok_or_else(|| key_error(s("pop from an empty set")).with_str_arg())
+    r.map(|(k, _)| k.0)
+        .ok_or_else(|| key_error(s("pop from an empty set")).with_str_arg())
 }
 
 fn int_bit_length(_: &mut Interp, args: &[Value], _: &Kwargs) -> PyResult<Value> {
@@ -716,14 +837,20 @@ fn int_bit_length(_: &mut Interp, args: &[Value], _: &Kwargs) -> PyResult<Value>
         Some(Value::Int(i)) => 64 - i.unsigned_abs().leading_zeros() as i64,
         Some(Value::Bool(b)) => *b as i64,
         Some(Value::BigInt(b)) => b.bits() as i64,
-        _ => return Err(type_error("descriptor 'bit_length' requires an 'int' object")),
+        _ => {
+            return Err(type_error(
+                "descriptor 'bit_length' requires an 'int' object",
+            ))
+        }
     }))
 }
 
 fn float_is_integer(_: &mut Interp, args: &[Value], _: &Kwargs) -> PyResult<Value> {
     match args.first() {
         Some(Value::Float(f)) => Ok(Value::Bool(f.is_finite() && f.fract() == 0.0)),
-        _ => Err(type_error("descriptor 'is_integer' requires a 'float' object")),
+        _ => Err(type_error(
+            "descriptor 'is_integer' requires a 'float' object",
+        )),
     }
 }
 
@@ -762,7 +889,13 @@ fn gen_throw(it: &mut Interp, args: &[Value], _: &Kwargs) -> PyResult<Value> {
                 it.make_exception(inst)?
             }
         }
-        _ => it.make_exception(typ.clone()).map_err(|_| type_error("exceptions must be classes or instances deriving from BaseException, not ".to_string() + &type_name(typ)))?,
+        _ => it.make_exception(typ.clone()).map_err(|_| {
+            type_error(
+                "exceptions must be classes or instances deriving from BaseException, not "
+                    .to_string()
+                    + &type_name(typ),
+            )
+        })?,
     };
     it.gen_throw(&g, exc)
 }
@@ -865,13 +998,33 @@ pub fn install(t: &Types) {
         });
         Value::Instance(cm)
     });
-    add(&t.set, &[("add", set_add), ("discard", set_discard), ("remove", set_remove), ("pop", set_pop)]);
+    add(
+        &t.set,
+        &[
+            ("add", set_add),
+            ("discard", set_discard),
+            ("remove", set_remove),
+            ("pop", set_pop),
+        ],
+    );
     add(&t.int, &[("bit_length", int_bit_length)]);
     add(&t.float, &[("is_integer", float_is_integer)]);
-    let gen_methods: &[(&'static str, NativeFn)] =
-        &[("send", gen_send), ("throw", gen_throw), ("close", gen_close), ("__next__", gen_next), ("__iter__", gen_iter)];
+    let gen_methods: &[(&'static str, NativeFn)] = &[
+        ("send", gen_send),
+        ("throw", gen_throw),
+        ("close", gen_close),
+        ("__next__", gen_next),
+        ("__iter__", gen_iter),
+    ];
     add(&t.generator, gen_methods);
-    add(&t.coroutine, &[("send", gen_send), ("throw", gen_throw), ("close", gen_close)]);
+    add(
+        &t.coroutine,
+        &[
+            ("send", gen_send),
+            ("throw", gen_throw),
+            ("close", gen_close),
+        ],
+    );
 }
 
 trait WithStrArg {

@@ -143,11 +143,17 @@ fn float_pow(a: f64, b: f64) -> PyResult<Value> {
         return Err(zero_division("0.0 cannot be raised to a negative power"));
     }
     if a < 0.0 && b.fract() != 0.0 && b.is_finite() {
-        return Err(err("ValueError", "aio does not support complex numbers (negative number raised to a fractional power)"));
+        return Err(err(
+            "ValueError",
+            "aio does not support complex numbers (negative number raised to a fractional power)",
+        ));
     }
     let r = a.powf(b);
     if r.is_infinite() && a.is_finite() && b.is_finite() {
-        return Err(err("OverflowError", "(34, 'Numerical result out of range')"));
+        return Err(err(
+            "OverflowError",
+            "(34, 'Numerical result out of range')",
+        ));
     }
     Ok(Value::Float(r))
 }
@@ -158,7 +164,9 @@ fn int_op(op: BinOp, a: &Value, b: &Value) -> PyResult<Value> {
             return Ok(v);
         }
     }
-    let (Some(x), Some(y)) = (to_big(a), to_big(b)) else { return Err(type_error("bad int operands")) };
+    let (Some(x), Some(y)) = (to_big(a), to_big(b)) else {
+        return Err(type_error("bad int operands"));
+    };
     Ok(match op {
         BinOp::Add => big(x + y),
         BinOp::Sub => big(x - y),
@@ -187,7 +195,9 @@ fn int_op(op: BinOp, a: &Value, b: &Value) -> PyResult<Value> {
                 let fy = big_to_f64(&y)?;
                 return float_pow(fx, fy);
             }
-            let Some(e) = y.to_u32() else { return Err(err("OverflowError", "exponent too large")) };
+            let Some(e) = y.to_u32() else {
+                return Err(err("OverflowError", "exponent too large"));
+            };
             if x.bits() as u128 * e as u128 > 64_000_000 {
                 return Err(err("MemoryError", ""));
             }
@@ -197,7 +207,9 @@ fn int_op(op: BinOp, a: &Value, b: &Value) -> PyResult<Value> {
             if y.is_negative() {
                 return Err(err("ValueError", "negative shift count"));
             }
-            let Some(s) = y.to_u32() else { return Err(err("OverflowError", "too many digits in integer")) };
+            let Some(s) = y.to_u32() else {
+                return Err(err("OverflowError", "too many digits in integer"));
+            };
             if x.bits() as u128 + s as u128 > 64_000_000 {
                 return Err(err("MemoryError", ""));
             }
@@ -208,8 +220,12 @@ fn int_op(op: BinOp, a: &Value, b: &Value) -> PyResult<Value> {
                 return Err(err("ValueError", "negative shift count"));
             }
             let s = y.to_u64().unwrap_or(u64::MAX).min(1 << 40);
-            if s >= x.bits() + 1 {
-                big(if x.is_negative() { BigInt::from(-1) } else { BigInt::zero() })
+            if s > x.bits() {
+                big(if x.is_negative() {
+                    BigInt::from(-1)
+                } else {
+                    BigInt::zero()
+                })
             } else {
                 big(x >> s as usize)
             }
@@ -232,7 +248,11 @@ fn int_true_div(x: &BigInt, y: &BigInt) -> PyResult<f64> {
     let neg = x.is_negative() != y.is_negative();
     let (xa, ya) = (x.abs(), y.abs());
     let shift = 70i64 - (xa.bits() as i64 - ya.bits() as i64);
-    let (n, d) = if shift >= 0 { (xa << shift as usize, ya) } else { (xa, ya << (-shift) as usize) };
+    let (n, d) = if shift >= 0 {
+        (xa << shift as usize, ya)
+    } else {
+        (xa, ya << (-shift) as usize)
+    };
     let (q, r) = n.div_rem(&d);
     let mut q = q;
     if !r.is_zero() {
@@ -248,7 +268,10 @@ fn int_true_div(x: &BigInt, y: &BigInt) -> PyResult<f64> {
         f * 2f64.powi(exp as i32)
     };
     if v.is_infinite() {
-        return Err(err("OverflowError", "integer division result too large for a float"));
+        return Err(err(
+            "OverflowError",
+            "integer division result too large for a float",
+        ));
     }
     Ok(if neg { -v } else { v })
 }
@@ -272,7 +295,15 @@ pub fn binary(op: BinOp, a: &Value, b: &Value) -> Option<PyResult<Value>> {
         return Some(int_op(op, a, b));
     }
     if is_num(a) && is_num(b) {
-        if matches!(op, BinOp::LShift | BinOp::RShift | BinOp::BitAnd | BinOp::BitOr | BinOp::BitXor | BinOp::MatMul) {
+        if matches!(
+            op,
+            BinOp::LShift
+                | BinOp::RShift
+                | BinOp::BitAnd
+                | BinOp::BitOr
+                | BinOp::BitXor
+                | BinOp::MatMul
+        ) {
             return Option::None;
         }
         let x = match to_f64(a)? {
@@ -302,8 +333,12 @@ pub fn binary(op: BinOp, a: &Value, b: &Value) -> Option<PyResult<Value>> {
             v.extend(y.iter().cloned());
             Some(Ok(Value::tuple(v)))
         }
-        (BinOp::Mul, Str(_) | List(_) | Tuple(_), Int(_) | Bool(_) | BigInt(_)) => Some(repeat(a, b)),
-        (BinOp::Mul, Int(_) | Bool(_) | BigInt(_), Str(_) | List(_) | Tuple(_)) => Some(repeat(b, a)),
+        (BinOp::Mul, Str(_) | List(_) | Tuple(_), Int(_) | Bool(_) | BigInt(_)) => {
+            Some(repeat(a, b))
+        }
+        (BinOp::Mul, Int(_) | Bool(_) | BigInt(_), Str(_) | List(_) | Tuple(_)) => {
+            Some(repeat(b, a))
+        }
         (BinOp::BitOr, Dict(x), Dict(y)) => {
             let mut d = super::dict::Dict::new();
             for (k, v) in x.borrow().map.iter().chain(y.borrow().map.iter()) {
@@ -319,7 +354,12 @@ fn repeat(seq: &Value, n: &Value) -> PyResult<Value> {
     let n = match n {
         Value::Int(i) => *i,
         Value::Bool(b) => *b as i64,
-        _ => return Err(err("OverflowError", "cannot fit 'int' into an index-sized integer")),
+        _ => {
+            return Err(err(
+                "OverflowError",
+                "cannot fit 'int' into an index-sized integer",
+            ))
+        }
     };
     let n = n.max(0) as usize;
     let len = match seq {
@@ -378,7 +418,11 @@ pub fn order(a: &Value, b: &Value) -> Option<Ordering> {
             } else {
                 let fl = f.floor();
                 let fb = num_bigint::BigInt::from(fl as i128);
-                let fb = if fl.abs() >= 1.7e38 { num_bigint::BigInt::parse_bytes(format!("{fl:.0}").as_bytes(), 10)? } else { fb };
+                let fb = if fl.abs() >= 1.7e38 {
+                    num_bigint::BigInt::parse_bytes(format!("{fl:.0}").as_bytes(), 10)?
+                } else {
+                    fb
+                };
                 match fb.cmp(&i) {
                     Ordering::Equal => {
                         if f > fl {
@@ -420,8 +464,14 @@ pub fn slice_indices(s: &(Value, Value, Value), len: usize) -> PyResult<(i64, i6
             Value::None => Ok(None),
             Value::Int(i) => Ok(Some(*i)),
             Value::Bool(b) => Ok(Some(*b as i64)),
-            Value::BigInt(b) => Ok(Some(if b.is_negative() { i64::MIN / 2 } else { i64::MAX / 2 })),
-            _ => Err(type_error("slice indices must be integers or None or have an __index__ method")),
+            Value::BigInt(b) => Ok(Some(if b.is_negative() {
+                i64::MIN / 2
+            } else {
+                i64::MAX / 2
+            })),
+            _ => Err(type_error(
+                "slice indices must be integers or None or have an __index__ method",
+            )),
         }
     };
     let step = get(&s.2)?.unwrap_or(1);

@@ -159,7 +159,14 @@ impl Types {
         let mut exceptions = HashMap::new();
         let mut exception_order = Vec::new();
         for &(name, parent) in EXCEPTIONS {
-            let bases = if parent.is_empty() { o() } else { vec![exceptions.get(parent).cloned().unwrap_or_else(|| object.clone())] };
+            let bases = if parent.is_empty() {
+                o()
+            } else {
+                vec![exceptions
+                    .get(parent)
+                    .cloned()
+                    .unwrap_or_else(|| object.clone())]
+            };
             exceptions.insert(name, new_class(name, bases, B::Exception));
             exception_order.push(name);
         }
@@ -221,7 +228,10 @@ impl Types {
 
     /// The exception class called `name`.
     pub fn exc(&self, name: &str) -> Rc<Class> {
-        self.exceptions.get(name).cloned().unwrap_or_else(|| self.exceptions["Exception"].clone())
+        self.exceptions
+            .get(name)
+            .cloned()
+            .unwrap_or_else(|| self.exceptions["Exception"].clone())
     }
 
     /// The class of a value.
@@ -266,7 +276,10 @@ impl Types {
                     N::Filter(..) => "filter",
                     N::Values(_) | N::Done => "iterator",
                 };
-                self.iterators.get(name).cloned().unwrap_or_else(|| self.iterator.clone())
+                self.iterators
+                    .get(name)
+                    .cloned()
+                    .unwrap_or_else(|| self.iterator.clone())
             }
             Value::Slice(_) => self.slice.clone(),
             Value::Ellipsis => self.ellipsis.clone(),

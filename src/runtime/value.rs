@@ -295,7 +295,11 @@ pub struct Module {
 impl Module {
     /// An empty module.
     pub fn new(name: &str) -> Rc<Module> {
-        Rc::new(Module { name: Rc::from(name), names: RefCell::new(GlobalNames::default()), values: RefCell::new(Vec::new()) })
+        Rc::new(Module {
+            name: Rc::from(name),
+            names: RefCell::new(GlobalNames::default()),
+            values: RefCell::new(Vec::new()),
+        })
     }
     /// Reads a global by name.
     pub fn get(&self, name: &str) -> Option<Value> {
@@ -409,7 +413,10 @@ impl Value {
     pub fn is(&self, other: &Value) -> bool {
         use Value::*;
         match (self, other) {
-            (None, None) | (Ellipsis, Ellipsis) | (NotImplemented, NotImplemented) | (Undef, Undef) => true,
+            (None, None)
+            | (Ellipsis, Ellipsis)
+            | (NotImplemented, NotImplemented)
+            | (Undef, Undef) => true,
             (Bool(a), Bool(b)) => a == b,
             (Int(a), Int(b)) => a == b,
             (Float(a), Float(b)) => a.to_bits() == b.to_bits(),

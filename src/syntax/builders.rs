@@ -45,7 +45,13 @@ pub enum Trailer {
 type PErr = ParseError<usize, Tok, SyntaxError>;
 
 fn user(msg: impl Into<String>, span: Span) -> PErr {
-    ParseError::User { error: SyntaxError { class: ErrorClass::Syntax, msg: msg.into(), span } }
+    ParseError::User {
+        error: SyntaxError {
+            class: ErrorClass::Syntax,
+            msg: msg.into(),
+            span,
+        },
+    }
 }
 
 /// A span from two locations.
@@ -65,7 +71,14 @@ pub fn expr(kind: ExprKind, l: usize, r: usize) -> Expr {
 
 /// A name reference, unresolved.
 pub fn name(n: Rc<str>, l: usize, r: usize) -> Expr {
-    expr(ExprKind::Name(Ident { name: n, scope: Scope::Unresolved }), l, r)
+    expr(
+        ExprKind::Name(Ident {
+            name: n,
+            scope: Scope::Unresolved,
+        }),
+        l,
+        r,
+    )
 }
 
 /// Joins lists of statements.
@@ -107,7 +120,11 @@ pub fn paren(mut e: Expr, l: usize, r: usize) -> Expr {
 
 /// A slice `a:b:c`.
 pub fn slice(a: Option<Expr>, b: Option<Expr>, c: Option<Expr>, l: usize, r: usize) -> Expr {
-    expr(ExprKind::Slice(a.map(Box::new), b.map(Box::new), c.map(Box::new)), l, r)
+    expr(
+        ExprKind::Slice(a.map(Box::new), b.map(Box::new), c.map(Box::new)),
+        l,
+        r,
+    )
 }
 
 /// Applies a trailer to a primary.
@@ -134,13 +151,35 @@ pub fn unpack_target(t: Expr) -> Expr {
 }
 
 /// A comprehension node.
-pub fn comprehension(kind: CompKind, elt: Expr, value: Option<Expr>, clauses: Vec<CompFor>, l: usize, r: usize) -> Expr {
-    expr(ExprKind::Comprehension(Rc::new(Comprehension { kind, elt, value, clauses, func: None })), l, r)
+pub fn comprehension(
+    kind: CompKind,
+    elt: Expr,
+    value: Option<Expr>,
+    clauses: Vec<CompFor>,
+    l: usize,
+    r: usize,
+) -> Expr {
+    expr(
+        ExprKind::Comprehension(Rc::new(Comprehension {
+            kind,
+            elt,
+            value,
+            clauses,
+            func: None,
+        })),
+        l,
+        r,
+    )
 }
 
 /// A parameter.
 pub fn param(n: Rc<str>, annotation: Option<Expr>, l: usize, r: usize) -> Param {
-    Param { name: n, annotation, default: None, span: span(l, r) }
+    Param {
+        name: n,
+        annotation,
+        default: None,
+        span: span(l, r),
+    }
 }
 
 /// Validates a flat parameter list and arranges it, with CPython's messages for misuse.
@@ -152,7 +191,10 @@ pub fn params(items: Vec<ParamItem>) -> Result<Params, PErr> {
     let mut names: Vec<Rc<str>> = Vec::new();
     let mut check_dup = |prm: &Param| -> Result<(), PErr> {
         if names.contains(&prm.name) {
-            return Err(user(format!("duplicate argument '{}' in function definition", prm.name), prm.span));
+            return Err(user(
+                format!("duplicate argument '{}' in function definition", prm.name),
+                prm.span,
+            ));
         }
         names.push(prm.name.clone());
         Ok(())
@@ -175,7 +217,10 @@ pub fn params(items: Vec<ParamItem>) -> Result<Params, PErr> {
                     if default.is_some() {
                         seen_default = true;
                     } else if seen_default {
-                        return Err(user("non-default argument follows default argument", prm.span));
+                        return Err(user(
+                            "non-default argument follows default argument",
+                            prm.span,
+                        ));
                     }
                     prm.default = default;
                     p.args.push(prm);
@@ -224,7 +269,17 @@ pub fn funcdef(
     r: usize,
 ) -> Result<Stmt, PErr> {
     let params = params(items)?;
-    let def = FuncDef { name, params, body, decorators: vec![], returns, is_async, span: span(l, r), code: None, bind: Scope::Unresolved };
+    let def = FuncDef {
+        name,
+        params,
+        body,
+        decorators: vec![],
+        returns,
+        is_async,
+        span: span(l, r),
+        code: None,
+        bind: Scope::Unresolved,
+    };
     Ok(stmt(StmtKind::FunctionDef(Rc::new(def)), l, r))
 }
 
@@ -249,7 +304,15 @@ pub fn lambda(items: Vec<ParamItem>, body: Expr, l: usize, r: usize) -> Result<E
 
 /// A `class` statement.
 pub fn classdef(name: Rc<str>, bases: Option<Vec<Arg>>, body: Body, l: usize, r: usize) -> Stmt {
-    let def = ClassDef { name, bases: bases.unwrap_or_default(), body, decorators: vec![], span: span(l, r), code: None, bind: Scope::Unresolved };
+    let def = ClassDef {
+        name,
+        bases: bases.unwrap_or_default(),
+        body,
+        decorators: vec![],
+        span: span(l, r),
+        code: None,
+        bind: Scope::Unresolved,
+    };
     stmt(StmtKind::ClassDef(Rc::new(def)), l, r)
 }
 
@@ -291,10 +354,21 @@ pub fn if_stmt(
 /// An `except` clause.
 pub fn handler(t: Option<(Expr, Option<Rc<str>>)>, body: Body, l: usize, r: usize) -> Handler {
     let (typ, name) = match t {
-        Some((e, n)) => (Some(e), n.map(|n| Ident { name: n, scope: Scope::Unresolved })),
+        Some((e, n)) => (
+            Some(e),
+            n.map(|n| Ident {
+                name: n,
+                scope: Scope::Unresolved,
+            }),
+        ),
         None => (None, None),
     };
-    Handler { typ, name, body, span: span(l, r) }
+    Handler {
+        typ,
+        name,
+        body,
+        span: span(l, r),
+    }
 }
 
 /// An import alias; for `import a.b`, the binding is `a`.
@@ -304,7 +378,14 @@ pub fn alias(name: Rc<str>, asname: Option<Rc<str>>, is_module: bool, l: usize, 
         None if is_module => Rc::from(name.split('.').next().unwrap_or(&name)),
         None => name.clone(),
     };
-    Alias { name, asname: Ident { name: bind, scope: Scope::Unresolved }, span: span(l, r) }
+    Alias {
+        name,
+        asname: Ident {
+            name: bind,
+            scope: Scope::Unresolved,
+        },
+        span: span(l, r),
+    }
 }
 
 /// A dotted module name.
@@ -346,11 +427,18 @@ fn fstring_parts(pieces: &[FPiece], out: &mut Vec<FStringPart>) -> Result<(), PE
     for piece in pieces {
         match piece {
             FPiece::Lit(s) => out.push(FStringPart::Lit(Rc::from(s.as_str()))),
-            FPiece::Field { expr, offset, conversion, spec, self_doc } => {
+            FPiece::Field {
+                expr,
+                offset,
+                conversion,
+                spec,
+                self_doc,
+            } => {
                 if let Some(doc) = self_doc {
                     out.push(FStringPart::Lit(Rc::from(doc.as_str())));
                 }
-                let value = super::parse_fstring_field(expr, *offset as usize).map_err(|error| ParseError::User { error })?;
+                let value = super::parse_fstring_field(expr, *offset as usize)
+                    .map_err(|error| ParseError::User { error })?;
                 let spec = match spec {
                     Some(s) => {
                         let mut v = Vec::new();
@@ -359,7 +447,11 @@ fn fstring_parts(pieces: &[FPiece], out: &mut Vec<FStringPart>) -> Result<(), PE
                     }
                     None => None,
                 };
-                out.push(FStringPart::Field { value: Box::new(value), conversion: *conversion, spec });
+                out.push(FStringPart::Field {
+                    value: Box::new(value),
+                    conversion: *conversion,
+                    spec,
+                });
             }
         }
     }

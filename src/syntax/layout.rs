@@ -31,7 +31,11 @@ struct Layout<'a> {
 }
 
 fn err(class: ErrorClass, msg: impl Into<String>, start: usize, end: usize) -> SyntaxError {
-    SyntaxError { class, msg: msg.into(), span: Span::new(start, end) }
+    SyntaxError {
+        class,
+        msg: msg.into(),
+        span: Span::new(start, end),
+    }
 }
 
 fn line_number(src: &str, offset: usize) -> usize {
@@ -49,14 +53,26 @@ fn line_number(src: &str, offset: usize) -> usize {
 
 impl<'a> Layout<'a> {
     fn new(src: &'a str, base: usize) -> Self {
-        Layout { src, base, out: Vec::new(), indents: vec![(0, 0)], brackets: Vec::new() }
+        Layout {
+            src,
+            base,
+            out: Vec::new(),
+            indents: vec![(0, 0)],
+            brackets: Vec::new(),
+        }
     }
 
     fn push(&mut self, start: usize, tok: Tok, end: usize) {
         self.out.push((start + self.base, tok, end + self.base));
     }
 
-    fn error(&self, class: ErrorClass, msg: impl Into<String>, start: usize, end: usize) -> SyntaxError {
+    fn error(
+        &self,
+        class: ErrorClass,
+        msg: impl Into<String>,
+        start: usize,
+        end: usize,
+    ) -> SyntaxError {
         err(class, msg, start + self.base, end + self.base)
     }
 
@@ -88,15 +104,26 @@ impl<'a> Layout<'a> {
             match tok {
                 Tok::LPar | Tok::LSqb | Tok::LBrace => {
                     if self.brackets.len() >= MAX_BRACKET_DEPTH {
-                        return Err(self.error(ErrorClass::Syntax, "too many nested parentheses", span.start, span.end));
+                        return Err(self.error(
+                            ErrorClass::Syntax,
+                            "too many nested parentheses",
+                            span.start,
+                            span.end,
+                        ));
                     }
-                    self.brackets.push((text.chars().next().unwrap_or('('), span.start));
+                    self.brackets
+                        .push((text.chars().next().unwrap_or('('), span.start));
                 }
                 Tok::RPar | Tok::RSqb | Tok::RBrace => {
                     let close = text.chars().next().unwrap_or(')');
                     match self.brackets.pop() {
                         None => {
-                            return Err(self.error(ErrorClass::Syntax, format!("unmatched '{close}'"), span.start, span.end))
+                            return Err(self.error(
+                                ErrorClass::Syntax,
+                                format!("unmatched '{close}'"),
+                                span.start,
+                                span.end,
+                            ))
                         }
                         Some((open, open_at)) => {
                             let want = match open {
@@ -114,7 +141,12 @@ impl<'a> Layout<'a> {
                                         "closing parenthesis '{close}' does not match opening parenthesis '{open}' on line {open_line}"
                                     )
                                 };
-                                return Err(self.error(ErrorClass::Syntax, msg, span.start, span.end));
+                                return Err(self.error(
+                                    ErrorClass::Syntax,
+                                    msg,
+                                    span.start,
+                                    span.end,
+                                ));
                             }
                         }
                     }
@@ -124,7 +156,12 @@ impl<'a> Layout<'a> {
             self.push(span.start, tok, span.end);
         }
         if let Some(&(open, at)) = self.brackets.last() {
-            return Err(self.error(ErrorClass::Syntax, format!("'{open}' was never closed"), at, at + 1));
+            return Err(self.error(
+                ErrorClass::Syntax,
+                format!("'{open}' was never closed"),
+                at,
+                at + 1,
+            ));
         }
         let end = self.src.len();
         if !at_line_start {
@@ -141,7 +178,10 @@ impl<'a> Layout<'a> {
     /// Compares the indentation before `tok_start` with the stack, as CPython's tokenizer does:
     /// columns with tabs to multiples of 8, and again with tabs as 1, to catch TabError.
     fn indentation(&mut self, tok_start: usize) -> Result<(), SyntaxError> {
-        let line_start = self.src[..tok_start].rfind(['\n', '\r']).map(|i| i + 1).unwrap_or(0);
+        let line_start = self.src[..tok_start]
+            .rfind(['\n', '\r'])
+            .map(|i| i + 1)
+            .unwrap_or(0);
         let prefix = &self.src[line_start..tok_start];
         let (mut col, mut alt) = (0usize, 0usize);
         for c in prefix.chars() {
@@ -195,7 +235,12 @@ impl<'a> Layout<'a> {
     }
 
     fn tab_error(&self, at: usize) -> SyntaxError {
-        self.error(ErrorClass::Tab, "inconsistent use of tabs and spaces in indentation", at, at)
+        self.error(
+            ErrorClass::Tab,
+            "inconsistent use of tabs and spaces in indentation",
+            at,
+            at,
+        )
     }
 
     fn raw_error(&self, e: RawError, start: usize, end: usize) -> SyntaxError {
@@ -270,18 +315,31 @@ impl<'a> Layout<'a> {
         let quote_at = text.find(['\'', '"']).unwrap_or(0);
         let prefix = text[..quote_at].to_ascii_lowercase();
         let q = &text[quote_at..];
-        let qlen = if q.len() >= 6 && (q.starts_with("'''") || q.starts_with("\"\"\"")) { 3 } else { 1 };
+        let qlen = if q.len() >= 6 && (q.starts_with("'''") || q.starts_with("\"\"\"")) {
+            3
+        } else {
+            1
+        };
         let body = &q[qlen..q.len() - qlen];
         let body_start = start + quote_at + qlen;
         let raw = prefix.contains('r');
         if prefix.contains('b') {
-            return Err(self.error(ErrorClass::Syntax, "aio does not support bytes literals", start, start + text.len()));
+            return Err(self.error(
+                ErrorClass::Syntax,
+                "aio does not support bytes literals",
+                start,
+                start + text.len(),
+            ));
         }
         if prefix.contains('f') {
             let pieces = self.fstring(body, body_start, raw)?;
             return Ok(Tok::FStr(Rc::new(pieces)));
         }
-        let value = if raw { body.replace("\r\n", "\n") } else { self.unescape(body, body_start)? };
+        let value = if raw {
+            body.replace("\r\n", "\n")
+        } else {
+            self.unescape(body, body_start)?
+        };
         Ok(Tok::Str(Rc::from(value)))
     }
 
@@ -385,10 +443,20 @@ impl<'a> Layout<'a> {
     }
 
     /// Splits an f-string body into literal pieces and replacement fields.
-    fn fstring(&self, body: &str, body_start: usize, raw: bool) -> Result<Vec<FPiece>, SyntaxError> {
+    fn fstring(
+        &self,
+        body: &str,
+        body_start: usize,
+        raw: bool,
+    ) -> Result<Vec<FPiece>, SyntaxError> {
         let (pieces, used) = self.fstring_pieces(body, body_start, raw, false)?;
         if used != body.len() {
-            return Err(self.error(ErrorClass::Syntax, "f-string: single '}' is not allowed", body_start + used, body_start + used + 1));
+            return Err(self.error(
+                ErrorClass::Syntax,
+                "f-string: single '}' is not allowed",
+                body_start + used,
+                body_start + used + 1,
+            ));
         }
         Ok(pieces)
     }
@@ -407,23 +475,34 @@ impl<'a> Layout<'a> {
         let mut lit_start = 0;
         let mut lit = String::new();
         let mut i = 0;
-        let flush = |lit: &mut String, seg: &str, this: &Self, at: usize| -> Result<(), SyntaxError> {
-            if raw {
-                lit.push_str(seg);
-            } else {
-                lit.push_str(&this.unescape(seg, at)?);
-            }
-            Ok(())
-        };
+        let flush =
+            |lit: &mut String, seg: &str, this: &Self, at: usize| -> Result<(), SyntaxError> {
+                if raw {
+                    lit.push_str(seg);
+                } else {
+                    lit.push_str(&this.unescape(seg, at)?);
+                }
+                Ok(())
+            };
         while i < bytes.len() {
             match bytes[i] {
                 b'{' if !in_spec && bytes.get(i + 1) == Some(&b'{') => {
-                    flush(&mut lit, &body[lit_start..i + 1], self, body_start + lit_start)?;
+                    flush(
+                        &mut lit,
+                        &body[lit_start..i + 1],
+                        self,
+                        body_start + lit_start,
+                    )?;
                     i += 2;
                     lit_start = i;
                 }
                 b'}' if !in_spec && bytes.get(i + 1) == Some(&b'}') => {
-                    flush(&mut lit, &body[lit_start..i + 1], self, body_start + lit_start)?;
+                    flush(
+                        &mut lit,
+                        &body[lit_start..i + 1],
+                        self,
+                        body_start + lit_start,
+                    )?;
                     i += 2;
                     lit_start = i;
                 }
@@ -441,7 +520,8 @@ impl<'a> Layout<'a> {
                     if !lit.is_empty() {
                         pieces.push(FPiece::Lit(std::mem::take(&mut lit)));
                     }
-                    let (field, used) = self.fstring_field(&body[i + 1..], body_start + i + 1, raw)?;
+                    let (field, used) =
+                        self.fstring_field(&body[i + 1..], body_start + i + 1, raw)?;
                     pieces.push(field);
                     i += 1 + used;
                     lit_start = i;
@@ -449,7 +529,12 @@ impl<'a> Layout<'a> {
                 _ => i += 1,
             }
         }
-        flush(&mut lit, &body[lit_start..i.min(body.len())], self, body_start + lit_start)?;
+        flush(
+            &mut lit,
+            &body[lit_start..i.min(body.len())],
+            self,
+            body_start + lit_start,
+        )?;
         if !lit.is_empty() {
             pieces.push(FPiece::Lit(lit));
         }
@@ -501,7 +586,12 @@ impl<'a> Layout<'a> {
                     ))
                 }
                 b'#' => {
-                    return Err(self.error(ErrorClass::Syntax, "f-string expression part cannot include '#'", at + i, at + i + 1))
+                    return Err(self.error(
+                        ErrorClass::Syntax,
+                        "f-string expression part cannot include '#'",
+                        at + i,
+                        at + i + 1,
+                    ))
                 }
                 _ => {}
             }
@@ -509,7 +599,12 @@ impl<'a> Layout<'a> {
         };
         let expr = &s[..expr_end];
         if expr.trim().is_empty() {
-            return Err(self.error(ErrorClass::Syntax, "f-string: empty expression not allowed", at - 1, at + expr_end + 1));
+            return Err(self.error(
+                ErrorClass::Syntax,
+                "f-string: empty expression not allowed",
+                at - 1,
+                at + expr_end + 1,
+            ));
         }
         let mut i = expr_end;
         let mut self_doc = None;
@@ -543,12 +638,23 @@ impl<'a> Layout<'a> {
             i += 1 + used;
         }
         if bytes.get(i) != Some(&b'}') {
-            return Err(self.error(ErrorClass::Syntax, "f-string: expecting '}'", at + i, at + i + 1));
+            return Err(self.error(
+                ErrorClass::Syntax,
+                "f-string: expecting '}'",
+                at + i,
+                at + i + 1,
+            ));
         }
         if self_doc.is_some() && conversion.is_none() && spec.is_none() {
             conversion = Some('r');
         }
-        let piece = FPiece::Field { expr: expr.to_string(), offset: (at + self.base) as u32, conversion, spec, self_doc };
+        let piece = FPiece::Field {
+            expr: expr.to_string(),
+            offset: (at + self.base) as u32,
+            conversion,
+            spec,
+            self_doc,
+        };
         Ok((piece, i + 1))
     }
 }

@@ -44,8 +44,14 @@ pub struct SyntaxError {
 impl SyntaxError {
     /// A `SyntaxError` with this message at this span.
     pub fn new(msg: impl Into<String>, span: Span) -> SyntaxError {
-        SyntaxError { class: ErrorClass::Syntax, msg: msg.into(), span }
+        SyntaxError {
+            class: ErrorClass::Syntax,
+            msg: msg.into(),
+            span,
+        }
     }
 }
 
-pub use parser::{parse_expression, parse_fstring_field, parse_interactive, parse_module, Incomplete};
+pub use parser::{
+    parse_expression, parse_fstring_field, parse_interactive, parse_module, Incomplete,
+};

@@ -27,7 +27,9 @@ pub enum Incomplete {
 fn run(toks: Vec<SpannedTok>, src: &str, base: usize) -> Result<Top, SyntaxError> {
     let keep = toks.clone();
     let iter = toks.into_iter().map(Ok::<SpannedTok, SyntaxError>);
-    grammar::TopParser::new().parse(iter).map_err(|e| translate(e, &keep, src, base))
+    grammar::TopParser::new()
+        .parse(iter)
+        .map_err(|e| translate(e, &keep, src, base))
 }
 
 /// Parses a whole file.
@@ -43,7 +45,9 @@ pub fn parse_module(src: &str) -> Result<Vec<Stmt>, SyntaxError> {
 /// input could complete it.
 pub fn parse_interactive(src: &str) -> Result<Vec<Stmt>, (SyntaxError, Incomplete)> {
     let toks = tokenize(src, 0, Tok::StartInteractive).map_err(|e| {
-        let inc = if e.msg.contains("was never closed") || e.msg.starts_with("unterminated triple-quoted") {
+        let inc = if e.msg.contains("was never closed")
+            || e.msg.starts_with("unterminated triple-quoted")
+        {
             Incomplete::Yes
         } else {
             Incomplete::No
@@ -54,9 +58,16 @@ pub fn parse_interactive(src: &str) -> Result<Vec<Stmt>, (SyntaxError, Incomplet
     let iter = toks.into_iter().map(Ok::<SpannedTok, SyntaxError>);
     match grammar::TopParser::new().parse(iter) {
         Ok(Top::Interactive(v)) => Ok(v),
-        Ok(_) => Err((SyntaxError::new("invalid syntax", Span::default()), Incomplete::No)),
+        Ok(_) => Err((
+            SyntaxError::new("invalid syntax", Span::default()),
+            Incomplete::No,
+        )),
         Err(e) => {
-            let inc = if matches!(e, ParseError::UnrecognizedEof { .. }) { Incomplete::Yes } else { Incomplete::No };
+            let inc = if matches!(e, ParseError::UnrecognizedEof { .. }) {
+                Incomplete::Yes
+            } else {
+                Incomplete::No
+            };
             Err((translate(e, &keep, src, 0), inc))
         }
     }
@@ -74,7 +85,10 @@ pub fn parse_fstring_field(text: &str, offset: usize) -> Result<Expr, SyntaxErro
     let toks = tokenize(&wrapped, offset.saturating_sub(1), Tok::StartExpression)?;
     match run(toks, &wrapped, offset.saturating_sub(1))? {
         Top::Expression(e) => Ok(e),
-        _ => Err(SyntaxError::new("invalid syntax", Span::new(offset, offset))),
+        _ => Err(SyntaxError::new(
+            "invalid syntax",
+            Span::new(offset, offset),
+        )),
     }
 }
 
@@ -89,12 +103,16 @@ fn block_opener(toks: &[SpannedTok], idx: usize, src: &str, base: usize) -> Opti
     // Walk back to the first token of this logical line.
     while i > 0 {
         match toks[i - 1].1 {
-            Tok::Newline | Tok::Indent | Tok::Dedent | Tok::StartModule | Tok::StartInteractive => break,
+            Tok::Newline | Tok::Indent | Tok::Dedent | Tok::StartModule | Tok::StartInteractive => {
+                break
+            }
             _ => i -= 1,
         }
     }
     let first = toks.get(i)?;
-    let line = 1 + src[..first.0.saturating_sub(base).min(src.len())].matches('\n').count();
+    let line = 1 + src[..first.0.saturating_sub(base).min(src.len())]
+        .matches('\n')
+        .count();
     let what = match &first.1 {
         Tok::If => "'if' statement",
         Tok::Elif => "'elif' statement",
@@ -119,10 +137,17 @@ fn block_opener(toks: &[SpannedTok], idx: usize, src: &str, base: usize) -> Opti
 }
 
 /// Turns a LALRPOP error into CPython's message.
-fn translate(e: ParseError<usize, Tok, SyntaxError>, toks: &[SpannedTok], src: &str, base: usize) -> SyntaxError {
+fn translate(
+    e: ParseError<usize, Tok, SyntaxError>,
+    toks: &[SpannedTok],
+    src: &str,
+    base: usize,
+) -> SyntaxError {
     match e {
         ParseError::User { error } => error,
-        ParseError::InvalidToken { location } => SyntaxError::new("invalid syntax", Span::new(location, location + 1)),
+        ParseError::InvalidToken { location } => {
+            SyntaxError::new("invalid syntax", Span::new(location, location + 1))
+        }
         ParseError::UnrecognizedEof { location, expected } => {
             let idx = toks.len().saturating_sub(1);
             if is_expected(&expected, "Indent") {
@@ -134,12 +159,25 @@ fn translate(e: ParseError<usize, Tok, SyntaxError>, toks: &[SpannedTok], src: &
                     };
                 }
             }
-            SyntaxError::new("unexpected EOF while parsing", Span::new(location, location))
+            SyntaxError::new(
+                "unexpected EOF while parsing",
+                Span::new(location, location),
+            )
         }
-        ParseError::UnrecognizedToken { token: (l, tok, r), expected } => {
-            let idx = toks.iter().position(|t| t.0 == l && t.1 == tok).unwrap_or(toks.len().saturating_sub(1));
+        ParseError::UnrecognizedToken {
+            token: (l, tok, r),
+            expected,
+        } => {
+            let idx = toks
+                .iter()
+                .position(|t| t.0 == l && t.1 == tok)
+                .unwrap_or(toks.len().saturating_sub(1));
             if tok == Tok::Indent {
-                return SyntaxError { class: ErrorClass::Indentation, msg: "unexpected indent".into(), span: Span::new(l, r) };
+                return SyntaxError {
+                    class: ErrorClass::Indentation,
+                    msg: "unexpected indent".into(),
+                    span: Span::new(l, r),
+                };
             }
             if is_expected(&expected, "Indent") {
                 let at = if idx > 0 { idx - 1 } else { idx };
@@ -156,7 +194,11 @@ fn translate(e: ParseError<usize, Tok, SyntaxError>, toks: &[SpannedTok], src: &
                 return SyntaxError::new("expected ':'", Span::new(prev.2, prev.2.max(l)));
             }
             if tok == Tok::Dedent {
-                return SyntaxError { class: ErrorClass::Indentation, msg: "unexpected unindent".into(), span: Span::new(l, r) };
+                return SyntaxError {
+                    class: ErrorClass::Indentation,
+                    msg: "unexpected unindent".into(),
+                    span: Span::new(l, r),
+                };
             }
             if tok == Tok::Newline && is_expected(&expected, "\":\"") {
                 let prev = if idx > 0 { &toks[idx - 1] } else { &toks[idx] };
@@ -165,6 +207,8 @@ fn translate(e: ParseError<usize, Tok, SyntaxError>, toks: &[SpannedTok], src: &
             let end = if r > l { r } else { l + 1 };
             SyntaxError::new("invalid syntax", Span::new(l, end))
         }
-        ParseError::ExtraToken { token: (l, _, r) } => SyntaxError::new("invalid syntax", Span::new(l, r)),
+        ParseError::ExtraToken { token: (l, _, r) } => {
+            SyntaxError::new("invalid syntax", Span::new(l, r))
+        }
     }
 }

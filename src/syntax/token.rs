@@ -227,7 +227,11 @@ fn scan_string(lex: &mut logos::Lexer<Raw>) -> Result<(), RawError> {
     loop {
         let Some(&c) = rest.get(i) else {
             lex.bump(rest.len());
-            return Err(if triple { RawError::UnterminatedTriple } else { RawError::UnterminatedString });
+            return Err(if triple {
+                RawError::UnterminatedTriple
+            } else {
+                RawError::UnterminatedString
+            });
         };
         if c == b'\\' {
             // A backslash always protects the next character from closing the literal,
@@ -282,13 +286,17 @@ pub enum Raw {
     #[regex(r"[0-9](_?[0-9])*[eE][+-]?[0-9](_?[0-9])*")]
     Float,
     /// An imaginary literal (unsupported, reported by the layout pass).
-    #[regex(r"([0-9](_?[0-9])*|[0-9](_?[0-9])*\.([0-9](_?[0-9])*)?([eE][+-]?[0-9](_?[0-9])*)?)[jJ]")]
+    #[regex(
+        r"([0-9](_?[0-9])*|[0-9](_?[0-9])*\.([0-9](_?[0-9])*)?([eE][+-]?[0-9](_?[0-9])*)?)[jJ]"
+    )]
     Imaginary,
     /// A string literal with its prefix and quotes.
     #[regex(r#"([rRuUfFbB]|[rR][fFbB]|[fFbB][rR])?["']"#, scan_string)]
     Str,
     /// An operator or delimiter; the layout pass looks at the text.
-    #[regex(r"\*\*=|//=|>>=|<<=|\.\.\.|->|:=|\*\*|//|<<|>>|<=|>=|==|!=|\+=|-=|\*=|/=|%=|@=|&=|\|=|\^=")]
+    #[regex(
+        r"\*\*=|//=|>>=|<<=|\.\.\.|->|:=|\*\*|//|<<|>>|<=|>=|==|!=|\+=|-=|\*=|/=|%=|@=|&=|\|=|\^="
+    )]
     #[regex(r"[()\[\]{},:;.=+\-*/%@&|^~<>]")]
     Op,
     /// A `!` not followed by `=` (only meaningful inside f-string fields).
