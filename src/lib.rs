@@ -4,9 +4,11 @@
 //! The pipeline: [`syntax`] (logos lexer, layout, LALRPOP parser) → [`compile`] (resolver and
 //! lowering) → [`interp`] (frames and the statement loop) over the values of [`runtime`].
 
+pub mod asyncio;
 pub mod compile;
 pub mod diagnostics;
 pub mod interp;
+pub mod modules;
 pub mod runtime;
 pub mod source;
 pub mod syntax;
@@ -39,11 +41,12 @@ pub fn decode_source(bytes: &[u8]) -> Result<String, String> {
 
 /// Parses, compiles and runs a whole program, printing its output to stdout and any error to
 /// stderr as CPython would. Returns the process exit code.
-pub fn run_program(name: &str, text: String) -> i32 {
+/// `virtual_time` runs it on the virtual clock.
+pub fn run_program(name: &str, text: String, virtual_time: bool) -> i32 {
     let file = SourceFile::new(name, text);
     let stdout = std::io::stdout();
     let out: Box<dyn Write> = Box::new(std::io::BufWriter::with_capacity(1 << 16, stdout));
-    let mut it = Interp::new(out);
+    let mut it = Interp::with_clock(out, virtual_time);
     let code = syntax::parse_module(&file.text).and_then(|body| {
         let mut names = it.main.names.borrow_mut();
         compile_module(body, &file, &mut names, CompileMode::File)

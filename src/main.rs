@@ -11,6 +11,9 @@ struct Cli {
     /// Program passed in as a string.
     #[arg(short = 'c', value_name = "CODE")]
     command: Option<String>,
+    /// Run on the virtual clock: waiting takes no real time (also AIO_VIRTUAL_TIME=1).
+    #[arg(long = "virtual-time")]
+    virtual_time: bool,
     /// The script to run.
     file: Option<PathBuf>,
     /// Arguments for the script (`sys.argv[1:]`).
@@ -65,6 +68,7 @@ fn main() {
             }
         }
     };
-    let code = aio::with_big_stack(move || aio::run_program(&name, text));
+    let virtual_time = cli.virtual_time || std::env::var("AIO_VIRTUAL_TIME").is_ok_and(|v| !v.is_empty() && v != "0");
+    let code = aio::with_big_stack(move || aio::run_program(&name, text, virtual_time));
     std::process::exit(code);
 }

@@ -11,7 +11,8 @@
 //! - in `tests/syntax/`: `NAME.error` — the `line N` and `Class: message` CPython reports.
 //!
 //! Comparisons strip the repository's absolute path (CPython prints absolute paths) and
-//! normalise object addresses (`0x…`).
+//! normalise object addresses (`0x…`). aio runs with `AIO_VIRTUAL_TIME=1`; examples listed in a
+//! directory's `NONDETERMINISTIC` file print wall-clock times, which are compared as `HH:MM:SS`.
 
 use libtest_mimic::{Arguments, Failed, Trial};
 use regex::Regex;
@@ -65,10 +66,12 @@ struct Run {
 }
 
 fn run(cmd: &str, rel: &Path) -> Result<Run, Failed> {
+    // aio runs on the virtual clock, so sleeping programs are fast and exact.
     let out = Command::new(cmd)
         .arg(rel)
         .current_dir(root())
         .env("PYTHONHASHSEED", "0")
+        .env("AIO_VIRTUAL_TIME", "1")
         .output()
         .map_err(|e| format!("cannot run {cmd}: {e}"))?;
     Ok(Run {
@@ -293,6 +296,7 @@ fn main() {
     let args = Arguments::from_args();
     let mut trials = Vec::new();
     collect("tests/cases", "case", &mut trials, check_program);
+    collect("tests/asyncio", "asyncio", &mut trials, check_program);
     collect("examples", "example", &mut trials, check_program);
     collect("tests/syntax", "syntax", &mut trials, check_syntax);
     libtest_mimic::run(&args, trials).exit();

@@ -372,12 +372,15 @@ impl Interp {
 
     /// Calls a class: instantiates it (or converts, for builtin types).
     fn call_class(&mut self, c: &Rc<Class>, args: Vec<Value>, kwargs: Kwargs) -> PyResult<Value> {
+        if Rc::ptr_eq(c, &types().future) {
+            return crate::modules::asyncio::ctor_future(self, &args, &kwargs);
+        }
         if c.builtin != BuiltinType::Object
             && c.builtin != BuiltinType::Exception
             && c.dict.borrow().get("__init__").is_none()
         {
             if let Some(ctor) = crate::runtime::builtins::constructor(c) {
-                if Rc::ptr_eq(c, &types().class_of_builtin(c.builtin)) {
+                if c.module.as_ref() == "builtins" {
                     return ctor(self, &args, &kwargs);
                 }
             }

@@ -175,6 +175,25 @@ impl Interp {
 
     /// Sends into the iterator an `await` / `yield from` delegates to.
     pub(crate) fn delegate_send(&mut self, d: &Value, v: Value) -> PyResult<Delegated> {
+        if let Value::Iter(cell) = d {
+            let fut = match &mut *cell.borrow_mut() {
+                crate::runtime::value::NativeIter::FutureAwait(f, yielded) => {
+                    if !*yielded && !f.done() {
+                        *yielded = true;
+                        f.blocking.set(true);
+                        return Ok(Delegated::Yielded(Value::Future(f.clone())));
+                    }
+                    Some(f.clone())
+                }
+                _ => None,
+            };
+            if let Some(f) = fut {
+                if !f.done() {
+                    return Err(err("RuntimeError", "await wasn't used with future"));
+                }
+                return Ok(Delegated::Returned(self.future_result(&f)?));
+            }
+        }
         if let Value::Generator(g) = d {
             return match self.gen_resume(g, Resume::Send(v))? {
                 Outcome::Yield(x) => Ok(Delegated::Yielded(x)),

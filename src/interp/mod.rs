@@ -34,11 +34,22 @@ pub struct Interp {
     pub out_broken: bool,
     /// Addresses of containers whose repr is being computed (to print `[...]` for cycles).
     pub repr_stack: Vec<usize>,
+    /// The running event loop, while `asyncio.run` runs.
+    pub event_loop: Option<crate::asyncio::event_loop::EventLoop>,
+    /// The clock behind `time` and the loop.
+    pub clock: crate::asyncio::clock::Clock,
+    /// Tasks created so far (names are `Task-N`).
+    pub task_counter: u64,
 }
 
 impl Interp {
-    /// A fresh interpreter writing to `out`.
+    /// A fresh interpreter writing to `out`, on the real clock.
     pub fn new(out: Box<dyn Write>) -> Interp {
+        Interp::with_clock(out, false)
+    }
+
+    /// A fresh interpreter writing to `out`; `virtual_time` runs it on the virtual clock.
+    pub fn with_clock(out: Box<dyn Write>, virtual_time: bool) -> Interp {
         let builtins = crate::runtime::builtins::make_builtins();
         let main = Module::new("__main__");
         main.set("__name__", Value::str("__main__"));
@@ -51,6 +62,9 @@ impl Interp {
             out,
             out_broken: false,
             repr_stack: Vec::new(),
+            event_loop: None,
+            clock: crate::asyncio::clock::Clock::new(virtual_time),
+            task_counter: 0,
         };
         crate::runtime::builtins::install_modules(&mut it);
         it
@@ -58,7 +72,12 @@ impl Interp {
 
     /// Runs compiled module code in `__main__`.
     pub fn run_module(&mut self, code: Rc<Code>) -> Result<Value, Exc> {
-        let globals = self.main.clone();
+        let main = self.main.clone();
+        self.run_code_in(code, main)
+    }
+
+    /// Runs compiled module code with `globals` as its module.
+    pub fn run_code_in(&mut self, code: Rc<Code>, globals: Rc<Module>) -> Result<Value, Exc> {
         {
             let n = globals.names.borrow().len();
             let mut vals = globals.values.borrow_mut();

@@ -659,6 +659,15 @@ impl Interp {
             }
             NativeIter::Values(it) => it.next(),
             NativeIter::Done => None,
+            NativeIter::FutureAwait(f, yielded) => {
+                if *yielded || f.done() {
+                    None
+                } else {
+                    *yielded = true;
+                    f.blocking.set(true);
+                    Some(Value::Future(f.clone()))
+                }
+            }
             NativeIter::Callable(..)
             | NativeIter::Enumerate(..)
             | NativeIter::Zip(..)
@@ -772,6 +781,7 @@ impl Interp {
     /// What `await v` delegates to: a coroutine, or the iterator `__await__` returns.
     pub fn get_awaitable(&mut self, v: &Value) -> PyResult<Value> {
         match v {
+            Value::Future(f) => Ok(Value::Iter(Rc::new(RefCell::new(NativeIter::FutureAwait(f.clone(), false))))),
             Value::Generator(g) if g.kind == GenKind::Coroutine => Ok(v.clone()),
             Value::Instance(_) => match self.call_special(v, "__await__", vec![]) {
                 Some(r) => {
@@ -1225,6 +1235,14 @@ impl Interp {
             "value" if inst.class.is_subclass(&types().exc("StopIteration")) => {
                 d.args.first().cloned().unwrap_or(Value::None)
             }
+            "exceptions" if inst.class.is_subclass(&types().exc("BaseExceptionGroup")) => match d.args.get(1) {
+                Some(Value::List(l)) => Value::tuple(l.borrow().clone()),
+                Some(v) => v.clone(),
+                None => Value::tuple(vec![]),
+            },
+            "message" if inst.class.is_subclass(&types().exc("BaseExceptionGroup")) => {
+                d.args.first().cloned().unwrap_or(Value::None)
+            }
             _ => return None,
         })
     }
@@ -1516,6 +1534,24 @@ impl Interp {
                 }
             }
             Value::Module(m) => format!("<module '{}' (built-in)>", m.name),
+            Value::Future(f) => self.future_repr(f)?,
+            Value::Handle(h) => {
+                let state = if h.cancelled.get() { " cancelled" } else { "" };
+                match h.when {
+                    Some(w) => format!("<TimerHandle{state} when={}>", crate::runtime::format::float_repr(w)),
+                    None => format!("<Handle{state}>"),
+                }
+            }
+            Value::EventLoop => {
+                let debug = self.event_loop.as_ref().is_some_and(|l| l.debug);
+                let running = self.event_loop.is_some();
+                format!(
+                    "<_UnixSelectorEventLoop running={} closed={} debug={}>",
+                    if running { "True" } else { "False" },
+                    if running { "False" } else { "True" },
+                    if debug { "True" } else { "False" }
+                )
+            }
             Value::DictView(_) => {
                 let name = types().class_of(v).name.clone();
                 let items = self.iterate(v)?;
@@ -1561,6 +1597,38 @@ impl Interp {
         })
     }
 
+    /// `repr()` of a Future or Task, in CPython's shape (`<Task pending name='Task-2' coro=…>`).
+    fn future_repr(&mut self, f: &Rc<crate::asyncio::future::Future>) -> PyResult<String> {
+        use crate::asyncio::future::FutState;
+        let st = f.state.borrow().clone();
+        let state = match &st {
+            FutState::Pending => "pending".to_string(),
+            FutState::Cancelled(..) => "cancelled".to_string(),
+            FutState::Finished(_) | FutState::Failed(_) => "finished".to_string(),
+        };
+        let mut s = match &f.task {
+            Some(td) => {
+                let name = td.name.borrow().clone();
+                let coro = match &td.coro {
+                    Value::Generator(g) => {
+                        let how = if g.is_done() { "done" } else { "running" };
+                        format!("<{}() {how}, defined at {}:{}>", g.code.qualname, g.code.source.name, g.code.source.line_of(g.code.span.start))
+                    }
+                    other => self.repr(other)?,
+                };
+                format!("<Task {state} name='{name}' coro={coro}")
+            }
+            None => format!("<Future {state}"),
+        };
+        match st {
+            FutState::Finished(v) => s.push_str(&format!(" result={}", self.repr(&v)?)),
+            FutState::Failed(e) => s.push_str(&format!(" exception={}", self.repr(&e.value())?)),
+            _ => {}
+        }
+        s.push('>');
+        Ok(s)
+    }
+
     fn join_reprs(&mut self, items: &[Value]) -> PyResult<String> {
         let mut s = String::new();
         for (i, x) in items.iter().enumerate() {
@@ -1602,6 +1670,11 @@ impl Interp {
                 }
                 if let Some(d) = &inst.exc {
                     let args = d.borrow().args.clone();
+                    if inst.class.is_subclass(&types().exc("BaseExceptionGroup")) && args.len() == 2 {
+                        let n = self.len(&args[1]).unwrap_or(0);
+                        let msg = self.to_str(&args[0])?;
+                        return Ok(format!("{msg} ({n} sub-exception{})", if n == 1 { "" } else { "s" }));
+                    }
                     return match args.len() {
                         0 => Ok(String::new()),
                         1 if inst.class.is_subclass(&types().exc("KeyError")) => {
@@ -1668,17 +1741,21 @@ impl Interp {
         })
     }
 
-    /// Imports a builtin module by name.
+    /// Imports a builtin module by name, building it on first use.
     pub fn import(&mut self, name: &str) -> PyResult<Value> {
         for (n, m) in &self.modules {
             if n.as_ref() == name {
                 return Ok(Value::Module(m.clone()));
             }
         }
-        Err(err(
-            "ModuleNotFoundError",
-            format!("No module named '{name}'"),
-        ))
+        match crate::modules::build(self, name) {
+            Some(m) => {
+                let m = m?;
+                self.modules.push((Rc::from(name), m.clone()));
+                Ok(Value::Module(m))
+            }
+            None => Err(err("ModuleNotFoundError", format!("No module named '{name}'"))),
+        }
     }
 }
 

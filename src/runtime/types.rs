@@ -69,6 +69,16 @@ pub struct Types {
     pub dict_values: Rc<Class>,
     /// `dict_items`
     pub dict_items: Rc<Class>,
+    /// `asyncio.Future`
+    pub future: Rc<Class>,
+    /// `asyncio.Task`
+    pub task: Rc<Class>,
+    /// `asyncio.Handle` / `asyncio.TimerHandle`
+    pub handle: Rc<Class>,
+    /// The event loop's class.
+    pub event_loop: Rc<Class>,
+    /// Exception classes of asyncio (`CancelledError`, `InvalidStateError`).
+    pub asyncio_exceptions: HashMap<&'static str, Rc<Class>>,
     /// Iterator classes by name (`list_iterator`, `enumerate`, …).
     pub iterators: HashMap<&'static str, Rc<Class>>,
     /// Exception classes by name.
@@ -189,7 +199,22 @@ impl Types {
         ] {
             iterators.insert(name, new_class(name, o(), B::Iterator));
         }
+        let mut asyncio_exceptions = HashMap::new();
+        for (name, parent) in [("CancelledError", "BaseException"), ("InvalidStateError", "Exception")] {
+            let c = new_class(name, vec![exceptions[parent].clone()], B::Exception);
+            let c = Rc::new(Class { module: Rc::from("asyncio.exceptions"), ..Rc::try_unwrap(c).expect("fresh class") });
+            asyncio_exceptions.insert(name, c);
+        }
+        let future = new_class("Future", o(), B::Iterator);
+        let future = Rc::new(Class { module: Rc::from("asyncio"), ..Rc::try_unwrap(future).expect("fresh class") });
+        let task = new_class("Task", vec![future.clone()], B::Iterator);
+        let task = Rc::new(Class { module: Rc::from("asyncio"), ..Rc::try_unwrap(task).expect("fresh class") });
         Types {
+            future,
+            task,
+            handle: new_class("TimerHandle", o(), B::Iterator),
+            event_loop: new_class("_UnixSelectorEventLoop", o(), B::Iterator),
+            asyncio_exceptions,
             iterators,
             type_: new_class("type", o(), B::Type),
             none: new_class("NoneType", o(), B::NoneType),
@@ -234,6 +259,11 @@ impl Types {
             .unwrap_or_else(|| self.exceptions["Exception"].clone())
     }
 
+    /// The asyncio exception class called `name`.
+    pub fn asyncio_exc(&self, name: &str) -> Rc<Class> {
+        self.asyncio_exceptions.get(name).cloned().unwrap_or_else(|| self.exc("Exception"))
+    }
+
     /// The class of a value.
     pub fn class_of(&self, v: &Value) -> Rc<Class> {
         match v {
@@ -275,6 +305,7 @@ impl Types {
                     N::Map(..) => "map",
                     N::Filter(..) => "filter",
                     N::Values(_) | N::Done => "iterator",
+                    N::FutureAwait(..) => "FutureIter",
                 };
                 self.iterators
                     .get(name)
@@ -284,6 +315,15 @@ impl Types {
             Value::Slice(_) => self.slice.clone(),
             Value::Ellipsis => self.ellipsis.clone(),
             Value::NotImplemented => self.not_implemented.clone(),
+            Value::Future(f) => {
+                if f.task.is_some() {
+                    self.task.clone()
+                } else {
+                    self.future.clone()
+                }
+            }
+            Value::Handle(_) => self.handle.clone(),
+            Value::EventLoop => self.event_loop.clone(),
             Value::DictView(v) => match v.kind {
                 super::value::ViewKind::Keys => self.dict_keys.clone(),
                 super::value::ViewKind::Values => self.dict_values.clone(),

@@ -70,6 +70,12 @@ pub enum Value {
     NotImplemented,
     /// A `dict_keys` / `dict_values` / `dict_items` view.
     DictView(Rc<DictView>),
+    /// An `asyncio.Future` or `asyncio.Task`.
+    Future(Rc<crate::asyncio::future::Future>),
+    /// An `asyncio.Handle` / `asyncio.TimerHandle`.
+    Handle(Rc<crate::asyncio::event_loop::Handle>),
+    /// The running event loop (there is at most one).
+    EventLoop,
 }
 
 /// Which view of a dict.
@@ -381,6 +387,8 @@ pub enum NativeIter {
     Map(Value, Vec<Value>),
     /// `filter(f, it)`.
     Filter(Value, Value),
+    /// `await future`: yields the future once, then returns its result.
+    FutureAwait(Rc<crate::asyncio::future::Future>, bool),
     /// Exhausted.
     Done,
 }
@@ -436,6 +444,9 @@ impl Value {
             (Iter(a), Iter(b)) => Rc::ptr_eq(a, b),
             (Slice(a), Slice(b)) => Rc::ptr_eq(a, b),
             (DictView(a), DictView(b)) => Rc::ptr_eq(a, b),
+            (Future(a), Future(b)) => Rc::ptr_eq(a, b),
+            (Handle(a), Handle(b)) => Rc::ptr_eq(a, b),
+            (EventLoop, EventLoop) => true,
             _ => false,
         }
     }
@@ -459,6 +470,9 @@ impl Value {
             Iter(r) => Rc::as_ptr(r) as usize,
             Slice(r) => Rc::as_ptr(r) as usize,
             DictView(r) => Rc::as_ptr(r) as usize,
+            Future(r) => Rc::as_ptr(r) as usize,
+            Handle(r) => Rc::as_ptr(r) as usize,
+            EventLoop => 0x7f00_0000,
             Int(i) => 0x1000 + (*i as usize).wrapping_mul(32),
             Float(f) => f.to_bits() as usize,
             Bool(b) => 0x900 + *b as usize * 32,

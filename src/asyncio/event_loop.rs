@@ -1,0 +1,454 @@
+//! The event loop: a FIFO ready queue of callbacks and a timer heap ordered by (deadline,
+//! insertion sequence). One iteration moves due timers to the ready queue and then runs exactly
+//! the callbacks that were ready when it began — CPython 3.11's `BaseEventLoop._run_once`.
+
+use super::future::{DoneCallback, FutState, Future};
+use crate::interp::generator::{Outcome, Resume};
+use crate::interp::Interp;
+use crate::runtime::exceptions::{err, new_exception};
+use crate::runtime::types::types;
+use crate::runtime::value::{Exc, PyResult, Value};
+use std::cell::{Cell, RefCell};
+use std::cmp::Ordering;
+use std::collections::{BinaryHeap, VecDeque};
+use std::rc::Rc;
+
+/// CPython's `time.get_clock_info('monotonic').resolution` on Linux.
+const CLOCK_RESOLUTION: f64 = 1e-9;
+
+/// Something the loop runs.
+#[derive(Debug)]
+pub enum Callback {
+    /// `callback(*args)` from `call_soon` / `call_later` / a done callback.
+    Py(Value, Vec<Value>),
+    /// One step of a task, optionally throwing an exception in (CPython's `Task.__step`).
+    Step(Rc<Future>, Option<Exc>),
+    /// A task's awaited future finished (CPython's `Task.__wakeup`).
+    Wakeup(Rc<Future>, Rc<Future>),
+    /// Stop the loop at the end of this iteration.
+    StopLoop,
+}
+
+/// A scheduled callback: `asyncio.Handle` / `asyncio.TimerHandle`.
+#[derive(Debug)]
+pub struct Handle {
+    /// What to run; taken when it runs.
+    pub callback: RefCell<Option<Callback>>,
+    /// Set by `cancel()`.
+    pub cancelled: Cell<bool>,
+    /// For timers: the deadline on the loop's clock.
+    pub when: Option<f64>,
+}
+
+/// A timer in the heap: earliest deadline first, then insertion order.
+#[derive(Debug)]
+pub struct Timer {
+    when: f64,
+    seq: u64,
+    handle: Rc<Handle>,
+}
+
+impl PartialEq for Timer {
+    fn eq(&self, o: &Self) -> bool {
+        self.seq == o.seq
+    }
+}
+impl Eq for Timer {}
+impl PartialOrd for Timer {
+    fn partial_cmp(&self, o: &Self) -> Option<Ordering> {
+        Some(self.cmp(o))
+    }
+}
+impl Ord for Timer {
+    fn cmp(&self, o: &Self) -> Ordering {
+        // Reversed: BinaryHeap is a max-heap and we want the earliest first.
+        o.when.total_cmp(&self.when).then(o.seq.cmp(&self.seq))
+    }
+}
+
+/// The running loop's state.
+#[derive(Debug, Default)]
+pub struct EventLoop {
+    /// Callbacks ready to run, in order.
+    pub ready: VecDeque<Rc<Handle>>,
+    /// Timers.
+    pub timers: BinaryHeap<Timer>,
+    /// Insertion counter for timers.
+    pub seq: u64,
+    /// The task whose step is running.
+    pub current_task: Option<Rc<Future>>,
+    /// Tasks created on this loop (done ones are pruned as it goes).
+    pub tasks: Vec<Rc<Future>>,
+    /// Set by a stop callback; checked after each iteration.
+    pub stopping: bool,
+    /// `asyncio.run(debug=...)`.
+    pub debug: bool,
+}
+
+impl Interp {
+    fn event_loop(&mut self) -> PyResult<&mut EventLoop> {
+        self.event_loop.as_mut().ok_or_else(|| err("RuntimeError", "no running event loop"))
+    }
+
+    /// `loop.call_soon`.
+    pub fn call_soon(&mut self, cb: Callback) -> Rc<Handle> {
+        let h = Rc::new(Handle { callback: RefCell::new(Some(cb)), cancelled: Cell::new(false), when: None });
+        if let Some(l) = self.event_loop.as_mut() {
+            l.ready.push_back(h.clone());
+        }
+        h
+    }
+
+    /// `loop.call_at`: runs `cb` when the loop's clock reaches `when`.
+    pub fn call_at(&mut self, when: f64, cb: Callback) -> Rc<Handle> {
+        let h = Rc::new(Handle { callback: RefCell::new(Some(cb)), cancelled: Cell::new(false), when: Some(when) });
+        if let Some(l) = self.event_loop.as_mut() {
+            l.seq += 1;
+            let seq = l.seq;
+            l.timers.push(Timer { when, seq, handle: h.clone() });
+        }
+        h
+    }
+
+    /// `loop.time()`.
+    pub fn loop_time(&self) -> f64 {
+        self.clock.monotonic()
+    }
+
+    /// Runs done callbacks of a future that just completed: each goes through the ready queue.
+    pub fn schedule_callbacks(&mut self, fut: &Rc<Future>) {
+        let cbs = std::mem::take(&mut *fut.callbacks.borrow_mut());
+        for cb in cbs {
+            let c = match cb {
+                DoneCallback::Py(f) => Callback::Py(f, vec![Value::Future(fut.clone())]),
+                DoneCallback::Wakeup(task) => Callback::Wakeup(task, fut.clone()),
+                DoneCallback::StopLoop => Callback::StopLoop,
+            };
+            self.call_soon(c);
+        }
+    }
+
+    /// `fut.add_done_callback(cb)`: scheduled at once when already done.
+    pub fn add_done_callback(&mut self, fut: &Rc<Future>, cb: DoneCallback) {
+        if fut.done() {
+            fut.callbacks.borrow_mut().push(cb);
+            self.schedule_callbacks(fut);
+        } else {
+            fut.callbacks.borrow_mut().push(cb);
+        }
+    }
+
+    fn invalid_state(&mut self, fut: &Rc<Future>) -> Exc {
+        let r = self.repr(&Value::Future(fut.clone())).unwrap_or_default();
+        new_exception(types().asyncio_exc("InvalidStateError"), vec![Value::str(&format!("{}: {r}", fut.state_name()))])
+    }
+
+    /// `fut.set_result(v)`.
+    pub fn future_set_result(&mut self, fut: &Rc<Future>, v: Value) -> PyResult<()> {
+        if fut.done() {
+            return Err(self.invalid_state(fut));
+        }
+        *fut.state.borrow_mut() = FutState::Finished(v);
+        self.schedule_callbacks(fut);
+        Ok(())
+    }
+
+    /// `fut.set_exception(e)`.
+    pub fn future_set_exception(&mut self, fut: &Rc<Future>, e: Exc) -> PyResult<()> {
+        if fut.done() {
+            return Err(self.invalid_state(fut));
+        }
+        if e.is("StopIteration") {
+            return Err(err("TypeError", "StopIteration interacts badly with generators and cannot be raised into a Future"));
+        }
+        *fut.state.borrow_mut() = FutState::Failed(e);
+        fut.log_traceback.set(true);
+        self.schedule_callbacks(fut);
+        Ok(())
+    }
+
+    /// `Future.cancel(msg)` for a plain future.
+    pub fn future_cancel_plain(&mut self, fut: &Rc<Future>, msg: Value, exc: Option<Exc>) -> bool {
+        fut.log_traceback.set(false);
+        if fut.done() {
+            return false;
+        }
+        *fut.state.borrow_mut() = FutState::Cancelled(msg, exc);
+        self.schedule_callbacks(fut);
+        true
+    }
+
+    /// `cancel(msg)` on any future: tasks cancel their coroutine, hooked futures call the hook.
+    pub fn cancel_any(&mut self, fut: &Rc<Future>, msg: Value) -> PyResult<bool> {
+        if fut.task.is_some() {
+            return self.task_cancel(fut, msg);
+        }
+        let hook = fut.cancel_hook.borrow().clone();
+        if let Some(h) = hook {
+            if !fut.done() {
+                let r = self.call(&h, vec![msg], vec![])?;
+                return self.truthy(&r);
+            }
+        }
+        Ok(self.future_cancel_plain(fut, msg, None))
+    }
+
+    /// A new CancelledError with the cancel message, as `Future._make_cancelled_error`.
+    pub fn cancelled_error(&self, msg: &Value) -> Exc {
+        let args = if msg.is_none() { vec![] } else { vec![msg.clone()] };
+        new_exception(types().asyncio_exc("CancelledError"), args)
+    }
+
+    /// `fut.result()`.
+    pub fn future_result(&mut self, fut: &Rc<Future>) -> PyResult<Value> {
+        let st = fut.state.borrow().clone();
+        match st {
+            FutState::Pending => Err(new_exception(types().asyncio_exc("InvalidStateError"), vec![Value::str("Result is not ready.")])),
+            FutState::Finished(v) => Ok(v),
+            FutState::Failed(e) => {
+                fut.log_traceback.set(false);
+                Err(e)
+            }
+            FutState::Cancelled(msg, exc) => Err(exc.unwrap_or_else(|| self.cancelled_error(&msg))),
+        }
+    }
+
+    /// `fut.exception()`.
+    pub fn future_exception(&mut self, fut: &Rc<Future>) -> PyResult<Value> {
+        let st = fut.state.borrow().clone();
+        match st {
+            FutState::Pending => Err(new_exception(types().asyncio_exc("InvalidStateError"), vec![Value::str("Exception is not set.")])),
+            FutState::Finished(_) => Ok(Value::None),
+            FutState::Failed(e) => {
+                fut.log_traceback.set(false);
+                Ok(e.value())
+            }
+            FutState::Cancelled(msg, exc) => Err(exc.unwrap_or_else(|| self.cancelled_error(&msg))),
+        }
+    }
+
+    /// One loop iteration. `Ok(false)`: nothing can ever run again (a deadlock).
+    pub fn run_once(&mut self) -> PyResult<bool> {
+        let (timeout_at, stopping) = {
+            let l = self.event_loop()?;
+            while l.timers.peek().is_some_and(|t| t.handle.cancelled.get()) {
+                l.timers.pop();
+            }
+            if l.ready.is_empty() && l.timers.is_empty() && !l.stopping {
+                return Ok(false);
+            }
+            let t = if l.ready.is_empty() && !l.stopping { l.timers.peek().map(|t| t.when) } else { None };
+            (t, l.stopping)
+        };
+        if let (Some(when), false) = (timeout_at, stopping) {
+            self.clock.wait_until(when);
+        }
+        let end = self.loop_time() + CLOCK_RESOLUTION;
+        let ntodo = {
+            let l = self.event_loop()?;
+            while let Some(t) = l.timers.peek() {
+                if t.when >= end {
+                    break;
+                }
+                let t = l.timers.pop().expect("peeked above");
+                l.ready.push_back(t.handle);
+            }
+            l.ready.len()
+        };
+        for _ in 0..ntodo {
+            let Some(h) = self.event_loop.as_mut().and_then(|l| l.ready.pop_front()) else { break };
+            if h.cancelled.get() {
+                continue;
+            }
+            let cb = h.callback.borrow_mut().take();
+            if let Some(cb) = cb {
+                self.run_callback(cb)?;
+            }
+        }
+        Ok(true)
+    }
+
+    fn run_callback(&mut self, cb: Callback) -> PyResult<()> {
+        match cb {
+            Callback::Py(f, args) => {
+                if let Err(e) = self.call(&f, args, vec![]) {
+                    if e.is("SystemExit") || e.is("KeyboardInterrupt") {
+                        return Err(e);
+                    }
+                    self.report_callback_error(&f, &e);
+                }
+            }
+            Callback::Step(task, exc) => self.task_step(&task, exc)?,
+            Callback::Wakeup(task, fut) => {
+                let exc = self.future_result(&fut).err();
+                self.task_step(&task, exc)?;
+            }
+            Callback::StopLoop => {
+                if let Some(l) = self.event_loop.as_mut() {
+                    l.stopping = true;
+                }
+            }
+        }
+        Ok(())
+    }
+
+    /// CPython's default exception handler for a failing callback.
+    fn report_callback_error(&mut self, f: &Value, e: &Exc) {
+        let r = self.repr(f).unwrap_or_default();
+        let tb = crate::diagnostics::format_exception(self, e);
+        self.flush();
+        eprint!("Exception in callback {r}()\nhandle: <Handle {r}()>\n{tb}");
+    }
+
+    /// Creates a task for `coro` and schedules its first step.
+    pub fn create_task(&mut self, coro: Value, name: Option<Rc<str>>) -> PyResult<Rc<Future>> {
+        if self.event_loop.is_none() {
+            return Err(err("RuntimeError", "no running event loop"));
+        }
+        self.task_counter += 1;
+        let name = name.unwrap_or_else(|| Rc::from(format!("Task-{}", self.task_counter)));
+        let task = Future::new_task(coro, name);
+        self.call_soon(Callback::Step(task.clone(), None));
+        if let Some(l) = self.event_loop.as_mut() {
+            if l.tasks.len() > 64 && l.tasks.len().is_power_of_two() {
+                l.tasks.retain(|t| !t.done());
+            }
+            l.tasks.push(task.clone());
+        }
+        Ok(task)
+    }
+
+    /// `task.cancel(msg)`, as CPython's `Task.cancel`.
+    pub fn task_cancel(&mut self, task: &Rc<Future>, msg: Value) -> PyResult<bool> {
+        task.log_traceback.set(false);
+        if task.done() {
+            return Ok(false);
+        }
+        let Some(td) = &task.task else { return Ok(self.future_cancel_plain(task, msg, None)) };
+        td.num_cancels.set(td.num_cancels.get() + 1);
+        let waiter = td.fut_waiter.borrow().clone();
+        if let Some(w) = waiter {
+            if self.cancel_any(&w, msg.clone())? {
+                return Ok(true);
+            }
+        }
+        td.must_cancel.set(true);
+        *td.cancel_msg.borrow_mut() = msg;
+        Ok(true)
+    }
+
+    /// One step of a task, as CPython's `Task.__step`.
+    pub fn task_step(&mut self, task: &Rc<Future>, exc: Option<Exc>) -> PyResult<()> {
+        let Some(td) = &task.task else { return Ok(()) };
+        if task.done() {
+            return Ok(());
+        }
+        let mut exc = exc;
+        if td.must_cancel.get() {
+            if !exc.as_ref().is_some_and(|e| e.class().is_subclass(&types().asyncio_exc("CancelledError"))) {
+                let msg = td.cancel_msg.borrow().clone();
+                exc = Some(self.cancelled_error(&msg));
+            }
+            td.must_cancel.set(false);
+        }
+        *td.fut_waiter.borrow_mut() = None;
+        let Value::Generator(g) = &td.coro else {
+            return self.future_set_exception(task, err("TypeError", "a coroutine was expected"));
+        };
+        let g = g.clone();
+        let prev = self.event_loop.as_mut().and_then(|l| l.current_task.replace(task.clone()));
+        let r = match exc {
+            None => self.gen_resume(&g, Resume::Send(Value::None)),
+            Some(e) => self.gen_resume(&g, Resume::Throw(e)),
+        };
+        if let Some(l) = self.event_loop.as_mut() {
+            l.current_task = prev;
+        }
+        match r {
+            Ok(Outcome::Return(v)) => {
+                if td.must_cancel.get() {
+                    td.must_cancel.set(false);
+                    let msg = td.cancel_msg.borrow().clone();
+                    self.future_cancel_plain(task, msg, None);
+                } else {
+                    self.future_set_result(task, v)?;
+                }
+            }
+            Err(e) if e.class().is_subclass(&types().asyncio_exc("CancelledError")) => {
+                self.future_cancel_plain(task, Value::None, Some(e));
+            }
+            Err(e) if e.is("KeyboardInterrupt") || e.is("SystemExit") => {
+                self.future_set_exception(task, e.clone())?;
+                return Err(e);
+            }
+            Err(e) => self.future_set_exception(task, e)?,
+            Ok(Outcome::Yield(v)) => match &v {
+                Value::Future(f) if f.blocking.get() => {
+                    if Rc::ptr_eq(f, task) {
+                        let r = self.repr(&Value::Future(task.clone()))?;
+                        let e = err("RuntimeError", format!("Task cannot await on itself: {r}"));
+                        self.call_soon(Callback::Step(task.clone(), Some(e)));
+                    } else {
+                        f.blocking.set(false);
+                        self.add_done_callback(f, DoneCallback::Wakeup(task.clone()));
+                        *td.fut_waiter.borrow_mut() = Some(f.clone());
+                        if td.must_cancel.get() {
+                            let msg = td.cancel_msg.borrow().clone();
+                            if self.cancel_any(f, msg)? {
+                                td.must_cancel.set(false);
+                            }
+                        }
+                    }
+                }
+                Value::None => {
+                    self.call_soon(Callback::Step(task.clone(), None));
+                }
+                other => {
+                    let t = self.repr(&Value::Future(task.clone()))?;
+                    let o = self.repr(other)?;
+                    let msg = if matches!(other, Value::Future(_)) {
+                        format!("yield was used instead of yield from in task {t} with {o}")
+                    } else {
+                        format!("Task got bad yield: {o}")
+                    };
+                    self.call_soon(Callback::Step(task.clone(), Some(err("RuntimeError", msg))));
+                }
+            },
+        }
+        Ok(())
+    }
+
+    /// Runs the loop until `fut` is done, as `run_until_complete`. A loop with nothing ready
+    /// and no timers while `fut` is pending can never finish: that is reported as a deadlock.
+    pub fn run_until_complete(&mut self, fut: &Rc<Future>) -> PyResult<()> {
+        self.add_done_callback(fut, DoneCallback::StopLoop);
+        loop {
+            if !self.run_once()? {
+                if fut.done() {
+                    break;
+                }
+                return Err(self.deadlock());
+            }
+            let l = self.event_loop()?;
+            if l.stopping {
+                l.stopping = false;
+                break;
+            }
+        }
+        Ok(())
+    }
+
+    fn deadlock(&mut self) -> Exc {
+        let mut names = Vec::new();
+        if let Some(l) = self.event_loop.as_ref() {
+            for t in &l.tasks {
+                if !t.done() {
+                    if let Some(td) = &t.task {
+                        names.push(td.name.borrow().to_string());
+                    }
+                }
+            }
+        }
+        err("RuntimeError", format!("aio: deadlock: no task can make progress (waiting: {})", names.join(", ")))
+    }
+}

@@ -1,0 +1,6 @@
+//! aio's own event loop: the clock, futures and tasks, and the loop that runs them in CPython
+//! 3.11's order. The `asyncio` module built on them lives in `modules/asyncio.rs`.
+
+pub mod clock;
+pub mod event_loop;
+pub mod future;

@@ -1,0 +1,491 @@
+//! The `asyncio` module: the native core (`run`, tasks, futures, the loop object, handles) and
+//! the rest written in aio (`asyncio_lib.aio`: sleep, gather, shield, wait_for, wait,
+//! as_completed, timeouts, TaskGroup, locks, events, semaphores, conditions, queues).
+
+use super::{add_fns, run_in_module};
+use crate::asyncio::event_loop::{Callback, EventLoop};
+use crate::asyncio::future::{DoneCallback, FutState, Future};
+use crate::interp::generator::GenKind;
+use crate::interp::Interp;
+use crate::runtime::builtins::{arity, kwarg, native, only_kwargs};
+use crate::runtime::exceptions::{err, type_error, value_error};
+use crate::runtime::ops;
+use crate::runtime::types::types;
+use crate::runtime::value::{Exc, Kwargs, Module, NativeFn, PyResult, Value};
+use std::rc::Rc;
+
+const LIB: &str = include_str!("asyncio_lib.aio");
+
+fn this_future(args: &[Value]) -> PyResult<Rc<Future>> {
+    match args.first() {
+        Some(Value::Future(f)) => Ok(f.clone()),
+        _ => Err(type_error("descriptor requires a Future object")),
+    }
+}
+
+fn rest(args: &[Value]) -> &[Value] {
+    args.get(1..).unwrap_or(&[])
+}
+
+fn a_run(it: &mut Interp, args: &[Value], kw: &Kwargs) -> PyResult<Value> {
+    only_kwargs("run", kw, &["debug"])?;
+    arity("run", args, 1, 1)?;
+    let coro = args[0].clone();
+    if it.event_loop.is_some() {
+        return Err(err("RuntimeError", "asyncio.run() cannot be called from a running event loop"));
+    }
+    if !matches!(&coro, Value::Generator(g) if g.kind == GenKind::Coroutine) {
+        let r = it.repr(&coro)?;
+        return Err(value_error(format!("a coroutine was expected, got {r}")));
+    }
+    let debug = match kwarg(kw, "debug") {
+        Some(v) => it.truthy(&v)?,
+        None => false,
+    };
+    it.event_loop = Some(EventLoop { debug, ..Default::default() });
+    let result = match it.create_task(coro, None) {
+        Ok(task) => it.run_until_complete(&task).and_then(|_| it.future_result(&task)),
+        Err(e) => Err(e),
+    };
+    let shutdown = it.cancel_all_tasks();
+    it.event_loop = None;
+    shutdown?;
+    result
+}
+
+impl Interp {
+    /// `asyncio.run`'s shutdown: cancel every task still pending and let them finish.
+    fn cancel_all_tasks(&mut self) -> PyResult<()> {
+        let pending: Vec<Rc<Future>> = match self.event_loop.as_ref() {
+            Some(l) => l.tasks.iter().filter(|t| !t.done()).cloned().collect(),
+            None => return Ok(()),
+        };
+        if pending.is_empty() {
+            return Ok(());
+        }
+        for t in &pending {
+            self.task_cancel(t, Value::None)?;
+        }
+        while !pending.iter().all(|t| t.done()) {
+            if !self.run_once()? {
+                break;
+            }
+        }
+        Ok(())
+    }
+
+    fn future_arg(&mut self, v: &Value) -> PyResult<Rc<Future>> {
+        match v {
+            Value::Future(f) => Ok(f.clone()),
+            Value::Generator(g) if g.kind == GenKind::Coroutine => self.create_task(v.clone(), None),
+            other => {
+                if self.special(other, "__await__").is_some() {
+                    let m = self.import("asyncio")?;
+                    let wrap = self.getattr(&m, "_wrap_awaitable")?;
+                    let coro = self.call(&wrap, vec![other.clone()], vec![])?;
+                    return self.create_task(coro, None);
+                }
+                Err(type_error("An asyncio.Future, a coroutine or an awaitable is required"))
+            }
+        }
+    }
+}
+
+fn a_create_task(it: &mut Interp, args: &[Value], kw: &Kwargs) -> PyResult<Value> {
+    only_kwargs("create_task", kw, &["name", "context"])?;
+    arity("create_task", args, 1, 1)?;
+    let coro = &args[0];
+    if !matches!(coro, Value::Generator(g) if g.kind == GenKind::Coroutine) {
+        let r = it.repr(coro)?;
+        return Err(type_error(format!("a coroutine was expected, got {r}")));
+    }
+    let name = match kwarg(kw, "name") {
+        None | Some(Value::None) => None,
+        Some(v) => Some(Rc::from(it.to_str(&v)?)),
+    };
+    Ok(Value::Future(it.create_task(coro.clone(), name)?))
+}
+
+fn loop_create_task(it: &mut Interp, args: &[Value], kw: &Kwargs) -> PyResult<Value> {
+    a_create_task(it, rest(args), kw)
+}
+
+fn a_ensure_future(it: &mut Interp, args: &[Value], kw: &Kwargs) -> PyResult<Value> {
+    only_kwargs("ensure_future", kw, &["loop"])?;
+    arity("ensure_future", args, 1, 1)?;
+    Ok(Value::Future(it.future_arg(&args[0])?))
+}
+
+fn a_get_running_loop(it: &mut Interp, _: &[Value], _: &Kwargs) -> PyResult<Value> {
+    if it.event_loop.is_none() {
+        return Err(err("RuntimeError", "no running event loop"));
+    }
+    Ok(Value::EventLoop)
+}
+
+fn a_current_task(it: &mut Interp, _: &[Value], _: &Kwargs) -> PyResult<Value> {
+    match &it.event_loop {
+        None => Err(err("RuntimeError", "no running event loop")),
+        Some(l) => Ok(l.current_task.clone().map(Value::Future).unwrap_or(Value::None)),
+    }
+}
+
+fn a_all_tasks(it: &mut Interp, _: &[Value], _: &Kwargs) -> PyResult<Value> {
+    let tasks: Vec<Value> = match &it.event_loop {
+        None => return Err(err("RuntimeError", "no running event loop")),
+        Some(l) => l.tasks.iter().filter(|t| !t.done()).map(|t| Value::Future(t.clone())).collect(),
+    };
+    it.make_set(tasks)
+}
+
+fn a_iscoroutine(_: &mut Interp, args: &[Value], _: &Kwargs) -> PyResult<Value> {
+    arity("iscoroutine", args, 1, 1)?;
+    Ok(Value::Bool(matches!(&args[0], Value::Generator(g) if g.kind == GenKind::Coroutine)))
+}
+
+fn a_iscoroutinefunction(_: &mut Interp, args: &[Value], _: &Kwargs) -> PyResult<Value> {
+    arity("iscoroutinefunction", args, 1, 1)?;
+    let f = match &args[0] {
+        Value::BoundMethod(m) => m.func.clone(),
+        other => other.clone(),
+    };
+    Ok(Value::Bool(matches!(&f, Value::Function(f) if f.code.kind == crate::compile::code::FunctionKind::Coroutine)))
+}
+
+fn a_isfuture(_: &mut Interp, args: &[Value], _: &Kwargs) -> PyResult<Value> {
+    arity("isfuture", args, 1, 1)?;
+    Ok(Value::Bool(matches!(&args[0], Value::Future(_))))
+}
+
+fn a_set_cancel_hook(_: &mut Interp, args: &[Value], _: &Kwargs) -> PyResult<Value> {
+    arity("_set_cancel_hook", args, 2, 2)?;
+    let f = this_future(args)?;
+    *f.cancel_hook.borrow_mut() = Some(args[1].clone());
+    Ok(Value::None)
+}
+
+fn a_cancel_message(_: &mut Interp, args: &[Value], _: &Kwargs) -> PyResult<Value> {
+    let f = this_future(args)?;
+    let st = f.state.borrow().clone();
+    Ok(match st {
+        FutState::Cancelled(msg, Some(e)) => {
+            let a = e.args();
+            if msg.is_none() {
+                a.first().cloned().unwrap_or(Value::None)
+            } else {
+                msg
+            }
+        }
+        FutState::Cancelled(msg, None) => msg,
+        _ => Value::None,
+    })
+}
+
+/// A Future created while a loop runs (`asyncio.Future()` / `loop.create_future()`).
+pub fn ctor_future(it: &mut Interp, _: &[Value], _: &Kwargs) -> PyResult<Value> {
+    if it.event_loop.is_none() {
+        return Err(err("RuntimeError", "no running event loop"));
+    }
+    Ok(Value::Future(Future::new()))
+}
+
+fn f_result(it: &mut Interp, args: &[Value], _: &Kwargs) -> PyResult<Value> {
+    let f = this_future(args)?;
+    it.future_result(&f)
+}
+
+fn f_exception(it: &mut Interp, args: &[Value], _: &Kwargs) -> PyResult<Value> {
+    let f = this_future(args)?;
+    it.future_exception(&f)
+}
+
+fn f_done(_: &mut Interp, args: &[Value], _: &Kwargs) -> PyResult<Value> {
+    Ok(Value::Bool(this_future(args)?.done()))
+}
+
+fn f_cancelled(_: &mut Interp, args: &[Value], _: &Kwargs) -> PyResult<Value> {
+    Ok(Value::Bool(this_future(args)?.cancelled()))
+}
+
+fn f_set_result(it: &mut Interp, args: &[Value], _: &Kwargs) -> PyResult<Value> {
+    arity("set_result", rest(args), 1, 1)?;
+    let f = this_future(args)?;
+    if f.task.is_some() {
+        return Err(err("RuntimeError", "Task does not support set_result operation"));
+    }
+    it.future_set_result(&f, args[1].clone())?;
+    Ok(Value::None)
+}
+
+fn f_set_exception(it: &mut Interp, args: &[Value], _: &Kwargs) -> PyResult<Value> {
+    arity("set_exception", rest(args), 1, 1)?;
+    let f = this_future(args)?;
+    if f.task.is_some() {
+        return Err(err("RuntimeError", "Task does not support set_exception operation"));
+    }
+    let e = it.make_exception(args[1].clone())?;
+    it.future_set_exception(&f, e)?;
+    Ok(Value::None)
+}
+
+fn f_cancel(it: &mut Interp, args: &[Value], kw: &Kwargs) -> PyResult<Value> {
+    only_kwargs("cancel", kw, &["msg"])?;
+    let f = this_future(args)?;
+    let msg = rest(args).first().cloned().or_else(|| kwarg(kw, "msg")).unwrap_or(Value::None);
+    Ok(Value::Bool(it.cancel_any(&f, msg)?))
+}
+
+fn f_add_done_callback(it: &mut Interp, args: &[Value], kw: &Kwargs) -> PyResult<Value> {
+    only_kwargs("add_done_callback", kw, &["context"])?;
+    arity("add_done_callback", rest(args), 1, 1)?;
+    let f = this_future(args)?;
+    it.add_done_callback(&f, DoneCallback::Py(args[1].clone()));
+    Ok(Value::None)
+}
+
+fn f_remove_done_callback(_: &mut Interp, args: &[Value], _: &Kwargs) -> PyResult<Value> {
+    arity("remove_done_callback", rest(args), 1, 1)?;
+    let f = this_future(args)?;
+    let target = &args[1];
+    let mut cbs = f.callbacks.borrow_mut();
+    let before = cbs.len();
+    cbs.retain(|c| !matches!(c, DoneCallback::Py(v) if v.is(target) || same_method(v, target)));
+    Ok(Value::Int((before - cbs.len()) as i64))
+}
+
+/// Bound methods compare equal when they bind the same function to the same object.
+fn same_method(a: &Value, b: &Value) -> bool {
+    match (a, b) {
+        (Value::BoundMethod(x), Value::BoundMethod(y)) => x.func.is(&y.func) && x.this.is(&y.this),
+        _ => false,
+    }
+}
+
+fn f_get_loop(_: &mut Interp, _: &[Value], _: &Kwargs) -> PyResult<Value> {
+    Ok(Value::EventLoop)
+}
+
+fn f_make_cancelled_error(it: &mut Interp, args: &[Value], _: &Kwargs) -> PyResult<Value> {
+    let f = this_future(args)?;
+    let st = f.state.borrow().clone();
+    Ok(match st {
+        FutState::Cancelled(_, Some(e)) => e.value(),
+        FutState::Cancelled(msg, None) => it.cancelled_error(&msg).value(),
+        _ => it.cancelled_error(&Value::None).value(),
+    })
+}
+
+fn task_data(args: &[Value]) -> PyResult<Rc<Future>> {
+    let f = this_future(args)?;
+    if f.task.is_none() {
+        return Err(type_error("descriptor requires a Task object"));
+    }
+    Ok(f)
+}
+
+fn t_get_name(_: &mut Interp, args: &[Value], _: &Kwargs) -> PyResult<Value> {
+    let t = task_data(args)?;
+    let name = t.task.as_ref().map(|d| d.name.borrow().clone()).unwrap_or_else(|| Rc::from(""));
+    Ok(Value::Str(name))
+}
+
+fn t_set_name(it: &mut Interp, args: &[Value], _: &Kwargs) -> PyResult<Value> {
+    arity("set_name", rest(args), 1, 1)?;
+    let t = task_data(args)?;
+    let s = it.to_str(&args[1])?;
+    if let Some(d) = &t.task {
+        *d.name.borrow_mut() = Rc::from(s);
+    }
+    Ok(Value::None)
+}
+
+fn t_get_coro(_: &mut Interp, args: &[Value], _: &Kwargs) -> PyResult<Value> {
+    let t = task_data(args)?;
+    Ok(t.task.as_ref().map(|d| d.coro.clone()).unwrap_or(Value::None))
+}
+
+fn t_cancelling(_: &mut Interp, args: &[Value], _: &Kwargs) -> PyResult<Value> {
+    let t = task_data(args)?;
+    Ok(Value::Int(t.task.as_ref().map(|d| d.num_cancels.get() as i64).unwrap_or(0)))
+}
+
+fn t_uncancel(_: &mut Interp, args: &[Value], _: &Kwargs) -> PyResult<Value> {
+    let t = task_data(args)?;
+    let d = t.task.as_ref().ok_or_else(|| type_error("not a task"))?;
+    if d.num_cancels.get() > 0 {
+        d.num_cancels.set(d.num_cancels.get() - 1);
+    }
+    Ok(Value::Int(d.num_cancels.get() as i64))
+}
+
+fn delay_arg(v: &Value) -> PyResult<f64> {
+    match ops::to_f64(v) {
+        Some(r) => r,
+        None => Err(type_error(format!("'{}' object cannot be interpreted as a number", ops::type_name(v)))),
+    }
+}
+
+fn l_time(it: &mut Interp, _: &[Value], _: &Kwargs) -> PyResult<Value> {
+    Ok(Value::Float(it.loop_time()))
+}
+
+fn l_call_soon(it: &mut Interp, args: &[Value], kw: &Kwargs) -> PyResult<Value> {
+    only_kwargs("call_soon", kw, &["context"])?;
+    let a = rest(args);
+    let Some(f) = a.first() else { return Err(type_error("call_soon() missing 1 required positional argument: 'callback'")) };
+    let h = it.call_soon(Callback::Py(f.clone(), a[1..].to_vec()));
+    Ok(Value::Handle(h))
+}
+
+fn l_call_later(it: &mut Interp, args: &[Value], kw: &Kwargs) -> PyResult<Value> {
+    only_kwargs("call_later", kw, &["context"])?;
+    let a = rest(args);
+    if a.len() < 2 {
+        return Err(type_error("call_later() missing required arguments: 'delay' and 'callback'"));
+    }
+    let when = it.loop_time() + delay_arg(&a[0])?;
+    let h = it.call_at(when, Callback::Py(a[1].clone(), a[2..].to_vec()));
+    Ok(Value::Handle(h))
+}
+
+fn l_call_at(it: &mut Interp, args: &[Value], kw: &Kwargs) -> PyResult<Value> {
+    only_kwargs("call_at", kw, &["context"])?;
+    let a = rest(args);
+    if a.len() < 2 {
+        return Err(type_error("call_at() missing required arguments: 'when' and 'callback'"));
+    }
+    let when = delay_arg(&a[0])?;
+    let h = it.call_at(when, Callback::Py(a[1].clone(), a[2..].to_vec()));
+    Ok(Value::Handle(h))
+}
+
+fn l_create_future(it: &mut Interp, _: &[Value], _: &Kwargs) -> PyResult<Value> {
+    ctor_future(it, &[], &Vec::new())
+}
+
+fn l_is_running(it: &mut Interp, _: &[Value], _: &Kwargs) -> PyResult<Value> {
+    Ok(Value::Bool(it.event_loop.is_some()))
+}
+
+fn l_is_closed(it: &mut Interp, _: &[Value], _: &Kwargs) -> PyResult<Value> {
+    Ok(Value::Bool(it.event_loop.is_none()))
+}
+
+fn l_get_debug(it: &mut Interp, _: &[Value], _: &Kwargs) -> PyResult<Value> {
+    Ok(Value::Bool(it.event_loop.as_ref().is_some_and(|l| l.debug)))
+}
+
+fn h_cancel(_: &mut Interp, args: &[Value], _: &Kwargs) -> PyResult<Value> {
+    if let Some(Value::Handle(h)) = args.first() {
+        h.cancelled.set(true);
+        h.callback.borrow_mut().take();
+    }
+    Ok(Value::None)
+}
+
+fn h_cancelled(_: &mut Interp, args: &[Value], _: &Kwargs) -> PyResult<Value> {
+    Ok(Value::Bool(matches!(args.first(), Some(Value::Handle(h)) if h.cancelled.get())))
+}
+
+fn h_when(_: &mut Interp, args: &[Value], _: &Kwargs) -> PyResult<Value> {
+    match args.first() {
+        Some(Value::Handle(h)) => Ok(h.when.map(Value::Float).unwrap_or(Value::None)),
+        _ => Err(type_error("descriptor requires a TimerHandle")),
+    }
+}
+
+fn add_methods(cls: &crate::runtime::value::Class, methods: &[(&'static str, NativeFn)]) {
+    let mut d = cls.dict.borrow_mut();
+    for (name, f) in methods {
+        d.insert(Rc::from(*name), native(name, *f));
+    }
+}
+
+fn install_classes() {
+    let t = types();
+    if t.future.dict.borrow().contains_key("result") {
+        return;
+    }
+    add_methods(
+        &t.future,
+        &[
+            ("result", f_result),
+            ("exception", f_exception),
+            ("done", f_done),
+            ("cancelled", f_cancelled),
+            ("set_result", f_set_result),
+            ("set_exception", f_set_exception),
+            ("cancel", f_cancel),
+            ("add_done_callback", f_add_done_callback),
+            ("remove_done_callback", f_remove_done_callback),
+            ("get_loop", f_get_loop),
+            ("_make_cancelled_error", f_make_cancelled_error),
+        ],
+    );
+    add_methods(
+        &t.task,
+        &[
+            ("get_name", t_get_name),
+            ("set_name", t_set_name),
+            ("get_coro", t_get_coro),
+            ("cancelling", t_cancelling),
+            ("uncancel", t_uncancel),
+        ],
+    );
+    add_methods(
+        &t.event_loop,
+        &[
+            ("time", l_time),
+            ("call_soon", l_call_soon),
+            ("call_later", l_call_later),
+            ("call_at", l_call_at),
+            ("create_task", loop_create_task),
+            ("create_future", l_create_future),
+            ("is_running", l_is_running),
+            ("is_closed", l_is_closed),
+            ("get_debug", l_get_debug),
+        ],
+    );
+    add_methods(&t.handle, &[("cancel", h_cancel), ("cancelled", h_cancelled), ("when", h_when)]);
+}
+
+const WRAP: &str = r#"
+async def _wrap_awaitable(awaitable):
+    return await awaitable
+"#;
+
+/// Builds the `asyncio` module.
+pub fn build(it: &mut Interp) -> PyResult<Rc<Module>> {
+    install_classes();
+    let m = Module::new("asyncio");
+    m.set("__name__", Value::str("asyncio"));
+    add_fns(
+        &m,
+        &[
+            ("run", a_run),
+            ("create_task", a_create_task),
+            ("ensure_future", a_ensure_future),
+            ("get_running_loop", a_get_running_loop),
+            ("get_event_loop", a_get_running_loop),
+            ("current_task", a_current_task),
+            ("all_tasks", a_all_tasks),
+            ("iscoroutine", a_iscoroutine),
+            ("iscoroutinefunction", a_iscoroutinefunction),
+            ("isfuture", a_isfuture),
+            ("_set_cancel_hook", a_set_cancel_hook),
+            ("_cancel_message", a_cancel_message),
+        ],
+    );
+    let t = types();
+    m.set("Future", Value::Class(t.future.clone()));
+    m.set("Task", Value::Class(t.task.clone()));
+    m.set("Handle", Value::Class(t.handle.clone()));
+    m.set("TimerHandle", Value::Class(t.handle.clone()));
+    m.set("CancelledError", Value::Class(t.asyncio_exc("CancelledError")));
+    m.set("InvalidStateError", Value::Class(t.asyncio_exc("InvalidStateError")));
+    m.set("TimeoutError", Value::Class(t.exc("TimeoutError")));
+    run_in_module(it, &m, "<aio asyncio>", WRAP)?;
+    run_in_module(it, &m, "<aio asyncio>", LIB)?;
+    let _: Option<Exc> = None;
+    Ok(m)
+}
