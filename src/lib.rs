@@ -65,6 +65,9 @@ pub fn run_program(name: &str, text: String, virtual_time: bool) -> i32 {
 /// Turns the end of a run into an exit code: flushes stdout, prints an uncaught exception's
 /// traceback, and honours `SystemExit`.
 fn finish(it: &mut Interp, r: Result<Value, runtime::Exc>) -> i32 {
+    if interp::reports::pending() {
+        it.print_reports(None);
+    }
     it.flush();
     match r {
         Ok(_) => 0,

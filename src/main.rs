@@ -68,7 +68,8 @@ fn main() {
             }
         }
     };
-    let virtual_time = cli.virtual_time || std::env::var("AIO_VIRTUAL_TIME").is_ok_and(|v| !v.is_empty() && v != "0");
+    let virtual_time = cli.virtual_time
+        || std::env::var("AIO_VIRTUAL_TIME").is_ok_and(|v| !v.is_empty() && v != "0");
     let code = aio::with_big_stack(move || aio::run_program(&name, text, virtual_time));
     std::process::exit(code);
 }

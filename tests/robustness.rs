@@ -1,12 +1,14 @@
 //! Robustness of the front end: no source text may make parsing or compiling panic or hang.
 //!
-//! Every corpus program (`tests/cases`, `tests/syntax`, `examples`) is cut into prefixes (at
-//! every line boundary and at ~30 evenly spaced character boundaries) and mutated ~50 times
-//! with a seeded xorshift generator, so runs are reproducible. Each input goes through
+//! Every corpus program (`tests/cases`, `tests/asyncio`, `tests/syntax`, `examples`, and the
+//! `.aio` sources under `src/modules`) is cut into prefixes (at every line boundary, capped at
+//! 200 cuts for the one long library file, and at 30 evenly spaced character boundaries) and
+//! mutated 50 times with a seeded xorshift generator, so runs are reproducible
+//! (`AIO_ROBUSTNESS_MUTATIONS=N` asks for more). Each input goes through
 //! `aio::syntax::parse_module` and, when that succeeds, `aio::compile::compile_module`; both
-//! must return `Ok` or `Err`. Panics are caught, minimized and listed (up to 5); an input that
-//! takes longer than a generous timeout fails the test as a hang. A few deeply nested inputs
-//! run on a thread with a 256 MiB stack.
+//! must return `Ok` or `Err`. Panics are caught, minimized and listed (up to 5); an input
+//! that makes no progress for 20 s fails the test as a hang. Hand-written tricky snippets and
+//! deeply nested inputs run too, on threads with a 256 MiB stack.
 
 use aio::compile::{compile_module, CompileMode, GlobalNames};
 use aio::source::SourceFile;
@@ -28,25 +30,131 @@ const STACK: usize = 256 << 20;
 /// How long one input may take before it counts as a hang.
 const HANG_TIMEOUT: Duration = Duration::from_secs(20);
 
-/// Mutated variants generated per corpus file.
+/// Mutated variants generated per corpus file; `AIO_ROBUSTNESS_MUTATIONS=N` overrides it for
+/// a longer exploratory run.
 const MUTATIONS_PER_FILE: usize = 50;
+
+/// The number of mutations per file for this run.
+fn mutations_per_file() -> usize {
+    std::env::var("AIO_ROBUSTNESS_MUTATIONS")
+        .ok()
+        .and_then(|v| v.parse().ok())
+        .unwrap_or(MUTATIONS_PER_FILE)
+}
 
 /// Evenly spaced character-boundary cuts per corpus file.
 const CHAR_CUTS_PER_FILE: usize = 30;
 
+/// At most this many line-boundary cuts per corpus file (every one for files under ~100 lines).
+const MAX_LINE_CUTS: usize = 200;
+
 /// Fragments inserted by mutations: brackets, operators, keywords, quotes, escapes, odd
 /// whitespace and characters.
 const FRAGMENTS: &[&str] = &[
-    "(", ")", "[", "]", "{", "}", ":", ",", "=", ";", ".", "...", "->", ":=", "*", "**", "@",
-    "await", "await ", "yield", "yield from ", "async", "async ", "def", "def f(", "class",
-    "class C:", "if", "if x:", "else", "else:", "elif", "lambda", "lambda:", "lambda *a, **k: ",
-    "return", "return ", "for", "for x in y:", "in", "while", "while 1:", "try:", "except",
-    "except:", "finally:", "with", "with a as b:", "del ", "global x", "nonlocal x", "pass",
-    "break", "continue", "import", "from", "as", "not", "is", "and", "or", "raise", "assert",
-    "\"", "'", "'''", "\"\"\"", "f\"", "f'", "rf'", "b'", "f'{", "f'{x!r:>{w}}'", "f'{x=}'",
-    "{{", "}}", "!", "!r", "\\", "\\\n", "\t", "\n", "\r", "\r\n", "\x0c", "    ", "  ",
-    "#", "# c\n", "0x", "0b2", "1_", "007", "1e", "1.5j", "9" , "x", "_", "é", "\u{a0}",
-    "$", "?", "`", "\u{0}",
+    "(",
+    ")",
+    "[",
+    "]",
+    "{",
+    "}",
+    ":",
+    ",",
+    "=",
+    ";",
+    ".",
+    "...",
+    "->",
+    ":=",
+    "*",
+    "**",
+    "@",
+    "await",
+    "await ",
+    "yield",
+    "yield from ",
+    "async",
+    "async ",
+    "def",
+    "def f(",
+    "class",
+    "class C:",
+    "if",
+    "if x:",
+    "else",
+    "else:",
+    "elif",
+    "lambda",
+    "lambda:",
+    "lambda *a, **k: ",
+    "return",
+    "return ",
+    "for",
+    "for x in y:",
+    "in",
+    "while",
+    "while 1:",
+    "try:",
+    "except",
+    "except:",
+    "finally:",
+    "with",
+    "with a as b:",
+    "del ",
+    "global x",
+    "nonlocal x",
+    "pass",
+    "break",
+    "continue",
+    "import",
+    "from",
+    "as",
+    "not",
+    "is",
+    "and",
+    "or",
+    "raise",
+    "assert",
+    "\"",
+    "'",
+    "'''",
+    "\"\"\"",
+    "f\"",
+    "f'",
+    "rf'",
+    "b'",
+    "f'{",
+    "f'{x!r:>{w}}'",
+    "f'{x=}'",
+    "{{",
+    "}}",
+    "!",
+    "!r",
+    "\\",
+    "\\\n",
+    "\t",
+    "\n",
+    "\r",
+    "\r\n",
+    "\x0c",
+    "    ",
+    "  ",
+    "#",
+    "# c\n",
+    "0x",
+    "0b2",
+    "1_",
+    "007",
+    "1e",
+    "1.5j",
+    "9",
+    "x",
+    "_",
+    "é",
+    "\u{a0}",
+    "$",
+    "?",
+    "`",
+    "\u{0}",
 ];
 
 // ---------------------------------------------------------------------------------------------
@@ -75,18 +183,11 @@ fn install_hook() {
     });
 }
 
-/// Parses `src` and, when that succeeds, compiles it. Returns the panic message if either
-/// panics.
-fn check(src: &str) -> Result<(), String> {
+/// Runs `f`, catching a panic quietly; returns the panic's message (with its location).
+fn guarded(f: impl FnOnce()) -> Result<(), String> {
     install_hook();
     QUIET.with(|q| q.set(true));
-    let r = catch_unwind(AssertUnwindSafe(|| {
-        if let Ok(body) = parse_module(src) {
-            let file = SourceFile::new("<robustness>", src);
-            let mut names = GlobalNames::default();
-            let _ = compile_module(body, &file, &mut names, CompileMode::File);
-        }
-    }));
+    let r = catch_unwind(AssertUnwindSafe(f));
     QUIET.with(|q| q.set(false));
     r.map_err(|_| {
         LAST_PANIC
@@ -95,15 +196,29 @@ fn check(src: &str) -> Result<(), String> {
     })
 }
 
+/// Parses `src` and, when that succeeds, compiles it. Returns whether it parsed, or the
+/// panic message if parsing or compiling panicked.
+fn check(src: &str) -> Result<bool, String> {
+    let mut parsed = false;
+    guarded(|| {
+        if let Ok(body) = parse_module(src) {
+            parsed = true;
+            let file = SourceFile::new("<robustness>", src);
+            let mut names = GlobalNames::default();
+            let _ = compile_module(body, &file, &mut names, CompileMode::File);
+        }
+    })?;
+    Ok(parsed)
+}
+
 /// Where a panic happened (its first line), used to tell distinct panics apart.
 fn panic_site(msg: &str) -> String {
     msg.lines().next().unwrap_or(msg).to_string()
 }
 
-/// Shrinks a panicking input while it keeps panicking at the same place: first whole lines,
-/// then ever smaller runs of characters.
-fn minimize(src: &str, site: &str) -> String {
-    let still = |s: &str| matches!(check(s), Err(m) if panic_site(&m) == site);
+/// Shrinks an input while `still` holds for it (for a panic: it keeps panicking at the same
+/// place): first whole lines, then ever smaller runs of characters.
+fn minimize(src: &str, still: impl Fn(&str) -> bool) -> String {
     let mut cur = src.to_string();
     // Lines.
     let mut changed = true;
@@ -133,7 +248,10 @@ fn minimize(src: &str, site: &str) -> String {
             if i >= chars.len() {
                 break;
             }
-            let cand: String = chars[..i].iter().chain(&chars[(i + run).min(chars.len())..]).collect();
+            let cand: String = chars[..i]
+                .iter()
+                .chain(&chars[(i + run).min(chars.len())..])
+                .collect();
             if still(&cand) {
                 cur = cand;
             } else {
@@ -159,6 +277,8 @@ struct Findings {
     inputs: usize,
     /// Inputs skipped because they are in `KNOWN_PANICS`.
     skipped: usize,
+    /// Inputs that parsed (and so were compiled too).
+    parsed: usize,
 }
 
 impl Findings {
@@ -169,17 +289,24 @@ impl Findings {
             return;
         }
         self.inputs += 1;
-        if let Err(msg) = check(src) {
-            self.panicking_inputs += 1;
-            let site = panic_site(&msg);
-            if !self.panics.iter().any(|p| p.0 == site) {
-                self.panics.push((site, msg, src.to_string()));
+        match check(src) {
+            Ok(parsed) => self.parsed += usize::from(parsed),
+            Err(msg) => {
+                self.panicking_inputs += 1;
+                let site = panic_site(&msg);
+                if !self.panics.iter().any(|p| p.0 == site) {
+                    self.panics.push((site, msg, src.to_string()));
+                }
             }
         }
     }
 
     /// Fails with up to 5 minimized inputs when anything panicked.
     fn assert_none(self, what: &str) {
+        eprintln!(
+            "{what}: {} inputs, {} parsed and compiled, {} known panics skipped, {} panicked",
+            self.inputs, self.parsed, self.skipped, self.panicking_inputs
+        );
         if self.panics.is_empty() {
             return;
         }
@@ -190,7 +317,10 @@ impl Findings {
             self.panics.len()
         );
         for (site, msg, input) in self.panics.iter().take(5) {
-            let small = minimize(input, site);
+            let small = minimize(
+                input,
+                |s| matches!(check(s), Err(m) if panic_site(&m) == *site),
+            );
             report.push_str(&format!("\n--- {msg}\n    minimized input: {small:?}\n"));
         }
         panic!("{report}");
@@ -244,12 +374,20 @@ fn root() -> PathBuf {
     PathBuf::from(env!("CARGO_MANIFEST_DIR"))
 }
 
-/// Every `.aio` file under the corpus directories, sorted, with its text.
+/// Every `.aio` file under the corpus directories that exist, sorted, with its text.
 fn corpus() -> Vec<(String, String)> {
     let mut out = Vec::new();
-    for dir in ["tests/cases", "tests/syntax", "examples"] {
-        let mut paths: Vec<PathBuf> = std::fs::read_dir(root().join(dir))
-            .unwrap_or_else(|e| panic!("cannot read {dir}: {e}"))
+    for dir in [
+        "tests/cases",
+        "tests/asyncio",
+        "tests/syntax",
+        "examples",
+        "src/modules",
+    ] {
+        let Ok(entries) = std::fs::read_dir(root().join(dir)) else {
+            continue;
+        };
+        let mut paths: Vec<PathBuf> = entries
             .filter_map(|e| e.ok().map(|e| e.path()))
             .filter(|p| p.extension().is_some_and(|x| x == "aio"))
             .collect();
@@ -305,15 +443,24 @@ fn boundaries(s: &str) -> Vec<usize> {
 }
 
 /// Every prefix of `text` cut at a line boundary (before and after each line end), plus
-/// `CHAR_CUTS_PER_FILE` cuts at evenly spaced character boundaries.
+/// `CHAR_CUTS_PER_FILE` cuts at evenly spaced character boundaries. Files with more than
+/// `MAX_LINE_CUTS` line-boundary cuts (only the long `src/modules` library) get that many,
+/// evenly spaced, to keep the run short: the cost grows with the square of the length.
 fn prefixes(text: &str) -> Vec<String> {
-    let mut cuts = Vec::new();
+    let mut line_cuts = Vec::new();
     for (i, c) in text.char_indices() {
         if c == '\n' || c == '\r' {
-            cuts.push(i);
-            cuts.push(i + 1);
+            line_cuts.push(i);
+            line_cuts.push(i + 1);
         }
     }
+    let mut cuts: Vec<usize> = if line_cuts.len() > MAX_LINE_CUTS {
+        (0..MAX_LINE_CUTS)
+            .map(|k| line_cuts[k * line_cuts.len() / MAX_LINE_CUTS])
+            .collect()
+    } else {
+        line_cuts
+    };
     let b = boundaries(text);
     for k in 1..=CHAR_CUTS_PER_FILE {
         cuts.push(b[(b.len() - 1) * k / (CHAR_CUTS_PER_FILE + 1)]);
@@ -359,12 +506,14 @@ fn mutate_once(text: &str, rng: &mut XorShift) -> String {
         3 | 4 => format!("{}{frag}{}", &text[..at], &text[at..]),
         // Replace a run of characters with a fragment.
         5 => {
-            let end = b[(b.iter().position(|&x| x == at).unwrap_or(0) + 1 + rng.below(4)).min(b.len() - 1)];
+            let end = b[(b.iter().position(|&x| x == at).unwrap_or(0) + 1 + rng.below(4))
+                .min(b.len() - 1)];
             format!("{}{frag}{}", &text[..at], &text[end..])
         }
         // Delete a run of characters.
         6 => {
-            let end = b[(b.iter().position(|&x| x == at).unwrap_or(0) + 1 + rng.below(12)).min(b.len() - 1)];
+            let end = b[(b.iter().position(|&x| x == at).unwrap_or(0) + 1 + rng.below(12))
+                .min(b.len() - 1)];
             format!("{}{}", &text[..at], &text[end..])
         }
         // Change a line's indentation.
@@ -391,10 +540,10 @@ fn mutate_once(text: &str, rng: &mut XorShift) -> String {
     }
 }
 
-/// `MUTATIONS_PER_FILE` variants of `text`, each with one to three edits, seeded by `seed`.
-fn mutations(seed: &str, text: &str) -> Vec<String> {
+/// `count` variants of `text`, each with one to three edits, seeded by `seed`.
+fn mutations(seed: &str, text: &str, count: usize) -> Vec<String> {
     let mut rng = XorShift::from_seed(seed);
-    (0..MUTATIONS_PER_FILE)
+    (0..count)
         .map(|_| {
             let mut t = text.to_string();
             for _ in 0..1 + rng.below(3) {
@@ -410,9 +559,166 @@ fn mutations(seed: &str, text: &str) -> Vec<String> {
 // ---------------------------------------------------------------------------------------------
 
 #[test]
+fn panics_are_caught_quietly_with_their_message() {
+    let r = guarded(|| panic!("boom {}", 42));
+    let msg = r.expect_err("the panic is caught");
+    assert!(msg.contains("boom 42"), "{msg}");
+    assert!(
+        msg.contains("robustness.rs"),
+        "the message names the site: {msg}"
+    );
+    assert_eq!(guarded(|| {}), Ok(()));
+}
+
+#[test]
+fn minimize_shrinks_to_the_essential_part() {
+    let small = minimize("aaa\nbb xyz cc\nddd\n", |s| s.contains("xyz"));
+    assert_eq!(small, "xyz");
+}
+
+/// Parseable-or-nearly programs aimed at the resolver and lowering: scope declarations in odd
+/// places, suspensions in odd places, starred and walrus targets, parameter-list errors,
+/// Python 3.11 syntax aio does not support.
+const TRICKY_SNIPPETS: &[&str] = &[
+    "nonlocal x\n",
+    "def f():\n    nonlocal x\n",
+    "def f():\n    x = 1\n    def g():\n        global x\n        nonlocal x\n",
+    "def f():\n    global x\n    x = 1\n    global x\n",
+    "def f(x):\n    global x\n",
+    "def f():\n    print(x)\n    global x\n",
+    "return 1\n",
+    "yield 1\n",
+    "class C:\n    yield 1\n",
+    "class C:\n    return 1\n",
+    "await x\n",
+    "def f():\n    await x\n",
+    "async def f():\n    [await x for x in y]\n",
+    "def f():\n    [await x for x in y]\n",
+    "async def f():\n    yield from x\n",
+    "async def f():\n    return 1\n    yield 2\n",
+    "def f():\n    return [(yield x) for x in y]\n",
+    "x = [i for i in range(3) if (j := i)]\n",
+    "x = [j := i for i in range(3)]\n",
+    "x = [i := 0 for i in range(3)]\n",
+    "class C:\n    x = [(y := 1) for _ in range(2)]\n",
+    "lambda: (yield)\n",
+    "lambda: await x\n",
+    "f(x for x in y, 1)\n",
+    "f(**a, *b)\n",
+    "f(a=1, a=2)\n",
+    "f(a=1, b)\n",
+    "*a = 1\n",
+    "*a, *b = 1, 2\n",
+    "a, *b, c = range(5)\n",
+    "del (a, b), [c]\n",
+    "del f()\n",
+    "(a, b) += 1\n",
+    "[a] += 1\n",
+    "a.b += 1\n",
+    "x: int\n",
+    "(x): int = 1\n",
+    "x.y: int = 1\n",
+    "x, y: int = 1, 2\n",
+    "def f(*, a): pass\n",
+    "def f(a, a): pass\n",
+    "def f(**k, a): pass\n",
+    "for x in range(3):\n    pass\nelse:\n    break\n",
+    "while True:\n    def f():\n        break\n",
+    "while True:\n    class C:\n        continue\n",
+    "try:\n    pass\nfinally:\n    continue\n",
+    "for x in y:\n    try:\n        pass\n    finally:\n        break\n",
+    "def f():\n    x = 1\n    del x\n    def g():\n        return x\n",
+    "def f():\n    def g():\n        nonlocal y\n    y = 1\n",
+    "class C:\n    def f(self):\n        return __class__\n",
+    "def f():\n    class C:\n        nonlocal x\n    x = 1\n",
+    "def f(x=(yield)): pass\n",
+    "async def f():\n    async with a as b, c as d:\n        async for e in f: await g\n",
+    "def f():\n    async for x in y: pass\n",
+    "def f():\n    async with x: pass\n",
+    "async def f():\n    def g():\n        await x\n",
+    "x = {**a, 'b': 1, **c}\n",
+    "x = {*a, *b}\n",
+    "print(*[1], *[2], **{}, **{})\n",
+    "f'{x!r}' f'{y:{z}}'\n",
+    "f'{f\"{1}\"}'\n",
+    "import a.b.c\nfrom . import x\n",
+    "from x import *\ndef f():\n    from y import *\n",
+    "global x\nx = 1\n",
+    "__debug__ = 1\n",
+    "None = 1\n",
+    "def None(): pass\n",
+    "True += 1\n",
+    "x = yield = 1\n",
+    "@a.b(c)\n@d\nclass C(B, metaclass=M, **kw): pass\n",
+    "def f():\n    yield\n    return 1\n",
+    "def f():\n    x = [(yield) for i in j]\n",
+    "assert (x, 'msg')\n",
+    "x = 1 if 2 else 3 if 4 else 5\n",
+    "x = not not not 1\n",
+    "x[1:2, ::3, ...] = y\n",
+    "x = a if b else lambda: c\n",
+    "with (a as b, c as d): pass\n",
+    "with (a, b): pass\n",
+    "try:\n    pass\nexcept* E:\n    pass\n",
+    "match x:\n    case 1: pass\n",
+    "x = 0 if 1 else 2\n",
+    "def f[T](x): pass\n",
+    "type X = int\n",
+    "print(1)  \\\n",
+    "\\\n",
+    "if x:\n    pass\n  # c\n",
+    "class C:\n    def __init__(self): super().__init__()\n",
+    "def f():\n    def g():\n        nonlocal f\n",
+    "def f():\n    global f\n    def f(): pass\n",
+    "x = [*a for a in b]\n",
+    "x = {**a for a in b}\n",
+    "def f():\n    return *a, *b\n",
+    "for *a, b in c: pass\n",
+    "x = (*a)\n",
+    "x = *a\n",
+    "print(*a if b else c)\n",
+    "a = b = *c, d\n",
+    "x = [i for i in range(3) for i in range(i)]\n",
+    "x = [(lambda: i)() for i in range(3)]\n",
+    "class C:\n    a = 1\n    b = [a for _ in range(2)]\n",
+    "class C:\n    nonlocal a\n",
+    "def f():\n    class C:\n        global a\n        a = 1\n",
+    "async def f():\n    x = [i async for i in y]\n    z = {k: v async for k, v in w}\n",
+    "def f():\n    x = [i async for i in y]\n",
+    "x = [i async for i in y]\n",
+    "async def f():\n    return (await x for x in y)\n",
+    "def f():\n    return (await x for x in y)\n",
+    "async def f():\n    yield\n    return 1\n",
+    "def f(a, /, b, *, c): pass\nf(1, 2, c=3)\n",
+    "def f(a=1, /, b): pass\n",
+    "def f(/, a): pass\n",
+    "def f(*, **k): pass\n",
+    "def f(*): pass\n",
+    "lambda *: 1\n",
+    "lambda a, a: 1\n",
+];
+
+#[test]
+fn tricky_snippets_never_panic() {
+    let findings = on_big_stack("snippets", HANG_TIMEOUT, |progress| {
+        let mut f = Findings::default();
+        for s in TRICKY_SNIPPETS {
+            let _ = progress.send(s.to_string());
+            f.run(s);
+            // Each inside a function and an async function too.
+            let indented: String = s.lines().map(|l| format!("    {l}\n")).collect();
+            f.run(&format!("def wrapper():\n{indented}"));
+            f.run(&format!("async def wrapper():\n{indented}"));
+        }
+        f
+    });
+    findings.assert_none("tricky snippets");
+}
+
+#[test]
 fn xorshift_is_deterministic() {
-    let a: Vec<String> = mutations("seed", "x = 1\nif x:\n    print(x)\n");
-    let b: Vec<String> = mutations("seed", "x = 1\nif x:\n    print(x)\n");
+    let a = mutations("seed", "x = 1\nif x:\n    print(x)\n", 20);
+    let b = mutations("seed", "x = 1\nif x:\n    print(x)\n", 20);
     assert_eq!(a, b);
     assert!(a.iter().any(|m| m != "x = 1\nif x:\n    print(x)\n"));
 }
@@ -438,7 +744,7 @@ fn corpus_mutations_never_panic() {
     let findings = on_big_stack("mutations", HANG_TIMEOUT, |progress| {
         let mut f = Findings::default();
         for (name, text) in corpus() {
-            for m in mutations(&name, &text) {
+            for m in mutations(&name, &text, mutations_per_file()) {
                 let _ = progress.send(format!("{name} mutation: {m}"));
                 f.run(&m);
             }
@@ -455,7 +761,7 @@ fn line_ending_variants_of_mutations_never_panic() {
     let findings = on_big_stack("line endings", HANG_TIMEOUT, |progress| {
         let mut f = Findings::default();
         for (name, text) in corpus() {
-            for m in mutations(&format!("{name}/eol"), &text).into_iter().take(5) {
+            for m in mutations(&format!("{name}/eol"), &text, 5) {
                 for v in [m.replace('\n', "\r\n"), m.replace('\n', "\r")] {
                     let _ = progress.send(format!("{name} eol: {v}"));
                     f.run(&v);
@@ -528,7 +834,9 @@ fn deep_blocks_do_not_panic() {
     // CPython 3.11: 100 nested `if`s are fine; at 101 levels it says "IndentationError: too
     // many levels of indentation". 21 nested loops give "too many statically nested blocks".
     let ifs = |n: usize| {
-        let mut s: String = (0..n).map(|i| format!("{}if x:\n", " ".repeat(i))).collect();
+        let mut s: String = (0..n)
+            .map(|i| format!("{}if x:\n", " ".repeat(i)))
+            .collect();
         s.push_str(&format!("{}pass\n", " ".repeat(n)));
         s
     };

@@ -1,5 +1,6 @@
 //! Unit checks of the front end (lexer, layout pass, parser) against the program corpus
-//! (`tests/cases`, `tests/syntax`, `examples`) and against small focused inputs:
+//! (`tests/cases`, `tests/asyncio`, `tests/syntax`, `examples`, and the `.aio` sources under
+//! `src/modules`) and against small focused inputs:
 //!
 //! - token spans are ordered, never overlap, and lie inside the source (on char boundaries);
 //! - CRLF and lone-CR line endings lex to the same tokens as LF;
@@ -9,6 +10,7 @@
 //! - the IndentationError / TabError messages, taken verbatim from CPython 3.11 (and re-checked
 //!   against `python3` at run time when a 3.11 interpreter is on the PATH).
 
+use aio::compile::{compile_module, CompileMode, GlobalNames};
 use aio::source::{SourceFile, Span};
 use aio::syntax::ast::{Arg, Body, Expr, ExprKind, FStringPart, FuncDef, Param, Stmt, StmtKind};
 use aio::syntax::layout::tokenize;
@@ -27,10 +29,13 @@ fn root() -> PathBuf {
     PathBuf::from(env!("CARGO_MANIFEST_DIR"))
 }
 
-/// Every `.aio` file of a corpus directory, sorted, with its decoded text.
+/// Every `.aio` file of a corpus directory, sorted, with its decoded text (none when the
+/// directory does not exist).
 fn files_in(dir: &str) -> Vec<(PathBuf, String)> {
-    let mut paths: Vec<PathBuf> = std::fs::read_dir(root().join(dir))
-        .unwrap_or_else(|e| panic!("cannot read {dir}: {e}"))
+    let Ok(entries) = std::fs::read_dir(root().join(dir)) else {
+        return Vec::new();
+    };
+    let mut paths: Vec<PathBuf> = entries
         .filter_map(|e| e.ok().map(|e| e.path()))
         .filter(|p| p.extension().is_some_and(|x| x == "aio"))
         .collect();
@@ -49,7 +54,9 @@ fn files_in(dir: &str) -> Vec<(PathBuf, String)> {
 /// The runnable corpus: programs that must lex (and, apart from deliberate errors, parse).
 fn runnable_corpus() -> Vec<(PathBuf, String)> {
     let mut v = files_in("tests/cases");
+    v.extend(files_in("tests/asyncio"));
     v.extend(files_in("examples"));
+    v.extend(files_in("src/modules"));
     assert!(v.len() > 20, "corpus unexpectedly small: {} files", v.len());
     v
 }
@@ -102,7 +109,11 @@ fn count(v: &[Tok], t: &Tok) -> usize {
 /// The single literal token of `src` (a one-line expression statement).
 fn single_literal(src: &str) -> Tok {
     let k = kinds(src);
-    assert_eq!(k.len(), 2, "expected one token and NEWLINE for {src:?}, got {k:?}");
+    assert_eq!(
+        k.len(),
+        2,
+        "expected one token and NEWLINE for {src:?}, got {k:?}"
+    );
     assert_eq!(k[1], Tok::Newline);
     k[0].clone()
 }
@@ -156,13 +167,18 @@ fn check_token_spans(src: &str, v: &[(usize, Tok, usize)]) -> Result<(), String>
             return Err(format!("token {i} {t:?} has start {s} > end {e}"));
         }
         if *e > src.len() {
-            return Err(format!("token {i} {t:?} ends at {e}, past the source ({})", src.len()));
+            return Err(format!(
+                "token {i} {t:?} ends at {e}, past the source ({})",
+                src.len()
+            ));
         }
         if !src.is_char_boundary(*s) || !src.is_char_boundary(*e) {
             return Err(format!("token {i} {t:?} span {s}..{e} splits a character"));
         }
         if *s < prev_end {
-            return Err(format!("token {i} {t:?} at {s}..{e} starts before the previous token's end {prev_end}"));
+            return Err(format!(
+                "token {i} {t:?} at {s}..{e} starts before the previous token's end {prev_end}"
+            ));
         }
         prev_end = *e;
     }
@@ -235,15 +251,30 @@ fn compare_line_endings(text: &str) -> Vec<String> {
     let lf = text.replace("\r\n", "\n").replace('\r', "\n");
     let want = lex_outcome(&lf);
     let mut out = Vec::new();
-    for (label, other) in [("CRLF", lf.replace('\n', "\r\n")), ("CR", lf.replace('\n', "\r"))] {
+    for (label, other) in [
+        ("CRLF", lf.replace('\n', "\r\n")),
+        ("CR", lf.replace('\n', "\r")),
+    ] {
         let got = lex_outcome(&other);
         if got != want {
             let detail = match (&want, &got) {
                 (Ok(a), Ok(b)) => {
-                    let i = a.iter().zip(b).position(|(x, y)| x != y).unwrap_or(a.len().min(b.len()));
-                    format!("first difference at token {i}: LF {:?} vs {label} {:?}", a.get(i), b.get(i))
+                    let i = a
+                        .iter()
+                        .zip(b)
+                        .position(|(x, y)| x != y)
+                        .unwrap_or(a.len().min(b.len()));
+                    format!(
+                        "first difference at token {i}: LF {:?} vs {label} {:?}",
+                        a.get(i),
+                        b.get(i)
+                    )
                 }
-                _ => format!("LF {:?} vs {label} {:?}", want.as_ref().err(), got.as_ref().err()),
+                _ => format!(
+                    "LF {:?} vs {label} {:?}",
+                    want.as_ref().err(),
+                    got.as_ref().err()
+                ),
             };
             out.push(format!("{label}: {detail}"));
         }
@@ -255,8 +286,7 @@ fn compare_line_endings(text: &str) -> Vec<String> {
 /// `crlf_and_cr_lex_like_lf` and pinned by `crlf_unterminated_triple_detected_line` (see the
 /// helper report): the "(detected at line N)" of an unterminated triple-quoted string counts
 /// one line too many when the file ends in CRLF.
-const KNOWN_LINE_ENDING_BUGS: &[(&str, &str)] =
-    &[("tests/syntax/unterminated_triple.aio", "CRLF")];
+const KNOWN_LINE_ENDING_BUGS: &[(&str, &str)] = &[("tests/syntax/unterminated_triple.aio", "CRLF")];
 
 #[test]
 fn crlf_and_cr_lex_like_lf() {
@@ -284,8 +314,7 @@ fn crlf_unterminated_triple_detected_line() {
         let src = ["x = 1", "s = '''abc", "", "def", ""].join(nl);
         let e = parse_err(&src);
         assert_eq!(
-            e.msg,
-            "unterminated triple-quoted string literal (detected at line 4)",
+            e.msg, "unterminated triple-quoted string literal (detected at line 4)",
             "line ends {nl:?}"
         );
         assert_eq!(err_line(&src, &e), 2, "line ends {nl:?}");
@@ -318,7 +347,11 @@ fn crlf_and_cr_inside_raw_literals() {
         "x = rf'''c\nd{1}'''\n",
         "x = f'''{1\n=}'''\n",
     ] {
-        failures.extend(compare_line_endings(src).into_iter().map(|d| format!("{src:?}: {d}")));
+        failures.extend(
+            compare_line_endings(src)
+                .into_iter()
+                .map(|d| format!("{src:?}: {d}")),
+        );
     }
     assert!(failures.is_empty(), "{}", failures.join("\n"));
 }
@@ -350,7 +383,8 @@ impl SpanChecker<'_> {
             .chars()
             .take(60)
             .collect();
-        self.errors.push(format!("{msg} [{}..{}: {text:?}]", span.start, span.end));
+        self.errors
+            .push(format!("{msg} [{}..{}: {text:?}]", span.start, span.end));
     }
 
     /// A node's own span must be non-empty and inside the source.
@@ -366,7 +400,10 @@ impl SpanChecker<'_> {
     fn enclosed(&mut self, parent: Span, child: Span, what: &str) {
         if child.start < parent.start || child.end > parent.end {
             self.fail(
-                format!("{what} not inside its parent {}..{}", parent.start, parent.end),
+                format!(
+                    "{what} not inside its parent {}..{}",
+                    parent.start, parent.end
+                ),
                 child,
             );
         }
@@ -406,7 +443,10 @@ impl SpanChecker<'_> {
         let mut prev_end = 0;
         for s in body {
             if s.span.start < prev_end {
-                self.fail(format!("statement overlaps its previous sibling (ends {prev_end})"), s.span);
+                self.fail(
+                    format!("statement overlaps its previous sibling (ends {prev_end})"),
+                    s.span,
+                );
             }
             prev_end = s.span.end;
             self.stmt(s);
@@ -433,7 +473,10 @@ impl SpanChecker<'_> {
         if let Some(d) = &p.default {
             self.child(def, d);
             if d.span.start < p.span.end {
-                self.fail("parameter default starts inside the parameter".into(), d.span);
+                self.fail(
+                    "parameter default starts inside the parameter".into(),
+                    d.span,
+                );
             }
         }
     }
@@ -450,7 +493,14 @@ impl SpanChecker<'_> {
             self.expr(d);
         }
         let p = &f.params;
-        for prm in p.posonly.iter().chain(&p.args).chain(&p.vararg).chain(&p.kwonly).chain(&p.kwarg) {
+        for prm in p
+            .posonly
+            .iter()
+            .chain(&p.args)
+            .chain(&p.vararg)
+            .chain(&p.kwonly)
+            .chain(&p.kwarg)
+        {
             self.param(f.span, prm);
         }
         self.opt(f.span, &f.returns);
@@ -747,6 +797,36 @@ fn ast_spans_nest() {
     assert!(failures.is_empty(), "{}", failures.join("\n"));
 }
 
+/// The right operand of `x = a + b`.
+fn right_operand(body: &mut [Stmt]) -> &mut Expr {
+    let StmtKind::Assign(_, value) = &mut body[0].kind else {
+        panic!("not an assignment")
+    };
+    let ExprKind::BinOp(_, _, right) = &mut value.kind else {
+        panic!("not a binary operation")
+    };
+    right
+}
+
+#[test]
+fn span_checker_flags_bad_spans() {
+    // The checker itself must catch a child sticking out of its parent and an empty span.
+    let src = "x = 1 + 2\n";
+    let mut body = parse_module(src).unwrap();
+    for (bad, want) in [
+        (Span::new(8, 10), "not inside its parent"),
+        (Span::new(8, 8), "empty span"),
+    ] {
+        right_operand(&mut body).span = bad;
+        let mut c = SpanChecker {
+            src,
+            errors: Vec::new(),
+        };
+        c.module(&body);
+        assert!(c.errors.iter().any(|e| e.contains(want)), "{:?}", c.errors);
+    }
+}
+
 #[test]
 fn ast_spans_nest_in_focused_inputs() {
     // Constructs the corpus may not cover.
@@ -854,7 +934,10 @@ fn backslash_continuation_joins_lines() {
     assert_eq!(count(&k, &Tok::Indent), 1);
     assert_eq!(count(&k, &Tok::Dedent), 1);
     // CRLF after the backslash too.
-    assert_eq!(kinds("x = \\\r\n  1\r\n"), vec![name("x"), Tok::Assign, int(1), Tok::Newline]);
+    assert_eq!(
+        kinds("x = \\\r\n  1\r\n"),
+        vec![name("x"), Tok::Assign, int(1), Tok::Newline]
+    );
 }
 
 #[test]
@@ -942,7 +1025,10 @@ fn malformed_numbers_match_cpython_messages() {
     ] {
         let e = parse_err(src);
         if (e.class, e.msg.as_str()) != (ErrorClass::Syntax, want) {
-            failures.push(format!("{src:?}: got {:?} {:?}, want {want:?}", e.class, e.msg));
+            failures.push(format!(
+                "{src:?}: got {:?} {:?}, want {want:?}",
+                e.class, e.msg
+            ));
         }
     }
     assert!(failures.is_empty(), "{}", failures.join("\n"));
@@ -977,10 +1063,22 @@ fn bad_escape_messages_match_cpython() {
     // Messages from CPython 3.11 (`eval(src)`).
     let mut failures = Vec::new();
     for (src, want) in [
-        (r"'\x4'", r"(unicode error) 'unicodeescape' codec can't decode bytes in position 0-2: truncated \xXX escape"),
-        (r"'\u12'", r"(unicode error) 'unicodeescape' codec can't decode bytes in position 0-3: truncated \uXXXX escape"),
-        (r"'ab\x4g'", r"(unicode error) 'unicodeescape' codec can't decode bytes in position 2-4: truncated \xXX escape"),
-        (r"'\U0011ffff'", r"(unicode error) 'unicodeescape' codec can't decode bytes in position 0-9: illegal Unicode character"),
+        (
+            r"'\x4'",
+            r"(unicode error) 'unicodeescape' codec can't decode bytes in position 0-2: truncated \xXX escape",
+        ),
+        (
+            r"'\u12'",
+            r"(unicode error) 'unicodeescape' codec can't decode bytes in position 0-3: truncated \uXXXX escape",
+        ),
+        (
+            r"'ab\x4g'",
+            r"(unicode error) 'unicodeescape' codec can't decode bytes in position 2-4: truncated \xXX escape",
+        ),
+        (
+            r"'\U0011ffff'",
+            r"(unicode error) 'unicodeescape' codec can't decode bytes in position 0-9: illegal Unicode character",
+        ),
     ] {
         let e = parse_err(&format!("{src}\n"));
         if e.msg != want {
@@ -1098,9 +1196,7 @@ fn fstring_self_documenting() {
         }]
     );
     match &fpieces("f'{x = }'")[0] {
-        FPiece::Field {
-            expr, self_doc, ..
-        } => {
+        FPiece::Field { expr, self_doc, .. } => {
             assert_eq!(expr, "x ");
             assert_eq!(self_doc.as_deref(), Some("x = "));
         }
@@ -1163,25 +1259,115 @@ fn fstring_field_offsets_point_into_the_file() {
 /// (source, class, message, line) exactly as CPython 3.11's `compile(src, "<t>", "exec")`
 /// reports them.
 const INDENTATION_CASES: &[(&str, &str, &str, usize)] = &[
-    ("if x:\npass\n", "IndentationError", "expected an indented block after 'if' statement on line 1", 2),
-    ("x = 1\n    y = 2\n", "IndentationError", "unexpected indent", 2),
+    (
+        "if x:\npass\n",
+        "IndentationError",
+        "expected an indented block after 'if' statement on line 1",
+        2,
+    ),
+    (
+        "x = 1\n    y = 2\n",
+        "IndentationError",
+        "unexpected indent",
+        2,
+    ),
     ("  x = 1\n", "IndentationError", "unexpected indent", 1),
-    ("if x:\n  a\n    b\n", "IndentationError", "unexpected indent", 3),
-    ("x = (\n  1,\n    2)\n  y\n", "IndentationError", "unexpected indent", 4),
-    ("if x:\n        a\n    b\n", "IndentationError", "unindent does not match any outer indentation level", 3),
-    ("if x:\n    a\n  b\n", "IndentationError", "unindent does not match any outer indentation level", 3),
-    ("if True:\n    pass\n  pass\n", "IndentationError", "unindent does not match any outer indentation level", 3),
-    ("if x:\n\ta\n        b\n", "TabError", "inconsistent use of tabs and spaces in indentation", 3),
-    ("if x:\n        a\n\tb\n", "TabError", "inconsistent use of tabs and spaces in indentation", 3),
-    ("def f():\n\tif x:\n        pass\n", "TabError", "inconsistent use of tabs and spaces in indentation", 3),
-    ("if x:\n    \ta\n\t    b\n", "TabError", "inconsistent use of tabs and spaces in indentation", 3),
-    ("for i in x:\n", "IndentationError", "expected an indented block after 'for' statement on line 1", 1),
-    ("class C:\n", "IndentationError", "expected an indented block after class definition on line 1", 1),
-    ("def f():\nreturn 1\n", "IndentationError", "expected an indented block after function definition on line 1", 2),
-    ("try:\nx\n", "IndentationError", "expected an indented block after 'try' statement on line 1", 2),
-    ("while x:\n# c\npass\n", "IndentationError", "expected an indented block after 'while' statement on line 1", 3),
-    ("if a:\n    b\nelse:\nc\n", "IndentationError", "expected an indented block after 'else' statement on line 3", 4),
-    ("async def f():\n    async with x:\n    pass\n", "IndentationError", "expected an indented block after 'with' statement on line 2", 3),
+    (
+        "if x:\n  a\n    b\n",
+        "IndentationError",
+        "unexpected indent",
+        3,
+    ),
+    (
+        "x = (\n  1,\n    2)\n  y\n",
+        "IndentationError",
+        "unexpected indent",
+        4,
+    ),
+    (
+        "if x:\n        a\n    b\n",
+        "IndentationError",
+        "unindent does not match any outer indentation level",
+        3,
+    ),
+    (
+        "if x:\n    a\n  b\n",
+        "IndentationError",
+        "unindent does not match any outer indentation level",
+        3,
+    ),
+    (
+        "if True:\n    pass\n  pass\n",
+        "IndentationError",
+        "unindent does not match any outer indentation level",
+        3,
+    ),
+    (
+        "if x:\n\ta\n        b\n",
+        "TabError",
+        "inconsistent use of tabs and spaces in indentation",
+        3,
+    ),
+    (
+        "if x:\n        a\n\tb\n",
+        "TabError",
+        "inconsistent use of tabs and spaces in indentation",
+        3,
+    ),
+    (
+        "def f():\n\tif x:\n        pass\n",
+        "TabError",
+        "inconsistent use of tabs and spaces in indentation",
+        3,
+    ),
+    (
+        "if x:\n    \ta\n\t    b\n",
+        "TabError",
+        "inconsistent use of tabs and spaces in indentation",
+        3,
+    ),
+    (
+        "for i in x:\n",
+        "IndentationError",
+        "expected an indented block after 'for' statement on line 1",
+        1,
+    ),
+    (
+        "class C:\n",
+        "IndentationError",
+        "expected an indented block after class definition on line 1",
+        1,
+    ),
+    (
+        "def f():\nreturn 1\n",
+        "IndentationError",
+        "expected an indented block after function definition on line 1",
+        2,
+    ),
+    (
+        "try:\nx\n",
+        "IndentationError",
+        "expected an indented block after 'try' statement on line 1",
+        2,
+    ),
+    (
+        "while x:\n# c\npass\n",
+        "IndentationError",
+        "expected an indented block after 'while' statement on line 1",
+        3,
+    ),
+    (
+        "if a:\n    b\nelse:\nc\n",
+        "IndentationError",
+        "expected an indented block after 'else' statement on line 3",
+        4,
+    ),
+    (
+        "async def f():\n    async with x:\n    pass\n",
+        "IndentationError",
+        "expected an indented block after 'with' statement on line 2",
+        3,
+    ),
 ];
 
 /// Cases of `INDENTATION_CASES` whose class and message aio gets right but whose line it
@@ -1202,7 +1388,10 @@ fn indentation_errors_match_cpython() {
                     got.2 = line;
                 }
                 if got != (class, msg, line) {
-                    failures.push(format!("{src:?}: got {got:?}, want {:?}", (class, msg, line)));
+                    failures.push(format!(
+                        "{src:?}: got {got:?}, want {:?}",
+                        (class, msg, line)
+                    ));
                 }
             }
         }
@@ -1235,8 +1424,9 @@ fn indented_block_at_eof_line() {
     assert!(failures.is_empty(), "{}", failures.join("\n"));
 }
 
-#[test]
-fn indentation_table_agrees_with_python3() {
+/// Checks a table of (source, class, message, line) against `compile(src, "<t>", "exec")`
+/// in python3 3.11, when it is on the PATH.
+fn check_table_with_python3(table: &[(&str, &str, &str, usize)]) {
     let Some(py) = python311() else {
         eprintln!("python3 3.11 not on PATH: table not re-checked");
         return;
@@ -1247,10 +1437,10 @@ fn indentation_table_agrees_with_python3() {
         \x20       compile(src, '<t>', 'exec'); print('OK')\n\
         \x20   except SyntaxError as e:\n\
         \x20       print(json.dumps([type(e).__name__, e.msg, e.lineno]))\n";
-    let json_src: Vec<String> = INDENTATION_CASES.iter().map(|c| json_string(c.0)).collect();
+    let json_src: Vec<String> = table.iter().map(|c| json_string(c.0)).collect();
     let input = format!("[{}]", json_src.join(","));
     let mut child = Command::new(py)
-        .args(["-c", script])
+        .args(["-W", "ignore", "-c", script])
         .stdin(std::process::Stdio::piped())
         .stdout(std::process::Stdio::piped())
         .spawn()
@@ -1263,11 +1453,130 @@ fn indentation_table_agrees_with_python3() {
     let out = child.wait_with_output().unwrap();
     let text = String::from_utf8_lossy(&out.stdout);
     let lines: Vec<&str> = text.lines().collect();
-    assert_eq!(lines.len(), INDENTATION_CASES.len(), "python3 output: {text}");
-    for (&(src, class, msg, line), got) in INDENTATION_CASES.iter().zip(lines) {
+    assert_eq!(lines.len(), table.len(), "python3 output: {text}");
+    for (&(src, class, msg, line), got) in table.iter().zip(lines) {
         let want = format!("[{}, {}, {line}]", json_string(class), json_string(msg));
         assert_eq!(got, want, "CPython disagrees with the table for {src:?}");
     }
+}
+
+#[test]
+fn indentation_table_agrees_with_python3() {
+    check_table_with_python3(INDENTATION_CASES);
+}
+
+// ---------------------------------------------------------------------------------------------
+// Other known differences from CPython
+// ---------------------------------------------------------------------------------------------
+
+/// Programs CPython 3.11 rejects at compile time (class, message and line from
+/// `compile(src, "<t>", "exec")`) where aio accepts the program, rejects it only when the
+/// statement runs, or words the error differently. Deliberate subset limits (`match`,
+/// `except*`, relative imports, async comprehensions) are left out.
+const COMPILE_DIVERGENCES: &[(&str, &str, &str, usize)] = &[
+    (
+        "print(1)  \\",
+        "SyntaxError",
+        "unexpected EOF while parsing",
+        1,
+    ),
+    (
+        "x = 1 \\\n",
+        "SyntaxError",
+        "unexpected EOF while parsing",
+        1,
+    ),
+    ("\\\n", "SyntaxError", "unexpected EOF while parsing", 1),
+    (
+        "print('hi')\nx = *a\n",
+        "SyntaxError",
+        "can't use starred expression here",
+        2,
+    ),
+    (
+        "x = (*a)\n",
+        "SyntaxError",
+        "cannot use starred expression here",
+        1,
+    ),
+    (
+        "x = [i := 0 for i in range(3)]\n",
+        "SyntaxError",
+        "assignment expression cannot rebind comprehension iteration variable 'i'",
+        1,
+    ),
+    (
+        "def f():\n    global x\n    x = 1\n    global x\n",
+        "SyntaxError",
+        "name 'x' is assigned to before global declaration",
+        4,
+    ),
+    (
+        "def f():\n    x = 1\n    def g():\n        global x\n        nonlocal x\n",
+        "SyntaxError",
+        "name 'x' is nonlocal and global",
+        4,
+    ),
+    (
+        "x = yield = 1\n",
+        "SyntaxError",
+        "assignment to yield expression not possible",
+        1,
+    ),
+    (
+        "x = [*a for a in b]\n",
+        "SyntaxError",
+        "iterable unpacking cannot be used in comprehension",
+        1,
+    ),
+    (
+        "x = {**a for a in b}\n",
+        "SyntaxError",
+        "dict unpacking cannot be used in dict comprehension",
+        1,
+    ),
+    (
+        "def f():\n    [await x for x in y]\n",
+        "SyntaxError",
+        "asynchronous comprehension outside of an asynchronous function",
+        2,
+    ),
+    (
+        "def f(x=(yield)): pass\n",
+        "SyntaxError",
+        "'yield' outside function",
+        1,
+    ),
+];
+
+#[test]
+#[ignore = "known aio divergences (see helper report): programs CPython rejects at compile time"]
+fn compile_errors_match_cpython() {
+    let mut failures = Vec::new();
+    for &(src, class, msg, line) in COMPILE_DIVERGENCES {
+        let file = SourceFile::new("<t>", src);
+        let r = parse_module(src).and_then(|body| {
+            compile_module(body, &file, &mut GlobalNames::default(), CompileMode::File)
+        });
+        match r {
+            Ok(_) => failures.push(format!("{src:?}: compiles, want {class}: {msg}")),
+            Err(e) => {
+                let got = (e.class.name(), e.msg.as_str(), err_line(src, &e));
+                if got != (class, msg, line) {
+                    failures.push(format!(
+                        "{src:?}: got {got:?}, want {:?}",
+                        (class, msg, line)
+                    ));
+                }
+            }
+        }
+    }
+    assert!(failures.is_empty(), "{}", failures.join("\n"));
+}
+
+#[test]
+fn compile_divergence_table_agrees_with_python3() {
+    check_table_with_python3(COMPILE_DIVERGENCES);
 }
 
 /// A JSON string literal for ASCII text with the escapes these tests need.

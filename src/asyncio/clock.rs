@@ -16,8 +16,16 @@ pub struct Clock {
 impl Clock {
     /// A clock starting now; `virtual_time` makes waiting free.
     pub fn new(virtual_time: bool) -> Clock {
-        let wall_start = SystemTime::now().duration_since(UNIX_EPOCH).map(|d| d.as_secs_f64()).unwrap_or(0.0);
-        Clock { virtual_time, start: Instant::now(), wall_start, elapsed: 0.0 }
+        let wall_start = SystemTime::now()
+            .duration_since(UNIX_EPOCH)
+            .map(|d| d.as_secs_f64())
+            .unwrap_or(0.0);
+        Clock {
+            virtual_time,
+            start: Instant::now(),
+            wall_start,
+            elapsed: 0.0,
+        }
     }
 
     /// Whether time is virtual.
@@ -39,7 +47,10 @@ impl Clock {
         if self.virtual_time {
             self.wall_start + self.elapsed
         } else {
-            SystemTime::now().duration_since(UNIX_EPOCH).map(|d| d.as_secs_f64()).unwrap_or(0.0)
+            SystemTime::now()
+                .duration_since(UNIX_EPOCH)
+                .map(|d| d.as_secs_f64())
+                .unwrap_or(0.0)
         }
     }
 

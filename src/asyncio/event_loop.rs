@@ -83,16 +83,26 @@ pub struct EventLoop {
     pub stopping: bool,
     /// `asyncio.run(debug=...)`.
     pub debug: bool,
+    /// Which loop this is (each `asyncio.run` makes a new one).
+    pub id: u64,
+    /// Async generators started on this loop, closed when `asyncio.run` ends.
+    pub asyncgens: Vec<std::rc::Weak<crate::interp::generator::Generator>>,
 }
 
 impl Interp {
     fn event_loop(&mut self) -> PyResult<&mut EventLoop> {
-        self.event_loop.as_mut().ok_or_else(|| err("RuntimeError", "no running event loop"))
+        self.event_loop
+            .as_mut()
+            .ok_or_else(|| err("RuntimeError", "no running event loop"))
     }
 
     /// `loop.call_soon`.
     pub fn call_soon(&mut self, cb: Callback) -> Rc<Handle> {
-        let h = Rc::new(Handle { callback: RefCell::new(Some(cb)), cancelled: Cell::new(false), when: None });
+        let h = Rc::new(Handle {
+            callback: RefCell::new(Some(cb)),
+            cancelled: Cell::new(false),
+            when: None,
+        });
         if let Some(l) = self.event_loop.as_mut() {
             l.ready.push_back(h.clone());
         }
@@ -101,11 +111,19 @@ impl Interp {
 
     /// `loop.call_at`: runs `cb` when the loop's clock reaches `when`.
     pub fn call_at(&mut self, when: f64, cb: Callback) -> Rc<Handle> {
-        let h = Rc::new(Handle { callback: RefCell::new(Some(cb)), cancelled: Cell::new(false), when: Some(when) });
+        let h = Rc::new(Handle {
+            callback: RefCell::new(Some(cb)),
+            cancelled: Cell::new(false),
+            when: Some(when),
+        });
         if let Some(l) = self.event_loop.as_mut() {
             l.seq += 1;
             let seq = l.seq;
-            l.timers.push(Timer { when, seq, handle: h.clone() });
+            l.timers.push(Timer {
+                when,
+                seq,
+                handle: h.clone(),
+            });
         }
         h
     }
@@ -138,9 +156,11 @@ impl Interp {
         }
     }
 
-    fn invalid_state(&mut self, fut: &Rc<Future>) -> Exc {
-        let r = self.repr(&Value::Future(fut.clone())).unwrap_or_default();
-        new_exception(types().asyncio_exc("InvalidStateError"), vec![Value::str(&format!("{}: {r}", fut.state_name()))])
+    fn invalid_state(&mut self, _fut: &Rc<Future>) -> Exc {
+        new_exception(
+            types().asyncio_exc("InvalidStateError"),
+            vec![Value::str("invalid state")],
+        )
     }
 
     /// `fut.set_result(v)`.
@@ -159,7 +179,10 @@ impl Interp {
             return Err(self.invalid_state(fut));
         }
         if e.is("StopIteration") {
-            return Err(err("TypeError", "StopIteration interacts badly with generators and cannot be raised into a Future"));
+            return Err(err(
+                "TypeError",
+                "StopIteration interacts badly with generators and cannot be raised into a Future",
+            ));
         }
         *fut.state.borrow_mut() = FutState::Failed(e);
         fut.log_traceback.set(true);
@@ -195,7 +218,11 @@ impl Interp {
 
     /// A new CancelledError with the cancel message, as `Future._make_cancelled_error`.
     pub fn cancelled_error(&self, msg: &Value) -> Exc {
-        let args = if msg.is_none() { vec![] } else { vec![msg.clone()] };
+        let args = if msg.is_none() {
+            vec![]
+        } else {
+            vec![msg.clone()]
+        };
         new_exception(types().asyncio_exc("CancelledError"), args)
     }
 
@@ -203,32 +230,50 @@ impl Interp {
     pub fn future_result(&mut self, fut: &Rc<Future>) -> PyResult<Value> {
         let st = fut.state.borrow().clone();
         match st {
-            FutState::Pending => Err(new_exception(types().asyncio_exc("InvalidStateError"), vec![Value::str("Result is not ready.")])),
+            FutState::Pending => Err(new_exception(
+                types().asyncio_exc("InvalidStateError"),
+                vec![Value::str("Result is not set.")],
+            )),
             FutState::Finished(v) => Ok(v),
             FutState::Failed(e) => {
                 fut.log_traceback.set(false);
                 Err(e)
             }
-            FutState::Cancelled(msg, exc) => Err(exc.unwrap_or_else(|| self.cancelled_error(&msg))),
+            FutState::Cancelled(msg, _) => Err(self.take_cancelled_error(fut, &msg)),
         }
+    }
+
+    /// The CancelledError a cancelled future raises: the one that ended the task the first
+    /// time, a fresh one with the cancel message afterwards (as CPython's C Future).
+    pub fn take_cancelled_error(&mut self, fut: &Rc<Future>, msg: &Value) -> Exc {
+        if let FutState::Cancelled(_, exc) = &mut *fut.state.borrow_mut() {
+            if let Some(e) = exc.take() {
+                return e;
+            }
+        }
+        self.cancelled_error(msg)
     }
 
     /// `fut.exception()`.
     pub fn future_exception(&mut self, fut: &Rc<Future>) -> PyResult<Value> {
         let st = fut.state.borrow().clone();
         match st {
-            FutState::Pending => Err(new_exception(types().asyncio_exc("InvalidStateError"), vec![Value::str("Exception is not set.")])),
+            FutState::Pending => Err(new_exception(
+                types().asyncio_exc("InvalidStateError"),
+                vec![Value::str("Exception is not set.")],
+            )),
             FutState::Finished(_) => Ok(Value::None),
             FutState::Failed(e) => {
                 fut.log_traceback.set(false);
                 Ok(e.value())
             }
-            FutState::Cancelled(msg, exc) => Err(exc.unwrap_or_else(|| self.cancelled_error(&msg))),
+            FutState::Cancelled(msg, _) => Err(self.take_cancelled_error(fut, &msg)),
         }
     }
 
     /// One loop iteration. `Ok(false)`: nothing can ever run again (a deadlock).
     pub fn run_once(&mut self) -> PyResult<bool> {
+        self.finalize_asyncgens()?;
         let (timeout_at, stopping) = {
             let l = self.event_loop()?;
             while l.timers.peek().is_some_and(|t| t.handle.cancelled.get()) {
@@ -237,7 +282,11 @@ impl Interp {
             if l.ready.is_empty() && l.timers.is_empty() && !l.stopping {
                 return Ok(false);
             }
-            let t = if l.ready.is_empty() && !l.stopping { l.timers.peek().map(|t| t.when) } else { None };
+            let t = if l.ready.is_empty() && !l.stopping {
+                l.timers.peek().map(|t| t.when)
+            } else {
+                None
+            };
             (t, l.stopping)
         };
         if let (Some(when), false) = (timeout_at, stopping) {
@@ -256,7 +305,9 @@ impl Interp {
             l.ready.len()
         };
         for _ in 0..ntodo {
-            let Some(h) = self.event_loop.as_mut().and_then(|l| l.ready.pop_front()) else { break };
+            let Some(h) = self.event_loop.as_mut().and_then(|l| l.ready.pop_front()) else {
+                break;
+            };
             if h.cancelled.get() {
                 continue;
             }
@@ -324,7 +375,9 @@ impl Interp {
         if task.done() {
             return Ok(false);
         }
-        let Some(td) = &task.task else { return Ok(self.future_cancel_plain(task, msg, None)) };
+        let Some(td) = &task.task else {
+            return Ok(self.future_cancel_plain(task, msg, None));
+        };
         td.num_cancels.set(td.num_cancels.get() + 1);
         let waiter = td.fut_waiter.borrow().clone();
         if let Some(w) = waiter {
@@ -345,7 +398,10 @@ impl Interp {
         }
         let mut exc = exc;
         if td.must_cancel.get() {
-            if !exc.as_ref().is_some_and(|e| e.class().is_subclass(&types().asyncio_exc("CancelledError"))) {
+            if !exc.as_ref().is_some_and(|e| {
+                e.class()
+                    .is_subclass(&types().asyncio_exc("CancelledError"))
+            }) {
                 let msg = td.cancel_msg.borrow().clone();
                 exc = Some(self.cancelled_error(&msg));
             }
@@ -356,7 +412,10 @@ impl Interp {
             return self.future_set_exception(task, err("TypeError", "a coroutine was expected"));
         };
         let g = g.clone();
-        let prev = self.event_loop.as_mut().and_then(|l| l.current_task.replace(task.clone()));
+        let prev = self
+            .event_loop
+            .as_mut()
+            .and_then(|l| l.current_task.replace(task.clone()));
         let r = match exc {
             None => self.gen_resume(&g, Resume::Send(Value::None)),
             Some(e) => self.gen_resume(&g, Resume::Throw(e)),
@@ -374,7 +433,10 @@ impl Interp {
                     self.future_set_result(task, v)?;
                 }
             }
-            Err(e) if e.class().is_subclass(&types().asyncio_exc("CancelledError")) => {
+            Err(e)
+                if e.class()
+                    .is_subclass(&types().asyncio_exc("CancelledError")) =>
+            {
                 self.future_cancel_plain(task, Value::None, Some(e));
             }
             Err(e) if e.is("KeyboardInterrupt") || e.is("SystemExit") => {
@@ -449,6 +511,12 @@ impl Interp {
                 }
             }
         }
-        err("RuntimeError", format!("aio: deadlock: no task can make progress (waiting: {})", names.join(", ")))
+        err(
+            "RuntimeError",
+            format!(
+                "aio: deadlock: no task can make progress (waiting: {})",
+                names.join(", ")
+            ),
+        )
     }
 }

@@ -112,3 +112,21 @@ impl Future {
         }
     }
 }
+
+impl Drop for Future {
+    fn drop(&mut self) {
+        if !self.log_traceback.get() {
+            return;
+        }
+        if let FutState::Failed(e) = self.state.get_mut() {
+            let task = self
+                .task
+                .as_ref()
+                .map(|t| (t.name.borrow().clone(), t.coro.clone()));
+            crate::interp::reports::push(crate::interp::reports::Report::TaskException(
+                task,
+                e.clone(),
+            ));
+        }
+    }
+}

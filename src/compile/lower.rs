@@ -760,3 +760,210 @@ fn replace_fields(
         })
         .collect()
 }
+
+/// Small AST constructors for the desugarings below.
+mod build {
+    use super::*;
+
+    pub fn name(n: &str, span: Span) -> Expr {
+        Expr::new(
+            ExprKind::Name(Ident {
+                name: Rc::from(n),
+                scope: Scope::Unresolved,
+            }),
+            span,
+        )
+    }
+
+    pub fn call(f: Expr, args: Vec<Expr>, span: Span) -> Expr {
+        Expr::new(
+            ExprKind::Call(Box::new(f), args.into_iter().map(Arg::Positional).collect()),
+            span,
+        )
+    }
+
+    pub fn await_(e: Expr) -> Expr {
+        let span = e.span;
+        Expr::new(ExprKind::Await(Box::new(e)), span)
+    }
+
+    pub fn assign(t: Expr, v: Expr, span: Span) -> Stmt {
+        Stmt::new(StmtKind::Assign(vec![t], v), span)
+    }
+
+    pub fn bool_(b: bool, span: Span) -> Expr {
+        Expr::new(ExprKind::Const(Constant::Bool(b)), span)
+    }
+
+    pub fn none(span: Span) -> Expr {
+        Expr::new(ExprKind::Const(Constant::None), span)
+    }
+}
+
+/// `async with m as t: body` becomes, as CPython's compiler does it:
+///
+/// ```text
+/// $m = m; $exit = __aio_aexit__($m); t = await __aio_aenter__($m); $ok = True
+/// try: body
+/// except: $ok = False; $e = __aio_exc__()
+///         if not await $exit(type($e), $e, None): raise
+/// finally: if $ok: await $exit(None, None, None)
+/// ```
+pub(crate) fn desugar_async_with(
+    r: &mut Resolver,
+    items: Vec<(Expr, Option<Expr>)>,
+    body: Body,
+    span: Span,
+) -> Vec<Stmt> {
+    use build::*;
+    let mut items = items;
+    let (mgr, target) = items.remove(0);
+    let inner: Body = if items.is_empty() {
+        body
+    } else {
+        Rc::new(vec![Stmt::new(
+            StmtKind::With {
+                items,
+                body,
+                is_async: true,
+            },
+            span,
+        )])
+    };
+    let sp = mgr.span;
+    let m = r.temp(sp);
+    let exit = r.temp(sp);
+    let ok = r.temp(sp);
+    let e = r.temp(sp);
+    let mut out = vec![
+        assign(m.clone(), mgr, sp),
+        assign(
+            exit.clone(),
+            call(name("__aio_aexit__", sp), vec![m.clone()], sp),
+            sp,
+        ),
+    ];
+    let entered = await_(call(name("__aio_aenter__", sp), vec![m.clone()], sp));
+    match target {
+        Some(t) => out.push(assign(t, entered, sp)),
+        None => out.push(Stmt::new(StmtKind::Expr(entered), sp)),
+    }
+    out.push(assign(ok.clone(), bool_(true, sp), sp));
+    let exit_with_exc = await_(call(
+        exit.clone(),
+        vec![
+            call(name("type", sp), vec![e.clone()], sp),
+            e.clone(),
+            Expr::new(
+                ExprKind::Attribute(Box::new(e.clone()), Rc::from("__traceback__")),
+                sp,
+            ),
+        ],
+        sp,
+    ));
+    let handler_body = vec![
+        assign(ok.clone(), bool_(false, sp), sp),
+        assign(e.clone(), call(name("__aio_exc__", sp), vec![], sp), sp),
+        Stmt::new(
+            StmtKind::If(
+                not(exit_with_exc),
+                Rc::new(vec![Stmt::new(StmtKind::Raise(None, None), sp)]),
+                Rc::default(),
+            ),
+            sp,
+        ),
+    ];
+    let finally = vec![Stmt::new(
+        StmtKind::If(
+            ok,
+            Rc::new(vec![Stmt::new(
+                StmtKind::Expr(await_(call(exit, vec![none(sp), none(sp), none(sp)], sp))),
+                sp,
+            )]),
+            Rc::default(),
+        ),
+        sp,
+    )];
+    out.push(Stmt::new(
+        StmtKind::Try {
+            body: inner,
+            handlers: vec![Handler {
+                typ: None,
+                name: None,
+                body: Rc::new(handler_body),
+                span: sp,
+            }],
+            orelse: Rc::default(),
+            finalbody: Rc::new(finally),
+        },
+        span,
+    ));
+    out
+}
+
+/// `async for t in it: body else: orelse` becomes:
+///
+/// ```text
+/// $it = __aio_aiter__(it); $done = False
+/// while True:
+///     try: $v = await __aio_anext__($it)
+///     except StopAsyncIteration: $done = True; break
+///     t = $v
+///     body
+/// if $done: orelse
+/// ```
+pub(crate) fn desugar_async_for(
+    r: &mut Resolver,
+    target: Expr,
+    iter: Expr,
+    body: Body,
+    orelse: Body,
+    span: Span,
+) -> Vec<Stmt> {
+    use build::*;
+    let sp = iter.span;
+    let it = r.temp(sp);
+    let v = r.temp(sp);
+    let done = r.temp(sp);
+    let mut out = vec![
+        assign(
+            it.clone(),
+            call(name("__aio_aiter__", sp), vec![iter], sp),
+            sp,
+        ),
+        assign(done.clone(), bool_(false, sp), sp),
+    ];
+    let next = assign(
+        v.clone(),
+        await_(call(name("__aio_anext__", sp), vec![it], sp)),
+        sp,
+    );
+    let stop = Handler {
+        typ: Some(name("StopAsyncIteration", sp)),
+        name: None,
+        body: Rc::new(vec![
+            assign(done.clone(), bool_(true, sp), sp),
+            Stmt::new(StmtKind::Break, sp),
+        ]),
+        span: sp,
+    };
+    let mut loop_body = vec![Stmt::new(
+        StmtKind::Try {
+            body: Rc::new(vec![next]),
+            handlers: vec![stop],
+            orelse: Rc::default(),
+            finalbody: Rc::default(),
+        },
+        sp,
+    )];
+    loop_body.push(assign(target, v, sp));
+    loop_body.extend(body.iter().cloned());
+    out.push(Stmt::new(
+        StmtKind::While(bool_(true, sp), Rc::new(loop_body), Rc::default()),
+        span,
+    ));
+    if !orelse.is_empty() {
+        out.push(Stmt::new(StmtKind::If(done, orelse, Rc::default()), span));
+    }
+    out
+}

@@ -390,6 +390,35 @@ impl<'a> Resolver<'a> {
 
     fn stmt(&mut self, mut s: Stmt, out: &mut Vec<Stmt>) -> Result<(), SyntaxError> {
         self.check_stmt(&mut s)?;
+        // `async for` / `async with` are desugared into awaits, then handled like any code.
+        match s.kind {
+            StmtKind::For {
+                target,
+                iter,
+                body,
+                orelse,
+                is_async: true,
+            } => {
+                self.check_async("async for", s.span)?;
+                for st in super::lower::desugar_async_for(self, target, iter, body, orelse, s.span)
+                {
+                    self.stmt(st, out)?;
+                }
+                return Ok(());
+            }
+            StmtKind::With {
+                items,
+                body,
+                is_async: true,
+            } => {
+                self.check_async("async with", s.span)?;
+                for st in super::lower::desugar_async_with(self, items, body, s.span) {
+                    self.stmt(st, out)?;
+                }
+                return Ok(());
+            }
+            kind => s.kind = kind,
+        }
         // Statements whose expressions suspend are lowered first, then resolved.
         if self.stmt_suspends(&s) {
             let lowered = Lowerer::new(self).stmt(s)?;
@@ -1041,18 +1070,12 @@ impl<'a> Resolver<'a> {
         );
         for cl in &c.clauses {
             self.check_target(&cl.target, TargetCtx::Other)?;
-            if cl.is_async {
+            if cl.is_async && !is_async {
                 return Err(SyntaxError::new(
-                    "aio does not support 'async for' in comprehensions yet",
+                    "asynchronous comprehension outside of an asynchronous function",
                     span,
                 ));
             }
-        }
-        if is_async && c.kind == CompKind::Generator {
-            return Err(SyntaxError::new(
-                "aio does not support asynchronous generator expressions yet",
-                span,
-            ));
         }
         let result = if c.kind == CompKind::Generator {
             None
@@ -1122,7 +1145,7 @@ impl<'a> Resolver<'a> {
                     iter,
                     body: Rc::new(vec![inner]),
                     orelse: Rc::default(),
-                    is_async: false,
+                    is_async: cl.is_async,
                 },
                 span,
             );

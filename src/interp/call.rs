@@ -295,6 +295,11 @@ impl Interp {
                 if let Resume::Send(v) = &resume {
                     if !v.is_none() {
                         *g.state.borrow_mut() = GenState::Created(frame);
+                        let what = if g.kind == GenKind::AsyncGenerator {
+                            "async generator"
+                        } else {
+                            what
+                        };
                         return Err(type_error(format!(
                             "can't send non-None value to a just-started {what}"
                         )));
@@ -319,7 +324,10 @@ impl Interp {
                 if e.is("StopIteration") {
                     // PEP 479: StopIteration may not leak out of a generator body.
                     let msg = format!("{what} raised StopIteration");
-                    let new = err("RuntimeError", msg);
+                    let new = err(
+                        "RuntimeError",
+                        msg.replace("async_generator", "async generator"),
+                    );
                     {
                         let mut d = new.data();
                         d.cause = Some(e.clone());

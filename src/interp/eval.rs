@@ -284,9 +284,13 @@ impl Interp {
             return Err(err("SystemError", "comprehension was not compiled"));
         };
         let first = self.eval(frame, &c.clauses[0].iter)?;
-        let it = self
-            .get_iter(&first)
-            .map_err(|e| e.note_span(c.clauses[0].iter.span))?;
+        // An `async for` clause takes its async iterator inside the comprehension.
+        let it = if c.clauses[0].is_async {
+            first
+        } else {
+            self.get_iter(&first)
+                .map_err(|e| e.note_span(c.clauses[0].iter.span))?
+        };
         let func = self.make_function(frame, def)?;
         self.call(&func, vec![it], vec![])
     }

@@ -22,7 +22,7 @@ pub(crate) enum Flow {
 }
 
 /// What a delegated send gave.
-pub(crate) enum Delegated {
+pub enum Delegated {
     /// The delegate yielded: the frame suspends with this value.
     Yielded(Value),
     /// The delegate finished with this value.
@@ -77,6 +77,52 @@ impl Interp {
         e
     }
 
+    /// Prints reports left by dying objects; `at` is the statement that was running.
+    pub fn print_reports(&mut self, at: Option<(&Rc<crate::compile::code::Code>, Span)>) {
+        for r in super::reports::take() {
+            match r {
+                super::reports::Report::NeverAwaited(name) => {
+                    let mut msg = String::new();
+                    match at {
+                        Some((code, span)) => {
+                            let line = code.source.line_of(span.start);
+                            let text = code.source.line_text(line).trim().to_string();
+                            msg.push_str(&format!(
+                                "{}:{line}: RuntimeWarning: coroutine '{name}' was never awaited\n  {text}\n",
+                                code.source.name
+                            ));
+                        }
+                        None => msg.push_str(&format!(
+                            "sys:1: RuntimeWarning: coroutine '{name}' was never awaited\n"
+                        )),
+                    }
+                    msg.push_str("RuntimeWarning: Enable tracemalloc to get the object allocation traceback\n");
+                    self.flush();
+                    eprint!("{msg}");
+                }
+                super::reports::Report::TaskException(task, e) => {
+                    let er = self.repr(&e.value()).unwrap_or_default();
+                    let (what, repr) = match task {
+                        Some((name, Value::Generator(g))) => (
+                            "Task",
+                            format!(
+                                "<Task finished name='{name}' coro=<{}() done, defined at {}:{}> exception={er}>",
+                                g.code.qualname,
+                                g.code.source.name,
+                                g.code.source.line_of(g.code.span.start)
+                            ),
+                        ),
+                        Some((name, _)) => ("Task", format!("<Task finished name='{name}' exception={er}>")),
+                        None => ("Future", format!("<Future finished exception={er}>")),
+                    };
+                    let tb = crate::diagnostics::format_exception(self, &e);
+                    self.flush();
+                    eprint!("{what} exception was never retrieved\nfuture: {repr}\n{tb}");
+                }
+            }
+        }
+    }
+
     fn is_fresh(frame: &Frame) -> bool {
         frame.blocks.len() == 1 && frame.blocks[0].pc == 0
     }
@@ -110,7 +156,11 @@ impl Interp {
             let body = block.body.clone();
             let idx = block.pc;
             block.pc += 1;
-            match self.exec_stmt(frame, &body, idx) {
+            let r = self.exec_stmt(frame, &body, idx);
+            if super::reports::pending() {
+                self.print_reports(Some((&frame.code, body[idx].span)));
+            }
+            match r {
                 Ok(Flow::Next) => {}
                 Ok(Flow::Yield(v)) => return Ok(Outcome::Yield(v)),
                 Ok(Flow::Complete(c)) => pending = Some(c),
@@ -175,6 +225,9 @@ impl Interp {
 
     /// Sends into the iterator an `await` / `yield from` delegates to.
     pub(crate) fn delegate_send(&mut self, d: &Value, v: Value) -> PyResult<Delegated> {
+        if let Some(r) = self.async_awaitable(d, Resume::Send(v.clone())) {
+            return r;
+        }
         if let Value::Iter(cell) = d {
             let fut = match &mut *cell.borrow_mut() {
                 crate::runtime::value::NativeIter::FutureAwait(f, yielded) => {
@@ -214,6 +267,9 @@ impl Interp {
 
     /// Throws into the delegate, closing it first for `GeneratorExit`, as CPython's `gen_throw`.
     fn delegate_throw(&mut self, d: &Value, e: Exc) -> PyResult<Delegated> {
+        if let Some(r) = self.async_awaitable(d, Resume::Throw(e.clone())) {
+            return r;
+        }
         if e.is("GeneratorExit") {
             if let Value::Generator(g) = d {
                 self.gen_close(g)?;
@@ -838,8 +894,12 @@ impl Interp {
                     frame.blocks.pop();
                     match &c {
                         Completion::Raise(e) => {
-                            let args =
-                                vec![Value::Class(e.class().clone()), e.value(), Value::None];
+                            let tb = if e.data().traceback.is_empty() {
+                                Value::None
+                            } else {
+                                Value::Class(types().traceback.clone())
+                            };
+                            let args = vec![Value::Class(e.class().clone()), e.value(), tb];
                             self.exc_stack.push(e.clone());
                             let r = self.call(&exit, args, vec![]).and_then(|v| self.truthy(&v));
                             self.exc_stack.pop();

@@ -50,6 +50,45 @@ pub struct Generator {
     pub code: Rc<Code>,
     /// Its state.
     pub state: RefCell<GenState>,
+    /// An async generator first iterated under a running loop: when dropped unfinished, the
+    /// loop closes it (CPython's asyncgen finalizer hook).
+    pub hooked: std::cell::Cell<bool>,
+}
+
+thread_local! {
+    /// Async generators dropped while suspended, waiting for the loop to `aclose()` them.
+    static FINALIZE: RefCell<Vec<Rc<Generator>>> = const { RefCell::new(Vec::new()) };
+}
+
+/// Takes the async generators dropped unfinished since the last call.
+pub fn take_finalized() -> Vec<Rc<Generator>> {
+    FINALIZE.with(|f| std::mem::take(&mut *f.borrow_mut()))
+}
+
+impl Drop for Generator {
+    fn drop(&mut self) {
+        if self.kind == GenKind::Coroutine {
+            if let GenState::Created(_) = self.state.get_mut() {
+                super::reports::push(super::reports::Report::NeverAwaited(
+                    self.code.qualname.clone(),
+                ));
+            }
+            return;
+        }
+        if self.kind != GenKind::AsyncGenerator || !self.hooked.get() {
+            return;
+        }
+        let state = std::mem::replace(self.state.get_mut(), GenState::Done);
+        if let GenState::Suspended(frame) = state {
+            let revived = Rc::new(Generator {
+                kind: self.kind,
+                code: self.code.clone(),
+                state: RefCell::new(GenState::Suspended(frame)),
+                hooked: std::cell::Cell::new(false),
+            });
+            FINALIZE.with(|f| f.borrow_mut().push(revived));
+        }
+    }
 }
 
 /// How to resume a frame.
@@ -77,6 +116,7 @@ impl Generator {
             kind,
             code: frame.code.clone(),
             state: RefCell::new(GenState::Created(Box::new(frame))),
+            hooked: std::cell::Cell::new(false),
         }
     }
     /// Whether it has finished.

@@ -1,12 +1,14 @@
 //! The interpreter: frames run statements (`exec.rs`), expressions evaluate by recursion
 //! (`eval.rs`), calls bind arguments (`call.rs`), and generators resume frames (`generator.rs`).
 
+pub mod asyncgen;
 pub mod call;
 pub mod eval;
 pub mod exec;
 pub mod frame;
 pub mod generator;
 pub mod protocol;
+pub mod reports;
 
 use crate::compile::code::Code;
 use crate::runtime::value::{Exc, Module, Value};
@@ -40,6 +42,8 @@ pub struct Interp {
     pub clock: crate::asyncio::clock::Clock,
     /// Tasks created so far (names are `Task-N`).
     pub task_counter: u64,
+    /// Event loops created so far.
+    pub loop_counter: u64,
 }
 
 impl Interp {
@@ -65,6 +69,7 @@ impl Interp {
             event_loop: None,
             clock: crate::asyncio::clock::Clock::new(virtual_time),
             task_counter: 0,
+            loop_counter: 0,
         };
         crate::runtime::builtins::install_modules(&mut it);
         it

@@ -668,6 +668,18 @@ impl Interp {
                     Some(Value::Future(f.clone()))
                 }
             }
+            NativeIter::CoroWrapper(g) => {
+                let g = g.clone();
+                drop(st);
+                return match self.gen_resume(&g, Resume::Send(Value::None))? {
+                    Outcome::Yield(v) => Ok(Some(v)),
+                    Outcome::Return(_) => Ok(None),
+                };
+            }
+            NativeIter::AsyncGenOp(..) | NativeIter::AnextDefault(..) => {
+                drop(st);
+                return Err(type_error("this awaitable can only be awaited"));
+            }
             NativeIter::Callable(..)
             | NativeIter::Enumerate(..)
             | NativeIter::Zip(..)
@@ -781,7 +793,18 @@ impl Interp {
     /// What `await v` delegates to: a coroutine, or the iterator `__await__` returns.
     pub fn get_awaitable(&mut self, v: &Value) -> PyResult<Value> {
         match v {
-            Value::Future(f) => Ok(Value::Iter(Rc::new(RefCell::new(NativeIter::FutureAwait(f.clone(), false))))),
+            Value::Future(f) => Ok(Value::Iter(Rc::new(RefCell::new(NativeIter::FutureAwait(
+                f.clone(),
+                false,
+            ))))),
+            Value::Iter(cell)
+                if matches!(
+                    &*cell.borrow(),
+                    NativeIter::AsyncGenOp(..) | NativeIter::AnextDefault(..)
+                ) =>
+            {
+                Ok(v.clone())
+            }
             Value::Generator(g) if g.kind == GenKind::Coroutine => Ok(v.clone()),
             Value::Instance(_) => match self.call_special(v, "__await__", vec![]) {
                 Some(r) => {
@@ -1231,15 +1254,23 @@ impl Interp {
             "__cause__" => d.cause.as_ref().map(|e| e.value()).unwrap_or(Value::None),
             "__context__" => d.context.as_ref().map(|e| e.value()).unwrap_or(Value::None),
             "__suppress_context__" => Value::Bool(d.suppress_context),
-            "__traceback__" => Value::None,
+            "__traceback__" => {
+                if d.traceback.is_empty() {
+                    Value::None
+                } else {
+                    Value::Class(types().traceback.clone())
+                }
+            }
             "value" if inst.class.is_subclass(&types().exc("StopIteration")) => {
                 d.args.first().cloned().unwrap_or(Value::None)
             }
-            "exceptions" if inst.class.is_subclass(&types().exc("BaseExceptionGroup")) => match d.args.get(1) {
-                Some(Value::List(l)) => Value::tuple(l.borrow().clone()),
-                Some(v) => v.clone(),
-                None => Value::tuple(vec![]),
-            },
+            "exceptions" if inst.class.is_subclass(&types().exc("BaseExceptionGroup")) => {
+                match d.args.get(1) {
+                    Some(Value::List(l)) => Value::tuple(l.borrow().clone()),
+                    Some(v) => v.clone(),
+                    None => Value::tuple(vec![]),
+                }
+            }
             "message" if inst.class.is_subclass(&types().exc("BaseExceptionGroup")) => {
                 d.args.first().cloned().unwrap_or(Value::None)
             }
@@ -1538,11 +1569,14 @@ impl Interp {
             Value::Handle(h) => {
                 let state = if h.cancelled.get() { " cancelled" } else { "" };
                 match h.when {
-                    Some(w) => format!("<TimerHandle{state} when={}>", crate::runtime::format::float_repr(w)),
+                    Some(w) => format!(
+                        "<TimerHandle{state} when={}>",
+                        crate::runtime::format::float_repr(w)
+                    ),
                     None => format!("<Handle{state}>"),
                 }
             }
-            Value::EventLoop => {
+            Value::EventLoop(_) => {
                 let debug = self.event_loop.as_ref().is_some_and(|l| l.debug);
                 let running = self.event_loop.is_some();
                 format!(
@@ -1612,7 +1646,12 @@ impl Interp {
                 let coro = match &td.coro {
                     Value::Generator(g) => {
                         let how = if g.is_done() { "done" } else { "running" };
-                        format!("<{}() {how}, defined at {}:{}>", g.code.qualname, g.code.source.name, g.code.source.line_of(g.code.span.start))
+                        format!(
+                            "<{}() {how}, defined at {}:{}>",
+                            g.code.qualname,
+                            g.code.source.name,
+                            g.code.source.line_of(g.code.span.start)
+                        )
                     }
                     other => self.repr(other)?,
                 };
@@ -1670,10 +1709,14 @@ impl Interp {
                 }
                 if let Some(d) = &inst.exc {
                     let args = d.borrow().args.clone();
-                    if inst.class.is_subclass(&types().exc("BaseExceptionGroup")) && args.len() == 2 {
+                    if inst.class.is_subclass(&types().exc("BaseExceptionGroup")) && args.len() == 2
+                    {
                         let n = self.len(&args[1]).unwrap_or(0);
                         let msg = self.to_str(&args[0])?;
-                        return Ok(format!("{msg} ({n} sub-exception{})", if n == 1 { "" } else { "s" }));
+                        return Ok(format!(
+                            "{msg} ({n} sub-exception{})",
+                            if n == 1 { "" } else { "s" }
+                        ));
                     }
                     return match args.len() {
                         0 => Ok(String::new()),
@@ -1754,7 +1797,10 @@ impl Interp {
                 self.modules.push((Rc::from(name), m.clone()));
                 Ok(Value::Module(m))
             }
-            None => Err(err("ModuleNotFoundError", format!("No module named '{name}'"))),
+            None => Err(err(
+                "ModuleNotFoundError",
+                format!("No module named '{name}'"),
+            )),
         }
     }
 }

@@ -32,7 +32,10 @@ fn a_run(it: &mut Interp, args: &[Value], kw: &Kwargs) -> PyResult<Value> {
     arity("run", args, 1, 1)?;
     let coro = args[0].clone();
     if it.event_loop.is_some() {
-        return Err(err("RuntimeError", "asyncio.run() cannot be called from a running event loop"));
+        return Err(err(
+            "RuntimeError",
+            "asyncio.run() cannot be called from a running event loop",
+        ));
     }
     if !matches!(&coro, Value::Generator(g) if g.kind == GenKind::Coroutine) {
         let r = it.repr(&coro)?;
@@ -42,12 +45,22 @@ fn a_run(it: &mut Interp, args: &[Value], kw: &Kwargs) -> PyResult<Value> {
         Some(v) => it.truthy(&v)?,
         None => false,
     };
-    it.event_loop = Some(EventLoop { debug, ..Default::default() });
+    it.loop_counter += 1;
+    it.event_loop = Some(EventLoop {
+        debug,
+        id: it.loop_counter,
+        ..Default::default()
+    });
     let result = match it.create_task(coro, None) {
-        Ok(task) => it.run_until_complete(&task).and_then(|_| it.future_result(&task)),
+        Ok(task) => it
+            .run_until_complete(&task)
+            .and_then(|_| it.future_result(&task)),
         Err(e) => Err(e),
     };
-    let shutdown = it.cancel_all_tasks();
+    let shutdown = it.cancel_all_tasks().and_then(|_| it.shutdown_asyncgens());
+    // CPython runs two more coroutines as tasks while closing (shutdown_asyncgens and
+    // shutdown_default_executor), which use up two task names.
+    it.task_counter += 2;
     it.event_loop = None;
     shutdown?;
     result
@@ -77,7 +90,9 @@ impl Interp {
     fn future_arg(&mut self, v: &Value) -> PyResult<Rc<Future>> {
         match v {
             Value::Future(f) => Ok(f.clone()),
-            Value::Generator(g) if g.kind == GenKind::Coroutine => self.create_task(v.clone(), None),
+            Value::Generator(g) if g.kind == GenKind::Coroutine => {
+                self.create_task(v.clone(), None)
+            }
             other => {
                 if self.special(other, "__await__").is_some() {
                     let m = self.import("asyncio")?;
@@ -85,7 +100,9 @@ impl Interp {
                     let coro = self.call(&wrap, vec![other.clone()], vec![])?;
                     return self.create_task(coro, None);
                 }
-                Err(type_error("An asyncio.Future, a coroutine or an awaitable is required"))
+                Err(type_error(
+                    "An asyncio.Future, a coroutine or an awaitable is required",
+                ))
             }
         }
     }
@@ -120,27 +137,41 @@ fn a_get_running_loop(it: &mut Interp, _: &[Value], _: &Kwargs) -> PyResult<Valu
     if it.event_loop.is_none() {
         return Err(err("RuntimeError", "no running event loop"));
     }
-    Ok(Value::EventLoop)
+    Ok(Value::EventLoop(
+        it.event_loop.as_ref().map(|l| l.id).unwrap_or(0),
+    ))
 }
 
 fn a_current_task(it: &mut Interp, _: &[Value], _: &Kwargs) -> PyResult<Value> {
     match &it.event_loop {
         None => Err(err("RuntimeError", "no running event loop")),
-        Some(l) => Ok(l.current_task.clone().map(Value::Future).unwrap_or(Value::None)),
+        Some(l) => Ok(l
+            .current_task
+            .clone()
+            .map(Value::Future)
+            .unwrap_or(Value::None)),
     }
 }
 
 fn a_all_tasks(it: &mut Interp, _: &[Value], _: &Kwargs) -> PyResult<Value> {
     let tasks: Vec<Value> = match &it.event_loop {
         None => return Err(err("RuntimeError", "no running event loop")),
-        Some(l) => l.tasks.iter().filter(|t| !t.done()).map(|t| Value::Future(t.clone())).collect(),
+        Some(l) => l
+            .tasks
+            .iter()
+            .filter(|t| !t.done())
+            .map(|t| Value::Future(t.clone()))
+            .collect(),
     };
     it.make_set(tasks)
 }
 
 fn a_iscoroutine(_: &mut Interp, args: &[Value], _: &Kwargs) -> PyResult<Value> {
     arity("iscoroutine", args, 1, 1)?;
-    Ok(Value::Bool(matches!(&args[0], Value::Generator(g) if g.kind == GenKind::Coroutine)))
+    // As CPython 3.11, generators count too (generator-based coroutines).
+    Ok(Value::Bool(
+        matches!(&args[0], Value::Generator(g) if g.kind != GenKind::AsyncGenerator),
+    ))
 }
 
 fn a_iscoroutinefunction(_: &mut Interp, args: &[Value], _: &Kwargs) -> PyResult<Value> {
@@ -149,7 +180,9 @@ fn a_iscoroutinefunction(_: &mut Interp, args: &[Value], _: &Kwargs) -> PyResult
         Value::BoundMethod(m) => m.func.clone(),
         other => other.clone(),
     };
-    Ok(Value::Bool(matches!(&f, Value::Function(f) if f.code.kind == crate::compile::code::FunctionKind::Coroutine)))
+    Ok(Value::Bool(
+        matches!(&f, Value::Function(f) if f.code.kind == crate::compile::code::FunctionKind::Coroutine),
+    ))
 }
 
 fn a_isfuture(_: &mut Interp, args: &[Value], _: &Kwargs) -> PyResult<Value> {
@@ -168,15 +201,7 @@ fn a_cancel_message(_: &mut Interp, args: &[Value], _: &Kwargs) -> PyResult<Valu
     let f = this_future(args)?;
     let st = f.state.borrow().clone();
     Ok(match st {
-        FutState::Cancelled(msg, Some(e)) => {
-            let a = e.args();
-            if msg.is_none() {
-                a.first().cloned().unwrap_or(Value::None)
-            } else {
-                msg
-            }
-        }
-        FutState::Cancelled(msg, None) => msg,
+        FutState::Cancelled(msg, _) => msg,
         _ => Value::None,
     })
 }
@@ -211,7 +236,10 @@ fn f_set_result(it: &mut Interp, args: &[Value], _: &Kwargs) -> PyResult<Value> 
     arity("set_result", rest(args), 1, 1)?;
     let f = this_future(args)?;
     if f.task.is_some() {
-        return Err(err("RuntimeError", "Task does not support set_result operation"));
+        return Err(err(
+            "RuntimeError",
+            "Task does not support set_result operation",
+        ));
     }
     it.future_set_result(&f, args[1].clone())?;
     Ok(Value::None)
@@ -221,7 +249,10 @@ fn f_set_exception(it: &mut Interp, args: &[Value], _: &Kwargs) -> PyResult<Valu
     arity("set_exception", rest(args), 1, 1)?;
     let f = this_future(args)?;
     if f.task.is_some() {
-        return Err(err("RuntimeError", "Task does not support set_exception operation"));
+        return Err(err(
+            "RuntimeError",
+            "Task does not support set_exception operation",
+        ));
     }
     let e = it.make_exception(args[1].clone())?;
     it.future_set_exception(&f, e)?;
@@ -231,7 +262,11 @@ fn f_set_exception(it: &mut Interp, args: &[Value], _: &Kwargs) -> PyResult<Valu
 fn f_cancel(it: &mut Interp, args: &[Value], kw: &Kwargs) -> PyResult<Value> {
     only_kwargs("cancel", kw, &["msg"])?;
     let f = this_future(args)?;
-    let msg = rest(args).first().cloned().or_else(|| kwarg(kw, "msg")).unwrap_or(Value::None);
+    let msg = rest(args)
+        .first()
+        .cloned()
+        .or_else(|| kwarg(kw, "msg"))
+        .unwrap_or(Value::None);
     Ok(Value::Bool(it.cancel_any(&f, msg)?))
 }
 
@@ -261,16 +296,17 @@ fn same_method(a: &Value, b: &Value) -> bool {
     }
 }
 
-fn f_get_loop(_: &mut Interp, _: &[Value], _: &Kwargs) -> PyResult<Value> {
-    Ok(Value::EventLoop)
+fn f_get_loop(it: &mut Interp, _: &[Value], _: &Kwargs) -> PyResult<Value> {
+    Ok(Value::EventLoop(
+        it.event_loop.as_ref().map(|l| l.id).unwrap_or(0),
+    ))
 }
 
 fn f_make_cancelled_error(it: &mut Interp, args: &[Value], _: &Kwargs) -> PyResult<Value> {
     let f = this_future(args)?;
     let st = f.state.borrow().clone();
     Ok(match st {
-        FutState::Cancelled(_, Some(e)) => e.value(),
-        FutState::Cancelled(msg, None) => it.cancelled_error(&msg).value(),
+        FutState::Cancelled(msg, _) => it.take_cancelled_error(&f, &msg).value(),
         _ => it.cancelled_error(&Value::None).value(),
     })
 }
@@ -285,7 +321,11 @@ fn task_data(args: &[Value]) -> PyResult<Rc<Future>> {
 
 fn t_get_name(_: &mut Interp, args: &[Value], _: &Kwargs) -> PyResult<Value> {
     let t = task_data(args)?;
-    let name = t.task.as_ref().map(|d| d.name.borrow().clone()).unwrap_or_else(|| Rc::from(""));
+    let name = t
+        .task
+        .as_ref()
+        .map(|d| d.name.borrow().clone())
+        .unwrap_or_else(|| Rc::from(""));
     Ok(Value::Str(name))
 }
 
@@ -301,12 +341,20 @@ fn t_set_name(it: &mut Interp, args: &[Value], _: &Kwargs) -> PyResult<Value> {
 
 fn t_get_coro(_: &mut Interp, args: &[Value], _: &Kwargs) -> PyResult<Value> {
     let t = task_data(args)?;
-    Ok(t.task.as_ref().map(|d| d.coro.clone()).unwrap_or(Value::None))
+    Ok(t.task
+        .as_ref()
+        .map(|d| d.coro.clone())
+        .unwrap_or(Value::None))
 }
 
 fn t_cancelling(_: &mut Interp, args: &[Value], _: &Kwargs) -> PyResult<Value> {
     let t = task_data(args)?;
-    Ok(Value::Int(t.task.as_ref().map(|d| d.num_cancels.get() as i64).unwrap_or(0)))
+    Ok(Value::Int(
+        t.task
+            .as_ref()
+            .map(|d| d.num_cancels.get() as i64)
+            .unwrap_or(0),
+    ))
 }
 
 fn t_uncancel(_: &mut Interp, args: &[Value], _: &Kwargs) -> PyResult<Value> {
@@ -321,7 +369,10 @@ fn t_uncancel(_: &mut Interp, args: &[Value], _: &Kwargs) -> PyResult<Value> {
 fn delay_arg(v: &Value) -> PyResult<f64> {
     match ops::to_f64(v) {
         Some(r) => r,
-        None => Err(type_error(format!("'{}' object cannot be interpreted as a number", ops::type_name(v)))),
+        None => Err(type_error(format!(
+            "'{}' object cannot be interpreted as a number",
+            ops::type_name(v)
+        ))),
     }
 }
 
@@ -332,7 +383,11 @@ fn l_time(it: &mut Interp, _: &[Value], _: &Kwargs) -> PyResult<Value> {
 fn l_call_soon(it: &mut Interp, args: &[Value], kw: &Kwargs) -> PyResult<Value> {
     only_kwargs("call_soon", kw, &["context"])?;
     let a = rest(args);
-    let Some(f) = a.first() else { return Err(type_error("call_soon() missing 1 required positional argument: 'callback'")) };
+    let Some(f) = a.first() else {
+        return Err(type_error(
+            "call_soon() missing 1 required positional argument: 'callback'",
+        ));
+    };
     let h = it.call_soon(Callback::Py(f.clone(), a[1..].to_vec()));
     Ok(Value::Handle(h))
 }
@@ -341,7 +396,9 @@ fn l_call_later(it: &mut Interp, args: &[Value], kw: &Kwargs) -> PyResult<Value>
     only_kwargs("call_later", kw, &["context"])?;
     let a = rest(args);
     if a.len() < 2 {
-        return Err(type_error("call_later() missing required arguments: 'delay' and 'callback'"));
+        return Err(type_error(
+            "call_later() missing required arguments: 'delay' and 'callback'",
+        ));
     }
     let when = it.loop_time() + delay_arg(&a[0])?;
     let h = it.call_at(when, Callback::Py(a[1].clone(), a[2..].to_vec()));
@@ -352,7 +409,9 @@ fn l_call_at(it: &mut Interp, args: &[Value], kw: &Kwargs) -> PyResult<Value> {
     only_kwargs("call_at", kw, &["context"])?;
     let a = rest(args);
     if a.len() < 2 {
-        return Err(type_error("call_at() missing required arguments: 'when' and 'callback'"));
+        return Err(type_error(
+            "call_at() missing required arguments: 'when' and 'callback'",
+        ));
     }
     let when = delay_arg(&a[0])?;
     let h = it.call_at(when, Callback::Py(a[1].clone(), a[2..].to_vec()));
@@ -371,6 +430,18 @@ fn l_is_closed(it: &mut Interp, _: &[Value], _: &Kwargs) -> PyResult<Value> {
     Ok(Value::Bool(it.event_loop.is_none()))
 }
 
+fn l_run_until_complete(it: &mut Interp, args: &[Value], _: &Kwargs) -> PyResult<Value> {
+    if it.event_loop.is_some() {
+        if let Some(Value::Generator(g)) = args.get(1) {
+            if g.kind == GenKind::Coroutine {
+                let _ = it.gen_close(g);
+            }
+        }
+        return Err(err("RuntimeError", "This event loop is already running"));
+    }
+    Err(err("RuntimeError", "Event loop is closed"))
+}
+
 fn l_get_debug(it: &mut Interp, _: &[Value], _: &Kwargs) -> PyResult<Value> {
     Ok(Value::Bool(it.event_loop.as_ref().is_some_and(|l| l.debug)))
 }
@@ -384,7 +455,9 @@ fn h_cancel(_: &mut Interp, args: &[Value], _: &Kwargs) -> PyResult<Value> {
 }
 
 fn h_cancelled(_: &mut Interp, args: &[Value], _: &Kwargs) -> PyResult<Value> {
-    Ok(Value::Bool(matches!(args.first(), Some(Value::Handle(h)) if h.cancelled.get())))
+    Ok(Value::Bool(
+        matches!(args.first(), Some(Value::Handle(h)) if h.cancelled.get()),
+    ))
 }
 
 fn h_when(_: &mut Interp, args: &[Value], _: &Kwargs) -> PyResult<Value> {
@@ -444,14 +517,26 @@ fn install_classes() {
             ("is_running", l_is_running),
             ("is_closed", l_is_closed),
             ("get_debug", l_get_debug),
+            ("run_until_complete", l_run_until_complete),
+            ("run_forever", l_run_until_complete),
         ],
     );
-    add_methods(&t.handle, &[("cancel", h_cancel), ("cancelled", h_cancelled), ("when", h_when)]);
+    add_methods(
+        &t.handle,
+        &[
+            ("cancel", h_cancel),
+            ("cancelled", h_cancelled),
+            ("when", h_when),
+        ],
+    );
 }
 
 const WRAP: &str = r#"
 async def _wrap_awaitable(awaitable):
     return await awaitable
+
+def _spawn_awaitable(awaitable):
+    create_task(_wrap_awaitable(awaitable))
 "#;
 
 /// Builds the `asyncio` module.
@@ -481,8 +566,14 @@ pub fn build(it: &mut Interp) -> PyResult<Rc<Module>> {
     m.set("Task", Value::Class(t.task.clone()));
     m.set("Handle", Value::Class(t.handle.clone()));
     m.set("TimerHandle", Value::Class(t.handle.clone()));
-    m.set("CancelledError", Value::Class(t.asyncio_exc("CancelledError")));
-    m.set("InvalidStateError", Value::Class(t.asyncio_exc("InvalidStateError")));
+    m.set(
+        "CancelledError",
+        Value::Class(t.asyncio_exc("CancelledError")),
+    );
+    m.set(
+        "InvalidStateError",
+        Value::Class(t.asyncio_exc("InvalidStateError")),
+    );
     m.set("TimeoutError", Value::Class(t.exc("TimeoutError")));
     run_in_module(it, &m, "<aio asyncio>", WRAP)?;
     run_in_module(it, &m, "<aio asyncio>", LIB)?;

@@ -36,7 +36,12 @@ pub fn run_in_module(it: &mut Interp, m: &Rc<Module>, file_name: &str, src: &str
             let mut names = m.names.borrow_mut();
             compile_module(body, &file, &mut names, CompileMode::File)
         })
-        .map_err(|e| err("SystemError", format!("{file_name}: {}: {}", e.class.name(), e.msg)))?;
+        .map_err(|e| {
+            err(
+                "SystemError",
+                format!("{file_name}: {}: {}", e.class.name(), e.msg),
+            )
+        })?;
     it.run_code_in(code, m.clone())?;
     Ok(())
 }

@@ -66,7 +66,10 @@ class struct_time:
 fn seconds(v: &Value) -> PyResult<f64> {
     match ops::to_f64(v) {
         Some(r) => r,
-        None => Err(type_error(format!("'{}' object cannot be interpreted as an integer", ops::type_name(v)))),
+        None => Err(type_error(format!(
+            "'{}' object cannot be interpreted as an integer",
+            ops::type_name(v)
+        ))),
     }
 }
 
@@ -127,7 +130,10 @@ fn when(it: &Interp, args: &[Value]) -> PyResult<f64> {
 }
 
 fn local_fields(secs: f64) -> PyResult<Vec<Value>> {
-    let dt = Local.timestamp_opt(secs.floor() as i64, 0).single().ok_or_else(|| value_error("timestamp out of range for platform time_t"))?;
+    let dt = Local
+        .timestamp_opt(secs.floor() as i64, 0)
+        .single()
+        .ok_or_else(|| value_error("timestamp out of range for platform time_t"))?;
     let off = dt.offset().local_minus_utc() as i64;
     let zone = dt.format("%Z").to_string();
     Ok(fields(&dt, 0, &zone, off))
@@ -142,7 +148,10 @@ fn t_localtime(it: &mut Interp, args: &[Value], _: &Kwargs) -> PyResult<Value> {
 fn t_gmtime(it: &mut Interp, args: &[Value], _: &Kwargs) -> PyResult<Value> {
     arity("gmtime", args, 0, 1)?;
     let secs = when(it, args)?;
-    let dt = Utc.timestamp_opt(secs.floor() as i64, 0).single().ok_or_else(|| value_error("timestamp out of range for platform time_t"))?;
+    let dt = Utc
+        .timestamp_opt(secs.floor() as i64, 0)
+        .single()
+        .ok_or_else(|| value_error("timestamp out of range for platform time_t"))?;
     let f = fields(&dt, 0, "UTC", 0);
     make_struct(it, f)
 }
@@ -152,13 +161,19 @@ fn struct_fields(it: &mut Interp, v: &Value) -> PyResult<Vec<i64>> {
     if items.len() != 9 {
         return Err(type_error("function takes exactly 9 arguments"));
     }
-    items.iter().map(|x| crate::runtime::builtins::to_i64(x, "")).collect()
+    items
+        .iter()
+        .map(|x| crate::runtime::builtins::to_i64(x, ""))
+        .collect()
 }
 
 fn t_strftime(it: &mut Interp, args: &[Value], _: &Kwargs) -> PyResult<Value> {
     arity("strftime", args, 1, 2)?;
     let Value::Str(fmt) = &args[0] else {
-        return Err(type_error(format!("strftime() argument 1 must be str, not {}", ops::type_name(&args[0]))));
+        return Err(type_error(format!(
+            "strftime() argument 1 must be str, not {}",
+            ops::type_name(&args[0])
+        )));
     };
     let naive: NaiveDateTime = match args.get(1) {
         None => {
@@ -170,9 +185,14 @@ fn t_strftime(it: &mut Interp, args: &[Value], _: &Kwargs) -> PyResult<Value> {
         }
         Some(v) => {
             let f = struct_fields(it, v)?;
-            let d = chrono::NaiveDate::from_ymd_opt(f[0] as i32, f[1].max(1) as u32, f[2].max(1) as u32)
-                .ok_or_else(|| value_error("day of month out of range"))?;
-            d.and_hms_opt(f[3] as u32, f[4] as u32, f[5].min(59) as u32).ok_or_else(|| value_error("hour out of range"))?
+            let d = chrono::NaiveDate::from_ymd_opt(
+                f[0] as i32,
+                f[1].max(1) as u32,
+                f[2].max(1) as u32,
+            )
+            .ok_or_else(|| value_error("day of month out of range"))?;
+            d.and_hms_opt(f[3] as u32, f[4] as u32, f[5].min(59) as u32)
+                .ok_or_else(|| value_error("hour out of range"))?
         }
     };
     // chrono panics on unknown directives when displayed; check them first.
@@ -188,9 +208,8 @@ fn t_strftime(it: &mut Interp, args: &[Value], _: &Kwargs) -> PyResult<Value> {
             break;
         };
         let piece = match d {
-            'a' | 'A' | 'b' | 'B' | 'd' | 'H' | 'I' | 'j' | 'm' | 'M' | 'p' | 'S' | 'U' | 'w' | 'W' | 'y' | 'Y' | 'e' => {
-                naive.format(&format!("%{d}")).to_string()
-            }
+            'a' | 'A' | 'b' | 'B' | 'd' | 'H' | 'I' | 'j' | 'm' | 'M' | 'p' | 'S' | 'U' | 'w'
+            | 'W' | 'y' | 'Y' | 'e' => naive.format(&format!("%{d}")).to_string(),
             'c' => naive.format("%a %b %e %H:%M:%S %Y").to_string(),
             'x' => naive.format("%m/%d/%y").to_string(),
             'X' => naive.format("%H:%M:%S").to_string(),

@@ -1377,6 +1377,13 @@ pub fn make_builtins() -> Rc<Module> {
         ("vars", builtin_vars),
         ("input", builtin_input),
         ("super", builtin_super),
+        ("aiter", crate::interp::asyncgen::builtin_aiter),
+        ("anext", crate::interp::asyncgen::builtin_anext),
+        ("__aio_aiter__", crate::interp::asyncgen::aio_aiter),
+        ("__aio_anext__", crate::interp::asyncgen::aio_anext),
+        ("__aio_aenter__", crate::interp::asyncgen::aio_aenter),
+        ("__aio_aexit__", crate::interp::asyncgen::aio_aexit),
+        ("__aio_exc__", crate::interp::asyncgen::aio_exc),
     ];
     for (name, f) in fns {
         m.set(name, native(name, *f));

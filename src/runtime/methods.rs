@@ -900,6 +900,13 @@ fn gen_throw(it: &mut Interp, args: &[Value], _: &Kwargs) -> PyResult<Value> {
     it.gen_throw(&g, exc)
 }
 
+fn coro_await(_: &mut Interp, args: &[Value], _: &Kwargs) -> PyResult<Value> {
+    let g = this_gen(args)?;
+    Ok(Value::Iter(Rc::new(RefCell::new(
+        super::value::NativeIter::CoroWrapper(g),
+    ))))
+}
+
 fn gen_close(it: &mut Interp, args: &[Value], _: &Kwargs) -> PyResult<Value> {
     let g = this_gen(args)?;
     it.gen_close(&g)?;
@@ -1023,8 +1030,22 @@ pub fn install(t: &Types) {
             ("send", gen_send),
             ("throw", gen_throw),
             ("close", gen_close),
+            ("__await__", coro_await),
         ],
     );
+    {
+        use crate::interp::asyncgen::{ag_aclose, ag_aiter, ag_anext, ag_asend, ag_athrow};
+        add(
+            &t.async_generator,
+            &[
+                ("__aiter__", ag_aiter),
+                ("__anext__", ag_anext),
+                ("asend", ag_asend),
+                ("athrow", ag_athrow),
+                ("aclose", ag_aclose),
+            ],
+        );
+    }
 }
 
 trait WithStrArg {

@@ -63,6 +63,8 @@ pub struct Types {
     pub property: Rc<Class>,
     /// `super`
     pub super_: Rc<Class>,
+    /// `traceback` (what `__traceback__` gives when an exception has one).
+    pub traceback: Rc<Class>,
     /// `dict_keys`
     pub dict_keys: Rc<Class>,
     /// `dict_values`
@@ -180,6 +182,16 @@ impl Types {
             exceptions.insert(name, new_class(name, bases, B::Exception));
             exception_order.push(name);
         }
+        // ExceptionGroup is both a BaseExceptionGroup and an Exception.
+        let eg = new_class(
+            "ExceptionGroup",
+            vec![
+                exceptions["BaseExceptionGroup"].clone(),
+                exceptions["Exception"].clone(),
+            ],
+            B::Exception,
+        );
+        exceptions.insert("ExceptionGroup", eg);
         let mut iterators = HashMap::new();
         for name in [
             "list_iterator",
@@ -200,15 +212,27 @@ impl Types {
             iterators.insert(name, new_class(name, o(), B::Iterator));
         }
         let mut asyncio_exceptions = HashMap::new();
-        for (name, parent) in [("CancelledError", "BaseException"), ("InvalidStateError", "Exception")] {
+        for (name, parent) in [
+            ("CancelledError", "BaseException"),
+            ("InvalidStateError", "Exception"),
+        ] {
             let c = new_class(name, vec![exceptions[parent].clone()], B::Exception);
-            let c = Rc::new(Class { module: Rc::from("asyncio.exceptions"), ..Rc::try_unwrap(c).expect("fresh class") });
+            let c = Rc::new(Class {
+                module: Rc::from("asyncio.exceptions"),
+                ..Rc::try_unwrap(c).expect("fresh class")
+            });
             asyncio_exceptions.insert(name, c);
         }
         let future = new_class("Future", o(), B::Iterator);
-        let future = Rc::new(Class { module: Rc::from("asyncio"), ..Rc::try_unwrap(future).expect("fresh class") });
+        let future = Rc::new(Class {
+            module: Rc::from("asyncio"),
+            ..Rc::try_unwrap(future).expect("fresh class")
+        });
         let task = new_class("Task", vec![future.clone()], B::Iterator);
-        let task = Rc::new(Class { module: Rc::from("asyncio"), ..Rc::try_unwrap(task).expect("fresh class") });
+        let task = Rc::new(Class {
+            module: Rc::from("asyncio"),
+            ..Rc::try_unwrap(task).expect("fresh class")
+        });
         Types {
             future,
             task,
@@ -242,6 +266,7 @@ impl Types {
             classmethod: new_class("classmethod", o(), B::Descriptor),
             property: new_class("property", o(), B::Descriptor),
             super_: new_class("super", o(), B::Descriptor),
+            traceback: new_class("traceback", o(), B::Iterator),
             dict_keys: new_class("dict_keys", o(), B::Iterator),
             dict_values: new_class("dict_values", o(), B::Iterator),
             dict_items: new_class("dict_items", o(), B::Iterator),
@@ -261,7 +286,10 @@ impl Types {
 
     /// The asyncio exception class called `name`.
     pub fn asyncio_exc(&self, name: &str) -> Rc<Class> {
-        self.asyncio_exceptions.get(name).cloned().unwrap_or_else(|| self.exc("Exception"))
+        self.asyncio_exceptions
+            .get(name)
+            .cloned()
+            .unwrap_or_else(|| self.exc("Exception"))
     }
 
     /// The class of a value.
@@ -306,6 +334,12 @@ impl Types {
                     N::Filter(..) => "filter",
                     N::Values(_) | N::Done => "iterator",
                     N::FutureAwait(..) => "FutureIter",
+                    N::CoroWrapper(_) => "coroutine_wrapper",
+                    N::AsyncGenOp(_, crate::runtime::value::AsyncGenOp::Send(_), _) => {
+                        "async_generator_asend"
+                    }
+                    N::AsyncGenOp(..) => "async_generator_athrow",
+                    N::AnextDefault(..) => "anext_awaitable",
                 };
                 self.iterators
                     .get(name)
@@ -323,7 +357,7 @@ impl Types {
                 }
             }
             Value::Handle(_) => self.handle.clone(),
-            Value::EventLoop => self.event_loop.clone(),
+            Value::EventLoop(_) => self.event_loop.clone(),
             Value::DictView(v) => match v.kind {
                 super::value::ViewKind::Keys => self.dict_keys.clone(),
                 super::value::ViewKind::Values => self.dict_values.clone(),

@@ -74,8 +74,19 @@ pub enum Value {
     Future(Rc<crate::asyncio::future::Future>),
     /// An `asyncio.Handle` / `asyncio.TimerHandle`.
     Handle(Rc<crate::asyncio::event_loop::Handle>),
-    /// The running event loop (there is at most one).
-    EventLoop,
+    /// An event loop, by its id (only the running one does anything).
+    EventLoop(u64),
+}
+
+/// What an async generator awaitable does when first resumed.
+#[derive(Debug, Clone)]
+pub enum AsyncGenOp {
+    /// `asend(value)`.
+    Send(Value),
+    /// `athrow(exc)`.
+    Throw(Exc),
+    /// `aclose()`.
+    Close,
 }
 
 /// Which view of a dict.
@@ -387,6 +398,12 @@ pub enum NativeIter {
     Map(Value, Vec<Value>),
     /// `filter(f, it)`.
     Filter(Value, Value),
+    /// An async generator's `asend` / `athrow` / `aclose` awaitable (`__anext__` is `asend(None)`).
+    AsyncGenOp(Rc<crate::interp::generator::Generator>, AsyncGenOp, bool),
+    /// `anext(it, default)`: the inner awaitable, with the default for exhaustion.
+    AnextDefault(Value, Value),
+    /// `coroutine.__await__()`: an iterator driving the coroutine.
+    CoroWrapper(Rc<crate::interp::generator::Generator>),
     /// `await future`: yields the future once, then returns its result.
     FutureAwait(Rc<crate::asyncio::future::Future>, bool),
     /// Exhausted.
@@ -446,7 +463,7 @@ impl Value {
             (DictView(a), DictView(b)) => Rc::ptr_eq(a, b),
             (Future(a), Future(b)) => Rc::ptr_eq(a, b),
             (Handle(a), Handle(b)) => Rc::ptr_eq(a, b),
-            (EventLoop, EventLoop) => true,
+            (EventLoop(a), EventLoop(b)) => a == b,
             _ => false,
         }
     }
@@ -472,7 +489,7 @@ impl Value {
             DictView(r) => Rc::as_ptr(r) as usize,
             Future(r) => Rc::as_ptr(r) as usize,
             Handle(r) => Rc::as_ptr(r) as usize,
-            EventLoop => 0x7f00_0000,
+            EventLoop(id) => 0x7f00_0000 + *id as usize * 64,
             Int(i) => 0x1000 + (*i as usize).wrapping_mul(32),
             Float(f) => f.to_bits() as usize,
             Bool(b) => 0x900 + *b as usize * 32,
