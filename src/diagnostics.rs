@@ -117,6 +117,10 @@ fn format_entry(entry: &TbEntry, out: &mut String) {
         "  File \"{}\", line {}, in {}\n",
         src.name, lineno, code.name
     ));
+    // As CPython, no source lines for code that has no file (`-c`, standard input, the REPL).
+    if src.name.starts_with('<') {
+        return;
+    }
     let line = src.line_text(lineno);
     let stripped = line.trim_start();
     if stripped.trim_end().is_empty() {

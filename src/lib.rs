@@ -9,6 +9,7 @@ pub mod compile;
 pub mod diagnostics;
 pub mod interp;
 pub mod modules;
+pub mod repl;
 pub mod runtime;
 pub mod source;
 pub mod syntax;
@@ -43,10 +44,16 @@ pub fn decode_source(bytes: &[u8]) -> Result<String, String> {
 /// stderr as CPython would. Returns the process exit code.
 /// `virtual_time` runs it on the virtual clock.
 pub fn run_program(name: &str, text: String, virtual_time: bool) -> i32 {
-    let file = SourceFile::new(name, text);
     let stdout = std::io::stdout();
     let out: Box<dyn Write> = Box::new(std::io::BufWriter::with_capacity(1 << 16, stdout));
     let mut it = Interp::with_clock(out, virtual_time);
+    run_in(&mut it, name, text)
+}
+
+/// Parses, compiles and runs a program in an existing interpreter (used by `aio -i`).
+/// Returns the exit code the program would give.
+pub fn run_in(it: &mut Interp, name: &str, text: String) -> i32 {
+    let file = SourceFile::new(name, text);
     let code = syntax::parse_module(&file.text).and_then(|body| {
         let mut names = it.main.names.borrow_mut();
         compile_module(body, &file, &mut names, CompileMode::File)
@@ -59,7 +66,7 @@ pub fn run_program(name: &str, text: String, virtual_time: bool) -> i32 {
         }
     };
     let r = it.run_module(code);
-    finish(&mut it, r)
+    finish(it, r)
 }
 
 /// Turns the end of a run into an exit code: flushes stdout, prints an uncaught exception's

@@ -11,6 +11,9 @@ struct Cli {
     /// Program passed in as a string.
     #[arg(short = 'c', value_name = "CODE")]
     command: Option<String>,
+    /// Run the script, then start the interactive prompt with its names.
+    #[arg(short = 'i')]
+    inspect: bool,
     /// Run on the virtual clock: waiting takes no real time (also AIO_VIRTUAL_TIME=1).
     #[arg(long = "virtual-time")]
     virtual_time: bool,
@@ -23,6 +26,13 @@ struct Cli {
 
 fn main() {
     let cli = Cli::parse();
+    let virtual_time = cli.virtual_time
+        || std::env::var("AIO_VIRTUAL_TIME").is_ok_and(|v| !v.is_empty() && v != "0");
+    let interactive = cli.command.is_none() && cli.file.is_none() && std::io::stdin().is_terminal();
+    if interactive {
+        let code = aio::with_big_stack(move || aio::repl::run(None, virtual_time));
+        std::process::exit(code);
+    }
     let (name, text) = if let Some(code) = cli.command {
         ("<string>".to_string(), code)
     } else if let Some(path) = cli.file {
@@ -51,10 +61,6 @@ fn main() {
         }
     } else {
         let stdin = std::io::stdin();
-        if stdin.is_terminal() {
-            eprintln!("aio: the interactive prompt is not built yet; run a script with `aio FILE` or pipe one in");
-            std::process::exit(2);
-        }
         let mut bytes = Vec::new();
         if let Err(e) = stdin.lock().read_to_end(&mut bytes) {
             eprintln!("aio: cannot read standard input: {e}");
@@ -68,8 +74,10 @@ fn main() {
             }
         }
     };
-    let virtual_time = cli.virtual_time
-        || std::env::var("AIO_VIRTUAL_TIME").is_ok_and(|v| !v.is_empty() && v != "0");
+    if cli.inspect {
+        let code = aio::with_big_stack(move || aio::repl::run(Some((name, text)), virtual_time));
+        std::process::exit(code);
+    }
     let code = aio::with_big_stack(move || aio::run_program(&name, text, virtual_time));
     std::process::exit(code);
 }

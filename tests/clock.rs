@@ -11,7 +11,9 @@ fn root() -> PathBuf {
 
 fn aio(args: &[&str], virtual_time: bool) -> (String, String, i32) {
     let mut cmd = Command::new(env!("CARGO_BIN_EXE_aio"));
-    cmd.args(args).current_dir(root()).env_remove("AIO_VIRTUAL_TIME");
+    cmd.args(args)
+        .current_dir(root())
+        .env_remove("AIO_VIRTUAL_TIME");
     if virtual_time {
         cmd.env("AIO_VIRTUAL_TIME", "1");
     }
@@ -24,7 +26,10 @@ fn aio(args: &[&str], virtual_time: bool) -> (String, String, i32) {
 }
 
 fn seconds_of(line: &str) -> u32 {
-    let t = line.rsplit(' ').next().expect("a time at the end of the line");
+    let t = line
+        .rsplit(' ')
+        .next()
+        .expect("a time at the end of the line");
     let parts: Vec<u32> = t.split(':').map(|p| p.parse().expect("HH:MM:SS")).collect();
     parts[0] * 3600 + parts[1] * 60 + parts[2]
 }
@@ -33,7 +38,10 @@ fn seconds_of(line: &str) -> u32 {
 /// the difference is exactly 3 s (sequential) and 2 s (concurrent tasks).
 #[test]
 fn tutorial_times_are_exact_on_the_virtual_clock() {
-    for (example, secs) in [("examples/07_say_after.aio", 3), ("examples/08_create_task.aio", 2)] {
+    for (example, secs) in [
+        ("examples/07_say_after.aio", 3),
+        ("examples/08_create_task.aio", 2),
+    ] {
         let (out, err, code) = aio(&[example], true);
         assert_eq!(code, 0, "{example}: {err}");
         let lines: Vec<&str> = out.lines().collect();
@@ -57,7 +65,9 @@ fn virtual_time_flag_and_environment_agree() {
 fn a_virtual_hour_prints_what_cpython_prints() {
     let (out, err, code) = aio(&["tests/clock/hour.aio"], true);
     assert_eq!(code, 0, "{err}");
-    let Ok(py) = Command::new("python3").arg("--version").output() else { return };
+    let Ok(py) = Command::new("python3").arg("--version").output() else {
+        return;
+    };
     if !py.status.success() {
         return;
     }
@@ -65,7 +75,10 @@ fn a_virtual_hour_prints_what_cpython_prints() {
     let scaled = src.replace("UNIT = 3600", "UNIT = 0.05");
     let tmp = std::env::temp_dir().join(format!("aio_hour_{}.py", std::process::id()));
     std::fs::write(&tmp, scaled).expect("writable temp file");
-    let py = Command::new("python3").arg(&tmp).output().expect("python3 runs");
+    let py = Command::new("python3")
+        .arg(&tmp)
+        .output()
+        .expect("python3 runs");
     let _ = std::fs::remove_file(&tmp);
     assert_eq!(out, String::from_utf8_lossy(&py.stdout));
 }

@@ -70,8 +70,16 @@ impl Clock {
         }
         if self.virtual_time {
             self.elapsed += secs;
-        } else {
-            std::thread::sleep(Duration::from_secs_f64(secs));
+            return;
+        }
+        // Sleep in slices so that Ctrl-C at the prompt interrupts a long wait at once.
+        let end = Instant::now() + Duration::from_secs_f64(secs.min(1e9));
+        loop {
+            let now = Instant::now();
+            if now >= end || crate::repl::INTERRUPT.load(std::sync::atomic::Ordering::Relaxed) {
+                break;
+            }
+            std::thread::sleep((end - now).min(Duration::from_millis(50)));
         }
     }
 }

@@ -89,6 +89,17 @@ pub struct EventLoop {
     pub asyncgens: Vec<std::rc::Weak<crate::interp::generator::Generator>>,
 }
 
+impl EventLoop {
+    /// The deadline of the earliest timer not cancelled.
+    pub fn next_timer(&self) -> Option<f64> {
+        self.timers
+            .iter()
+            .filter(|t| !t.handle.cancelled.get())
+            .map(|t| t.when)
+            .min_by(|a, b| a.total_cmp(b))
+    }
+}
+
 impl Interp {
     fn event_loop(&mut self) -> PyResult<&mut EventLoop> {
         self.event_loop
@@ -291,6 +302,9 @@ impl Interp {
         };
         if let (Some(when), false) = (timeout_at, stopping) {
             self.clock.wait_until(when);
+        }
+        if crate::repl::INTERRUPT.swap(false, std::sync::atomic::Ordering::SeqCst) {
+            return Err(new_exception(types().exc("KeyboardInterrupt"), vec![]));
         }
         let end = self.loop_time() + CLOCK_RESOLUTION;
         let ntodo = {

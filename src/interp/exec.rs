@@ -156,6 +156,19 @@ impl Interp {
             let body = block.body.clone();
             let idx = block.pc;
             block.pc += 1;
+            if crate::repl::INTERRUPT.load(std::sync::atomic::Ordering::Relaxed) {
+                crate::repl::INTERRUPT.store(false, std::sync::atomic::Ordering::SeqCst);
+                let e = crate::runtime::exceptions::new_exception(
+                    types().exc("KeyboardInterrupt"),
+                    vec![],
+                );
+                pending = Some(Completion::Raise(self.traceback_here(
+                    frame,
+                    e,
+                    body[idx].span,
+                )));
+                continue;
+            }
             let r = self.exec_stmt(frame, &body, idx);
             if super::reports::pending() {
                 self.print_reports(Some((&frame.code, body[idx].span)));

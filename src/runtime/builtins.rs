@@ -856,6 +856,21 @@ fn builtin_input(it: &mut Interp, args: &[Value], _: &Kwargs) -> PyResult<Value>
     }
 }
 
+fn builtin_displayhook(it: &mut Interp, args: &[Value], _: &Kwargs) -> PyResult<Value> {
+    let v = args.first().cloned().unwrap_or(Value::None);
+    if !v.is_none() {
+        let r = it.repr(&v)?;
+        it.write_out(&r);
+        it.write_out("\n");
+        it.builtins.set("_", v);
+    }
+    Ok(Value::None)
+}
+
+fn builtin_exit(_: &mut Interp, args: &[Value], _: &Kwargs) -> PyResult<Value> {
+    Err(new_exception(types().exc("SystemExit"), args.to_vec()))
+}
+
 /// A zero-argument `super()` result.
 pub fn make_super(cls: Rc<Class>, this: Value) -> Value {
     let inst = Rc::new(super::value::Instance {
@@ -1384,6 +1399,9 @@ pub fn make_builtins() -> Rc<Module> {
         ("__aio_aenter__", crate::interp::asyncgen::aio_aenter),
         ("__aio_aexit__", crate::interp::asyncgen::aio_aexit),
         ("__aio_exc__", crate::interp::asyncgen::aio_exc),
+        ("__aio_displayhook__", builtin_displayhook),
+        ("exit", builtin_exit),
+        ("quit", builtin_exit),
     ];
     for (name, f) in fns {
         m.set(name, native(name, *f));

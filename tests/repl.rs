@@ -1,0 +1,163 @@
+//! The REPL driven through a pseudo-terminal, as a person would use it: multi-line input,
+//! top-level await, tasks that outlive a prompt, errors, Ctrl-C, Tab completion, Ctrl-D.
+
+use rexpect::session::{spawn_command, PtySession};
+use std::process::Command;
+
+fn start(home: &std::path::Path, extra: &[&str]) -> PtySession {
+    let mut cmd = Command::new(env!("CARGO_BIN_EXE_aio"));
+    cmd.args(extra)
+        .env("HOME", home)
+        .env("TERM", "xterm")
+        .env_remove("AIO_VIRTUAL_TIME");
+    let mut p = spawn_command(cmd, Some(10_000)).expect("aio starts in a pty");
+    p.exp_string("Ctrl-D").expect("banner");
+    p.exp_string(">>> ").expect("first prompt");
+    p
+}
+
+/// Types a line and gives the line editor a moment to take it, as a person would (input typed
+/// ahead of a prompt is discarded by the line editor).
+fn type_line(p: &mut PtySession, line: &str) {
+    p.send_line(line).unwrap();
+    std::thread::sleep(std::time::Duration::from_millis(250));
+}
+
+fn home(name: &str) -> std::path::PathBuf {
+    let d = std::env::temp_dir().join(format!("aio_repl_{name}_{}", std::process::id()));
+    let _ = std::fs::create_dir_all(&d);
+    d
+}
+
+#[test]
+fn multi_line_async_def_then_top_level_await() {
+    let h = home("await");
+    let mut p = start(&h, &[]);
+    // Each line is typed after its prompt shows, as a person would (the line editor discards
+    // input typed ahead of the prompt).
+    type_line(&mut p, "async def twice(x):");
+    type_line(&mut p, "    await asyncio.sleep(0.01)");
+    type_line(&mut p, "    return x * 2");
+    type_line(&mut p, "");
+    p.send_line("await twice(21) + 1000").unwrap();
+    p.exp_string("1042").unwrap();
+    p.send_line("_ + 1").unwrap();
+    p.exp_string("1043").unwrap();
+    p.send_control('d').unwrap();
+    p.exp_eof().unwrap();
+}
+
+#[test]
+fn task_created_at_one_prompt_runs_and_is_awaited_later() {
+    let h = home("task");
+    let mut p = start(&h, &[]);
+    p.send_line(
+        "async def later(): await asyncio.sleep(0.2); print('tick', 6 * 7); return 'ret' + 'urned'",
+    )
+    .unwrap();
+    p.exp_string("... ").unwrap();
+    p.send_line("").unwrap();
+    p.exp_string(">>> ").unwrap();
+    p.send_line("t = asyncio.create_task(later())").unwrap();
+    p.exp_string(">>> ").unwrap();
+    // The task runs while the prompt waits for input.
+    p.exp_string("tick 42").unwrap();
+    p.send_line("await t").unwrap();
+    p.exp_string("'returned'").unwrap();
+    p.send_control('d').unwrap();
+    p.exp_eof().unwrap();
+}
+
+#[test]
+fn an_exception_prints_a_traceback_and_the_prompt_goes_on() {
+    let h = home("exc");
+    let mut p = start(&h, &[]);
+    p.send_line("1 / 0").unwrap();
+    p.exp_string("ZeroDivisionError: division by zero").unwrap();
+    p.exp_string(">>> ").unwrap();
+    p.send_line("print(6 * 7)").unwrap();
+    p.exp_string("42").unwrap();
+    p.send_line("if True").unwrap();
+    p.exp_string("SyntaxError: expected ':'").unwrap();
+    p.send_line("print(100 + 1)").unwrap();
+    p.exp_string("101").unwrap();
+    p.send_control('d').unwrap();
+    p.exp_eof().unwrap();
+}
+
+#[test]
+fn ctrl_c_interrupts_a_long_await_within_a_second() {
+    let h = home("ctrlc");
+    let mut p = start(&h, &[]);
+    p.send_line("await asyncio.sleep(100)").unwrap();
+    std::thread::sleep(std::time::Duration::from_millis(300));
+    let t = std::time::Instant::now();
+    p.send_control('c').unwrap();
+    p.exp_string("KeyboardInterrupt").unwrap();
+    p.exp_string(">>> ").unwrap();
+    assert!(
+        t.elapsed() < std::time::Duration::from_secs(1),
+        "took {:?}",
+        t.elapsed()
+    );
+    p.send_line("print(2 + 40)").unwrap();
+    p.exp_string("42").unwrap();
+    p.send_control('d').unwrap();
+    p.exp_eof().unwrap();
+}
+
+#[test]
+fn tab_completes_attributes_after_a_dot() {
+    let h = home("tab");
+    let mut p = start(&h, &[]);
+    p.send("asyncio.ga").unwrap();
+    p.flush().unwrap();
+    std::thread::sleep(std::time::Duration::from_millis(250));
+    p.send("\t").unwrap();
+    p.flush().unwrap();
+    std::thread::sleep(std::time::Duration::from_millis(250));
+    p.send("\r").unwrap();
+    p.flush().unwrap();
+    p.exp_string("<function gather").unwrap();
+    p.send_control('d').unwrap();
+    p.exp_eof().unwrap();
+}
+
+#[test]
+fn ctrl_d_exits_with_status_zero_and_history_is_kept() {
+    let h = home("eof");
+    let mut p = start(&h, &[]);
+    p.send_line("x = 40 + 2").unwrap();
+    p.exp_string(">>> ").unwrap();
+    p.send_control('d').unwrap();
+    p.exp_eof().unwrap();
+    let status = p.process.wait().unwrap();
+    assert_eq!(
+        format!("{status:?}").contains("Exited") && format!("{status:?}").ends_with(", 0)"),
+        true,
+        "{status:?}"
+    );
+    let hist = std::fs::read_to_string(h.join(".aio_history")).unwrap_or_default();
+    assert!(hist.contains("x = 40 + 2"), "history: {hist:?}");
+}
+
+#[test]
+fn dash_i_runs_the_file_then_opens_the_prompt_with_its_names() {
+    let h = home("dashi");
+    let script = h.join("s.aio");
+    std::fs::write(&script, "value = 6 * 7\nprint('ran the file')\n").unwrap();
+    let mut p = {
+        let mut cmd = Command::new(env!("CARGO_BIN_EXE_aio"));
+        cmd.arg("-i")
+            .arg(&script)
+            .env("HOME", &h)
+            .env("TERM", "xterm");
+        spawn_command(cmd, Some(10_000)).unwrap()
+    };
+    p.exp_string("ran the file").unwrap();
+    p.exp_string(">>> ").unwrap();
+    p.send_line("print(value + 1000)").unwrap();
+    p.exp_string("1042").unwrap();
+    p.send_control('d').unwrap();
+    p.exp_eof().unwrap();
+}
