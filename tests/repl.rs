@@ -132,10 +132,10 @@ fn ctrl_d_exits_with_status_zero_and_history_is_kept() {
     p.send_control('d').unwrap();
     p.exp_eof().unwrap();
     let status = p.process.wait().unwrap();
-    assert_eq!(
-        format!("{status:?}").contains("Exited") && format!("{status:?}").ends_with(", 0)"),
-        true,
-        "{status:?}"
+    let shown = format!("{status:?}");
+    assert!(
+        shown.contains("Exited") && shown.ends_with(", 0)"),
+        "{shown}"
     );
     let hist = std::fs::read_to_string(h.join(".aio_history")).unwrap_or_default();
     assert!(hist.contains("x = 40 + 2"), "history: {hist:?}");
