@@ -52,9 +52,13 @@ pub struct SourceFile {
 }
 
 impl SourceFile {
-    /// Builds a source file and its line table. A line ends at `\n`, `\r\n` or a lone `\r`.
+    /// Builds a source file and its line table. Line ends are translated to `\n` first, as
+    /// CPython reads source with universal newlines (`\r\n` and a lone `\r` end lines too).
     pub fn new(name: impl Into<String>, text: impl Into<String>) -> Rc<SourceFile> {
-        let text = text.into();
+        let mut text: String = text.into();
+        if text.contains('\r') {
+            text = text.replace("\r\n", "\n").replace('\r', "\n");
+        }
         let bytes = text.as_bytes();
         let mut line_starts = vec![0u32];
         let mut i = 0;

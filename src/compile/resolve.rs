@@ -852,7 +852,11 @@ impl<'a> Resolver<'a> {
             ExprKind::FString(parts) => self.fparts(parts)?,
             ExprKind::List(v) | ExprKind::Tuple(v) | ExprKind::Set(v) => {
                 for x in v {
-                    self.expr(x)?;
+                    // `*x` is an element of a display, not an expression of its own.
+                    match &mut x.kind {
+                        ExprKind::Starred(inner) => self.expr(inner)?,
+                        _ => self.expr(x)?,
+                    }
                 }
             }
             ExprKind::Dict(v) => {
@@ -863,9 +867,10 @@ impl<'a> Resolver<'a> {
                     self.expr(x)?;
                 }
             }
-            ExprKind::Starred(x) | ExprKind::Attribute(x, _) | ExprKind::Unary(_, x) => {
-                self.expr(x)?
+            ExprKind::Starred(_) => {
+                return Err(SyntaxError::new("can't use starred expression here", span));
             }
+            ExprKind::Attribute(x, _) | ExprKind::Unary(_, x) => self.expr(x)?,
             ExprKind::Subscript(a, b) | ExprKind::BinOp(_, a, b) | ExprKind::BoolOp(_, a, b) => {
                 self.expr(a)?;
                 self.expr(b)?;

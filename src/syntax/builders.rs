@@ -118,6 +118,14 @@ pub fn paren(mut e: Expr, l: usize, r: usize) -> Expr {
     e
 }
 
+/// A parenthesized expression that may not be a lone `*x`.
+pub fn paren_checked(e: Expr, l: usize, r: usize) -> Result<Expr, PErr> {
+    if matches!(e.kind, ExprKind::Starred(_)) {
+        return Err(user("cannot use starred expression here", e.span));
+    }
+    Ok(paren(e, l, r))
+}
+
 /// A slice `a:b:c`.
 pub fn slice(a: Option<Expr>, b: Option<Expr>, c: Option<Expr>, l: usize, r: usize) -> Expr {
     expr(

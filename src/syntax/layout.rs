@@ -100,6 +100,9 @@ impl<'a> Layout<'a> {
                 self.indentation(span.start)?;
                 at_line_start = false;
             }
+            if matches!(raw, Raw::Decimal | Raw::Radix | Raw::Float) {
+                self.check_number_end(text, span.start, span.end)?;
+            }
             let tok = self.decode(raw, text, span.start)?;
             match tok {
                 Tok::LPar | Tok::LSqb | Tok::LBrace => {
@@ -173,6 +176,57 @@ impl<'a> Layout<'a> {
             self.push(end, Tok::Dedent, end);
         }
         Ok(self.out)
+    }
+
+    /// A number may not run straight into a name (`1__0`, `0b2`, `0x`), except into the
+    /// keywords CPython allows there (`1if x else y`).
+    fn check_number_end(&self, text: &str, start: usize, end: usize) -> Result<(), SyntaxError> {
+        let rest = &self.src[end..];
+        let Some(next) = rest.chars().next() else {
+            return Ok(());
+        };
+        if !(next.is_alphanumeric() || next == '_') {
+            return Ok(());
+        }
+        let word: String = rest
+            .chars()
+            .take_while(|c| c.is_alphanumeric() || *c == '_')
+            .collect();
+        if ["and", "else", "for", "if", "in", "is", "not", "or"]
+            .iter()
+            .any(|k| word.starts_with(k))
+        {
+            return Ok(());
+        }
+        let lower = text.to_ascii_lowercase();
+        let after = rest[next.len_utf8()..]
+            .chars()
+            .next()
+            .filter(|c| c.is_ascii_digit());
+        let msg = if let (true, 'b' | 'B', Some(d)) = (lower == "0", next, after) {
+            format!("invalid digit '{d}' in binary literal")
+        } else if let (true, 'o' | 'O', Some(d)) = (lower == "0", next, after) {
+            format!("invalid digit '{d}' in octal literal")
+        } else if lower == "0" && matches!(next, 'x' | 'X') {
+            "invalid hexadecimal literal".to_string()
+        } else if lower == "0" && matches!(next, 'b' | 'B') {
+            "invalid binary literal".to_string()
+        } else if lower == "0" && matches!(next, 'o' | 'O') {
+            "invalid octal literal".to_string()
+        } else if lower.starts_with("0b") && next.is_ascii_digit() {
+            format!("invalid digit '{next}' in binary literal")
+        } else if lower.starts_with("0o") && next.is_ascii_digit() {
+            format!("invalid digit '{next}' in octal literal")
+        } else if lower.starts_with("0x") {
+            "invalid hexadecimal literal".to_string()
+        } else if lower.starts_with("0b") {
+            "invalid binary literal".to_string()
+        } else if lower.starts_with("0o") {
+            "invalid octal literal".to_string()
+        } else {
+            "invalid decimal literal".to_string()
+        };
+        Err(self.error(ErrorClass::Syntax, msg, start, end + next.len_utf8()))
     }
 
     /// Compares the indentation before `tok_start` with the stack, as CPython's tokenizer does:

@@ -149,6 +149,13 @@ fn translate(
             SyntaxError::new("invalid syntax", Span::new(location, location + 1))
         }
         ParseError::UnrecognizedEof { location, expected } => {
+            // CPython reports an error at end of input on the file's last line.
+            let location =
+                if location > base && src[..(location - base).min(src.len())].ends_with('\n') {
+                    location - 1
+                } else {
+                    location
+                };
             let idx = toks.len().saturating_sub(1);
             if is_expected(&expected, "Indent") {
                 if let Some(what) = block_opener(toks, idx, src, base) {
