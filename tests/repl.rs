@@ -23,6 +23,12 @@ fn type_line(p: &mut PtySession, line: &str) {
     std::thread::sleep(std::time::Duration::from_millis(250));
 }
 
+/// Sends a control key once the line editor is waiting for input.
+fn control(p: &mut PtySession, c: char) {
+    std::thread::sleep(std::time::Duration::from_millis(250));
+    p.send_control(c).unwrap();
+}
+
 fn home(name: &str) -> std::path::PathBuf {
     let d = std::env::temp_dir().join(format!("aio_repl_{name}_{}", std::process::id()));
     let _ = std::fs::create_dir_all(&d);
@@ -39,11 +45,11 @@ fn multi_line_async_def_then_top_level_await() {
     type_line(&mut p, "    await asyncio.sleep(0.01)");
     type_line(&mut p, "    return x * 2");
     type_line(&mut p, "");
-    p.send_line("await twice(21) + 1000").unwrap();
+    type_line(&mut p, "await twice(21) + 1000");
     p.exp_string("1042").unwrap();
-    p.send_line("_ + 1").unwrap();
+    type_line(&mut p, "_ + 1");
     p.exp_string("1043").unwrap();
-    p.send_control('d').unwrap();
+    control(&mut p, 'd');
     p.exp_eof().unwrap();
 }
 
@@ -51,20 +57,17 @@ fn multi_line_async_def_then_top_level_await() {
 fn task_created_at_one_prompt_runs_and_is_awaited_later() {
     let h = home("task");
     let mut p = start(&h, &[]);
-    p.send_line(
+    type_line(
+        &mut p,
         "async def later(): await asyncio.sleep(0.2); print('tick', 6 * 7); return 'ret' + 'urned'",
-    )
-    .unwrap();
-    p.exp_string("... ").unwrap();
-    p.send_line("").unwrap();
-    p.exp_string(">>> ").unwrap();
-    p.send_line("t = asyncio.create_task(later())").unwrap();
-    p.exp_string(">>> ").unwrap();
+    );
+    type_line(&mut p, "");
+    type_line(&mut p, "t = asyncio.create_task(later())");
     // The task runs while the prompt waits for input.
     p.exp_string("tick 42").unwrap();
-    p.send_line("await t").unwrap();
+    type_line(&mut p, "await t");
     p.exp_string("'returned'").unwrap();
-    p.send_control('d').unwrap();
+    control(&mut p, 'd');
     p.exp_eof().unwrap();
 }
 
@@ -72,16 +75,16 @@ fn task_created_at_one_prompt_runs_and_is_awaited_later() {
 fn an_exception_prints_a_traceback_and_the_prompt_goes_on() {
     let h = home("exc");
     let mut p = start(&h, &[]);
-    p.send_line("1 / 0").unwrap();
+    type_line(&mut p, "1 / 0");
     p.exp_string("ZeroDivisionError: division by zero").unwrap();
     p.exp_string(">>> ").unwrap();
-    p.send_line("print(6 * 7)").unwrap();
+    type_line(&mut p, "print(6 * 7)");
     p.exp_string("42").unwrap();
-    p.send_line("if True").unwrap();
+    type_line(&mut p, "if True");
     p.exp_string("SyntaxError: expected ':'").unwrap();
-    p.send_line("print(100 + 1)").unwrap();
+    type_line(&mut p, "print(100 + 1)");
     p.exp_string("101").unwrap();
-    p.send_control('d').unwrap();
+    control(&mut p, 'd');
     p.exp_eof().unwrap();
 }
 
@@ -89,10 +92,10 @@ fn an_exception_prints_a_traceback_and_the_prompt_goes_on() {
 fn ctrl_c_interrupts_a_long_await_within_a_second() {
     let h = home("ctrlc");
     let mut p = start(&h, &[]);
-    p.send_line("await asyncio.sleep(100)").unwrap();
+    type_line(&mut p, "await asyncio.sleep(100)");
     std::thread::sleep(std::time::Duration::from_millis(300));
-    let t = std::time::Instant::now();
     p.send_control('c').unwrap();
+    let t = std::time::Instant::now();
     p.exp_string("KeyboardInterrupt").unwrap();
     p.exp_string(">>> ").unwrap();
     assert!(
@@ -100,9 +103,9 @@ fn ctrl_c_interrupts_a_long_await_within_a_second() {
         "took {:?}",
         t.elapsed()
     );
-    p.send_line("print(2 + 40)").unwrap();
+    type_line(&mut p, "print(2 + 40)");
     p.exp_string("42").unwrap();
-    p.send_control('d').unwrap();
+    control(&mut p, 'd');
     p.exp_eof().unwrap();
 }
 
@@ -119,7 +122,7 @@ fn tab_completes_attributes_after_a_dot() {
     p.send("\r").unwrap();
     p.flush().unwrap();
     p.exp_string("<function gather").unwrap();
-    p.send_control('d').unwrap();
+    control(&mut p, 'd');
     p.exp_eof().unwrap();
 }
 
@@ -127,9 +130,8 @@ fn tab_completes_attributes_after_a_dot() {
 fn ctrl_d_exits_with_status_zero_and_history_is_kept() {
     let h = home("eof");
     let mut p = start(&h, &[]);
-    p.send_line("x = 40 + 2").unwrap();
-    p.exp_string(">>> ").unwrap();
-    p.send_control('d').unwrap();
+    type_line(&mut p, "x = 40 + 2");
+    control(&mut p, 'd');
     p.exp_eof().unwrap();
     let status = p.process.wait().unwrap();
     let shown = format!("{status:?}");
@@ -156,8 +158,8 @@ fn dash_i_runs_the_file_then_opens_the_prompt_with_its_names() {
     };
     p.exp_string("ran the file").unwrap();
     p.exp_string(">>> ").unwrap();
-    p.send_line("print(value + 1000)").unwrap();
+    type_line(&mut p, "print(value + 1000)");
     p.exp_string("1042").unwrap();
-    p.send_control('d').unwrap();
+    control(&mut p, 'd');
     p.exp_eof().unwrap();
 }

@@ -1,0 +1,1 @@
+# The empty program: interpreter startup and shutdown only.
