@@ -65,19 +65,55 @@ struct Run {
     status: i32,
 }
 
+/// How long one program may run before it counts as hung.
+const TIMEOUT: std::time::Duration = std::time::Duration::from_secs(120);
+
 fn run(cmd: &str, rel: &Path) -> Result<Run, Failed> {
+    use std::io::Read;
+    use std::process::Stdio;
     // aio runs on the virtual clock, so sleeping programs are fast and exact.
-    let out = Command::new(cmd)
+    let mut child = Command::new(cmd)
         .arg(rel)
         .current_dir(root())
         .env("PYTHONHASHSEED", "0")
         .env("AIO_VIRTUAL_TIME", "1")
-        .output()
+        .stdin(Stdio::null())
+        .stdout(Stdio::piped())
+        .stderr(Stdio::piped())
+        .spawn()
         .map_err(|e| format!("cannot run {cmd}: {e}"))?;
+    let mut out_pipe = child.stdout.take().ok_or("no stdout pipe")?;
+    let mut err_pipe = child.stderr.take().ok_or("no stderr pipe")?;
+    let out_reader = std::thread::spawn(move || {
+        let mut b = Vec::new();
+        let _ = out_pipe.read_to_end(&mut b);
+        b
+    });
+    let err_reader = std::thread::spawn(move || {
+        let mut b = Vec::new();
+        let _ = err_pipe.read_to_end(&mut b);
+        b
+    });
+    let start = std::time::Instant::now();
+    let status = loop {
+        if let Some(st) = child.try_wait().map_err(|e| e.to_string())? {
+            break st;
+        }
+        if start.elapsed() > TIMEOUT {
+            let _ = child.kill();
+            let _ = child.wait();
+            return Err(
+                format!("{cmd} {} did not finish within {TIMEOUT:?}", rel.display()).into(),
+            );
+        }
+        std::thread::sleep(std::time::Duration::from_millis(5));
+    };
+    let stdout = out_reader.join().unwrap_or_default();
+    let stderr = err_reader.join().unwrap_or_default();
     Ok(Run {
-        stdout: String::from_utf8_lossy(&out.stdout).into_owned(),
-        stderr: String::from_utf8_lossy(&out.stderr).into_owned(),
-        status: out.status.code().unwrap_or(-1),
+        stdout: String::from_utf8_lossy(&stdout).into_owned(),
+        stderr: String::from_utf8_lossy(&stderr).into_owned(),
+        status: status.code().unwrap_or(-1),
     })
 }
 
@@ -297,6 +333,7 @@ fn main() {
     let mut trials = Vec::new();
     collect("tests/cases", "case", &mut trials, check_program);
     collect("tests/asyncio", "asyncio", &mut trials, check_program);
+    collect("tests/lang", "lang", &mut trials, check_program);
     collect("examples", "example", &mut trials, check_program);
     collect("tests/syntax", "syntax", &mut trials, check_syntax);
     libtest_mimic::run(&args, trials).exit();

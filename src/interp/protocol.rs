@@ -545,17 +545,7 @@ impl Interp {
                     return Ok(it);
                 }
                 if self.special(v, "__getitem__").is_some() {
-                    let mut items = Vec::new();
-                    let mut i = 0i64;
-                    loop {
-                        match self.getitem(v, &Value::Int(i)) {
-                            Ok(x) => items.push(x),
-                            Err(e) if e.is("IndexError") || e.is("StopIteration") => break,
-                            Err(e) => return Err(e),
-                        }
-                        i += 1;
-                    }
-                    NativeIter::Values(items.into_iter())
+                    NativeIter::GetItem(v.clone(), 0)
                 } else {
                     return Err(type_error(format!(
                         "'{}' object is not iterable",
@@ -680,7 +670,8 @@ impl Interp {
                 drop(st);
                 return Err(type_error("this awaitable can only be awaited"));
             }
-            NativeIter::Callable(..)
+            NativeIter::GetItem(..)
+            | NativeIter::Callable(..)
             | NativeIter::Enumerate(..)
             | NativeIter::Zip(..)
             | NativeIter::Map(..)
@@ -706,6 +697,15 @@ impl Interp {
                     (Some(v), true)
                 }
             }
+            NativeIter::GetItem(obj, i) => match self.getitem(obj, &Value::Int(*i)) {
+                Ok(v) => {
+                    let next = NativeIter::GetItem(obj.clone(), *i + 1);
+                    *cell.borrow_mut() = next;
+                    return Ok(Some(v));
+                }
+                Err(e) if e.is("IndexError") || e.is("StopIteration") => (None, false),
+                Err(e) => return Err(e),
+            },
             NativeIter::Enumerate(it, n) => match self.next_opt(it)? {
                 Some(v) => {
                     let i = n.get();

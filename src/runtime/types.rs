@@ -335,6 +335,7 @@ impl Types {
                     N::Values(_) | N::Done => "iterator",
                     N::FutureAwait(..) => "FutureIter",
                     N::CoroWrapper(_) => "coroutine_wrapper",
+                    N::GetItem(..) => "iterator",
                     N::AsyncGenOp(_, crate::runtime::value::AsyncGenOp::Send(_), _) => {
                         "async_generator_asend"
                     }

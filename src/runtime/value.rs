@@ -406,6 +406,8 @@ pub enum NativeIter {
     CoroWrapper(Rc<crate::interp::generator::Generator>),
     /// `await future`: yields the future once, then returns its result.
     FutureAwait(Rc<crate::asyncio::future::Future>, bool),
+    /// The old sequence protocol: `obj[0]`, `obj[1]`, … until IndexError.
+    GetItem(Value, i64),
     /// Exhausted.
     Done,
 }
