@@ -80,10 +80,11 @@ impl Interp {
             }
         }
         if op == BinOp::Mod {
-            if let Value::Str(_) = a {
-                return Err(type_error(
-                    "aio does not support %-formatting of strings yet",
-                ));
+            if let Value::Str(s) = a {
+                let s = s.clone();
+                return Ok(Value::str(&crate::runtime::strformat::percent(
+                    self, &s, b,
+                )?));
             }
         }
         if op == BinOp::Mul {
@@ -1089,12 +1090,12 @@ impl Interp {
             {
                 Some(r) => r.map(|_| ()),
                 None => Err(type_error(format!(
-                    "'{}' object does not support item deletion",
+                    "'{}' object doesn't support item deletion",
                     type_name(obj)
                 ))),
             },
             _ => Err(type_error(format!(
-                "'{}' object does not support item deletion",
+                "'{}' object doesn't support item deletion",
                 type_name(obj)
             ))),
         }

@@ -39,6 +39,17 @@ fn s(v: &str) -> Value {
     Value::str(v)
 }
 
+fn str_format(it: &mut Interp, args: &[Value], kw: &Kwargs) -> PyResult<Value> {
+    let t = this_str(args, "format")?;
+    Ok(s(&super::strformat::format(it, &t, rest(args), kw)?))
+}
+
+fn str_format_map(it: &mut Interp, args: &[Value], _: &Kwargs) -> PyResult<Value> {
+    arity("format_map", rest(args), 1, 1)?;
+    let t = this_str(args, "format_map")?;
+    Ok(s(&super::strformat::format_map(it, &t, &args[1])?))
+}
+
 fn str_join(it: &mut Interp, args: &[Value], _: &Kwargs) -> PyResult<Value> {
     arity("join", rest(args), 1, 1)?;
     let sep = this_str(args, "join")?;
@@ -926,6 +937,8 @@ pub fn install(t: &Types) {
         &t.str_,
         &[
             ("join", str_join),
+            ("format", str_format),
+            ("format_map", str_format_map),
             ("split", str_split),
             ("rsplit", str_rsplit),
             ("strip", str_strip),

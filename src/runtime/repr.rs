@@ -76,7 +76,7 @@ pub const INT_MAX_STR_DIGITS: usize = 4300;
 /// Decimal text of a big int, refusing past CPython's 4300-digit limit.
 pub fn big_to_str(b: &BigInt) -> PyResult<String> {
     // A cheap bound first: bits * log10(2).
-    if b.bits() > (INT_MAX_STR_DIGITS as u64 * 3322 / 1000) + 8 {
+    if b.bits() > (INT_MAX_STR_DIGITS as u64 * 3321 / 1000) - 16 {
         let s = b.to_string();
         let digits = s.trim_start_matches('-').len();
         if digits > INT_MAX_STR_DIGITS {
