@@ -2,6 +2,7 @@
 //! parts written in aio itself (the asyncio combinators and primitives) are compiled then.
 
 pub mod asyncio;
+pub mod math;
 pub mod time;
 
 use crate::compile::{compile_module, CompileMode};
@@ -17,6 +18,7 @@ pub fn build(it: &mut Interp, name: &str) -> Option<PyResult<Rc<Module>>> {
     match name {
         "asyncio" => Some(asyncio::build(it)),
         "time" => Some(time::build(it)),
+        "math" => Some(math::build(it)),
         _ => None,
     }
 }

@@ -1,0 +1,586 @@
+//! The `math` module: CPython's functions over the platform's libm, with its domain and range
+//! errors, and exact integer functions (`factorial`, `gcd`, `comb`, `isqrt`, …) on big ints.
+
+use super::add_fns;
+use crate::interp::Interp;
+use crate::runtime::builtins::arity;
+use crate::runtime::exceptions::{err, type_error, value_error};
+use crate::runtime::ops::{self, big, to_big};
+use crate::runtime::value::{Kwargs, Module, PyResult, Value};
+use num_bigint::BigInt;
+use num_integer::Integer;
+use num_traits::{One, Signed, ToPrimitive, Zero};
+use std::rc::Rc;
+
+fn num(it: &mut Interp, v: &Value) -> PyResult<f64> {
+    match ops::to_f64(v) {
+        Some(r) => r,
+        None => {
+            if let Some(r) = it.call_special(v, "__float__", vec![]) {
+                if let Value::Float(f) = r? {
+                    return Ok(f);
+                }
+            }
+            Err(type_error(format!(
+                "must be real number, not {}",
+                ops::type_name(v)
+            )))
+        }
+    }
+}
+
+fn int_arg(v: &Value) -> PyResult<BigInt> {
+    to_big(v).ok_or_else(|| {
+        type_error(format!(
+            "'{}' object cannot be interpreted as an integer",
+            ops::type_name(v)
+        ))
+    })
+}
+
+fn domain() -> crate::runtime::value::Exc {
+    value_error("math domain error")
+}
+
+fn range_err() -> crate::runtime::value::Exc {
+    err("OverflowError", "math range error")
+}
+
+/// Checks a libm result as CPython's `math_1`: NaN from a non-NaN is a domain error, an
+/// infinity from a finite input a range error (or a domain error where `can_overflow` is false).
+fn checked(x: f64, r: f64, can_overflow: bool) -> PyResult<Value> {
+    if r.is_nan() && !x.is_nan() {
+        return Err(domain());
+    }
+    if r.is_infinite() && x.is_finite() {
+        return Err(if can_overflow { range_err() } else { domain() });
+    }
+    Ok(Value::Float(r))
+}
+
+macro_rules! unary {
+    ($name:ident, $f:expr, $over:expr) => {
+        fn $name(it: &mut Interp, args: &[Value], _: &Kwargs) -> PyResult<Value> {
+            arity(concat!("math.", stringify!($name)), args, 1, 1)?;
+            let x = num(it, &args[0])?;
+            let f: fn(f64) -> f64 = $f;
+            checked(x, f(x), $over)
+        }
+    };
+}
+
+unary!(sqrt, |x| if x < 0.0 { f64::NAN } else { x.sqrt() }, false);
+unary!(exp, f64::exp, true);
+unary!(expm1, f64::exp_m1, true);
+unary!(
+    sin,
+    |x| if x.is_infinite() { f64::NAN } else { x.sin() },
+    false
+);
+unary!(
+    cos,
+    |x| if x.is_infinite() { f64::NAN } else { x.cos() },
+    false
+);
+unary!(
+    tan,
+    |x| if x.is_infinite() { f64::NAN } else { x.tan() },
+    false
+);
+unary!(asin, f64::asin, false);
+unary!(acos, f64::acos, false);
+unary!(atan, f64::atan, false);
+unary!(sinh, f64::sinh, true);
+unary!(cosh, f64::cosh, true);
+unary!(tanh, f64::tanh, false);
+unary!(asinh, f64::asinh, false);
+unary!(acosh, f64::acosh, false);
+unary!(
+    atanh,
+    |x| if x.abs() >= 1.0 { f64::NAN } else { x.atanh() },
+    false
+);
+unary!(fabs, f64::abs, false);
+unary!(degrees, f64::to_degrees, true);
+unary!(radians, f64::to_radians, false);
+unary!(log2, |x| if x <= 0.0 { f64::NAN } else { x.log2() }, false);
+unary!(
+    log10,
+    |x| if x <= 0.0 { f64::NAN } else { x.log10() },
+    false
+);
+unary!(
+    log1p,
+    |x| if x <= -1.0 { f64::NAN } else { x.ln_1p() },
+    false
+);
+
+fn log(it: &mut Interp, args: &[Value], _: &Kwargs) -> PyResult<Value> {
+    arity("log", args, 1, 2)?;
+    let ln = |it: &mut Interp, v: &Value| -> PyResult<f64> {
+        if let Some(b) = to_big(v) {
+            if !b.is_positive() {
+                return Err(domain());
+            }
+            if let Some(f) = b.to_f64().filter(|f| f.is_finite()) {
+                return Ok(f.ln());
+            }
+            // Huge ints: ln(m * 2**e) with m the top bits.
+            // As CPython: x = m * 2**e with 0.5 <= m < 1, then log(m) + e * log(2).
+            let e = b.bits();
+            let shift = e.saturating_sub(53);
+            let top = (&b >> shift as usize).to_f64().unwrap_or(1.0);
+            let m = top / 2f64.powi((e - shift) as i32);
+            return Ok(m.ln() + e as f64 * std::f64::consts::LN_2);
+        }
+        let x = num(it, v)?;
+        if x <= 0.0 {
+            return Err(domain());
+        }
+        Ok(x.ln())
+    };
+    let a = ln(it, &args[0])?;
+    match args.get(1) {
+        None => Ok(Value::Float(a)),
+        Some(b) => {
+            let d = ln(it, b)?;
+            if d == 0.0 {
+                return Err(err("ZeroDivisionError", "float division by zero"));
+            }
+            Ok(Value::Float(a / d))
+        }
+    }
+}
+
+fn pow(it: &mut Interp, args: &[Value], _: &Kwargs) -> PyResult<Value> {
+    arity("pow", args, 2, 2)?;
+    let (x, y) = (num(it, &args[0])?, num(it, &args[1])?);
+    if x == 0.0 && y < 0.0 && y.is_finite() {
+        return Err(domain());
+    }
+    if x < 0.0 && x.is_finite() && y.is_finite() && y.fract() != 0.0 {
+        return Err(domain());
+    }
+    let r = x.powf(y);
+    if r.is_infinite() && x.is_finite() && y.is_finite() {
+        return Err(range_err());
+    }
+    Ok(Value::Float(r))
+}
+
+fn two(it: &mut Interp, args: &[Value], name: &str) -> PyResult<(f64, f64)> {
+    arity(name, args, 2, 2)?;
+    Ok((num(it, &args[0])?, num(it, &args[1])?))
+}
+
+fn atan2(it: &mut Interp, args: &[Value], _: &Kwargs) -> PyResult<Value> {
+    let (y, x) = two(it, args, "atan2")?;
+    Ok(Value::Float(y.atan2(x)))
+}
+
+fn copysign(it: &mut Interp, args: &[Value], _: &Kwargs) -> PyResult<Value> {
+    let (x, y) = two(it, args, "copysign")?;
+    Ok(Value::Float(x.copysign(y)))
+}
+
+fn fmod(it: &mut Interp, args: &[Value], _: &Kwargs) -> PyResult<Value> {
+    let (x, y) = two(it, args, "fmod")?;
+    if y == 0.0 || x.is_infinite() {
+        return Err(domain());
+    }
+    Ok(Value::Float(x % y))
+}
+
+fn remainder(it: &mut Interp, args: &[Value], _: &Kwargs) -> PyResult<Value> {
+    let (x, y) = two(it, args, "remainder")?;
+    if y == 0.0 || x.is_infinite() {
+        return Err(domain());
+    }
+    let n = (x / y).round_ties_even();
+    Ok(Value::Float(x - n * y))
+}
+
+fn ldexp(it: &mut Interp, args: &[Value], _: &Kwargs) -> PyResult<Value> {
+    arity("ldexp", args, 2, 2)?;
+    let x = num(it, &args[0])?;
+    let e = int_arg(&args[1])?.to_i32().unwrap_or(i32::MAX);
+    let r = x * 2f64.powi(e.clamp(-1100, 1100));
+    if r.is_infinite() && x.is_finite() {
+        return Err(range_err());
+    }
+    Ok(Value::Float(r))
+}
+
+fn frexp(it: &mut Interp, args: &[Value], _: &Kwargs) -> PyResult<Value> {
+    arity("frexp", args, 1, 1)?;
+    let x = num(it, &args[0])?;
+    if x == 0.0 || !x.is_finite() {
+        return Ok(Value::tuple(vec![Value::Float(x), Value::Int(0)]));
+    }
+    let mut e = x.abs().log2().floor() as i32 + 1;
+    let mut m = x / 2f64.powi(e);
+    if m.abs() >= 1.0 {
+        m /= 2.0;
+        e += 1;
+    } else if m.abs() < 0.5 {
+        m *= 2.0;
+        e -= 1;
+    }
+    Ok(Value::tuple(vec![Value::Float(m), Value::Int(e as i64)]))
+}
+
+fn modf(it: &mut Interp, args: &[Value], _: &Kwargs) -> PyResult<Value> {
+    arity("modf", args, 1, 1)?;
+    let x = num(it, &args[0])?;
+    if x.is_infinite() {
+        return Ok(Value::tuple(vec![
+            Value::Float(0.0f64.copysign(x)),
+            Value::Float(x),
+        ]));
+    }
+    Ok(Value::tuple(vec![
+        Value::Float(x.fract()),
+        Value::Float(x.trunc()),
+    ]))
+}
+
+/// The Euclidean norm, scaled by the largest component and summed accurately.
+fn norm(xs: &[f64]) -> f64 {
+    let max = xs.iter().fold(0.0f64, |m, x| m.max(x.abs()));
+    if max == 0.0 || max.is_infinite() || xs.iter().any(|x| x.is_nan()) {
+        return if xs.iter().any(|x| x.is_infinite()) {
+            f64::INFINITY
+        } else if xs.iter().any(|x| x.is_nan()) {
+            f64::NAN
+        } else {
+            0.0
+        };
+    }
+    let (mut sum, mut comp) = (0.0f64, 0.0f64);
+    for x in xs {
+        let t = (x / max) * (x / max) - comp;
+        let s2 = sum + t;
+        comp = (s2 - sum) - t;
+        sum = s2;
+    }
+    max * sum.sqrt()
+}
+
+fn hypot(it: &mut Interp, args: &[Value], _: &Kwargs) -> PyResult<Value> {
+    let mut xs = Vec::with_capacity(args.len());
+    for a in args {
+        xs.push(num(it, a)?);
+    }
+    Ok(Value::Float(norm(&xs)))
+}
+
+fn dist(it: &mut Interp, args: &[Value], _: &Kwargs) -> PyResult<Value> {
+    arity("dist", args, 2, 2)?;
+    let p = it.iterate(&args[0])?;
+    let q = it.iterate(&args[1])?;
+    if p.len() != q.len() {
+        return Err(value_error(
+            "both points must have the same number of dimensions",
+        ));
+    }
+    let mut xs = Vec::with_capacity(p.len());
+    for (a, b) in p.iter().zip(&q) {
+        xs.push(num(it, a)? - num(it, b)?);
+    }
+    Ok(Value::Float(norm(&xs)))
+}
+
+fn to_int_value(it: &mut Interp, v: &Value, name: &str, f: fn(f64) -> f64) -> PyResult<Value> {
+    if let Some(b) = to_big(v) {
+        return Ok(big(b));
+    }
+    let x = num(it, v)?;
+    if x.is_nan() {
+        return Err(value_error("cannot convert float NaN to integer"));
+    }
+    if x.is_infinite() {
+        return Err(err(
+            "OverflowError",
+            "cannot convert float infinity to integer",
+        ));
+    }
+    let _ = name;
+    let r = f(x);
+    Ok(if r.abs() < 9.0e18 {
+        Value::Int(r as i64)
+    } else {
+        big(BigInt::parse_bytes(format!("{r:.0}").as_bytes(), 10).unwrap_or_default())
+    })
+}
+
+fn floor(it: &mut Interp, args: &[Value], _: &Kwargs) -> PyResult<Value> {
+    arity("floor", args, 1, 1)?;
+    to_int_value(it, &args[0], "floor", f64::floor)
+}
+
+fn ceil(it: &mut Interp, args: &[Value], _: &Kwargs) -> PyResult<Value> {
+    arity("ceil", args, 1, 1)?;
+    to_int_value(it, &args[0], "ceil", f64::ceil)
+}
+
+fn trunc(it: &mut Interp, args: &[Value], _: &Kwargs) -> PyResult<Value> {
+    arity("trunc", args, 1, 1)?;
+    to_int_value(it, &args[0], "trunc", f64::trunc)
+}
+
+fn factorial(_: &mut Interp, args: &[Value], _: &Kwargs) -> PyResult<Value> {
+    arity("factorial", args, 1, 1)?;
+    if let Value::Float(_) = args[0] {
+        return Err(type_error(
+            "'float' object cannot be interpreted as an integer",
+        ));
+    }
+    let n = int_arg(&args[0])?;
+    if n.is_negative() {
+        return Err(value_error("factorial() not defined for negative values"));
+    }
+    let n = n.to_u64().ok_or_else(|| {
+        err(
+            "OverflowError",
+            "factorial() argument should not exceed 9223372036854775807",
+        )
+    })?;
+    let mut acc = BigInt::one();
+    for k in 2..=n {
+        acc *= k;
+    }
+    Ok(big(acc))
+}
+
+fn gcd(_: &mut Interp, args: &[Value], _: &Kwargs) -> PyResult<Value> {
+    let mut acc = BigInt::zero();
+    for a in args {
+        acc = acc.gcd(&int_arg(a)?);
+    }
+    Ok(big(acc))
+}
+
+fn lcm(_: &mut Interp, args: &[Value], _: &Kwargs) -> PyResult<Value> {
+    let mut acc = BigInt::one();
+    for a in args {
+        let b = int_arg(a)?;
+        if b.is_zero() {
+            return Ok(Value::Int(0));
+        }
+        acc = acc.lcm(&b);
+    }
+    Ok(big(acc.abs()))
+}
+
+fn isqrt(_: &mut Interp, args: &[Value], _: &Kwargs) -> PyResult<Value> {
+    arity("isqrt", args, 1, 1)?;
+    let n = int_arg(&args[0])?;
+    if n.is_negative() {
+        return Err(value_error("isqrt() argument must be nonnegative"));
+    }
+    Ok(big(n.sqrt()))
+}
+
+fn comb_perm(args: &[Value], name: &str, comb: bool) -> PyResult<Value> {
+    arity(name, args, if comb { 2 } else { 1 }, 2)?;
+    let n = int_arg(&args[0])?;
+    let k = match args.get(1) {
+        Some(Value::None) | None => n.clone(),
+        Some(v) => int_arg(v)?,
+    };
+    if n.is_negative() {
+        return Err(value_error("n must be a non-negative integer"));
+    }
+    if k.is_negative() {
+        return Err(value_error("k must be a non-negative integer"));
+    }
+    if k > n {
+        return Ok(Value::Int(0));
+    }
+    let k = k.to_u64().unwrap_or(0);
+    let k = if comb {
+        k.min((&n - BigInt::from(k)).to_u64().unwrap_or(k))
+    } else {
+        k
+    };
+    let mut acc = BigInt::one();
+    for i in 0..k {
+        acc *= &n - BigInt::from(i);
+        if comb {
+            acc /= BigInt::from(i + 1);
+        }
+    }
+    Ok(big(acc))
+}
+
+fn comb(_: &mut Interp, args: &[Value], _: &Kwargs) -> PyResult<Value> {
+    comb_perm(args, "comb", true)
+}
+
+fn perm(_: &mut Interp, args: &[Value], _: &Kwargs) -> PyResult<Value> {
+    comb_perm(args, "perm", false)
+}
+
+fn isclose(it: &mut Interp, args: &[Value], kw: &Kwargs) -> PyResult<Value> {
+    arity("isclose", args, 2, 2)?;
+    let (a, b) = (num(it, &args[0])?, num(it, &args[1])?);
+    let rel = match crate::runtime::builtins::kwarg(kw, "rel_tol") {
+        Some(v) => num(it, &v)?,
+        None => 1e-9,
+    };
+    let abs_tol = match crate::runtime::builtins::kwarg(kw, "abs_tol") {
+        Some(v) => num(it, &v)?,
+        None => 0.0,
+    };
+    if rel < 0.0 || abs_tol < 0.0 {
+        return Err(value_error("tolerances must be non-negative"));
+    }
+    if a == b {
+        return Ok(Value::Bool(true));
+    }
+    if a.is_infinite() || b.is_infinite() {
+        return Ok(Value::Bool(false));
+    }
+    let d = (a - b).abs();
+    Ok(Value::Bool(
+        d <= (rel * b).abs() || d <= (rel * a).abs() || d <= abs_tol,
+    ))
+}
+
+fn isfinite(it: &mut Interp, args: &[Value], _: &Kwargs) -> PyResult<Value> {
+    arity("isfinite", args, 1, 1)?;
+    Ok(Value::Bool(num(it, &args[0])?.is_finite()))
+}
+
+fn isinf(it: &mut Interp, args: &[Value], _: &Kwargs) -> PyResult<Value> {
+    arity("isinf", args, 1, 1)?;
+    Ok(Value::Bool(num(it, &args[0])?.is_infinite()))
+}
+
+fn isnan(it: &mut Interp, args: &[Value], _: &Kwargs) -> PyResult<Value> {
+    arity("isnan", args, 1, 1)?;
+    Ok(Value::Bool(num(it, &args[0])?.is_nan()))
+}
+
+fn fsum(it: &mut Interp, args: &[Value], _: &Kwargs) -> PyResult<Value> {
+    arity("fsum", args, 1, 1)?;
+    // Shewchuk's exact partial sums, as CPython's fsum.
+    let mut partials: Vec<f64> = Vec::new();
+    for v in it.iterate(&args[0])? {
+        let mut x = num(it, &v)?;
+        let mut i = 0;
+        for j in 0..partials.len() {
+            let mut y = partials[j];
+            if x.abs() < y.abs() {
+                std::mem::swap(&mut x, &mut y);
+            }
+            let hi = x + y;
+            let lo = y - (hi - x);
+            if lo != 0.0 {
+                partials[i] = lo;
+                i += 1;
+            }
+            x = hi;
+        }
+        partials.truncate(i);
+        partials.push(x);
+    }
+    let mut hi = 0.0;
+    if let Some(mut n) = partials.len().checked_sub(1) {
+        hi = partials[n];
+        let mut lo = 0.0;
+        while n > 0 {
+            n -= 1;
+            let x = hi;
+            let y = partials[n];
+            hi = x + y;
+            let yr = hi - x;
+            lo = y - yr;
+            if lo != 0.0 {
+                break;
+            }
+        }
+        if n > 0 && ((lo < 0.0 && partials[n - 1] < 0.0) || (lo > 0.0 && partials[n - 1] > 0.0)) {
+            let y = lo * 2.0;
+            let x = hi + y;
+            let yr = x - hi;
+            if y == yr {
+                hi = x;
+            }
+        }
+    }
+    Ok(Value::Float(hi))
+}
+
+fn prod(it: &mut Interp, args: &[Value], kw: &Kwargs) -> PyResult<Value> {
+    arity("prod", args, 1, 1)?;
+    let mut acc = crate::runtime::builtins::kwarg(kw, "start").unwrap_or(Value::Int(1));
+    for v in it.iterate(&args[0])? {
+        acc = it.binary_op(crate::syntax::ast::BinOp::Mul, &acc, &v)?;
+    }
+    Ok(acc)
+}
+
+/// Builds the `math` module.
+pub fn build(_: &mut Interp) -> PyResult<Rc<Module>> {
+    let m = Module::new("math");
+    m.set("__name__", Value::str("math"));
+    add_fns(
+        &m,
+        &[
+            ("sqrt", sqrt),
+            ("exp", exp),
+            ("expm1", expm1),
+            ("sin", sin),
+            ("cos", cos),
+            ("tan", tan),
+            ("asin", asin),
+            ("acos", acos),
+            ("atan", atan),
+            ("sinh", sinh),
+            ("cosh", cosh),
+            ("tanh", tanh),
+            ("asinh", asinh),
+            ("acosh", acosh),
+            ("atanh", atanh),
+            ("fabs", fabs),
+            ("degrees", degrees),
+            ("radians", radians),
+            ("log", log),
+            ("log2", log2),
+            ("log10", log10),
+            ("log1p", log1p),
+            ("pow", pow),
+            ("atan2", atan2),
+            ("copysign", copysign),
+            ("fmod", fmod),
+            ("remainder", remainder),
+            ("ldexp", ldexp),
+            ("frexp", frexp),
+            ("modf", modf),
+            ("hypot", hypot),
+            ("dist", dist),
+            ("floor", floor),
+            ("ceil", ceil),
+            ("trunc", trunc),
+            ("factorial", factorial),
+            ("gcd", gcd),
+            ("lcm", lcm),
+            ("isqrt", isqrt),
+            ("comb", comb),
+            ("perm", perm),
+            ("isclose", isclose),
+            ("isfinite", isfinite),
+            ("isinf", isinf),
+            ("isnan", isnan),
+            ("fsum", fsum),
+            ("prod", prod),
+        ],
+    );
+    m.set("pi", Value::Float(std::f64::consts::PI));
+    m.set("e", Value::Float(std::f64::consts::E));
+    m.set("tau", Value::Float(std::f64::consts::TAU));
+    m.set("inf", Value::Float(f64::INFINITY));
+    m.set("nan", Value::Float(f64::NAN));
+    Ok(m)
+}
