@@ -66,6 +66,30 @@ impl Interp {
         if let Some(r) = ops::binary(op, a, b) {
             return r;
         }
+        if matches!(a, Value::Set(_) | Value::DictView(_))
+            && matches!(b, Value::Set(_) | Value::DictView(_))
+        {
+            let sym = match op {
+                BinOp::BitOr => Some('|'),
+                BinOp::BitAnd => Some('&'),
+                BinOp::Sub => Some('-'),
+                BinOp::BitXor => Some('^'),
+                _ => None,
+            };
+            if let Some(c) = sym {
+                let base = match a {
+                    Value::Set(x) => x.clone(),
+                    _ => {
+                        let items = self.iterate(a)?;
+                        match self.make_set(items)? {
+                            Value::Set(d) => d,
+                            _ => return Err(type_error("bad set operand")),
+                        }
+                    }
+                };
+                return crate::runtime::methods::set_op(self, &base, std::slice::from_ref(b), c);
+            }
+        }
         let (name, rname, _) = dunder(op);
         if let Some(r) = self.call_special(a, name, vec![b.clone()]) {
             let r = r?;
@@ -131,6 +155,23 @@ impl Interp {
 
     /// `a op= b`: lists extend in place; instances may define `__iop__`.
     pub fn inplace_op(&mut self, op: BinOp, a: &Value, b: &Value) -> PyResult<Value> {
+        // Sets and dicts update in place (`s |= t` keeps `s` the same object).
+        if let (Value::Set(x), Value::Set(_) | Value::DictView(_)) = (a, b) {
+            if matches!(
+                op,
+                BinOp::BitOr | BinOp::BitAnd | BinOp::Sub | BinOp::BitXor
+            ) {
+                if let Value::Set(n) = self.binary_op(op, a, b)? {
+                    let map = std::mem::take(&mut n.borrow_mut().map);
+                    x.borrow_mut().map = map;
+                    return Ok(a.clone());
+                }
+            }
+        }
+        if let (Value::Dict(x), BinOp::BitOr) = (a, op) {
+            crate::runtime::builtins::dict_fill(self, x, Some(b), &Vec::new())?;
+            return Ok(a.clone());
+        }
         if let (BinOp::Add, Value::List(l)) = (op, a) {
             let items = self.iterate(b)?;
             l.borrow_mut().extend(items);
@@ -354,6 +395,19 @@ impl Interp {
         }
         if let Some(o) = ops::order(a, b) {
             return Ok(Value::Bool(ord_matches(op, o)));
+        }
+        if let (Value::Set(x), Value::Set(y)) = (a, b) {
+            let sub = |p: &crate::runtime::dict::Dict, q: &crate::runtime::dict::Dict| {
+                p.map.keys().all(|k| q.get(k).is_some())
+            };
+            let (x, y) = (x.borrow(), y.borrow());
+            let r = match op {
+                CmpOp::LtE => sub(&x, &y),
+                CmpOp::Lt => sub(&x, &y) && x.len() < y.len(),
+                CmpOp::GtE => sub(&y, &x),
+                _ => sub(&y, &x) && y.len() < x.len(),
+            };
+            return Ok(Value::Bool(r));
         }
         match (a, b) {
             (Value::Float(x), _) | (_, Value::Float(x))

@@ -933,6 +933,7 @@ fn add(cls: &super::value::Class, methods: &[(&'static str, NativeFn)]) {
 
 /// Puts the builtin methods into the builtin classes' namespaces.
 pub fn install(t: &Types) {
+    install_set_algebra(t);
     add(
         &t.str_,
         &[
@@ -1070,4 +1071,183 @@ impl WithStrArg for super::value::Exc {
     fn with_str_arg(self) -> Self {
         self
     }
+}
+
+/// The elements of any iterable as set keys (for the set methods that accept iterables).
+fn set_items(it: &mut Interp, v: &Value) -> PyResult<Vec<super::dict::DictKey>> {
+    match v {
+        Value::Set(d) | Value::Dict(d) => Ok(d.borrow().map.keys().cloned().collect()),
+        other => {
+            let items = it.iterate(other)?;
+            items.into_iter().map(|x| it.key(x)).collect()
+        }
+    }
+}
+
+fn new_set(keys: impl IntoIterator<Item = super::dict::DictKey>) -> Value {
+    let mut d = Dict::new();
+    for k in keys {
+        d.insert(k, Value::None);
+    }
+    Value::Set(Rc::new(RefCell::new(d)))
+}
+
+/// Set algebra shared by the methods and the operators.
+pub fn set_op(
+    it: &mut Interp,
+    a: &Rc<RefCell<Dict>>,
+    others: &[Value],
+    op: char,
+) -> PyResult<Value> {
+    let mut cur: Vec<super::dict::DictKey> = a.borrow().map.keys().cloned().collect();
+    for o in others {
+        let other = set_items(it, o)?;
+        let mut od = Dict::new();
+        for k in &other {
+            od.insert(k.clone(), Value::None);
+        }
+        cur = match op {
+            '|' => {
+                let mut v = cur.clone();
+                for k in other {
+                    if !v.contains(&k) {
+                        v.push(k);
+                    }
+                }
+                v
+            }
+            '&' => cur.into_iter().filter(|k| od.get(k).is_some()).collect(),
+            '-' => cur.into_iter().filter(|k| od.get(k).is_none()).collect(),
+            _ => {
+                let mine: Dict = {
+                    let mut d = Dict::new();
+                    for k in &cur {
+                        d.insert(k.clone(), Value::None);
+                    }
+                    d
+                };
+                let mut v: Vec<_> = cur.into_iter().filter(|k| od.get(k).is_none()).collect();
+                v.extend(other.into_iter().filter(|k| mine.get(k).is_none()));
+                v
+            }
+        };
+    }
+    Ok(new_set(cur))
+}
+
+fn set_method(it: &mut Interp, args: &[Value], op: char, name: &str) -> PyResult<Value> {
+    let d = this_set(args, name)?;
+    set_op(it, &d, rest(args), op)
+}
+
+fn set_union(it: &mut Interp, args: &[Value], _: &Kwargs) -> PyResult<Value> {
+    set_method(it, args, '|', "union")
+}
+
+fn set_intersection(it: &mut Interp, args: &[Value], _: &Kwargs) -> PyResult<Value> {
+    set_method(it, args, '&', "intersection")
+}
+
+fn set_difference(it: &mut Interp, args: &[Value], _: &Kwargs) -> PyResult<Value> {
+    set_method(it, args, '-', "difference")
+}
+
+fn set_symmetric_difference(it: &mut Interp, args: &[Value], _: &Kwargs) -> PyResult<Value> {
+    arity("symmetric_difference", rest(args), 1, 1)?;
+    set_method(it, args, '^', "symmetric_difference")
+}
+
+fn set_update_with(it: &mut Interp, args: &[Value], op: char, name: &str) -> PyResult<Value> {
+    let d = this_set(args, name)?;
+    let r = set_op(it, &d, rest(args), op)?;
+    if let Value::Set(n) = r {
+        let map = std::mem::take(&mut n.borrow_mut().map);
+        d.borrow_mut().map = map;
+    }
+    Ok(Value::None)
+}
+
+fn set_update(it: &mut Interp, args: &[Value], _: &Kwargs) -> PyResult<Value> {
+    set_update_with(it, args, '|', "update")
+}
+
+fn set_intersection_update(it: &mut Interp, args: &[Value], _: &Kwargs) -> PyResult<Value> {
+    set_update_with(it, args, '&', "intersection_update")
+}
+
+fn set_difference_update(it: &mut Interp, args: &[Value], _: &Kwargs) -> PyResult<Value> {
+    set_update_with(it, args, '-', "difference_update")
+}
+
+fn set_symmetric_difference_update(it: &mut Interp, args: &[Value], _: &Kwargs) -> PyResult<Value> {
+    set_update_with(it, args, '^', "symmetric_difference_update")
+}
+
+fn set_relation(
+    it: &mut Interp,
+    args: &[Value],
+    name: &str,
+) -> PyResult<(Vec<super::dict::DictKey>, Dict, Vec<super::dict::DictKey>)> {
+    arity(name, rest(args), 1, 1)?;
+    let d = this_set(args, name)?;
+    let mine: Vec<_> = d.borrow().map.keys().cloned().collect();
+    let other = set_items(it, &args[1])?;
+    let mut od = Dict::new();
+    for k in &other {
+        od.insert(k.clone(), Value::None);
+    }
+    Ok((mine, od, other))
+}
+
+fn set_issubset(it: &mut Interp, args: &[Value], _: &Kwargs) -> PyResult<Value> {
+    let (mine, od, _) = set_relation(it, args, "issubset")?;
+    Ok(Value::Bool(mine.iter().all(|k| od.get(k).is_some())))
+}
+
+fn set_issuperset(it: &mut Interp, args: &[Value], _: &Kwargs) -> PyResult<Value> {
+    let (_, _, other) = set_relation(it, args, "issuperset")?;
+    let d = this_set(args, "issuperset")?;
+    let d = d.borrow();
+    Ok(Value::Bool(other.iter().all(|k| d.get(k).is_some())))
+}
+
+fn set_isdisjoint(it: &mut Interp, args: &[Value], _: &Kwargs) -> PyResult<Value> {
+    let (mine, od, _) = set_relation(it, args, "isdisjoint")?;
+    Ok(Value::Bool(mine.iter().all(|k| od.get(k).is_none())))
+}
+
+fn set_clear(_: &mut Interp, args: &[Value], _: &Kwargs) -> PyResult<Value> {
+    this_set(args, "clear")?.borrow_mut().map.clear();
+    Ok(Value::None)
+}
+
+fn set_copy(_: &mut Interp, args: &[Value], _: &Kwargs) -> PyResult<Value> {
+    let d = this_set(args, "copy")?;
+    let keys: Vec<_> = d.borrow().map.keys().cloned().collect();
+    Ok(new_set(keys))
+}
+
+/// Registers the set algebra methods.
+pub fn install_set_algebra(t: &Types) {
+    add(
+        &t.set,
+        &[
+            ("union", set_union),
+            ("intersection", set_intersection),
+            ("difference", set_difference),
+            ("symmetric_difference", set_symmetric_difference),
+            ("update", set_update),
+            ("intersection_update", set_intersection_update),
+            ("difference_update", set_difference_update),
+            (
+                "symmetric_difference_update",
+                set_symmetric_difference_update,
+            ),
+            ("issubset", set_issubset),
+            ("issuperset", set_issuperset),
+            ("isdisjoint", set_isdisjoint),
+            ("clear", set_clear),
+            ("copy", set_copy),
+        ],
+    );
 }
