@@ -233,7 +233,13 @@ impl Interp {
                 ),
             }
         } else {
-            (self.eval(frame, f)?, Vec::with_capacity(args.len()))
+            let callee = self.eval(frame, f)?;
+            // Arguments to a user function become its local slots: allocate them all at once.
+            let cap = match &callee {
+                Value::Function(func) => func.code.varnames.len().max(args.len()),
+                _ => args.len(),
+            };
+            (callee, Vec::with_capacity(cap))
         };
         let mut kw: Vec<(Rc<str>, Value)> = Vec::new();
         for a in args {

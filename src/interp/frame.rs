@@ -120,16 +120,19 @@ impl Frame {
         cells: Vec<Rc<RefCell<Value>>>,
     ) -> Frame {
         let body = code.body.clone();
+        // Room for a few nested blocks, so the first `if` or loop does not reallocate.
+        let mut blocks = Vec::with_capacity(4);
+        blocks.push(Block {
+            body,
+            pc: 0,
+            kind: BlockKind::Plain,
+        });
         Frame {
             code,
             globals,
             slots,
             cells,
-            blocks: vec![Block {
-                body,
-                pc: 0,
-                kind: BlockKind::Plain,
-            }],
+            blocks,
             class_ns: None,
             delegate: None,
             saved_exc: Vec::new(),
