@@ -504,25 +504,43 @@ fn str_splitlines(_: &mut Interp, args: &[Value], kw: &Kwargs) -> PyResult<Value
         args.get(1).cloned().or_else(|| kwarg(kw, "keepends")),
         Some(Value::Bool(true))
     );
+    let is_break = |c: char| {
+        matches!(
+            c,
+            '\n' | '\r'
+                | '\x0b'
+                | '\x0c'
+                | '\x1c'
+                | '\x1d'
+                | '\x1e'
+                | '\u{85}'
+                | '\u{2028}'
+                | '\u{2029}'
+        )
+    };
+    let chars: Vec<char> = t.chars().collect();
     let mut out = Vec::new();
-    let mut start = 0;
-    let b = t.as_bytes();
+    let mut line = String::new();
     let mut i = 0;
-    while i < b.len() {
-        if b[i] == b'\n' || b[i] == b'\r' {
-            let mut end = i + 1;
-            if b[i] == b'\r' && b.get(i + 1) == Some(&b'\n') {
-                end += 1;
+    while i < chars.len() {
+        let c = chars[i];
+        if is_break(c) {
+            let mut end = c.to_string();
+            if c == '\r' && chars.get(i + 1) == Some(&'\n') {
+                end.push('\n');
+                i += 1;
             }
-            out.push(s(&t[start..if keep { end } else { i }]));
-            start = end;
-            i = end;
+            if keep {
+                line.push_str(&end);
+            }
+            out.push(s(&std::mem::take(&mut line)));
         } else {
-            i += 1;
+            line.push(c);
         }
+        i += 1;
     }
-    if start < b.len() {
-        out.push(s(&t[start..]));
+    if !line.is_empty() {
+        out.push(s(&line));
     }
     Ok(Value::list(out))
 }
@@ -856,6 +874,98 @@ fn int_bit_length(_: &mut Interp, args: &[Value], _: &Kwargs) -> PyResult<Value>
     }))
 }
 
+fn int_bit_count(_: &mut Interp, args: &[Value], _: &Kwargs) -> PyResult<Value> {
+    Ok(Value::Int(match args.first() {
+        Some(Value::Int(i)) => i.unsigned_abs().count_ones() as i64,
+        Some(Value::Bool(b)) => *b as i64,
+        Some(Value::BigInt(b)) => b
+            .magnitude()
+            .to_u64_digits()
+            .iter()
+            .map(|d| d.count_ones() as i64)
+            .sum(),
+        _ => {
+            return Err(type_error(
+                "descriptor 'bit_count' requires an 'int' object",
+            ))
+        }
+    }))
+}
+
+fn str_casefold(_: &mut Interp, args: &[Value], _: &Kwargs) -> PyResult<Value> {
+    let t = this_str(args, "casefold")?;
+    Ok(s(&t.to_lowercase().replace('ß', "ss").replace('ς', "σ")))
+}
+
+fn str_istitle(_: &mut Interp, args: &[Value], _: &Kwargs) -> PyResult<Value> {
+    let t = this_str(args, "istitle")?;
+    let (mut prev_cased, mut any) = (false, false);
+    for c in t.chars() {
+        if c.is_uppercase() {
+            if prev_cased {
+                return Ok(Value::Bool(false));
+            }
+            prev_cased = true;
+            any = true;
+        } else if c.is_lowercase() {
+            if !prev_cased {
+                return Ok(Value::Bool(false));
+            }
+            prev_cased = true;
+            any = true;
+        } else {
+            prev_cased = false;
+        }
+    }
+    Ok(Value::Bool(any))
+}
+
+fn str_expandtabs(_: &mut Interp, args: &[Value], kw: &Kwargs) -> PyResult<Value> {
+    let t = this_str(args, "expandtabs")?;
+    let size = match rest(args).first().cloned().or_else(|| kwarg(kw, "tabsize")) {
+        Some(v) => to_i64(&v, "")?,
+        None => 8,
+    };
+    let mut out = String::new();
+    let mut col = 0i64;
+    for c in t.chars() {
+        match c {
+            '\t' => {
+                if size > 0 {
+                    let n = size - col % size;
+                    out.push_str(&" ".repeat(n as usize));
+                    col += n;
+                }
+            }
+            '\n' | '\r' => {
+                out.push(c);
+                col = 0;
+            }
+            _ => {
+                out.push(c);
+                col += 1;
+            }
+        }
+    }
+    Ok(s(&out))
+}
+
+fn slice_indices_method(_: &mut Interp, args: &[Value], _: &Kwargs) -> PyResult<Value> {
+    let Some(Value::Slice(sl)) = args.first() else {
+        return Err(type_error("descriptor 'indices' requires a 'slice' object"));
+    };
+    let n = to_i64(rest(args).first().unwrap_or(&Value::None), "")?;
+    if n < 0 {
+        return Err(value_error("length should not be negative"));
+    }
+    let (a, b, c) = super::ops::slice_indices(sl, n as usize)?;
+    Ok(Value::tuple(vec![
+        Value::Int(a),
+        Value::Int(b),
+        Value::Int(c),
+    ]))
+}
+
 fn float_is_integer(_: &mut Interp, args: &[Value], _: &Kwargs) -> PyResult<Value> {
     match args.first() {
         Some(Value::Float(f)) => Ok(Value::Bool(f.is_finite() && f.fract() == 0.0)),
@@ -1028,7 +1138,19 @@ pub fn install(t: &Types) {
             ("pop", set_pop),
         ],
     );
-    add(&t.int, &[("bit_length", int_bit_length)]);
+    add(
+        &t.int,
+        &[("bit_length", int_bit_length), ("bit_count", int_bit_count)],
+    );
+    add(&t.slice, &[("indices", slice_indices_method)]);
+    add(
+        &t.str_,
+        &[
+            ("casefold", str_casefold),
+            ("istitle", str_istitle),
+            ("expandtabs", str_expandtabs),
+        ],
+    );
     add(&t.float, &[("is_integer", float_is_integer)]);
     let gen_methods: &[(&'static str, NativeFn)] = &[
         ("send", gen_send),
