@@ -824,7 +824,9 @@ impl Interp {
             }
             _ => (None, false),
         };
-        if keep {
+        // Exhausted enumerate/zip/map/filter objects keep their type (their inner iterators are
+        // exhausted too); a callable iterator that hit its sentinel stops for good.
+        if keep || !matches!(st, NativeIter::Callable(..) | NativeIter::GetItem(..)) {
             *cell.borrow_mut() = st;
         }
         Ok(r)
