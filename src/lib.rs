@@ -19,7 +19,6 @@ use interp::Interp;
 use runtime::value::Value;
 use source::SourceFile;
 use std::io::Write;
-use std::rc::Rc;
 
 /// Stack size of the thread the interpreter runs on: deep enough for the 1000-frame recursion
 /// limit in debug builds too.
@@ -116,6 +115,3 @@ pub fn with_big_stack<T: Send + 'static>(f: impl FnOnce() -> T + Send + 'static)
         }
     }
 }
-
-#[doc(hidden)]
-pub fn _keep(_: Rc<()>) {}

@@ -351,7 +351,6 @@ impl<'r, 'a> Lowerer<'r, 'a> {
                 is_async,
             } => {
                 let mut new_items = Vec::new();
-                let n = items.len();
                 for (i, (e, t)) in items.into_iter().enumerate() {
                     if t.as_ref().is_some_and(contains_suspend) || (i > 0 && contains_suspend(&e)) {
                         return Err(Self::unsupported(span));
@@ -359,7 +358,6 @@ impl<'r, 'a> Lowerer<'r, 'a> {
                     let e = if i == 0 { self.lin(e, &mut pre)? } else { e };
                     new_items.push((e, t));
                 }
-                let _ = n;
                 pre.push(stmt(
                     StmtKind::With {
                         items: new_items,

@@ -2,7 +2,6 @@
 
 use super::frame::Frame;
 use super::Interp;
-use crate::compile::code::FunctionKind;
 use crate::runtime::exceptions::{err, type_error, value_error};
 use crate::runtime::ops;
 use crate::runtime::types::types;
@@ -734,14 +733,6 @@ impl Interp {
             exc,
             base_value: RefCell::new(None),
         }))
-    }
-
-    /// Whether a function's code makes a generator-like object when called.
-    pub fn is_resumable(kind: FunctionKind) -> bool {
-        matches!(
-            kind,
-            FunctionKind::Generator | FunctionKind::Coroutine | FunctionKind::AsyncGenerator
-        )
     }
 }
 

@@ -11,7 +11,7 @@ use crate::runtime::builtins::{arity, kwarg, native, only_kwargs};
 use crate::runtime::exceptions::{err, type_error, value_error};
 use crate::runtime::ops;
 use crate::runtime::types::types;
-use crate::runtime::value::{Exc, Kwargs, Module, NativeFn, PyResult, Value};
+use crate::runtime::value::{Kwargs, Module, NativeFn, PyResult, Value};
 use std::rc::Rc;
 
 const LIB: &str = include_str!("asyncio_lib.aio");
@@ -577,6 +577,5 @@ pub fn build(it: &mut Interp) -> PyResult<Rc<Module>> {
     m.set("TimeoutError", Value::Class(t.exc("TimeoutError")));
     run_in_module(it, &m, "<aio asyncio>", WRAP)?;
     run_in_module(it, &m, "<aio asyncio>", LIB)?;
-    let _: Option<Exc> = None;
     Ok(m)
 }

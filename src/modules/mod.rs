@@ -9,7 +9,7 @@ use crate::compile::{compile_module, CompileMode};
 use crate::interp::Interp;
 use crate::runtime::builtins::native;
 use crate::runtime::exceptions::err;
-use crate::runtime::value::{Module, NativeFn, PyResult, Value};
+use crate::runtime::value::{Module, NativeFn, PyResult};
 use crate::source::SourceFile;
 use std::rc::Rc;
 
@@ -46,9 +46,4 @@ pub fn run_in_module(it: &mut Interp, m: &Rc<Module>, file_name: &str, src: &str
         })?;
     it.run_code_in(code, m.clone())?;
     Ok(())
-}
-
-/// A value for a `Value::Module`.
-pub fn module_value(m: &Rc<Module>) -> Value {
-    Value::Module(m.clone())
 }

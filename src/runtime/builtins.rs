@@ -6,8 +6,8 @@ use super::exceptions::{err, new_exception, type_error, value_error};
 use super::ops::{self, big, big_to_f64, to_big};
 use super::types::types;
 use super::value::{
-    BoundMethod, BuiltinFn, BuiltinType, Class, Exc, Kwargs, Module, NativeFn, NativeIter,
-    PyResult, RangeObj, Value,
+    BuiltinFn, BuiltinType, Class, Exc, Kwargs, Module, NativeFn, NativeIter, PyResult, RangeObj,
+    Value,
 };
 use crate::interp::Interp;
 use num_bigint::BigInt;
@@ -443,24 +443,16 @@ fn builtin_zip(it: &mut Interp, args: &[Value], kw: &Kwargs) -> PyResult<Value> 
         let n = cols.first().map(|c| c.len()).unwrap_or(0);
         for (i, c) in cols.iter().enumerate().skip(1) {
             if c.len() != n {
-                let (rel, which) = if c.len() < n {
-                    ("shorter", i + 1)
+                let rel = if c.len() < n { "shorter" } else { "longer" };
+                let firsts = if i == 1 {
+                    "argument 1".to_string()
                 } else {
-                    ("longer", i + 1)
+                    format!("arguments 1-{i}")
                 };
-                let what = if i == 1 {
-                    "argument 2".to_string()
-                } else {
-                    format!("arguments 2-{which}")
-                };
-                let _ = what;
-                return Err(value_error(
-                    format!(
-                        "zip() argument {which} is {rel} than argument{} 1",
-                        if i == 1 { "" } else { "s" }
-                    )
-                    .replace("arguments 1", &format!("arguments 1-{}", i)),
-                ));
+                return Err(value_error(format!(
+                    "zip() argument {} is {rel} than {firsts}",
+                    i + 1
+                )));
             }
         }
         let rows: Vec<Value> = (0..n)
@@ -1440,11 +1432,6 @@ pub fn make_builtins() -> Rc<Module> {
         .dict
         .borrow_mut()
         .insert(Rc::from("__init__"), native("__init__", exception_init));
-    let _ = BoundMethod {
-        func: Value::None,
-        this: Value::None,
-    };
-    let _ = new_exception;
     m
 }
 
@@ -1457,5 +1444,4 @@ pub fn install_modules(it: &mut Interp) {
     sys.set("stdout", Value::Module(stdout));
     sys.set("maxsize", Value::Int(i64::MAX));
     it.modules.push((Rc::from("sys"), sys));
-    let _ = ToPrimitive::to_i64(&BigInt::from(0));
 }

@@ -776,7 +776,7 @@ fn dict_popitem(_: &mut Interp, args: &[Value], _: &Kwargs) -> PyResult<Value> {
     let r = d.borrow_mut().map.pop();
     match r {
         Some((k, v)) => Ok(Value::tuple(vec![k.0, v])),
-        None => Err(key_error(s("popitem(): dictionary is empty")).with_str_arg()),
+        None => Err(key_error(s("popitem(): dictionary is empty"))),
     }
 }
 
@@ -858,7 +858,7 @@ fn set_pop(_: &mut Interp, args: &[Value], _: &Kwargs) -> PyResult<Value> {
     let d = this_set(args, "pop")?;
     let r = d.borrow_mut().map.shift_remove_index(0);
     r.map(|(k, _)| k.0)
-        .ok_or_else(|| key_error(s("pop from an empty set")).with_str_arg())
+        .ok_or_else(|| key_error(s("pop from an empty set")))
 }
 
 fn int_bit_length(_: &mut Interp, args: &[Value], _: &Kwargs) -> PyResult<Value> {
@@ -1181,17 +1181,6 @@ pub fn install(t: &Types) {
                 ("aclose", ag_aclose),
             ],
         );
-    }
-}
-
-trait WithStrArg {
-    fn with_str_arg(self) -> Self;
-}
-
-impl WithStrArg for super::value::Exc {
-    /// KeyErrors whose message is plain text (not a key) still print with quotes, as CPython's do.
-    fn with_str_arg(self) -> Self {
-        self
     }
 }
 

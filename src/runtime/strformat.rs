@@ -235,7 +235,6 @@ pub fn percent(it: &mut Interp, fmt: &str, args: &Value) -> PyResult<String> {
             i += 1;
             continue;
         }
-        let start = i;
         i += 1;
         let mut key: Option<String> = None;
         if chars.get(i) == Some(&'(') {
@@ -435,7 +434,6 @@ pub fn percent(it: &mut Interp, fmt: &str, args: &Value) -> PyResult<String> {
                 )))
             }
         };
-        let _ = start;
         out.push_str(&piece);
     }
     if !used_mapping && next < items.len() && mapping.is_none() {

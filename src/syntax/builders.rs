@@ -153,11 +153,6 @@ pub fn unpack_targets(t: Expr) -> Vec<Expr> {
     }
 }
 
-/// A comprehension target (kept as written).
-pub fn unpack_target(t: Expr) -> Expr {
-    t
-}
-
 /// A comprehension node.
 pub fn comprehension(
     kind: CompKind,
@@ -325,7 +320,7 @@ pub fn classdef(name: Rc<str>, bases: Option<Vec<Arg>>, body: Body, l: usize, r:
 }
 
 /// Attaches decorators to a `def` or `class`.
-pub fn decorate(decorators: Vec<Expr>, mut s: Stmt, l: usize) -> Stmt {
+pub fn decorate(decorators: Vec<Expr>, mut s: Stmt) -> Stmt {
     match &mut s.kind {
         StmtKind::FunctionDef(f) => {
             if let Some(f) = Rc::get_mut(f) {
@@ -339,7 +334,6 @@ pub fn decorate(decorators: Vec<Expr>, mut s: Stmt, l: usize) -> Stmt {
         }
         _ => {}
     }
-    let _ = l;
     s
 }
 

@@ -80,7 +80,6 @@ impl<'a> Layout<'a> {
         self.push(0, start, 0);
         let mut lex = Raw::lexer(self.src);
         let mut at_line_start = true;
-        let mut last_line_end = 0;
         while let Some(raw) = lex.next() {
             let span = lex.span();
             let text = lex.slice();
@@ -93,7 +92,6 @@ impl<'a> Layout<'a> {
                     self.push(span.start, Tok::Newline, span.end);
                     at_line_start = true;
                 }
-                last_line_end = span.end;
                 continue;
             }
             if at_line_start && self.brackets.is_empty() {
@@ -170,7 +168,6 @@ impl<'a> Layout<'a> {
         if !at_line_start {
             self.push(end, Tok::Newline, end);
         }
-        let _ = last_line_end;
         while self.indents.len() > 1 {
             self.indents.pop();
             self.push(end, Tok::Dedent, end);
