@@ -2,7 +2,7 @@
 //! uncaught exceptions as CPython-format tracebacks.
 
 use crate::interp::Interp;
-use crate::runtime::value::{Exc, TbEntry};
+use crate::runtime::value::{Exc, TbEntry, Value};
 use crate::source::SourceFile;
 use crate::syntax::SyntaxError;
 use miette::{
@@ -212,6 +212,11 @@ fn exception_line(it: &mut Interp, e: &Exc) -> String {
 
 /// Formats an uncaught exception as CPython's default excepthook does, chained exceptions first.
 pub fn format_exception(it: &mut Interp, e: &Exc) -> String {
+    if e.is_deadlock() {
+        if let Some(Value::Str(report)) = e.args().first() {
+            return report.to_string();
+        }
+    }
     let mut out = String::new();
     let mut seen: Vec<*const ()> = Vec::new();
     chain(it, e, &mut out, &mut seen);

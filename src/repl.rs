@@ -331,6 +331,19 @@ impl Repl {
         }
     }
 
+    /// A REPL command: a line starting with `:` (never valid Python).
+    fn command(&mut self, cmd: &str) {
+        match cmd {
+            ":tasks" => {
+                self.pump();
+                let text = self.it.tasks_report(None);
+                self.it.write_out(text.trim_start_matches('\n'));
+                self.it.flush();
+            }
+            _ => eprintln!("unknown command {cmd}: the commands are :tasks"),
+        }
+    }
+
     fn report(&mut self, e: &Exc) {
         let text = crate::diagnostics::format_exception(&mut self.it, e);
         self.it.flush();
@@ -399,6 +412,12 @@ impl Repl {
         let r = self.it.run_until_complete(&task);
         match r {
             Ok(()) => self.it.future_result(&task),
+            Err(e) if e.is_deadlock() => {
+                // End the statement alone: what it awaited stays as it is (another prompt
+                // may still complete it).
+                self.it.detach_task(&task);
+                Err(e)
+            }
             Err(e) => {
                 if !task.done() {
                     let _ = self.it.task_cancel(&task, Value::None);
@@ -519,6 +538,10 @@ pub fn run(script: Option<(String, String)>, virtual_time: bool) -> i32 {
             }
             Read::Line(line) => {
                 if buf.is_empty() && line.trim().is_empty() {
+                    continue;
+                }
+                if buf.is_empty() && line.trim_start().starts_with(':') {
+                    repl.command(line.trim());
                     continue;
                 }
                 buf.push_str(&line);

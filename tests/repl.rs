@@ -163,3 +163,27 @@ fn dash_i_runs_the_file_then_opens_the_prompt_with_its_names() {
     control(&mut p, 'd');
     p.exp_eof().unwrap();
 }
+
+#[test]
+fn a_deadlocked_await_prints_the_report_and_tasks_lists_waiters() {
+    let h = home("deadlock");
+    let mut p = start(&h, &[]);
+    type_line(&mut p, "ev = asyncio.Event()");
+    type_line(&mut p, "async def waiter(): await ev.wait()");
+    type_line(&mut p, "");
+    type_line(&mut p, "t = asyncio.create_task(waiter())");
+    type_line(&mut p, ":tasks");
+    p.exp_string("waits for Event.wait() on the Event created at line 1")
+        .unwrap();
+    p.exp_string(">>> ").unwrap();
+    type_line(&mut p, "await t");
+    p.exp_string("aio: deadlock: no task can make progress")
+        .unwrap();
+    p.exp_string("waits for Task-").unwrap();
+    p.exp_string(">>> ").unwrap();
+    // The prompt still works, and the waiter can still be released.
+    type_line(&mut p, "ev.set(); await t; print('released', 6 * 7)");
+    p.exp_string("released 42").unwrap();
+    control(&mut p, 'd');
+    p.exp_eof().unwrap();
+}

@@ -3,6 +3,7 @@
 //! the callbacks that were ready when it began — CPython 3.11's `BaseEventLoop._run_once`.
 
 use super::future::{DoneCallback, FutState, Future};
+use super::trace::Cause;
 use crate::interp::generator::{Outcome, Resume};
 use crate::interp::Interp;
 use crate::runtime::exceptions::{err, new_exception};
@@ -114,6 +115,9 @@ impl Interp {
             cancelled: Cell::new(false),
             when: None,
         });
+        if let Some(t) = self.tracer.as_mut() {
+            t.scheduled(Rc::as_ptr(&h) as usize);
+        }
         if let Some(l) = self.event_loop.as_mut() {
             l.ready.push_back(h.clone());
         }
@@ -322,6 +326,10 @@ impl Interp {
             let Some(h) = self.event_loop.as_mut().and_then(|l| l.ready.pop_front()) else {
                 break;
             };
+            if self.tracer.is_some() {
+                self.run_traced(&h)?;
+                continue;
+            }
             if h.cancelled.get() {
                 continue;
             }
@@ -331,6 +339,51 @@ impl Interp {
             }
         }
         Ok(true)
+    }
+
+    /// Runs a ready handle while the tracer records: a timer firing is a slice of its own; any
+    /// other callback runs in the context of whatever scheduled it, so that the task it wakes
+    /// is shown woken by that.
+    fn run_traced(&mut self, h: &Rc<Handle>) -> PyResult<()> {
+        let now = self.loop_time();
+        let ready = self.event_loop.as_ref().map_or(0, |l| l.ready.len());
+        let Some(t) = self.tracer.as_mut() else {
+            return Ok(());
+        };
+        let cause = if h.when.is_some() {
+            Cause::Outside
+        } else {
+            t.take_scheduler(Rc::as_ptr(h) as usize)
+        };
+        if h.cancelled.get() {
+            return Ok(());
+        }
+        let Some(cb) = h.callback.borrow_mut().take() else {
+            return Ok(());
+        };
+        let prev = t.context;
+        let timer_slice = if h.when.is_some() {
+            Some(t.timer_fired(now, ready))
+        } else {
+            t.context = match cause {
+                Cause::Slice(i) => Some(i),
+                Cause::Outside => None,
+            };
+            None
+        };
+        t.next_cause = match timer_slice {
+            Some(i) => Cause::Slice(i),
+            None => cause,
+        };
+        let r = self.run_callback(cb);
+        let now = self.loop_time();
+        if let Some(t) = self.tracer.as_mut() {
+            match timer_slice {
+                Some(i) => t.end(i, now, "timer".to_string(), prev),
+                None => t.context = prev,
+            }
+        }
+        r
     }
 
     fn run_callback(&mut self, cb: Callback) -> PyResult<()> {
@@ -372,7 +425,16 @@ impl Interp {
         }
         self.task_counter += 1;
         let name = name.unwrap_or_else(|| Rc::from(format!("Task-{}", self.task_counter)));
-        let task = Future::new_task(coro, name);
+        let site = self
+            .call_sites
+            .iter()
+            .rev()
+            .find(|(code, _)| !super::waits::is_library_file(&code.source.name))
+            .cloned();
+        let task = Future::new_task(coro, name, self.task_counter, site);
+        if self.tracer.is_some() {
+            self.trace_created(&task);
+        }
         self.call_soon(Callback::Step(task.clone(), None));
         if let Some(l) = self.event_loop.as_mut() {
             if l.tasks.len() > 64 && l.tasks.len().is_power_of_two() {
@@ -389,6 +451,9 @@ impl Interp {
         if task.done() {
             return Ok(false);
         }
+        if self.tracer.is_some() {
+            self.trace_instant(task, "cancel", msg.clone());
+        }
         let Some(td) = &task.task else {
             return Ok(self.future_cancel_plain(task, msg, None));
         };
@@ -402,6 +467,21 @@ impl Interp {
         td.must_cancel.set(true);
         *td.cancel_msg.borrow_mut() = msg;
         Ok(true)
+    }
+
+    /// Ends a waiting task without touching what it waits on: its wake-up is removed from the
+    /// awaited future and it is marked cancelled (the REPL ends a deadlocked statement so).
+    pub fn detach_task(&mut self, task: &Rc<Future>) {
+        let Some(td) = &task.task else { return };
+        if let Some(w) = td.fut_waiter.borrow_mut().take() {
+            w.callbacks
+                .borrow_mut()
+                .retain(|c| !matches!(c, DoneCallback::Wakeup(t) if Rc::ptr_eq(t, task)));
+        }
+        task.callbacks
+            .borrow_mut()
+            .retain(|c| !matches!(c, DoneCallback::StopLoop));
+        self.future_cancel_plain(task, Value::None, None);
     }
 
     /// One step of a task, as CPython's `Task.__step`.
@@ -430,10 +510,17 @@ impl Interp {
             .event_loop
             .as_mut()
             .and_then(|l| l.current_task.replace(task.clone()));
+        let traced = match self.tracer.is_some() {
+            true => Some(self.trace_step_begin(task)),
+            false => None,
+        };
         let r = match exc {
             None => self.gen_resume(&g, Resume::Send(Value::None)),
             Some(e) => self.gen_resume(&g, Resume::Throw(e)),
         };
+        if let Some((slice, prev_ctx)) = traced {
+            self.trace_step_end(task, slice, prev_ctx, &r);
+        }
         if let Some(l) = self.event_loop.as_mut() {
             l.current_task = prev;
         }
@@ -503,7 +590,7 @@ impl Interp {
                 if fut.done() {
                     break;
                 }
-                return Err(self.deadlock());
+                return Err(self.deadlock(fut));
             }
             let l = self.event_loop()?;
             if l.stopping {
@@ -514,23 +601,9 @@ impl Interp {
         Ok(())
     }
 
-    fn deadlock(&mut self) -> Exc {
-        let mut names = Vec::new();
-        if let Some(l) = self.event_loop.as_ref() {
-            for t in &l.tasks {
-                if !t.done() {
-                    if let Some(td) = &t.task {
-                        names.push(td.name.borrow().to_string());
-                    }
-                }
-            }
-        }
-        err(
-            "RuntimeError",
-            format!(
-                "aio: deadlock: no task can make progress (waiting: {})",
-                names.join(", ")
-            ),
-        )
+    /// The deadlock report as the exception that ends the run (see `Exc::is_deadlock`).
+    fn deadlock(&mut self, main: &Rc<Future>) -> Exc {
+        let report = self.deadlock_report(Some(main));
+        new_exception(types().deadlock.clone(), vec![Value::str(&report)])
     }
 }

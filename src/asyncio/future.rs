@@ -45,6 +45,10 @@ pub struct TaskData {
     pub fut_waiter: RefCell<Option<Rc<Future>>>,
     /// `cancelling()`: cancel requests not yet uncancelled.
     pub num_cancels: Cell<u32>,
+    /// The task's number on its interpreter (1 for the first task), for traces.
+    pub serial: u64,
+    /// The program's call that created it (code and offset), for reports.
+    pub created_at: Option<(Rc<crate::compile::code::Code>, u32)>,
 }
 
 /// An `asyncio.Future` or (with `task`) an `asyncio.Task`.
@@ -62,6 +66,47 @@ pub struct Future {
     pub cancel_hook: RefCell<Option<Value>>,
     /// For tasks: the coroutine and cancel state.
     pub task: Option<TaskData>,
+    /// What this future stands for (a sleep, a gather, a lock acquisition…), for deadlock
+    /// reports, `:tasks` and traces.
+    pub waits: RefCell<Option<Box<Waits>>>,
+}
+
+/// Where in a program something was created.
+#[derive(Clone, Debug)]
+pub struct Site {
+    /// The file name tracebacks print.
+    pub file: Rc<str>,
+    /// The 1-based line.
+    pub line: u32,
+}
+
+/// What a future represents, as the asyncio functions that create futures label them.
+#[derive(Debug)]
+pub enum Waits {
+    /// A future created directly by the program (`loop.create_future()`), where.
+    Created(Site),
+    /// `asyncio.sleep(delay)`, ending at `deadline` on the loop's clock.
+    Sleep {
+        /// The delay asked for.
+        delay: f64,
+        /// When it ends.
+        deadline: f64,
+    },
+    /// A future that completes when other futures do (`gather`, `wait`, `wait_for`, `shield`…).
+    Group {
+        /// The function, e.g. `"gather"`.
+        what: Rc<str>,
+        /// The futures it waits for.
+        of: Vec<std::rc::Weak<Future>>,
+    },
+    /// An operation on a synchronisation primitive or queue (`"Event.wait()"`), with the
+    /// primitive's creation site.
+    Primitive {
+        /// The operation, e.g. `"Lock.acquire()"`.
+        what: Rc<str>,
+        /// Where the primitive was created.
+        site: Option<Site>,
+    },
 }
 
 impl Future {
@@ -71,7 +116,12 @@ impl Future {
     }
 
     /// A pending task for `coro` named `name`.
-    pub fn new_task(coro: Value, name: Rc<str>) -> Rc<Future> {
+    pub fn new_task(
+        coro: Value,
+        name: Rc<str>,
+        serial: u64,
+        created_at: Option<(Rc<crate::compile::code::Code>, u32)>,
+    ) -> Rc<Future> {
         Rc::new(Future::bare(Some(TaskData {
             coro,
             name: RefCell::new(name),
@@ -79,6 +129,8 @@ impl Future {
             cancel_msg: RefCell::new(Value::None),
             fut_waiter: RefCell::new(None),
             num_cancels: Cell::new(0),
+            serial,
+            created_at,
         })))
     }
 
@@ -90,6 +142,7 @@ impl Future {
             log_traceback: Cell::new(false),
             cancel_hook: RefCell::new(None),
             task,
+            waits: RefCell::new(None),
         }
     }
 

@@ -4,3 +4,5 @@
 pub mod clock;
 pub mod event_loop;
 pub mod future;
+pub mod trace;
+pub mod waits;

@@ -37,9 +37,12 @@ impl Interp {
                 self.binary_op(*op, &a, &b)
                     .map_err(|x| x.note_anchored(e.span, ea.span.end, eb.span.start))
             }
-            ExprKind::Call(f, args) => self
-                .eval_call(frame, f, args)
-                .map_err(|x| x.note_span(e.span)),
+            ExprKind::Call(f, args) => {
+                self.call_sites.push((frame.code.clone(), e.span.start));
+                let r = self.eval_call(frame, f, args);
+                self.call_sites.pop();
+                r.map_err(|x| x.note_span(e.span))
+            }
             ExprKind::Attribute(obj, name) => {
                 let o = self.eval(frame, obj)?;
                 self.getattr(&o, name).map_err(|x| x.note_span(e.span))

@@ -944,6 +944,9 @@ impl Interp {
         handlers: &[Handler],
         e: &Exc,
     ) -> PyResult<Option<usize>> {
+        if e.is_deadlock() {
+            return Ok(None);
+        }
         for (i, h) in handlers.iter().enumerate() {
             let Some(t) = &h.typ else { return Ok(Some(i)) };
             let tv = self.eval(frame, t)?;

@@ -44,6 +44,11 @@ pub struct Interp {
     pub task_counter: u64,
     /// Event loops created so far.
     pub loop_counter: u64,
+    /// The calls in progress made by expressions: the calling code and the call's offset in
+    /// its source, innermost last (where asyncio objects were created, for deadlock reports).
+    pub call_sites: Vec<(Rc<Code>, u32)>,
+    /// The recorder behind `--trace` and `--timeline`, when one of them is on.
+    pub tracer: Option<Box<crate::asyncio::trace::Tracer>>,
 }
 
 impl Interp {
@@ -70,6 +75,8 @@ impl Interp {
             clock: crate::asyncio::clock::Clock::new(virtual_time),
             task_counter: 0,
             loop_counter: 0,
+            call_sites: Vec::new(),
+            tracer: None,
         };
         crate::runtime::builtins::install_modules(&mut it);
         it
@@ -99,6 +106,9 @@ impl Interp {
 
     /// Writes text to standard output.
     pub fn write_out(&mut self, s: &str) {
+        if self.tracer.is_some() {
+            self.trace_output(s);
+        }
         if self.out_broken {
             return;
         }

@@ -4,7 +4,8 @@
 
 use super::{add_fns, run_in_module};
 use crate::asyncio::event_loop::{Callback, EventLoop};
-use crate::asyncio::future::{DoneCallback, FutState, Future};
+use crate::asyncio::future::{DoneCallback, FutState, Future, Site, Waits};
+use crate::asyncio::waits::is_library_file;
 use crate::interp::generator::GenKind;
 use crate::interp::Interp;
 use crate::runtime::builtins::{arity, kwarg, native, only_kwargs};
@@ -57,6 +58,11 @@ fn a_run(it: &mut Interp, args: &[Value], kw: &Kwargs) -> PyResult<Value> {
             .and_then(|_| it.future_result(&task)),
         Err(e) => Err(e),
     };
+    if result.as_ref().is_err_and(|e| e.is_deadlock()) {
+        // Nothing can run again: no cleanup could make progress either.
+        it.event_loop = None;
+        return result;
+    }
     let shutdown = it.cancel_all_tasks().and_then(|_| it.shutdown_asyncgens());
     // CPython runs two more coroutines as tasks while closing (shutdown_asyncgens and
     // shutdown_default_executor), which use up two task names.
@@ -211,7 +217,84 @@ pub fn ctor_future(it: &mut Interp, _: &[Value], _: &Kwargs) -> PyResult<Value> 
     if it.event_loop.is_none() {
         return Err(err("RuntimeError", "no running event loop"));
     }
-    Ok(Value::Future(Future::new()))
+    let f = Future::new();
+    if let Some((code, pos)) = it.call_sites.last() {
+        if !is_library_file(&code.source.name) {
+            let site = Site {
+                file: Rc::from(code.source.name.as_str()),
+                line: code.source.line_of(*pos) as u32,
+            };
+            *f.waits.borrow_mut() = Some(Box::new(Waits::Created(site)));
+        }
+    }
+    Ok(Value::Future(f))
+}
+
+/// `_aio_wait_label(fut, what, data)`: the asyncio library says what a future it created
+/// stands for — `"sleep"` with the delay, a combinator (`"gather"`, `"wait"`…) with the futures
+/// it waits for, or a primitive's operation (`"Event.wait()"`) with the primitive's creation
+/// site from `_aio_site()`.
+fn a_wait_label(it: &mut Interp, args: &[Value], _: &Kwargs) -> PyResult<Value> {
+    arity("_aio_wait_label", args, 3, 3)?;
+    let f = this_future(args)?;
+    let Value::Str(what) = &args[1] else {
+        return Err(type_error("_aio_wait_label: what must be a str"));
+    };
+    let waits = match &**what {
+        "sleep" => {
+            let delay = match &args[2] {
+                Value::Int(i) => *i as f64,
+                Value::Float(x) => *x,
+                Value::Bool(b) => *b as i64 as f64,
+                _ => 0.0,
+            };
+            Waits::Sleep {
+                delay,
+                deadline: it.loop_time() + delay,
+            }
+        }
+        "gather" | "wait" | "wait_for" | "shield" | "cancel_and_wait" | "TaskGroup" => {
+            let items = it.iterate(&args[2])?;
+            let of = items
+                .iter()
+                .filter_map(|v| match v {
+                    Value::Future(f) => Some(Rc::downgrade(f)),
+                    _ => None,
+                })
+                .collect();
+            Waits::Group {
+                what: what.clone(),
+                of,
+            }
+        }
+        _ => {
+            let site = match &args[2] {
+                Value::Tuple(t) if t.len() == 2 => match (&t[0], &t[1]) {
+                    (Value::Str(file), Value::Int(line)) => Some(Site {
+                        file: file.clone(),
+                        line: *line as u32,
+                    }),
+                    _ => None,
+                },
+                _ => None,
+            };
+            Waits::Primitive {
+                what: what.clone(),
+                site,
+            }
+        }
+    };
+    *f.waits.borrow_mut() = Some(Box::new(waits));
+    Ok(Value::None)
+}
+
+/// `_aio_site()`: where the program's own code made the call in progress, as `(file, line)`,
+/// or None (for a primitive's creation site).
+fn a_site(it: &mut Interp, _: &[Value], _: &Kwargs) -> PyResult<Value> {
+    Ok(match it.user_site() {
+        Some(s) => Value::tuple(vec![Value::Str(s.file), Value::Int(s.line as i64)]),
+        None => Value::None,
+    })
 }
 
 fn f_result(it: &mut Interp, args: &[Value], _: &Kwargs) -> PyResult<Value> {
@@ -559,6 +642,8 @@ pub fn build(it: &mut Interp) -> PyResult<Rc<Module>> {
             ("isfuture", a_isfuture),
             ("_set_cancel_hook", a_set_cancel_hook),
             ("_cancel_message", a_cancel_message),
+            ("_aio_wait_label", a_wait_label),
+            ("_aio_site", a_site),
         ],
     );
     let t = types();

@@ -69,6 +69,11 @@ impl Exc {
     pub fn is(&self, name: &str) -> bool {
         self.0.class.is_subclass(&types().exc(name))
     }
+    /// Whether this is aio's deadlock report: it ends the run, no `except` clause matches it,
+    /// and it prints as its report rather than as a traceback.
+    pub fn is_deadlock(&self) -> bool {
+        Rc::ptr_eq(&self.0.class, &types().deadlock)
+    }
     /// The exception state.
     pub fn data(&self) -> std::cell::RefMut<'_, ExcData> {
         self.0

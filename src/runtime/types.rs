@@ -79,6 +79,8 @@ pub struct Types {
     pub handle: Rc<Class>,
     /// The event loop's class.
     pub event_loop: Rc<Class>,
+    /// aio's deadlock report (not reachable by name from programs).
+    pub deadlock: Rc<Class>,
     /// Exception classes of asyncio (`CancelledError`, `InvalidStateError`).
     pub asyncio_exceptions: HashMap<&'static str, Rc<Class>>,
     /// Iterator classes by name (`list_iterator`, `enumerate`, …).
@@ -233,7 +235,17 @@ impl Types {
             module: Rc::from("asyncio"),
             ..Rc::try_unwrap(task).expect("fresh class")
         });
+        let deadlock = new_class(
+            "Deadlock",
+            vec![exceptions["BaseException"].clone()],
+            B::Exception,
+        );
+        let deadlock = Rc::new(Class {
+            module: Rc::from("aio"),
+            ..Rc::try_unwrap(deadlock).expect("fresh class")
+        });
         Types {
+            deadlock,
             future,
             task,
             handle: new_class("TimerHandle", o(), B::Iterator),
