@@ -49,6 +49,56 @@ pub fn run_program(name: &str, text: String, virtual_time: bool) -> i32 {
     run_in(&mut it, name, text)
 }
 
+/// Where to write what the schedule recorder saw during a run (`--trace`, `--timeline`).
+#[derive(Clone, Debug, Default)]
+pub struct Observe {
+    /// A Chrome Trace Event Format JSON file (for Perfetto UI or chrome://tracing).
+    pub trace: Option<std::path::PathBuf>,
+    /// A self-contained HTML page drawing one lane per task over time.
+    pub timeline: Option<std::path::PathBuf>,
+}
+
+/// As `run_program`, recording the schedule and writing the files `observe` asks for once the
+/// program ends (whichever way it ends). A file that cannot be written is reported on stderr
+/// and makes the exit code 1.
+pub fn run_program_observed(
+    name: &str,
+    text: String,
+    virtual_time: bool,
+    observe: &Observe,
+) -> i32 {
+    let stdout = std::io::stdout();
+    let out: Box<dyn Write> = Box::new(std::io::BufWriter::with_capacity(1 << 16, stdout));
+    let mut it = Interp::with_clock(out, virtual_time);
+    if observe.trace.is_some() || observe.timeline.is_some() {
+        it.tracer = Some(Box::new(asyncio::trace::Tracer::new()));
+    }
+    let mut code = run_in(&mut it, name, text);
+    let end = it.loop_time();
+    if let Some(t) = it.tracer.take() {
+        let program = std::path::Path::new(name)
+            .file_name()
+            .map(|f| f.to_string_lossy().into_owned())
+            .unwrap_or_else(|| name.to_string());
+        let mut outputs: Vec<(&std::path::PathBuf, String)> = Vec::new();
+        if let Some(p) = &observe.trace {
+            let doc = asyncio::trace_json::to_json(&t, &program);
+            outputs.push((p, format!("{doc}\n")));
+        }
+        if let Some(p) = &observe.timeline {
+            let page = asyncio::timeline::to_html(&t, &program, end, virtual_time);
+            outputs.push((p, page));
+        }
+        for (path, text) in outputs {
+            if let Err(e) = std::fs::write(path, text) {
+                eprintln!("aio: cannot write {}: {e}", path.display());
+                code = 1;
+            }
+        }
+    }
+    code
+}
+
 /// Parses, compiles and runs a program in an existing interpreter (used by `aio -i`).
 /// Returns the exit code the program would give.
 pub fn run_in(it: &mut Interp, name: &str, text: String) -> i32 {

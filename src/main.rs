@@ -17,6 +17,12 @@ struct Cli {
     /// Run on the virtual clock: waiting takes no real time (also AIO_VIRTUAL_TIME=1).
     #[arg(long = "virtual-time")]
     virtual_time: bool,
+    /// Record the schedule as a Chrome trace (JSON for Perfetto UI / chrome://tracing).
+    #[arg(long = "trace", value_name = "FILE.json")]
+    trace: Option<PathBuf>,
+    /// Draw the schedule as a self-contained HTML page, one lane per task.
+    #[arg(long = "timeline", value_name = "FILE.html")]
+    timeline: Option<PathBuf>,
     /// The script to run.
     file: Option<PathBuf>,
     /// Arguments for the script (`sys.argv[1:]`).
@@ -78,6 +84,11 @@ fn main() {
         let code = aio::with_big_stack(move || aio::repl::run(Some((name, text)), virtual_time));
         std::process::exit(code);
     }
-    let code = aio::with_big_stack(move || aio::run_program(&name, text, virtual_time));
+    let observe = aio::Observe {
+        trace: cli.trace,
+        timeline: cli.timeline,
+    };
+    let code =
+        aio::with_big_stack(move || aio::run_program_observed(&name, text, virtual_time, &observe));
     std::process::exit(code);
 }

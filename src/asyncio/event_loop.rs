@@ -518,8 +518,8 @@ impl Interp {
             None => self.gen_resume(&g, Resume::Send(Value::None)),
             Some(e) => self.gen_resume(&g, Resume::Throw(e)),
         };
-        if let Some((slice, prev_ctx)) = traced {
-            self.trace_step_end(task, slice, prev_ctx, &r);
+        if let Some((slice, _)) = traced {
+            self.trace_step_end(task, slice, &r);
         }
         if let Some(l) = self.event_loop.as_mut() {
             l.current_task = prev;
@@ -577,6 +577,9 @@ impl Interp {
                     self.call_soon(Callback::Step(task.clone(), Some(err("RuntimeError", msg))));
                 }
             },
+        }
+        if let Some((_, prev_ctx)) = traced {
+            self.trace_step_done(prev_ctx);
         }
         Ok(())
     }

@@ -24,10 +24,10 @@ pub enum Cause {
     Outside,
 }
 
-/// A track: one per task, plus track 0 for the loop's timers.
+/// A track: one per task, plus track 0 for timers and code outside any task.
 #[derive(Clone, Debug)]
 pub struct Track {
-    /// The task's number (`Task-N` has serial N unless renamed); 0 for the timers track.
+    /// The task's number (`Task-N` has serial N unless renamed); 0 for the outside track.
     pub serial: u64,
     /// Its name.
     pub name: String,
@@ -189,20 +189,25 @@ impl Tracer {
         self.context = prev;
     }
 
-    /// A timer fires now: a slice on the timers track.
-    pub fn timer_fired(&mut self, now: f64, ready: usize) -> usize {
+    /// Makes sure track 0 (timers and code outside any task) exists.
+    fn outside_track(&mut self, now: f64) {
         if !self.tracks.iter().any(|t| t.serial == 0) {
             self.tracks.insert(
                 0,
                 Track {
                     serial: 0,
-                    name: "timers".to_string(),
+                    name: "outside tasks".to_string(),
                     coro: String::new(),
                     created: now,
                     end: None,
                 },
             );
         }
+    }
+
+    /// A timer fires now: a slice on track 0.
+    pub fn timer_fired(&mut self, now: f64, ready: usize) -> usize {
+        self.outside_track(now);
         self.begin(0, now, Cause::Outside, ready)
     }
 
@@ -239,6 +244,9 @@ impl Tracer {
 
     /// Text written to stdout by `track` (0: outside any task).
     pub fn output(&mut self, track: u64, now: f64, text: &str) {
+        if track == 0 {
+            self.outside_track(now);
+        }
         let mut rest = text;
         while let Some(nl) = rest.find('\n') {
             self.partial.push_str(&rest[..nl]);
@@ -314,12 +322,13 @@ impl Interp {
         (i, prev)
     }
 
-    /// A task step ended with `r`: records why, and the task's end if it finished.
+    /// A task step ended with `r`: records why, and the task's end if it finished. The step
+    /// stays the running context until `trace_step_done`, so that the callbacks its result
+    /// schedules are shown as caused by it.
     pub(crate) fn trace_step_end(
         &mut self,
         task: &Rc<Future>,
         slice: usize,
-        prev: Option<usize>,
         r: &Result<Outcome, Exc>,
     ) {
         let now = self.loop_time();
@@ -358,10 +367,18 @@ impl Interp {
             }
         };
         if let Some(t) = self.tracer.as_mut() {
-            t.end(slice, now, reason, prev);
+            let ctx = t.context;
+            t.end(slice, now, reason, ctx);
             if let Some(how) = finished {
                 t.task_finished(serial(task), now, how);
             }
+        }
+    }
+
+    /// The task step's consequences are scheduled: the previous context comes back.
+    pub(crate) fn trace_step_done(&mut self, prev: Option<usize>) {
+        if let Some(t) = self.tracer.as_mut() {
+            t.context = prev;
         }
     }
 
