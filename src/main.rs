@@ -17,6 +17,15 @@ struct Cli {
     /// Run on the virtual clock: waiting takes no real time (also AIO_VIRTUAL_TIME=1).
     #[arg(long = "virtual-time")]
     virtual_time: bool,
+    /// Stop the run after N steps (statements executed, calls made, items iterated).
+    #[arg(long = "max-steps", value_name = "N")]
+    max_steps: Option<u64>,
+    /// Stop the run when the interpreter holds more than BYTES of memory.
+    #[arg(long = "max-memory", value_name = "BYTES")]
+    max_memory: Option<usize>,
+    /// Stop the run when more than N tasks are alive at once.
+    #[arg(long = "max-tasks", value_name = "N")]
+    max_tasks: Option<usize>,
     /// The script to run.
     file: Option<PathBuf>,
     /// Arguments for the script (`sys.argv[1:]`).
@@ -78,6 +87,14 @@ fn main() {
         let code = aio::with_big_stack(move || aio::repl::run(Some((name, text)), virtual_time));
         std::process::exit(code);
     }
-    let code = aio::with_big_stack(move || aio::run_program(&name, text, virtual_time));
+    let options = aio::RunOptions {
+        virtual_time,
+        limits: aio::Limits {
+            max_steps: cli.max_steps,
+            max_memory: cli.max_memory,
+            max_tasks: cli.max_tasks,
+        },
+    };
+    let code = aio::with_big_stack(move || aio::run_program_with(&name, text, &options));
     std::process::exit(code);
 }

@@ -7,6 +7,7 @@ pub mod eval;
 pub mod exec;
 pub mod frame;
 pub mod generator;
+pub mod limits;
 pub mod protocol;
 pub mod reports;
 
@@ -44,6 +45,8 @@ pub struct Interp {
     pub task_counter: u64,
     /// Event loops created so far.
     pub loop_counter: u64,
+    /// Resource limits and the work counted against them.
+    pub budget: limits::Budget,
 }
 
 impl Interp {
@@ -70,7 +73,9 @@ impl Interp {
             clock: crate::asyncio::clock::Clock::new(virtual_time),
             task_counter: 0,
             loop_counter: 0,
+            budget: limits::Budget::default(),
         };
+        it.set_limits(limits::Limits::default());
         crate::runtime::builtins::install_modules(&mut it);
         it
     }
