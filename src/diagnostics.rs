@@ -238,6 +238,28 @@ fn chain(it: &mut Interp, e: &Exc, out: &mut String, seen: &mut Vec<*const ()>) 
         chain(it, &c, out, seen);
         out.push_str("\nDuring handling of the above exception, another exception occurred:\n\n");
     }
+    traceback_lines(e, out);
+    out.push_str(&exception_line(it, e));
+    out.push('\n');
+}
+
+/// What a resource limit that was hit prints: the traceback down to the step that hit it, then
+/// `aio: limit reached: --max-steps N at line L`.
+pub fn format_limit(_it: &mut Interp, e: &Exc, hit: crate::interp::limits::LimitHit) -> String {
+    let mut out = String::new();
+    traceback_lines(e, &mut out);
+    out.push_str(&format!("aio: limit reached: {hit}"));
+    if let Some(entry) = e.data().traceback.first() {
+        let line = entry.code.source.line_of(entry.span.start);
+        out.push_str(&format!(" at line {line}"));
+    }
+    out.push('\n');
+    out
+}
+
+/// The `Traceback (most recent call last):` block of an exception, with CPython's folding of
+/// repeated lines.
+fn traceback_lines(e: &Exc, out: &mut String) {
     let tb: Vec<TbEntry> = e.data().traceback.iter().rev().cloned().collect();
     if !tb.is_empty() {
         out.push_str("Traceback (most recent call last):\n");
@@ -263,8 +285,6 @@ fn chain(it: &mut Interp, e: &Exc, out: &mut String, seen: &mut Vec<*const ()>) 
         }
         flush_repeats(out, repeats);
     }
-    out.push_str(&exception_line(it, e));
-    out.push('\n');
 }
 
 fn flush_repeats(out: &mut String, repeats: usize) {

@@ -8,6 +8,7 @@ pub mod asyncio;
 pub mod compile;
 pub mod diagnostics;
 pub mod interp;
+pub mod memory;
 pub mod modules;
 pub mod repl;
 pub mod runtime;
@@ -15,10 +16,26 @@ pub mod source;
 pub mod syntax;
 
 use compile::{compile_module, CompileMode};
+pub use interp::limits::Limits;
 use interp::Interp;
 use runtime::value::Value;
 use source::SourceFile;
 use std::io::Write;
+
+/// Counts the bytes each thread holds, for `--max-memory` ([`memory`]).
+#[global_allocator]
+static ALLOCATOR: memory::CountingAllocator = memory::CountingAllocator;
+
+/// How to run a program: the clock, the resource limits and what to record.
+#[derive(Clone, Debug, Default)]
+pub struct RunOptions {
+    /// Run on the virtual clock (waiting takes no real time).
+    pub virtual_time: bool,
+    /// Resource limits; a run that goes over one stops with a message and exit code 1.
+    pub limits: Limits,
+    /// Files to write what the schedule recorder saw (`--trace`, `--timeline`).
+    pub observe: Observe,
+}
 
 /// Stack size of the thread the interpreter runs on: deep enough for the 1000-frame recursion
 /// limit in debug builds too.
@@ -43,10 +60,48 @@ pub fn decode_source(bytes: &[u8]) -> Result<String, String> {
 /// stderr as CPython would. Returns the process exit code.
 /// `virtual_time` runs it on the virtual clock.
 pub fn run_program(name: &str, text: String, virtual_time: bool) -> i32 {
+    run_program_with(
+        name,
+        text,
+        &RunOptions {
+            virtual_time,
+            ..RunOptions::default()
+        },
+    )
+}
+
+/// Parses, compiles and runs a whole program with `options`, printing its output to stdout and
+/// any error to stderr as CPython would. Returns the process exit code.
+pub fn run_program_with(name: &str, text: String, options: &RunOptions) -> i32 {
     let stdout = std::io::stdout();
     let out: Box<dyn Write> = Box::new(std::io::BufWriter::with_capacity(1 << 16, stdout));
-    let mut it = Interp::with_clock(out, virtual_time);
-    run_in(&mut it, name, text)
+    run_program_to(name, text, options, out)
+}
+
+/// As [`run_program_with`], writing the program's output to `out` instead of stdout.
+pub fn run_program_to(name: &str, text: String, options: &RunOptions, out: Box<dyn Write>) -> i32 {
+    let mut it = Interp::with_clock(out, options.virtual_time);
+    it.set_limits(options.limits);
+    let observe = &options.observe;
+    if observe.trace.is_some() || observe.timeline.is_some() {
+        it.tracer = Some(Box::new(asyncio::trace::Tracer::new()));
+    }
+    let mut code = run_in(&mut it, name, text);
+    it.set_limits(Limits::default());
+    if let Some(t) = it.tracer.take() {
+        if write_observations(&t, name, it.loop_time(), options).is_err() {
+            code = 1;
+        }
+    }
+    code
+}
+
+/// Parses and compiles a program without running it: `Ok` or its SyntaxError.
+pub fn check_program(text: &str) -> Result<(), syntax::SyntaxError> {
+    let file = SourceFile::new("<check>", text.to_string());
+    let body = syntax::parse_module(&file.text)?;
+    let mut names = compile::GlobalNames::default();
+    compile_module(body, &file, &mut names, CompileMode::File).map(|_| ())
 }
 
 /// Where to write what the schedule recorder saw during a run (`--trace`, `--timeline`).
@@ -58,45 +113,35 @@ pub struct Observe {
     pub timeline: Option<std::path::PathBuf>,
 }
 
-/// As `run_program`, recording the schedule and writing the files `observe` asks for once the
-/// program ends (whichever way it ends). A file that cannot be written is reported on stderr
-/// and makes the exit code 1.
-pub fn run_program_observed(
+/// Writes the trace and timeline files `options.observe` asks for; a file that cannot be
+/// written is reported on stderr.
+fn write_observations(
+    t: &asyncio::trace::Tracer,
     name: &str,
-    text: String,
-    virtual_time: bool,
-    observe: &Observe,
-) -> i32 {
-    let stdout = std::io::stdout();
-    let out: Box<dyn Write> = Box::new(std::io::BufWriter::with_capacity(1 << 16, stdout));
-    let mut it = Interp::with_clock(out, virtual_time);
-    if observe.trace.is_some() || observe.timeline.is_some() {
-        it.tracer = Some(Box::new(asyncio::trace::Tracer::new()));
+    end: f64,
+    options: &RunOptions,
+) -> Result<(), ()> {
+    let program = std::path::Path::new(name)
+        .file_name()
+        .map(|f| f.to_string_lossy().into_owned())
+        .unwrap_or_else(|| name.to_string());
+    let mut outputs: Vec<(&std::path::PathBuf, String)> = Vec::new();
+    if let Some(p) = &options.observe.trace {
+        let doc = asyncio::trace_json::to_json(t, &program);
+        outputs.push((p, format!("{doc}\n")));
     }
-    let mut code = run_in(&mut it, name, text);
-    let end = it.loop_time();
-    if let Some(t) = it.tracer.take() {
-        let program = std::path::Path::new(name)
-            .file_name()
-            .map(|f| f.to_string_lossy().into_owned())
-            .unwrap_or_else(|| name.to_string());
-        let mut outputs: Vec<(&std::path::PathBuf, String)> = Vec::new();
-        if let Some(p) = &observe.trace {
-            let doc = asyncio::trace_json::to_json(&t, &program);
-            outputs.push((p, format!("{doc}\n")));
-        }
-        if let Some(p) = &observe.timeline {
-            let page = asyncio::timeline::to_html(&t, &program, end, virtual_time);
-            outputs.push((p, page));
-        }
-        for (path, text) in outputs {
-            if let Err(e) = std::fs::write(path, text) {
-                eprintln!("aio: cannot write {}: {e}", path.display());
-                code = 1;
-            }
+    if let Some(p) = &options.observe.timeline {
+        let page = asyncio::timeline::to_html(t, &program, end, options.virtual_time);
+        outputs.push((p, page));
+    }
+    let mut ok = Ok(());
+    for (path, text) in outputs {
+        if let Err(e) = std::fs::write(path, text) {
+            eprintln!("aio: cannot write {}: {e}", path.display());
+            ok = Err(());
         }
     }
-    code
+    ok
 }
 
 /// Parses, compiles and runs a program in an existing interpreter (used by `aio -i`).
@@ -121,6 +166,17 @@ pub fn run_in(it: &mut Interp, name: &str, text: String) -> i32 {
 /// Turns the end of a run into an exit code: flushes stdout, prints an uncaught exception's
 /// traceback, and honours `SystemExit`.
 fn finish(it: &mut Interp, r: Result<Value, runtime::Exc>) -> i32 {
+    if let Some(hit) = interp::limits::current_hit() {
+        interp::reports::take();
+        it.flush();
+        let carrier = it.budget.carrier.clone().or(r.err());
+        let text = match &carrier {
+            Some(e) => diagnostics::format_limit(it, e, hit),
+            None => format!("aio: limit reached: {hit}\n"),
+        };
+        eprint!("{text}");
+        return 1;
+    }
     if interp::reports::pending() {
         it.print_reports(None);
     }

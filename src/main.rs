@@ -23,6 +23,15 @@ struct Cli {
     /// Draw the schedule as a self-contained HTML page, one lane per task.
     #[arg(long = "timeline", value_name = "FILE.html")]
     timeline: Option<PathBuf>,
+    /// Stop the run after N steps (statements executed, calls made, items iterated).
+    #[arg(long = "max-steps", value_name = "N")]
+    max_steps: Option<u64>,
+    /// Stop the run when the interpreter holds more than BYTES of memory.
+    #[arg(long = "max-memory", value_name = "BYTES")]
+    max_memory: Option<usize>,
+    /// Stop the run when more than N tasks are alive at once.
+    #[arg(long = "max-tasks", value_name = "N")]
+    max_tasks: Option<usize>,
     /// The script to run.
     file: Option<PathBuf>,
     /// Arguments for the script (`sys.argv[1:]`).
@@ -84,11 +93,18 @@ fn main() {
         let code = aio::with_big_stack(move || aio::repl::run(Some((name, text)), virtual_time));
         std::process::exit(code);
     }
-    let observe = aio::Observe {
-        trace: cli.trace,
-        timeline: cli.timeline,
+    let options = aio::RunOptions {
+        virtual_time,
+        limits: aio::Limits {
+            max_steps: cli.max_steps,
+            max_memory: cli.max_memory,
+            max_tasks: cli.max_tasks,
+        },
+        observe: aio::Observe {
+            trace: cli.trace,
+            timeline: cli.timeline,
+        },
     };
-    let code =
-        aio::with_big_stack(move || aio::run_program_observed(&name, text, virtual_time, &observe));
+    let code = aio::with_big_stack(move || aio::run_program_with(&name, text, &options));
     std::process::exit(code);
 }

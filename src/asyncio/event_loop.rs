@@ -184,6 +184,9 @@ impl Interp {
             return Err(self.invalid_state(fut));
         }
         *fut.state.borrow_mut() = FutState::Finished(v);
+        if fut.task.is_some() {
+            self.task_finished();
+        }
         self.schedule_callbacks(fut);
         Ok(())
     }
@@ -200,6 +203,9 @@ impl Interp {
             ));
         }
         *fut.state.borrow_mut() = FutState::Failed(e);
+        if fut.task.is_some() {
+            self.task_finished();
+        }
         fut.log_traceback.set(true);
         self.schedule_callbacks(fut);
         Ok(())
@@ -212,6 +218,9 @@ impl Interp {
             return false;
         }
         *fut.state.borrow_mut() = FutState::Cancelled(msg, exc);
+        if fut.task.is_some() {
+            self.task_finished();
+        }
         self.schedule_callbacks(fut);
         true
     }
@@ -336,6 +345,9 @@ impl Interp {
             let cb = h.callback.borrow_mut().take();
             if let Some(cb) = cb {
                 self.run_callback(cb)?;
+                if let Some(hit) = crate::interp::limits::current_hit() {
+                    return Err(self.limit_reached(hit));
+                }
             }
         }
         Ok(true)
@@ -423,6 +435,7 @@ impl Interp {
         if self.event_loop.is_none() {
             return Err(err("RuntimeError", "no running event loop"));
         }
+        self.task_created()?;
         self.task_counter += 1;
         let name = name.unwrap_or_else(|| Rc::from(format!("Task-{}", self.task_counter)));
         let site = self

@@ -34,6 +34,7 @@ fn name_list(names: &[&str]) -> String {
 impl Interp {
     /// Calls any callable value.
     pub fn call(&mut self, callee: &Value, args: Vec<Value>, kwargs: Kwargs) -> PyResult<Value> {
+        self.tick()?;
         match callee {
             Value::Function(f) => self.call_function(f, args, kwargs),
             Value::Builtin(b) => match &b.bound {

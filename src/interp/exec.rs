@@ -79,6 +79,11 @@ impl Interp {
 
     /// Prints reports left by dying objects; `at` is the statement that was running.
     pub fn print_reports(&mut self, at: Option<(&Rc<crate::compile::code::Code>, Span)>) {
+        if self.limit_is_hit() {
+            // A run stopped by a limit reports nothing more than the limit.
+            super::reports::take();
+            return;
+        }
         for r in super::reports::take() {
             match r {
                 super::reports::Report::NeverAwaited(name) => {
@@ -162,6 +167,14 @@ impl Interp {
                     types().exc("KeyboardInterrupt"),
                     vec![],
                 );
+                pending = Some(Completion::Raise(self.traceback_here(
+                    frame,
+                    e,
+                    body[idx].span,
+                )));
+                continue;
+            }
+            if let Err(e) = self.tick() {
                 pending = Some(Completion::Raise(self.traceback_here(
                     frame,
                     e,
@@ -800,6 +813,11 @@ impl Interp {
     /// Leaves blocks for an abrupt completion. `Ok(None)`: a block took it over and execution
     /// continues; `Ok(Some(_))`: the frame returned; `Err`: the exception leaves the frame.
     fn unwind(&mut self, frame: &mut Frame, mut c: Completion) -> Result<Option<Outcome>, Exc> {
+        if let (Completion::Raise(e), true) = (&c, self.limit_is_hit()) {
+            // A resource limit runs no handler, `finally` or `__exit__` on its way out.
+            frame.blocks.clear();
+            return Err(e.clone());
+        }
         loop {
             let Some(block) = frame.blocks.last_mut() else {
                 return match c {

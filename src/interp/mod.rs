@@ -7,6 +7,7 @@ pub mod eval;
 pub mod exec;
 pub mod frame;
 pub mod generator;
+pub mod limits;
 pub mod protocol;
 pub mod reports;
 
@@ -49,6 +50,8 @@ pub struct Interp {
     pub call_sites: Vec<(Rc<Code>, u32)>,
     /// The recorder behind `--trace` and `--timeline`, when one of them is on.
     pub tracer: Option<Box<crate::asyncio::trace::Tracer>>,
+    /// Resource limits and the work counted against them.
+    pub budget: limits::Budget,
 }
 
 impl Interp {
@@ -77,7 +80,9 @@ impl Interp {
             loop_counter: 0,
             call_sites: Vec::new(),
             tracer: None,
+            budget: limits::Budget::default(),
         };
+        it.set_limits(limits::Limits::default());
         crate::runtime::builtins::install_modules(&mut it);
         it
     }

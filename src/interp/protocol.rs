@@ -620,6 +620,7 @@ impl Interp {
 
     /// One step of an iterator: `None` when exhausted.
     pub fn next_opt(&mut self, it: &Value) -> PyResult<Option<Value>> {
+        self.tick()?;
         match it {
             Value::Iter(cell) => self.native_next(cell),
             Value::Generator(g) => match self.gen_resume(g, Resume::Send(Value::None))? {
@@ -841,6 +842,15 @@ impl Interp {
         }
         let it = self.get_iter(v)?;
         let mut out = Vec::new();
+        if let Value::Iter(cell) = &it {
+            if let NativeIter::Range { left, .. } = &*cell.borrow() {
+                // As CPython, which sizes the list from the range's length first.
+                let n = usize::try_from(*left).unwrap_or(usize::MAX);
+                crate::memory::check(n.saturating_mul(std::mem::size_of::<Value>()))?;
+                out.try_reserve(n)
+                    .map_err(|_| crate::runtime::exceptions::err("MemoryError", ""))?;
+            }
+        }
         while let Some(x) = self.next_opt(&it)? {
             out.push(x);
         }

@@ -441,8 +441,21 @@ fn pad(args: &[Value], name: &str, align: char) -> PyResult<Value> {
             (l, total - l)
         }
     };
-    let f = fill.to_string();
-    Ok(s(&format!("{}{}{}", f.repeat(l), t, f.repeat(r))))
+    let bytes = total
+        .saturating_mul(fill.len_utf8())
+        .saturating_add(t.len());
+    crate::memory::check(bytes)?;
+    let mut out = String::new();
+    out.try_reserve(bytes)
+        .map_err(|_| crate::runtime::exceptions::err("MemoryError", ""))?;
+    for _ in 0..l {
+        out.push(fill);
+    }
+    out.push_str(&t);
+    for _ in 0..r {
+        out.push(fill);
+    }
+    Ok(Value::Str(Rc::from(out)))
 }
 
 fn str_center(_: &mut Interp, args: &[Value], _: &Kwargs) -> PyResult<Value> {
@@ -464,6 +477,7 @@ fn str_zfill(_: &mut Interp, args: &[Value], _: &Kwargs) -> PyResult<Value> {
     if width <= n {
         return Ok(Value::Str(t));
     }
+    crate::memory::check((width - n) as usize + t.len())?;
     let zeros = "0".repeat((width - n) as usize);
     let out = match t.chars().next() {
         Some(c @ ('+' | '-')) => format!("{c}{zeros}{}", &t[1..]),

@@ -201,6 +201,7 @@ fn int_op(op: BinOp, a: &Value, b: &Value) -> PyResult<Value> {
             if x.bits() as u128 * e as u128 > 64_000_000 {
                 return Err(err("MemoryError", ""));
             }
+            crate::memory::check((x.bits() as usize).saturating_mul(e as usize) / 8)?;
             big(num_traits::pow::Pow::pow(&x, e))
         }
         BinOp::LShift => {
@@ -213,6 +214,7 @@ fn int_op(op: BinOp, a: &Value, b: &Value) -> PyResult<Value> {
             if x.bits() as u128 + s as u128 > 64_000_000 {
                 return Err(err("MemoryError", ""));
             }
+            crate::memory::check((x.bits() as usize + s as usize) / 8)?;
             big(x << s as usize)
         }
         BinOp::RShift => {
@@ -318,17 +320,29 @@ pub fn binary(op: BinOp, a: &Value, b: &Value) -> Option<PyResult<Value>> {
     }
     match (op, a, b) {
         (BinOp::Add, Str(x), Str(y)) => {
+            if let Err(e) = crate::memory::check(x.len() + y.len()) {
+                return Some(Err(e));
+            }
             let mut s = String::with_capacity(x.len() + y.len());
             s.push_str(x);
             s.push_str(y);
             Some(Ok(Value::Str(Rc::from(s))))
         }
         (BinOp::Add, List(x), List(y)) => {
+            let n = x.borrow().len() + y.borrow().len();
+            if let Err(e) = crate::memory::check(n.saturating_mul(std::mem::size_of::<Value>())) {
+                return Some(Err(e));
+            }
             let mut v = x.borrow().clone();
             v.extend(y.borrow().iter().cloned());
             Some(Ok(Value::list(v)))
         }
         (BinOp::Add, Tuple(x), Tuple(y)) => {
+            if let Err(e) = crate::memory::check(
+                (x.len() + y.len()).saturating_mul(std::mem::size_of::<Value>()),
+            ) {
+                return Some(Err(e));
+            }
             let mut v = x.to_vec();
             v.extend(y.iter().cloned());
             Some(Ok(Value::tuple(v)))
@@ -368,6 +382,12 @@ fn repeat(seq: &Value, n: &Value) -> PyResult<Value> {
         Value::Tuple(t) => t.len(),
         _ => 0,
     };
+    let item = if matches!(seq, Value::Str(_)) {
+        1
+    } else {
+        std::mem::size_of::<Value>()
+    };
+    crate::memory::check(len.saturating_mul(n).saturating_mul(item))?;
     if len.saturating_mul(n) > 1 << 31 {
         return Err(err("MemoryError", ""));
     }

@@ -1,0 +1,119 @@
+//! Counting the bytes the interpreter holds, for `--max-memory`.
+//!
+//! [`CountingAllocator`] wraps the system allocator and keeps, per thread, the bytes allocated
+//! and not yet freed. The interpreter runs on one thread and its values are `Rc`, so that count is
+//! the bytes its values, frames and code hold. Crossing the thread's memory limit does not fail
+//! the allocation (Rust would abort); it only trips the step fuel (see `interp::limits`) so that
+//! the next step — the next statement, call or iteration — stops the run. Single allocations
+//! large enough to matter are checked before they are made ([`would_exceed`]).
+
+use std::alloc::{GlobalAlloc, Layout, System};
+use std::cell::Cell;
+
+thread_local! {
+    /// Bytes allocated by this thread and not yet freed (wrapping: frees of other threads'
+    /// blocks may take it below zero for a while).
+    static USED: Cell<usize> = const { Cell::new(0) };
+    /// The count above which the limit trips; `usize::MAX` when there is no limit.
+    static LIMIT: Cell<usize> = const { Cell::new(usize::MAX) };
+    /// The limit as it was given (`--max-memory`), for the message.
+    static GIVEN: Cell<usize> = const { Cell::new(0) };
+}
+
+/// The system allocator with a per-thread count of the bytes held.
+pub struct CountingAllocator;
+
+#[inline]
+fn note_alloc(size: usize) {
+    let _ = USED.try_with(|u| {
+        let now = u.get().wrapping_add(size);
+        u.set(now);
+        if (now as isize) > 0 && now > LIMIT.with(Cell::get) {
+            crate::interp::limits::trip();
+        }
+    });
+}
+
+#[inline]
+fn note_free(size: usize) {
+    let _ = USED.try_with(|u| u.set(u.get().wrapping_sub(size)));
+}
+
+// SAFETY: every method forwards to `System` with the caller's layout unchanged; the counting
+// touches only const-initialised thread-locals without destructors, which never allocate.
+unsafe impl GlobalAlloc for CountingAllocator {
+    unsafe fn alloc(&self, layout: Layout) -> *mut u8 {
+        // SAFETY: forwarded with the caller's guarantees.
+        let p = unsafe { System.alloc(layout) };
+        if !p.is_null() {
+            note_alloc(layout.size());
+        }
+        p
+    }
+
+    unsafe fn alloc_zeroed(&self, layout: Layout) -> *mut u8 {
+        // SAFETY: forwarded with the caller's guarantees.
+        let p = unsafe { System.alloc_zeroed(layout) };
+        if !p.is_null() {
+            note_alloc(layout.size());
+        }
+        p
+    }
+
+    unsafe fn dealloc(&self, ptr: *mut u8, layout: Layout) {
+        // SAFETY: forwarded with the caller's guarantees.
+        unsafe { System.dealloc(ptr, layout) };
+        note_free(layout.size());
+    }
+
+    unsafe fn realloc(&self, ptr: *mut u8, layout: Layout, new_size: usize) -> *mut u8 {
+        // SAFETY: forwarded with the caller's guarantees.
+        let p = unsafe { System.realloc(ptr, layout, new_size) };
+        if !p.is_null() {
+            note_free(layout.size());
+            note_alloc(new_size);
+        }
+        p
+    }
+}
+
+/// Bytes this thread holds now.
+pub fn used() -> usize {
+    USED.with(Cell::get)
+}
+
+/// Sets this thread's limit to `extra` bytes above what it holds now (`None`: no limit).
+pub fn set_limit(extra: Option<usize>) {
+    let limit = match extra {
+        Some(n) => used().saturating_add(n),
+        None => usize::MAX,
+    };
+    LIMIT.with(|l| l.set(limit));
+    GIVEN.with(|g| g.set(extra.unwrap_or(0)));
+}
+
+/// Whether this thread holds more than its limit.
+pub fn over_limit() -> bool {
+    let u = used();
+    (u as isize) > 0 && u > LIMIT.with(Cell::get)
+}
+
+/// Whether allocating `bytes` more would take this thread over its limit: checked before the
+/// single large allocations a statement can make (`[0] * n`, `'a' * n`, `s.ljust(n)` …), so
+/// that one statement cannot take the process far past the limit before the next step.
+pub fn would_exceed(bytes: usize) -> bool {
+    let limit = LIMIT.with(Cell::get);
+    limit != usize::MAX && used().saturating_add(bytes) > limit
+}
+
+/// Checks, before allocating `bytes` at once, that the memory limit allows it: otherwise the
+/// limit is hit and its carrier exception returned.
+pub fn check(bytes: usize) -> Result<(), crate::runtime::value::Exc> {
+    if would_exceed(bytes) {
+        let given = GIVEN.with(Cell::get);
+        return Err(crate::interp::limits::hit_now(
+            crate::interp::limits::LimitHit::Memory(given),
+        ));
+    }
+    Ok(())
+}
