@@ -84,10 +84,29 @@ fn list_remove(it: &mut Interp, args: &[Value], _: &Kwargs) -> PyResult<Value> {
     Err(value_error("list.remove(x): x not in list"))
 }
 
-fn seq_index(it: &mut Interp, items: &[Value], x: &Value, what: &str) -> PyResult<Value> {
-    for (i, v) in items.iter().enumerate() {
+/// `seq.index(x[, start[, stop]])` over `items`; `bounds` are the optional start and stop.
+fn seq_index(
+    it: &mut Interp,
+    items: &[Value],
+    x: &Value,
+    bounds: &[Value],
+    what: &str,
+) -> PyResult<Value> {
+    let n = items.len() as i64;
+    let bound = |v: Option<&Value>, default: i64| -> PyResult<i64> {
+        let Some(v) = v else { return Ok(default) };
+        let i = to_i64(
+            v,
+            "slice indices must be integers or have an __index__ method",
+        )?;
+        Ok(if i < 0 { (i + n).max(0) } else { i.min(n) })
+    };
+    let start = bound(bounds.first(), 0)?;
+    let stop = bound(bounds.get(1), n)?;
+    for i in start..stop {
+        let v = &items[i as usize];
         if v.is(x) || it.eq(v, x)? {
-            return Ok(Value::Int(i as i64));
+            return Ok(Value::Int(i));
         }
     }
     Err(value_error(what.to_string()))
@@ -97,7 +116,8 @@ fn list_index(it: &mut Interp, args: &[Value], _: &Kwargs) -> PyResult<Value> {
     let items = this_list(args, "index")?.borrow().clone();
     let x = args.get(1).cloned().unwrap_or_default();
     let r = it.repr(&x)?;
-    seq_index(it, &items, &x, &format!("{r} is not in list"))
+    let bounds = args.get(2..).unwrap_or(&[]);
+    seq_index(it, &items, &x, bounds, &format!("{r} is not in list"))
 }
 
 fn seq_count(it: &mut Interp, items: &[Value], x: &Value) -> PyResult<Value> {
@@ -160,6 +180,7 @@ fn tuple_index(it: &mut Interp, args: &[Value], _: &Kwargs) -> PyResult<Value> {
         it,
         &t,
         args.get(1).unwrap_or(&Value::None),
+        args.get(2..).unwrap_or(&[]),
         "tuple.index(x): x not in tuple",
     )
 }

@@ -20,6 +20,13 @@ fn this_str(args: &[Value], name: &str) -> PyResult<Rc<str>> {
 fn arg_str(v: &Value, what: &str) -> PyResult<Rc<str>> {
     match v {
         Value::Str(s) => Ok(s.clone()),
+        // Argument Clinic's wording names None itself rather than its type.
+        Value::None if what.ends_with("argument") => {
+            Err(type_error(format!("{what} must be str, not None")))
+        }
+        other if what.is_empty() => {
+            Err(type_error(format!("must be str, not {}", type_name(other))))
+        }
         other => Err(type_error(format!(
             "{what} must be str, not {}",
             type_name(other)
@@ -49,9 +56,12 @@ fn str_format_map(it: &mut Interp, args: &[Value], _: &Kwargs) -> PyResult<Value
 }
 
 fn str_join(it: &mut Interp, args: &[Value], _: &Kwargs) -> PyResult<Value> {
-    arity("join", rest(args), 1, 1)?;
+    arity("str.join", rest(args), 1, 1)?;
     let sep = this_str(args, "join")?;
-    let items = it.iterate(&args[1])?;
+    let iter = it
+        .get_iter(&args[1])
+        .map_err(|_| type_error("can only join an iterable"))?;
+    let items = it.iterate(&iter)?;
     let mut out = String::new();
     for (i, x) in items.iter().enumerate() {
         if i > 0 {
@@ -68,6 +78,11 @@ fn str_join(it: &mut Interp, args: &[Value], _: &Kwargs) -> PyResult<Value> {
         }
     }
     Ok(s(&out))
+}
+
+/// Python's whitespace: Rust's plus the ASCII separators `\x1c`..`\x1f`.
+pub(crate) fn py_space(c: char) -> bool {
+    c.is_whitespace() || ('\x1c'..='\x1f').contains(&c)
 }
 
 fn split_common(args: &[Value], kw: &Kwargs, right: bool) -> PyResult<Value> {
@@ -90,17 +105,17 @@ fn split_common(args: &[Value], kw: &Kwargs, right: bool) -> PyResult<Value> {
     };
     let parts: Vec<String> = match &sep {
         Value::None => {
-            let words: Vec<&str> = text.split_whitespace().collect();
+            let words: Vec<&str> = text.split(py_space).filter(|w| !w.is_empty()).collect();
             if max == usize::MAX || words.len() <= max + 1 {
                 words.into_iter().map(String::from).collect()
             } else if !right {
                 let mut out: Vec<String> = Vec::new();
-                let mut rest = text.trim_start();
+                let mut rest = text.trim_start_matches(py_space);
                 while out.len() < max {
-                    match rest.find(char::is_whitespace) {
+                    match rest.find(py_space) {
                         Some(i) => {
                             out.push(rest[..i].to_string());
-                            rest = rest[i..].trim_start();
+                            rest = rest[i..].trim_start_matches(py_space);
                         }
                         None => break,
                     }
@@ -111,12 +126,13 @@ fn split_common(args: &[Value], kw: &Kwargs, right: bool) -> PyResult<Value> {
                 out
             } else {
                 let mut out: Vec<String> = Vec::new();
-                let mut rest = text.trim_end();
+                let mut rest = text.trim_end_matches(py_space);
                 while out.len() < max {
-                    match rest.rfind(char::is_whitespace) {
+                    match rest.rfind(py_space) {
                         Some(i) => {
-                            out.push(rest[i..].trim_start().to_string());
-                            rest = rest[..i].trim_end();
+                            let word = rest[i..].trim_start_matches(py_space);
+                            out.push(word.to_string());
+                            rest = rest[..i].trim_end_matches(py_space);
                         }
                         None => break,
                     }
@@ -168,16 +184,11 @@ fn strip_common(args: &[Value], name: &str, left: bool, right: bool) -> PyResult
     let chars: Option<Vec<char>> = match args.get(1) {
         None | Some(Value::None) => None,
         Some(Value::Str(c)) => Some(c.chars().collect()),
-        Some(other) => {
-            return Err(type_error(format!(
-                "{name} arg must be None or str, not {}",
-                type_name(other)
-            )))
-        }
+        Some(_) => return Err(type_error(format!("{name} arg must be None or str"))),
     };
     let pred = |c: char| match &chars {
         Some(cs) => cs.contains(&c),
-        None => c.is_whitespace(),
+        None => py_space(c),
     };
     let mut r: &str = &text;
     if left {
@@ -271,11 +282,17 @@ fn prefix_check(args: &[Value], name: &str, start: bool) -> PyResult<Value> {
             "{name}() takes at least 1 argument (0 given)"
         )));
     };
+    let n = t.chars().count() as i64;
+    let (lo, hi) = adjust_indices(args, 2, n)?;
     let test = |x: &str| {
+        if hi - (x.chars().count() as i64) < lo {
+            return false;
+        }
+        let part = &t[byte_at(&t, lo)..byte_at(&t, hi)];
         if start {
-            t.starts_with(x)
+            part.starts_with(x)
         } else {
-            t.ends_with(x)
+            part.ends_with(x)
         }
     };
     match p {
@@ -310,6 +327,39 @@ fn str_endswith(_: &mut Interp, args: &[Value], _: &Kwargs) -> PyResult<Value> {
     prefix_check(args, "endswith", false)
 }
 
+/// CPython's `ADJUST_INDICES`: optional `start` / `end` arguments at `args[i]`, `args[i + 1]`
+/// made into character positions (`end` clamped to `n`, `start` possibly past it).
+fn adjust_indices(args: &[Value], i: usize, n: i64) -> PyResult<(i64, i64)> {
+    let get = |j: usize| -> PyResult<Option<i64>> {
+        match args.get(j) {
+            None | Some(Value::None) => Ok(None),
+            Some(v) => Ok(Some(to_i64(
+                v,
+                "slice indices must be integers or None or have an __index__ method",
+            )?)),
+        }
+    };
+    let mut start = get(i)?.unwrap_or(0);
+    let mut end = get(i + 1)?.unwrap_or(n);
+    if end > n {
+        end = n;
+    } else if end < 0 {
+        end = (end + n).max(0);
+    }
+    if start < 0 {
+        start = (start + n).max(0);
+    }
+    Ok((start, end))
+}
+
+/// The byte offset of character `c` in `t` (its length when `c` is past the end).
+fn byte_at(t: &str, c: i64) -> usize {
+    t.char_indices()
+        .nth(c.max(0) as usize)
+        .map(|(i, _)| i)
+        .unwrap_or(t.len())
+}
+
 /// Character index of byte offset `b` in `t`.
 fn char_index(t: &str, b: usize) -> i64 {
     t[..b].chars().count() as i64
@@ -317,30 +367,14 @@ fn char_index(t: &str, b: usize) -> i64 {
 
 fn find_common(args: &[Value], name: &str, right: bool) -> PyResult<Option<i64>> {
     let t = this_str(args, name)?;
-    let sub = arg_str(args.get(1).unwrap_or(&Value::None), "must be")?;
+    let sub = arg_str(args.get(1).unwrap_or(&Value::None), "")?;
     let n = t.chars().count() as i64;
-    let clamp = |v: i64| if v < 0 { (v + n).max(0) } else { v.min(n) };
-    let start = match args.get(2) {
-        Some(Value::None) | None => 0,
-        Some(v) => clamp(to_i64(v, "")?),
-    };
-    let end = match args.get(3) {
-        Some(Value::None) | None => n,
-        Some(v) => clamp(to_i64(v, "")?),
-    };
-    if start > end {
+    let (start, end) = adjust_indices(args, 2, n)?;
+    if end - start < sub.chars().count() as i64 {
         return Ok(None);
     }
-    let bs = t
-        .char_indices()
-        .nth(start as usize)
-        .map(|(i, _)| i)
-        .unwrap_or(t.len());
-    let be = t
-        .char_indices()
-        .nth(end as usize)
-        .map(|(i, _)| i)
-        .unwrap_or(t.len());
+    let bs = byte_at(&t, start);
+    let be = byte_at(&t, end);
     let hay = &t[bs..be];
     let pos = if right {
         hay.rfind(&*sub)
@@ -372,11 +406,17 @@ fn str_rindex(_: &mut Interp, args: &[Value], _: &Kwargs) -> PyResult<Value> {
 
 fn str_count(_: &mut Interp, args: &[Value], _: &Kwargs) -> PyResult<Value> {
     let t = this_str(args, "count")?;
-    let sub = arg_str(args.get(1).unwrap_or(&Value::None), "must be")?;
-    if sub.is_empty() {
-        return Ok(Value::Int(t.chars().count() as i64 + 1));
+    let sub = arg_str(args.get(1).unwrap_or(&Value::None), "")?;
+    let n = t.chars().count() as i64;
+    let (start, end) = adjust_indices(args, 2, n)?;
+    if end - start < sub.chars().count() as i64 {
+        return Ok(Value::Int(0));
     }
-    Ok(Value::Int(t.matches(&*sub).count() as i64))
+    if sub.is_empty() {
+        return Ok(Value::Int(end - start + 1));
+    }
+    let hay = &t[byte_at(&t, start)..byte_at(&t, end)];
+    Ok(Value::Int(hay.matches(&*sub).count() as i64))
 }
 
 fn char_test(args: &[Value], name: &str, f: fn(char) -> bool) -> PyResult<Value> {
@@ -384,8 +424,160 @@ fn char_test(args: &[Value], name: &str, f: fn(char) -> bool) -> PyResult<Value>
     Ok(Value::Bool(!t.is_empty() && t.chars().all(f)))
 }
 
+/// Numeric characters outside Unicode's decimal digits (categories No and Nl): superscripts,
+/// subscripts, fractions, roman numerals, circled and parenthesised numbers.
+fn non_decimal_numeric(c: char) -> bool {
+    matches!(c as u32,
+        0xB2 | 0xB3 | 0xB9 | 0xBC..=0xBE | 0x16EE..=0x16F0 | 0x2070..=0x209F
+        | 0x2150..=0x218F | 0x2460..=0x24FF | 0x2776..=0x2793 | 0x3007 | 0x3021..=0x3029
+        | 0x3038..=0x303A | 0x3192..=0x3195 | 0x3220..=0x3229 | 0x3248..=0x324F
+        | 0x3251..=0x325F | 0x3280..=0x3289 | 0x32B1..=0x32BF | 0x10107..=0x10133)
+}
+
+/// Python's `str.isdecimal` for one character: Unicode category Nd.
+fn is_decimal(c: char) -> bool {
+    c.is_numeric() && !non_decimal_numeric(c)
+}
+
+/// Python's `str.isdigit` for one character: decimals plus characters with a digit value
+/// (superscripts, subscripts, circled digits).
+fn is_digit(c: char) -> bool {
+    is_decimal(c)
+        || matches!(c as u32,
+            0xB2 | 0xB3 | 0xB9 | 0x2070 | 0x2074..=0x2079 | 0x2080..=0x2089 | 0x2460..=0x2468
+            | 0x2474..=0x247C | 0x2488..=0x2490 | 0x24EA | 0x24F5..=0x24FD | 0x24FF
+            | 0x2776..=0x277E | 0x2780..=0x2788 | 0x278A..=0x2792)
+}
+
+/// Python's printable characters: everything but control, format, separator (other than
+/// the space) and unassigned characters.
+fn is_printable(c: char) -> bool {
+    !(c.is_control()
+        || (c != ' ' && py_space(c))
+        || matches!(c as u32, 0xAD | 0x200B..=0x200F | 0x202A..=0x202E | 0x2060..=0x2064 | 0xFEFF))
+}
+
 fn str_isdigit(_: &mut Interp, args: &[Value], _: &Kwargs) -> PyResult<Value> {
-    char_test(args, "isdigit", |c| c.is_ascii_digit())
+    char_test(args, "isdigit", is_digit)
+}
+
+fn str_isdecimal(_: &mut Interp, args: &[Value], _: &Kwargs) -> PyResult<Value> {
+    char_test(args, "isdecimal", is_decimal)
+}
+
+fn str_isnumeric(_: &mut Interp, args: &[Value], _: &Kwargs) -> PyResult<Value> {
+    char_test(args, "isnumeric", char::is_numeric)
+}
+
+fn str_isascii(_: &mut Interp, args: &[Value], _: &Kwargs) -> PyResult<Value> {
+    Ok(Value::Bool(this_str(args, "isascii")?.is_ascii()))
+}
+
+fn str_isprintable(_: &mut Interp, args: &[Value], _: &Kwargs) -> PyResult<Value> {
+    Ok(Value::Bool(
+        this_str(args, "isprintable")?.chars().all(is_printable),
+    ))
+}
+
+fn str_isidentifier(_: &mut Interp, args: &[Value], _: &Kwargs) -> PyResult<Value> {
+    let t = this_str(args, "isidentifier")?;
+    let mut cs = t.chars();
+    let ok = cs.next().is_some_and(|c| c == '_' || c.is_alphabetic())
+        && cs.all(|c| c == '_' || c.is_alphanumeric());
+    Ok(Value::Bool(ok))
+}
+
+/// `str.translate(table)`: each character's code point looked up in the table; a missing
+/// key keeps the character, None deletes it, an int or str replaces it.
+fn str_translate(it: &mut Interp, args: &[Value], _: &Kwargs) -> PyResult<Value> {
+    arity("translate", rest(args), 1, 1)?;
+    let t = this_str(args, "translate")?;
+    let table = args[1].clone();
+    let mut out = String::new();
+    for c in t.chars() {
+        match it.getitem(&table, &Value::Int(c as i64)) {
+            Ok(Value::None) => {}
+            Ok(Value::Str(r)) => out.push_str(&r),
+            Ok(v @ (Value::Int(_) | Value::Bool(_))) => {
+                let n = to_i64(&v, "")?;
+                match u32::try_from(n).ok().and_then(char::from_u32) {
+                    Some(r) => out.push(r),
+                    None => {
+                        return Err(value_error("character mapping must be in range(0x110000)"))
+                    }
+                }
+            }
+            Ok(_) => {
+                return Err(type_error(
+                    "character mapping must return integer, None or str",
+                ))
+            }
+            Err(e)
+                if e.0
+                    .class
+                    .is_subclass(&super::types::types().exc("LookupError")) =>
+            {
+                out.push(c)
+            }
+            Err(e) => return Err(e),
+        }
+    }
+    Ok(s(&out))
+}
+
+/// `str.maketrans(x[, y[, z]])`: the translation table `translate` takes.
+fn str_maketrans(it: &mut Interp, args: &[Value], _: &Kwargs) -> PyResult<Value> {
+    arity("maketrans", args, 1, 3)?;
+    let mut d = super::dict::Dict::new();
+    match args {
+        [Value::Dict(src)] => {
+            let items: Vec<(Value, Value)> = src
+                .borrow()
+                .map
+                .iter()
+                .map(|(k, v)| (k.0.clone(), v.clone()))
+                .collect();
+            for (k, v) in items {
+                let key = match &k {
+                    Value::Str(c) if c.chars().count() == 1 => {
+                        Value::Int(c.chars().next().map_or(0, |c| c as i64))
+                    }
+                    Value::Int(_) => k.clone(),
+                    _ => {
+                        return Err(type_error(
+                            "keys in translate table must be strings or integers",
+                        ))
+                    }
+                };
+                d.insert(it.key(key)?, v);
+            }
+        }
+        [_] => {
+            return Err(type_error(
+                "if you give only one argument to maketrans it must be a dict",
+            ))
+        }
+        [x, y, more @ ..] => {
+            let x = arg_str(x, "maketrans() argument 1")?;
+            let y = arg_str(y, "maketrans() argument 2")?;
+            if x.chars().count() != y.chars().count() {
+                return Err(value_error(
+                    "the first two maketrans arguments must have equal length",
+                ));
+            }
+            for (a, b) in x.chars().zip(y.chars()) {
+                d.insert(it.key(Value::Int(a as i64))?, Value::Int(b as i64));
+            }
+            if let Some(z) = more.first() {
+                let z = arg_str(z, "maketrans() argument 3")?;
+                for c in z.chars() {
+                    d.insert(it.key(Value::Int(c as i64))?, Value::None);
+                }
+            }
+        }
+        [] => unreachable!("arity checked above"),
+    }
+    Ok(Value::Dict(Rc::new(std::cell::RefCell::new(d))))
 }
 
 fn str_isalpha(_: &mut Interp, args: &[Value], _: &Kwargs) -> PyResult<Value> {
@@ -397,7 +589,7 @@ fn str_isalnum(_: &mut Interp, args: &[Value], _: &Kwargs) -> PyResult<Value> {
 }
 
 fn str_isspace(_: &mut Interp, args: &[Value], _: &Kwargs) -> PyResult<Value> {
-    char_test(args, "isspace", char::is_whitespace)
+    char_test(args, "isspace", py_space)
 }
 
 fn str_isupper(_: &mut Interp, args: &[Value], _: &Kwargs) -> PyResult<Value> {
@@ -472,7 +664,7 @@ fn str_zfill(_: &mut Interp, args: &[Value], _: &Kwargs) -> PyResult<Value> {
 
 fn partition_common(args: &[Value], right: bool) -> PyResult<Value> {
     let t = this_str(args, "partition")?;
-    let sep = arg_str(args.get(1).unwrap_or(&Value::None), "must be")?;
+    let sep = arg_str(args.get(1).unwrap_or(&Value::None), "")?;
     if sep.is_empty() {
         return Err(value_error("empty separator"));
     }
@@ -646,8 +838,12 @@ pub fn install(t: &Types) {
             ("rindex", str_rindex),
             ("count", str_count),
             ("isdigit", str_isdigit),
-            ("isnumeric", str_isdigit),
-            ("isdecimal", str_isdigit),
+            ("isnumeric", str_isnumeric),
+            ("isdecimal", str_isdecimal),
+            ("isascii", str_isascii),
+            ("isprintable", str_isprintable),
+            ("isidentifier", str_isidentifier),
+            ("translate", str_translate),
             ("isalpha", str_isalpha),
             ("isalnum", str_isalnum),
             ("isspace", str_isspace),
@@ -672,4 +868,15 @@ pub fn install(t: &Types) {
             ("expandtabs", str_expandtabs),
         ],
     );
+    let maketrans = super::builtins::native("maketrans", str_maketrans);
+    let sm = Rc::new(super::value::Instance {
+        class: t.staticmethod.clone(),
+        dict: std::cell::RefCell::new(indexmap::IndexMap::new()),
+        exc: None,
+        base_value: std::cell::RefCell::new(Some(maketrans)),
+    });
+    t.str_
+        .dict
+        .borrow_mut()
+        .insert(Rc::from("maketrans"), Value::Instance(sm));
 }
