@@ -232,7 +232,7 @@ impl Interp {
         if code.has_varkw {
             let mut d = crate::runtime::dict::Dict::new();
             for (k, v) in extra_kw {
-                d.insert(crate::runtime::dict::DictKey(Value::Str(k)), v);
+                d.insert(crate::runtime::dict::DictKey::str(k), v);
             }
             slots[next] = Value::Dict(Rc::new(RefCell::new(d)));
         }

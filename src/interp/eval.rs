@@ -99,13 +99,14 @@ impl Interp {
                 Ok(s)
             }
             ExprKind::Dict(items) => {
-                let mut d = crate::runtime::dict::Dict::new();
+                let d = RefCell::new(crate::runtime::dict::Dict::new());
                 for (k, v) in items {
                     match k {
                         Some(k) => {
                             let k = self.eval(frame, k)?;
                             let v = self.eval(frame, v)?;
-                            d.insert(self.key(k)?, v);
+                            let k = self.key(k)?;
+                            self.dict_insert(&d, k, v)?;
                         }
                         None => {
                             let m = self.eval(frame, v)?;
@@ -115,12 +116,13 @@ impl Interp {
                                     types().class_of(&m).name
                                 ))
                             })? {
-                                d.insert(self.key(k)?, v);
+                                let k = self.key(k)?;
+                                self.dict_insert(&d, k, v)?;
                             }
                         }
                     }
                 }
-                Ok(Value::Dict(Rc::new(RefCell::new(d))))
+                Ok(Value::Dict(Rc::new(d)))
             }
             ExprKind::FString(parts) => {
                 let mut s = String::new();
@@ -703,8 +705,11 @@ impl Interp {
             .unwrap_or(BuiltinType::Object);
         let is_exception = bases.iter().any(|b| b.is_exception);
         let mut dict = dict;
-        // Plain functions stored as __new__-less class attributes stay functions; nothing to do.
         dict.shift_remove("__qualname__");
+        // A class that defines __eq__ but not __hash__ is unhashable, as in CPython's type_new.
+        if dict.contains_key("__eq__") && !dict.contains_key("__hash__") {
+            dict.insert(Rc::from("__hash__"), Value::None);
+        }
         Ok(Rc::new(Class {
             name,
             qualname,

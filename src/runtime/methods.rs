@@ -205,8 +205,7 @@ fn this_dict(args: &[Value], name: &str) -> PyResult<Rc<RefCell<Dict>>> {
 fn dict_get(it: &mut Interp, args: &[Value], _: &Kwargs) -> PyResult<Value> {
     arity("get", rest(args), 1, 2)?;
     let d = this_dict(args, "get")?;
-    let k = it.key(args[1].clone())?;
-    let v = d.borrow().get(&k).cloned();
+    let v = it.dict_lookup(&d, &args[1])?;
     Ok(v.unwrap_or_else(|| args.get(2).cloned().unwrap_or(Value::None)))
 }
 
@@ -230,7 +229,7 @@ fn dict_items(_: &mut Interp, args: &[Value], _: &Kwargs) -> PyResult<Value> {
 fn dict_pop(it: &mut Interp, args: &[Value], _: &Kwargs) -> PyResult<Value> {
     arity("pop", rest(args), 1, 2)?;
     let d = this_dict(args, "pop")?;
-    let k = it.key(args[1].clone())?;
+    let k = it.key_in(args[1].clone(), &d)?;
     let r = d.borrow_mut().remove(&k);
     match r {
         Some(v) => Ok(v),
@@ -253,7 +252,7 @@ fn dict_popitem(_: &mut Interp, args: &[Value], _: &Kwargs) -> PyResult<Value> {
 fn dict_setdefault(it: &mut Interp, args: &[Value], _: &Kwargs) -> PyResult<Value> {
     arity("setdefault", rest(args), 1, 2)?;
     let d = this_dict(args, "setdefault")?;
-    let k = it.key(args[1].clone())?;
+    let k = it.key_in(args[1].clone(), &d)?;
     let existing = d.borrow().get(&k).cloned();
     if let Some(v) = existing {
         return Ok(v);
@@ -285,50 +284,12 @@ fn dict_fromkeys(it: &mut Interp, args: &[Value], _: &Kwargs) -> PyResult<Value>
     // Called on the class: args[0] is the class.
     let keys = it.iterate(args.get(1).unwrap_or(&Value::None))?;
     let v = args.get(2).cloned().unwrap_or(Value::None);
-    let mut d = Dict::new();
+    let d = RefCell::new(Dict::new());
     for k in keys {
-        d.insert(it.key(k)?, v.clone());
+        let k = it.key(k)?;
+        it.dict_insert(&d, k, v.clone())?;
     }
-    Ok(Value::Dict(Rc::new(RefCell::new(d))))
-}
-
-fn this_set(args: &[Value], name: &str) -> PyResult<Rc<RefCell<Dict>>> {
-    match args.first() {
-        Some(Value::Set(d)) => Ok(d.clone()),
-        _ => Err(type_error(format!(
-            "descriptor '{name}' requires a 'set' object"
-        ))),
-    }
-}
-
-fn set_add(it: &mut Interp, args: &[Value], _: &Kwargs) -> PyResult<Value> {
-    arity("add", rest(args), 1, 1)?;
-    let d = this_set(args, "add")?;
-    let k = it.key(args[1].clone())?;
-    d.borrow_mut().insert(k, Value::None);
-    Ok(Value::None)
-}
-
-fn set_discard(it: &mut Interp, args: &[Value], _: &Kwargs) -> PyResult<Value> {
-    let d = this_set(args, "discard")?;
-    let k = it.key(args.get(1).cloned().unwrap_or_default())?;
-    d.borrow_mut().remove(&k);
-    Ok(Value::None)
-}
-
-fn set_remove(it: &mut Interp, args: &[Value], _: &Kwargs) -> PyResult<Value> {
-    let d = this_set(args, "remove")?;
-    let x = args.get(1).cloned().unwrap_or_default();
-    let k = it.key(x.clone())?;
-    let r = d.borrow_mut().remove(&k);
-    r.map(|_| Value::None).ok_or_else(|| key_error(x))
-}
-
-fn set_pop(_: &mut Interp, args: &[Value], _: &Kwargs) -> PyResult<Value> {
-    let d = this_set(args, "pop")?;
-    let r = d.borrow_mut().map.shift_remove_index(0);
-    r.map(|(k, _)| k.0)
-        .ok_or_else(|| key_error(s("pop from an empty set")))
+    Ok(Value::Dict(Rc::new(d)))
 }
 
 fn int_bit_length(_: &mut Interp, args: &[Value], _: &Kwargs) -> PyResult<Value> {
@@ -455,7 +416,7 @@ pub(crate) fn add(cls: &super::value::Class, methods: &[(&'static str, NativeFn)
 
 /// Puts the builtin methods into the builtin classes' namespaces.
 pub fn install(t: &Types) {
-    install_set_algebra(t);
+    super::set_methods::install(t);
     super::str_methods::install(t);
     add(
         &t.list,
@@ -500,15 +461,6 @@ pub fn install(t: &Types) {
         Value::Instance(cm)
     });
     add(
-        &t.set,
-        &[
-            ("add", set_add),
-            ("discard", set_discard),
-            ("remove", set_remove),
-            ("pop", set_pop),
-        ],
-    );
-    add(
         &t.int,
         &[("bit_length", int_bit_length), ("bit_count", int_bit_count)],
     );
@@ -544,183 +496,4 @@ pub fn install(t: &Types) {
             ],
         );
     }
-}
-
-/// The elements of any iterable as set keys (for the set methods that accept iterables).
-fn set_items(it: &mut Interp, v: &Value) -> PyResult<Vec<super::dict::DictKey>> {
-    match v {
-        Value::Set(d) | Value::Dict(d) => Ok(d.borrow().map.keys().cloned().collect()),
-        other => {
-            let items = it.iterate(other)?;
-            items.into_iter().map(|x| it.key(x)).collect()
-        }
-    }
-}
-
-fn new_set(keys: impl IntoIterator<Item = super::dict::DictKey>) -> Value {
-    let mut d = Dict::new();
-    for k in keys {
-        d.insert(k, Value::None);
-    }
-    Value::Set(Rc::new(RefCell::new(d)))
-}
-
-/// Set algebra shared by the methods and the operators.
-pub fn set_op(
-    it: &mut Interp,
-    a: &Rc<RefCell<Dict>>,
-    others: &[Value],
-    op: char,
-) -> PyResult<Value> {
-    let mut cur: Vec<super::dict::DictKey> = a.borrow().map.keys().cloned().collect();
-    for o in others {
-        let other = set_items(it, o)?;
-        let mut od = Dict::new();
-        for k in &other {
-            od.insert(k.clone(), Value::None);
-        }
-        cur = match op {
-            '|' => {
-                let mut v = cur.clone();
-                for k in other {
-                    if !v.contains(&k) {
-                        v.push(k);
-                    }
-                }
-                v
-            }
-            '&' => cur.into_iter().filter(|k| od.get(k).is_some()).collect(),
-            '-' => cur.into_iter().filter(|k| od.get(k).is_none()).collect(),
-            _ => {
-                let mine: Dict = {
-                    let mut d = Dict::new();
-                    for k in &cur {
-                        d.insert(k.clone(), Value::None);
-                    }
-                    d
-                };
-                let mut v: Vec<_> = cur.into_iter().filter(|k| od.get(k).is_none()).collect();
-                v.extend(other.into_iter().filter(|k| mine.get(k).is_none()));
-                v
-            }
-        };
-    }
-    Ok(new_set(cur))
-}
-
-fn set_method(it: &mut Interp, args: &[Value], op: char, name: &str) -> PyResult<Value> {
-    let d = this_set(args, name)?;
-    set_op(it, &d, rest(args), op)
-}
-
-fn set_union(it: &mut Interp, args: &[Value], _: &Kwargs) -> PyResult<Value> {
-    set_method(it, args, '|', "union")
-}
-
-fn set_intersection(it: &mut Interp, args: &[Value], _: &Kwargs) -> PyResult<Value> {
-    set_method(it, args, '&', "intersection")
-}
-
-fn set_difference(it: &mut Interp, args: &[Value], _: &Kwargs) -> PyResult<Value> {
-    set_method(it, args, '-', "difference")
-}
-
-fn set_symmetric_difference(it: &mut Interp, args: &[Value], _: &Kwargs) -> PyResult<Value> {
-    arity("symmetric_difference", rest(args), 1, 1)?;
-    set_method(it, args, '^', "symmetric_difference")
-}
-
-fn set_update_with(it: &mut Interp, args: &[Value], op: char, name: &str) -> PyResult<Value> {
-    let d = this_set(args, name)?;
-    let r = set_op(it, &d, rest(args), op)?;
-    if let Value::Set(n) = r {
-        let map = std::mem::take(&mut n.borrow_mut().map);
-        d.borrow_mut().map = map;
-    }
-    Ok(Value::None)
-}
-
-fn set_update(it: &mut Interp, args: &[Value], _: &Kwargs) -> PyResult<Value> {
-    set_update_with(it, args, '|', "update")
-}
-
-fn set_intersection_update(it: &mut Interp, args: &[Value], _: &Kwargs) -> PyResult<Value> {
-    set_update_with(it, args, '&', "intersection_update")
-}
-
-fn set_difference_update(it: &mut Interp, args: &[Value], _: &Kwargs) -> PyResult<Value> {
-    set_update_with(it, args, '-', "difference_update")
-}
-
-fn set_symmetric_difference_update(it: &mut Interp, args: &[Value], _: &Kwargs) -> PyResult<Value> {
-    set_update_with(it, args, '^', "symmetric_difference_update")
-}
-
-fn set_relation(
-    it: &mut Interp,
-    args: &[Value],
-    name: &str,
-) -> PyResult<(Vec<super::dict::DictKey>, Dict, Vec<super::dict::DictKey>)> {
-    arity(name, rest(args), 1, 1)?;
-    let d = this_set(args, name)?;
-    let mine: Vec<_> = d.borrow().map.keys().cloned().collect();
-    let other = set_items(it, &args[1])?;
-    let mut od = Dict::new();
-    for k in &other {
-        od.insert(k.clone(), Value::None);
-    }
-    Ok((mine, od, other))
-}
-
-fn set_issubset(it: &mut Interp, args: &[Value], _: &Kwargs) -> PyResult<Value> {
-    let (mine, od, _) = set_relation(it, args, "issubset")?;
-    Ok(Value::Bool(mine.iter().all(|k| od.get(k).is_some())))
-}
-
-fn set_issuperset(it: &mut Interp, args: &[Value], _: &Kwargs) -> PyResult<Value> {
-    let (_, _, other) = set_relation(it, args, "issuperset")?;
-    let d = this_set(args, "issuperset")?;
-    let d = d.borrow();
-    Ok(Value::Bool(other.iter().all(|k| d.get(k).is_some())))
-}
-
-fn set_isdisjoint(it: &mut Interp, args: &[Value], _: &Kwargs) -> PyResult<Value> {
-    let (mine, od, _) = set_relation(it, args, "isdisjoint")?;
-    Ok(Value::Bool(mine.iter().all(|k| od.get(k).is_none())))
-}
-
-fn set_clear(_: &mut Interp, args: &[Value], _: &Kwargs) -> PyResult<Value> {
-    this_set(args, "clear")?.borrow_mut().map.clear();
-    Ok(Value::None)
-}
-
-fn set_copy(_: &mut Interp, args: &[Value], _: &Kwargs) -> PyResult<Value> {
-    let d = this_set(args, "copy")?;
-    let keys: Vec<_> = d.borrow().map.keys().cloned().collect();
-    Ok(new_set(keys))
-}
-
-/// Registers the set algebra methods.
-pub fn install_set_algebra(t: &Types) {
-    add(
-        &t.set,
-        &[
-            ("union", set_union),
-            ("intersection", set_intersection),
-            ("difference", set_difference),
-            ("symmetric_difference", set_symmetric_difference),
-            ("update", set_update),
-            ("intersection_update", set_intersection_update),
-            ("difference_update", set_difference_update),
-            (
-                "symmetric_difference_update",
-                set_symmetric_difference_update,
-            ),
-            ("issubset", set_issubset),
-            ("issuperset", set_issuperset),
-            ("isdisjoint", set_isdisjoint),
-            ("clear", set_clear),
-            ("copy", set_copy),
-        ],
-    );
 }

@@ -31,6 +31,8 @@ pub struct Types {
     pub dict: Rc<Class>,
     /// `set`
     pub set: Rc<Class>,
+    /// `frozenset`
+    pub frozenset: Rc<Class>,
     /// `function`
     pub function: Rc<Class>,
     /// `builtin_function_or_method`
@@ -250,6 +252,7 @@ impl Types {
             tuple: new_class("tuple", o(), B::Tuple),
             dict: new_class("dict", o(), B::Dict),
             set: new_class("set", o(), B::Set),
+            frozenset: new_class("frozenset", o(), B::FrozenSet),
             function: new_class("function", o(), B::Function),
             builtin_function: new_class("builtin_function_or_method", o(), B::BuiltinFunction),
             method: new_class("method", o(), B::Method),
@@ -304,6 +307,7 @@ impl Types {
             Value::Tuple(_) => self.tuple.clone(),
             Value::Dict(_) => self.dict.clone(),
             Value::Set(_) => self.set.clone(),
+            Value::FrozenSet(_) => self.frozenset.clone(),
             Value::Function(_) => self.function.clone(),
             Value::Builtin(_) => self.builtin_function.clone(),
             Value::BoundMethod(_) => self.method.clone(),
@@ -382,6 +386,7 @@ impl Types {
             B::Tuple => self.tuple.clone(),
             B::Dict => self.dict.clone(),
             B::Set => self.set.clone(),
+            B::FrozenSet => self.frozenset.clone(),
             B::Function => self.function.clone(),
             B::BuiltinFunction => self.builtin_function.clone(),
             B::Method => self.method.clone(),
