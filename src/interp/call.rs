@@ -82,6 +82,19 @@ impl Interp {
         }
     }
 
+    /// CPython's `_PyObject_FunctionStr`: the callable with its module (`__main__.f()`), used
+    /// by the errors about `*` and `**` arguments at a call site.
+    pub fn function_str(&self, v: &Value) -> String {
+        match v {
+            Value::Function(f) if &*f.globals.name != "builtins" => {
+                format!("{}.{}()", f.globals.name, f.code.qualname)
+            }
+            Value::BoundMethod(m) => self.function_str(&m.func),
+            Value::Class(c) if &*c.module != "builtins" => format!("{}.{}()", c.module, c.qualname),
+            other => self.callable_name(other),
+        }
+    }
+
     /// Binds arguments to a fresh slot vector per the function's signature.
     fn bind_args(
         &mut self,

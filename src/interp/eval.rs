@@ -161,7 +161,14 @@ impl Interp {
         for it in items {
             if let ExprKind::Starred(x) = &it.kind {
                 let v = self.eval(frame, x)?;
-                out.extend(self.iterate(&v).map_err(|e| e.note_span(x.span))?);
+                let iter = self.get_iter(&v).map_err(|_| {
+                    type_error(format!(
+                        "Value after * must be an iterable, not {}",
+                        types().class_of(&v).name
+                    ))
+                    .note_span(x.span)
+                })?;
+                out.extend(self.iterate(&iter).map_err(|e| e.note_span(x.span))?);
             } else {
                 out.push(self.eval(frame, it)?);
             }
@@ -251,7 +258,7 @@ impl Interp {
                     let items = self.iterate(&v).map_err(|_| {
                         type_error(format!(
                             "{} argument after * must be an iterable, not {}",
-                            self.callable_name(&callee),
+                            self.function_str(&callee),
                             types().class_of(&v).name
                         ))
                     })?;
@@ -263,7 +270,7 @@ impl Interp {
                     let items = self.mapping_items(&m).map_err(|_| {
                         type_error(format!(
                             "{} argument after ** must be a mapping, not {}",
-                            self.callable_name(&callee),
+                            self.function_str(&callee),
                             types().class_of(&m).name
                         ))
                     })?;
@@ -274,7 +281,7 @@ impl Interp {
                         if kw.iter().any(|(n, _)| *n == k) {
                             return Err(type_error(format!(
                                 "{} got multiple values for keyword argument '{}'",
-                                self.callable_name(&callee),
+                                self.function_str(&callee),
                                 k
                             )));
                         }
@@ -660,7 +667,10 @@ impl Interp {
         let mut body_frame = Frame::new(code.clone(), frame.globals.clone(), slots, cells);
         body_frame.class_ns = Some(ns.clone());
         self.run_frame(&mut body_frame, super::generator::Resume::Send(Value::None))?;
-        let dict = std::mem::take(&mut *ns.borrow_mut());
+        let mut dict = std::mem::take(&mut *ns.borrow_mut());
+        if !dict.contains_key("__doc__") {
+            dict.insert(Rc::from("__doc__"), docstring(&c.body));
+        }
         let cls = self.new_user_class(
             c.name.clone(),
             code.qualname.clone(),
@@ -690,7 +700,7 @@ impl Interp {
         };
         let mro = c3_merge(&bases).ok_or_else(|| {
             type_error(format!(
-                "Cannot create a consistent method resolution order (MRO) for bases {}",
+                "Cannot create a consistent method resolution\norder (MRO) for bases {}",
                 bases
                     .iter()
                     .map(|b| b.name.to_string())
@@ -738,6 +748,18 @@ impl Interp {
             exc,
             base_value: RefCell::new(None),
         }))
+    }
+}
+
+/// The docstring of a body (its first statement, when that is a string literal), or None.
+pub(crate) fn docstring(body: &[crate::syntax::ast::Stmt]) -> Value {
+    use crate::syntax::ast::{Constant, ExprKind, StmtKind};
+    match body.first().map(|s| &s.kind) {
+        Some(StmtKind::Expr(e)) => match &e.kind {
+            ExprKind::Const(Constant::Str(s)) => Value::Str(s.clone()),
+            _ => Value::None,
+        },
+        _ => Value::None,
     }
 }
 

@@ -326,6 +326,21 @@ impl Interp {
                 let r = self.compare(CmpOp::Eq, a, b)?;
                 self.truthy(&r)
             }
+            (DictView(v), Set(_) | FrozenSet(_) | DictView(_))
+            | (Set(_) | FrozenSet(_), DictView(v))
+                if v.kind != crate::runtime::value::ViewKind::Values =>
+            {
+                let as_set = |it: &mut Interp, x: &Value| -> PyResult<Value> {
+                    if let DictView(_) = x {
+                        let items = it.iterate(x)?;
+                        it.make_set(items)
+                    } else {
+                        Ok(x.clone())
+                    }
+                };
+                let (x, y) = (as_set(self, a)?, as_set(self, b)?);
+                self.eq(&x, &y)
+            }
             _ => Ok(crate::runtime::dict::key_eq(a, b)),
         }
     }
@@ -513,7 +528,19 @@ impl Interp {
                     let r = r?;
                     return self.truthy(&r);
                 }
-                let it = self.get_iter(container)?;
+                let it = self.get_iter(container).map_err(|e| {
+                    if e.0
+                        .class
+                        .is_subclass(&crate::runtime::types::types().exc("TypeError"))
+                    {
+                        type_error(format!(
+                            "argument of type '{}' is not iterable",
+                            type_name(container)
+                        ))
+                    } else {
+                        e
+                    }
+                })?;
                 while let Some(v) = self.next_opt(&it)? {
                     if v.is(x) || self.eq(&v, x)? {
                         return Ok(true);

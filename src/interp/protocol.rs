@@ -186,7 +186,7 @@ impl Interp {
                     (_, Some((k, v))) => Some(Value::tuple(vec![k, v])),
                 }
             }
-            NativeIter::Values(it) => it.next(),
+            NativeIter::Values(it) | NativeIter::Reversed(_, it) => it.next(),
             NativeIter::Done => None,
             NativeIter::FutureAwait(f, yielded) => {
                 if *yielded || f.done() {
@@ -550,7 +550,10 @@ impl Interp {
                 Ok(())
             }
             (Value::List(l), Value::Slice(s)) => {
-                let items = self.iterate(&v)?;
+                let iter = self
+                    .get_iter(&v)
+                    .map_err(|_| type_error("can only assign an iterable"))?;
+                let items = self.iterate(&iter)?;
                 let mut l = l.borrow_mut();
                 let (a, b, st) = slice_indices(s, l.len())?;
                 if st == 1 {
@@ -715,6 +718,19 @@ impl Interp {
                     }
                     "__class__" => Ok(Value::Class(types().type_.clone())),
                     "__doc__" => Ok(Value::None),
+                    "__dict__" => {
+                        let mut d = Dict::new();
+                        for (k, v) in c.dict.borrow().iter() {
+                            d.insert(DictKey::str(k.clone()), v.clone());
+                        }
+                        Ok(Value::Dict(Rc::new(RefCell::new(d))))
+                    }
+                    "mro" => Ok(Value::Builtin(Rc::new(crate::runtime::value::BuiltinFn {
+                        name: "mro",
+                        func: class_mro,
+                        bound: Some(obj.clone()),
+                    }))),
+                    "__new__" => Ok(crate::runtime::builtins::native("__new__", object_new)),
                     _ => Err(attribute_error(format!(
                         "type object '{}' has no attribute '{name}'",
                         c.name
@@ -1011,5 +1027,33 @@ impl Interp {
                 format!("No module named '{name}'"),
             )),
         }
+    }
+}
+
+/// `C.mro()`: the class and its method resolution order, as a list.
+fn class_mro(_: &mut Interp, args: &[Value], _: &crate::runtime::value::Kwargs) -> PyResult<Value> {
+    match args.first() {
+        Some(Value::Class(c)) => {
+            let mut v = vec![Value::Class(c.clone())];
+            v.extend(c.mro.iter().map(|b| Value::Class(b.clone())));
+            Ok(Value::list(v))
+        }
+        _ => Err(type_error("descriptor 'mro' requires a 'type' object")),
+    }
+}
+
+/// `object.__new__(cls)`: a bare instance of a user class.
+fn object_new(
+    it: &mut Interp,
+    args: &[Value],
+    _: &crate::runtime::value::Kwargs,
+) -> PyResult<Value> {
+    match args.first() {
+        Some(Value::Class(c)) => Ok(it.new_instance(c, args[1..].to_vec())),
+        Some(other) => Err(type_error(format!(
+            "object.__new__(X): X is not a type object ({})",
+            type_name(other)
+        ))),
+        None => Err(type_error("object.__new__(): not enough arguments")),
     }
 }

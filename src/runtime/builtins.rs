@@ -423,12 +423,8 @@ fn builtin_zip(it: &mut Interp, args: &[Value], kw: &Kwargs) -> PyResult<Value> 
         None => false,
     };
     let mut its = Vec::new();
-    for (i, a) in args.iter().enumerate() {
-        its.push(
-            it.get_iter(a).map_err(|_| {
-                type_error(format!("zip argument #{} must support iteration", i + 1))
-            })?,
-        );
+    for a in args {
+        its.push(it.get_iter(a)?);
     }
     if strict {
         // Materialise to check lengths, as CPython raises on the first short argument.
@@ -500,7 +496,12 @@ fn builtin_reversed(it: &mut Interp, args: &[Value], _: &Kwargs) -> PyResult<Val
         return r;
     }
     let items = match v {
-        Value::List(_) | Value::Tuple(_) | Value::Str(_) | Value::Range(_) => it.iterate(v)?,
+        Value::List(_)
+        | Value::Tuple(_)
+        | Value::Str(_)
+        | Value::Range(_)
+        | Value::Dict(_)
+        | Value::DictView(_) => it.iterate(v)?,
         Value::Instance(_)
             if it.special(v, "__len__").is_some() && it.special(v, "__getitem__").is_some() =>
         {
@@ -513,9 +514,21 @@ fn builtin_reversed(it: &mut Interp, args: &[Value], _: &Kwargs) -> PyResult<Val
             )))
         }
     };
+    let name = match v {
+        Value::List(_) => "list_reverseiterator",
+        Value::Range(_) => "range_iterator",
+        Value::Dict(_) => "dict_reversekeyiterator",
+        Value::DictView(dv) => match dv.kind {
+            crate::runtime::value::ViewKind::Keys => "dict_reversekeyiterator",
+            crate::runtime::value::ViewKind::Values => "dict_reversevalueiterator",
+            crate::runtime::value::ViewKind::Items => "dict_reverseitemiterator",
+        },
+        _ => "reversed",
+    };
     let mut items = items;
     items.reverse();
-    Ok(Value::Iter(Rc::new(RefCell::new(NativeIter::Values(
+    Ok(Value::Iter(Rc::new(RefCell::new(NativeIter::Reversed(
+        name,
         items.into_iter(),
     )))))
 }
@@ -674,6 +687,21 @@ fn builtin_divmod(it: &mut Interp, args: &[Value], _: &Kwargs) -> PyResult<Value
             let (q, r) = ops::float_divmod(x, y);
             return Ok(Value::tuple(vec![Value::Float(q), Value::Float(r)]));
         }
+    }
+    for (x, y, name) in [(a, b, "__divmod__"), (b, a, "__rdivmod__")] {
+        if let Some(r) = it.call_special(x, name, vec![y.clone()]) {
+            let r = r?;
+            if !matches!(r, Value::NotImplemented) {
+                return Ok(r);
+            }
+        }
+    }
+    if ops::to_f64(a).is_none() || ops::to_f64(b).is_none() {
+        return Err(type_error(format!(
+            "unsupported operand type(s) for divmod(): '{}' and '{}'",
+            ops::type_name(a),
+            ops::type_name(b)
+        )));
     }
     let q = it.binary_op(BinOp::FloorDiv, a, b)?;
     let r = it.binary_op(BinOp::Mod, a, b)?;

@@ -392,6 +392,8 @@ pub enum NativeIter {
     DictItems(Rc<RefCell<Dict>>, usize, usize),
     /// Over precomputed values (enumerate, zip, reversed, map results…).
     Values(std::vec::IntoIter<Value>),
+    /// `reversed(x)` over a snapshot of `x`, with the type name CPython gives it.
+    Reversed(&'static str, std::vec::IntoIter<Value>),
     /// Calling a function until it returns a sentinel: `iter(f, sentinel)`.
     Callable(Value, Value),
     /// `enumerate(it, start)`.
