@@ -812,7 +812,10 @@ impl<'a> Resolver<'a> {
                         ));
                     }
                     if let ExprKind::Comprehension(c) = &e.kind {
-                        if c.kind == CompKind::Generator && args.len() > 1 {
+                        // A bare generator expression starts where its element does; a
+                        // parenthesized one starts at its `(`.
+                        let bare = c.elt.span.start == e.span.start;
+                        if c.kind == CompKind::Generator && bare && args.len() > 1 {
                             return Err(SyntaxError::new(
                                 "Generator expression must be parenthesized",
                                 e.span,

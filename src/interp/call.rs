@@ -83,6 +83,19 @@ impl Interp {
         }
     }
 
+    /// CPython's `_PyObject_FunctionStr`: the callable with its module (`__main__.f()`), used
+    /// by the errors about `*` and `**` arguments at a call site.
+    pub fn function_str(&self, v: &Value) -> String {
+        match v {
+            Value::Function(f) if &*f.globals.name != "builtins" => {
+                format!("{}.{}()", f.globals.name, f.code.qualname)
+            }
+            Value::BoundMethod(m) => self.function_str(&m.func),
+            Value::Class(c) if &*c.module != "builtins" => format!("{}.{}()", c.module, c.qualname),
+            other => self.callable_name(other),
+        }
+    }
+
     /// Binds arguments to a fresh slot vector per the function's signature.
     fn bind_args(
         &mut self,
@@ -233,7 +246,7 @@ impl Interp {
         if code.has_varkw {
             let mut d = crate::runtime::dict::Dict::new();
             for (k, v) in extra_kw {
-                d.insert(crate::runtime::dict::DictKey(Value::Str(k)), v);
+                d.insert(crate::runtime::dict::DictKey::str(k), v);
             }
             slots[next] = Value::Dict(Rc::new(RefCell::new(d)));
         }

@@ -102,13 +102,14 @@ impl Interp {
                 Ok(s)
             }
             ExprKind::Dict(items) => {
-                let mut d = crate::runtime::dict::Dict::new();
+                let d = RefCell::new(crate::runtime::dict::Dict::new());
                 for (k, v) in items {
                     match k {
                         Some(k) => {
                             let k = self.eval(frame, k)?;
                             let v = self.eval(frame, v)?;
-                            d.insert(self.key(k)?, v);
+                            let k = self.key(k)?;
+                            self.dict_insert(&d, k, v)?;
                         }
                         None => {
                             let m = self.eval(frame, v)?;
@@ -118,12 +119,13 @@ impl Interp {
                                     types().class_of(&m).name
                                 ))
                             })? {
-                                d.insert(self.key(k)?, v);
+                                let k = self.key(k)?;
+                                self.dict_insert(&d, k, v)?;
                             }
                         }
                     }
                 }
-                Ok(Value::Dict(Rc::new(RefCell::new(d))))
+                Ok(Value::Dict(Rc::new(d)))
             }
             ExprKind::FString(parts) => {
                 let mut s = String::new();
@@ -162,7 +164,14 @@ impl Interp {
         for it in items {
             if let ExprKind::Starred(x) = &it.kind {
                 let v = self.eval(frame, x)?;
-                out.extend(self.iterate(&v).map_err(|e| e.note_span(x.span))?);
+                let iter = self.get_iter(&v).map_err(|_| {
+                    type_error(format!(
+                        "Value after * must be an iterable, not {}",
+                        types().class_of(&v).name
+                    ))
+                    .note_span(x.span)
+                })?;
+                out.extend(self.iterate(&iter).map_err(|e| e.note_span(x.span))?);
             } else {
                 out.push(self.eval(frame, it)?);
             }
@@ -252,7 +261,7 @@ impl Interp {
                     let items = self.iterate(&v).map_err(|_| {
                         type_error(format!(
                             "{} argument after * must be an iterable, not {}",
-                            self.callable_name(&callee),
+                            self.function_str(&callee),
                             types().class_of(&v).name
                         ))
                     })?;
@@ -264,7 +273,7 @@ impl Interp {
                     let items = self.mapping_items(&m).map_err(|_| {
                         type_error(format!(
                             "{} argument after ** must be a mapping, not {}",
-                            self.callable_name(&callee),
+                            self.function_str(&callee),
                             types().class_of(&m).name
                         ))
                     })?;
@@ -275,7 +284,7 @@ impl Interp {
                         if kw.iter().any(|(n, _)| *n == k) {
                             return Err(type_error(format!(
                                 "{} got multiple values for keyword argument '{}'",
-                                self.callable_name(&callee),
+                                self.function_str(&callee),
                                 k
                             )));
                         }
@@ -661,7 +670,10 @@ impl Interp {
         let mut body_frame = Frame::new(code.clone(), frame.globals.clone(), slots, cells);
         body_frame.class_ns = Some(ns.clone());
         self.run_frame(&mut body_frame, super::generator::Resume::Send(Value::None))?;
-        let dict = std::mem::take(&mut *ns.borrow_mut());
+        let mut dict = std::mem::take(&mut *ns.borrow_mut());
+        if !dict.contains_key("__doc__") {
+            dict.insert(Rc::from("__doc__"), docstring(&c.body));
+        }
         let cls = self.new_user_class(
             c.name.clone(),
             code.qualname.clone(),
@@ -691,7 +703,7 @@ impl Interp {
         };
         let mro = c3_merge(&bases).ok_or_else(|| {
             type_error(format!(
-                "Cannot create a consistent method resolution order (MRO) for bases {}",
+                "Cannot create a consistent method resolution\norder (MRO) for bases {}",
                 bases
                     .iter()
                     .map(|b| b.name.to_string())
@@ -706,8 +718,11 @@ impl Interp {
             .unwrap_or(BuiltinType::Object);
         let is_exception = bases.iter().any(|b| b.is_exception);
         let mut dict = dict;
-        // Plain functions stored as __new__-less class attributes stay functions; nothing to do.
         dict.shift_remove("__qualname__");
+        // A class that defines __eq__ but not __hash__ is unhashable, as in CPython's type_new.
+        if dict.contains_key("__eq__") && !dict.contains_key("__hash__") {
+            dict.insert(Rc::from("__hash__"), Value::None);
+        }
         Ok(Rc::new(Class {
             name,
             qualname,
@@ -736,6 +751,18 @@ impl Interp {
             exc,
             base_value: RefCell::new(None),
         }))
+    }
+}
+
+/// The docstring of a body (its first statement, when that is a string literal), or None.
+pub(crate) fn docstring(body: &[crate::syntax::ast::Stmt]) -> Value {
+    use crate::syntax::ast::{Constant, ExprKind, StmtKind};
+    match body.first().map(|s| &s.kind) {
+        Some(StmtKind::Expr(e)) => match &e.kind {
+            ExprKind::Const(Constant::Str(s)) => Value::Str(s.clone()),
+            _ => Value::None,
+        },
+        _ => Value::None,
     }
 }
 

@@ -7,9 +7,12 @@ pub mod eval;
 pub mod exec;
 pub mod frame;
 pub mod generator;
+pub mod hashing;
 pub mod limits;
+pub mod operators;
 pub mod protocol;
 pub mod reports;
+pub mod text;
 
 use crate::compile::code::Code;
 use crate::runtime::value::{Exc, Module, Value};

@@ -7,34 +7,13 @@ use crate::runtime::dict::{Dict, DictKey};
 use crate::runtime::exceptions::{
     attribute_error, err, index_error, key_error, stop_iteration, type_error,
 };
-use crate::runtime::ops::{self, norm_index, slice_indices, slice_positions, type_name};
-use crate::runtime::repr::{big_to_str, str_repr};
+use crate::runtime::ops::{norm_index, slice_indices, slice_positions, type_name};
 use crate::runtime::types::types;
 use crate::runtime::value::{BuiltinType, Class, Exc, NativeIter, PyResult, Value};
-use crate::syntax::ast::{BinOp, CmpOp, UnaryOp};
 use std::cell::RefCell;
-use std::cmp::Ordering;
 use std::rc::Rc;
 
-fn dunder(op: BinOp) -> (&'static str, &'static str, &'static str) {
-    match op {
-        BinOp::Add => ("__add__", "__radd__", "__iadd__"),
-        BinOp::Sub => ("__sub__", "__rsub__", "__isub__"),
-        BinOp::Mul => ("__mul__", "__rmul__", "__imul__"),
-        BinOp::Div => ("__truediv__", "__rtruediv__", "__itruediv__"),
-        BinOp::FloorDiv => ("__floordiv__", "__rfloordiv__", "__ifloordiv__"),
-        BinOp::Mod => ("__mod__", "__rmod__", "__imod__"),
-        BinOp::Pow => ("__pow__", "__rpow__", "__ipow__"),
-        BinOp::MatMul => ("__matmul__", "__rmatmul__", "__imatmul__"),
-        BinOp::LShift => ("__lshift__", "__rlshift__", "__ilshift__"),
-        BinOp::RShift => ("__rshift__", "__rrshift__", "__irshift__"),
-        BinOp::BitAnd => ("__and__", "__rand__", "__iand__"),
-        BinOp::BitOr => ("__or__", "__ror__", "__ior__"),
-        BinOp::BitXor => ("__xor__", "__rxor__", "__ixor__"),
-    }
-}
-
-fn user_class(v: &Value) -> Option<&Rc<Class>> {
+pub(crate) fn user_class(v: &Value) -> Option<&Rc<Class>> {
     match v {
         Value::Instance(i) => Some(&i.class),
         _ => None,
@@ -61,503 +40,6 @@ impl Interp {
         Some(self.call(&f, full, vec![]))
     }
 
-    /// `a op b`.
-    pub fn binary_op(&mut self, op: BinOp, a: &Value, b: &Value) -> PyResult<Value> {
-        if let Some(r) = ops::binary(op, a, b) {
-            return r;
-        }
-        if matches!(a, Value::Set(_) | Value::DictView(_))
-            && matches!(b, Value::Set(_) | Value::DictView(_))
-        {
-            let sym = match op {
-                BinOp::BitOr => Some('|'),
-                BinOp::BitAnd => Some('&'),
-                BinOp::Sub => Some('-'),
-                BinOp::BitXor => Some('^'),
-                _ => None,
-            };
-            if let Some(c) = sym {
-                let base = match a {
-                    Value::Set(x) => x.clone(),
-                    _ => {
-                        let items = self.iterate(a)?;
-                        match self.make_set(items)? {
-                            Value::Set(d) => d,
-                            _ => return Err(type_error("bad set operand")),
-                        }
-                    }
-                };
-                return crate::runtime::methods::set_op(self, &base, std::slice::from_ref(b), c);
-            }
-        }
-        let (name, rname, _) = dunder(op);
-        if let Some(r) = self.call_special(a, name, vec![b.clone()]) {
-            let r = r?;
-            if !matches!(r, Value::NotImplemented) {
-                return Ok(r);
-            }
-        }
-        if let Some(r) = self.call_special(b, rname, vec![a.clone()]) {
-            let r = r?;
-            if !matches!(r, Value::NotImplemented) {
-                return Ok(r);
-            }
-        }
-        if op == BinOp::Mod {
-            if let Value::Str(s) = a {
-                let s = s.clone();
-                return Ok(Value::str(&crate::runtime::strformat::percent(
-                    self, &s, b,
-                )?));
-            }
-        }
-        if op == BinOp::Mul {
-            let seq = |v: &Value| matches!(v, Value::Str(_) | Value::List(_) | Value::Tuple(_));
-            let other = if seq(a) {
-                Some(b)
-            } else if seq(b) {
-                Some(a)
-            } else {
-                None
-            };
-            if let Some(o) = other {
-                return Err(type_error(format!(
-                    "can't multiply sequence by non-int of type '{}'",
-                    type_name(o)
-                )));
-            }
-        }
-        if op == BinOp::Add {
-            let what = match a {
-                Value::Str(_) => Some("str"),
-                Value::List(_) => Some("list"),
-                Value::Tuple(_) => Some("tuple"),
-                _ => None,
-            };
-            if let Some(w) = what {
-                return Err(type_error(format!(
-                    "can only concatenate {w} (not \"{}\") to {w}",
-                    type_name(b)
-                )));
-            }
-        }
-        let sym = if op == BinOp::Pow {
-            "** or pow()"
-        } else {
-            op.symbol()
-        };
-        Err(type_error(format!(
-            "unsupported operand type(s) for {sym}: '{}' and '{}'",
-            type_name(a),
-            type_name(b)
-        )))
-    }
-
-    /// `a op= b`: lists extend in place; instances may define `__iop__`.
-    pub fn inplace_op(&mut self, op: BinOp, a: &Value, b: &Value) -> PyResult<Value> {
-        // Sets and dicts update in place (`s |= t` keeps `s` the same object).
-        if let (Value::Set(x), Value::Set(_) | Value::DictView(_)) = (a, b) {
-            if matches!(
-                op,
-                BinOp::BitOr | BinOp::BitAnd | BinOp::Sub | BinOp::BitXor
-            ) {
-                if let Value::Set(n) = self.binary_op(op, a, b)? {
-                    let map = std::mem::take(&mut n.borrow_mut().map);
-                    x.borrow_mut().map = map;
-                    return Ok(a.clone());
-                }
-            }
-        }
-        if let (Value::Dict(x), BinOp::BitOr) = (a, op) {
-            crate::runtime::builtins::dict_fill(self, x, Some(b), &Vec::new())?;
-            return Ok(a.clone());
-        }
-        if let (BinOp::Add, Value::List(l)) = (op, a) {
-            let items = self.iterate(b)?;
-            l.borrow_mut().extend(items);
-            return Ok(a.clone());
-        }
-        let (_, _, iname) = dunder(op);
-        if let Some(r) = self.call_special(a, iname, vec![b.clone()]) {
-            let r = r?;
-            if !matches!(r, Value::NotImplemented) {
-                return Ok(r);
-            }
-        }
-        self.binary_op(op, a, b).map_err(|e| {
-            if e.is("TypeError")
-                && e.args()
-                    .first()
-                    .map(|m| matches!(m, Value::Str(s) if s.starts_with("unsupported operand")))
-                    .unwrap_or(false)
-            {
-                let sym = op.symbol();
-                type_error(format!(
-                    "unsupported operand type(s) for {sym}=: '{}' and '{}'",
-                    type_name(a),
-                    type_name(b)
-                ))
-            } else {
-                e
-            }
-        })
-    }
-
-    /// `-x`, `+x`, `~x`.
-    pub fn unary_op(&mut self, op: UnaryOp, v: &Value) -> PyResult<Value> {
-        match (op, v) {
-            (UnaryOp::Neg, Value::Int(i)) => Ok(i
-                .checked_neg()
-                .map(Value::Int)
-                .unwrap_or_else(|| ops::big(-num_bigint::BigInt::from(*i)))),
-            (UnaryOp::Neg, Value::Bool(b)) => Ok(Value::Int(-(*b as i64))),
-            (UnaryOp::Neg, Value::BigInt(b)) => Ok(ops::big(-(**b).clone())),
-            (UnaryOp::Neg, Value::Float(f)) => Ok(Value::Float(-f)),
-            (UnaryOp::Pos, Value::Int(_) | Value::BigInt(_) | Value::Float(_)) => Ok(v.clone()),
-            (UnaryOp::Pos, Value::Bool(b)) => Ok(Value::Int(*b as i64)),
-            (UnaryOp::Invert, Value::Int(i)) => Ok(Value::Int(!i)),
-            (UnaryOp::Invert, Value::Bool(b)) => Ok(Value::Int(!(*b as i64))),
-            (UnaryOp::Invert, Value::BigInt(b)) => Ok(ops::big(-(**b).clone() - 1)),
-            (UnaryOp::Not, _) => Ok(Value::Bool(!self.truthy(v)?)),
-            _ => {
-                let (name, sym) = match op {
-                    UnaryOp::Neg => ("__neg__", "-"),
-                    UnaryOp::Pos => ("__pos__", "+"),
-                    _ => ("__invert__", "~"),
-                };
-                if let Some(r) = self.call_special(v, name, vec![]) {
-                    return r;
-                }
-                Err(type_error(format!(
-                    "bad operand type for unary {sym}: '{}'",
-                    type_name(v)
-                )))
-            }
-        }
-    }
-
-    /// Truth value.
-    pub fn truthy(&mut self, v: &Value) -> PyResult<bool> {
-        Ok(match v {
-            Value::None | Value::Undef => false,
-            Value::Bool(b) => *b,
-            Value::Int(i) => *i != 0,
-            Value::BigInt(_) => true,
-            Value::Float(f) => *f != 0.0,
-            Value::Str(s) => !s.is_empty(),
-            Value::List(l) => !l.borrow().is_empty(),
-            Value::Tuple(t) => !t.is_empty(),
-            Value::Dict(d) | Value::Set(d) => !d.borrow().is_empty(),
-            Value::DictView(dv) => !dv.dict.borrow().is_empty(),
-            Value::Range(r) => !r.is_empty(),
-            Value::Instance(_) => {
-                if let Some(r) = self.call_special(v, "__bool__", vec![]) {
-                    return match r? {
-                        Value::Bool(b) => Ok(b),
-                        other => Err(type_error(format!(
-                            "__bool__ should return bool, returned {}",
-                            type_name(&other)
-                        ))),
-                    };
-                }
-                if let Some(r) = self.call_special(v, "__len__", vec![]) {
-                    let n = r?;
-                    return Ok(!matches!(n, Value::Int(0)));
-                }
-                true
-            }
-            _ => true,
-        })
-    }
-
-    /// `==` as a bool.
-    pub fn eq(&mut self, a: &Value, b: &Value) -> PyResult<bool> {
-        use Value::*;
-        match (a, b) {
-            (Int(x), Int(y)) => Ok(x == y),
-            (Str(x), Str(y)) => Ok(x == y),
-            (None, None) => Ok(true),
-            (List(x), List(y)) => {
-                if Rc::ptr_eq(x, y) {
-                    return Ok(true);
-                }
-                let (x, y) = (x.borrow().clone(), y.borrow().clone());
-                self.seq_eq(&x, &y)
-            }
-            (Tuple(x), Tuple(y)) => {
-                let (x, y) = (x.clone(), y.clone());
-                self.seq_eq(&x, &y)
-            }
-            (Dict(x), Dict(y)) | (Set(x), Set(y)) => {
-                if x.borrow().len() != y.borrow().len() {
-                    return Ok(false);
-                }
-                let items: Vec<(DictKey, Value)> = x
-                    .borrow()
-                    .map
-                    .iter()
-                    .map(|(k, v)| (k.clone(), v.clone()))
-                    .collect();
-                for (k, v) in items {
-                    let other = y.borrow().get(&k).cloned();
-                    match other {
-                        Some(o) => {
-                            if !self.eq(&v, &o)? {
-                                return Ok(false);
-                            }
-                        }
-                        Option::None => return Ok(false),
-                    }
-                }
-                Ok(true)
-            }
-            (Instance(_), _) | (_, Instance(_)) => {
-                let r = self.compare(CmpOp::Eq, a, b)?;
-                self.truthy(&r)
-            }
-            _ => Ok(crate::runtime::dict::key_eq(a, b)),
-        }
-    }
-
-    fn seq_eq(&mut self, x: &[Value], y: &[Value]) -> PyResult<bool> {
-        if x.len() != y.len() {
-            return Ok(false);
-        }
-        for (p, q) in x.iter().zip(y) {
-            if !p.is(q) && !self.eq(p, q)? {
-                return Ok(false);
-            }
-        }
-        Ok(true)
-    }
-
-    fn seq_order(&mut self, x: &[Value], y: &[Value], op: CmpOp) -> PyResult<Value> {
-        for (p, q) in x.iter().zip(y) {
-            if !p.is(q) && !self.eq(p, q)? {
-                return self.compare(op, p, q);
-            }
-        }
-        let o = x.len().cmp(&y.len());
-        Ok(Value::Bool(ord_matches(op, o)))
-    }
-
-    /// A rich comparison, returning whatever the comparison gives.
-    pub fn compare(&mut self, op: CmpOp, a: &Value, b: &Value) -> PyResult<Value> {
-        match op {
-            CmpOp::Is => return Ok(Value::Bool(a.is(b))),
-            CmpOp::IsNot => return Ok(Value::Bool(!a.is(b))),
-            CmpOp::In => return Ok(Value::Bool(self.contains(b, a)?)),
-            CmpOp::NotIn => return Ok(Value::Bool(!self.contains(b, a)?)),
-            _ => {}
-        }
-        if let (Value::Int(x), Value::Int(y)) = (a, b) {
-            return Ok(Value::Bool(ord_matches(op, x.cmp(y))));
-        }
-        let (name, rname) = match op {
-            CmpOp::Eq => ("__eq__", "__eq__"),
-            CmpOp::NotEq => ("__ne__", "__ne__"),
-            CmpOp::Lt => ("__lt__", "__gt__"),
-            CmpOp::LtE => ("__le__", "__ge__"),
-            CmpOp::Gt => ("__gt__", "__lt__"),
-            _ => ("__ge__", "__le__"),
-        };
-        if user_class(a).is_some() || user_class(b).is_some() {
-            if let Some(r) = self.call_special(a, name, vec![b.clone()]) {
-                let r = r?;
-                if !matches!(r, Value::NotImplemented) {
-                    return Ok(r);
-                }
-            }
-            if let Some(r) = self.call_special(b, rname, vec![a.clone()]) {
-                let r = r?;
-                if !matches!(r, Value::NotImplemented) {
-                    return Ok(r);
-                }
-            }
-            if op == CmpOp::NotEq {
-                if let Some(r) = self.call_special(a, "__eq__", vec![b.clone()]) {
-                    let r = r?;
-                    if !matches!(r, Value::NotImplemented) {
-                        return Ok(Value::Bool(!self.truthy(&r)?));
-                    }
-                }
-            }
-            match op {
-                CmpOp::Eq => return Ok(Value::Bool(a.is(b))),
-                CmpOp::NotEq => return Ok(Value::Bool(!a.is(b))),
-                _ => {}
-            }
-        }
-        match op {
-            CmpOp::Eq => return Ok(Value::Bool(self.eq(a, b)?)),
-            CmpOp::NotEq => return Ok(Value::Bool(!self.eq(a, b)?)),
-            _ => {}
-        }
-        if let Some(o) = ops::order(a, b) {
-            return Ok(Value::Bool(ord_matches(op, o)));
-        }
-        if let (Value::Set(x), Value::Set(y)) = (a, b) {
-            let sub = |p: &crate::runtime::dict::Dict, q: &crate::runtime::dict::Dict| {
-                p.map.keys().all(|k| q.get(k).is_some())
-            };
-            let (x, y) = (x.borrow(), y.borrow());
-            let r = match op {
-                CmpOp::LtE => sub(&x, &y),
-                CmpOp::Lt => sub(&x, &y) && x.len() < y.len(),
-                CmpOp::GtE => sub(&y, &x),
-                _ => sub(&y, &x) && y.len() < x.len(),
-            };
-            return Ok(Value::Bool(r));
-        }
-        match (a, b) {
-            (Value::Float(x), _) | (_, Value::Float(x))
-                if x.is_nan() && ops::to_f64(a).is_some() && ops::to_f64(b).is_some() =>
-            {
-                return Ok(Value::Bool(false))
-            }
-            (Value::List(x), Value::List(y)) => {
-                let (x, y) = (x.borrow().clone(), y.borrow().clone());
-                return self.seq_order(&x, &y, op);
-            }
-            (Value::Tuple(x), Value::Tuple(y)) => {
-                let (x, y) = (x.clone(), y.clone());
-                return self.seq_order(&x, &y, op);
-            }
-            _ => {}
-        }
-        let sym = match op {
-            CmpOp::Lt => "<",
-            CmpOp::LtE => "<=",
-            CmpOp::Gt => ">",
-            _ => ">=",
-        };
-        Err(type_error(format!(
-            "'{sym}' not supported between instances of '{}' and '{}'",
-            type_name(a),
-            type_name(b)
-        )))
-    }
-
-    /// `x in container`.
-    pub fn contains(&mut self, container: &Value, x: &Value) -> PyResult<bool> {
-        match container {
-            Value::Str(s) => match x {
-                Value::Str(sub) => Ok(s.contains(&**sub)),
-                other => Err(type_error(format!(
-                    "'in <string>' requires string as left operand, not {}",
-                    type_name(other)
-                ))),
-            },
-            Value::Dict(d) | Value::Set(d) => {
-                let k = self.key(x.clone())?;
-                Ok(d.borrow().get(&k).is_some())
-            }
-            Value::DictView(dv) if dv.kind == crate::runtime::value::ViewKind::Keys => {
-                let k = self.key(x.clone())?;
-                Ok(dv.dict.borrow().get(&k).is_some())
-            }
-            Value::Range(r) => match x {
-                Value::Int(i) => {
-                    let (s, e, st) = (r.start, r.stop, r.step);
-                    let i = *i as i128;
-                    Ok(if st > 0 {
-                        i >= s && i < e
-                    } else {
-                        i <= s && i > e
-                    } && (i - s) % st == 0)
-                }
-                _ => {
-                    for v in self.iterate(container)? {
-                        if self.eq(&v, x)? {
-                            return Ok(true);
-                        }
-                    }
-                    Ok(false)
-                }
-            },
-            Value::List(_) | Value::Tuple(_) => {
-                let items = match container {
-                    Value::List(l) => l.borrow().clone(),
-                    Value::Tuple(t) => t.to_vec(),
-                    _ => vec![],
-                };
-                for v in items {
-                    if v.is(x) || self.eq(&v, x)? {
-                        return Ok(true);
-                    }
-                }
-                Ok(false)
-            }
-            Value::Instance(_) => {
-                if let Some(r) = self.call_special(container, "__contains__", vec![x.clone()]) {
-                    let r = r?;
-                    return self.truthy(&r);
-                }
-                let it = self.get_iter(container)?;
-                while let Some(v) = self.next_opt(&it)? {
-                    if v.is(x) || self.eq(&v, x)? {
-                        return Ok(true);
-                    }
-                }
-                Ok(false)
-            }
-            other => {
-                if let Ok(it) = self.get_iter(other) {
-                    while let Some(v) = self.next_opt(&it)? {
-                        if v.is(x) || self.eq(&v, x)? {
-                            return Ok(true);
-                        }
-                    }
-                    return Ok(false);
-                }
-                Err(type_error(format!(
-                    "argument of type '{}' is not iterable",
-                    type_name(other)
-                )))
-            }
-        }
-    }
-
-    /// A dict key for `v`, or TypeError for unhashable values.
-    pub fn key(&mut self, v: Value) -> PyResult<DictKey> {
-        DictKey::new(v).map_err(|u| type_error(format!("unhashable type: '{}'", u.0)))
-    }
-
-    /// A set of these values.
-    pub fn make_set(&mut self, items: Vec<Value>) -> PyResult<Value> {
-        let mut d = Dict::new();
-        for v in items {
-            let k = self.key(v)?;
-            d.insert(k, Value::None);
-        }
-        Ok(Value::Set(Rc::new(RefCell::new(d))))
-    }
-
-    /// The (key, value) pairs of a mapping (for `**` and `dict(m)`).
-    pub fn mapping_items(&mut self, m: &Value) -> PyResult<Vec<(Value, Value)>> {
-        match m {
-            Value::Dict(d) => Ok(d
-                .borrow()
-                .map
-                .iter()
-                .map(|(k, v)| (k.0.clone(), v.clone()))
-                .collect()),
-            Value::Instance(_) if self.special(m, "keys").is_some() => {
-                let keys = self.call_method(m, "keys", vec![])?;
-                let mut out = Vec::new();
-                for k in self.iterate(&keys)? {
-                    let v = self.getitem(m, &k)?;
-                    out.push((k, v));
-                }
-                Ok(out)
-            }
-            _ => Err(type_error(format!(
-                "'{}' object is not a mapping",
-                type_name(m)
-            ))),
-        }
-    }
-
     /// `iter(v)`.
     pub fn get_iter(&mut self, v: &Value) -> PyResult<Value> {
         let it = match v {
@@ -569,7 +51,9 @@ impl Interp {
                 step: r.step,
                 left: r.len(),
             },
-            Value::Dict(d) | Value::Set(d) => NativeIter::DictKeys(d.clone(), 0, d.borrow().len()),
+            Value::Dict(d) | Value::Set(d) | Value::FrozenSet(d) => {
+                NativeIter::DictKeys(d.clone(), 0, d.borrow().len())
+            }
             Value::Iter(_) => return Ok(v.clone()),
             Value::DictView(dv) => {
                 let n = dv.dict.borrow().len();
@@ -703,7 +187,7 @@ impl Interp {
                     (_, Some((k, v))) => Some(Value::tuple(vec![k, v])),
                 }
             }
-            NativeIter::Values(it) => it.next(),
+            NativeIter::Values(it) | NativeIter::Reversed(_, it) => it.next(),
             NativeIter::Done => None,
             NativeIter::FutureAwait(f, yielded) => {
                 if *yielded || f.done() {
@@ -906,7 +390,7 @@ impl Interp {
             Value::Str(s) => s.chars().count(),
             Value::List(l) => l.borrow().len(),
             Value::Tuple(t) => t.len(),
-            Value::Dict(d) | Value::Set(d) => d.borrow().len(),
+            Value::Dict(d) | Value::Set(d) | Value::FrozenSet(d) => d.borrow().len(),
             Value::Range(r) => r.len().max(0) as usize,
             Value::DictView(dv) => dv.dict.borrow().len(),
             Value::Instance(_) => match self.call_special(v, "__len__", vec![]) {
@@ -970,8 +454,7 @@ impl Interp {
                 Ok(Value::from_i128(r.start + r.step * j as i128))
             }
             (Value::Dict(d), _) => {
-                let k = self.key(i.clone())?;
-                let v = d.borrow().get(&k).cloned();
+                let v = self.dict_lookup(d, i)?;
                 v.ok_or_else(|| key_error(i.clone()))
             }
             (
@@ -1077,7 +560,10 @@ impl Interp {
                 Ok(())
             }
             (Value::List(l), Value::Slice(s)) => {
-                let items = self.iterate(&v)?;
+                let iter = self
+                    .get_iter(&v)
+                    .map_err(|_| type_error("can only assign an iterable"))?;
+                let items = self.iterate(&iter)?;
                 let mut l = l.borrow_mut();
                 let (a, b, st) = slice_indices(s, l.len())?;
                 if st == 1 {
@@ -1103,8 +589,7 @@ impl Interp {
             }
             (Value::Dict(d), _) => {
                 let k = self.key(i.clone())?;
-                d.borrow_mut().insert(k, v);
-                Ok(())
+                self.dict_insert(d, k, v)
             }
             (Value::Instance(_), _) => {
                 match self.call_special(obj, "__setitem__", vec![i.clone(), v]) {
@@ -1148,7 +633,7 @@ impl Interp {
                 Ok(())
             }
             (Value::Dict(d), _) => {
-                let k = self.key(i.clone())?;
+                let k = self.key_in(i.clone(), d)?;
                 let r = d.borrow_mut().remove(&k);
                 r.map(|_| ()).ok_or_else(|| key_error(i.clone()))
             }
@@ -1203,7 +688,7 @@ impl Interp {
                     "__dict__" => {
                         let mut d = Dict::new();
                         for (k, v) in inst.dict.borrow().iter() {
-                            d.insert(DictKey(Value::Str(k.clone())), v.clone());
+                            d.insert(DictKey::str(k.clone()), v.clone());
                         }
                         return Ok(Value::Dict(Rc::new(RefCell::new(d))));
                     }
@@ -1243,6 +728,19 @@ impl Interp {
                     }
                     "__class__" => Ok(Value::Class(types().type_.clone())),
                     "__doc__" => Ok(Value::None),
+                    "__dict__" => {
+                        let mut d = Dict::new();
+                        for (k, v) in c.dict.borrow().iter() {
+                            d.insert(DictKey::str(k.clone()), v.clone());
+                        }
+                        Ok(Value::Dict(Rc::new(RefCell::new(d))))
+                    }
+                    "mro" => Ok(Value::Builtin(Rc::new(crate::runtime::value::BuiltinFn {
+                        name: "mro",
+                        func: class_mro,
+                        bound: Some(obj.clone()),
+                    }))),
+                    "__new__" => Ok(crate::runtime::builtins::native("__new__", object_new)),
                     _ => Err(attribute_error(format!(
                         "type object '{}' has no attribute '{name}'",
                         c.name
@@ -1521,336 +1019,6 @@ impl Interp {
         self.call(&f, args, vec![])
     }
 
-    /// `repr(v)`.
-    pub fn repr(&mut self, v: &Value) -> PyResult<String> {
-        Ok(match v {
-            Value::None | Value::Undef => "None".into(),
-            Value::Bool(b) => if *b { "True" } else { "False" }.into(),
-            Value::Int(i) => i.to_string(),
-            Value::BigInt(b) => big_to_str(b)?,
-            Value::Float(f) => crate::runtime::format::float_repr(*f),
-            Value::Str(s) => str_repr(s),
-            Value::Ellipsis => "Ellipsis".into(),
-            Value::NotImplemented => "NotImplemented".into(),
-            Value::List(l) => {
-                if self.repr_enter(v) {
-                    return Ok("[...]".into());
-                }
-                let items = l.borrow().clone();
-                let r = self.join_reprs(&items);
-                self.repr_leave();
-                format!("[{}]", r?)
-            }
-            Value::Tuple(t) => {
-                if t.len() == 1 {
-                    if self.repr_enter(v) {
-                        return Ok("(...)".into());
-                    }
-                    let r = self.repr(&t[0]);
-                    self.repr_leave();
-                    format!("({},)", r?)
-                } else {
-                    if self.repr_enter(v) {
-                        return Ok("(...)".into());
-                    }
-                    let r = self.join_reprs(t);
-                    self.repr_leave();
-                    format!("({})", r?)
-                }
-            }
-            Value::Dict(d) => {
-                if self.repr_enter(v) {
-                    return Ok("{...}".into());
-                }
-                let items: Vec<(Value, Value)> = d
-                    .borrow()
-                    .map
-                    .iter()
-                    .map(|(k, v)| (k.0.clone(), v.clone()))
-                    .collect();
-                let mut parts = Vec::with_capacity(items.len());
-                for (k, x) in items {
-                    let kr = self.repr(&k);
-                    let xr = self.repr(&x);
-                    match (kr, xr) {
-                        (Ok(a), Ok(b)) => parts.push(format!("{a}: {b}")),
-                        (Err(e), _) | (_, Err(e)) => {
-                            self.repr_leave();
-                            return Err(e);
-                        }
-                    }
-                }
-                self.repr_leave();
-                format!("{{{}}}", parts.join(", "))
-            }
-            Value::Set(d) => {
-                if d.borrow().is_empty() {
-                    return Ok("set()".into());
-                }
-                if self.repr_enter(v) {
-                    return Ok("set(...)".into());
-                }
-                let items: Vec<Value> = d.borrow().map.keys().map(|k| k.0.clone()).collect();
-                let r = self.join_reprs(&items);
-                self.repr_leave();
-                format!("{{{}}}", r?)
-            }
-            Value::Range(r) => {
-                if r.step == 1 {
-                    format!("range({}, {})", r.start, r.stop)
-                } else {
-                    format!("range({}, {}, {})", r.start, r.stop, r.step)
-                }
-            }
-            Value::Slice(s) => {
-                let (a, b, c) = (self.repr(&s.0)?, self.repr(&s.1)?, self.repr(&s.2)?);
-                format!("slice({a}, {b}, {c})")
-            }
-            Value::Function(f) => format!("<function {} at {:#x}>", f.code.qualname, v.address()),
-            Value::Builtin(b) => match &b.bound {
-                None => format!("<built-in function {}>", b.name),
-                Some(this) => format!(
-                    "<built-in method {} of {} object at {:#x}>",
-                    b.name,
-                    type_name(this),
-                    this.address()
-                ),
-            },
-            Value::BoundMethod(m) => {
-                let qual = match &m.func {
-                    Value::Function(f) => f.code.qualname.to_string(),
-                    other => self.repr(other)?,
-                };
-                let this = self.repr(&m.this.clone())?;
-                format!("<bound method {qual} of {this}>")
-            }
-            Value::Class(c) => {
-                if c.module.as_ref() == "builtins" {
-                    format!("<class '{}'>", c.qualname)
-                } else {
-                    format!("<class '{}.{}'>", c.module, c.qualname)
-                }
-            }
-            Value::Module(m) => format!("<module '{}' (built-in)>", m.name),
-            Value::Future(f) => self.future_repr(f)?,
-            Value::Handle(h) => {
-                let state = if h.cancelled.get() { " cancelled" } else { "" };
-                match h.when {
-                    Some(w) => format!(
-                        "<TimerHandle{state} when={}>",
-                        crate::runtime::format::float_repr(w)
-                    ),
-                    None => format!("<Handle{state}>"),
-                }
-            }
-            Value::EventLoop(_) => {
-                let debug = self.event_loop.as_ref().is_some_and(|l| l.debug);
-                let running = self.event_loop.is_some();
-                format!(
-                    "<_UnixSelectorEventLoop running={} closed={} debug={}>",
-                    if running { "True" } else { "False" },
-                    if running { "False" } else { "True" },
-                    if debug { "True" } else { "False" }
-                )
-            }
-            Value::DictView(_) => {
-                let name = types().class_of(v).name.clone();
-                let items = self.iterate(v)?;
-                format!("{name}([{}])", self.join_reprs(&items)?)
-            }
-            Value::Generator(g) => format!(
-                "<{} object {} at {:#x}>",
-                g.kind.type_name(),
-                g.code.qualname,
-                v.address()
-            ),
-            Value::Iter(_) => format!("<iterator object at {:#x}>", v.address()),
-            Value::Instance(inst) => {
-                if let Some(r) = inst.class.lookup("__repr__") {
-                    let s = self.call(&r, vec![v.clone()], vec![])?;
-                    return match s {
-                        Value::Str(s) => Ok(s.to_string()),
-                        other => Err(type_error(format!(
-                            "__repr__ returned non-string (type {})",
-                            type_name(&other)
-                        ))),
-                    };
-                }
-                if let Some(d) = &inst.exc {
-                    let args = d.borrow().args.clone();
-                    let inner = if args.len() == 1 {
-                        self.repr(&args[0])?
-                    } else {
-                        self.join_reprs(&args)?
-                    };
-                    return Ok(format!("{}({})", inst.class.name, inner));
-                }
-                if Rc::ptr_eq(&inst.class, &types().super_) {
-                    return Ok("<super object>".into());
-                }
-                format!(
-                    "<{}.{} object at {:#x}>",
-                    inst.class.module,
-                    inst.class.qualname,
-                    v.address()
-                )
-            }
-        })
-    }
-
-    /// `repr()` of a Future or Task, in CPython's shape (`<Task pending name='Task-2' coro=…>`).
-    fn future_repr(&mut self, f: &Rc<crate::asyncio::future::Future>) -> PyResult<String> {
-        use crate::asyncio::future::FutState;
-        let st = f.state.borrow().clone();
-        let state = match &st {
-            FutState::Pending => "pending".to_string(),
-            FutState::Cancelled(..) => "cancelled".to_string(),
-            FutState::Finished(_) | FutState::Failed(_) => "finished".to_string(),
-        };
-        let mut s = match &f.task {
-            Some(td) => {
-                let name = td.name.borrow().clone();
-                let coro = match &td.coro {
-                    Value::Generator(g) => {
-                        let how = if g.is_done() { "done" } else { "running" };
-                        format!(
-                            "<{}() {how}, defined at {}:{}>",
-                            g.code.qualname,
-                            g.code.source.name,
-                            g.code.source.line_of(g.code.span.start)
-                        )
-                    }
-                    other => self.repr(other)?,
-                };
-                format!("<Task {state} name='{name}' coro={coro}")
-            }
-            None => format!("<Future {state}"),
-        };
-        match st {
-            FutState::Finished(v) => s.push_str(&format!(" result={}", self.repr(&v)?)),
-            FutState::Failed(e) => s.push_str(&format!(" exception={}", self.repr(&e.value())?)),
-            _ => {}
-        }
-        s.push('>');
-        Ok(s)
-    }
-
-    fn join_reprs(&mut self, items: &[Value]) -> PyResult<String> {
-        let mut s = String::new();
-        for (i, x) in items.iter().enumerate() {
-            if i > 0 {
-                s.push_str(", ");
-            }
-            s.push_str(&self.repr(x)?);
-        }
-        Ok(s)
-    }
-
-    fn repr_enter(&mut self, v: &Value) -> bool {
-        let a = v.address();
-        if self.repr_stack.contains(&a) {
-            return true;
-        }
-        self.repr_stack.push(a);
-        false
-    }
-
-    fn repr_leave(&mut self) {
-        self.repr_stack.pop();
-    }
-
-    /// `str(v)`.
-    pub fn to_str(&mut self, v: &Value) -> PyResult<String> {
-        match v {
-            Value::Str(s) => Ok(s.to_string()),
-            Value::Instance(inst) => {
-                if let Some(r) = inst.class.lookup("__str__") {
-                    let s = self.call(&r, vec![v.clone()], vec![])?;
-                    return match s {
-                        Value::Str(s) => Ok(s.to_string()),
-                        other => Err(type_error(format!(
-                            "__str__ returned non-string (type {})",
-                            type_name(&other)
-                        ))),
-                    };
-                }
-                if let Some(d) = &inst.exc {
-                    let args = d.borrow().args.clone();
-                    if inst.class.is_subclass(&types().exc("BaseExceptionGroup")) && args.len() == 2
-                    {
-                        let n = self.len(&args[1]).unwrap_or(0);
-                        let msg = self.to_str(&args[0])?;
-                        return Ok(format!(
-                            "{msg} ({n} sub-exception{})",
-                            if n == 1 { "" } else { "s" }
-                        ));
-                    }
-                    return match args.len() {
-                        0 => Ok(String::new()),
-                        1 if inst.class.is_subclass(&types().exc("KeyError")) => {
-                            self.repr(&args[0])
-                        }
-                        1 => self.to_str(&args[0]),
-                        _ => self.repr(&Value::tuple(args)),
-                    };
-                }
-                self.repr(v)
-            }
-            _ => self.repr(v),
-        }
-    }
-
-    /// `format(v, spec)`.
-    pub fn format(&mut self, v: &Value, spec: &str) -> PyResult<String> {
-        use crate::runtime::format::{format_float, format_i64, format_int, format_str};
-        let r = match v {
-            Value::Str(s) if spec.is_empty() => return Ok(s.to_string()),
-            Value::Str(s) => format_str(s, spec),
-            Value::Int(i) => format_i64(*i, spec),
-            Value::Bool(b) if spec.is_empty() => {
-                return Ok(if *b { "True" } else { "False" }.into())
-            }
-            Value::Bool(b) => format_i64(*b as i64, spec),
-            Value::BigInt(b) => {
-                if spec.is_empty() {
-                    return big_to_str(b);
-                }
-                format_int(b, spec)
-            }
-            Value::Float(f) => format_float(*f, spec),
-            Value::Instance(inst) if inst.class.lookup("__format__").is_some() => {
-                let f = inst.class.lookup("__format__").expect("checked above");
-                let r = self.call(&f, vec![v.clone(), Value::str(spec)], vec![])?;
-                return match r {
-                    Value::Str(s) => Ok(s.to_string()),
-                    other => Err(type_error(format!(
-                        "__format__ must return a str, not {}",
-                        type_name(&other)
-                    ))),
-                };
-            }
-            _ => {
-                if spec.is_empty() {
-                    return self.to_str(v);
-                }
-                return Err(type_error(format!(
-                    "unsupported format string passed to {}.__format__",
-                    type_name(v)
-                )));
-            }
-        };
-        r.map_err(|m| {
-            if m.contains("too large to convert")
-                || m.contains("not in range(0x110000)")
-                || m.contains("C long")
-            {
-                err("OverflowError", m)
-            } else {
-                err("ValueError", m)
-            }
-        })
-    }
-
     /// Imports a builtin module by name, building it on first use.
     pub fn import(&mut self, name: &str) -> PyResult<Value> {
         for (n, m) in &self.modules {
@@ -1872,14 +1040,30 @@ impl Interp {
     }
 }
 
-fn ord_matches(op: CmpOp, o: Ordering) -> bool {
-    match op {
-        CmpOp::Lt => o == Ordering::Less,
-        CmpOp::LtE => o != Ordering::Greater,
-        CmpOp::Gt => o == Ordering::Greater,
-        CmpOp::GtE => o != Ordering::Less,
-        CmpOp::Eq => o == Ordering::Equal,
-        CmpOp::NotEq => o != Ordering::Equal,
-        _ => false,
+/// `C.mro()`: the class and its method resolution order, as a list.
+fn class_mro(_: &mut Interp, args: &[Value], _: &crate::runtime::value::Kwargs) -> PyResult<Value> {
+    match args.first() {
+        Some(Value::Class(c)) => {
+            let mut v = vec![Value::Class(c.clone())];
+            v.extend(c.mro.iter().map(|b| Value::Class(b.clone())));
+            Ok(Value::list(v))
+        }
+        _ => Err(type_error("descriptor 'mro' requires a 'type' object")),
+    }
+}
+
+/// `object.__new__(cls)`: a bare instance of a user class.
+fn object_new(
+    it: &mut Interp,
+    args: &[Value],
+    _: &crate::runtime::value::Kwargs,
+) -> PyResult<Value> {
+    match args.first() {
+        Some(Value::Class(c)) => Ok(it.new_instance(c, args[1..].to_vec())),
+        Some(other) => Err(type_error(format!(
+            "object.__new__(X): X is not a type object ({})",
+            type_name(other)
+        ))),
+        None => Err(type_error("object.__new__(): not enough arguments")),
     }
 }

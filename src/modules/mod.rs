@@ -3,6 +3,7 @@
 
 pub mod asyncio;
 pub mod math;
+pub mod random;
 pub mod time;
 
 use crate::compile::{compile_module, CompileMode};
@@ -19,6 +20,7 @@ pub fn build(it: &mut Interp, name: &str) -> Option<PyResult<Rc<Module>>> {
         "asyncio" => Some(asyncio::build(it)),
         "time" => Some(time::build(it)),
         "math" => Some(math::build(it)),
+        "random" => Some(random::build(it)),
         _ => None,
     }
 }

@@ -1,7 +1,7 @@
 //! The builtins namespace: builtin functions, the builtin classes as constructors, and the
 //! exception classes.
 
-use super::dict::{hash_value, Dict, DictKey};
+use super::dict::{Dict, DictKey};
 use super::exceptions::{err, new_exception, type_error, value_error};
 use super::ops::{self, big, big_to_f64, to_big};
 use super::types::types;
@@ -423,12 +423,8 @@ fn builtin_zip(it: &mut Interp, args: &[Value], kw: &Kwargs) -> PyResult<Value> 
         None => false,
     };
     let mut its = Vec::new();
-    for (i, a) in args.iter().enumerate() {
-        its.push(
-            it.get_iter(a).map_err(|_| {
-                type_error(format!("zip argument #{} must support iteration", i + 1))
-            })?,
-        );
+    for a in args {
+        its.push(it.get_iter(a)?);
     }
     if strict {
         // Materialise to check lengths, as CPython raises on the first short argument.
@@ -500,7 +496,12 @@ fn builtin_reversed(it: &mut Interp, args: &[Value], _: &Kwargs) -> PyResult<Val
         return r;
     }
     let items = match v {
-        Value::List(_) | Value::Tuple(_) | Value::Str(_) | Value::Range(_) => it.iterate(v)?,
+        Value::List(_)
+        | Value::Tuple(_)
+        | Value::Str(_)
+        | Value::Range(_)
+        | Value::Dict(_)
+        | Value::DictView(_) => it.iterate(v)?,
         Value::Instance(_)
             if it.special(v, "__len__").is_some() && it.special(v, "__getitem__").is_some() =>
         {
@@ -513,9 +514,21 @@ fn builtin_reversed(it: &mut Interp, args: &[Value], _: &Kwargs) -> PyResult<Val
             )))
         }
     };
+    let name = match v {
+        Value::List(_) => "list_reverseiterator",
+        Value::Range(_) => "range_iterator",
+        Value::Dict(_) => "dict_reversekeyiterator",
+        Value::DictView(dv) => match dv.kind {
+            crate::runtime::value::ViewKind::Keys => "dict_reversekeyiterator",
+            crate::runtime::value::ViewKind::Values => "dict_reversevalueiterator",
+            crate::runtime::value::ViewKind::Items => "dict_reverseitemiterator",
+        },
+        _ => "reversed",
+    };
     let mut items = items;
     items.reverse();
-    Ok(Value::Iter(Rc::new(RefCell::new(NativeIter::Values(
+    Ok(Value::Iter(Rc::new(RefCell::new(NativeIter::Reversed(
+        name,
         items.into_iter(),
     )))))
 }
@@ -601,26 +614,7 @@ fn builtin_id(_: &mut Interp, args: &[Value], _: &Kwargs) -> PyResult<Value> {
 
 fn builtin_hash(it: &mut Interp, args: &[Value], _: &Kwargs) -> PyResult<Value> {
     arity("hash", args, 1, 1)?;
-    let v = &args[0];
-    if let Value::Instance(inst) = v {
-        if let Some(h) = inst.class.lookup("__hash__") {
-            if h.is_none() {
-                return Err(type_error(format!(
-                    "unhashable type: '{}'",
-                    inst.class.name
-                )));
-            }
-            return it.call(&h, vec![v.clone()], vec![]);
-        }
-        if inst.class.lookup("__eq__").is_some() {
-            return Err(type_error(format!(
-                "unhashable type: '{}'",
-                inst.class.name
-            )));
-        }
-    }
-    it.key(v.clone())?;
-    Ok(Value::Int(hash_value(v)))
+    Ok(Value::Int(it.hash(&args[0])?))
 }
 
 fn builtin_chr(_: &mut Interp, args: &[Value], _: &Kwargs) -> PyResult<Value> {
@@ -694,37 +688,98 @@ fn builtin_divmod(it: &mut Interp, args: &[Value], _: &Kwargs) -> PyResult<Value
             return Ok(Value::tuple(vec![Value::Float(q), Value::Float(r)]));
         }
     }
+    for (x, y, name) in [(a, b, "__divmod__"), (b, a, "__rdivmod__")] {
+        if let Some(r) = it.call_special(x, name, vec![y.clone()]) {
+            let r = r?;
+            if !matches!(r, Value::NotImplemented) {
+                return Ok(r);
+            }
+        }
+    }
+    if ops::to_f64(a).is_none() || ops::to_f64(b).is_none() {
+        return Err(type_error(format!(
+            "unsupported operand type(s) for divmod(): '{}' and '{}'",
+            ops::type_name(a),
+            ops::type_name(b)
+        )));
+    }
     let q = it.binary_op(BinOp::FloorDiv, a, b)?;
     let r = it.binary_op(BinOp::Mod, a, b)?;
     Ok(Value::tuple(vec![q, r]))
 }
 
-fn builtin_pow(it: &mut Interp, args: &[Value], _: &Kwargs) -> PyResult<Value> {
-    arity("pow", args, 2, 3)?;
-    if args.len() == 3 && !args[2].is_none() {
-        let (Some(b), Some(e), Some(m)) = (to_big(&args[0]), to_big(&args[1]), to_big(&args[2]))
-        else {
-            return Err(type_error(
-                "pow() 3rd argument not allowed unless all arguments are integers",
-            ));
-        };
-        if m.is_zero() {
-            return Err(value_error("pow() 3rd argument cannot be 0"));
+fn builtin_pow(it: &mut Interp, args: &[Value], kw: &Kwargs) -> PyResult<Value> {
+    only_kwargs("pow", kw, &["base", "exp", "mod"])?;
+    let mut full: Vec<Option<Value>> = args.iter().cloned().map(Some).collect();
+    full.resize(3.max(full.len()), None);
+    for (i, name) in ["base", "exp", "mod"].iter().enumerate() {
+        if let Some(v) = kwarg(kw, name) {
+            if full[i].is_some() {
+                return Err(type_error(format!(
+                    "argument for pow() given by name ('{name}') and position ({})",
+                    i + 1
+                )));
+            }
+            full[i] = Some(v);
         }
-        if e.is_negative() {
-            return Err(value_error(
-                "aio does not support pow() with a negative exponent and a modulus yet",
-            ));
-        }
-        let r = b.modpow(&e, &m.abs());
-        let r = if m.is_negative() && !r.is_zero() {
-            r + m
-        } else {
-            r
-        };
-        return Ok(big(r));
     }
-    it.binary_op(crate::syntax::ast::BinOp::Pow, &args[0], &args[1])
+    let given = full.iter().filter(|v| v.is_some()).count();
+    arity("pow", &args[..args.len().min(3)], 0, 3)?;
+    let (Some(base), Some(exp)) = (full[0].clone(), full[1].clone()) else {
+        return Err(type_error(format!(
+            "pow() missing required argument '{}' (pos {})",
+            if full[0].is_none() { "base" } else { "exp" },
+            if full[0].is_none() { 1 } else { 2 }
+        )));
+    };
+    let _ = given;
+    match full[2].clone() {
+        Some(m) if !m.is_none() => {
+            if matches!(base, Value::Instance(_)) {
+                if let Some(r) = it.call_special(&base, "__pow__", vec![exp.clone(), m.clone()]) {
+                    return r;
+                }
+            }
+            modular_pow(&base, &exp, &m)
+        }
+        _ => it.binary_op(crate::syntax::ast::BinOp::Pow, &base, &exp),
+    }
+}
+
+/// `pow(b, e, m)` for ints, with a negative exponent meaning the modular inverse.
+fn modular_pow(b: &Value, e: &Value, m: &Value) -> PyResult<Value> {
+    let (Some(b), Some(e), Some(m)) = (to_big(b), to_big(e), to_big(m)) else {
+        return Err(type_error(
+            "pow() 3rd argument not allowed unless all arguments are integers",
+        ));
+    };
+    if m.is_zero() {
+        return Err(value_error("pow() 3rd argument cannot be 0"));
+    }
+    let (b, e) = if e.is_negative() {
+        let inv = mod_inverse(&b, &m.abs())
+            .ok_or_else(|| value_error("base is not invertible for the given modulus"))?;
+        (inv, -e)
+    } else {
+        (b, e)
+    };
+    Ok(big(b.modpow(&e, &m)))
+}
+
+/// The inverse of `a` modulo `m > 0`, when `a` and `m` are coprime (extended Euclid).
+fn mod_inverse(a: &BigInt, m: &BigInt) -> Option<BigInt> {
+    use num_integer::Integer;
+    let a = a.mod_floor(m);
+    let (mut old_r, mut r) = (a, m.clone());
+    let (mut old_s, mut s) = (BigInt::from(1), BigInt::from(0));
+    while !r.is_zero() {
+        let q = old_r.div_floor(&r);
+        let next_r = &old_r - &q * &r;
+        old_r = std::mem::replace(&mut r, next_r);
+        let next_s = &old_s - &q * &s;
+        old_s = std::mem::replace(&mut s, next_s);
+    }
+    (old_r == BigInt::from(1)).then(|| old_s.mod_floor(m))
 }
 
 fn builtin_round(it: &mut Interp, args: &[Value], kw: &Kwargs) -> PyResult<Value> {
@@ -1199,7 +1254,7 @@ pub fn dict_fill(
         if matches!(src, Value::Dict(_)) || it.special(src, "keys").is_some() {
             for (k, v) in it.mapping_items(src)? {
                 let k = it.key(k)?;
-                d.borrow_mut().insert(k, v);
+                it.dict_insert(d, k, v)?;
             }
         } else {
             let iter = it.get_iter(src)?;
@@ -1222,14 +1277,13 @@ pub fn dict_fill(
                     pair.next().unwrap_or_default(),
                 );
                 let k = it.key(k)?;
-                d.borrow_mut().insert(k, v);
+                it.dict_insert(d, k, v)?;
                 i += 1;
             }
         }
     }
     for (k, v) in kw {
-        d.borrow_mut()
-            .insert(DictKey(Value::Str(k.clone())), v.clone());
+        d.borrow_mut().insert(DictKey::str(k.clone()), v.clone());
     }
     Ok(())
 }
@@ -1249,6 +1303,22 @@ fn ctor_set(it: &mut Interp, args: &[Value], kw: &Kwargs) -> PyResult<Value> {
         Some(v) => it.iterate(v)?,
     };
     it.make_set(items)
+}
+
+fn ctor_frozenset(it: &mut Interp, args: &[Value], kw: &Kwargs) -> PyResult<Value> {
+    no_kwargs("frozenset", kw)?;
+    arity("frozenset", args, 0, 1)?;
+    if let Some(v @ Value::FrozenSet(_)) = args.first() {
+        return Ok(v.clone());
+    }
+    let items = match args.first() {
+        None => vec![],
+        Some(v) => it.iterate(v)?,
+    };
+    match it.make_set(items)? {
+        Value::Set(d) => Ok(Value::FrozenSet(d)),
+        other => Ok(other),
+    }
 }
 
 fn ctor_type(it: &mut Interp, args: &[Value], _: &Kwargs) -> PyResult<Value> {
@@ -1327,6 +1397,7 @@ pub fn constructor(c: &Rc<Class>) -> Option<NativeFn> {
         BuiltinType::Tuple => ctor_tuple,
         BuiltinType::Dict => ctor_dict,
         BuiltinType::Set => ctor_set,
+        BuiltinType::FrozenSet => ctor_frozenset,
         BuiltinType::Type => ctor_type,
         BuiltinType::Range => ctor_range,
         BuiltinType::Slice => ctor_slice,
@@ -1409,6 +1480,7 @@ pub fn make_builtins() -> Rc<Module> {
         ("tuple", &t.tuple),
         ("dict", &t.dict),
         ("set", &t.set),
+        ("frozenset", &t.frozenset),
         ("range", &t.range),
         ("slice", &t.slice),
         ("staticmethod", &t.staticmethod),

@@ -7,6 +7,8 @@ pub mod format;
 pub mod methods;
 pub mod ops;
 pub mod repr;
+pub mod set_methods;
+pub mod str_methods;
 pub mod strformat;
 pub mod types;
 pub mod value;

@@ -31,6 +31,8 @@ pub struct Types {
     pub dict: Rc<Class>,
     /// `set`
     pub set: Rc<Class>,
+    /// `frozenset`
+    pub frozenset: Rc<Class>,
     /// `function`
     pub function: Rc<Class>,
     /// `builtin_function_or_method`
@@ -205,6 +207,11 @@ impl Types {
             "dict_valueiterator",
             "dict_itemiterator",
             "callable_iterator",
+            "list_reverseiterator",
+            "reversed",
+            "dict_reversekeyiterator",
+            "dict_reversevalueiterator",
+            "dict_reverseitemiterator",
             "enumerate",
             "zip",
             "map",
@@ -262,6 +269,7 @@ impl Types {
             tuple: new_class("tuple", o(), B::Tuple),
             dict: new_class("dict", o(), B::Dict),
             set: new_class("set", o(), B::Set),
+            frozenset: new_class("frozenset", o(), B::FrozenSet),
             function: new_class("function", o(), B::Function),
             builtin_function: new_class("builtin_function_or_method", o(), B::BuiltinFunction),
             method: new_class("method", o(), B::Method),
@@ -316,6 +324,7 @@ impl Types {
             Value::Tuple(_) => self.tuple.clone(),
             Value::Dict(_) => self.dict.clone(),
             Value::Set(_) => self.set.clone(),
+            Value::FrozenSet(_) => self.frozenset.clone(),
             Value::Function(_) => self.function.clone(),
             Value::Builtin(_) => self.builtin_function.clone(),
             Value::BoundMethod(_) => self.method.clone(),
@@ -345,6 +354,7 @@ impl Types {
                     N::Map(..) => "map",
                     N::Filter(..) => "filter",
                     N::Values(_) | N::Done => "iterator",
+                    N::Reversed(name, _) => name,
                     N::FutureAwait(..) => "FutureIter",
                     N::CoroWrapper(_) => "coroutine_wrapper",
                     N::GetItem(..) => "iterator",
@@ -394,6 +404,7 @@ impl Types {
             B::Tuple => self.tuple.clone(),
             B::Dict => self.dict.clone(),
             B::Set => self.set.clone(),
+            B::FrozenSet => self.frozenset.clone(),
             B::Function => self.function.clone(),
             B::BuiltinFunction => self.builtin_function.clone(),
             B::Method => self.method.clone(),

@@ -44,6 +44,8 @@ pub enum Value {
     Dict(Rc<RefCell<Dict>>),
     /// A set (a dict whose values are unused).
     Set(Rc<RefCell<Dict>>),
+    /// A frozenset: a set that is never mutated once built (shares the set's storage type).
+    FrozenSet(Rc<RefCell<Dict>>),
     /// A user-defined function.
     Function(Rc<Function>),
     /// A function implemented in Rust.
@@ -184,6 +186,8 @@ pub enum BuiltinType {
     Dict,
     /// `set`
     Set,
+    /// `frozenset`
+    FrozenSet,
     /// `function`
     Function,
     /// `builtin_function_or_method`
@@ -388,6 +392,8 @@ pub enum NativeIter {
     DictItems(Rc<RefCell<Dict>>, usize, usize),
     /// Over precomputed values (enumerate, zip, reversed, map results…).
     Values(std::vec::IntoIter<Value>),
+    /// `reversed(x)` over a snapshot of `x`, with the type name CPython gives it.
+    Reversed(&'static str, std::vec::IntoIter<Value>),
     /// Calling a function until it returns a sentinel: `iter(f, sentinel)`.
     Callable(Value, Value),
     /// `enumerate(it, start)`.
@@ -451,7 +457,9 @@ impl Value {
             (BigInt(a), BigInt(b)) => Rc::ptr_eq(a, b),
             (List(a), List(b)) => Rc::ptr_eq(a, b),
             (Tuple(a), Tuple(b)) => Rc::ptr_eq(a, b) || (a.is_empty() && b.is_empty()),
-            (Dict(a), Dict(b)) | (Set(a), Set(b)) => Rc::ptr_eq(a, b),
+            (Dict(a), Dict(b)) | (Set(a), Set(b)) | (FrozenSet(a), FrozenSet(b)) => {
+                Rc::ptr_eq(a, b)
+            }
             (Function(a), Function(b)) => Rc::ptr_eq(a, b),
             (Builtin(a), Builtin(b)) => Rc::ptr_eq(a, b),
             (BoundMethod(a), BoundMethod(b)) => Rc::ptr_eq(a, b),
@@ -477,7 +485,7 @@ impl Value {
             BigInt(r) => Rc::as_ptr(r) as usize,
             List(r) => Rc::as_ptr(r) as usize,
             Tuple(r) => Rc::as_ptr(r) as *const u8 as usize,
-            Dict(r) | Set(r) => Rc::as_ptr(r) as usize,
+            Dict(r) | Set(r) | FrozenSet(r) => Rc::as_ptr(r) as usize,
             Function(r) => Rc::as_ptr(r) as usize,
             Builtin(r) => Rc::as_ptr(r) as usize,
             BoundMethod(r) => Rc::as_ptr(r) as usize,

@@ -1,0 +1,642 @@
+//! Operators and comparison: arithmetic with the reflected dunders and `NotImplemented`,
+//! rich comparison, equality of containers, and membership.
+
+use super::Interp;
+use crate::runtime::dict::{Dict, DictKey};
+use crate::runtime::exceptions::type_error;
+use crate::runtime::ops::{self, type_name};
+use crate::runtime::value::{PyResult, Value};
+use crate::syntax::ast::{BinOp, CmpOp, UnaryOp};
+use std::cell::RefCell;
+use std::cmp::Ordering;
+use std::rc::Rc;
+
+fn dunder(op: BinOp) -> (&'static str, &'static str, &'static str) {
+    match op {
+        BinOp::Add => ("__add__", "__radd__", "__iadd__"),
+        BinOp::Sub => ("__sub__", "__rsub__", "__isub__"),
+        BinOp::Mul => ("__mul__", "__rmul__", "__imul__"),
+        BinOp::Div => ("__truediv__", "__rtruediv__", "__itruediv__"),
+        BinOp::FloorDiv => ("__floordiv__", "__rfloordiv__", "__ifloordiv__"),
+        BinOp::Mod => ("__mod__", "__rmod__", "__imod__"),
+        BinOp::Pow => ("__pow__", "__rpow__", "__ipow__"),
+        BinOp::MatMul => ("__matmul__", "__rmatmul__", "__imatmul__"),
+        BinOp::LShift => ("__lshift__", "__rlshift__", "__ilshift__"),
+        BinOp::RShift => ("__rshift__", "__rrshift__", "__irshift__"),
+        BinOp::BitAnd => ("__and__", "__rand__", "__iand__"),
+        BinOp::BitOr => ("__or__", "__ror__", "__ior__"),
+        BinOp::BitXor => ("__xor__", "__rxor__", "__ixor__"),
+    }
+}
+
+use super::protocol::user_class;
+
+/// CPython's TypeError for a binary operator no operand supports.
+fn unsupported(op: BinOp, a: &Value, b: &Value) -> crate::runtime::value::Exc {
+    let sym = if op == BinOp::Pow {
+        "** or pow()"
+    } else {
+        op.symbol()
+    };
+    type_error(format!(
+        "unsupported operand type(s) for {sym}: '{}' and '{}'",
+        type_name(a),
+        type_name(b)
+    ))
+}
+
+impl Interp {
+    /// `a op b`.
+    pub fn binary_op(&mut self, op: BinOp, a: &Value, b: &Value) -> PyResult<Value> {
+        if let Some(r) = ops::binary(op, a, b) {
+            return r;
+        }
+        let setlike =
+            |v: &Value| matches!(v, Value::Set(_) | Value::FrozenSet(_) | Value::DictView(_));
+        if setlike(a) && setlike(b) {
+            let sym = match op {
+                BinOp::BitOr => Some('|'),
+                BinOp::BitAnd => Some('&'),
+                BinOp::Sub => Some('-'),
+                BinOp::BitXor => Some('^'),
+                _ => None,
+            };
+            if let Some(c) = sym {
+                let base = match a {
+                    Value::Set(x) | Value::FrozenSet(x) => x.clone(),
+                    _ => {
+                        let items = self.iterate(a)?;
+                        match self.make_set(items)? {
+                            Value::Set(d) => d,
+                            _ => return Err(type_error("bad set operand")),
+                        }
+                    }
+                };
+                let r =
+                    crate::runtime::set_methods::set_op(self, &base, std::slice::from_ref(b), c)?;
+                return Ok(match (a, r) {
+                    (Value::FrozenSet(_), Value::Set(d)) => Value::FrozenSet(d),
+                    (_, r) => r,
+                });
+            }
+        }
+        let (name, rname, _) = dunder(op);
+        // A right operand whose class derives from the left's and overrides the reflected
+        // method goes first (CPython's `binary_op1`).
+        if let (Some(ca), Some(cb)) = (user_class(a), user_class(b)) {
+            let overrides = !Rc::ptr_eq(ca, cb)
+                && cb.is_subclass(ca)
+                && match (cb.lookup(rname), ca.lookup(rname)) {
+                    (Some(x), Some(y)) => !x.is(&y),
+                    (Some(_), None) => true,
+                    _ => false,
+                };
+            if overrides {
+                if let Some(r) = self.call_special(b, rname, vec![a.clone()]) {
+                    let r = r?;
+                    if !matches!(r, Value::NotImplemented) {
+                        return Ok(r);
+                    }
+                }
+                if let Some(r) = self.call_special(a, name, vec![b.clone()]) {
+                    let r = r?;
+                    if !matches!(r, Value::NotImplemented) {
+                        return Ok(r);
+                    }
+                }
+                return Err(unsupported(op, a, b));
+            }
+        }
+        if let Some(r) = self.call_special(a, name, vec![b.clone()]) {
+            let r = r?;
+            if !matches!(r, Value::NotImplemented) {
+                return Ok(r);
+            }
+        }
+        if let Some(r) = self.call_special(b, rname, vec![a.clone()]) {
+            let r = r?;
+            if !matches!(r, Value::NotImplemented) {
+                return Ok(r);
+            }
+        }
+        if op == BinOp::Mod {
+            if let Value::Str(s) = a {
+                let s = s.clone();
+                return Ok(Value::str(&crate::runtime::strformat::percent(
+                    self, &s, b,
+                )?));
+            }
+        }
+        if op == BinOp::Mul {
+            let seq = |v: &Value| matches!(v, Value::Str(_) | Value::List(_) | Value::Tuple(_));
+            let other = if seq(a) {
+                Some(b)
+            } else if seq(b) {
+                Some(a)
+            } else {
+                None
+            };
+            if let Some(o) = other {
+                return Err(type_error(format!(
+                    "can't multiply sequence by non-int of type '{}'",
+                    type_name(o)
+                )));
+            }
+        }
+        if op == BinOp::Add {
+            let what = match a {
+                Value::Str(_) => Some("str"),
+                Value::List(_) => Some("list"),
+                Value::Tuple(_) => Some("tuple"),
+                _ => None,
+            };
+            if let Some(w) = what {
+                return Err(type_error(format!(
+                    "can only concatenate {w} (not \"{}\") to {w}",
+                    type_name(b)
+                )));
+            }
+        }
+        Err(unsupported(op, a, b))
+    }
+
+    /// `a op= b`: lists extend in place; instances may define `__iop__`.
+    pub fn inplace_op(&mut self, op: BinOp, a: &Value, b: &Value) -> PyResult<Value> {
+        // Sets and dicts update in place (`s |= t` keeps `s` the same object).
+        if let (Value::Set(x), Value::Set(_) | Value::DictView(_)) = (a, b) {
+            if matches!(
+                op,
+                BinOp::BitOr | BinOp::BitAnd | BinOp::Sub | BinOp::BitXor
+            ) {
+                if let Value::Set(n) = self.binary_op(op, a, b)? {
+                    let map = std::mem::take(&mut n.borrow_mut().map);
+                    x.borrow_mut().map = map;
+                    return Ok(a.clone());
+                }
+            }
+        }
+        if let (Value::Dict(x), BinOp::BitOr) = (a, op) {
+            crate::runtime::builtins::dict_fill(self, x, Some(b), &Vec::new())?;
+            return Ok(a.clone());
+        }
+        if let (BinOp::Add, Value::List(l)) = (op, a) {
+            let items = self.iterate(b)?;
+            l.borrow_mut().extend(items);
+            return Ok(a.clone());
+        }
+        let (_, _, iname) = dunder(op);
+        if let Some(r) = self.call_special(a, iname, vec![b.clone()]) {
+            let r = r?;
+            if !matches!(r, Value::NotImplemented) {
+                return Ok(r);
+            }
+        }
+        self.binary_op(op, a, b).map_err(|e| {
+            if e.is("TypeError")
+                && e.args()
+                    .first()
+                    .map(|m| matches!(m, Value::Str(s) if s.starts_with("unsupported operand")))
+                    .unwrap_or(false)
+            {
+                let sym = op.symbol();
+                type_error(format!(
+                    "unsupported operand type(s) for {sym}=: '{}' and '{}'",
+                    type_name(a),
+                    type_name(b)
+                ))
+            } else {
+                e
+            }
+        })
+    }
+
+    /// `-x`, `+x`, `~x`.
+    pub fn unary_op(&mut self, op: UnaryOp, v: &Value) -> PyResult<Value> {
+        match (op, v) {
+            (UnaryOp::Neg, Value::Int(i)) => Ok(i
+                .checked_neg()
+                .map(Value::Int)
+                .unwrap_or_else(|| ops::big(-num_bigint::BigInt::from(*i)))),
+            (UnaryOp::Neg, Value::Bool(b)) => Ok(Value::Int(-(*b as i64))),
+            (UnaryOp::Neg, Value::BigInt(b)) => Ok(ops::big(-(**b).clone())),
+            (UnaryOp::Neg, Value::Float(f)) => Ok(Value::Float(-f)),
+            (UnaryOp::Pos, Value::Int(_) | Value::BigInt(_) | Value::Float(_)) => Ok(v.clone()),
+            (UnaryOp::Pos, Value::Bool(b)) => Ok(Value::Int(*b as i64)),
+            (UnaryOp::Invert, Value::Int(i)) => Ok(Value::Int(!i)),
+            (UnaryOp::Invert, Value::Bool(b)) => Ok(Value::Int(!(*b as i64))),
+            (UnaryOp::Invert, Value::BigInt(b)) => Ok(ops::big(-(**b).clone() - 1)),
+            (UnaryOp::Not, _) => Ok(Value::Bool(!self.truthy(v)?)),
+            _ => {
+                let (name, sym) = match op {
+                    UnaryOp::Neg => ("__neg__", "-"),
+                    UnaryOp::Pos => ("__pos__", "+"),
+                    _ => ("__invert__", "~"),
+                };
+                if let Some(r) = self.call_special(v, name, vec![]) {
+                    return r;
+                }
+                Err(type_error(format!(
+                    "bad operand type for unary {sym}: '{}'",
+                    type_name(v)
+                )))
+            }
+        }
+    }
+
+    /// Truth value.
+    pub fn truthy(&mut self, v: &Value) -> PyResult<bool> {
+        Ok(match v {
+            Value::None | Value::Undef => false,
+            Value::Bool(b) => *b,
+            Value::Int(i) => *i != 0,
+            Value::BigInt(_) => true,
+            Value::Float(f) => *f != 0.0,
+            Value::Str(s) => !s.is_empty(),
+            Value::List(l) => !l.borrow().is_empty(),
+            Value::Tuple(t) => !t.is_empty(),
+            Value::Dict(d) | Value::Set(d) | Value::FrozenSet(d) => !d.borrow().is_empty(),
+            Value::DictView(dv) => !dv.dict.borrow().is_empty(),
+            Value::Range(r) => !r.is_empty(),
+            Value::Instance(_) => {
+                if let Some(r) = self.call_special(v, "__bool__", vec![]) {
+                    return match r? {
+                        Value::Bool(b) => Ok(b),
+                        other => Err(type_error(format!(
+                            "__bool__ should return bool, returned {}",
+                            type_name(&other)
+                        ))),
+                    };
+                }
+                if let Some(r) = self.call_special(v, "__len__", vec![]) {
+                    let n = r?;
+                    return Ok(!matches!(n, Value::Int(0)));
+                }
+                true
+            }
+            _ => true,
+        })
+    }
+
+    /// `==` as a bool.
+    pub fn eq(&mut self, a: &Value, b: &Value) -> PyResult<bool> {
+        if !is_container(a) {
+            return self.eq_inner(a, b);
+        }
+        self.enter_native(" in comparison")?;
+        let r = self.eq_inner(a, b);
+        self.depth -= 1;
+        r
+    }
+
+    fn eq_inner(&mut self, a: &Value, b: &Value) -> PyResult<bool> {
+        use Value::*;
+        match (a, b) {
+            (Int(x), Int(y)) => Ok(x == y),
+            (Str(x), Str(y)) => Ok(x == y),
+            (None, None) => Ok(true),
+            (List(x), List(y)) => {
+                if Rc::ptr_eq(x, y) {
+                    return Ok(true);
+                }
+                let (x, y) = (x.borrow().clone(), y.borrow().clone());
+                self.seq_eq(&x, &y)
+            }
+            (Tuple(x), Tuple(y)) => {
+                let (x, y) = (x.clone(), y.clone());
+                self.seq_eq(&x, &y)
+            }
+            (Dict(x), Dict(y)) | (Set(x) | FrozenSet(x), Set(y) | FrozenSet(y)) => {
+                if Rc::ptr_eq(x, y) {
+                    return Ok(true);
+                }
+                if x.borrow().len() != y.borrow().len() {
+                    return Ok(false);
+                }
+                let items: Vec<(DictKey, Value)> = x
+                    .borrow()
+                    .map
+                    .iter()
+                    .map(|(k, v)| (k.clone(), v.clone()))
+                    .collect();
+                for (k, v) in items {
+                    let k = self.canonical(k, y)?;
+                    let other = y.borrow().get(&k).cloned();
+                    match other {
+                        Some(o) => {
+                            if !self.eq(&v, &o)? {
+                                return Ok(false);
+                            }
+                        }
+                        Option::None => return Ok(false),
+                    }
+                }
+                Ok(true)
+            }
+            (Instance(_), _) | (_, Instance(_)) => {
+                let r = self.compare(CmpOp::Eq, a, b)?;
+                self.truthy(&r)
+            }
+            (DictView(v), Set(_) | FrozenSet(_) | DictView(_))
+            | (Set(_) | FrozenSet(_), DictView(v))
+                if v.kind != crate::runtime::value::ViewKind::Values =>
+            {
+                let as_set = |it: &mut Interp, x: &Value| -> PyResult<Value> {
+                    if let DictView(_) = x {
+                        let items = it.iterate(x)?;
+                        it.make_set(items)
+                    } else {
+                        Ok(x.clone())
+                    }
+                };
+                let (x, y) = (as_set(self, a)?, as_set(self, b)?);
+                self.eq(&x, &y)
+            }
+            _ => Ok(crate::runtime::dict::key_eq(a, b)),
+        }
+    }
+
+    fn seq_eq(&mut self, x: &[Value], y: &[Value]) -> PyResult<bool> {
+        if x.len() != y.len() {
+            return Ok(false);
+        }
+        for (p, q) in x.iter().zip(y) {
+            if !p.is(q) && !self.eq(p, q)? {
+                return Ok(false);
+            }
+        }
+        Ok(true)
+    }
+
+    fn seq_order(&mut self, x: &[Value], y: &[Value], op: CmpOp) -> PyResult<Value> {
+        for (p, q) in x.iter().zip(y) {
+            if !p.is(q) && !self.eq(p, q)? {
+                return self.compare(op, p, q);
+            }
+        }
+        let o = x.len().cmp(&y.len());
+        Ok(Value::Bool(ord_matches(op, o)))
+    }
+
+    /// One side of a rich comparison: `x.m(y)`, or None when `x` has no such method or it
+    /// returns `NotImplemented`. Without `__ne__`, `!=` inverts `__eq__` (object's `__ne__`).
+    fn rich_dunder(&mut self, x: &Value, y: &Value, m: &str) -> PyResult<Option<Value>> {
+        if let Some(r) = self.call_special(x, m, vec![y.clone()]) {
+            let r = r?;
+            return Ok((!matches!(r, Value::NotImplemented)).then_some(r));
+        }
+        if m == "__ne__" {
+            if let Some(r) = self.call_special(x, "__eq__", vec![y.clone()]) {
+                let r = r?;
+                if matches!(r, Value::NotImplemented) {
+                    return Ok(None);
+                }
+                return Ok(Some(Value::Bool(!self.truthy(&r)?)));
+            }
+        }
+        Ok(None)
+    }
+
+    /// A rich comparison, returning whatever the comparison gives.
+    pub fn compare(&mut self, op: CmpOp, a: &Value, b: &Value) -> PyResult<Value> {
+        if !is_container(a) {
+            return self.compare_inner(op, a, b);
+        }
+        self.enter_native(" in comparison")?;
+        let r = self.compare_inner(op, a, b);
+        self.depth -= 1;
+        r
+    }
+
+    fn compare_inner(&mut self, op: CmpOp, a: &Value, b: &Value) -> PyResult<Value> {
+        match op {
+            CmpOp::Is => return Ok(Value::Bool(a.is(b))),
+            CmpOp::IsNot => return Ok(Value::Bool(!a.is(b))),
+            CmpOp::In => return Ok(Value::Bool(self.contains(b, a)?)),
+            CmpOp::NotIn => return Ok(Value::Bool(!self.contains(b, a)?)),
+            _ => {}
+        }
+        if let (Value::Int(x), Value::Int(y)) = (a, b) {
+            return Ok(Value::Bool(ord_matches(op, x.cmp(y))));
+        }
+        let (name, rname) = match op {
+            CmpOp::Eq => ("__eq__", "__eq__"),
+            CmpOp::NotEq => ("__ne__", "__ne__"),
+            CmpOp::Lt => ("__lt__", "__gt__"),
+            CmpOp::LtE => ("__le__", "__ge__"),
+            CmpOp::Gt => ("__gt__", "__lt__"),
+            _ => ("__ge__", "__le__"),
+        };
+        if user_class(a).is_some() || user_class(b).is_some() {
+            // A right operand whose class derives from the left's goes first, as in CPython.
+            let swap = match (user_class(a), user_class(b)) {
+                (Some(ca), Some(cb)) => !Rc::ptr_eq(ca, cb) && cb.is_subclass(ca),
+                _ => false,
+            };
+            let order = if swap {
+                [(b, a, rname), (a, b, name)]
+            } else {
+                [(a, b, name), (b, a, rname)]
+            };
+            for (x, y, m) in order {
+                if let Some(r) = self.rich_dunder(x, y, m)? {
+                    return Ok(r);
+                }
+            }
+            match op {
+                CmpOp::Eq => return Ok(Value::Bool(a.is(b))),
+                CmpOp::NotEq => return Ok(Value::Bool(!a.is(b))),
+                _ => {}
+            }
+        }
+        match op {
+            CmpOp::Eq => return Ok(Value::Bool(self.eq(a, b)?)),
+            CmpOp::NotEq => return Ok(Value::Bool(!self.eq(a, b)?)),
+            _ => {}
+        }
+        if let Some(o) = ops::order(a, b) {
+            return Ok(Value::Bool(ord_matches(op, o)));
+        }
+        if let (Value::Set(x) | Value::FrozenSet(x), Value::Set(y) | Value::FrozenSet(y)) = (a, b) {
+            let (nx, ny) = (x.borrow().len(), y.borrow().len());
+            let r = match op {
+                CmpOp::LtE => self.is_subset(x, y)?,
+                CmpOp::Lt => nx < ny && self.is_subset(x, y)?,
+                CmpOp::GtE => self.is_subset(y, x)?,
+                _ => ny < nx && self.is_subset(y, x)?,
+            };
+            return Ok(Value::Bool(r));
+        }
+        match (a, b) {
+            (Value::Float(x), _) | (_, Value::Float(x))
+                if x.is_nan() && ops::to_f64(a).is_some() && ops::to_f64(b).is_some() =>
+            {
+                return Ok(Value::Bool(false))
+            }
+            (Value::List(x), Value::List(y)) => {
+                let (x, y) = (x.borrow().clone(), y.borrow().clone());
+                return self.seq_order(&x, &y, op);
+            }
+            (Value::Tuple(x), Value::Tuple(y)) => {
+                let (x, y) = (x.clone(), y.clone());
+                return self.seq_order(&x, &y, op);
+            }
+            _ => {}
+        }
+        let sym = match op {
+            CmpOp::Lt => "<",
+            CmpOp::LtE => "<=",
+            CmpOp::Gt => ">",
+            _ => ">=",
+        };
+        Err(type_error(format!(
+            "'{sym}' not supported between instances of '{}' and '{}'",
+            type_name(a),
+            type_name(b)
+        )))
+    }
+
+    /// `x in container`.
+    pub fn contains(&mut self, container: &Value, x: &Value) -> PyResult<bool> {
+        match container {
+            Value::Str(s) => match x {
+                Value::Str(sub) => Ok(s.contains(&**sub)),
+                other => Err(type_error(format!(
+                    "'in <string>' requires string as left operand, not {}",
+                    type_name(other)
+                ))),
+            },
+            Value::Dict(d) | Value::Set(d) | Value::FrozenSet(d) => {
+                Ok(self.dict_lookup(d, x)?.is_some())
+            }
+            Value::DictView(dv) if dv.kind == crate::runtime::value::ViewKind::Keys => {
+                Ok(self.dict_lookup(&dv.dict, x)?.is_some())
+            }
+            Value::Range(r) => match x {
+                Value::Int(i) => {
+                    let (s, e, st) = (r.start, r.stop, r.step);
+                    let i = *i as i128;
+                    Ok(if st > 0 {
+                        i >= s && i < e
+                    } else {
+                        i <= s && i > e
+                    } && (i - s) % st == 0)
+                }
+                _ => {
+                    for v in self.iterate(container)? {
+                        if self.eq(&v, x)? {
+                            return Ok(true);
+                        }
+                    }
+                    Ok(false)
+                }
+            },
+            Value::List(_) | Value::Tuple(_) => {
+                let items = match container {
+                    Value::List(l) => l.borrow().clone(),
+                    Value::Tuple(t) => t.to_vec(),
+                    _ => vec![],
+                };
+                for v in items {
+                    if v.is(x) || self.eq(&v, x)? {
+                        return Ok(true);
+                    }
+                }
+                Ok(false)
+            }
+            Value::Instance(_) => {
+                if let Some(r) = self.call_special(container, "__contains__", vec![x.clone()]) {
+                    let r = r?;
+                    return self.truthy(&r);
+                }
+                let it = self.get_iter(container).map_err(|e| {
+                    if e.0
+                        .class
+                        .is_subclass(&crate::runtime::types::types().exc("TypeError"))
+                    {
+                        type_error(format!(
+                            "argument of type '{}' is not iterable",
+                            type_name(container)
+                        ))
+                    } else {
+                        e
+                    }
+                })?;
+                while let Some(v) = self.next_opt(&it)? {
+                    if v.is(x) || self.eq(&v, x)? {
+                        return Ok(true);
+                    }
+                }
+                Ok(false)
+            }
+            other => {
+                if let Ok(it) = self.get_iter(other) {
+                    while let Some(v) = self.next_opt(&it)? {
+                        if v.is(x) || self.eq(&v, x)? {
+                            return Ok(true);
+                        }
+                    }
+                    return Ok(false);
+                }
+                Err(type_error(format!(
+                    "argument of type '{}' is not iterable",
+                    type_name(other)
+                )))
+            }
+        }
+    }
+
+    /// A set of these values.
+    pub fn make_set(&mut self, items: Vec<Value>) -> PyResult<Value> {
+        let d = RefCell::new(Dict::new());
+        for v in items {
+            let k = self.key(v)?;
+            self.dict_insert(&d, k, Value::None)?;
+        }
+        Ok(Value::Set(Rc::new(d)))
+    }
+
+    /// The (key, value) pairs of a mapping (for `**` and `dict(m)`).
+    pub fn mapping_items(&mut self, m: &Value) -> PyResult<Vec<(Value, Value)>> {
+        match m {
+            Value::Dict(d) => Ok(d
+                .borrow()
+                .map
+                .iter()
+                .map(|(k, v)| (k.0.clone(), v.clone()))
+                .collect()),
+            Value::Instance(_) if self.special(m, "keys").is_some() => {
+                let keys = self.call_method(m, "keys", vec![])?;
+                let mut out = Vec::new();
+                for k in self.iterate(&keys)? {
+                    let v = self.getitem(m, &k)?;
+                    out.push((k, v));
+                }
+                Ok(out)
+            }
+            _ => Err(type_error(format!(
+                "'{}' object is not a mapping",
+                type_name(m)
+            ))),
+        }
+    }
+}
+
+pub(crate) fn ord_matches(op: CmpOp, o: Ordering) -> bool {
+    match op {
+        CmpOp::Lt => o == Ordering::Less,
+        CmpOp::LtE => o != Ordering::Greater,
+        CmpOp::Gt => o == Ordering::Greater,
+        CmpOp::GtE => o != Ordering::Less,
+        CmpOp::Eq => o == Ordering::Equal,
+        CmpOp::NotEq => o != Ordering::Equal,
+        _ => false,
+    }
+}
+
+/// Whether `v` holds other values (its repr and comparison recurse).
+pub(crate) fn is_container(v: &Value) -> bool {
+    matches!(
+        v,
+        Value::List(_) | Value::Tuple(_) | Value::Dict(_) | Value::Set(_)
+    )
+}

@@ -1,0 +1,371 @@
+//! `repr`, `str` and `format` of every value, with cycle detection for containers.
+
+use super::Interp;
+use crate::runtime::exceptions::{err, type_error};
+use crate::runtime::ops::type_name;
+use crate::runtime::repr::{big_to_str, str_repr};
+use crate::runtime::types::types;
+use crate::runtime::value::{PyResult, Value};
+use std::rc::Rc;
+
+impl Interp {
+    /// `repr(v)`.
+    pub fn repr(&mut self, v: &Value) -> PyResult<String> {
+        if !super::operators::is_container(v) {
+            return self.repr_inner(v);
+        }
+        self.enter_native(" while getting the repr of an object")?;
+        let r = self.repr_inner(v);
+        self.depth -= 1;
+        r
+    }
+
+    /// Counts a level of native recursion (a container's repr or comparison) against the
+    /// recursion limit, as CPython's `Py_EnterRecursiveCall`; the caller leaves with
+    /// `self.depth -= 1` when this succeeded.
+    pub fn enter_native(&mut self, during: &str) -> PyResult<()> {
+        if self.depth >= super::RECURSION_LIMIT {
+            return Err(crate::runtime::exceptions::err(
+                "RecursionError",
+                format!("maximum recursion depth exceeded{during}"),
+            ));
+        }
+        self.depth += 1;
+        Ok(())
+    }
+
+    fn repr_inner(&mut self, v: &Value) -> PyResult<String> {
+        Ok(match v {
+            Value::None | Value::Undef => "None".into(),
+            Value::Bool(b) => if *b { "True" } else { "False" }.into(),
+            Value::Int(i) => i.to_string(),
+            Value::BigInt(b) => big_to_str(b)?,
+            Value::Float(f) => crate::runtime::format::float_repr(*f),
+            Value::Str(s) => str_repr(s),
+            Value::Ellipsis => "Ellipsis".into(),
+            Value::NotImplemented => "NotImplemented".into(),
+            Value::List(l) => {
+                if self.repr_enter(v) {
+                    return Ok("[...]".into());
+                }
+                let items = l.borrow().clone();
+                let r = self.join_reprs(&items);
+                self.repr_leave();
+                format!("[{}]", r?)
+            }
+            Value::Tuple(t) => {
+                if t.len() == 1 {
+                    if self.repr_enter(v) {
+                        return Ok("(...)".into());
+                    }
+                    let r = self.repr(&t[0]);
+                    self.repr_leave();
+                    format!("({},)", r?)
+                } else {
+                    if self.repr_enter(v) {
+                        return Ok("(...)".into());
+                    }
+                    let r = self.join_reprs(t);
+                    self.repr_leave();
+                    format!("({})", r?)
+                }
+            }
+            Value::Dict(d) => {
+                if self.repr_enter(v) {
+                    return Ok("{...}".into());
+                }
+                let items: Vec<(Value, Value)> = d
+                    .borrow()
+                    .map
+                    .iter()
+                    .map(|(k, v)| (k.0.clone(), v.clone()))
+                    .collect();
+                let mut parts = Vec::with_capacity(items.len());
+                for (k, x) in items {
+                    let kr = self.repr(&k);
+                    let xr = self.repr(&x);
+                    match (kr, xr) {
+                        (Ok(a), Ok(b)) => parts.push(format!("{a}: {b}")),
+                        (Err(e), _) | (_, Err(e)) => {
+                            self.repr_leave();
+                            return Err(e);
+                        }
+                    }
+                }
+                self.repr_leave();
+                format!("{{{}}}", parts.join(", "))
+            }
+            Value::Set(d) | Value::FrozenSet(d) => {
+                let frozen = matches!(v, Value::FrozenSet(_));
+                let name = if frozen { "frozenset" } else { "set" };
+                if d.borrow().is_empty() {
+                    return Ok(format!("{name}()"));
+                }
+                if self.repr_enter(v) {
+                    return Ok(format!("{name}(...)"));
+                }
+                let items: Vec<Value> = d.borrow().map.keys().map(|k| k.0.clone()).collect();
+                let r = self.join_reprs(&items);
+                self.repr_leave();
+                if frozen {
+                    format!("frozenset({{{}}})", r?)
+                } else {
+                    format!("{{{}}}", r?)
+                }
+            }
+            Value::Range(r) => {
+                if r.step == 1 {
+                    format!("range({}, {})", r.start, r.stop)
+                } else {
+                    format!("range({}, {}, {})", r.start, r.stop, r.step)
+                }
+            }
+            Value::Slice(s) => {
+                let (a, b, c) = (self.repr(&s.0)?, self.repr(&s.1)?, self.repr(&s.2)?);
+                format!("slice({a}, {b}, {c})")
+            }
+            Value::Function(f) => format!("<function {} at {:#x}>", f.code.qualname, v.address()),
+            Value::Builtin(b) => match &b.bound {
+                None => format!("<built-in function {}>", b.name),
+                Some(this) => format!(
+                    "<built-in method {} of {} object at {:#x}>",
+                    b.name,
+                    type_name(this),
+                    this.address()
+                ),
+            },
+            Value::BoundMethod(m) => {
+                let qual = match &m.func {
+                    Value::Function(f) => f.code.qualname.to_string(),
+                    other => self.repr(other)?,
+                };
+                let this = self.repr(&m.this.clone())?;
+                format!("<bound method {qual} of {this}>")
+            }
+            Value::Class(c) => {
+                if c.module.as_ref() == "builtins" {
+                    format!("<class '{}'>", c.qualname)
+                } else {
+                    format!("<class '{}.{}'>", c.module, c.qualname)
+                }
+            }
+            Value::Module(m) => format!("<module '{}' (built-in)>", m.name),
+            Value::Future(f) => self.future_repr(f)?,
+            Value::Handle(h) => {
+                let state = if h.cancelled.get() { " cancelled" } else { "" };
+                match h.when {
+                    Some(w) => format!(
+                        "<TimerHandle{state} when={}>",
+                        crate::runtime::format::float_repr(w)
+                    ),
+                    None => format!("<Handle{state}>"),
+                }
+            }
+            Value::EventLoop(_) => {
+                let debug = self.event_loop.as_ref().is_some_and(|l| l.debug);
+                let running = self.event_loop.is_some();
+                format!(
+                    "<_UnixSelectorEventLoop running={} closed={} debug={}>",
+                    if running { "True" } else { "False" },
+                    if running { "False" } else { "True" },
+                    if debug { "True" } else { "False" }
+                )
+            }
+            Value::DictView(_) => {
+                let name = types().class_of(v).name.clone();
+                let items = self.iterate(v)?;
+                format!("{name}([{}])", self.join_reprs(&items)?)
+            }
+            Value::Generator(g) => format!(
+                "<{} object {} at {:#x}>",
+                g.kind.type_name(),
+                g.code.qualname,
+                v.address()
+            ),
+            Value::Iter(_) => format!("<iterator object at {:#x}>", v.address()),
+            Value::Instance(inst) => {
+                if let Some(r) = inst.class.lookup("__repr__") {
+                    let s = self.call(&r, vec![v.clone()], vec![])?;
+                    return match s {
+                        Value::Str(s) => Ok(s.to_string()),
+                        other => Err(type_error(format!(
+                            "__repr__ returned non-string (type {})",
+                            type_name(&other)
+                        ))),
+                    };
+                }
+                if let Some(d) = &inst.exc {
+                    let args = d.borrow().args.clone();
+                    let inner = if args.len() == 1 {
+                        self.repr(&args[0])?
+                    } else {
+                        self.join_reprs(&args)?
+                    };
+                    return Ok(format!("{}({})", inst.class.name, inner));
+                }
+                if Rc::ptr_eq(&inst.class, &types().super_) {
+                    return Ok("<super object>".into());
+                }
+                format!(
+                    "<{}.{} object at {:#x}>",
+                    inst.class.module,
+                    inst.class.qualname,
+                    v.address()
+                )
+            }
+        })
+    }
+
+    /// `repr()` of a Future or Task, in CPython's shape (`<Task pending name='Task-2' coro=…>`).
+    fn future_repr(&mut self, f: &Rc<crate::asyncio::future::Future>) -> PyResult<String> {
+        use crate::asyncio::future::FutState;
+        let st = f.state.borrow().clone();
+        let state = match &st {
+            FutState::Pending => "pending".to_string(),
+            FutState::Cancelled(..) => "cancelled".to_string(),
+            FutState::Finished(_) | FutState::Failed(_) => "finished".to_string(),
+        };
+        let mut s = match &f.task {
+            Some(td) => {
+                let name = td.name.borrow().clone();
+                let coro = match &td.coro {
+                    Value::Generator(g) => {
+                        let how = if g.is_done() { "done" } else { "running" };
+                        format!(
+                            "<{}() {how}, defined at {}:{}>",
+                            g.code.qualname,
+                            g.code.source.name,
+                            g.code.source.line_of(g.code.span.start)
+                        )
+                    }
+                    other => self.repr(other)?,
+                };
+                format!("<Task {state} name='{name}' coro={coro}")
+            }
+            None => format!("<Future {state}"),
+        };
+        match st {
+            FutState::Finished(v) => s.push_str(&format!(" result={}", self.repr(&v)?)),
+            FutState::Failed(e) => s.push_str(&format!(" exception={}", self.repr(&e.value())?)),
+            _ => {}
+        }
+        s.push('>');
+        Ok(s)
+    }
+
+    fn join_reprs(&mut self, items: &[Value]) -> PyResult<String> {
+        let mut s = String::new();
+        for (i, x) in items.iter().enumerate() {
+            if i > 0 {
+                s.push_str(", ");
+            }
+            s.push_str(&self.repr(x)?);
+        }
+        Ok(s)
+    }
+
+    fn repr_enter(&mut self, v: &Value) -> bool {
+        let a = v.address();
+        if self.repr_stack.contains(&a) {
+            return true;
+        }
+        self.repr_stack.push(a);
+        false
+    }
+
+    fn repr_leave(&mut self) {
+        self.repr_stack.pop();
+    }
+
+    /// `str(v)`.
+    pub fn to_str(&mut self, v: &Value) -> PyResult<String> {
+        match v {
+            Value::Str(s) => Ok(s.to_string()),
+            Value::Instance(inst) => {
+                if let Some(r) = inst.class.lookup("__str__") {
+                    let s = self.call(&r, vec![v.clone()], vec![])?;
+                    return match s {
+                        Value::Str(s) => Ok(s.to_string()),
+                        other => Err(type_error(format!(
+                            "__str__ returned non-string (type {})",
+                            type_name(&other)
+                        ))),
+                    };
+                }
+                if let Some(d) = &inst.exc {
+                    let args = d.borrow().args.clone();
+                    if inst.class.is_subclass(&types().exc("BaseExceptionGroup")) && args.len() == 2
+                    {
+                        let n = self.len(&args[1]).unwrap_or(0);
+                        let msg = self.to_str(&args[0])?;
+                        return Ok(format!(
+                            "{msg} ({n} sub-exception{})",
+                            if n == 1 { "" } else { "s" }
+                        ));
+                    }
+                    return match args.len() {
+                        0 => Ok(String::new()),
+                        1 if inst.class.is_subclass(&types().exc("KeyError")) => {
+                            self.repr(&args[0])
+                        }
+                        1 => self.to_str(&args[0]),
+                        _ => self.repr(&Value::tuple(args)),
+                    };
+                }
+                self.repr(v)
+            }
+            _ => self.repr(v),
+        }
+    }
+
+    /// `format(v, spec)`.
+    pub fn format(&mut self, v: &Value, spec: &str) -> PyResult<String> {
+        use crate::runtime::format::{format_float, format_i64, format_int, format_str};
+        let r = match v {
+            Value::Str(s) if spec.is_empty() => return Ok(s.to_string()),
+            Value::Str(s) => format_str(s, spec),
+            Value::Int(i) => format_i64(*i, spec),
+            Value::Bool(b) if spec.is_empty() => {
+                return Ok(if *b { "True" } else { "False" }.into())
+            }
+            Value::Bool(b) => format_i64(*b as i64, spec),
+            Value::BigInt(b) => {
+                if spec.is_empty() {
+                    return big_to_str(b);
+                }
+                format_int(b, spec)
+            }
+            Value::Float(f) => format_float(*f, spec),
+            Value::Instance(inst) if inst.class.lookup("__format__").is_some() => {
+                let f = inst.class.lookup("__format__").expect("checked above");
+                let r = self.call(&f, vec![v.clone(), Value::str(spec)], vec![])?;
+                return match r {
+                    Value::Str(s) => Ok(s.to_string()),
+                    other => Err(type_error(format!(
+                        "__format__ must return a str, not {}",
+                        type_name(&other)
+                    ))),
+                };
+            }
+            _ => {
+                if spec.is_empty() {
+                    return self.to_str(v);
+                }
+                return Err(type_error(format!(
+                    "unsupported format string passed to {}.__format__",
+                    type_name(v)
+                )));
+            }
+        };
+        r.map_err(|m| {
+            if m.contains("too large to convert")
+                || m.contains("not in range(0x110000)")
+                || m.contains("C long")
+            {
+                err("OverflowError", m)
+            } else {
+                err("ValueError", m)
+            }
+        })
+    }
+}
