@@ -26,6 +26,9 @@ pub enum Callback {
     Step(Rc<Future>, Option<Exc>),
     /// A task's awaited future finished (CPython's `Task.__wakeup`).
     Wakeup(Rc<Future>, Rc<Future>),
+    /// `asyncio.sleep`'s timer: finish the sleep's future with the result unless it was
+    /// cancelled (CPython's `futures._set_result_unless_cancelled`).
+    SleepDone(Rc<Future>, Value),
     /// Stop the loop at the end of this iteration.
     StopLoop,
 }
@@ -412,6 +415,14 @@ impl Interp {
             Callback::Wakeup(task, fut) => {
                 let exc = self.future_result(&fut).err();
                 self.task_step(&task, exc)?;
+            }
+            Callback::SleepDone(fut, result) => {
+                if !fut.cancelled() {
+                    if let Err(e) = self.future_set_result(&fut, result) {
+                        let name = Value::str("_set_result_unless_cancelled");
+                        self.report_callback_error(&name, &e);
+                    }
+                }
             }
             Callback::StopLoop => {
                 if let Some(l) = self.event_loop.as_mut() {

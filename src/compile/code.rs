@@ -64,6 +64,9 @@ pub struct Code {
     pub span: Span,
     /// Index among this frame's cells of `__class__` (class bodies that methods use `super()` in).
     pub class_cell: Option<u32>,
+    /// Whether it is aio's own library code (the asyncio module written in aio): calls made to
+    /// it are recorded as call sites, calls to a program's own functions are not.
+    pub library: bool,
 }
 
 impl Code {

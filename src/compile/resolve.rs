@@ -93,7 +93,9 @@ impl ScopeCtx {
             .get("__class__")
             .copied()
             .filter(|_| self.kind == ScopeKind::Class);
+        let library = crate::asyncio::waits::is_library_file(&source.name);
         Code {
+            library,
             name: self.name,
             qualname: self.qualname,
             kind,

@@ -288,6 +288,21 @@ fn a_wait_label(it: &mut Interp, args: &[Value], _: &Kwargs) -> PyResult<Value> 
     Ok(Value::None)
 }
 
+/// `_aio_sleep_timer(delay, result)`: the future `asyncio.sleep` waits on, labelled as a sleep,
+/// and the timer handle that completes it with `result` after `delay` seconds.
+fn a_sleep_timer(it: &mut Interp, args: &[Value], _: &Kwargs) -> PyResult<Value> {
+    arity("_aio_sleep_timer", args, 2, 2)?;
+    if it.event_loop.is_none() {
+        return Err(err("RuntimeError", "no running event loop"));
+    }
+    let delay = delay_arg(&args[0])?;
+    let deadline = it.loop_time() + delay;
+    let fut = Future::new();
+    *fut.waits.borrow_mut() = Some(Box::new(Waits::Sleep { delay, deadline }));
+    let h = it.call_at(deadline, Callback::SleepDone(fut.clone(), args[1].clone()));
+    Ok(Value::tuple(vec![Value::Future(fut), Value::Handle(h)]))
+}
+
 /// `_aio_site()`: where the program's own code made the call in progress, as `(file, line)`,
 /// or None (for a primitive's creation site).
 fn a_site(it: &mut Interp, _: &[Value], _: &Kwargs) -> PyResult<Value> {
@@ -644,6 +659,7 @@ pub fn build(it: &mut Interp) -> PyResult<Rc<Module>> {
             ("_cancel_message", a_cancel_message),
             ("_aio_wait_label", a_wait_label),
             ("_aio_site", a_site),
+            ("_aio_sleep_timer", a_sleep_timer),
         ],
     );
     let t = types();
