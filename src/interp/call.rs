@@ -271,18 +271,52 @@ impl Interp {
             cells.push(Rc::new(RefCell::new(v)));
         }
         cells.extend(f.closure.iter().cloned());
-        let mut frame = Frame::new(code.clone(), f.globals.clone(), slots, cells);
         let kind = match code.kind {
             FunctionKind::Generator => GenKind::Generator,
             FunctionKind::Coroutine => GenKind::Coroutine,
             FunctionKind::AsyncGenerator => GenKind::AsyncGenerator,
             _ => {
-                return match self.run_frame(&mut frame, Resume::Send(Value::None))? {
+                // A plain call runs to completion here: its frame's vectors are reused by the
+                // next call instead of going back to the allocator.
+                let blocks = self.spare_blocks.pop().unwrap_or_default();
+                let mut frame =
+                    Frame::with_blocks(code.clone(), f.globals.clone(), slots, cells, blocks);
+                let r = self.run_frame(&mut frame, Resume::Send(Value::None));
+                self.recycle(frame);
+                return match r? {
                     Outcome::Return(v) | Outcome::Yield(v) => Ok(v),
                 };
             }
         };
+        let frame = Frame::new(code.clone(), f.globals.clone(), slots, cells);
         Ok(Value::Generator(Rc::new(Generator::new(kind, frame))))
+    }
+
+    /// Keeps a finished frame's slot and block vectors for later calls (a few of each).
+    fn recycle(&mut self, mut frame: Frame) {
+        const KEEP: usize = 64;
+        let mut slots = std::mem::take(&mut frame.slots);
+        let mut blocks = std::mem::take(&mut frame.blocks);
+        drop(frame);
+        if self.spare_slots.len() < KEEP && slots.capacity() <= 64 {
+            slots.clear();
+            self.spare_slots.push(slots);
+        }
+        if self.spare_blocks.len() < KEEP && blocks.capacity() <= 16 {
+            blocks.clear();
+            self.spare_blocks.push(blocks);
+        }
+    }
+
+    /// An empty vector with room for `cap` values, reused from finished calls when possible.
+    pub(crate) fn arg_vec(&mut self, cap: usize) -> Vec<Value> {
+        match self.spare_slots.pop() {
+            Some(mut v) => {
+                v.reserve(cap);
+                v
+            }
+            None => Vec::with_capacity(cap),
+        }
     }
 
     /// Resumes a generator or coroutine: CPython's `gen_send_ex`.

@@ -251,7 +251,8 @@ impl Interp {
                 Value::Function(func) => func.code.varnames.len().max(args.len()),
                 _ => args.len(),
             };
-            (callee, Vec::with_capacity(cap))
+            let v = self.arg_vec(cap);
+            (callee, v)
         };
         let mut kw: Vec<(Rc<str>, Value)> = Vec::new();
         for a in args {

@@ -119,9 +119,19 @@ impl Frame {
         slots: Vec<Value>,
         cells: Vec<Rc<RefCell<Value>>>,
     ) -> Frame {
-        let body = code.body.clone();
         // Room for a few nested blocks, so the first `if` or loop does not reallocate.
-        let mut blocks = Vec::with_capacity(4);
+        Frame::with_blocks(code, globals, slots, cells, Vec::with_capacity(4))
+    }
+
+    /// As `new`, reusing `blocks` (an empty vector) for the block stack.
+    pub fn with_blocks(
+        code: Rc<Code>,
+        globals: Rc<Module>,
+        slots: Vec<Value>,
+        cells: Vec<Rc<RefCell<Value>>>,
+        mut blocks: Vec<Block>,
+    ) -> Frame {
+        let body = code.body.clone();
         blocks.push(Block {
             body,
             pc: 0,

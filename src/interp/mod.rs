@@ -53,6 +53,10 @@ pub struct Interp {
     pub call_sites: Vec<(Rc<Code>, u32)>,
     /// The recorder behind `--trace` and `--timeline`, when one of them is on.
     pub tracer: Option<Box<crate::asyncio::trace::Tracer>>,
+    /// Empty slot vectors of finished calls, reused for the next calls' arguments.
+    pub spare_slots: Vec<Vec<Value>>,
+    /// Empty block stacks of finished calls, reused by the next calls' frames.
+    pub spare_blocks: Vec<Vec<frame::Block>>,
     /// Resource limits and the work counted against them.
     pub budget: limits::Budget,
 }
@@ -83,6 +87,8 @@ impl Interp {
             loop_counter: 0,
             call_sites: Vec::new(),
             tracer: None,
+            spare_slots: Vec::new(),
+            spare_blocks: Vec::new(),
             budget: limits::Budget::default(),
         };
         it.set_limits(limits::Limits::default());
