@@ -50,6 +50,8 @@ fn main() {
             Ok(bytes) => match aio::decode_source(&bytes) {
                 Ok(t) => (shown.display().to_string(), t),
                 Err(msg) => {
+                    let shown = shown.display().to_string();
+                    let msg = aio::non_utf8_file_message(&bytes, &shown).unwrap_or(msg);
                     eprintln!("SyntaxError: {msg}");
                     std::process::exit(1);
                 }

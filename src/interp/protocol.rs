@@ -272,6 +272,16 @@ impl Interp {
 
     /// `==` as a bool.
     pub fn eq(&mut self, a: &Value, b: &Value) -> PyResult<bool> {
+        if !is_container(a) {
+            return self.eq_inner(a, b);
+        }
+        self.enter_native(" in comparison")?;
+        let r = self.eq_inner(a, b);
+        self.depth -= 1;
+        r
+    }
+
+    fn eq_inner(&mut self, a: &Value, b: &Value) -> PyResult<bool> {
         use Value::*;
         match (a, b) {
             (Int(x), Int(y)) => Ok(x == y),
@@ -343,6 +353,16 @@ impl Interp {
 
     /// A rich comparison, returning whatever the comparison gives.
     pub fn compare(&mut self, op: CmpOp, a: &Value, b: &Value) -> PyResult<Value> {
+        if !is_container(a) {
+            return self.compare_inner(op, a, b);
+        }
+        self.enter_native(" in comparison")?;
+        let r = self.compare_inner(op, a, b);
+        self.depth -= 1;
+        r
+    }
+
+    fn compare_inner(&mut self, op: CmpOp, a: &Value, b: &Value) -> PyResult<Value> {
         match op {
             CmpOp::Is => return Ok(Value::Bool(a.is(b))),
             CmpOp::IsNot => return Ok(Value::Bool(!a.is(b))),
@@ -1523,6 +1543,30 @@ impl Interp {
 
     /// `repr(v)`.
     pub fn repr(&mut self, v: &Value) -> PyResult<String> {
+        if !is_container(v) {
+            return self.repr_inner(v);
+        }
+        self.enter_native(" while getting the repr of an object")?;
+        let r = self.repr_inner(v);
+        self.depth -= 1;
+        r
+    }
+
+    /// Counts a level of native recursion (a container's repr or comparison) against the
+    /// recursion limit, as CPython's `Py_EnterRecursiveCall`; the caller leaves with
+    /// `self.depth -= 1` when this succeeded.
+    pub fn enter_native(&mut self, during: &str) -> PyResult<()> {
+        if self.depth >= super::RECURSION_LIMIT {
+            return Err(crate::runtime::exceptions::err(
+                "RecursionError",
+                format!("maximum recursion depth exceeded{during}"),
+            ));
+        }
+        self.depth += 1;
+        Ok(())
+    }
+
+    fn repr_inner(&mut self, v: &Value) -> PyResult<String> {
         Ok(match v {
             Value::None | Value::Undef => "None".into(),
             Value::Bool(b) => if *b { "True" } else { "False" }.into(),
@@ -1870,6 +1914,14 @@ impl Interp {
             )),
         }
     }
+}
+
+/// Whether `v` holds other values (its repr and comparison recurse).
+fn is_container(v: &Value) -> bool {
+    matches!(
+        v,
+        Value::List(_) | Value::Tuple(_) | Value::Dict(_) | Value::Set(_)
+    )
 }
 
 fn ord_matches(op: CmpOp, o: Ordering) -> bool {

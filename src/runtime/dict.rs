@@ -177,3 +177,12 @@ impl Dict {
         self.map.get(&DictKey(Value::Str(Rc::from(s))))
     }
 }
+
+impl Drop for Dict {
+    fn drop(&mut self) {
+        if !self.map.is_empty() {
+            let map = std::mem::take(&mut self.map);
+            super::drop::release(map.into_iter().flat_map(|(k, v)| [k.0, v]));
+        }
+    }
+}
