@@ -130,6 +130,9 @@ fn finish(it: &mut Interp, r: Result<Value, runtime::Exc>) -> i32 {
     if let Some(hit) = interp::limits::current_hit() {
         interp::reports::take();
         it.flush();
+        if hit == interp::limits::LimitHit::OutputClosed {
+            return 1;
+        }
         let carrier = it.budget.carrier.clone().or(r.err());
         let text = match &carrier {
             Some(e) => diagnostics::format_limit(it, e, hit),
@@ -161,7 +164,12 @@ fn finish(it: &mut Interp, r: Result<Value, runtime::Exc>) -> i32 {
             let text = diagnostics::format_exception(it, &e);
             it.flush();
             eprint!("{text}");
-            1
+            // CPython dies of the SIGINT it was sent, which a shell sees as 128 + 2.
+            if e.is("KeyboardInterrupt") {
+                130
+            } else {
+                1
+            }
         }
     }
 }

@@ -89,6 +89,13 @@ fn main() {
         let code = aio::with_big_stack(move || aio::repl::run(Some((name, text)), virtual_time));
         std::process::exit(code);
     }
+    // Ctrl-C becomes KeyboardInterrupt at the next statement, so what the program printed is
+    // flushed and its traceback shown; a second Ctrl-C while the first waits ends at once.
+    let _ = ctrlc::set_handler(|| {
+        if aio::repl::INTERRUPT.swap(true, std::sync::atomic::Ordering::SeqCst) {
+            std::process::exit(130);
+        }
+    });
     let options = aio::RunOptions {
         virtual_time,
         limits: aio::Limits {
