@@ -132,3 +132,40 @@ fn sigint_flushes_and_shows_keyboard_interrupt() {
     assert_eq!(err.lines().last(), Some("KeyboardInterrupt"), "{err}");
     assert_eq!(status.code(), Some(130));
 }
+
+#[test]
+fn only_builtin_modules_import() {
+    for (src, last) in [
+        ("import os\n", "ModuleNotFoundError: No module named 'os'"),
+        (
+            "import os.path\n",
+            "ModuleNotFoundError: No module named 'os'",
+        ),
+        (
+            "from subprocess import run\n",
+            "ModuleNotFoundError: No module named 'subprocess'",
+        ),
+        (
+            "import socket\n",
+            "ModuleNotFoundError: No module named 'socket'",
+        ),
+        (
+            "open('/etc/passwd')\n",
+            "NameError: name 'open' is not defined",
+        ),
+        (
+            "__import__('os')\n",
+            "NameError: name '__import__' is not defined",
+        ),
+    ] {
+        let o = aio().args(["-c", src]).output().expect("run aio");
+        assert_eq!(o.status.code(), Some(1), "{src}");
+        let err = String::from_utf8_lossy(&o.stderr);
+        assert_eq!(err.lines().last(), Some(last), "{src}");
+    }
+    let o = aio()
+        .args(["-c", "import asyncio, time, math\nprint('ok')\n"])
+        .output()
+        .expect("run aio");
+    assert_eq!(String::from_utf8_lossy(&o.stdout), "ok\n");
+}
