@@ -93,6 +93,10 @@ impl SyntaxDiagnostic {
 /// The text CPython prints on stderr for a compile-time error: the miette snippet followed by
 /// the `Class: message` line.
 pub fn render_syntax_error(e: &SyntaxError, file: &SourceFile) -> String {
+    if e.class == crate::syntax::ErrorClass::Recursion {
+        // CPython names no place for it.
+        return format!("{}: {}\n", e.class.name(), e.msg);
+    }
     let d = SyntaxDiagnostic::new(e, file);
     let line = file.line_of(e.span.start);
     format!(

@@ -56,6 +56,18 @@ pub fn decode_source(bytes: &[u8]) -> Result<String, String> {
     }
 }
 
+/// CPython's message for a source file that is not UTF-8 (PEP 263), naming the first bad byte
+/// and its line; `None` when the file decodes.
+pub fn non_utf8_file_message(bytes: &[u8], file: &str) -> Option<String> {
+    let body = bytes.strip_prefix(b"\xef\xbb\xbf").unwrap_or(bytes);
+    let pos = std::str::from_utf8(body).err()?.valid_up_to();
+    let line = body[..pos].iter().filter(|&&b| b == b'\n').count() + 1;
+    Some(format!(
+        "Non-UTF-8 code starting with '\\x{:02x}' in file {file} on line {line}, but no encoding declared; see https://peps.python.org/pep-0263/ for details",
+        body[pos]
+    ))
+}
+
 /// Parses, compiles and runs a whole program, printing its output to stdout and any error to
 /// stderr as CPython would. Returns the process exit code.
 /// `virtual_time` runs it on the virtual clock.
@@ -169,6 +181,9 @@ fn finish(it: &mut Interp, r: Result<Value, runtime::Exc>) -> i32 {
     if let Some(hit) = interp::limits::current_hit() {
         interp::reports::take();
         it.flush();
+        if hit == interp::limits::LimitHit::OutputClosed {
+            return 1;
+        }
         let carrier = it.budget.carrier.clone().or(r.err());
         let text = match &carrier {
             Some(e) => diagnostics::format_limit(it, e, hit),
@@ -200,7 +215,12 @@ fn finish(it: &mut Interp, r: Result<Value, runtime::Exc>) -> i32 {
             let text = diagnostics::format_exception(it, &e);
             it.flush();
             eprint!("{text}");
-            1
+            // CPython dies of the SIGINT it was sent, which a shell sees as 128 + 2.
+            if e.is("KeyboardInterrupt") {
+                130
+            } else {
+                1
+            }
         }
     }
 }

@@ -56,6 +56,8 @@ fn main() {
             Ok(bytes) => match aio::decode_source(&bytes) {
                 Ok(t) => (shown.display().to_string(), t),
                 Err(msg) => {
+                    let shown = shown.display().to_string();
+                    let msg = aio::non_utf8_file_message(&bytes, &shown).unwrap_or(msg);
                     eprintln!("SyntaxError: {msg}");
                     std::process::exit(1);
                 }
@@ -93,6 +95,13 @@ fn main() {
         let code = aio::with_big_stack(move || aio::repl::run(Some((name, text)), virtual_time));
         std::process::exit(code);
     }
+    // Ctrl-C becomes KeyboardInterrupt at the next statement, so what the program printed is
+    // flushed and its traceback shown; a second Ctrl-C while the first waits ends at once.
+    let _ = ctrlc::set_handler(|| {
+        if aio::repl::INTERRUPT.swap(true, std::sync::atomic::Ordering::SeqCst) {
+            std::process::exit(130);
+        }
+    });
     let options = aio::RunOptions {
         virtual_time,
         limits: aio::Limits {

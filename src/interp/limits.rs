@@ -36,6 +36,9 @@ pub enum LimitHit {
     Memory(usize),
     /// `--max-tasks`.
     Tasks(usize),
+    /// Not a limit but stopped the same way: standard output was closed by its reader
+    /// (`aio script | head -1`). The run ends quietly.
+    OutputClosed,
 }
 
 impl std::fmt::Display for LimitHit {
@@ -44,6 +47,7 @@ impl std::fmt::Display for LimitHit {
             LimitHit::Steps(n) => write!(f, "--max-steps {n}"),
             LimitHit::Memory(n) => write!(f, "--max-memory {n}"),
             LimitHit::Tasks(n) => write!(f, "--max-tasks {n}"),
+            LimitHit::OutputClosed => write!(f, "standard output closed"),
         }
     }
 }

@@ -126,15 +126,26 @@ impl Interp {
         if self.out_broken {
             return;
         }
-        if self.out.write_all(s.as_bytes()).is_err() {
-            self.out_broken = true;
+        if let Err(e) = self.out.write_all(s.as_bytes()) {
+            self.output_failed(e);
         }
     }
 
     /// Flushes standard output.
     pub fn flush(&mut self) {
-        if !self.out_broken && self.out.flush().is_err() {
-            self.out_broken = true;
+        if !self.out_broken {
+            if let Err(e) = self.out.flush() {
+                self.output_failed(e);
+            }
+        }
+    }
+
+    /// Stdout failed: later writes are dropped, and when its reader has gone (a closed pipe)
+    /// the run stops at the next step, quietly, rather than compute output nobody reads.
+    fn output_failed(&mut self, e: std::io::Error) {
+        self.out_broken = true;
+        if e.kind() == std::io::ErrorKind::BrokenPipe {
+            limits::hit_now(limits::LimitHit::OutputClosed);
         }
     }
 }

@@ -1032,10 +1032,19 @@ impl Interp {
                 self.modules.push((Rc::from(name), m.clone()));
                 Ok(Value::Module(m))
             }
-            None => Err(err(
-                "ModuleNotFoundError",
-                format!("No module named '{name}'"),
-            )),
+            None => {
+                // As CPython: `import os.path` fails on the package it would import first.
+                let top = name.split('.').next().unwrap_or(name);
+                let missing = if top != name && crate::modules::build(self, top).is_none() {
+                    top
+                } else {
+                    name
+                };
+                Err(err(
+                    "ModuleNotFoundError",
+                    format!("No module named '{missing}'"),
+                ))
+            }
         }
     }
 }

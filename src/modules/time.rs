@@ -97,6 +97,10 @@ fn t_sleep(it: &mut Interp, args: &[Value], _: &Kwargs) -> PyResult<Value> {
     }
     it.flush();
     it.clock.sleep(s);
+    // Ctrl-C cuts the sleep short and raises there, as in CPython.
+    if crate::repl::INTERRUPT.swap(false, std::sync::atomic::Ordering::SeqCst) {
+        return Err(crate::runtime::exceptions::err("KeyboardInterrupt", ""));
+    }
     Ok(Value::None)
 }
 

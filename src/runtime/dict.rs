@@ -295,3 +295,12 @@ impl Dict {
         out
     }
 }
+
+impl Drop for Dict {
+    fn drop(&mut self) {
+        if !self.map.is_empty() {
+            let map = std::mem::take(&mut self.map);
+            super::drop::release(map.into_iter().flat_map(|(k, v)| [k.0, v]));
+        }
+    }
+}

@@ -2,6 +2,7 @@
 
 pub mod builtins;
 pub mod dict;
+pub mod drop;
 pub mod exceptions;
 pub mod format;
 pub mod methods;

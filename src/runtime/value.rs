@@ -302,6 +302,15 @@ pub struct Instance {
     pub base_value: RefCell<Option<Value>>,
 }
 
+impl Drop for Instance {
+    fn drop(&mut self) {
+        let dict = self.dict.get_mut();
+        if !dict.is_empty() {
+            super::drop::release(std::mem::take(dict).into_values());
+        }
+    }
+}
+
 /// A module: its global slots and names.
 #[derive(Debug)]
 pub struct Module {

@@ -16,6 +16,9 @@ pub type SpannedTok = (usize, Tok, usize);
 /// CPython's tokenizer limit on bracket nesting.
 pub const MAX_BRACKET_DEPTH: usize = 200;
 
+/// CPython's tokenizer limit on indentation levels (`MAXINDENT`).
+pub const MAX_INDENT: usize = 100;
+
 /// Tokenizes `src` (a whole file or an f-string field) for the parser.
 /// `base` is the byte offset of `src` in the file, added to every span.
 pub fn tokenize(src: &str, base: usize, start: Tok) -> Result<Vec<SpannedTok>, SyntaxError> {
@@ -262,6 +265,14 @@ impl<'a> Layout<'a> {
             if alt <= top_alt {
                 return Err(self.tab_error(tok_start));
             }
+            if self.indents.len() >= MAX_INDENT {
+                return Err(self.error(
+                    ErrorClass::Indentation,
+                    "too many levels of indentation",
+                    tok_start,
+                    tok_start + 1,
+                ));
+            }
             self.indents.push((col, alt));
             self.push(tok_start, Tok::Indent, tok_start);
         } else {
@@ -314,7 +325,9 @@ impl<'a> Layout<'a> {
             ),
             RawError::Invalid => {
                 let c = self.src[start..].chars().next().unwrap_or('?');
-                let msg = if c == '$' || c == '?' || c == '`' {
+                let msg = if c == '\0' {
+                    "source code cannot contain null bytes".to_string()
+                } else if c == '$' || c == '?' || c == '`' {
                     "invalid syntax".to_string()
                 } else if c.is_control() || c == '\u{a0}' {
                     format!("invalid non-printable character U+{:04X}", c as u32)
@@ -330,6 +343,31 @@ impl<'a> Layout<'a> {
         let end = start + text.len();
         Ok(match raw {
             Raw::Name => keyword(text).unwrap_or_else(|| Tok::Name(Rc::from(text))),
+            Raw::Decimal if text.len() > crate::runtime::repr::INT_MAX_STR_DIGITS => {
+                let digits = text.bytes().filter(u8::is_ascii_digit).count();
+                if digits > crate::runtime::repr::INT_MAX_STR_DIGITS {
+                    return Err(self.error(
+                        ErrorClass::Syntax,
+                        format!(
+                            "Exceeds the limit ({} digits) for integer string conversion: value has {digits} digits; use sys.set_int_max_str_digits() to increase the limit - Consider hexadecimal for huge integer literals to avoid decimal conversion limits.",
+                            crate::runtime::repr::INT_MAX_STR_DIGITS
+                        ),
+                        start,
+                        end,
+                    ));
+                }
+                match int_value(text) {
+                    Some(v) => Tok::Int(v),
+                    None => {
+                        return Err(self.error(
+                            ErrorClass::Syntax,
+                            "leading zeros in decimal integer literals are not permitted; use an 0o prefix for octal integers",
+                            start,
+                            end,
+                        ))
+                    }
+                }
+            }
             Raw::Decimal | Raw::Radix => match int_value(text) {
                 Some(v) => Tok::Int(v),
                 None => {

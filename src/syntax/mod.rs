@@ -17,6 +17,8 @@ pub enum ErrorClass {
     Indentation,
     /// `TabError`
     Tab,
+    /// `RecursionError`: an expression nested too deeply to compile.
+    Recursion,
 }
 
 impl ErrorClass {
@@ -26,6 +28,7 @@ impl ErrorClass {
             ErrorClass::Syntax => "SyntaxError",
             ErrorClass::Indentation => "IndentationError",
             ErrorClass::Tab => "TabError",
+            ErrorClass::Recursion => "RecursionError",
         }
     }
 }
