@@ -288,11 +288,13 @@ impl Interp {
                 };
             }
         };
-        let frame = Frame::new(code.clone(), f.globals.clone(), slots, cells);
+        let blocks = self.spare_blocks.pop().unwrap_or_default();
+        let frame = Frame::with_blocks(code.clone(), f.globals.clone(), slots, cells, blocks);
         Ok(Value::Generator(Rc::new(Generator::new(kind, frame))))
     }
 
-    /// Keeps a finished frame's slot and block vectors for later calls (a few of each).
+    /// Keeps a finished frame's slot and block vectors for later calls and coroutines (a few
+    /// of each).
     fn recycle(&mut self, mut frame: Frame) {
         const KEEP: usize = 64;
         let mut slots = std::mem::take(&mut frame.slots);
@@ -365,10 +367,12 @@ impl Interp {
             }
             Ok(Outcome::Return(v)) => {
                 *g.state.borrow_mut() = GenState::Done;
+                self.recycle(*frame);
                 Ok(Outcome::Return(v))
             }
             Err(e) => {
                 *g.state.borrow_mut() = GenState::Done;
+                self.recycle(*frame);
                 if e.is("StopIteration") {
                     // PEP 479: StopIteration may not leak out of a generator body.
                     let msg = format!("{what} raised StopIteration");
