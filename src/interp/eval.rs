@@ -16,7 +16,16 @@ impl Interp {
     /// Evaluates an expression.
     pub fn eval(&mut self, frame: &mut Frame, e: &Expr) -> PyResult<Value> {
         match &e.kind {
-            ExprKind::Name(id) => self.load(frame, id).map_err(|x| x.note_span(e.span)),
+            ExprKind::Name(id) => {
+                // The common case inline: a bound local.
+                if let Scope::Local(i) = id.scope {
+                    match frame.slots.get(i as usize) {
+                        Some(Value::Undef) | None => {}
+                        Some(v) => return Ok(v.clone()),
+                    }
+                }
+                self.load(frame, id).map_err(|x| x.note_span(e.span))
+            }
             ExprKind::Const(c) => Ok(match c {
                 Constant::None => Value::None,
                 Constant::Bool(b) => Value::Bool(*b),
@@ -53,6 +62,17 @@ impl Interp {
             }
             ExprKind::Compare(first, rest) => {
                 let mut left = self.eval(frame, first)?;
+                if let [(op, re)] = &rest[..] {
+                    let right = self.eval(frame, re)?;
+                    if let (Value::Int(x), Value::Int(y)) = (&left, &right) {
+                        if let Some(b) = ops::int_compare(*op, *x, *y) {
+                            return Ok(Value::Bool(b));
+                        }
+                    }
+                    return self
+                        .compare(*op, &left, &right)
+                        .map_err(|x| x.note_span(e.span));
+                }
                 for (i, (op, re)) in rest.iter().enumerate() {
                     let right = self.eval(frame, re)?;
                     let r = self

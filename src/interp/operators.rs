@@ -244,7 +244,15 @@ impl Interp {
     }
 
     /// Truth value.
+    #[inline]
     pub fn truthy(&mut self, v: &Value) -> PyResult<bool> {
+        match v {
+            Value::Bool(b) => Ok(*b),
+            _ => self.truthy_slow(v),
+        }
+    }
+
+    fn truthy_slow(&mut self, v: &Value) -> PyResult<bool> {
         Ok(match v {
             Value::None | Value::Undef => false,
             Value::Bool(b) => *b,

@@ -4,7 +4,7 @@
 
 use super::exceptions::{err, type_error, zero_division};
 use super::value::{PyResult, Value};
-use crate::syntax::ast::BinOp;
+use crate::syntax::ast::{BinOp, CmpOp};
 use num_bigint::BigInt;
 use num_integer::Integer;
 use num_traits::{Signed, ToPrimitive, Zero};
@@ -527,4 +527,19 @@ pub fn slice_positions(start: i64, stop: i64, step: i64) -> Vec<usize> {
         }
     }
     v
+}
+
+/// `x op y` for two machine ints and an ordering or equality operator; `None` for the
+/// operators that are not comparisons of values (`is`, `in`…).
+#[inline]
+pub fn int_compare(op: CmpOp, x: i64, y: i64) -> Option<bool> {
+    Some(match op {
+        CmpOp::Lt => x < y,
+        CmpOp::LtE => x <= y,
+        CmpOp::Gt => x > y,
+        CmpOp::GtE => x >= y,
+        CmpOp::Eq => x == y,
+        CmpOp::NotEq => x != y,
+        _ => return None,
+    })
 }
