@@ -926,6 +926,14 @@ impl Interp {
                         _ => {}
                     }
                 }
+                if let Some(slots) = slot_names(&inst.class) {
+                    if !slots.iter().any(|s| &**s == name) {
+                        return Err(attribute_error(format!(
+                            "'{}' object has no attribute '{name}'",
+                            inst.class.name
+                        )));
+                    }
+                }
                 inst.dict.borrow_mut().insert(Rc::from(name), v);
                 Ok(())
             }
@@ -1056,4 +1064,33 @@ fn object_new(
         ))),
         None => Err(type_error("object.__new__(): not enough arguments")),
     }
+}
+
+/// The attribute names instances of `cls` may have when every class of its MRO declares
+/// `__slots__` (CPython gives such instances no `__dict__`); None when they have a `__dict__`.
+fn slot_names(cls: &Rc<Class>) -> Option<Vec<Rc<str>>> {
+    if cls.builtin != BuiltinType::Object || cls.is_exception {
+        return None;
+    }
+    let mut names = Vec::new();
+    for c in std::iter::once(cls).chain(cls.mro.iter()) {
+        if c.module.as_ref() == "builtins" {
+            continue;
+        }
+        let slots = c.dict.borrow().get("__slots__").cloned()?;
+        let items: Vec<Value> = match slots {
+            Value::Str(_) => vec![slots],
+            Value::Tuple(t) => t.to_vec(),
+            Value::List(l) => l.borrow().clone(),
+            _ => return None,
+        };
+        for s in items {
+            match s {
+                Value::Str(s) if &*s == "__dict__" => return None,
+                Value::Str(s) => names.push(s),
+                _ => return None,
+            }
+        }
+    }
+    Some(names)
 }

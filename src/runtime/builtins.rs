@@ -1492,6 +1492,11 @@ pub fn make_builtins() -> Rc<Module> {
     for name in &t.exception_order {
         m.set(name, Value::Class(t.exc(name)));
     }
+    m.set("IOError", Value::Class(t.exc("OSError")));
+    m.set("EnvironmentError", Value::Class(t.exc("OSError")));
+    for (name, f) in UNSUPPORTED_BUILTINS {
+        m.set(name, native(name, *f));
+    }
     m.set("NotImplemented", Value::NotImplemented);
     m.set("Ellipsis", Value::Ellipsis);
     m.set("__name__", Value::str("builtins"));
@@ -1505,6 +1510,37 @@ pub fn make_builtins() -> Rc<Module> {
         .borrow_mut()
         .insert(Rc::from("__init__"), native("__init__", exception_init));
     m
+}
+
+/// CPython built-ins outside aio's subset, each raising an error that names it (rather than
+/// a NameError that would suggest a typo).
+macro_rules! unsupported_builtins {
+    ($($name:literal => $f:ident),* $(,)?) => {
+        $(
+            fn $f(_: &mut Interp, _: &[Value], _: &Kwargs) -> PyResult<Value> {
+                Err(err(
+                    "NotImplementedError",
+                    concat!("aio does not support the built-in '", $name, "'"),
+                ))
+            }
+        )*
+        const UNSUPPORTED_BUILTINS: &[(&str, NativeFn)] = &[$(($name, $f)),*];
+    };
+}
+
+unsupported_builtins! {
+    "open" => no_open,
+    "eval" => no_eval,
+    "exec" => no_exec,
+    "compile" => no_compile,
+    "globals" => no_globals,
+    "locals" => no_locals,
+    "bytes" => no_bytes,
+    "bytearray" => no_bytearray,
+    "memoryview" => no_memoryview,
+    "complex" => no_complex,
+    "breakpoint" => no_breakpoint,
+    "help" => no_help,
 }
 
 /// Registers the importable builtin modules.
