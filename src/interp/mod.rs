@@ -8,6 +8,7 @@ pub mod exec;
 pub mod frame;
 pub mod generator;
 pub mod hashing;
+pub mod object_methods;
 pub mod operators;
 pub mod protocol;
 pub mod reports;

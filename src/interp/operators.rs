@@ -184,6 +184,15 @@ impl Interp {
             l.borrow_mut().extend(items);
             return Ok(a.clone());
         }
+        if let (BinOp::Mul, Value::List(l), Value::Int(n)) = (op, a, b) {
+            let items = l.borrow().clone();
+            let mut out = Vec::with_capacity(items.len() * (*n).max(0) as usize);
+            for _ in 0..*n {
+                out.extend(items.iter().cloned());
+            }
+            *l.borrow_mut() = out;
+            return Ok(a.clone());
+        }
         let (_, _, iname) = dunder(op);
         if let Some(r) = self.call_special(a, iname, vec![b.clone()]) {
             let r = r?;

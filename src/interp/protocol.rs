@@ -684,6 +684,9 @@ impl Interp {
                     }
                     _ => {}
                 }
+                if let Some(m) = self.object_method(obj, name, true) {
+                    return Ok(m);
+                }
                 if let Some(ga) = inst.class.lookup("__getattr__") {
                     return self.call(&ga, vec![obj.clone(), Value::str(name)], vec![]);
                 }
@@ -731,6 +734,9 @@ impl Interp {
                         bound: Some(obj.clone()),
                     }))),
                     "__new__" => Ok(crate::runtime::builtins::native("__new__", object_new)),
+                    _ if self.object_method(&Value::None, name, false).is_some() => Ok(self
+                        .object_method(&Value::None, name, false)
+                        .unwrap_or_default()),
                     _ => Err(attribute_error(format!(
                         "type object '{}' has no attribute '{name}'",
                         c.name
@@ -760,6 +766,22 @@ impl Interp {
                 "__func__" => Ok(m.func.clone()),
                 _ => self.getattr(&m.func.clone(), name),
             },
+            Value::Int(_) | Value::BigInt(_) | Value::Bool(_)
+                if matches!(name, "real" | "imag" | "numerator" | "denominator") =>
+            {
+                let as_int = match obj {
+                    Value::Bool(b) => Value::Int(*b as i64),
+                    other => other.clone(),
+                };
+                Ok(match name {
+                    "imag" => Value::Int(0),
+                    "denominator" => Value::Int(1),
+                    _ => as_int,
+                })
+            }
+            Value::Float(f) if matches!(name, "real" | "imag") => {
+                Ok(Value::Float(if name == "real" { *f } else { 0.0 }))
+            }
             Value::Builtin(b) if name == "__name__" => Ok(Value::str(b.name)),
             Value::Generator(g) if matches!(name, "__name__" | "__qualname__") => {
                 Ok(Value::Str(if name == "__name__" {
@@ -789,6 +811,9 @@ impl Interp {
                         "stop" => r.stop,
                         _ => r.step,
                     }));
+                }
+                if let Some(m) = self.object_method(obj, name, true) {
+                    return Ok(m);
                 }
                 Err(attribute_error(format!(
                     "'{}' object has no attribute '{name}'",
@@ -873,6 +898,9 @@ impl Interp {
         }
         if name == "__init__" {
             return Ok(crate::runtime::builtins::object_init_bound(&this));
+        }
+        if let Some(m) = self.object_method(&this, name, !matches!(this, Value::Class(_))) {
+            return Ok(m);
         }
         Err(attribute_error(format!(
             "'super' object has no attribute '{name}'"

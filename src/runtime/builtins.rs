@@ -32,6 +32,8 @@ pub fn arity(name: &str, args: &[Value], min: usize, max: usize) -> PyResult<()>
     }
     Err(type_error(if min == max && min == 1 {
         format!("{name}() takes exactly one argument ({n} given)")
+    } else if min == max && min > 1 {
+        format!("{name} expected {min} arguments, got {n}")
     } else if min == max && min == 0 {
         format!("{name}() takes no arguments ({n} given)")
     } else if n < min {
@@ -877,7 +879,77 @@ fn builtin_format(it: &mut Interp, args: &[Value], _: &Kwargs) -> PyResult<Value
 
 fn builtin_vars(it: &mut Interp, args: &[Value], _: &Kwargs) -> PyResult<Value> {
     arity("vars", args, 1, 1)?;
-    it.getattr(&args[0], "__dict__")
+    it.getattr(&args[0], "__dict__").map_err(|e| {
+        if e.0.class.is_subclass(&types().exc("AttributeError")) {
+            type_error("vars() argument must have __dict__ attribute")
+        } else {
+            e
+        }
+    })
+}
+
+/// The attributes every object has (CPython's `dir(object())`).
+const OBJECT_ATTRS: &[&str] = &[
+    "__class__",
+    "__delattr__",
+    "__dir__",
+    "__doc__",
+    "__eq__",
+    "__format__",
+    "__ge__",
+    "__getattribute__",
+    "__getstate__",
+    "__gt__",
+    "__hash__",
+    "__init__",
+    "__init_subclass__",
+    "__le__",
+    "__lt__",
+    "__ne__",
+    "__new__",
+    "__reduce__",
+    "__reduce_ex__",
+    "__repr__",
+    "__setattr__",
+    "__sizeof__",
+    "__str__",
+    "__subclasshook__",
+];
+
+/// `dir(obj)`: the sorted names of its attributes (its own, its class's along the MRO, and
+/// object's). Without an argument CPython lists the local scope, which aio does not expose.
+fn builtin_dir(_: &mut Interp, args: &[Value], _: &Kwargs) -> PyResult<Value> {
+    arity("dir", args, 1, 1).map_err(|_| {
+        err(
+            "NotImplementedError",
+            "aio does not support dir() without an argument",
+        )
+    })?;
+    let mut names: Vec<Rc<str>> = Vec::new();
+    let add_class = |names: &mut Vec<Rc<str>>, c: &Rc<Class>| {
+        for cls in std::iter::once(c).chain(c.mro.iter()) {
+            names.extend(cls.dict.borrow().keys().cloned());
+        }
+    };
+    match &args[0] {
+        Value::Module(m) => names.extend(m.names_list()),
+        Value::Class(c) => {
+            add_class(&mut names, c);
+            names.extend(["__dict__", "__module__", "__weakref__"].map(Rc::from));
+        }
+        Value::Instance(i) => {
+            names.extend(i.dict.borrow().keys().cloned());
+            add_class(&mut names, &i.class);
+            if i.class.module.as_ref() != "builtins" {
+                names.extend(["__dict__", "__module__", "__weakref__"].map(Rc::from));
+            }
+        }
+        other => add_class(&mut names, &types().class_of(other)),
+    }
+    names.extend(OBJECT_ATTRS.iter().map(|s| Rc::from(*s)));
+    names.sort();
+    names.dedup();
+    Ok(Value::list(names.into_iter().map(Value::Str).collect()))
 }
 
 fn builtin_input(it: &mut Interp, args: &[Value], _: &Kwargs) -> PyResult<Value> {
@@ -1453,6 +1525,7 @@ pub fn make_builtins() -> Rc<Module> {
         ("round", builtin_round),
         ("format", builtin_format),
         ("vars", builtin_vars),
+        ("dir", builtin_dir),
         ("input", builtin_input),
         ("super", builtin_super),
         ("aiter", crate::interp::asyncgen::builtin_aiter),

@@ -73,6 +73,9 @@ impl Formatter<'_> {
                     i += 2;
                     continue;
                 }
+                if i + 1 == chars.len() {
+                    return Err(value_error("Single '{' encountered in format string"));
+                }
                 // Find the matching close brace, allowing nested fields in the spec.
                 let mut level = 1;
                 let mut j = i + 1;

@@ -330,6 +330,15 @@ impl Module {
             Some(v) => Some(v.clone()),
         }
     }
+    /// The names of its bound globals.
+    pub fn names_list(&self) -> Vec<Rc<str>> {
+        let names = self.names.borrow();
+        let values = self.values.borrow();
+        (0..names.len())
+            .filter(|&i| !matches!(values.get(i), Some(Value::Undef) | None))
+            .map(|i| names.name(i as u32).clone())
+            .collect()
+    }
     /// Sets a global by name.
     pub fn set(&self, name: &str, v: Value) {
         let i = self.names.borrow_mut().index(&Rc::from(name)) as usize;
