@@ -1058,10 +1058,13 @@ impl Interp {
                 self.modules.push((Rc::from(name), m.clone()));
                 Ok(Value::Module(m))
             }
-            None => Err(err(
-                "ModuleNotFoundError",
-                format!("No module named '{name}'"),
-            )),
+            None => {
+                let e = err("ModuleNotFoundError", format!("No module named '{name}'"));
+                e.0.dict
+                    .borrow_mut()
+                    .insert(Rc::from("name"), Value::str(name));
+                Err(e)
+            }
         }
     }
 }
