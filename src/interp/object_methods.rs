@@ -244,12 +244,9 @@ impl Interp {
     /// defines; the usual repr for builtin values.
     pub fn default_repr(&mut self, v: &Value) -> PyResult<String> {
         match v {
-            Value::Instance(inst) if inst.exc.is_none() => Ok(format!(
-                "<{}.{} object at {:#x}>",
-                inst.class.module,
-                inst.class.qualname,
-                v.address()
-            )),
+            Value::Instance(inst) if inst.exc.is_none() => {
+                Ok(super::text::instance_default_repr(inst, v))
+            }
             _ => self.repr(v),
         }
     }

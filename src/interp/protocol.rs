@@ -51,8 +51,13 @@ impl Interp {
                 step: r.step,
                 left: r.len(),
             },
-            Value::Dict(d) | Value::Set(d) | Value::FrozenSet(d) => {
-                NativeIter::DictKeys(d.clone(), 0, d.borrow().len())
+            Value::Dict(d) => NativeIter::DictKeys(d.clone(), 0, d.borrow().len()),
+            Value::Set(d) | Value::FrozenSet(d) => {
+                let (order, n) = {
+                    let dd = d.borrow();
+                    (dd.table_order(), dd.len())
+                };
+                NativeIter::SetKeys(d.clone(), order.into_iter(), n)
             }
             Value::Iter(_) => return Ok(v.clone()),
             Value::DictView(dv) => {
@@ -185,6 +190,17 @@ impl Interp {
                     (NativeIter::DictValues(..), Some((_, v))) => Some(v),
                     (_, Some((k, v))) => Some(Value::tuple(vec![k, v])),
                 }
+            }
+            NativeIter::SetKeys(d, order, n) => {
+                let dd = d.borrow();
+                if dd.len() != *n {
+                    drop(dd);
+                    *st = NativeIter::Done;
+                    return Err(err("RuntimeError", "Set changed size during iteration"));
+                }
+                order
+                    .next()
+                    .and_then(|i| dd.map.get_index(i).map(|(k, _)| k.0.clone()))
             }
             NativeIter::Values(it) | NativeIter::Reversed(_, it) => it.next(),
             NativeIter::Done => None,

@@ -80,7 +80,13 @@ impl Interp {
                 if self.repr_enter(v) {
                     return Ok(format!("{name}(...)"));
                 }
-                let items: Vec<Value> = d.borrow().map.keys().map(|k| k.0.clone()).collect();
+                let items: Vec<Value> = {
+                    let dd = d.borrow();
+                    dd.table_order()
+                        .into_iter()
+                        .filter_map(|i| dd.map.get_index(i).map(|(k, _)| k.0.clone()))
+                        .collect()
+                };
                 let r = self.join_reprs(&items);
                 self.repr_leave();
                 if frozen {
@@ -182,12 +188,7 @@ impl Interp {
                 if Rc::ptr_eq(&inst.class, &types().super_) {
                     return Ok("<super object>".into());
                 }
-                format!(
-                    "<{}.{} object at {:#x}>",
-                    inst.class.module,
-                    inst.class.qualname,
-                    v.address()
-                )
+                instance_default_repr(inst, v)
             }
         })
     }
@@ -343,5 +344,20 @@ impl Interp {
                 err("ValueError", m)
             }
         })
+    }
+}
+
+/// `object.__repr__` of an instance: `<module.Class object at 0x…>` (builtin classes such as
+/// `object` itself leave the module out).
+pub(crate) fn instance_default_repr(inst: &crate::runtime::value::Instance, v: &Value) -> String {
+    if inst.class.module.as_ref() == "builtins" {
+        format!("<{} object at {:#x}>", inst.class.qualname, v.address())
+    } else {
+        format!(
+            "<{}.{} object at {:#x}>",
+            inst.class.module,
+            inst.class.qualname,
+            v.address()
+        )
     }
 }

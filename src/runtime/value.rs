@@ -395,6 +395,8 @@ pub enum NativeIter {
     Range { next: i128, step: i128, left: i128 },
     /// Over a dict's keys (or a set), by entry index; `len` catches size changes.
     DictKeys(Rc<RefCell<Dict>>, usize, usize),
+    /// Over a set's elements in CPython's table order; `len` catches size changes.
+    SetKeys(Rc<RefCell<Dict>>, std::vec::IntoIter<usize>, usize),
     /// Over a dict's values.
     DictValues(Rc<RefCell<Dict>>, usize, usize),
     /// Over a dict's items.
