@@ -180,6 +180,37 @@ fn d_delitem(it: &mut Interp, args: &[Value], _: &Kwargs) -> PyResult<Value> {
     it.delitem(&c, &i).map(|_| Value::None)
 }
 
+/// `list.__init__` / `dict.__init__` / `set.__init__` on the value a subclass instance wraps.
+fn d_container_init(it: &mut Interp, args: &[Value], kw: &Kwargs) -> PyResult<Value> {
+    let target = this(args)?.clone();
+    match &target {
+        Value::List(l) => {
+            let items = match args.get(1) {
+                Some(src) => it.iterate(src)?,
+                None => Vec::new(),
+            };
+            *l.borrow_mut() = items;
+        }
+        Value::Dict(d) => {
+            d.borrow_mut().map.clear();
+            crate::runtime::builtins::dict_fill(it, d, args.get(1), kw)?;
+        }
+        Value::Set(d) => {
+            let items = match args.get(1) {
+                Some(src) => it.iterate(src)?,
+                None => Vec::new(),
+            };
+            d.borrow_mut().map.clear();
+            for x in items {
+                let k = it.key(x)?;
+                it.dict_insert(d, k, Value::None)?;
+            }
+        }
+        _ => {}
+    }
+    Ok(Value::None)
+}
+
 fn d_bool(it: &mut Interp, args: &[Value], _: &Kwargs) -> PyResult<Value> {
     let v = this(args)?.clone();
     Ok(Value::Bool(it.truthy(&v)?))
@@ -277,11 +308,25 @@ impl Interp {
     /// `obj.name` for a special method every object (or every value of `obj`'s builtin type)
     /// has, bound to `obj`; `bound` false gives the plain function (`object.__setattr__`).
     pub fn object_method(&self, obj: &Value, name: &str, bound: bool) -> Option<Value> {
+        let base = super::protocol::builtin_base(obj);
+        let target = base.as_ref().unwrap_or(obj);
+        if name == "__init__"
+            && matches!(base, Some(Value::List(_) | Value::Dict(_) | Value::Set(_)))
+        {
+            return Some(Value::Builtin(Rc::new(BuiltinFn {
+                name: "__init__",
+                func: d_container_init,
+                bound: base,
+            })));
+        }
+        let protocol = protocol_method(target, name);
         let f = OBJECT
             .iter()
             .find(|(n, _)| *n == name)
             .map(|(_, f)| *f)
-            .or_else(|| protocol_method(obj, name))?;
+            .filter(|_| protocol.is_none())
+            .or(protocol)?;
+        let obj = if protocol.is_some() { target } else { obj };
         let name: &'static str = OBJECT
             .iter()
             .map(|(n, _)| *n)

@@ -29,7 +29,7 @@ fn dunder(op: BinOp) -> (&'static str, &'static str, &'static str) {
     }
 }
 
-use super::protocol::user_class;
+use super::protocol::{builtin_base, user_class};
 
 /// CPython's TypeError for a binary operator no operand supports.
 fn unsupported(op: BinOp, a: &Value, b: &Value) -> crate::runtime::value::Exc {
@@ -118,6 +118,11 @@ impl Interp {
             if !matches!(r, Value::NotImplemented) {
                 return Ok(r);
             }
+        }
+        if builtin_base(a).is_some() || builtin_base(b).is_some() {
+            let x = builtin_base(a).unwrap_or_else(|| a.clone());
+            let y = builtin_base(b).unwrap_or_else(|| b.clone());
+            return self.binary_op(op, &x, &y);
         }
         if op == BinOp::Mod {
             if let Value::Str(s) = a {
@@ -266,6 +271,13 @@ impl Interp {
             Value::Dict(d) | Value::Set(d) | Value::FrozenSet(d) => !d.borrow().is_empty(),
             Value::DictView(dv) => !dv.dict.borrow().is_empty(),
             Value::Range(r) => !r.is_empty(),
+            Value::Instance(_)
+                if self.special(v, "__bool__").is_none()
+                    && self.special(v, "__len__").is_none()
+                    && builtin_base(v).is_some() =>
+            {
+                return self.truthy(&builtin_base(v).unwrap_or_default());
+            }
             Value::Instance(_) => {
                 if let Some(r) = self.call_special(v, "__bool__", vec![]) {
                     return match r? {
@@ -431,6 +443,11 @@ impl Interp {
                     return Ok(r);
                 }
             }
+            if builtin_base(a).is_some() || builtin_base(b).is_some() {
+                let x = builtin_base(a).unwrap_or_else(|| a.clone());
+                let y = builtin_base(b).unwrap_or_else(|| b.clone());
+                return self.compare(op, &x, &y);
+            }
             match op {
                 CmpOp::Eq => return Ok(Value::Bool(a.is(b))),
                 CmpOp::NotEq => return Ok(Value::Bool(!a.is(b))),
@@ -537,6 +554,11 @@ impl Interp {
                     let r = r?;
                     return self.truthy(&r);
                 }
+                if let Some(b) = builtin_base(container) {
+                    if self.special(container, "__iter__").is_none() {
+                        return self.contains(&b, x);
+                    }
+                }
                 let it = self.get_iter(container).map_err(|e| {
                     if e.0
                         .class
@@ -593,6 +615,9 @@ impl Interp {
                 .iter()
                 .map(|(k, v)| (k.0.clone(), v.clone()))
                 .collect()),
+            Value::Instance(_) if matches!(builtin_base(m), Some(Value::Dict(_))) => {
+                self.mapping_items(&builtin_base(m).unwrap_or_default())
+            }
             Value::Instance(_) if self.special(m, "keys").is_some() => {
                 let keys = self.call_method(m, "keys", vec![])?;
                 let mut out = Vec::new();

@@ -13,6 +13,28 @@ use crate::runtime::value::{BuiltinType, Class, Exc, NativeIter, PyResult, Value
 use std::cell::RefCell;
 use std::rc::Rc;
 
+/// The builtin value an instance of a subclass of a builtin type (`class Stack(list)`) wraps.
+pub(crate) fn builtin_base(v: &Value) -> Option<Value> {
+    match v {
+        Value::Instance(i)
+            if matches!(
+                i.class.builtin,
+                BuiltinType::List
+                    | BuiltinType::Dict
+                    | BuiltinType::Set
+                    | BuiltinType::FrozenSet
+                    | BuiltinType::Str
+                    | BuiltinType::Int
+                    | BuiltinType::Float
+                    | BuiltinType::Tuple
+            ) =>
+        {
+            i.base_value.borrow().clone()
+        }
+        _ => None,
+    }
+}
+
 pub(crate) fn user_class(v: &Value) -> Option<&Rc<Class>> {
     match v {
         Value::Instance(i) => Some(&i.class),
@@ -87,6 +109,9 @@ impl Interp {
                         )));
                     }
                     return Ok(it);
+                }
+                if let Some(b) = builtin_base(v) {
+                    return self.get_iter(&b);
                 }
                 if self.special(v, "__getitem__").is_some() {
                     NativeIter::GetItem(v.clone(), 0)
@@ -399,6 +424,11 @@ impl Interp {
             Value::Dict(d) | Value::Set(d) | Value::FrozenSet(d) => d.borrow().len(),
             Value::Range(r) => r.len().max(0) as usize,
             Value::DictView(dv) => dv.dict.borrow().len(),
+            Value::Instance(_)
+                if self.special(v, "__len__").is_none() && builtin_base(v).is_some() =>
+            {
+                return self.len(&builtin_base(v).unwrap_or_default());
+            }
             Value::Instance(_) => match self.call_special(v, "__len__", vec![]) {
                 Some(r) => match r? {
                     Value::Int(n) if n >= 0 => n as usize,
@@ -478,6 +508,19 @@ impl Interp {
             (Value::Instance(_), _) => match self.call_special(obj, "__getitem__", vec![i.clone()])
             {
                 Some(r) => r,
+                None if builtin_base(obj).is_some() => {
+                    let b = builtin_base(obj).unwrap_or_default();
+                    match self.getitem(&b, i) {
+                        Err(e)
+                            if matches!(b, Value::Dict(_))
+                                && e.0.class.is_subclass(&types().exc("KeyError"))
+                                && self.special(obj, "__missing__").is_some() =>
+                        {
+                            self.call_method(obj, "__missing__", vec![i.clone()])
+                        }
+                        r => r,
+                    }
+                }
                 None => Err(type_error(format!(
                     "'{}' object is not subscriptable",
                     type_name(obj)
@@ -598,6 +641,11 @@ impl Interp {
                 self.dict_insert(d, k, v)
             }
             (Value::Instance(_), _) => {
+                if self.special(obj, "__setitem__").is_none() {
+                    if let Some(b) = builtin_base(obj) {
+                        return self.setitem(&b, i, v);
+                    }
+                }
                 match self.call_special(obj, "__setitem__", vec![i.clone(), v]) {
                     Some(r) => r.map(|_| ()),
                     None => Err(type_error(format!(
@@ -646,6 +694,9 @@ impl Interp {
             (Value::Instance(_), _) => match self.call_special(obj, "__delitem__", vec![i.clone()])
             {
                 Some(r) => r.map(|_| ()),
+                None if builtin_base(obj).is_some() => {
+                    self.delitem(&builtin_base(obj).unwrap_or_default(), i)
+                }
                 None => Err(type_error(format!(
                     "'{}' object doesn't support item deletion",
                     type_name(obj)
@@ -912,7 +963,7 @@ impl Interp {
                 return Ok(crate::runtime::builtins::exception_init_bound(&this));
             }
         }
-        if name == "__init__" {
+        if name == "__init__" && builtin_base(&this).is_none() {
             return Ok(crate::runtime::builtins::object_init_bound(&this));
         }
         if let Some(m) = self.object_method(&this, name, !matches!(this, Value::Class(_))) {

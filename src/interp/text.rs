@@ -176,6 +176,9 @@ impl Interp {
                         ))),
                     };
                 }
+                if let Some(b) = super::protocol::builtin_base(v) {
+                    return self.repr(&b);
+                }
                 if let Some(d) = &inst.exc {
                     let args = d.borrow().args.clone();
                     let inner = if args.len() == 1 {
@@ -269,6 +272,11 @@ impl Interp {
                         ))),
                     };
                 }
+                if inst.class.lookup("__repr__").is_none() {
+                    if let Some(b) = super::protocol::builtin_base(v) {
+                        return self.to_str(&b);
+                    }
+                }
                 if let Some(d) = &inst.exc {
                     let args = d.borrow().args.clone();
                     if inst.class.is_subclass(&types().exc("BaseExceptionGroup")) && args.len() == 2
@@ -313,6 +321,15 @@ impl Interp {
                 format_int(b, spec)
             }
             Value::Float(f) => format_float(*f, spec),
+            Value::Instance(inst)
+                if inst.class.lookup("__format__").is_none()
+                    && inst.class.lookup("__str__").is_none()
+                    && inst.class.lookup("__repr__").is_none()
+                    && super::protocol::builtin_base(v).is_some() =>
+            {
+                let b = super::protocol::builtin_base(v).unwrap_or_default();
+                return self.format(&b, spec);
+            }
             Value::Instance(inst) if inst.class.lookup("__format__").is_some() => {
                 let f = inst.class.lookup("__format__").expect("checked above");
                 let r = self.call(&f, vec![v.clone(), Value::str(spec)], vec![])?;

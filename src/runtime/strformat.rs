@@ -50,6 +50,11 @@ impl Formatter<'_> {
     }
 
     fn positional(&self, i: usize) -> PyResult<Value> {
+        if let Named::Mapping(_) = self.named {
+            return Err(super::exceptions::value_error(
+                "Format string contains positional fields",
+            ));
+        }
         self.pos.get(i).cloned().ok_or_else(|| {
             err(
                 "IndexError",
