@@ -821,7 +821,7 @@ impl Interp {
                     "__name__" => Ok(Value::Str(f.name.borrow().clone())),
                     "__qualname__" => Ok(Value::Str(f.code.qualname.clone())),
                     "__module__" => Ok(Value::Str(f.globals.name.clone())),
-                    "__doc__" => Ok(Value::None),
+                    "__doc__" => Ok(super::eval::docstring(&f.code.body)),
                     "__class__" => Ok(Value::Class(types().function.clone())),
                     _ => Err(attribute_error(format!(
                         "'function' object has no attribute '{name}'"
@@ -949,6 +949,15 @@ impl Interp {
             .unwrap_or(chain.len());
         for c in &chain[pos..] {
             let found = c.dict.borrow().get(name).cloned();
+            // A property found through super() runs its getter on the instance.
+            if let Some(Value::Instance(p)) = &found {
+                if Rc::ptr_eq(&p.class, &types().property) && !matches!(this, Value::Class(_)) {
+                    let getter = p.dict.borrow().get("fget").cloned().unwrap_or(Value::None);
+                    if !getter.is_none() {
+                        return self.call(&getter, vec![this.clone()], vec![]);
+                    }
+                }
+            }
             if let Some(a) = found {
                 return Ok(match (&a, &this) {
                     (Value::Function(_), Value::Class(_)) => a,
@@ -1076,6 +1085,23 @@ impl Interp {
     pub fn delattr(&mut self, obj: &Value, name: &str) -> PyResult<()> {
         match obj {
             Value::Instance(inst) => {
+                if let Some(Value::Instance(p)) = inst.class.lookup(name) {
+                    if Rc::ptr_eq(&p.class, &types().property) {
+                        let fdel = p.dict.borrow().get("fdel").cloned().unwrap_or(Value::None);
+                        if fdel.is_none() {
+                            return Err(attribute_error(format!(
+                                "property '{name}' of '{}' object has no deleter",
+                                inst.class.name
+                            )));
+                        }
+                        self.call(&fdel, vec![obj.clone()], vec![])?;
+                        return Ok(());
+                    }
+                }
+                if let Some(da) = inst.class.lookup("__delattr__") {
+                    self.call(&da, vec![obj.clone(), Value::str(name)], vec![])?;
+                    return Ok(());
+                }
                 if inst.dict.borrow_mut().shift_remove(name).is_some() {
                     return Ok(());
                 }

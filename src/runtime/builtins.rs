@@ -815,12 +815,22 @@ fn builtin_round(it: &mut Interp, args: &[Value], kw: &Kwargs) -> PyResult<Value
                     let s = format!("{:.*}", n as usize, f);
                     Ok(Value::Float(s.parse().unwrap_or(*f)))
                 } else {
-                    let p = 10f64.powi((-n) as i32);
-                    if !p.is_finite() {
+                    if n < -330 {
                         return Ok(Value::Float(0.0f64.copysign(*f)));
                     }
-                    let y = (f / p).round_ties_even() * p;
-                    Ok(Value::Float(y))
+                    // Exactly, as CPython's correctly rounded dtoa: the float's integer part
+                    // rounded half to even at a multiple of 10**-n.
+                    let whole: BigInt = format!("{:.0}", f.trunc()).parse().unwrap_or_default();
+                    let p = num_traits::pow::Pow::pow(BigInt::from(10), (-n) as u32);
+                    let (q, r) = num_integer::Integer::div_mod_floor(&whole, &p);
+                    let frac = f - f.trunc();
+                    let twice = &r * 2;
+                    let up = twice > p
+                        || (twice == p
+                            && (frac > 0.0 || (frac == 0.0 && num_integer::Integer::is_odd(&q))));
+                    let q = if up { q + 1 } else { q };
+                    let y = num_traits::ToPrimitive::to_f64(&(q * p)).unwrap_or(*f);
+                    Ok(Value::Float(y.copysign(*f)))
                 }
             }
         },
@@ -1007,7 +1017,18 @@ pub fn make_super(cls: Rc<Class>, this: Value) -> Value {
 
 fn builtin_super(_: &mut Interp, args: &[Value], _: &Kwargs) -> PyResult<Value> {
     match args {
-        [Value::Class(c), this] => Ok(make_super(c.clone(), this.clone())),
+        [Value::Class(c), this] => {
+            let ok = match this {
+                Value::Class(sub) => sub.is_subclass(c),
+                other => types().class_of(other).is_subclass(c),
+            };
+            if !ok {
+                return Err(type_error(
+                    "super(type, obj): obj must be an instance or subtype of type",
+                ));
+            }
+            Ok(make_super(c.clone(), this.clone()))
+        }
         [] => Err(err("RuntimeError", "super(): no arguments")),
         _ => Err(type_error("super() argument 1 must be a type")),
     }
@@ -1062,8 +1083,18 @@ fn ctor_classmethod(_: &mut Interp, args: &[Value], _: &Kwargs) -> PyResult<Valu
     Ok(wrapper(&types().classmethod, args[0].clone()))
 }
 
-fn ctor_property(_: &mut Interp, args: &[Value], kw: &Kwargs) -> PyResult<Value> {
+fn ctor_property(it: &mut Interp, args: &[Value], kw: &Kwargs) -> PyResult<Value> {
     arity("property", args, 0, 4)?;
+    let fget = args
+        .first()
+        .cloned()
+        .or_else(|| kwarg(kw, "fget"))
+        .unwrap_or(Value::None);
+    let doc = match args.get(3).cloned().or_else(|| kwarg(kw, "doc")) {
+        Some(d) => d,
+        None if fget.is_none() => Value::None,
+        None => it.getattr(&fget, "__doc__").unwrap_or(Value::None),
+    };
     let p = wrapper(&types().property, Value::None);
     if let Value::Instance(i) = &p {
         let mut d = i.dict.borrow_mut();
@@ -1083,31 +1114,48 @@ fn ctor_property(_: &mut Interp, args: &[Value], kw: &Kwargs) -> PyResult<Value>
         );
         d.insert(
             Rc::from("fdel"),
-            args.get(2).cloned().unwrap_or(Value::None),
+            args.get(2)
+                .cloned()
+                .or_else(|| kwarg(kw, "fdel"))
+                .unwrap_or(Value::None),
         );
+        d.insert(Rc::from("__doc__"), doc);
+    }
+    Ok(p)
+}
+
+/// A copy of property `old` with one of its accessors replaced (`@x.setter`, `@x.deleter`,
+/// `@x.getter`).
+fn property_with(args: &[Value], name: &str, slot: &str) -> PyResult<Value> {
+    arity(name, args, 2, 2)?;
+    let Value::Instance(old) = &args[0] else {
+        return Err(type_error(format!("{name} needs a property")));
+    };
+    let p = wrapper(&types().property, Value::None);
+    if let Value::Instance(i) = &p {
+        let mut d = i.dict.borrow_mut();
+        for key in ["fget", "fset", "fdel", "__doc__"] {
+            let v = if key == slot {
+                args[1].clone()
+            } else {
+                old.dict.borrow().get(key).cloned().unwrap_or(Value::None)
+            };
+            d.insert(Rc::from(key), v);
+        }
     }
     Ok(p)
 }
 
 fn property_setter(_: &mut Interp, args: &[Value], _: &Kwargs) -> PyResult<Value> {
-    arity("setter", args, 2, 2)?;
-    let Value::Instance(old) = &args[0] else {
-        return Err(type_error("setter needs a property"));
-    };
-    let p = wrapper(&types().property, Value::None);
-    if let Value::Instance(i) = &p {
-        let mut d = i.dict.borrow_mut();
-        d.insert(
-            Rc::from("fget"),
-            old.dict
-                .borrow()
-                .get("fget")
-                .cloned()
-                .unwrap_or(Value::None),
-        );
-        d.insert(Rc::from("fset"), args[1].clone());
-    }
-    Ok(p)
+    property_with(args, "setter", "fset")
+}
+
+fn property_deleter(_: &mut Interp, args: &[Value], _: &Kwargs) -> PyResult<Value> {
+    property_with(args, "deleter", "fdel")
+}
+
+fn property_getter(_: &mut Interp, args: &[Value], _: &Kwargs) -> PyResult<Value> {
+    property_with(args, "getter", "fget")
 }
 
 fn ctor_int(it: &mut Interp, args: &[Value], kw: &Kwargs) -> PyResult<Value> {
@@ -1578,6 +1626,14 @@ pub fn make_builtins() -> Rc<Module> {
         .dict
         .borrow_mut()
         .insert(Rc::from("setter"), native("setter", property_setter));
+    t.property
+        .dict
+        .borrow_mut()
+        .insert(Rc::from("deleter"), native("deleter", property_deleter));
+    t.property
+        .dict
+        .borrow_mut()
+        .insert(Rc::from("getter"), native("getter", property_getter));
     t.exc("BaseException")
         .dict
         .borrow_mut()
