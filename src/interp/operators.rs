@@ -288,9 +288,9 @@ impl Interp {
                         ))),
                     };
                 }
-                if let Some(r) = self.call_special(v, "__len__", vec![]) {
-                    let n = r?;
-                    return Ok(!matches!(n, Value::Int(0)));
+                if self.special(v, "__len__").is_some() {
+                    // Through len(), so a bad __len__ result raises as CPython's does.
+                    return Ok(self.len(v)? != 0);
                 }
                 true
             }
@@ -314,6 +314,11 @@ impl Interp {
             }
             (Tuple(x), Tuple(y)) => {
                 let (x, y) = (x.clone(), y.clone());
+                self.seq_eq(&x, &y)
+            }
+            (Slice(x), Slice(y)) => {
+                let x = [x.0.clone(), x.1.clone(), x.2.clone()];
+                let y = [y.0.clone(), y.1.clone(), y.2.clone()];
                 self.seq_eq(&x, &y)
             }
             (Dict(x), Dict(y)) | (Set(x) | FrozenSet(x), Set(y) | FrozenSet(y)) => {
@@ -518,9 +523,13 @@ impl Interp {
                 Ok(self.dict_lookup(&dv.dict, x)?.is_some())
             }
             Value::Range(r) => match x {
-                Value::Int(i) => {
+                Value::Int(_) | Value::Bool(_) | Value::BigInt(_) => {
+                    let Some(i) = crate::runtime::ops::to_big(x)
+                        .and_then(|b| num_traits::ToPrimitive::to_i128(&b))
+                    else {
+                        return Ok(false);
+                    };
                     let (s, e, st) = (r.start, r.stop, r.step);
-                    let i = *i as i128;
                     Ok(if st > 0 {
                         i >= s && i < e
                     } else {

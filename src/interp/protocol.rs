@@ -227,7 +227,7 @@ impl Interp {
                     .next()
                     .and_then(|i| dd.map.get_index(i).map(|(k, _)| k.0.clone()))
             }
-            NativeIter::Values(it) | NativeIter::Reversed(_, it) => it.next(),
+            NativeIter::Values(it) | NativeIter::Snapshot(_, it) => it.next(),
             NativeIter::Done => None,
             NativeIter::FutureAwait(f, yielded) => {
                 if *yielded || f.done() {
@@ -260,7 +260,8 @@ impl Interp {
                 return self.composite_next(cell);
             }
         };
-        if r.is_none() {
+        // An exhausted snapshot keeps its type name (CPython's iterator objects keep theirs).
+        if r.is_none() && !matches!(*st, NativeIter::Snapshot(..)) {
             *st = NativeIter::Done;
         }
         Ok(r)
@@ -353,6 +354,8 @@ impl Interp {
         // exhausted too); a callable iterator that hit its sentinel stops for good.
         if keep || !matches!(st, NativeIter::Callable(..) | NativeIter::GetItem(..)) {
             *cell.borrow_mut() = st;
+        } else if matches!(st, NativeIter::Callable(..)) {
+            *cell.borrow_mut() = NativeIter::Snapshot("callable_iterator", Vec::new().into_iter());
         }
         Ok(r)
     }
@@ -433,6 +436,15 @@ impl Interp {
                 Some(r) => match r? {
                     Value::Int(n) if n >= 0 => n as usize,
                     Value::Int(_) => return Err(err("ValueError", "__len__() should return >= 0")),
+                    Value::BigInt(b) if b.sign() == num_bigint::Sign::Minus => {
+                        return Err(err("ValueError", "__len__() should return >= 0"))
+                    }
+                    Value::BigInt(_) => {
+                        return Err(err(
+                            "OverflowError",
+                            "cannot fit 'int' into an index-sized integer",
+                        ))
+                    }
                     other => {
                         return Err(type_error(format!(
                             "'{}' object cannot be interpreted as an integer",

@@ -204,6 +204,9 @@ fn builtin_issubclass(_: &mut Interp, args: &[Value], _: &Kwargs) -> PyResult<Va
 fn builtin_iter(it: &mut Interp, args: &[Value], _: &Kwargs) -> PyResult<Value> {
     arity("iter", args, 1, 2)?;
     if args.len() == 2 {
+        if !is_callable(it, &args[0]) {
+            return Err(type_error("iter(v, w): v must be callable"));
+        }
         return Ok(Value::Iter(Rc::new(RefCell::new(NativeIter::Callable(
             args[0].clone(),
             args[1].clone(),
@@ -529,7 +532,7 @@ fn builtin_reversed(it: &mut Interp, args: &[Value], _: &Kwargs) -> PyResult<Val
     };
     let mut items = items;
     items.reverse();
-    Ok(Value::Iter(Rc::new(RefCell::new(NativeIter::Reversed(
+    Ok(Value::Iter(Rc::new(RefCell::new(NativeIter::Snapshot(
         name,
         items.into_iter(),
     )))))
@@ -600,13 +603,18 @@ fn builtin_delattr(it: &mut Interp, args: &[Value], _: &Kwargs) -> PyResult<Valu
     Ok(Value::None)
 }
 
+/// Whether `v` can be called.
+fn is_callable(it: &Interp, v: &Value) -> bool {
+    match v {
+        Value::Function(_) | Value::Builtin(_) | Value::BoundMethod(_) | Value::Class(_) => true,
+        Value::Instance(_) => it.special(v, "__call__").is_some(),
+        _ => false,
+    }
+}
+
 fn builtin_callable(it: &mut Interp, args: &[Value], _: &Kwargs) -> PyResult<Value> {
     arity("callable", args, 1, 1)?;
-    Ok(Value::Bool(match &args[0] {
-        Value::Function(_) | Value::Builtin(_) | Value::BoundMethod(_) | Value::Class(_) => true,
-        v @ Value::Instance(_) => it.special(v, "__call__").is_some(),
-        _ => false,
-    }))
+    Ok(Value::Bool(is_callable(it, &args[0])))
 }
 
 fn builtin_id(_: &mut Interp, args: &[Value], _: &Kwargs) -> PyResult<Value> {

@@ -368,7 +368,7 @@ impl Types {
                     N::Map(..) => "map",
                     N::Filter(..) => "filter",
                     N::Values(_) | N::Done => "iterator",
-                    N::Reversed(name, _) => name,
+                    N::Snapshot(name, _) => name,
                     N::FutureAwait(..) => "FutureIter",
                     N::CoroWrapper(_) => "coroutine_wrapper",
                     N::GetItem(..) => "iterator",

@@ -403,8 +403,9 @@ pub enum NativeIter {
     DictItems(Rc<RefCell<Dict>>, usize, usize),
     /// Over precomputed values (enumerate, zip, reversed, map results…).
     Values(std::vec::IntoIter<Value>),
-    /// `reversed(x)` over a snapshot of `x`, with the type name CPython gives it.
-    Reversed(&'static str, std::vec::IntoIter<Value>),
+    /// Precomputed values with the type name CPython gives the iterator (`reversed(x)` over a
+    /// snapshot of `x`, an exhausted `callable_iterator`).
+    Snapshot(&'static str, std::vec::IntoIter<Value>),
     /// Calling a function until it returns a sentinel: `iter(f, sentinel)`.
     Callable(Value, Value),
     /// `enumerate(it, start)`.
