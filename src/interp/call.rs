@@ -441,17 +441,61 @@ impl Interp {
         {
             if let Some(ctor) = crate::runtime::builtins::constructor(c) {
                 if c.module.as_ref() == "builtins" {
+                    // int(x), float(x) of a subclass instance convert the value it wraps.
+                    let mut args = args;
+                    if matches!(c.builtin, BuiltinType::Int | BuiltinType::Float) {
+                        if let Some(first) = args.first_mut() {
+                            if let Some(b) = super::protocol::builtin_base(first) {
+                                *first = b;
+                            }
+                        }
+                    }
                     return ctor(self, &args, &kwargs);
                 }
             }
         }
-        if c.builtin != BuiltinType::Object && c.builtin != BuiltinType::Exception {
-            return Err(type_error(format!(
-                "aio does not support subclassing '{}' yet",
-                types().class_of_builtin(c.builtin).name
-            )));
-        }
         let inst = self.new_instance(c, if c.is_exception { args.clone() } else { vec![] });
+        if c.builtin != BuiltinType::Object && c.builtin != BuiltinType::Exception {
+            let base_class = types().class_of_builtin(c.builtin);
+            let supported = matches!(
+                c.builtin,
+                BuiltinType::List
+                    | BuiltinType::Dict
+                    | BuiltinType::Set
+                    | BuiltinType::FrozenSet
+                    | BuiltinType::Str
+                    | BuiltinType::Int
+                    | BuiltinType::Float
+                    | BuiltinType::Tuple
+            );
+            let ctor = crate::runtime::builtins::constructor(&base_class);
+            let (true, Some(ctor)) = (supported, ctor) else {
+                return Err(type_error(format!(
+                    "aio does not support subclassing '{}' yet",
+                    base_class.name
+                )));
+            };
+            // Mutable containers start empty and are filled by `__init__` (the builtin one
+            // unless the class defines its own); immutable values are made from the arguments.
+            let mutable = matches!(
+                c.builtin,
+                BuiltinType::List | BuiltinType::Dict | BuiltinType::Set
+            );
+            let has_init = c.lookup("__init__").is_some();
+            let base = if mutable && has_init {
+                ctor(self, &[], &Vec::new())?
+            } else if has_init {
+                ctor(self, &args[..args.len().min(1)], &Vec::new())?
+            } else {
+                ctor(self, &args, &kwargs)?
+            };
+            if let Value::Instance(i) = &inst {
+                *i.base_value.borrow_mut() = Some(base);
+            }
+            if !has_init {
+                return Ok(inst);
+            }
+        }
         match c.lookup("__init__") {
             Some(init) => {
                 let mut full = Vec::with_capacity(args.len() + 1);
@@ -491,7 +535,8 @@ impl Interp {
             Value::Builtin(b) if b.bound.is_none() => Value::Builtin(Rc::new(BuiltinFn {
                 name: b.name,
                 func: b.func,
-                bound: Some(this.clone()),
+                // A builtin type's method works on the value a subclass instance wraps.
+                bound: Some(super::protocol::builtin_base(this).unwrap_or_else(|| this.clone())),
             })),
             Value::Instance(i) if Rc::ptr_eq(&i.class, &types().staticmethod) => {
                 i.base_value.borrow().clone().unwrap_or(Value::None)

@@ -663,6 +663,10 @@ impl Interp {
         for a in &c.bases {
             match a {
                 Arg::Positional(e) => match self.eval(frame, e)? {
+                    Value::Class(cls) if cls.builtin == BuiltinType::Bool => {
+                        return Err(type_error("type 'bool' is not an acceptable base type")
+                            .note_span(e.span))
+                    }
                     Value::Class(cls) => bases.push(cls),
                     other => {
                         return Err(type_error(format!(

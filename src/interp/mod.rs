@@ -9,6 +9,7 @@ pub mod frame;
 pub mod generator;
 pub mod hashing;
 pub mod limits;
+pub mod object_methods;
 pub mod operators;
 pub mod protocol;
 pub mod reports;

@@ -29,7 +29,7 @@ fn dunder(op: BinOp) -> (&'static str, &'static str, &'static str) {
     }
 }
 
-use super::protocol::user_class;
+use super::protocol::{builtin_base, user_class};
 
 /// CPython's TypeError for a binary operator no operand supports.
 fn unsupported(op: BinOp, a: &Value, b: &Value) -> crate::runtime::value::Exc {
@@ -119,6 +119,11 @@ impl Interp {
                 return Ok(r);
             }
         }
+        if builtin_base(a).is_some() || builtin_base(b).is_some() {
+            let x = builtin_base(a).unwrap_or_else(|| a.clone());
+            let y = builtin_base(b).unwrap_or_else(|| b.clone());
+            return self.binary_op(op, &x, &y);
+        }
         if op == BinOp::Mod {
             if let Value::Str(s) = a {
                 let s = s.clone();
@@ -182,6 +187,15 @@ impl Interp {
         if let (BinOp::Add, Value::List(l)) = (op, a) {
             let items = self.iterate(b)?;
             l.borrow_mut().extend(items);
+            return Ok(a.clone());
+        }
+        if let (BinOp::Mul, Value::List(l), Value::Int(n)) = (op, a, b) {
+            let items = l.borrow().clone();
+            let mut out = Vec::with_capacity(items.len() * (*n).max(0) as usize);
+            for _ in 0..*n {
+                out.extend(items.iter().cloned());
+            }
+            *l.borrow_mut() = out;
             return Ok(a.clone());
         }
         let (_, _, iname) = dunder(op);
@@ -265,6 +279,13 @@ impl Interp {
             Value::Dict(d) | Value::Set(d) | Value::FrozenSet(d) => !d.borrow().is_empty(),
             Value::DictView(dv) => !dv.dict.borrow().is_empty(),
             Value::Range(r) => !r.is_empty(),
+            Value::Instance(_)
+                if self.special(v, "__bool__").is_none()
+                    && self.special(v, "__len__").is_none()
+                    && builtin_base(v).is_some() =>
+            {
+                return self.truthy(&builtin_base(v).unwrap_or_default());
+            }
             Value::Instance(_) => {
                 if let Some(r) = self.call_special(v, "__bool__", vec![]) {
                     return match r? {
@@ -275,9 +296,9 @@ impl Interp {
                         ))),
                     };
                 }
-                if let Some(r) = self.call_special(v, "__len__", vec![]) {
-                    let n = r?;
-                    return Ok(!matches!(n, Value::Int(0)));
+                if self.special(v, "__len__").is_some() {
+                    // Through len(), so a bad __len__ result raises as CPython's does.
+                    return Ok(self.len(v)? != 0);
                 }
                 true
             }
@@ -311,6 +332,11 @@ impl Interp {
             }
             (Tuple(x), Tuple(y)) => {
                 let (x, y) = (x.clone(), y.clone());
+                self.seq_eq(&x, &y)
+            }
+            (Slice(x), Slice(y)) => {
+                let x = [x.0.clone(), x.1.clone(), x.2.clone()];
+                let y = [y.0.clone(), y.1.clone(), y.2.clone()];
                 self.seq_eq(&x, &y)
             }
             (Dict(x), Dict(y)) | (Set(x) | FrozenSet(x), Set(y) | FrozenSet(y)) => {
@@ -450,6 +476,11 @@ impl Interp {
                     return Ok(r);
                 }
             }
+            if builtin_base(a).is_some() || builtin_base(b).is_some() {
+                let x = builtin_base(a).unwrap_or_else(|| a.clone());
+                let y = builtin_base(b).unwrap_or_else(|| b.clone());
+                return self.compare(op, &x, &y);
+            }
             match op {
                 CmpOp::Eq => return Ok(Value::Bool(a.is(b))),
                 CmpOp::NotEq => return Ok(Value::Bool(!a.is(b))),
@@ -520,9 +551,13 @@ impl Interp {
                 Ok(self.dict_lookup(&dv.dict, x)?.is_some())
             }
             Value::Range(r) => match x {
-                Value::Int(i) => {
+                Value::Int(_) | Value::Bool(_) | Value::BigInt(_) => {
+                    let Some(i) = crate::runtime::ops::to_big(x)
+                        .and_then(|b| num_traits::ToPrimitive::to_i128(&b))
+                    else {
+                        return Ok(false);
+                    };
                     let (s, e, st) = (r.start, r.stop, r.step);
-                    let i = *i as i128;
                     Ok(if st > 0 {
                         i >= s && i < e
                     } else {
@@ -555,6 +590,11 @@ impl Interp {
                 if let Some(r) = self.call_special(container, "__contains__", vec![x.clone()]) {
                     let r = r?;
                     return self.truthy(&r);
+                }
+                if let Some(b) = builtin_base(container) {
+                    if self.special(container, "__iter__").is_none() {
+                        return self.contains(&b, x);
+                    }
                 }
                 let it = self.get_iter(container).map_err(|e| {
                     if e.0
@@ -612,6 +652,9 @@ impl Interp {
                 .iter()
                 .map(|(k, v)| (k.0.clone(), v.clone()))
                 .collect()),
+            Value::Instance(_) if matches!(builtin_base(m), Some(Value::Dict(_))) => {
+                self.mapping_items(&builtin_base(m).unwrap_or_default())
+            }
             Value::Instance(_) if self.special(m, "keys").is_some() => {
                 let keys = self.call_method(m, "keys", vec![])?;
                 let mut out = Vec::new();

@@ -13,6 +13,28 @@ use crate::runtime::value::{BuiltinType, Class, Exc, NativeIter, PyResult, Value
 use std::cell::RefCell;
 use std::rc::Rc;
 
+/// The builtin value an instance of a subclass of a builtin type (`class Stack(list)`) wraps.
+pub(crate) fn builtin_base(v: &Value) -> Option<Value> {
+    match v {
+        Value::Instance(i)
+            if matches!(
+                i.class.builtin,
+                BuiltinType::List
+                    | BuiltinType::Dict
+                    | BuiltinType::Set
+                    | BuiltinType::FrozenSet
+                    | BuiltinType::Str
+                    | BuiltinType::Int
+                    | BuiltinType::Float
+                    | BuiltinType::Tuple
+            ) =>
+        {
+            i.base_value.borrow().clone()
+        }
+        _ => None,
+    }
+}
+
 pub(crate) fn user_class(v: &Value) -> Option<&Rc<Class>> {
     match v {
         Value::Instance(i) => Some(&i.class),
@@ -51,8 +73,13 @@ impl Interp {
                 step: r.step,
                 left: r.len(),
             },
-            Value::Dict(d) | Value::Set(d) | Value::FrozenSet(d) => {
-                NativeIter::DictKeys(d.clone(), 0, d.borrow().len())
+            Value::Dict(d) => NativeIter::DictKeys(d.clone(), 0, d.borrow().len()),
+            Value::Set(d) | Value::FrozenSet(d) => {
+                let (order, n) = {
+                    let dd = d.borrow();
+                    (dd.table_order(), dd.len())
+                };
+                NativeIter::SetKeys(d.clone(), order.into_iter(), n)
             }
             Value::Iter(_) => return Ok(v.clone()),
             Value::DictView(dv) => {
@@ -82,6 +109,9 @@ impl Interp {
                         )));
                     }
                     return Ok(it);
+                }
+                if let Some(b) = builtin_base(v) {
+                    return self.get_iter(&b);
                 }
                 if self.special(v, "__getitem__").is_some() {
                     NativeIter::GetItem(v.clone(), 0)
@@ -187,7 +217,18 @@ impl Interp {
                     (_, Some((k, v))) => Some(Value::tuple(vec![k, v])),
                 }
             }
-            NativeIter::Values(it) | NativeIter::Reversed(_, it) => it.next(),
+            NativeIter::SetKeys(d, order, n) => {
+                let dd = d.borrow();
+                if dd.len() != *n {
+                    drop(dd);
+                    *st = NativeIter::Done;
+                    return Err(err("RuntimeError", "Set changed size during iteration"));
+                }
+                order
+                    .next()
+                    .and_then(|i| dd.map.get_index(i).map(|(k, _)| k.0.clone()))
+            }
+            NativeIter::Values(it) | NativeIter::Snapshot(_, it) => it.next(),
             NativeIter::Done => None,
             NativeIter::FutureAwait(f, yielded) => {
                 if *yielded || f.done() {
@@ -220,7 +261,8 @@ impl Interp {
                 return self.composite_next(cell);
             }
         };
-        if r.is_none() {
+        // An exhausted snapshot keeps its type name (CPython's iterator objects keep theirs).
+        if r.is_none() && !matches!(*st, NativeIter::Snapshot(..)) {
             *st = NativeIter::Done;
         }
         Ok(r)
@@ -313,6 +355,8 @@ impl Interp {
         // exhausted too); a callable iterator that hit its sentinel stops for good.
         if keep || !matches!(st, NativeIter::Callable(..) | NativeIter::GetItem(..)) {
             *cell.borrow_mut() = st;
+        } else if matches!(st, NativeIter::Callable(..)) {
+            *cell.borrow_mut() = NativeIter::Snapshot("callable_iterator", Vec::new().into_iter());
         }
         Ok(r)
     }
@@ -393,10 +437,24 @@ impl Interp {
             Value::Dict(d) | Value::Set(d) | Value::FrozenSet(d) => d.borrow().len(),
             Value::Range(r) => r.len().max(0) as usize,
             Value::DictView(dv) => dv.dict.borrow().len(),
+            Value::Instance(_)
+                if self.special(v, "__len__").is_none() && builtin_base(v).is_some() =>
+            {
+                return self.len(&builtin_base(v).unwrap_or_default());
+            }
             Value::Instance(_) => match self.call_special(v, "__len__", vec![]) {
                 Some(r) => match r? {
                     Value::Int(n) if n >= 0 => n as usize,
                     Value::Int(_) => return Err(err("ValueError", "__len__() should return >= 0")),
+                    Value::BigInt(b) if b.sign() == num_bigint::Sign::Minus => {
+                        return Err(err("ValueError", "__len__() should return >= 0"))
+                    }
+                    Value::BigInt(_) => {
+                        return Err(err(
+                            "OverflowError",
+                            "cannot fit 'int' into an index-sized integer",
+                        ))
+                    }
                     other => {
                         return Err(type_error(format!(
                             "'{}' object cannot be interpreted as an integer",
@@ -472,6 +530,19 @@ impl Interp {
             (Value::Instance(_), _) => match self.call_special(obj, "__getitem__", vec![i.clone()])
             {
                 Some(r) => r,
+                None if builtin_base(obj).is_some() => {
+                    let b = builtin_base(obj).unwrap_or_default();
+                    match self.getitem(&b, i) {
+                        Err(e)
+                            if matches!(b, Value::Dict(_))
+                                && e.0.class.is_subclass(&types().exc("KeyError"))
+                                && self.special(obj, "__missing__").is_some() =>
+                        {
+                            self.call_method(obj, "__missing__", vec![i.clone()])
+                        }
+                        r => r,
+                    }
+                }
                 None => Err(type_error(format!(
                     "'{}' object is not subscriptable",
                     type_name(obj)
@@ -592,6 +663,11 @@ impl Interp {
                 self.dict_insert(d, k, v)
             }
             (Value::Instance(_), _) => {
+                if self.special(obj, "__setitem__").is_none() {
+                    if let Some(b) = builtin_base(obj) {
+                        return self.setitem(&b, i, v);
+                    }
+                }
                 match self.call_special(obj, "__setitem__", vec![i.clone(), v]) {
                     Some(r) => r.map(|_| ()),
                     None => Err(type_error(format!(
@@ -640,6 +716,9 @@ impl Interp {
             (Value::Instance(_), _) => match self.call_special(obj, "__delitem__", vec![i.clone()])
             {
                 Some(r) => r.map(|_| ()),
+                None if builtin_base(obj).is_some() => {
+                    self.delitem(&builtin_base(obj).unwrap_or_default(), i)
+                }
                 None => Err(type_error(format!(
                     "'{}' object doesn't support item deletion",
                     type_name(obj)
@@ -694,6 +773,9 @@ impl Interp {
                     }
                     _ => {}
                 }
+                if let Some(m) = self.object_method(obj, name, true) {
+                    return Ok(m);
+                }
                 if let Some(ga) = inst.class.lookup("__getattr__") {
                     return self.call(&ga, vec![obj.clone(), Value::str(name)], vec![]);
                 }
@@ -741,6 +823,9 @@ impl Interp {
                         bound: Some(obj.clone()),
                     }))),
                     "__new__" => Ok(crate::runtime::builtins::native("__new__", object_new)),
+                    _ if self.object_method(&Value::None, name, false).is_some() => Ok(self
+                        .object_method(&Value::None, name, false)
+                        .unwrap_or_default()),
                     _ => Err(attribute_error(format!(
                         "type object '{}' has no attribute '{name}'",
                         c.name
@@ -758,7 +843,7 @@ impl Interp {
                     "__name__" => Ok(Value::Str(f.name.borrow().clone())),
                     "__qualname__" => Ok(Value::Str(f.code.qualname.clone())),
                     "__module__" => Ok(Value::Str(f.globals.name.clone())),
-                    "__doc__" => Ok(Value::None),
+                    "__doc__" => Ok(super::eval::docstring(&f.code.body)),
                     "__class__" => Ok(Value::Class(types().function.clone())),
                     _ => Err(attribute_error(format!(
                         "'function' object has no attribute '{name}'"
@@ -770,6 +855,22 @@ impl Interp {
                 "__func__" => Ok(m.func.clone()),
                 _ => self.getattr(&m.func.clone(), name),
             },
+            Value::Int(_) | Value::BigInt(_) | Value::Bool(_)
+                if matches!(name, "real" | "imag" | "numerator" | "denominator") =>
+            {
+                let as_int = match obj {
+                    Value::Bool(b) => Value::Int(*b as i64),
+                    other => other.clone(),
+                };
+                Ok(match name {
+                    "imag" => Value::Int(0),
+                    "denominator" => Value::Int(1),
+                    _ => as_int,
+                })
+            }
+            Value::Float(f) if matches!(name, "real" | "imag") => {
+                Ok(Value::Float(if name == "real" { *f } else { 0.0 }))
+            }
             Value::Builtin(b) if name == "__name__" => Ok(Value::str(b.name)),
             Value::Generator(g) if matches!(name, "__name__" | "__qualname__") => {
                 Ok(Value::Str(if name == "__name__" {
@@ -799,6 +900,9 @@ impl Interp {
                         "stop" => r.stop,
                         _ => r.step,
                     }));
+                }
+                if let Some(m) = self.object_method(obj, name, true) {
+                    return Ok(m);
                 }
                 Err(attribute_error(format!(
                     "'{}' object has no attribute '{name}'",
@@ -867,6 +971,15 @@ impl Interp {
             .unwrap_or(chain.len());
         for c in &chain[pos..] {
             let found = c.dict.borrow().get(name).cloned();
+            // A property found through super() runs its getter on the instance.
+            if let Some(Value::Instance(p)) = &found {
+                if Rc::ptr_eq(&p.class, &types().property) && !matches!(this, Value::Class(_)) {
+                    let getter = p.dict.borrow().get("fget").cloned().unwrap_or(Value::None);
+                    if !getter.is_none() {
+                        return self.call(&getter, vec![this.clone()], vec![]);
+                    }
+                }
+            }
             if let Some(a) = found {
                 return Ok(match (&a, &this) {
                     (Value::Function(_), Value::Class(_)) => a,
@@ -881,8 +994,11 @@ impl Interp {
                 return Ok(crate::runtime::builtins::exception_init_bound(&this));
             }
         }
-        if name == "__init__" {
+        if name == "__init__" && builtin_base(&this).is_none() {
             return Ok(crate::runtime::builtins::object_init_bound(&this));
+        }
+        if let Some(m) = self.object_method(&this, name, !matches!(this, Value::Class(_))) {
+            return Ok(m);
         }
         Err(attribute_error(format!(
             "'super' object has no attribute '{name}'"
@@ -936,6 +1052,14 @@ impl Interp {
                         _ => {}
                     }
                 }
+                if let Some(slots) = slot_names(&inst.class) {
+                    if !slots.iter().any(|s| &**s == name) {
+                        return Err(attribute_error(format!(
+                            "'{}' object has no attribute '{name}'",
+                            inst.class.name
+                        )));
+                    }
+                }
                 inst.dict.borrow_mut().insert(Rc::from(name), v);
                 Ok(())
             }
@@ -983,6 +1107,23 @@ impl Interp {
     pub fn delattr(&mut self, obj: &Value, name: &str) -> PyResult<()> {
         match obj {
             Value::Instance(inst) => {
+                if let Some(Value::Instance(p)) = inst.class.lookup(name) {
+                    if Rc::ptr_eq(&p.class, &types().property) {
+                        let fdel = p.dict.borrow().get("fdel").cloned().unwrap_or(Value::None);
+                        if fdel.is_none() {
+                            return Err(attribute_error(format!(
+                                "property '{name}' of '{}' object has no deleter",
+                                inst.class.name
+                            )));
+                        }
+                        self.call(&fdel, vec![obj.clone()], vec![])?;
+                        return Ok(());
+                    }
+                }
+                if let Some(da) = inst.class.lookup("__delattr__") {
+                    self.call(&da, vec![obj.clone(), Value::str(name)], vec![])?;
+                    return Ok(());
+                }
                 if inst.dict.borrow_mut().shift_remove(name).is_some() {
                     return Ok(());
                 }
@@ -1040,10 +1181,14 @@ impl Interp {
                 } else {
                     name
                 };
-                Err(err(
+                let e = err(
                     "ModuleNotFoundError",
                     format!("No module named '{missing}'"),
-                ))
+                );
+                e.0.dict
+                    .borrow_mut()
+                    .insert(Rc::from("name"), Value::str(missing));
+                Err(e)
             }
         }
     }
@@ -1075,4 +1220,33 @@ fn object_new(
         ))),
         None => Err(type_error("object.__new__(): not enough arguments")),
     }
+}
+
+/// The attribute names instances of `cls` may have when every class of its MRO declares
+/// `__slots__` (CPython gives such instances no `__dict__`); None when they have a `__dict__`.
+fn slot_names(cls: &Rc<Class>) -> Option<Vec<Rc<str>>> {
+    if cls.builtin != BuiltinType::Object || cls.is_exception {
+        return None;
+    }
+    let mut names = Vec::new();
+    for c in std::iter::once(cls).chain(cls.mro.iter()) {
+        if c.module.as_ref() == "builtins" {
+            continue;
+        }
+        let slots = c.dict.borrow().get("__slots__").cloned()?;
+        let items: Vec<Value> = match slots {
+            Value::Str(_) => vec![slots],
+            Value::Tuple(t) => t.to_vec(),
+            Value::List(l) => l.borrow().clone(),
+            _ => return None,
+        };
+        for s in items {
+            match s {
+                Value::Str(s) if &*s == "__dict__" => return None,
+                Value::Str(s) => names.push(s),
+                _ => return None,
+            }
+        }
+    }
+    Some(names)
 }

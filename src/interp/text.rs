@@ -104,7 +104,13 @@ impl Interp {
                 if self.repr_enter(v) {
                     return Ok(format!("{name}(...)"));
                 }
-                let items: Vec<Value> = d.borrow().map.keys().map(|k| k.0.clone()).collect();
+                let items: Vec<Value> = {
+                    let dd = d.borrow();
+                    dd.table_order()
+                        .into_iter()
+                        .filter_map(|i| dd.map.get_index(i).map(|(k, _)| k.0.clone()))
+                        .collect()
+                };
                 let r = self.join_reprs(&items);
                 self.repr_leave();
                 if frozen {
@@ -194,6 +200,9 @@ impl Interp {
                         ))),
                     };
                 }
+                if let Some(b) = super::protocol::builtin_base(v) {
+                    return self.repr(&b);
+                }
                 if let Some(d) = &inst.exc {
                     let args = d.borrow().args.clone();
                     let inner = if args.len() == 1 {
@@ -206,12 +215,7 @@ impl Interp {
                 if Rc::ptr_eq(&inst.class, &types().super_) {
                     return Ok("<super object>".into());
                 }
-                format!(
-                    "<{}.{} object at {:#x}>",
-                    inst.class.module,
-                    inst.class.qualname,
-                    v.address()
-                )
+                instance_default_repr(inst, v)
             }
         })
     }
@@ -292,6 +296,11 @@ impl Interp {
                         ))),
                     };
                 }
+                if inst.class.lookup("__repr__").is_none() {
+                    if let Some(b) = super::protocol::builtin_base(v) {
+                        return self.to_str(&b);
+                    }
+                }
                 if let Some(d) = &inst.exc {
                     let args = d.borrow().args.clone();
                     if inst.class.is_subclass(&types().exc("BaseExceptionGroup")) && args.len() == 2
@@ -336,6 +345,15 @@ impl Interp {
                 format_int(b, spec)
             }
             Value::Float(f) => format_float(*f, spec),
+            Value::Instance(inst)
+                if inst.class.lookup("__format__").is_none()
+                    && inst.class.lookup("__str__").is_none()
+                    && inst.class.lookup("__repr__").is_none()
+                    && super::protocol::builtin_base(v).is_some() =>
+            {
+                let b = super::protocol::builtin_base(v).unwrap_or_default();
+                return self.format(&b, spec);
+            }
             Value::Instance(inst) if inst.class.lookup("__format__").is_some() => {
                 let f = inst.class.lookup("__format__").expect("checked above");
                 let r = self.call(&f, vec![v.clone(), Value::str(spec)], vec![])?;
@@ -367,5 +385,20 @@ impl Interp {
                 err("ValueError", m)
             }
         })
+    }
+}
+
+/// `object.__repr__` of an instance: `<module.Class object at 0x…>` (builtin classes such as
+/// `object` itself leave the module out).
+pub(crate) fn instance_default_repr(inst: &crate::runtime::value::Instance, v: &Value) -> String {
+    if inst.class.module.as_ref() == "builtins" {
+        format!("<{} object at {:#x}>", inst.class.qualname, v.address())
+    } else {
+        format!(
+            "<{}.{} object at {:#x}>",
+            inst.class.module,
+            inst.class.qualname,
+            v.address()
+        )
     }
 }

@@ -20,9 +20,31 @@ pub fn build(it: &mut Interp, name: &str) -> Option<PyResult<Rc<Module>>> {
         "asyncio" => Some(asyncio::build(it)),
         "time" => Some(time::build(it)),
         "math" => Some(math::build(it)),
+        "__future__" => Some(Ok(future_module())),
         "random" => Some(random::build(it)),
         _ => None,
     }
+}
+
+/// `__future__`: its feature names, all already in effect (annotations are never evaluated
+/// by aio, so `from __future__ import annotations` changes nothing).
+fn future_module() -> Rc<Module> {
+    let m = Module::new("__future__");
+    m.set("__name__", crate::runtime::value::Value::str("__future__"));
+    for name in [
+        "annotations",
+        "generator_stop",
+        "division",
+        "absolute_import",
+        "print_function",
+        "unicode_literals",
+        "with_statement",
+        "nested_scopes",
+        "generators",
+    ] {
+        m.set(name, crate::runtime::value::Value::str(name));
+    }
+    m
 }
 
 /// Adds native functions to a module.

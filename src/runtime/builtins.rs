@@ -1,17 +1,15 @@
-//! The builtins namespace: builtin functions, the builtin classes as constructors, and the
-//! exception classes.
+//! The builtins namespace: builtin functions, the builtin classes (their constructors live in
+//! `constructors.rs`), and the exception classes.
 
-use super::dict::{Dict, DictKey};
+pub use super::constructors::{constructor, dict_fill, parse_float, parse_int};
+use super::constructors::{property_deleter, property_getter, property_setter};
 use super::exceptions::{err, new_exception, type_error, value_error};
-use super::ops::{self, big, big_to_f64, to_big};
+use super::ops::{self, big, to_big};
 use super::types::types;
-use super::value::{
-    BuiltinFn, BuiltinType, Class, Exc, Kwargs, Module, NativeFn, NativeIter, PyResult, RangeObj,
-    Value,
-};
+use super::value::{BuiltinFn, Class, Exc, Kwargs, Module, NativeFn, NativeIter, PyResult, Value};
 use crate::interp::Interp;
 use num_bigint::BigInt;
-use num_traits::{Signed, ToPrimitive, Zero};
+use num_traits::{Signed, Zero};
 use std::cell::{Cell, RefCell};
 use std::rc::Rc;
 
@@ -32,6 +30,8 @@ pub fn arity(name: &str, args: &[Value], min: usize, max: usize) -> PyResult<()>
     }
     Err(type_error(if min == max && min == 1 {
         format!("{name}() takes exactly one argument ({n} given)")
+    } else if min == max && min > 1 {
+        format!("{name} expected {min} arguments, got {n}")
     } else if min == max && min == 0 {
         format!("{name}() takes no arguments ({n} given)")
     } else if n < min {
@@ -202,6 +202,9 @@ fn builtin_issubclass(_: &mut Interp, args: &[Value], _: &Kwargs) -> PyResult<Va
 fn builtin_iter(it: &mut Interp, args: &[Value], _: &Kwargs) -> PyResult<Value> {
     arity("iter", args, 1, 2)?;
     if args.len() == 2 {
+        if !is_callable(it, &args[0]) {
+            return Err(type_error("iter(v, w): v must be callable"));
+        }
         return Ok(Value::Iter(Rc::new(RefCell::new(NativeIter::Callable(
             args[0].clone(),
             args[1].clone(),
@@ -527,7 +530,7 @@ fn builtin_reversed(it: &mut Interp, args: &[Value], _: &Kwargs) -> PyResult<Val
     };
     let mut items = items;
     items.reverse();
-    Ok(Value::Iter(Rc::new(RefCell::new(NativeIter::Reversed(
+    Ok(Value::Iter(Rc::new(RefCell::new(NativeIter::Snapshot(
         name,
         items.into_iter(),
     )))))
@@ -598,13 +601,18 @@ fn builtin_delattr(it: &mut Interp, args: &[Value], _: &Kwargs) -> PyResult<Valu
     Ok(Value::None)
 }
 
+/// Whether `v` can be called.
+fn is_callable(it: &Interp, v: &Value) -> bool {
+    match v {
+        Value::Function(_) | Value::Builtin(_) | Value::BoundMethod(_) | Value::Class(_) => true,
+        Value::Instance(_) => it.special(v, "__call__").is_some(),
+        _ => false,
+    }
+}
+
 fn builtin_callable(it: &mut Interp, args: &[Value], _: &Kwargs) -> PyResult<Value> {
     arity("callable", args, 1, 1)?;
-    Ok(Value::Bool(match &args[0] {
-        Value::Function(_) | Value::Builtin(_) | Value::BoundMethod(_) | Value::Class(_) => true,
-        v @ Value::Instance(_) => it.special(v, "__call__").is_some(),
-        _ => false,
-    }))
+    Ok(Value::Bool(is_callable(it, &args[0])))
 }
 
 fn builtin_id(_: &mut Interp, args: &[Value], _: &Kwargs) -> PyResult<Value> {
@@ -813,12 +821,22 @@ fn builtin_round(it: &mut Interp, args: &[Value], kw: &Kwargs) -> PyResult<Value
                     let s = format!("{:.*}", n as usize, f);
                     Ok(Value::Float(s.parse().unwrap_or(*f)))
                 } else {
-                    let p = 10f64.powi((-n) as i32);
-                    if !p.is_finite() {
+                    if n < -330 {
                         return Ok(Value::Float(0.0f64.copysign(*f)));
                     }
-                    let y = (f / p).round_ties_even() * p;
-                    Ok(Value::Float(y))
+                    // Exactly, as CPython's correctly rounded dtoa: the float's integer part
+                    // rounded half to even at a multiple of 10**-n.
+                    let whole: BigInt = format!("{:.0}", f.trunc()).parse().unwrap_or_default();
+                    let p = num_traits::pow::Pow::pow(BigInt::from(10), (-n) as u32);
+                    let (q, r) = num_integer::Integer::div_mod_floor(&whole, &p);
+                    let frac = f - f.trunc();
+                    let twice = &r * 2;
+                    let up = twice > p
+                        || (twice == p
+                            && (frac > 0.0 || (frac == 0.0 && num_integer::Integer::is_odd(&q))));
+                    let q = if up { q + 1 } else { q };
+                    let y = num_traits::ToPrimitive::to_f64(&(q * p)).unwrap_or(*f);
+                    Ok(Value::Float(y.copysign(*f)))
                 }
             }
         },
@@ -851,7 +869,8 @@ fn builtin_round(it: &mut Interp, args: &[Value], kw: &Kwargs) -> PyResult<Value
     }
 }
 
-fn float_to_int(f: f64) -> Value {
+/// The int a finite float truncates to (its integral value as an int).
+pub(crate) fn float_to_int(f: f64) -> Value {
     if f.abs() < 9.0e18 {
         Value::Int(f as i64)
     } else {
@@ -877,7 +896,77 @@ fn builtin_format(it: &mut Interp, args: &[Value], _: &Kwargs) -> PyResult<Value
 
 fn builtin_vars(it: &mut Interp, args: &[Value], _: &Kwargs) -> PyResult<Value> {
     arity("vars", args, 1, 1)?;
-    it.getattr(&args[0], "__dict__")
+    it.getattr(&args[0], "__dict__").map_err(|e| {
+        if e.0.class.is_subclass(&types().exc("AttributeError")) {
+            type_error("vars() argument must have __dict__ attribute")
+        } else {
+            e
+        }
+    })
+}
+
+/// The attributes every object has (CPython's `dir(object())`).
+const OBJECT_ATTRS: &[&str] = &[
+    "__class__",
+    "__delattr__",
+    "__dir__",
+    "__doc__",
+    "__eq__",
+    "__format__",
+    "__ge__",
+    "__getattribute__",
+    "__getstate__",
+    "__gt__",
+    "__hash__",
+    "__init__",
+    "__init_subclass__",
+    "__le__",
+    "__lt__",
+    "__ne__",
+    "__new__",
+    "__reduce__",
+    "__reduce_ex__",
+    "__repr__",
+    "__setattr__",
+    "__sizeof__",
+    "__str__",
+    "__subclasshook__",
+];
+
+/// `dir(obj)`: the sorted names of its attributes (its own, its class's along the MRO, and
+/// object's). Without an argument CPython lists the local scope, which aio does not expose.
+fn builtin_dir(_: &mut Interp, args: &[Value], _: &Kwargs) -> PyResult<Value> {
+    arity("dir", args, 1, 1).map_err(|_| {
+        err(
+            "NotImplementedError",
+            "aio does not support dir() without an argument",
+        )
+    })?;
+    let mut names: Vec<Rc<str>> = Vec::new();
+    let add_class = |names: &mut Vec<Rc<str>>, c: &Rc<Class>| {
+        for cls in std::iter::once(c).chain(c.mro.iter()) {
+            names.extend(cls.dict.borrow().keys().cloned());
+        }
+    };
+    match &args[0] {
+        Value::Module(m) => names.extend(m.names_list()),
+        Value::Class(c) => {
+            add_class(&mut names, c);
+            names.extend(["__dict__", "__module__", "__weakref__"].map(Rc::from));
+        }
+        Value::Instance(i) => {
+            names.extend(i.dict.borrow().keys().cloned());
+            add_class(&mut names, &i.class);
+            if i.class.module.as_ref() != "builtins" {
+                names.extend(["__dict__", "__module__", "__weakref__"].map(Rc::from));
+            }
+        }
+        other => add_class(&mut names, &types().class_of(other)),
+    }
+    names.extend(OBJECT_ATTRS.iter().map(|s| Rc::from(*s)));
+    names.sort();
+    names.dedup();
+    Ok(Value::list(names.into_iter().map(Value::Str).collect()))
 }
 
 fn builtin_input(it: &mut Interp, args: &[Value], _: &Kwargs) -> PyResult<Value> {
@@ -933,9 +1022,21 @@ pub fn make_super(cls: Rc<Class>, this: Value) -> Value {
     Value::Instance(inst)
 }
 
-fn builtin_super(_: &mut Interp, args: &[Value], _: &Kwargs) -> PyResult<Value> {
+/// `super(type, obj)`.
+pub(crate) fn builtin_super(_: &mut Interp, args: &[Value], _: &Kwargs) -> PyResult<Value> {
     match args {
-        [Value::Class(c), this] => Ok(make_super(c.clone(), this.clone())),
+        [Value::Class(c), this] => {
+            let ok = match this {
+                Value::Class(sub) => sub.is_subclass(c),
+                other => types().class_of(other).is_subclass(c),
+            };
+            if !ok {
+                return Err(type_error(
+                    "super(type, obj): obj must be an instance or subtype of type",
+                ));
+            }
+            Ok(make_super(c.clone(), this.clone()))
+        }
         [] => Err(err("RuntimeError", "super(): no arguments")),
         _ => Err(type_error("super() argument 1 must be a type")),
     }
@@ -968,446 +1069,6 @@ pub fn object_init_bound(this: &Value) -> Value {
         func: object_init,
         bound: Some(this.clone()),
     }))
-}
-
-fn wrapper(cls: &Rc<Class>, f: Value) -> Value {
-    let inst = Rc::new(super::value::Instance {
-        class: cls.clone(),
-        dict: RefCell::new(indexmap::IndexMap::new()),
-        exc: None,
-        base_value: RefCell::new(Some(f)),
-    });
-    Value::Instance(inst)
-}
-
-fn ctor_staticmethod(_: &mut Interp, args: &[Value], _: &Kwargs) -> PyResult<Value> {
-    arity("staticmethod", args, 1, 1)?;
-    Ok(wrapper(&types().staticmethod, args[0].clone()))
-}
-
-fn ctor_classmethod(_: &mut Interp, args: &[Value], _: &Kwargs) -> PyResult<Value> {
-    arity("classmethod", args, 1, 1)?;
-    Ok(wrapper(&types().classmethod, args[0].clone()))
-}
-
-fn ctor_property(_: &mut Interp, args: &[Value], kw: &Kwargs) -> PyResult<Value> {
-    arity("property", args, 0, 4)?;
-    let p = wrapper(&types().property, Value::None);
-    if let Value::Instance(i) = &p {
-        let mut d = i.dict.borrow_mut();
-        d.insert(
-            Rc::from("fget"),
-            args.first()
-                .cloned()
-                .or_else(|| kwarg(kw, "fget"))
-                .unwrap_or(Value::None),
-        );
-        d.insert(
-            Rc::from("fset"),
-            args.get(1)
-                .cloned()
-                .or_else(|| kwarg(kw, "fset"))
-                .unwrap_or(Value::None),
-        );
-        d.insert(
-            Rc::from("fdel"),
-            args.get(2).cloned().unwrap_or(Value::None),
-        );
-    }
-    Ok(p)
-}
-
-fn property_setter(_: &mut Interp, args: &[Value], _: &Kwargs) -> PyResult<Value> {
-    arity("setter", args, 2, 2)?;
-    let Value::Instance(old) = &args[0] else {
-        return Err(type_error("setter needs a property"));
-    };
-    let p = wrapper(&types().property, Value::None);
-    if let Value::Instance(i) = &p {
-        let mut d = i.dict.borrow_mut();
-        d.insert(
-            Rc::from("fget"),
-            old.dict
-                .borrow()
-                .get("fget")
-                .cloned()
-                .unwrap_or(Value::None),
-        );
-        d.insert(Rc::from("fset"), args[1].clone());
-    }
-    Ok(p)
-}
-
-fn ctor_int(it: &mut Interp, args: &[Value], kw: &Kwargs) -> PyResult<Value> {
-    only_kwargs("int", kw, &["base"])?;
-    arity("int", args, 0, 2)?;
-    let base = args.get(1).cloned().or_else(|| kwarg(kw, "base"));
-    let Some(v) = args.first() else {
-        return Ok(Value::Int(0));
-    };
-    if let Some(b) = base {
-        let b = to_i64(&b, "")?;
-        let Value::Str(s) = v else {
-            return Err(type_error(
-                "int() can't convert non-string with explicit base",
-            ));
-        };
-        return parse_int(s, b);
-    }
-    match v {
-        Value::Int(_) | Value::BigInt(_) => Ok(v.clone()),
-        Value::Bool(b) => Ok(Value::Int(*b as i64)),
-        Value::Float(f) => {
-            if f.is_nan() {
-                Err(value_error("cannot convert float NaN to integer"))
-            } else if f.is_infinite() {
-                Err(err(
-                    "OverflowError",
-                    "cannot convert float infinity to integer",
-                ))
-            } else {
-                Ok(float_to_int(f.trunc()))
-            }
-        }
-        Value::Str(s) => parse_int(s, 10),
-        other => {
-            for m in ["__int__", "__index__", "__trunc__"] {
-                if let Some(r) = it.call_special(other, m, vec![]) {
-                    return r;
-                }
-            }
-            Err(type_error(format!(
-                "int() argument must be a string, a bytes-like object or a real number, not '{}'",
-                ops::type_name(other)
-            )))
-        }
-    }
-}
-
-/// `int(s, base)` with CPython's accepted syntax and error message.
-pub fn parse_int(s: &str, base: i64) -> PyResult<Value> {
-    let bad = || {
-        value_error(format!(
-            "invalid literal for int() with base {base}: {}",
-            super::repr::str_repr(s)
-        ))
-    };
-    if base != 0 && !(2..=36).contains(&base) {
-        return Err(value_error("int() base must be >= 2 and <= 36, or 0"));
-    }
-    let t = s.trim();
-    let (neg, body) = match t.strip_prefix('-') {
-        Some(r) => (true, r),
-        None => (false, t.strip_prefix('+').unwrap_or(t)),
-    };
-    let lower = body.to_ascii_lowercase();
-    let (mut base, mut digits) = (base as u32, lower.as_str());
-    for (p, b) in [("0x", 16), ("0o", 8), ("0b", 2)] {
-        if let Some(rest) = lower.strip_prefix(p) {
-            if base == 0 || base == b {
-                base = b;
-                digits = rest;
-                digits = digits.strip_prefix('_').unwrap_or(digits);
-            }
-            break;
-        }
-    }
-    if base == 0 {
-        if digits.len() > 1
-            && digits.starts_with('0')
-            && digits
-                .trim_start_matches(['0', '_'])
-                .chars()
-                .next()
-                .is_some()
-        {
-            return Err(bad());
-        }
-        base = 10;
-    }
-    if digits.is_empty()
-        || digits.starts_with('_')
-        || digits.ends_with('_')
-        || digits.contains("__")
-    {
-        return Err(bad());
-    }
-    let clean: String = digits.chars().filter(|&c| c != '_').collect();
-    if clean.len() > super::repr::INT_MAX_STR_DIGITS && base == 10 {
-        return Err(value_error(format!(
-            "Exceeds the limit ({} digits) for integer string conversion: value has {} digits; use sys.set_int_max_str_digits() to increase the limit",
-            super::repr::INT_MAX_STR_DIGITS,
-            clean.len()
-        )));
-    }
-    let v = BigInt::parse_bytes(clean.as_bytes(), base).ok_or_else(bad)?;
-    Ok(big(if neg { -v } else { v }))
-}
-
-fn ctor_float(it: &mut Interp, args: &[Value], kw: &Kwargs) -> PyResult<Value> {
-    no_kwargs("float", kw)?;
-    arity("float", args, 0, 1)?;
-    let Some(v) = args.first() else {
-        return Ok(Value::Float(0.0));
-    };
-    match v {
-        Value::Float(_) => Ok(v.clone()),
-        Value::Int(i) => Ok(Value::Float(*i as f64)),
-        Value::Bool(b) => Ok(Value::Float(*b as i64 as f64)),
-        Value::BigInt(b) => Ok(Value::Float(big_to_f64(b)?)),
-        Value::Str(s) => parse_float(s).map(Value::Float),
-        other => {
-            if let Some(r) = it.call_special(other, "__float__", vec![]) {
-                return r;
-            }
-            Err(type_error(format!(
-                "float() argument must be a string or a real number, not '{}'",
-                ops::type_name(other)
-            )))
-        }
-    }
-}
-
-/// `float(s)`.
-pub fn parse_float(s: &str) -> PyResult<f64> {
-    let t = s.trim();
-    let bad = || {
-        value_error(format!(
-            "could not convert string to float: {}",
-            super::repr::str_repr(s)
-        ))
-    };
-    let lower = t.to_ascii_lowercase();
-    let (sign, body) = match lower.strip_prefix('-') {
-        Some(r) => (-1.0, r),
-        None => (1.0, lower.strip_prefix('+').unwrap_or(&lower)),
-    };
-    match body {
-        "inf" | "infinity" => return Ok(sign * f64::INFINITY),
-        "nan" => return Ok(f64::NAN),
-        _ => {}
-    }
-    if body.is_empty()
-        || body.starts_with('_')
-        || body.ends_with('_')
-        || body.contains("__")
-        || body.contains("_.")
-        || body.contains("._")
-    {
-        return Err(bad());
-    }
-    let clean: String = body.chars().filter(|&c| c != '_').collect();
-    if !clean
-        .chars()
-        .all(|c| c.is_ascii_digit() || matches!(c, '.' | 'e' | '+' | '-'))
-    {
-        return Err(bad());
-    }
-    clean.parse::<f64>().map(|f| sign * f).map_err(|_| bad())
-}
-
-fn ctor_str(it: &mut Interp, args: &[Value], kw: &Kwargs) -> PyResult<Value> {
-    only_kwargs("str", kw, &["object"])?;
-    arity("str", args, 0, 1)?;
-    match args.first().cloned().or_else(|| kwarg(kw, "object")) {
-        None => Ok(Value::str("")),
-        Some(v) => Ok(Value::str(&it.to_str(&v)?)),
-    }
-}
-
-fn ctor_bool(it: &mut Interp, args: &[Value], kw: &Kwargs) -> PyResult<Value> {
-    no_kwargs("bool", kw)?;
-    arity("bool", args, 0, 1)?;
-    match args.first() {
-        None => Ok(Value::Bool(false)),
-        Some(v) => Ok(Value::Bool(it.truthy(v)?)),
-    }
-}
-
-fn ctor_list(it: &mut Interp, args: &[Value], kw: &Kwargs) -> PyResult<Value> {
-    no_kwargs("list", kw)?;
-    arity("list", args, 0, 1)?;
-    match args.first() {
-        None => Ok(Value::list(vec![])),
-        Some(v) => Ok(Value::list(it.iterate(v)?)),
-    }
-}
-
-fn ctor_tuple(it: &mut Interp, args: &[Value], kw: &Kwargs) -> PyResult<Value> {
-    no_kwargs("tuple", kw)?;
-    arity("tuple", args, 0, 1)?;
-    match args.first() {
-        None => Ok(Value::tuple(vec![])),
-        Some(Value::Tuple(_)) => Ok(args[0].clone()),
-        Some(v) => Ok(Value::tuple(it.iterate(v)?)),
-    }
-}
-
-/// Fills `d` from a mapping or an iterable of pairs, then keywords (`dict(...)` / `update`).
-pub fn dict_fill(
-    it: &mut Interp,
-    d: &Rc<RefCell<Dict>>,
-    src: Option<&Value>,
-    kw: &Kwargs,
-) -> PyResult<()> {
-    if let Some(src) = src {
-        if matches!(src, Value::Dict(_)) || it.special(src, "keys").is_some() {
-            for (k, v) in it.mapping_items(src)? {
-                let k = it.key(k)?;
-                it.dict_insert(d, k, v)?;
-            }
-        } else {
-            let iter = it.get_iter(src)?;
-            let mut i = 0;
-            while let Some(item) = it.next_opt(&iter)? {
-                let pair = it.iterate(&item).map_err(|_| {
-                    type_error(format!(
-                        "cannot convert dictionary update sequence element #{i} to a sequence"
-                    ))
-                })?;
-                if pair.len() != 2 {
-                    return Err(value_error(format!(
-                        "dictionary update sequence element #{i} has length {}; 2 is required",
-                        pair.len()
-                    )));
-                }
-                let mut pair = pair.into_iter();
-                let (k, v) = (
-                    pair.next().unwrap_or_default(),
-                    pair.next().unwrap_or_default(),
-                );
-                let k = it.key(k)?;
-                it.dict_insert(d, k, v)?;
-                i += 1;
-            }
-        }
-    }
-    for (k, v) in kw {
-        d.borrow_mut().insert(DictKey::str(k.clone()), v.clone());
-    }
-    Ok(())
-}
-
-fn ctor_dict(it: &mut Interp, args: &[Value], kw: &Kwargs) -> PyResult<Value> {
-    arity("dict", args, 0, 1)?;
-    let d = Rc::new(RefCell::new(Dict::new()));
-    dict_fill(it, &d, args.first(), kw)?;
-    Ok(Value::Dict(d))
-}
-
-fn ctor_set(it: &mut Interp, args: &[Value], kw: &Kwargs) -> PyResult<Value> {
-    no_kwargs("set", kw)?;
-    arity("set", args, 0, 1)?;
-    let items = match args.first() {
-        None => vec![],
-        Some(v) => it.iterate(v)?,
-    };
-    it.make_set(items)
-}
-
-fn ctor_frozenset(it: &mut Interp, args: &[Value], kw: &Kwargs) -> PyResult<Value> {
-    no_kwargs("frozenset", kw)?;
-    arity("frozenset", args, 0, 1)?;
-    if let Some(v @ Value::FrozenSet(_)) = args.first() {
-        return Ok(v.clone());
-    }
-    let items = match args.first() {
-        None => vec![],
-        Some(v) => it.iterate(v)?,
-    };
-    match it.make_set(items)? {
-        Value::Set(d) => Ok(Value::FrozenSet(d)),
-        other => Ok(other),
-    }
-}
-
-fn ctor_type(it: &mut Interp, args: &[Value], _: &Kwargs) -> PyResult<Value> {
-    match args {
-        [v] => Ok(Value::Class(types().class_of(v))),
-        [Value::Str(name), Value::Tuple(bases), Value::Dict(ns)] => {
-            let mut bs = Vec::new();
-            for b in bases.iter() {
-                match b {
-                    Value::Class(c) => bs.push(c.clone()),
-                    _ => return Err(type_error("bases must be types")),
-                }
-            }
-            let mut dict = indexmap::IndexMap::new();
-            for (k, v) in ns.borrow().map.iter() {
-                if let Value::Str(s) = &k.0 {
-                    dict.insert(s.clone(), v.clone());
-                }
-            }
-            let c = it.new_user_class(name.clone(), name.clone(), bs, dict, "__main__")?;
-            Ok(Value::Class(c))
-        }
-        _ => Err(type_error("type() takes 1 or 3 arguments")),
-    }
-}
-
-fn ctor_range(_: &mut Interp, args: &[Value], kw: &Kwargs) -> PyResult<Value> {
-    no_kwargs("range", kw)?;
-    let get = |v: &Value| -> PyResult<i128> {
-        match v {
-            Value::BigInt(b) => b.to_i128().ok_or_else(|| {
-                err(
-                    "OverflowError",
-                    "Python int too large to convert to C ssize_t",
-                )
-            }),
-            other => to_i64(other, "").map(|i| i as i128),
-        }
-    };
-    let (start, stop, step) = match args {
-        [stop] => (0, get(stop)?, 1),
-        [start, stop] => (get(start)?, get(stop)?, 1),
-        [start, stop, step] => (get(start)?, get(stop)?, get(step)?),
-        [] => return Err(type_error("range expected at least 1 argument, got 0")),
-        _ => {
-            return Err(type_error(format!(
-                "range expected at most 3 arguments, got {}",
-                args.len()
-            )))
-        }
-    };
-    if step == 0 {
-        return Err(value_error("range() arg 3 must not be zero"));
-    }
-    Ok(Value::Range(Rc::new(RangeObj { start, stop, step })))
-}
-
-fn ctor_slice(_: &mut Interp, args: &[Value], _: &Kwargs) -> PyResult<Value> {
-    arity("slice", args, 1, 3)?;
-    Ok(Value::Slice(Rc::new(match args {
-        [b] => (Value::None, b.clone(), Value::None),
-        [a, b] => (a.clone(), b.clone(), Value::None),
-        _ => (args[0].clone(), args[1].clone(), args[2].clone()),
-    })))
-}
-
-/// The constructor behind a builtin class, when calling it should convert or build a value.
-pub fn constructor(c: &Rc<Class>) -> Option<NativeFn> {
-    let t = types();
-    let f: NativeFn = match c.builtin {
-        BuiltinType::Int => ctor_int,
-        BuiltinType::Bool => ctor_bool,
-        BuiltinType::Float => ctor_float,
-        BuiltinType::Str => ctor_str,
-        BuiltinType::List => ctor_list,
-        BuiltinType::Tuple => ctor_tuple,
-        BuiltinType::Dict => ctor_dict,
-        BuiltinType::Set => ctor_set,
-        BuiltinType::FrozenSet => ctor_frozenset,
-        BuiltinType::Type => ctor_type,
-        BuiltinType::Range => ctor_range,
-        BuiltinType::Slice => ctor_slice,
-        BuiltinType::Descriptor if Rc::ptr_eq(c, &t.staticmethod) => ctor_staticmethod,
-        BuiltinType::Descriptor if Rc::ptr_eq(c, &t.classmethod) => ctor_classmethod,
-        BuiltinType::Descriptor if Rc::ptr_eq(c, &t.property) => ctor_property,
-        BuiltinType::Descriptor if Rc::ptr_eq(c, &t.super_) => builtin_super,
-        _ => return None,
-    };
-    Some(f)
 }
 
 /// Builds the builtins module.
@@ -1453,6 +1114,7 @@ pub fn make_builtins() -> Rc<Module> {
         ("round", builtin_round),
         ("format", builtin_format),
         ("vars", builtin_vars),
+        ("dir", builtin_dir),
         ("input", builtin_input),
         ("super", builtin_super),
         ("aiter", crate::interp::asyncgen::builtin_aiter),
@@ -1492,6 +1154,11 @@ pub fn make_builtins() -> Rc<Module> {
     for name in &t.exception_order {
         m.set(name, Value::Class(t.exc(name)));
     }
+    m.set("IOError", Value::Class(t.exc("OSError")));
+    m.set("EnvironmentError", Value::Class(t.exc("OSError")));
+    for (name, f) in UNSUPPORTED_BUILTINS {
+        m.set(name, native(name, *f));
+    }
     m.set("NotImplemented", Value::NotImplemented);
     m.set("Ellipsis", Value::Ellipsis);
     m.set("__name__", Value::str("builtins"));
@@ -1500,11 +1167,50 @@ pub fn make_builtins() -> Rc<Module> {
         .dict
         .borrow_mut()
         .insert(Rc::from("setter"), native("setter", property_setter));
+    t.property
+        .dict
+        .borrow_mut()
+        .insert(Rc::from("deleter"), native("deleter", property_deleter));
+    t.property
+        .dict
+        .borrow_mut()
+        .insert(Rc::from("getter"), native("getter", property_getter));
     t.exc("BaseException")
         .dict
         .borrow_mut()
         .insert(Rc::from("__init__"), native("__init__", exception_init));
     m
+}
+
+/// CPython built-ins outside aio's subset, each raising an error that names it (rather than
+/// a NameError that would suggest a typo).
+macro_rules! unsupported_builtins {
+    ($($name:literal => $f:ident),* $(,)?) => {
+        $(
+            fn $f(_: &mut Interp, _: &[Value], _: &Kwargs) -> PyResult<Value> {
+                Err(err(
+                    "NotImplementedError",
+                    concat!("aio does not support the built-in '", $name, "'"),
+                ))
+            }
+        )*
+        const UNSUPPORTED_BUILTINS: &[(&str, NativeFn)] = &[$(($name, $f)),*];
+    };
+}
+
+unsupported_builtins! {
+    "open" => no_open,
+    "eval" => no_eval,
+    "exec" => no_exec,
+    "compile" => no_compile,
+    "globals" => no_globals,
+    "locals" => no_locals,
+    "bytes" => no_bytes,
+    "bytearray" => no_bytearray,
+    "memoryview" => no_memoryview,
+    "complex" => no_complex,
+    "breakpoint" => no_breakpoint,
+    "help" => no_help,
 }
 
 /// Registers the importable builtin modules.

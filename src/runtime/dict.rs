@@ -64,11 +64,7 @@ pub fn hash_value(v: &Value) -> i64 {
         }
         Value::Float(f) => float_hash(*f, v),
         Value::BigInt(b) => big_hash(b),
-        Value::Str(s) => {
-            let mut h = std::collections::hash_map::DefaultHasher::new();
-            s.hash(&mut h);
-            h.finish() as i64
-        }
+        Value::Str(s) => str_hash(s),
         Value::Tuple(items) => tuple_hash(items.iter().map(hash_value)),
         Value::FrozenSet(d) => frozenset_hash(&d.borrow()),
         other => (other.address() >> 4) as i64,
@@ -78,6 +74,81 @@ pub fn hash_value(v: &Value) -> i64 {
     } else {
         h
     }
+}
+
+/// Whether a key's hash comes from its value (numbers, str, tuples and frozensets of such,
+/// instances with their own `__hash__`) rather than its identity.
+fn hashed_by_value(v: &Value) -> bool {
+    match v {
+        Value::Bool(_) | Value::Int(_) | Value::BigInt(_) | Value::Float(_) | Value::Str(_) => true,
+        Value::Tuple(items) => items.iter().all(hashed_by_value),
+        Value::FrozenSet(d) => d.borrow().map.keys().all(|k| hashed_by_value(&k.0)),
+        Value::Instance(i) => i.class.lookup("__hash__").is_some(),
+        _ => false,
+    }
+}
+
+/// CPython 3.11's str hash as it is with `PYTHONHASHSEED=0`: SipHash-1-3 with a zero key over
+/// the string's storage (one, two or four bytes a character, little-endian), so that sets of
+/// strings iterate in the order CPython's do under that setting.
+pub fn str_hash(s: &str) -> i64 {
+    if s.is_empty() {
+        return 0;
+    }
+    let max = s.chars().map(|c| c as u32).max().unwrap_or(0);
+    let mut bytes = Vec::with_capacity(s.len() * 2);
+    for c in s.chars() {
+        let c = c as u32;
+        if max <= 0xff {
+            bytes.push(c as u8);
+        } else if max <= 0xffff {
+            bytes.extend_from_slice(&(c as u16).to_le_bytes());
+        } else {
+            bytes.extend_from_slice(&c.to_le_bytes());
+        }
+    }
+    siphash13(&bytes) as i64
+}
+
+/// SipHash-1-3 with the key (0, 0), as CPython's `siphash13` computes it.
+fn siphash13(data: &[u8]) -> u64 {
+    let mut v0: u64 = 0x736f6d6570736575;
+    let mut v1: u64 = 0x646f72616e646f6d;
+    let mut v2: u64 = 0x6c7967656e657261;
+    let mut v3: u64 = 0x7465646279746573;
+    let round = |v0: &mut u64, v1: &mut u64, v2: &mut u64, v3: &mut u64| {
+        *v0 = v0.wrapping_add(*v1);
+        *v2 = v2.wrapping_add(*v3);
+        *v1 = v1.rotate_left(13) ^ *v0;
+        *v3 = v3.rotate_left(16) ^ *v2;
+        *v0 = v0.rotate_left(32);
+        *v2 = v2.wrapping_add(*v1);
+        *v0 = v0.wrapping_add(*v3);
+        *v1 = v1.rotate_left(17) ^ *v2;
+        *v3 = v3.rotate_left(21) ^ *v0;
+        *v2 = v2.rotate_left(32);
+    };
+    let mut chunks = data.chunks_exact(8);
+    for chunk in &mut chunks {
+        let mut b = [0u8; 8];
+        b.copy_from_slice(chunk);
+        let m = u64::from_le_bytes(b);
+        v3 ^= m;
+        round(&mut v0, &mut v1, &mut v2, &mut v3);
+        v0 ^= m;
+    }
+    let mut last = [0u8; 8];
+    let rest = chunks.remainder();
+    last[..rest.len()].copy_from_slice(rest);
+    let b = ((data.len() as u64) << 56) | u64::from_le_bytes(last);
+    v3 ^= b;
+    round(&mut v0, &mut v1, &mut v2, &mut v3);
+    v0 ^= b;
+    v2 ^= 0xff;
+    for _ in 0..3 {
+        round(&mut v0, &mut v1, &mut v2, &mut v3);
+    }
+    (v0 ^ v1) ^ (v2 ^ v3)
 }
 
 /// CPython's `_Py_HashDouble`: the float's value reduced modulo 2**61 - 1, so equal ints and
@@ -281,6 +352,61 @@ impl Dict {
     pub fn get_str(&self, s: &str) -> Option<&Value> {
         self.map.get(&DictKey::str(Rc::from(s)))
     }
+    /// The entry indices in the order CPython's set iterates them: the slots its hash table
+    /// (open addressing with linear probes, grown as CPython grows it) gives the keys when they
+    /// are added in insertion order.
+    pub fn table_order(&self) -> Vec<usize> {
+        const LINEAR_PROBES: usize = 9;
+        const PERTURB_SHIFT: u32 = 5;
+        fn place(table: &mut [Option<usize>], hash: u64, idx: usize) {
+            let mask = table.len() - 1;
+            let mut perturb = hash;
+            let mut i = hash as usize & mask;
+            loop {
+                let probes = if i + LINEAR_PROBES <= mask {
+                    LINEAR_PROBES
+                } else {
+                    0
+                };
+                if let Some(slot) = table[i..=i + probes].iter_mut().find(|s| s.is_none()) {
+                    *slot = Some(idx);
+                    return;
+                }
+                perturb >>= PERTURB_SHIFT;
+                i = (i
+                    .wrapping_mul(5)
+                    .wrapping_add(1)
+                    .wrapping_add(perturb as usize))
+                    & mask;
+            }
+        }
+        // Objects hashed by identity hash by their address in CPython, which aio cannot
+        // reproduce; they keep insertion order, which is what CPython shows for objects
+        // allocated one after another in the common case.
+        if !self.map.keys().all(|k| hashed_by_value(&k.0)) {
+            return (0..self.map.len()).collect();
+        }
+        let hashes: Vec<u64> = self.map.keys().map(|k| k.1 as u64).collect();
+        let mut table: Vec<Option<usize>> = vec![None; 8];
+        for (idx, &h) in hashes.iter().enumerate() {
+            place(&mut table, h, idx);
+            let used = idx + 1;
+            let mask = table.len() - 1;
+            if used * 5 >= mask * 3 {
+                let minused = if used > 50000 { used * 2 } else { used * 4 };
+                let mut size = 8;
+                while size <= minused {
+                    size <<= 1;
+                }
+                let old = std::mem::replace(&mut table, vec![None; size]);
+                for e in old.into_iter().flatten() {
+                    place(&mut table, hashes[e], e);
+                }
+            }
+        }
+        table.into_iter().flatten().collect()
+    }
+
     /// The keys stored with the same hash as `k` (the candidates a user `__eq__` must check).
     pub fn same_hash(&self, k: &DictKey) -> Vec<Value> {
         use indexmap::map::RawEntryApiV1;

@@ -1,6 +1,7 @@
 //! Values, builtin types and their operations, the builtin namespace, and CPython-exact text.
 
 pub mod builtins;
+pub mod constructors;
 pub mod dict;
 pub mod drop;
 pub mod exceptions;

@@ -227,7 +227,8 @@ fn set_remove(it: &mut Interp, args: &[Value], _: &Kwargs) -> PyResult<Value> {
 fn set_pop(_: &mut Interp, args: &[Value], _: &Kwargs) -> PyResult<Value> {
     arity("pop", rest(args), 0, 0)?;
     let d = this_set(args, "pop", false)?;
-    let r = d.borrow_mut().map.shift_remove_index(0);
+    let first = d.borrow().table_order().first().copied();
+    let r = first.and_then(|i| d.borrow_mut().map.shift_remove_index(i));
     r.map(|(k, _)| k.0)
         .ok_or_else(|| key_error(s("pop from an empty set")))
 }

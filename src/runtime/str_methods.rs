@@ -220,6 +220,26 @@ fn str_lower(_: &mut Interp, args: &[Value], _: &Kwargs) -> PyResult<Value> {
     Ok(s(&this_str(args, "lower")?.to_lowercase()))
 }
 
+/// Unicode's titlecase mapping of `c` (which differs from the uppercase one for digraphs and
+/// ligatures: `ß` → `Ss`, `ǆ` → `ǅ`).
+fn to_title(c: char) -> String {
+    match c {
+        'ß' => "Ss".into(),
+        'Ǆ' | 'ǅ' | 'ǆ' => "ǅ".into(),
+        'Ǉ' | 'ǈ' | 'ǉ' => "ǈ".into(),
+        'Ǌ' | 'ǋ' | 'ǌ' => "ǋ".into(),
+        'Ǳ' | 'ǲ' | 'ǳ' => "ǲ".into(),
+        'ﬀ' => "Ff".into(),
+        'ﬁ' => "Fi".into(),
+        'ﬂ' => "Fl".into(),
+        'ﬃ' => "Ffi".into(),
+        'ﬄ' => "Ffl".into(),
+        'ﬅ' | 'ﬆ' => "St".into(),
+        'և' => "Եւ".into(),
+        _ => c.to_uppercase().collect(),
+    }
+}
+
 fn str_title(_: &mut Interp, args: &[Value], _: &Kwargs) -> PyResult<Value> {
     let t = this_str(args, "title")?;
     let mut out = String::new();
@@ -228,7 +248,7 @@ fn str_title(_: &mut Interp, args: &[Value], _: &Kwargs) -> PyResult<Value> {
         if prev_cased {
             out.extend(c.to_lowercase());
         } else {
-            out.extend(c.to_uppercase());
+            out.push_str(&to_title(c));
         }
         prev_cased = c.is_alphabetic();
     }
@@ -239,7 +259,7 @@ fn str_capitalize(_: &mut Interp, args: &[Value], _: &Kwargs) -> PyResult<Value>
     let t = this_str(args, "capitalize")?;
     let mut cs = t.chars();
     let out = match cs.next() {
-        Some(c) => c.to_uppercase().collect::<String>() + &cs.as_str().to_lowercase(),
+        Some(c) => to_title(c) + &cs.as_str().to_lowercase(),
         None => String::new(),
     };
     Ok(s(&out))
@@ -252,8 +272,10 @@ fn str_swapcase(_: &mut Interp, args: &[Value], _: &Kwargs) -> PyResult<Value> {
         .flat_map(|c| {
             if c.is_uppercase() {
                 c.to_lowercase().collect::<Vec<_>>()
-            } else {
+            } else if c.is_lowercase() {
                 c.to_uppercase().collect::<Vec<_>>()
+            } else {
+                vec![c]
             }
         })
         .collect();

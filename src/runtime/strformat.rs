@@ -50,6 +50,11 @@ impl Formatter<'_> {
     }
 
     fn positional(&self, i: usize) -> PyResult<Value> {
+        if let Named::Mapping(_) = self.named {
+            return Err(super::exceptions::value_error(
+                "Format string contains positional fields",
+            ));
+        }
         self.pos.get(i).cloned().ok_or_else(|| {
             err(
                 "IndexError",
@@ -72,6 +77,9 @@ impl Formatter<'_> {
                     out.push('{');
                     i += 2;
                     continue;
+                }
+                if i + 1 == chars.len() {
+                    return Err(value_error("Single '{' encountered in format string"));
                 }
                 // Find the matching close brace, allowing nested fields in the spec.
                 let mut level = 1;

@@ -339,6 +339,15 @@ impl Module {
             Some(v) => Some(v.clone()),
         }
     }
+    /// The names of its bound globals.
+    pub fn names_list(&self) -> Vec<Rc<str>> {
+        let names = self.names.borrow();
+        let values = self.values.borrow();
+        (0..names.len())
+            .filter(|&i| !matches!(values.get(i), Some(Value::Undef) | None))
+            .map(|i| names.name(i as u32).clone())
+            .collect()
+    }
     /// Sets a global by name.
     pub fn set(&self, name: &str, v: Value) {
         let i = self.names.borrow_mut().index(&Rc::from(name)) as usize;
@@ -395,14 +404,17 @@ pub enum NativeIter {
     Range { next: i128, step: i128, left: i128 },
     /// Over a dict's keys (or a set), by entry index; `len` catches size changes.
     DictKeys(Rc<RefCell<Dict>>, usize, usize),
+    /// Over a set's elements in CPython's table order; `len` catches size changes.
+    SetKeys(Rc<RefCell<Dict>>, std::vec::IntoIter<usize>, usize),
     /// Over a dict's values.
     DictValues(Rc<RefCell<Dict>>, usize, usize),
     /// Over a dict's items.
     DictItems(Rc<RefCell<Dict>>, usize, usize),
     /// Over precomputed values (enumerate, zip, reversed, map results…).
     Values(std::vec::IntoIter<Value>),
-    /// `reversed(x)` over a snapshot of `x`, with the type name CPython gives it.
-    Reversed(&'static str, std::vec::IntoIter<Value>),
+    /// Precomputed values with the type name CPython gives the iterator (`reversed(x)` over a
+    /// snapshot of `x`, an exhausted `callable_iterator`).
+    Snapshot(&'static str, std::vec::IntoIter<Value>),
     /// Calling a function until it returns a sentinel: `iter(f, sentinel)`.
     Callable(Value, Value),
     /// `enumerate(it, start)`.

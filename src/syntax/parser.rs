@@ -136,6 +136,45 @@ fn block_opener(toks: &[SpannedTok], idx: usize, src: &str, base: usize) -> Opti
     Some(format!("{what} on line {line}"))
 }
 
+/// A clear error for Python syntax outside aio's subset that failed to parse at `idx`: the
+/// `match` statement (`match` is a soft keyword, so it stays usable as a name) and `except*`.
+fn unsupported_statement(toks: &[SpannedTok], idx: usize) -> Option<SyntaxError> {
+    let mut first = idx;
+    while first > 0 {
+        match toks[first - 1].1 {
+            Tok::Newline | Tok::Indent | Tok::Dedent | Tok::StartModule | Tok::StartInteractive => {
+                break
+            }
+            _ => first -= 1,
+        }
+    }
+    let (l, tok, r) = toks.get(first)?;
+    match tok {
+        Tok::Name(n) if &**n == "match" && idx > first => {
+            // `match <subject>:` — a line opening with the soft keyword and ending in a colon.
+            let line_ends_with_colon = toks[first..]
+                .iter()
+                .take_while(|t| t.1 != Tok::Newline)
+                .last()
+                .is_some_and(|t| t.1 == Tok::Colon);
+            line_ends_with_colon.then(|| {
+                SyntaxError::new(
+                    "aio does not support the 'match' statement",
+                    Span::new(*l, *r),
+                )
+            })
+        }
+        Tok::Except if toks.get(first + 1).is_some_and(|t| t.1 == Tok::Star) => {
+            let star = &toks[first + 1];
+            Some(SyntaxError::new(
+                "aio does not support 'except*' (exception groups)",
+                Span::new(*l, star.2),
+            ))
+        }
+        _ => None,
+    }
+}
+
 /// Turns a LALRPOP error into CPython's message.
 fn translate(
     e: ParseError<usize, Tok, SyntaxError>,
@@ -179,6 +218,9 @@ fn translate(
                 .iter()
                 .position(|t| t.0 == l && t.1 == tok)
                 .unwrap_or(toks.len().saturating_sub(1));
+            if let Some(e) = unsupported_statement(toks, idx) {
+                return e;
+            }
             if tok == Tok::Indent {
                 return SyntaxError {
                     class: ErrorClass::Indentation,

@@ -1,0 +1,486 @@
+//! The builtin classes called as constructors: `int(x)`, `str(x)`, `dict(...)`, `set(...)`,
+//! `type(...)`, `range(...)`, `slice(...)`, and the `staticmethod` / `classmethod` / `property`
+//! wrappers.
+
+use super::builtins::{arity, builtin_super, float_to_int, kwarg, no_kwargs, only_kwargs, to_i64};
+use super::dict::{Dict, DictKey};
+use super::exceptions::{err, type_error, value_error};
+use super::ops::{self, big, big_to_f64};
+use super::types::types;
+use super::value::{BuiltinType, Class, Kwargs, NativeFn, PyResult, RangeObj, Value};
+use crate::interp::Interp;
+use num_bigint::BigInt;
+use num_traits::ToPrimitive;
+use std::cell::RefCell;
+use std::rc::Rc;
+
+/// An instance of a descriptor class (`staticmethod`, `classmethod`, `property`) wrapping `f`.
+pub(crate) fn wrapper(cls: &Rc<Class>, f: Value) -> Value {
+    let inst = Rc::new(super::value::Instance {
+        class: cls.clone(),
+        dict: RefCell::new(indexmap::IndexMap::new()),
+        exc: None,
+        base_value: RefCell::new(Some(f)),
+    });
+    Value::Instance(inst)
+}
+
+fn ctor_staticmethod(_: &mut Interp, args: &[Value], _: &Kwargs) -> PyResult<Value> {
+    arity("staticmethod", args, 1, 1)?;
+    Ok(wrapper(&types().staticmethod, args[0].clone()))
+}
+
+fn ctor_classmethod(_: &mut Interp, args: &[Value], _: &Kwargs) -> PyResult<Value> {
+    arity("classmethod", args, 1, 1)?;
+    Ok(wrapper(&types().classmethod, args[0].clone()))
+}
+
+fn ctor_property(it: &mut Interp, args: &[Value], kw: &Kwargs) -> PyResult<Value> {
+    arity("property", args, 0, 4)?;
+    let fget = args
+        .first()
+        .cloned()
+        .or_else(|| kwarg(kw, "fget"))
+        .unwrap_or(Value::None);
+    let doc = match args.get(3).cloned().or_else(|| kwarg(kw, "doc")) {
+        Some(d) => d,
+        None if fget.is_none() => Value::None,
+        None => it.getattr(&fget, "__doc__").unwrap_or(Value::None),
+    };
+    let p = wrapper(&types().property, Value::None);
+    if let Value::Instance(i) = &p {
+        let mut d = i.dict.borrow_mut();
+        d.insert(
+            Rc::from("fget"),
+            args.first()
+                .cloned()
+                .or_else(|| kwarg(kw, "fget"))
+                .unwrap_or(Value::None),
+        );
+        d.insert(
+            Rc::from("fset"),
+            args.get(1)
+                .cloned()
+                .or_else(|| kwarg(kw, "fset"))
+                .unwrap_or(Value::None),
+        );
+        d.insert(
+            Rc::from("fdel"),
+            args.get(2)
+                .cloned()
+                .or_else(|| kwarg(kw, "fdel"))
+                .unwrap_or(Value::None),
+        );
+        d.insert(Rc::from("__doc__"), doc);
+    }
+    Ok(p)
+}
+
+/// A copy of property `old` with one of its accessors replaced (`@x.setter`, `@x.deleter`,
+/// `@x.getter`).
+fn property_with(args: &[Value], name: &str, slot: &str) -> PyResult<Value> {
+    arity(name, args, 2, 2)?;
+    let Value::Instance(old) = &args[0] else {
+        return Err(type_error(format!("{name} needs a property")));
+    };
+    let p = wrapper(&types().property, Value::None);
+    if let Value::Instance(i) = &p {
+        let mut d = i.dict.borrow_mut();
+        for key in ["fget", "fset", "fdel", "__doc__"] {
+            let v = if key == slot {
+                args[1].clone()
+            } else {
+                old.dict.borrow().get(key).cloned().unwrap_or(Value::None)
+            };
+            d.insert(Rc::from(key), v);
+        }
+    }
+    Ok(p)
+}
+
+/// `prop.setter(f)`.
+pub(crate) fn property_setter(_: &mut Interp, args: &[Value], _: &Kwargs) -> PyResult<Value> {
+    property_with(args, "setter", "fset")
+}
+
+/// `prop.deleter(f)`.
+pub(crate) fn property_deleter(_: &mut Interp, args: &[Value], _: &Kwargs) -> PyResult<Value> {
+    property_with(args, "deleter", "fdel")
+}
+
+/// `prop.getter(f)`.
+pub(crate) fn property_getter(_: &mut Interp, args: &[Value], _: &Kwargs) -> PyResult<Value> {
+    property_with(args, "getter", "fget")
+}
+
+fn ctor_int(it: &mut Interp, args: &[Value], kw: &Kwargs) -> PyResult<Value> {
+    only_kwargs("int", kw, &["base"])?;
+    arity("int", args, 0, 2)?;
+    let base = args.get(1).cloned().or_else(|| kwarg(kw, "base"));
+    let Some(v) = args.first() else {
+        return Ok(Value::Int(0));
+    };
+    if let Some(b) = base {
+        let b = to_i64(&b, "")?;
+        let Value::Str(s) = v else {
+            return Err(type_error(
+                "int() can't convert non-string with explicit base",
+            ));
+        };
+        return parse_int(s, b);
+    }
+    match v {
+        Value::Int(_) | Value::BigInt(_) => Ok(v.clone()),
+        Value::Bool(b) => Ok(Value::Int(*b as i64)),
+        Value::Float(f) => {
+            if f.is_nan() {
+                Err(value_error("cannot convert float NaN to integer"))
+            } else if f.is_infinite() {
+                Err(err(
+                    "OverflowError",
+                    "cannot convert float infinity to integer",
+                ))
+            } else {
+                Ok(float_to_int(f.trunc()))
+            }
+        }
+        Value::Str(s) => parse_int(s, 10),
+        other => {
+            for m in ["__int__", "__index__", "__trunc__"] {
+                if let Some(r) = it.call_special(other, m, vec![]) {
+                    return r;
+                }
+            }
+            Err(type_error(format!(
+                "int() argument must be a string, a bytes-like object or a real number, not '{}'",
+                ops::type_name(other)
+            )))
+        }
+    }
+}
+
+/// `int(s, base)` with CPython's accepted syntax and error message.
+pub fn parse_int(s: &str, base: i64) -> PyResult<Value> {
+    let bad = || {
+        value_error(format!(
+            "invalid literal for int() with base {base}: {}",
+            super::repr::str_repr(s)
+        ))
+    };
+    if base != 0 && !(2..=36).contains(&base) {
+        return Err(value_error("int() base must be >= 2 and <= 36, or 0"));
+    }
+    let t = s.trim();
+    let (neg, body) = match t.strip_prefix('-') {
+        Some(r) => (true, r),
+        None => (false, t.strip_prefix('+').unwrap_or(t)),
+    };
+    let lower = body.to_ascii_lowercase();
+    let (mut base, mut digits) = (base as u32, lower.as_str());
+    for (p, b) in [("0x", 16), ("0o", 8), ("0b", 2)] {
+        if let Some(rest) = lower.strip_prefix(p) {
+            if base == 0 || base == b {
+                base = b;
+                digits = rest;
+                digits = digits.strip_prefix('_').unwrap_or(digits);
+            }
+            break;
+        }
+    }
+    if base == 0 {
+        if digits.len() > 1
+            && digits.starts_with('0')
+            && digits
+                .trim_start_matches(['0', '_'])
+                .chars()
+                .next()
+                .is_some()
+        {
+            return Err(bad());
+        }
+        base = 10;
+    }
+    if digits.is_empty()
+        || digits.starts_with('_')
+        || digits.ends_with('_')
+        || digits.contains("__")
+    {
+        return Err(bad());
+    }
+    let clean: String = digits.chars().filter(|&c| c != '_').collect();
+    if clean.len() > super::repr::INT_MAX_STR_DIGITS && base == 10 {
+        return Err(value_error(format!(
+            "Exceeds the limit ({} digits) for integer string conversion: value has {} digits; use sys.set_int_max_str_digits() to increase the limit",
+            super::repr::INT_MAX_STR_DIGITS,
+            clean.len()
+        )));
+    }
+    let v = BigInt::parse_bytes(clean.as_bytes(), base).ok_or_else(bad)?;
+    Ok(big(if neg { -v } else { v }))
+}
+
+fn ctor_float(it: &mut Interp, args: &[Value], kw: &Kwargs) -> PyResult<Value> {
+    no_kwargs("float", kw)?;
+    arity("float", args, 0, 1)?;
+    let Some(v) = args.first() else {
+        return Ok(Value::Float(0.0));
+    };
+    match v {
+        Value::Float(_) => Ok(v.clone()),
+        Value::Int(i) => Ok(Value::Float(*i as f64)),
+        Value::Bool(b) => Ok(Value::Float(*b as i64 as f64)),
+        Value::BigInt(b) => Ok(Value::Float(big_to_f64(b)?)),
+        Value::Str(s) => parse_float(s).map(Value::Float),
+        other => {
+            if let Some(r) = it.call_special(other, "__float__", vec![]) {
+                return r;
+            }
+            Err(type_error(format!(
+                "float() argument must be a string or a real number, not '{}'",
+                ops::type_name(other)
+            )))
+        }
+    }
+}
+
+/// `float(s)`.
+pub fn parse_float(s: &str) -> PyResult<f64> {
+    let t = s.trim();
+    let bad = || {
+        value_error(format!(
+            "could not convert string to float: {}",
+            super::repr::str_repr(s)
+        ))
+    };
+    let lower = t.to_ascii_lowercase();
+    let (sign, body) = match lower.strip_prefix('-') {
+        Some(r) => (-1.0, r),
+        None => (1.0, lower.strip_prefix('+').unwrap_or(&lower)),
+    };
+    match body {
+        "inf" | "infinity" => return Ok(sign * f64::INFINITY),
+        "nan" => return Ok(f64::NAN),
+        _ => {}
+    }
+    if body.is_empty()
+        || body.starts_with('_')
+        || body.ends_with('_')
+        || body.contains("__")
+        || body.contains("_.")
+        || body.contains("._")
+    {
+        return Err(bad());
+    }
+    let clean: String = body.chars().filter(|&c| c != '_').collect();
+    if !clean
+        .chars()
+        .all(|c| c.is_ascii_digit() || matches!(c, '.' | 'e' | '+' | '-'))
+    {
+        return Err(bad());
+    }
+    clean.parse::<f64>().map(|f| sign * f).map_err(|_| bad())
+}
+
+fn ctor_str(it: &mut Interp, args: &[Value], kw: &Kwargs) -> PyResult<Value> {
+    only_kwargs("str", kw, &["object"])?;
+    arity("str", args, 0, 1)?;
+    match args.first().cloned().or_else(|| kwarg(kw, "object")) {
+        None => Ok(Value::str("")),
+        Some(v) => Ok(Value::str(&it.to_str(&v)?)),
+    }
+}
+
+fn ctor_bool(it: &mut Interp, args: &[Value], kw: &Kwargs) -> PyResult<Value> {
+    no_kwargs("bool", kw)?;
+    arity("bool", args, 0, 1)?;
+    match args.first() {
+        None => Ok(Value::Bool(false)),
+        Some(v) => Ok(Value::Bool(it.truthy(v)?)),
+    }
+}
+
+fn ctor_list(it: &mut Interp, args: &[Value], kw: &Kwargs) -> PyResult<Value> {
+    no_kwargs("list", kw)?;
+    arity("list", args, 0, 1)?;
+    match args.first() {
+        None => Ok(Value::list(vec![])),
+        Some(v) => Ok(Value::list(it.iterate(v)?)),
+    }
+}
+
+fn ctor_tuple(it: &mut Interp, args: &[Value], kw: &Kwargs) -> PyResult<Value> {
+    no_kwargs("tuple", kw)?;
+    arity("tuple", args, 0, 1)?;
+    match args.first() {
+        None => Ok(Value::tuple(vec![])),
+        Some(Value::Tuple(_)) => Ok(args[0].clone()),
+        Some(v) => Ok(Value::tuple(it.iterate(v)?)),
+    }
+}
+
+/// Fills `d` from a mapping or an iterable of pairs, then keywords (`dict(...)` / `update`).
+pub fn dict_fill(
+    it: &mut Interp,
+    d: &Rc<RefCell<Dict>>,
+    src: Option<&Value>,
+    kw: &Kwargs,
+) -> PyResult<()> {
+    if let Some(src) = src {
+        if matches!(src, Value::Dict(_)) || it.special(src, "keys").is_some() {
+            for (k, v) in it.mapping_items(src)? {
+                let k = it.key(k)?;
+                it.dict_insert(d, k, v)?;
+            }
+        } else {
+            let iter = it.get_iter(src)?;
+            let mut i = 0;
+            while let Some(item) = it.next_opt(&iter)? {
+                let pair = it.iterate(&item).map_err(|_| {
+                    type_error(format!(
+                        "cannot convert dictionary update sequence element #{i} to a sequence"
+                    ))
+                })?;
+                if pair.len() != 2 {
+                    return Err(value_error(format!(
+                        "dictionary update sequence element #{i} has length {}; 2 is required",
+                        pair.len()
+                    )));
+                }
+                let mut pair = pair.into_iter();
+                let (k, v) = (
+                    pair.next().unwrap_or_default(),
+                    pair.next().unwrap_or_default(),
+                );
+                let k = it.key(k)?;
+                it.dict_insert(d, k, v)?;
+                i += 1;
+            }
+        }
+    }
+    for (k, v) in kw {
+        d.borrow_mut().insert(DictKey::str(k.clone()), v.clone());
+    }
+    Ok(())
+}
+
+fn ctor_dict(it: &mut Interp, args: &[Value], kw: &Kwargs) -> PyResult<Value> {
+    arity("dict", args, 0, 1)?;
+    let d = Rc::new(RefCell::new(Dict::new()));
+    dict_fill(it, &d, args.first(), kw)?;
+    Ok(Value::Dict(d))
+}
+
+fn ctor_set(it: &mut Interp, args: &[Value], kw: &Kwargs) -> PyResult<Value> {
+    no_kwargs("set", kw)?;
+    arity("set", args, 0, 1)?;
+    let items = match args.first() {
+        None => vec![],
+        Some(v) => it.iterate(v)?,
+    };
+    it.make_set(items)
+}
+
+fn ctor_frozenset(it: &mut Interp, args: &[Value], kw: &Kwargs) -> PyResult<Value> {
+    no_kwargs("frozenset", kw)?;
+    arity("frozenset", args, 0, 1)?;
+    if let Some(v @ Value::FrozenSet(_)) = args.first() {
+        return Ok(v.clone());
+    }
+    let items = match args.first() {
+        None => vec![],
+        Some(v) => it.iterate(v)?,
+    };
+    match it.make_set(items)? {
+        Value::Set(d) => Ok(Value::FrozenSet(d)),
+        other => Ok(other),
+    }
+}
+
+fn ctor_type(it: &mut Interp, args: &[Value], _: &Kwargs) -> PyResult<Value> {
+    match args {
+        [v] => Ok(Value::Class(types().class_of(v))),
+        [Value::Str(name), Value::Tuple(bases), Value::Dict(ns)] => {
+            let mut bs = Vec::new();
+            for b in bases.iter() {
+                match b {
+                    Value::Class(c) => bs.push(c.clone()),
+                    _ => return Err(type_error("bases must be types")),
+                }
+            }
+            let mut dict = indexmap::IndexMap::new();
+            for (k, v) in ns.borrow().map.iter() {
+                if let Value::Str(s) = &k.0 {
+                    dict.insert(s.clone(), v.clone());
+                }
+            }
+            let c = it.new_user_class(name.clone(), name.clone(), bs, dict, "__main__")?;
+            Ok(Value::Class(c))
+        }
+        _ => Err(type_error("type() takes 1 or 3 arguments")),
+    }
+}
+
+fn ctor_range(_: &mut Interp, args: &[Value], kw: &Kwargs) -> PyResult<Value> {
+    no_kwargs("range", kw)?;
+    let get = |v: &Value| -> PyResult<i128> {
+        match v {
+            Value::BigInt(b) => b.to_i128().ok_or_else(|| {
+                err(
+                    "OverflowError",
+                    "Python int too large to convert to C ssize_t",
+                )
+            }),
+            other => to_i64(other, "").map(|i| i as i128),
+        }
+    };
+    let (start, stop, step) = match args {
+        [stop] => (0, get(stop)?, 1),
+        [start, stop] => (get(start)?, get(stop)?, 1),
+        [start, stop, step] => (get(start)?, get(stop)?, get(step)?),
+        [] => return Err(type_error("range expected at least 1 argument, got 0")),
+        _ => {
+            return Err(type_error(format!(
+                "range expected at most 3 arguments, got {}",
+                args.len()
+            )))
+        }
+    };
+    if step == 0 {
+        return Err(value_error("range() arg 3 must not be zero"));
+    }
+    Ok(Value::Range(Rc::new(RangeObj { start, stop, step })))
+}
+
+fn ctor_slice(_: &mut Interp, args: &[Value], _: &Kwargs) -> PyResult<Value> {
+    arity("slice", args, 1, 3)?;
+    Ok(Value::Slice(Rc::new(match args {
+        [b] => (Value::None, b.clone(), Value::None),
+        [a, b] => (a.clone(), b.clone(), Value::None),
+        _ => (args[0].clone(), args[1].clone(), args[2].clone()),
+    })))
+}
+
+/// The constructor behind a builtin class, when calling it should convert or build a value.
+pub fn constructor(c: &Rc<Class>) -> Option<NativeFn> {
+    let t = types();
+    let f: NativeFn = match c.builtin {
+        BuiltinType::Int => ctor_int,
+        BuiltinType::Bool => ctor_bool,
+        BuiltinType::Float => ctor_float,
+        BuiltinType::Str => ctor_str,
+        BuiltinType::List => ctor_list,
+        BuiltinType::Tuple => ctor_tuple,
+        BuiltinType::Dict => ctor_dict,
+        BuiltinType::Set => ctor_set,
+        BuiltinType::FrozenSet => ctor_frozenset,
+        BuiltinType::Type => ctor_type,
+        BuiltinType::Range => ctor_range,
+        BuiltinType::Slice => ctor_slice,
+        BuiltinType::Descriptor if Rc::ptr_eq(c, &t.staticmethod) => ctor_staticmethod,
+        BuiltinType::Descriptor if Rc::ptr_eq(c, &t.classmethod) => ctor_classmethod,
+        BuiltinType::Descriptor if Rc::ptr_eq(c, &t.property) => ctor_property,
+        BuiltinType::Descriptor if Rc::ptr_eq(c, &t.super_) => builtin_super,
+        _ => return None,
+    };
+    Some(f)
+}

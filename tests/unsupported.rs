@@ -1,0 +1,145 @@
+//! Python features outside aio's subset fail clearly: the program stops with exit code 1 and an
+//! error that names the feature at its line, never a silent difference from CPython. (CPython
+//! runs these programs, so they cannot be conformance cases blessed from python3.)
+
+use std::process::Command;
+
+/// Runs `src` as a program file and returns (exit code, stderr).
+fn run(name: &str, src: &str) -> (Option<i32>, String) {
+    let dir = std::env::temp_dir().join(format!("aio-unsupported-{}", std::process::id()));
+    std::fs::create_dir_all(&dir).expect("temp dir");
+    let path = dir.join(format!("{name}.aio"));
+    std::fs::write(&path, src).expect("write program");
+    let out = Command::new(env!("CARGO_BIN_EXE_aio"))
+        .arg(&path)
+        .output()
+        .expect("run aio");
+    (
+        out.status.code(),
+        String::from_utf8_lossy(&out.stderr).into_owned(),
+    )
+}
+
+/// Asserts that `src` fails with `message` as the last line of stderr, pointing at `line`.
+fn fails(name: &str, src: &str, message: &str, line: usize) {
+    let (code, stderr) = run(name, src);
+    assert_eq!(code, Some(1), "{name}: exit code; stderr:\n{stderr}");
+    let last = stderr.trim_end().lines().last().unwrap_or_default();
+    assert_eq!(last, message, "{name}: stderr:\n{stderr}");
+    assert!(
+        stderr.contains(&format!("line {line}")),
+        "{name}: does not point at line {line}:\n{stderr}"
+    );
+}
+
+#[test]
+fn match_statement_is_named_at_its_keyword() {
+    let msg = "SyntaxError: aio does not support the 'match' statement";
+    fails(
+        "match",
+        "x = 1\nmatch x:\n    case 1:\n        pass\n",
+        msg,
+        2,
+    );
+    fails(
+        "match_paren",
+        "match (1, 2):\n    case _:\n        pass\n",
+        msg,
+        1,
+    );
+    fails(
+        "match_nested",
+        "def f(p):\n    match p:\n        case [a, b]:\n            return a\n",
+        msg,
+        2,
+    );
+    let (code, stderr) = run("match_miette", "match x:\n    case 1:\n        pass\n");
+    assert_eq!(code, Some(1));
+    assert!(
+        stderr.contains("│ match x:"),
+        "a snippet of the line:\n{stderr}"
+    );
+}
+
+#[test]
+fn match_stays_an_ordinary_name() {
+    let (code, stderr) = run(
+        "match_name",
+        "match = {'a': 1}\nmatch['b'] = 2\nprint(match, match.get('a'))\n",
+    );
+    assert_eq!(code, Some(0), "{stderr}");
+}
+
+#[test]
+fn except_star_is_named() {
+    fails(
+        "except_star",
+        "try:\n    pass\nexcept* ValueError:\n    pass\n",
+        "SyntaxError: aio does not support 'except*' (exception groups)",
+        3,
+    );
+}
+
+#[test]
+fn modules_outside_the_subset_are_not_found() {
+    fails(
+        "import_os",
+        "import os\n",
+        "ModuleNotFoundError: No module named 'os'",
+        1,
+    );
+    fails(
+        "from_import",
+        "x = 1\nfrom collections import deque\n",
+        "ModuleNotFoundError: No module named 'collections'",
+        2,
+    );
+}
+
+#[test]
+fn builtins_outside_the_subset_name_themselves() {
+    fails(
+        "open",
+        "print('start')\nf = open('data.txt')\n",
+        "NotImplementedError: aio does not support the built-in 'open'",
+        2,
+    );
+    fails(
+        "eval",
+        "eval('1 + 1')\n",
+        "NotImplementedError: aio does not support the built-in 'eval'",
+        1,
+    );
+    fails(
+        "bytes",
+        "b = bytes(3)\n",
+        "NotImplementedError: aio does not support the built-in 'bytes'",
+        1,
+    );
+}
+
+#[test]
+fn literals_outside_the_subset_are_syntax_errors() {
+    fails(
+        "complex",
+        "z = 1 + 2j\n",
+        "SyntaxError: aio does not support complex numbers",
+        1,
+    );
+    fails(
+        "bytes_literal",
+        "data = b'abc'\n",
+        "SyntaxError: aio does not support bytes literals",
+        1,
+    );
+}
+
+#[test]
+fn star_import_is_a_syntax_error() {
+    fails(
+        "star_import",
+        "from math import *\n",
+        "SyntaxError: aio does not support 'import *'",
+        1,
+    );
+}
