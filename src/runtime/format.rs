@@ -516,6 +516,13 @@ fn format_long_internal(v: IntVal, f: &Spec) -> Result<String, String> {
     };
     let prefix = if f.alternate { prefix } else { "" };
     let digits = v.magnitude(base);
+    // CPython 3.11 limits decimal conversions of ints (not the power-of-two bases).
+    if base == 10 && digits.len() > super::repr::INT_MAX_STR_DIGITS {
+        return Err(format!(
+            "Exceeds the limit ({} digits) for integer string conversion; use sys.set_int_max_str_digits() to increase the limit",
+            super::repr::INT_MAX_STR_DIGITS
+        ));
+    }
     Ok(build_number(
         f,
         v.is_negative(),

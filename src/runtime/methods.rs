@@ -460,12 +460,27 @@ pub fn install(t: &Types) {
         });
         Value::Instance(cm)
     });
+    use super::number_methods as nm;
     add(
         &t.int,
-        &[("bit_length", int_bit_length), ("bit_count", int_bit_count)],
+        &[
+            ("bit_length", int_bit_length),
+            ("bit_count", int_bit_count),
+            ("as_integer_ratio", nm::int_as_integer_ratio),
+            ("conjugate", nm::int_conjugate),
+        ],
     );
     add(&t.slice, &[("indices", slice_indices_method)]);
-    add(&t.float, &[("is_integer", float_is_integer)]);
+    add(
+        &t.float,
+        &[
+            ("is_integer", float_is_integer),
+            ("as_integer_ratio", nm::float_as_integer_ratio),
+            ("conjugate", nm::float_conjugate),
+            ("hex", nm::float_hex),
+            ("fromhex", nm::float_fromhex),
+        ],
+    );
     let gen_methods: &[(&'static str, NativeFn)] = &[
         ("send", gen_send),
         ("throw", gen_throw),
