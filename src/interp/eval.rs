@@ -8,7 +8,6 @@ use crate::runtime::types::types;
 use crate::runtime::value::{BuiltinType, Class, Function, Instance, PyResult, Value};
 use crate::syntax::ast::*;
 use crate::syntax::token::IntLit;
-use indexmap::IndexMap;
 use std::cell::RefCell;
 use std::rc::Rc;
 
@@ -650,7 +649,7 @@ impl Interp {
             kwdefaults,
             closure,
             name: RefCell::new(f.name.clone()),
-            dict: RefCell::new(IndexMap::new()),
+            dict: RefCell::new(Default::default()),
         })))
     }
 
@@ -687,7 +686,8 @@ impl Interp {
                 }
             }
         }
-        let ns: Rc<RefCell<IndexMap<Rc<str>, Value>>> = Rc::new(RefCell::new(IndexMap::new()));
+        let ns: Rc<RefCell<crate::runtime::value::AttrMap>> =
+            Rc::new(RefCell::new(Default::default()));
         ns.borrow_mut()
             .insert(Rc::from("__module__"), Value::str(&frame.globals.name));
         ns.borrow_mut()
@@ -727,7 +727,7 @@ impl Interp {
         name: Rc<str>,
         qualname: Rc<str>,
         bases: Vec<Rc<Class>>,
-        dict: IndexMap<Rc<str>, Value>,
+        dict: crate::runtime::value::AttrMap,
         module: &str,
     ) -> PyResult<Rc<Class>> {
         let bases = if bases.is_empty() {
@@ -781,7 +781,7 @@ impl Interp {
         };
         Value::Instance(Rc::new(Instance {
             class: cls.clone(),
-            dict: RefCell::new(IndexMap::new()),
+            dict: RefCell::new(Default::default()),
             exc,
             base_value: RefCell::new(None),
         }))

@@ -4,7 +4,6 @@
 use crate::compile::code::Code;
 use crate::runtime::value::{Exc, Module, Value};
 use crate::syntax::ast::Body;
-use indexmap::IndexMap;
 use std::cell::RefCell;
 use std::rc::Rc;
 
@@ -88,7 +87,7 @@ pub struct Block {
 }
 
 /// A class body's namespace while it runs.
-pub type Namespace = Rc<RefCell<IndexMap<Rc<str>, Value>>>;
+pub type Namespace = Rc<RefCell<crate::runtime::value::AttrMap>>;
 
 /// A running or suspended activation of a code object.
 #[derive(Debug)]

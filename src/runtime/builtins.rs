@@ -1011,7 +1011,7 @@ fn builtin_exit(_: &mut Interp, args: &[Value], _: &Kwargs) -> PyResult<Value> {
 pub fn make_super(cls: Rc<Class>, this: Value) -> Value {
     let inst = Rc::new(super::value::Instance {
         class: types().super_.clone(),
-        dict: RefCell::new(indexmap::IndexMap::new()),
+        dict: RefCell::new(Default::default()),
         exc: None,
         base_value: RefCell::new(None),
     });

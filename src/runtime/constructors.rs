@@ -18,7 +18,7 @@ use std::rc::Rc;
 pub(crate) fn wrapper(cls: &Rc<Class>, f: Value) -> Value {
     let inst = Rc::new(super::value::Instance {
         class: cls.clone(),
-        dict: RefCell::new(indexmap::IndexMap::new()),
+        dict: RefCell::new(Default::default()),
         exc: None,
         base_value: RefCell::new(Some(f)),
     });
@@ -407,7 +407,7 @@ fn ctor_type(it: &mut Interp, args: &[Value], _: &Kwargs) -> PyResult<Value> {
                     _ => return Err(type_error("bases must be types")),
                 }
             }
-            let mut dict = indexmap::IndexMap::new();
+            let mut dict = crate::runtime::value::AttrMap::default();
             for (k, v) in ns.borrow().map.iter() {
                 if let Value::Str(s) = &k.0 {
                     dict.insert(s.clone(), v.clone());

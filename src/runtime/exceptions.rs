@@ -2,7 +2,6 @@
 
 use super::types::types;
 use super::value::{Class, Exc, ExcData, Instance, Value};
-use indexmap::IndexMap;
 use std::cell::RefCell;
 use std::rc::Rc;
 
@@ -10,7 +9,7 @@ use std::rc::Rc;
 pub fn new_exception(class: Rc<Class>, args: Vec<Value>) -> Exc {
     Exc(Rc::new(Instance {
         class,
-        dict: RefCell::new(IndexMap::new()),
+        dict: RefCell::new(Default::default()),
         exc: Some(RefCell::new(ExcData {
             args,
             ..Default::default()

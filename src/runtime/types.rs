@@ -2,7 +2,6 @@
 //! registry per interpreter thread, reachable from anywhere that needs to raise or dispatch.
 
 use super::value::{BuiltinType, Class, Value};
-use indexmap::IndexMap;
 use std::cell::RefCell;
 use std::collections::HashMap;
 use std::rc::Rc;
@@ -113,7 +112,7 @@ pub fn new_class(name: &str, bases: Vec<Rc<Class>>, builtin: BuiltinType) -> Rc<
         module: Rc::from("builtins"),
         bases,
         mro,
-        dict: RefCell::new(IndexMap::new()),
+        dict: RefCell::new(Default::default()),
         builtin,
         is_exception,
     })

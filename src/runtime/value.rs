@@ -18,6 +18,11 @@ pub type PyResult<T> = Result<T, Exc>;
 #[derive(Clone, Debug)]
 pub struct Exc(pub Rc<Instance>);
 
+/// Attribute and namespace maps (instances, classes, class bodies): insertion-ordered, keyed by
+/// name, with a fast non-cryptographic hash (names are the program's own, not attacker keys in
+/// a Python dict, and the order never depends on the hash).
+pub type AttrMap = IndexMap<Rc<str>, Value, rustc_hash::FxBuildHasher>;
+
 /// A Python value. Small values are inline; everything else is reference-counted.
 #[derive(Clone, Debug, Default)]
 pub enum Value {
@@ -149,7 +154,7 @@ pub struct Function {
     /// `__name__` (assignable).
     pub name: RefCell<Rc<str>>,
     /// Attributes set on the function object.
-    pub dict: RefCell<IndexMap<Rc<str>, Value>>,
+    pub dict: RefCell<AttrMap>,
 }
 
 /// A method bound to its `self`.
@@ -232,7 +237,7 @@ pub struct Class {
     /// The method resolution order after the class itself.
     pub mro: Vec<Rc<Class>>,
     /// The class namespace.
-    pub dict: RefCell<IndexMap<Rc<str>, Value>>,
+    pub dict: RefCell<AttrMap>,
     /// The builtin type this class is or derives from.
     pub builtin: BuiltinType,
     /// Whether instances are exceptions (the class derives from `BaseException`).
@@ -295,7 +300,7 @@ pub struct Instance {
     /// Its class.
     pub class: Rc<Class>,
     /// Its attributes.
-    pub dict: RefCell<IndexMap<Rc<str>, Value>>,
+    pub dict: RefCell<AttrMap>,
     /// Exception state, for instances of exception classes.
     pub exc: Option<RefCell<ExcData>>,
     /// A builtin value it wraps (instances of subclasses of builtin types).
