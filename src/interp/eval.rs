@@ -588,9 +588,16 @@ impl Interp {
             ExprKind::Name(id) => {
                 let cur = self.load(frame, id).map_err(|e| e.note_span(t.span))?;
                 let rhs = self.eval(frame, v)?;
-                let r = self
-                    .inplace_op(op, &cur, &rhs)
-                    .map_err(|e| e.note_span(t.span.to(v.span)))?;
+                let fast = match (&cur, &rhs) {
+                    (Value::Int(a), Value::Int(b)) => ops::int_fast(op, *a, *b),
+                    _ => None,
+                };
+                let r = match fast {
+                    Some(r) => r,
+                    None => self
+                        .inplace_op(op, &cur, &rhs)
+                        .map_err(|e| e.note_span(t.span.to(v.span)))?,
+                };
                 self.store(frame, id, r)
             }
             ExprKind::Attribute(obj, name) => {
