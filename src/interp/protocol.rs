@@ -230,6 +230,14 @@ impl Interp {
             }
             NativeIter::Values(it) | NativeIter::Snapshot(_, it) => it.next(),
             NativeIter::Done => None,
+            NativeIter::YieldOnce(yielded) => {
+                if *yielded {
+                    None
+                } else {
+                    *yielded = true;
+                    Some(Value::None)
+                }
+            }
             NativeIter::FutureAwait(f, yielded) => {
                 if *yielded || f.done() {
                     None
@@ -395,7 +403,9 @@ impl Interp {
             Value::Iter(cell)
                 if matches!(
                     &*cell.borrow(),
-                    NativeIter::AsyncGenOp(..) | NativeIter::AnextDefault(..)
+                    NativeIter::AsyncGenOp(..)
+                        | NativeIter::AnextDefault(..)
+                        | NativeIter::YieldOnce(..)
                 ) =>
             {
                 Ok(v.clone())

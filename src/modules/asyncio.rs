@@ -303,6 +303,15 @@ fn a_sleep_timer(it: &mut Interp, args: &[Value], _: &Kwargs) -> PyResult<Value>
     Ok(Value::tuple(vec![Value::Future(fut), Value::Handle(h)]))
 }
 
+/// `_aio_yield()`: an awaitable that gives up the rest of this loop iteration once (a bare
+/// yield to the task), as `asyncio.sleep(0)` does.
+fn a_yield(_: &mut Interp, args: &[Value], _: &Kwargs) -> PyResult<Value> {
+    arity("_aio_yield", args, 0, 0)?;
+    Ok(Value::Iter(Rc::new(std::cell::RefCell::new(
+        crate::runtime::value::NativeIter::YieldOnce(false),
+    ))))
+}
+
 /// `_aio_site()`: where the program's own code made the call in progress, as `(file, line)`,
 /// or None (for a primitive's creation site).
 fn a_site(it: &mut Interp, _: &[Value], _: &Kwargs) -> PyResult<Value> {
@@ -660,6 +669,7 @@ pub fn build(it: &mut Interp) -> PyResult<Rc<Module>> {
             ("_aio_wait_label", a_wait_label),
             ("_aio_site", a_site),
             ("_aio_sleep_timer", a_sleep_timer),
+            ("_aio_yield", a_yield),
         ],
     );
     let t = types();

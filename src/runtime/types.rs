@@ -381,6 +381,7 @@ impl Types {
                     N::Values(_) | N::Done => "iterator",
                     N::Snapshot(name, _) => name,
                     N::FutureAwait(..) => "FutureIter",
+                    N::YieldOnce(..) => "generator",
                     N::CoroWrapper(_) => "coroutine_wrapper",
                     N::GetItem(..) => "iterator",
                     N::AsyncGenOp(_, crate::runtime::value::AsyncGenOp::Send(_), _) => {

@@ -438,6 +438,9 @@ pub enum NativeIter {
     CoroWrapper(Rc<crate::interp::generator::Generator>),
     /// `await future`: yields the future once, then returns its result.
     FutureAwait(Rc<crate::asyncio::future::Future>, bool),
+    /// `asyncio.sleep(0)`'s awaitable: yields `None` to the task once (giving up the rest of the
+    /// loop iteration), then returns `None`. The flag says it has yielded.
+    YieldOnce(bool),
     /// The old sequence protocol: `obj[0]`, `obj[1]`, … until IndexError.
     GetItem(Value, i64),
     /// Exhausted.
