@@ -131,6 +131,35 @@ impl Interp {
         }
     }
 
+    /// Ends a finished program's modules, as CPython's finalization clears module
+    /// dictionaries: empties the global slots of `__main__` and every imported module, and the
+    /// namespaces of the classes they define. Functions refer to their module's globals, and
+    /// methods that use `super()` to their class, so without this every program that defines
+    /// a function keeps its module alive in a reference cycle after the run. Reports that these drops leave behind (a coroutine never
+    /// awaited, say) are discarded: the program is over.
+    pub fn teardown(&mut self) {
+        let modules = std::iter::once(&self.main).chain(self.modules.iter().map(|(_, m)| m));
+        let types = crate::runtime::types::types();
+        let mut doomed = Vec::new();
+        for m in modules {
+            let values = std::mem::take(&mut *m.values.borrow_mut());
+            for v in &values {
+                // A method that uses `super()` holds its class in a `__class__` cell.
+                if let Value::Class(c) = v {
+                    if !types.is_builtin(c) {
+                        if let Ok(mut d) = c.dict.try_borrow_mut() {
+                            doomed.extend(std::mem::take(&mut *d).into_values());
+                        }
+                    }
+                }
+            }
+            doomed.extend(values);
+        }
+        crate::runtime::drop::release(doomed);
+        reports::take();
+        generator::take_finalized();
+    }
+
     /// Flushes standard output.
     pub fn flush(&mut self) {
         if !self.out_broken {

@@ -1414,7 +1414,7 @@ pub fn constructor(c: &Rc<Class>) -> Option<NativeFn> {
 pub fn make_builtins() -> Rc<Module> {
     let m = Module::new("builtins");
     let t = types();
-    super::methods::install(t);
+    super::methods::install(&t);
     let fns: &[(&'static str, NativeFn)] = &[
         ("print", builtin_print),
         ("len", builtin_len),
