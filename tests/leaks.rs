@@ -12,10 +12,10 @@ const WARM_UP: usize = 30;
 /// Runs measured.
 const RUNS: usize = 300;
 
-/// Growth allowed over the measured runs. Before the fixes this program left ~530 KiB per run
-/// (the builtin type table leaked per thread, modules and classes kept alive by cycles), so
-/// 300 runs grew by over 150 MiB.
-const ALLOWED_GROWTH_KB: u64 = 6 * 1024;
+/// Growth allowed over the measured runs (under 2 KiB a run; a clean run measures 0–4 KiB in
+/// all). Before the fixes [`PROGRAM`] left ~530 KiB per run (the builtin type table leaked per
+/// thread, modules and classes kept alive by cycles) and [`DEADLOCK`] ~6.5 KiB.
+const ALLOWED_GROWTH_KB: u64 = 512;
 
 /// This process's resident set in KiB.
 fn rss_kb() -> u64 {
@@ -27,16 +27,33 @@ fn rss_kb() -> u64 {
         .expect("a VmRSS line")
 }
 
-/// Runs `src` once on a fresh interpreter thread, as the CLI and the fuzz target do.
-fn run_on_fresh_thread(src: &'static str) {
+/// Runs `src` once on a fresh interpreter thread, as the CLI and the fuzz target do, with a
+/// step limit when `max_steps` is given; `code` is the exit code it must end with.
+fn run_on_fresh_thread(src: &'static str, max_steps: Option<u64>, code: i32) {
     let options = aio::RunOptions {
         virtual_time: true,
+        limits: aio::Limits {
+            max_steps,
+            ..aio::Limits::default()
+        },
         ..aio::RunOptions::default()
     };
-    let code = aio::with_big_stack(move || {
+    let got = aio::with_big_stack(move || {
         aio::run_program_to("<leak>", src.to_string(), &options, Box::new(sink()))
     });
-    assert_eq!(code, 0, "the program runs cleanly");
+    assert_eq!(got, code, "the exit code of {src}");
+}
+
+/// The growth of resident memory, in KiB, over [`RUNS`] runs of `src` after [`WARM_UP`] runs.
+fn growth_kb(src: &'static str, max_steps: Option<u64>, code: i32) -> u64 {
+    for _ in 0..WARM_UP {
+        run_on_fresh_thread(src, max_steps, code);
+    }
+    let before = rss_kb();
+    for _ in 0..RUNS {
+        run_on_fresh_thread(src, max_steps, code);
+    }
+    rss_kb().saturating_sub(before)
 }
 
 /// A program touching ints, strings, containers, exceptions, tasks, `gather` and a class whose
@@ -65,22 +82,44 @@ class Child(Base):
 print(asyncio.run(main()), len(d), msg, Child().hello())
 "#;
 
+/// A deadlock (found by the `run` fuzz target): the main task awaits a future nobody
+/// completes, so the task and the future's wake-up callback hold each other when the loop
+/// gives up.
+const DEADLOCK: &str = r#"
+import asyncio
+async def main():
+    fut = asyncio.get_running_loop().create_future()
+    await fut
+asyncio.run(main())
+"#;
+
+/// Tasks cut off by the step limit while they wait on each other.
+const LIMITED: &str = r#"
+import asyncio
+async def spin(ev):
+    await ev.wait()
+async def main():
+    ev = asyncio.Event()
+    ts = [asyncio.create_task(spin(ev)) for _ in range(10)]
+    while True:
+        await asyncio.sleep(0)
+asyncio.run(main())
+"#;
+
 #[test]
 #[cfg(target_os = "linux")]
 fn interpreters_on_fresh_threads_do_not_leak() {
-    for _ in 0..WARM_UP {
-        run_on_fresh_thread(PROGRAM);
+    for (name, src, steps, code) in [
+        ("program", PROGRAM, None, 0),
+        ("deadlock", DEADLOCK, None, 1),
+        ("step limit", LIMITED, Some(5_000), 1),
+    ] {
+        let growth = growth_kb(src, steps, code);
+        eprintln!("{name}: RSS grew by {growth} KiB over {RUNS} runs");
+        assert!(
+            growth <= ALLOWED_GROWTH_KB,
+            "{name}: RSS grew by {growth} KiB over {RUNS} interpreter threads, ~{} KiB per run",
+            growth / RUNS as u64
+        );
     }
-    let before = rss_kb();
-    for _ in 0..RUNS {
-        run_on_fresh_thread(PROGRAM);
-    }
-    let after = rss_kb();
-    let growth = after.saturating_sub(before);
-    assert!(
-        growth <= ALLOWED_GROWTH_KB,
-        "RSS grew by {growth} KiB over {RUNS} interpreter threads ({before} -> {after} KiB), \
-         ~{} KiB per run",
-        growth / RUNS as u64
-    );
 }

@@ -59,6 +59,10 @@ pub struct Interp {
     pub spare_blocks: Vec<Vec<frame::Block>>,
     /// Resource limits and the work counted against them.
     pub budget: limits::Budget,
+    /// Tasks still pending when their loop closed (a deadlock, a limit hit), kept so that
+    /// [`Interp::teardown`] can break the cycles they sit in (a task awaiting a future whose
+    /// callback wakes the task).
+    pub abandoned: Vec<Rc<crate::asyncio::future::Future>>,
 }
 
 impl Interp {
@@ -90,6 +94,7 @@ impl Interp {
             spare_slots: Vec::new(),
             spare_blocks: Vec::new(),
             budget: limits::Budget::default(),
+            abandoned: Vec::new(),
         };
         it.set_limits(limits::Limits::default());
         crate::runtime::builtins::install_modules(&mut it);
@@ -155,6 +160,12 @@ impl Interp {
             }
             doomed.extend(values);
         }
+        if let Some(l) = self.event_loop.take() {
+            self.abandoned.extend(l.tasks);
+        }
+        for t in std::mem::take(&mut self.abandoned) {
+            abandon_task(&t, &mut doomed);
+        }
         crate::runtime::drop::release(doomed);
         reports::take();
         generator::take_finalized();
@@ -175,6 +186,33 @@ impl Interp {
         self.out_broken = true;
         if e.kind() == std::io::ErrorKind::BrokenPipe {
             limits::hit_now(limits::LimitHit::OutputClosed);
+        }
+    }
+}
+
+/// Breaks the reference cycles of a task that will never run again: its callbacks, the future
+/// it awaits (whose callback wakes it) and its coroutine's frame go, their values into `doomed`.
+fn abandon_task(t: &Rc<crate::asyncio::future::Future>, doomed: &mut Vec<Value>) {
+    let callbacks = std::mem::take(&mut *t.callbacks.borrow_mut());
+    let hook = t.cancel_hook.borrow_mut().take();
+    let waits = t.waits.borrow_mut().take();
+    doomed.extend(hook);
+    drop((callbacks, waits));
+    let Some(task) = &t.task else {
+        return;
+    };
+    let waiter = task.fut_waiter.borrow_mut().take();
+    if let Some(w) = waiter {
+        let callbacks = std::mem::take(&mut *w.callbacks.borrow_mut());
+        let hook = w.cancel_hook.borrow_mut().take();
+        doomed.extend(hook);
+        drop(callbacks);
+    }
+    if let Value::Generator(g) = &task.coro {
+        if let Ok(mut state) = g.state.try_borrow_mut() {
+            let frame = std::mem::replace(&mut *state, generator::GenState::Done);
+            drop(state);
+            drop(frame);
         }
     }
 }

@@ -60,16 +60,24 @@ fn a_run(it: &mut Interp, args: &[Value], kw: &Kwargs) -> PyResult<Value> {
     };
     if result.as_ref().is_err_and(|e| e.is_deadlock()) {
         // Nothing can run again: no cleanup could make progress either.
-        it.event_loop = None;
+        close_loop(it);
         return result;
     }
     let shutdown = it.cancel_all_tasks().and_then(|_| it.shutdown_asyncgens());
     // CPython runs two more coroutines as tasks while closing (shutdown_asyncgens and
     // shutdown_default_executor), which use up two task names.
     it.task_counter += 2;
-    it.event_loop = None;
+    close_loop(it);
     shutdown?;
     result
+}
+
+/// Drops the running loop, keeping the tasks it leaves pending for the interpreter's teardown.
+fn close_loop(it: &mut Interp) {
+    if let Some(l) = it.event_loop.take() {
+        it.abandoned
+            .extend(l.tasks.into_iter().filter(|t| !t.done()));
+    }
 }
 
 impl Interp {
