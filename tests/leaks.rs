@@ -106,6 +106,19 @@ async def main():
 asyncio.run(main())
 "#;
 
+/// A `gather` never awaited (found by the `run` fuzz target): when `asyncio.run` cancels its
+/// child, the loop closes before the gathering future hears of it, so the future stays pending
+/// with a cancel hook that closes over it.
+const UNAWAITED_GATHER: &str = r#"
+import asyncio
+async def leaf(x):
+    await asyncio.sleep(0)
+    return x
+async def main():
+    inner = asyncio.gather(leaf(4))
+asyncio.run(main())
+"#;
+
 #[test]
 #[cfg(target_os = "linux")]
 fn interpreters_on_fresh_threads_do_not_leak() {
@@ -113,6 +126,7 @@ fn interpreters_on_fresh_threads_do_not_leak() {
         ("program", PROGRAM, None, 0),
         ("deadlock", DEADLOCK, None, 1),
         ("step limit", LIMITED, Some(5_000), 1),
+        ("unawaited gather", UNAWAITED_GATHER, None, 0),
     ] {
         let growth = growth_kb(src, steps, code);
         eprintln!("{name}: RSS grew by {growth} KiB over {RUNS} runs");

@@ -63,6 +63,10 @@ pub struct Interp {
     /// [`Interp::teardown`] can break the cycles they sit in (a task awaiting a future whose
     /// callback wakes the task).
     pub abandoned: Vec<Rc<crate::asyncio::future::Future>>,
+    /// Futures given a cancel hook (`gather`'s), which usually closes over the future: one
+    /// still pending when the program ends (never awaited, its loop closed) is a cycle that
+    /// [`Interp::teardown`] breaks.
+    pub hooked: Vec<std::rc::Weak<crate::asyncio::future::Future>>,
 }
 
 impl Interp {
@@ -95,6 +99,7 @@ impl Interp {
             spare_blocks: Vec::new(),
             budget: limits::Budget::default(),
             abandoned: Vec::new(),
+            hooked: Vec::new(),
         };
         it.set_limits(limits::Limits::default());
         crate::runtime::builtins::install_modules(&mut it);
@@ -163,7 +168,12 @@ impl Interp {
         if let Some(l) = self.event_loop.take() {
             self.abandoned.extend(l.tasks);
         }
-        for t in std::mem::take(&mut self.abandoned) {
+        let hooked = std::mem::take(&mut self.hooked);
+        let hooked = hooked.iter().filter_map(std::rc::Weak::upgrade);
+        for t in std::mem::take(&mut self.abandoned)
+            .into_iter()
+            .chain(hooked)
+        {
             abandon_task(&t, &mut doomed);
         }
         crate::runtime::drop::release(doomed);
@@ -190,8 +200,9 @@ impl Interp {
     }
 }
 
-/// Breaks the reference cycles of a task that will never run again: its callbacks, the future
-/// it awaits (whose callback wakes it) and its coroutine's frame go, their values into `doomed`.
+/// Breaks the reference cycles of a future or task that will never run again: its callbacks,
+/// cancel hook, the future it awaits (whose callback wakes it) and its coroutine's frame go,
+/// their values into `doomed`.
 fn abandon_task(t: &Rc<crate::asyncio::future::Future>, doomed: &mut Vec<Value>) {
     let callbacks = std::mem::take(&mut *t.callbacks.borrow_mut());
     let hook = t.cancel_hook.borrow_mut().take();

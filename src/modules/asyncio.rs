@@ -204,10 +204,16 @@ fn a_isfuture(_: &mut Interp, args: &[Value], _: &Kwargs) -> PyResult<Value> {
     Ok(Value::Bool(matches!(&args[0], Value::Future(_))))
 }
 
-fn a_set_cancel_hook(_: &mut Interp, args: &[Value], _: &Kwargs) -> PyResult<Value> {
+fn a_set_cancel_hook(it: &mut Interp, args: &[Value], _: &Kwargs) -> PyResult<Value> {
     arity("_set_cancel_hook", args, 2, 2)?;
     let f = this_future(args)?;
     *f.cancel_hook.borrow_mut() = Some(args[1].clone());
+    // Remember the future for teardown; forget dead ones now and then (amortised O(1)).
+    let n = it.hooked.len();
+    if n >= 64 && n.is_power_of_two() {
+        it.hooked.retain(|w| w.strong_count() > 0);
+    }
+    it.hooked.push(Rc::downgrade(&f));
     Ok(Value::None)
 }
 
