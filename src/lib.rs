@@ -105,6 +105,7 @@ pub fn run_program_to(name: &str, text: String, options: &RunOptions, out: Box<d
             code = 1;
         }
     }
+    it.teardown();
     code
 }
 

@@ -153,6 +153,10 @@ impl Interp {
 
     /// Runs done callbacks of a future that just completed: each goes through the ready queue.
     pub fn schedule_callbacks(&mut self, fut: &Rc<Future>) {
+        // A done future needs no cancel hook, and `gather`'s closes over the future itself:
+        // dropping it breaks that reference cycle.
+        let hook = fut.cancel_hook.borrow_mut().take();
+        drop(hook);
         let cbs = std::mem::take(&mut *fut.callbacks.borrow_mut());
         for cb in cbs {
             let c = match cb {

@@ -60,6 +60,14 @@ pub struct Interp {
     pub spare_blocks: Vec<Vec<frame::Block>>,
     /// Resource limits and the work counted against them.
     pub budget: limits::Budget,
+    /// Tasks still pending when their loop closed (a deadlock, a limit hit), kept so that
+    /// [`Interp::teardown`] can break the cycles they sit in (a task awaiting a future whose
+    /// callback wakes the task).
+    pub abandoned: Vec<Rc<crate::asyncio::future::Future>>,
+    /// Futures given a cancel hook (`gather`'s), which usually closes over the future: one
+    /// still pending when the program ends (never awaited, its loop closed) is a cycle that
+    /// [`Interp::teardown`] breaks.
+    pub hooked: Vec<std::rc::Weak<crate::asyncio::future::Future>>,
 }
 
 impl Interp {
@@ -91,6 +99,8 @@ impl Interp {
             spare_slots: Vec::new(),
             spare_blocks: Vec::new(),
             budget: limits::Budget::default(),
+            abandoned: Vec::new(),
+            hooked: Vec::new(),
         };
         it.set_limits(limits::Limits::default());
         crate::runtime::builtins::install_modules(&mut it);
@@ -132,6 +142,46 @@ impl Interp {
         }
     }
 
+    /// Ends a finished program's modules, as CPython's finalization clears module
+    /// dictionaries: empties the global slots of `__main__` and every imported module, and the
+    /// namespaces of the classes they define. Functions refer to their module's globals, and
+    /// methods that use `super()` to their class, so without this every program that defines
+    /// a function keeps its module alive in a reference cycle after the run. Reports that these drops leave behind (a coroutine never
+    /// awaited, say) are discarded: the program is over.
+    pub fn teardown(&mut self) {
+        let modules = std::iter::once(&self.main).chain(self.modules.iter().map(|(_, m)| m));
+        let types = crate::runtime::types::types();
+        let mut doomed = Vec::new();
+        for m in modules {
+            let values = std::mem::take(&mut *m.values.borrow_mut());
+            for v in &values {
+                // A method that uses `super()` holds its class in a `__class__` cell.
+                if let Value::Class(c) = v {
+                    if !types.is_builtin(c) {
+                        if let Ok(mut d) = c.dict.try_borrow_mut() {
+                            doomed.extend(std::mem::take(&mut *d).into_values());
+                        }
+                    }
+                }
+            }
+            doomed.extend(values);
+        }
+        if let Some(l) = self.event_loop.take() {
+            self.abandoned.extend(l.tasks);
+        }
+        let hooked = std::mem::take(&mut self.hooked);
+        let hooked = hooked.iter().filter_map(std::rc::Weak::upgrade);
+        for t in std::mem::take(&mut self.abandoned)
+            .into_iter()
+            .chain(hooked)
+        {
+            abandon_task(&t, &mut doomed);
+        }
+        crate::runtime::drop::release(doomed);
+        reports::take();
+        generator::take_finalized();
+    }
+
     /// Flushes standard output.
     pub fn flush(&mut self) {
         if !self.out_broken {
@@ -147,6 +197,34 @@ impl Interp {
         self.out_broken = true;
         if e.kind() == std::io::ErrorKind::BrokenPipe {
             limits::hit_now(limits::LimitHit::OutputClosed);
+        }
+    }
+}
+
+/// Breaks the reference cycles of a future or task that will never run again: its callbacks,
+/// cancel hook, the future it awaits (whose callback wakes it) and its coroutine's frame go,
+/// their values into `doomed`.
+fn abandon_task(t: &Rc<crate::asyncio::future::Future>, doomed: &mut Vec<Value>) {
+    let callbacks = std::mem::take(&mut *t.callbacks.borrow_mut());
+    let hook = t.cancel_hook.borrow_mut().take();
+    let waits = t.waits.borrow_mut().take();
+    doomed.extend(hook);
+    drop((callbacks, waits));
+    let Some(task) = &t.task else {
+        return;
+    };
+    let waiter = task.fut_waiter.borrow_mut().take();
+    if let Some(w) = waiter {
+        let callbacks = std::mem::take(&mut *w.callbacks.borrow_mut());
+        let hook = w.cancel_hook.borrow_mut().take();
+        doomed.extend(hook);
+        drop(callbacks);
+    }
+    if let Value::Generator(g) = &task.coro {
+        if let Ok(mut state) = g.state.try_borrow_mut() {
+            let frame = std::mem::replace(&mut *state, generator::GenState::Done);
+            drop(state);
+            drop(frame);
         }
     }
 }

@@ -60,16 +60,24 @@ fn a_run(it: &mut Interp, args: &[Value], kw: &Kwargs) -> PyResult<Value> {
     };
     if result.as_ref().is_err_and(|e| e.is_deadlock()) {
         // Nothing can run again: no cleanup could make progress either.
-        it.event_loop = None;
+        close_loop(it);
         return result;
     }
     let shutdown = it.cancel_all_tasks().and_then(|_| it.shutdown_asyncgens());
     // CPython runs two more coroutines as tasks while closing (shutdown_asyncgens and
     // shutdown_default_executor), which use up two task names.
     it.task_counter += 2;
-    it.event_loop = None;
+    close_loop(it);
     shutdown?;
     result
+}
+
+/// Drops the running loop, keeping the tasks it leaves pending for the interpreter's teardown.
+fn close_loop(it: &mut Interp) {
+    if let Some(l) = it.event_loop.take() {
+        it.abandoned
+            .extend(l.tasks.into_iter().filter(|t| !t.done()));
+    }
 }
 
 impl Interp {
@@ -196,10 +204,16 @@ fn a_isfuture(_: &mut Interp, args: &[Value], _: &Kwargs) -> PyResult<Value> {
     Ok(Value::Bool(matches!(&args[0], Value::Future(_))))
 }
 
-fn a_set_cancel_hook(_: &mut Interp, args: &[Value], _: &Kwargs) -> PyResult<Value> {
+fn a_set_cancel_hook(it: &mut Interp, args: &[Value], _: &Kwargs) -> PyResult<Value> {
     arity("_set_cancel_hook", args, 2, 2)?;
     let f = this_future(args)?;
     *f.cancel_hook.borrow_mut() = Some(args[1].clone());
+    // Remember the future for teardown; forget dead ones now and then (amortised O(1)).
+    let n = it.hooked.len();
+    if n >= 64 && n.is_power_of_two() {
+        it.hooked.retain(|w| w.strong_count() > 0);
+    }
+    it.hooked.push(Rc::downgrade(&f));
     Ok(Value::None)
 }
 

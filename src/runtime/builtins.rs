@@ -1075,7 +1075,7 @@ pub fn object_init_bound(this: &Value) -> Value {
 pub fn make_builtins() -> Rc<Module> {
     let m = Module::new("builtins");
     let t = types();
-    super::methods::install(t);
+    super::methods::install(&t);
     let fns: &[(&'static str, NativeFn)] = &[
         ("print", builtin_print),
         ("len", builtin_len),

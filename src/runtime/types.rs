@@ -320,6 +320,57 @@ impl Types {
         }
     }
 
+    /// Whether `c` is one of these builtin classes (whose namespaces belong to the thread, not
+    /// to a program).
+    pub fn is_builtin(&self, c: &Rc<Class>) -> bool {
+        let named = [
+            &self.object,
+            &self.type_,
+            &self.none,
+            &self.bool_,
+            &self.int,
+            &self.float,
+            &self.str_,
+            &self.list,
+            &self.tuple,
+            &self.dict,
+            &self.set,
+            &self.frozenset,
+            &self.function,
+            &self.builtin_function,
+            &self.method,
+            &self.generator,
+            &self.coroutine,
+            &self.async_generator,
+            &self.module,
+            &self.range,
+            &self.iterator,
+            &self.slice,
+            &self.ellipsis,
+            &self.not_implemented,
+            &self.staticmethod,
+            &self.classmethod,
+            &self.property,
+            &self.super_,
+            &self.traceback,
+            &self.dict_keys,
+            &self.dict_values,
+            &self.dict_items,
+            &self.future,
+            &self.task,
+            &self.handle,
+            &self.event_loop,
+            &self.deadlock,
+        ];
+        named.into_iter().any(|b| Rc::ptr_eq(b, c))
+            || self
+                .exceptions
+                .values()
+                .chain(self.iterators.values())
+                .chain(self.asyncio_exceptions.values())
+                .any(|b| Rc::ptr_eq(b, c))
+    }
+
     /// The exception class called `name`.
     pub fn exc(&self, name: &str) -> Rc<Class> {
         self.exceptions
@@ -450,10 +501,13 @@ impl Types {
 }
 
 thread_local! {
-    static TYPES: &'static Types = Box::leak(Box::new(Types::new()));
+    /// Built on first use; dropped with the thread, so an embedder that starts many interpreter
+    /// threads does not keep one table per finished thread.
+    static TYPES: Rc<Types> = Rc::new(Types::new());
 }
 
-/// The builtin classes of this thread's interpreter.
-pub fn types() -> &'static Types {
-    TYPES.with(|t| *t)
+/// The builtin classes of this thread's interpreter (shared by every interpreter the thread
+/// runs).
+pub fn types() -> Rc<Types> {
+    TYPES.with(Rc::clone)
 }
