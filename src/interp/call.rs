@@ -457,17 +457,7 @@ impl Interp {
         let inst = self.new_instance(c, if c.is_exception { args.clone() } else { vec![] });
         if c.builtin != BuiltinType::Object && c.builtin != BuiltinType::Exception {
             let base_class = types().class_of_builtin(c.builtin);
-            let supported = matches!(
-                c.builtin,
-                BuiltinType::List
-                    | BuiltinType::Dict
-                    | BuiltinType::Set
-                    | BuiltinType::FrozenSet
-                    | BuiltinType::Str
-                    | BuiltinType::Int
-                    | BuiltinType::Float
-                    | BuiltinType::Tuple
-            );
+            let supported = super::protocol::wraps_builtin_value(c.builtin);
             let ctor = crate::runtime::builtins::constructor(&base_class);
             let (true, Some(ctor)) = (supported, ctor) else {
                 return Err(type_error(format!(

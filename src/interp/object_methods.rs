@@ -288,18 +288,8 @@ impl Interp {
         let Value::Instance(inst) = obj else {
             return self.setattr(obj, name, v);
         };
-        if let Some(Value::Instance(p)) = inst.class.lookup(name) {
-            if Rc::ptr_eq(&p.class, &types().property) {
-                let setter = p.dict.borrow().get("fset").cloned().unwrap_or(Value::None);
-                if setter.is_none() {
-                    return Err(attribute_error(format!(
-                        "property '{name}' of '{}' object has no setter",
-                        inst.class.name
-                    )));
-                }
-                self.call(&setter, vec![obj.clone(), v], vec![])?;
-                return Ok(());
-            }
+        if let Some(prop) = super::protocol::property_of(inst, name) {
+            return self.set_property(&prop, obj, name, v);
         }
         inst.dict.borrow_mut().insert(Rc::from(name), v);
         Ok(())

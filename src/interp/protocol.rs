@@ -13,24 +13,37 @@ use crate::runtime::value::{BuiltinType, Class, Exc, NativeIter, PyResult, Value
 use std::cell::RefCell;
 use std::rc::Rc;
 
+/// Whether instances of a class based on this builtin type wrap a value of that type (the
+/// builtin types a program may subclass).
+pub(crate) fn wraps_builtin_value(b: BuiltinType) -> bool {
+    matches!(
+        b,
+        BuiltinType::List
+            | BuiltinType::Dict
+            | BuiltinType::Set
+            | BuiltinType::FrozenSet
+            | BuiltinType::Str
+            | BuiltinType::Int
+            | BuiltinType::Float
+            | BuiltinType::Tuple
+    )
+}
+
+/// The property `name` finds on an instance's class, if that is what it finds.
+pub(crate) fn property_of(
+    inst: &crate::runtime::value::Instance,
+    name: &str,
+) -> Option<Rc<crate::runtime::value::Instance>> {
+    match inst.class.lookup(name) {
+        Some(Value::Instance(p)) if Rc::ptr_eq(&p.class, &types().property) => Some(p),
+        _ => None,
+    }
+}
+
 /// The builtin value an instance of a subclass of a builtin type (`class Stack(list)`) wraps.
 pub(crate) fn builtin_base(v: &Value) -> Option<Value> {
     match v {
-        Value::Instance(i)
-            if matches!(
-                i.class.builtin,
-                BuiltinType::List
-                    | BuiltinType::Dict
-                    | BuiltinType::Set
-                    | BuiltinType::FrozenSet
-                    | BuiltinType::Str
-                    | BuiltinType::Int
-                    | BuiltinType::Float
-                    | BuiltinType::Tuple
-            ) =>
-        {
-            i.base_value.borrow().clone()
-        }
+        Value::Instance(i) if wraps_builtin_value(i.class.builtin) => i.base_value.borrow().clone(),
         _ => None,
     }
 }
@@ -1015,22 +1028,36 @@ impl Interp {
         )))
     }
 
+    /// Assigns through a property: calls its setter, or fails as CPython when it has none.
+    pub(crate) fn set_property(
+        &mut self,
+        prop: &crate::runtime::value::Instance,
+        obj: &Value,
+        name: &str,
+        v: Value,
+    ) -> PyResult<()> {
+        let setter = prop
+            .dict
+            .borrow()
+            .get("fset")
+            .cloned()
+            .unwrap_or(Value::None);
+        if setter.is_none() {
+            return Err(attribute_error(format!(
+                "property '{name}' of '{}' object has no setter",
+                types().class_of(obj).name
+            )));
+        }
+        self.call(&setter, vec![obj.clone(), v], vec![])?;
+        Ok(())
+    }
+
     /// `setattr(obj, name, v)`.
     pub fn setattr(&mut self, obj: &Value, name: &str, v: Value) -> PyResult<()> {
         match obj {
             Value::Instance(inst) => {
-                if let Some(Value::Instance(p)) = inst.class.lookup(name) {
-                    if Rc::ptr_eq(&p.class, &types().property) {
-                        let setter = p.dict.borrow().get("fset").cloned().unwrap_or(Value::None);
-                        if setter.is_none() {
-                            return Err(attribute_error(format!(
-                                "property '{name}' of '{}' object has no setter",
-                                inst.class.name
-                            )));
-                        }
-                        self.call(&setter, vec![obj.clone(), v], vec![])?;
-                        return Ok(());
-                    }
+                if let Some(prop) = property_of(inst, name) {
+                    return self.set_property(&prop, obj, name, v);
                 }
                 if let Some(sa) = inst.class.lookup("__setattr__") {
                     self.call(&sa, vec![obj.clone(), Value::str(name), v], vec![])?;
