@@ -449,8 +449,13 @@ impl Repl {
                     v
                 }
                 Value::Instance(i) => {
-                    let mut v: Vec<String> =
-                        i.dict.borrow().keys().map(|k| k.to_string()).collect();
+                    let mut v: Vec<String> = i
+                        .attrs
+                        .borrow()
+                        .names()
+                        .iter()
+                        .map(|k| k.to_string())
+                        .collect();
                     v.extend(i.class.dict.borrow().keys().map(|k| k.to_string()));
                     for b in &i.class.mro {
                         v.extend(b.dict.borrow().keys().map(|k| k.to_string()));

@@ -548,7 +548,7 @@ impl Interp {
     pub fn lookup_method(&mut self, obj: &Value, name: &str) -> Option<Value> {
         match obj {
             Value::Instance(i) => {
-                if i.dict.borrow().contains_key(name) {
+                if i.attrs.borrow().contains(name) {
                     return None;
                 }
                 match i.class.lookup(name) {

@@ -788,7 +788,7 @@ impl Interp {
         };
         Value::Instance(Rc::new(Instance {
             class: cls.clone(),
-            dict: RefCell::new(Default::default()),
+            attrs: RefCell::new(Default::default()),
             exc,
             base_value: RefCell::new(None),
         }))

@@ -121,7 +121,8 @@ fn d_delattr(it: &mut Interp, args: &[Value], _: &Kwargs) -> PyResult<Value> {
     };
     match &obj {
         Value::Instance(i) => {
-            if i.dict.borrow_mut().shift_remove(&*name).is_none() {
+            let old = i.attrs.borrow_mut().remove(&name);
+            if old.is_none() {
                 return Err(attribute_error(format!(
                     "'{}' object has no attribute '{name}'",
                     i.class.name
@@ -291,7 +292,8 @@ impl Interp {
         if let Some(prop) = super::protocol::property_of(inst, name) {
             return self.set_property(&prop, obj, name, v);
         }
-        inst.dict.borrow_mut().insert(Rc::from(name), v);
+        let old = inst.attrs.borrow_mut().set(Rc::from(name), v);
+        drop(old);
         Ok(())
     }
 

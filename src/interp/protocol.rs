@@ -3,6 +3,7 @@
 
 use super::generator::{GenKind, Outcome, Resume};
 use super::Interp;
+use crate::runtime::attrs::Attrs;
 use crate::runtime::dict::{Dict, DictKey};
 use crate::runtime::exceptions::{
     attribute_error, err, index_error, key_error, stop_iteration, type_error,
@@ -764,7 +765,7 @@ impl Interp {
                 let cls_attr = inst.class.lookup(name);
                 if let Some(Value::Instance(p)) = &cls_attr {
                     if Rc::ptr_eq(&p.class, &types().property) {
-                        let getter = p.dict.borrow().get("fget").cloned().unwrap_or(Value::None);
+                        let getter = p.attrs.borrow().get("fget").unwrap_or(Value::None);
                         if getter.is_none() {
                             return Err(attribute_error(format!(
                                 "property '{name}' of '{}' object has no getter",
@@ -774,8 +775,8 @@ impl Interp {
                         return self.call(&getter, vec![obj.clone()], vec![]);
                     }
                 }
-                if let Some(v) = inst.dict.borrow().get(name) {
-                    return Ok(v.clone());
+                if let Some(v) = inst.attrs.borrow().get(name) {
+                    return Ok(v);
                 }
                 if inst.exc.is_some() {
                     if let Some(v) = self.exception_attr(inst, name) {
@@ -787,12 +788,8 @@ impl Interp {
                 }
                 match name {
                     "__class__" => return Ok(Value::Class(inst.class.clone())),
-                    "__dict__" => {
-                        let mut d = Dict::new();
-                        for (k, v) in inst.dict.borrow().iter() {
-                            d.insert(DictKey::str(k.clone()), v.clone());
-                        }
-                        return Ok(Value::Dict(Rc::new(RefCell::new(d))));
+                    "__dict__" if slot_names(&inst.class).is_none() => {
+                        return Ok(Value::Dict(inst.attrs.borrow_mut().shared_dict()));
                     }
                     _ => {}
                 }
@@ -975,8 +972,8 @@ impl Interp {
             return Err(attribute_error(name.to_string()));
         };
         let (this_cls, this) = {
-            let d = s.dict.borrow();
-            (d.get("__thisclass__").cloned(), d.get("__self__").cloned())
+            let d = s.attrs.borrow();
+            (d.get("__thisclass__"), d.get("__self__"))
         };
         let (Some(Value::Class(tc)), Some(this)) = (this_cls, this) else {
             return Err(attribute_error(name.to_string()));
@@ -997,7 +994,7 @@ impl Interp {
             // A property found through super() runs its getter on the instance.
             if let Some(Value::Instance(p)) = &found {
                 if Rc::ptr_eq(&p.class, &types().property) && !matches!(this, Value::Class(_)) {
-                    let getter = p.dict.borrow().get("fget").cloned().unwrap_or(Value::None);
+                    let getter = p.attrs.borrow().get("fget").unwrap_or(Value::None);
                     if !getter.is_none() {
                         return self.call(&getter, vec![this.clone()], vec![]);
                     }
@@ -1036,12 +1033,7 @@ impl Interp {
         name: &str,
         v: Value,
     ) -> PyResult<()> {
-        let setter = prop
-            .dict
-            .borrow()
-            .get("fset")
-            .cloned()
-            .unwrap_or(Value::None);
+        let setter = prop.attrs.borrow().get("fset").unwrap_or(Value::None);
         if setter.is_none() {
             return Err(attribute_error(format!(
                 "property '{name}' of '{}' object has no setter",
@@ -1089,6 +1081,17 @@ impl Interp {
                         _ => {}
                     }
                 }
+                if name == "__dict__" && slot_names(&inst.class).is_none() {
+                    let Value::Dict(d) = v else {
+                        return Err(type_error(format!(
+                            "__dict__ must be set to a dictionary, not a '{}'",
+                            types().class_of(&v).name
+                        )));
+                    };
+                    let old = std::mem::replace(&mut *inst.attrs.borrow_mut(), Attrs::Dict(d));
+                    drop(old);
+                    return Ok(());
+                }
                 if let Some(slots) = slot_names(&inst.class) {
                     if !slots.iter().any(|s| &**s == name) {
                         return Err(attribute_error(format!(
@@ -1097,7 +1100,8 @@ impl Interp {
                         )));
                     }
                 }
-                inst.dict.borrow_mut().insert(Rc::from(name), v);
+                let old = inst.attrs.borrow_mut().set(Rc::from(name), v);
+                drop(old);
                 Ok(())
             }
             Value::Class(c) => {
@@ -1146,7 +1150,7 @@ impl Interp {
             Value::Instance(inst) => {
                 if let Some(Value::Instance(p)) = inst.class.lookup(name) {
                     if Rc::ptr_eq(&p.class, &types().property) {
-                        let fdel = p.dict.borrow().get("fdel").cloned().unwrap_or(Value::None);
+                        let fdel = p.attrs.borrow().get("fdel").unwrap_or(Value::None);
                         if fdel.is_none() {
                             return Err(attribute_error(format!(
                                 "property '{name}' of '{}' object has no deleter",
@@ -1161,7 +1165,8 @@ impl Interp {
                     self.call(&da, vec![obj.clone(), Value::str(name)], vec![])?;
                     return Ok(());
                 }
-                if inst.dict.borrow_mut().shift_remove(name).is_some() {
+                let old = inst.attrs.borrow_mut().remove(name);
+                if old.is_some() {
                     return Ok(());
                 }
                 Err(attribute_error(format!(
@@ -1222,9 +1227,9 @@ impl Interp {
                     "ModuleNotFoundError",
                     format!("No module named '{missing}'"),
                 );
-                e.0.dict
+                e.0.attrs
                     .borrow_mut()
-                    .insert(Rc::from("name"), Value::str(missing));
+                    .set(Rc::from("name"), Value::str(missing));
                 Err(e)
             }
         }

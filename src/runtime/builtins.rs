@@ -955,7 +955,7 @@ fn builtin_dir(_: &mut Interp, args: &[Value], _: &Kwargs) -> PyResult<Value> {
             names.extend(["__dict__", "__module__", "__weakref__"].map(Rc::from));
         }
         Value::Instance(i) => {
-            names.extend(i.dict.borrow().keys().cloned());
+            names.extend(i.attrs.borrow().names());
             add_class(&mut names, &i.class);
             if i.class.module.as_ref() != "builtins" {
                 names.extend(["__dict__", "__module__", "__weakref__"].map(Rc::from));
@@ -1011,14 +1011,15 @@ fn builtin_exit(_: &mut Interp, args: &[Value], _: &Kwargs) -> PyResult<Value> {
 pub fn make_super(cls: Rc<Class>, this: Value) -> Value {
     let inst = Rc::new(super::value::Instance {
         class: types().super_.clone(),
-        dict: RefCell::new(Default::default()),
+        attrs: RefCell::new(Default::default()),
         exc: None,
         base_value: RefCell::new(None),
     });
-    inst.dict
-        .borrow_mut()
-        .insert(Rc::from("__thisclass__"), Value::Class(cls));
-    inst.dict.borrow_mut().insert(Rc::from("__self__"), this);
+    {
+        let mut attrs = inst.attrs.borrow_mut();
+        attrs.set(Rc::from("__thisclass__"), Value::Class(cls));
+        attrs.set(Rc::from("__self__"), this);
+    }
     Value::Instance(inst)
 }
 

@@ -18,7 +18,7 @@ use std::rc::Rc;
 pub(crate) fn wrapper(cls: &Rc<Class>, f: Value) -> Value {
     let inst = Rc::new(super::value::Instance {
         class: cls.clone(),
-        dict: RefCell::new(Default::default()),
+        attrs: RefCell::new(Default::default()),
         exc: None,
         base_value: RefCell::new(Some(f)),
     });
@@ -49,29 +49,29 @@ fn ctor_property(it: &mut Interp, args: &[Value], kw: &Kwargs) -> PyResult<Value
     };
     let p = wrapper(&types().property, Value::None);
     if let Value::Instance(i) = &p {
-        let mut d = i.dict.borrow_mut();
-        d.insert(
+        let mut d = i.attrs.borrow_mut();
+        d.set(
             Rc::from("fget"),
             args.first()
                 .cloned()
                 .or_else(|| kwarg(kw, "fget"))
                 .unwrap_or(Value::None),
         );
-        d.insert(
+        d.set(
             Rc::from("fset"),
             args.get(1)
                 .cloned()
                 .or_else(|| kwarg(kw, "fset"))
                 .unwrap_or(Value::None),
         );
-        d.insert(
+        d.set(
             Rc::from("fdel"),
             args.get(2)
                 .cloned()
                 .or_else(|| kwarg(kw, "fdel"))
                 .unwrap_or(Value::None),
         );
-        d.insert(Rc::from("__doc__"), doc);
+        d.set(Rc::from("__doc__"), doc);
     }
     Ok(p)
 }
@@ -85,14 +85,14 @@ fn property_with(args: &[Value], name: &str, slot: &str) -> PyResult<Value> {
     };
     let p = wrapper(&types().property, Value::None);
     if let Value::Instance(i) = &p {
-        let mut d = i.dict.borrow_mut();
+        let mut d = i.attrs.borrow_mut();
         for key in ["fget", "fset", "fdel", "__doc__"] {
             let v = if key == slot {
                 args[1].clone()
             } else {
-                old.dict.borrow().get(key).cloned().unwrap_or(Value::None)
+                old.attrs.borrow().get(key).unwrap_or(Value::None)
             };
-            d.insert(Rc::from(key), v);
+            d.set(Rc::from(key), v);
         }
     }
     Ok(p)

@@ -9,7 +9,7 @@ use std::rc::Rc;
 pub fn new_exception(class: Rc<Class>, args: Vec<Value>) -> Exc {
     Exc(Rc::new(Instance {
         class,
-        dict: RefCell::new(Default::default()),
+        attrs: RefCell::new(Default::default()),
         exc: Some(RefCell::new(ExcData {
             args,
             ..Default::default()

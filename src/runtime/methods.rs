@@ -454,7 +454,7 @@ pub fn install(t: &Types) {
         let f = native("fromkeys", dict_fromkeys);
         let cm = Rc::new(super::value::Instance {
             class: t.classmethod.clone(),
-            dict: RefCell::new(Default::default()),
+            attrs: RefCell::new(Default::default()),
             exc: None,
             base_value: RefCell::new(Some(f)),
         });

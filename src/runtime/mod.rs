@@ -1,5 +1,6 @@
 //! Values, builtin types and their operations, the builtin namespace, and CPython-exact text.
 
+pub mod attrs;
 pub mod builtins;
 pub mod constructors;
 pub mod dict;

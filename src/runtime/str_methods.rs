@@ -907,7 +907,7 @@ pub fn install(t: &Types) {
     let maketrans = super::builtins::native("maketrans", str_maketrans);
     let sm = Rc::new(super::value::Instance {
         class: t.staticmethod.clone(),
-        dict: std::cell::RefCell::new(Default::default()),
+        attrs: std::cell::RefCell::new(Default::default()),
         exc: None,
         base_value: std::cell::RefCell::new(Some(maketrans)),
     });

@@ -300,7 +300,7 @@ pub struct Instance {
     /// Its class.
     pub class: Rc<Class>,
     /// Its attributes.
-    pub dict: RefCell<AttrMap>,
+    pub attrs: RefCell<super::attrs::Attrs>,
     /// Exception state, for instances of exception classes.
     pub exc: Option<RefCell<ExcData>>,
     /// A builtin value it wraps (instances of subclasses of builtin types).
@@ -309,9 +309,10 @@ pub struct Instance {
 
 impl Drop for Instance {
     fn drop(&mut self) {
-        let dict = self.dict.get_mut();
-        if !dict.is_empty() {
-            super::drop::release(std::mem::take(dict).into_values());
+        // No borrow here: a shared `__dict__` may be borrowed by whatever is dropping us.
+        let values = self.attrs.get_mut().take_values();
+        if !values.is_empty() {
+            super::drop::release(values);
         }
     }
 }

@@ -1,0 +1,135 @@
+//! An instance's attributes.
+//!
+//! Most objects never have their `__dict__` looked at, and their attributes live in a name
+//! map hashed for speed ([`AttrMap`]). The first time a program asks for `obj.__dict__` (or
+//! `vars(obj)`), the map turns into a Python dict that the object and the program share, so
+//! that `obj.__dict__['x'] = 1` sets `obj.x` and `obj.x = 2` shows in the dict, as in CPython.
+//! From then on the object's attribute reads and writes go through that dict.
+
+use super::dict::{str_hash, Dict, DictKey};
+use super::value::{AttrMap, Value};
+use indexmap::Equivalent;
+use std::cell::RefCell;
+use std::hash::{Hash, Hasher};
+use std::rc::Rc;
+
+/// Where an instance keeps its attributes.
+#[derive(Debug)]
+pub enum Attrs {
+    /// A private name map (no one holds the instance's `__dict__`).
+    Names(AttrMap),
+    /// The dict the program got from `__dict__`, shared with it.
+    Dict(Rc<RefCell<Dict>>),
+}
+
+impl Default for Attrs {
+    fn default() -> Self {
+        Attrs::Names(AttrMap::default())
+    }
+}
+
+/// A borrowed str looked up in a [`Dict`] without allocating a key.
+struct StrKey<'a>(&'a str, i64);
+
+impl Hash for StrKey<'_> {
+    fn hash<H: Hasher>(&self, state: &mut H) {
+        // The same as `DictKey`'s hash: the Python hash alone.
+        self.1.hash(state)
+    }
+}
+
+impl Equivalent<DictKey> for StrKey<'_> {
+    fn equivalent(&self, key: &DictKey) -> bool {
+        matches!(&key.0, Value::Str(s) if &**s == self.0)
+    }
+}
+
+fn str_key(name: &str) -> StrKey<'_> {
+    StrKey(name, str_hash(name))
+}
+
+impl Attrs {
+    /// The attribute `name`, if set.
+    pub fn get(&self, name: &str) -> Option<Value> {
+        match self {
+            Attrs::Names(m) => m.get(name).cloned(),
+            Attrs::Dict(d) => d.borrow().map.get(&str_key(name)).cloned(),
+        }
+    }
+    /// Whether the attribute `name` is set.
+    pub fn contains(&self, name: &str) -> bool {
+        match self {
+            Attrs::Names(m) => m.contains_key(name),
+            Attrs::Dict(d) => d.borrow().map.contains_key(&str_key(name)),
+        }
+    }
+    /// Sets an attribute, returning the value it replaces (for the caller to drop once
+    /// nothing is borrowed).
+    pub fn set(&mut self, name: Rc<str>, v: Value) -> Option<Value> {
+        match self {
+            Attrs::Names(m) => m.insert(name, v),
+            Attrs::Dict(d) => {
+                let mut d = d.borrow_mut();
+                match d.map.get_mut(&str_key(&name)) {
+                    Some(slot) => Some(std::mem::replace(slot, v)),
+                    None => {
+                        d.map.insert(DictKey::str(name), v);
+                        None
+                    }
+                }
+            }
+        }
+    }
+    /// Removes an attribute (keeping the order of the others), returning its value.
+    pub fn remove(&mut self, name: &str) -> Option<Value> {
+        match self {
+            Attrs::Names(m) => m.shift_remove(name),
+            Attrs::Dict(d) => d.borrow_mut().map.shift_remove(&str_key(name)),
+        }
+    }
+    /// Whether no attribute is set.
+    pub fn is_empty(&self) -> bool {
+        match self {
+            Attrs::Names(m) => m.is_empty(),
+            Attrs::Dict(d) => d.borrow().is_empty(),
+        }
+    }
+    /// The names of the attributes, in insertion order (keys of a shared dict that are not
+    /// strs are left out).
+    pub fn names(&self) -> Vec<Rc<str>> {
+        match self {
+            Attrs::Names(m) => m.keys().cloned().collect(),
+            Attrs::Dict(d) => d
+                .borrow()
+                .map
+                .keys()
+                .filter_map(|k| match &k.0 {
+                    Value::Str(s) => Some(s.clone()),
+                    _ => None,
+                })
+                .collect(),
+        }
+    }
+    /// The instance's `__dict__`: the shared dict, made from the name map the first time.
+    pub fn shared_dict(&mut self) -> Rc<RefCell<Dict>> {
+        let names = match self {
+            Attrs::Dict(d) => return d.clone(),
+            Attrs::Names(m) => std::mem::take(m),
+        };
+        let mut d = Dict::new();
+        d.map.reserve(names.len());
+        for (k, v) in names {
+            d.map.insert(DictKey::str(k), v);
+        }
+        let shared = Rc::new(RefCell::new(d));
+        *self = Attrs::Dict(shared.clone());
+        shared
+    }
+    /// Takes every attribute value out (for dropping an instance without deep recursion).
+    pub fn take_values(&mut self) -> Vec<Value> {
+        match std::mem::take(self) {
+            Attrs::Names(m) => m.into_values().collect(),
+            Attrs::Dict(d) => vec![Value::Dict(d)],
+        }
+    }
+}
