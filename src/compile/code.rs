@@ -2,7 +2,7 @@
 //! class body, and what a frame runs.
 
 use crate::source::{SourceFile, Span};
-use crate::syntax::ast::Body;
+use crate::syntax::ast::{Body, Stmt, StmtKind};
 use std::rc::Rc;
 
 /// What running a code object gives.
@@ -67,6 +67,9 @@ pub struct Code {
     /// Whether it is aio's own library code (the asyncio module written in aio): calls made to
     /// it are recorded as call sites, calls to a program's own functions are not.
     pub library: bool,
+    /// Whether calls run it by plain recursion (`interp/direct.rs`): a plain function whose
+    /// body has no `try`, `with`, `yield` or `await`, so it never stops halfway.
+    pub direct: bool,
 }
 
 impl Code {
@@ -83,4 +86,20 @@ impl Code {
             FunctionKind::Generator | FunctionKind::Coroutine | FunctionKind::AsyncGenerator
         )
     }
+}
+
+/// Whether every statement of `body`, nested ones included, can run without a block stack:
+/// no `try`, no `with`, no suspension point, no `async for`.
+pub fn runs_straight(body: &[Stmt]) -> bool {
+    body.iter().all(|s| match &s.kind {
+        StmtKind::Try { .. } | StmtKind::With { .. } | StmtKind::Suspend(..) => false,
+        StmtKind::If(_, b, o) | StmtKind::While(_, b, o) => runs_straight(b) && runs_straight(o),
+        StmtKind::For {
+            body,
+            orelse,
+            is_async,
+            ..
+        } => !is_async && runs_straight(body) && runs_straight(orelse),
+        _ => true,
+    })
 }

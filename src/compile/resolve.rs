@@ -94,7 +94,9 @@ impl ScopeCtx {
             .copied()
             .filter(|_| self.kind == ScopeKind::Class);
         let library = crate::asyncio::waits::is_library_file(&source.name);
+        let direct = kind == FunctionKind::Plain && super::code::runs_straight(&body);
         Code {
+            direct,
             library,
             name: self.name,
             qualname: self.qualname,

@@ -278,6 +278,12 @@ impl Interp {
             _ => {
                 // A plain call runs to completion here: its frame's vectors are reused by the
                 // next call instead of going back to the allocator.
+                if code.direct {
+                    let mut frame = Frame::straight(code.clone(), f.globals.clone(), slots, cells);
+                    let r = self.run_direct(&mut frame);
+                    self.recycle(frame);
+                    return r;
+                }
                 let blocks = self.spare_blocks.pop().unwrap_or_default();
                 let mut frame =
                     Frame::with_blocks(code.clone(), f.globals.clone(), slots, cells, blocks);
@@ -304,7 +310,7 @@ impl Interp {
             slots.clear();
             self.spare_slots.push(slots);
         }
-        if self.spare_blocks.len() < KEEP && blocks.capacity() <= 16 {
+        if self.spare_blocks.len() < KEEP && (1..=16).contains(&blocks.capacity()) {
             blocks.clear();
             self.spare_blocks.push(blocks);
         }

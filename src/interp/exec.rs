@@ -128,6 +128,15 @@ impl Interp {
         }
     }
 
+    /// The checks made before every statement: a pending Ctrl-C, then the step limit.
+    pub(crate) fn before_statement(&mut self) -> PyResult<()> {
+        if crate::repl::INTERRUPT.load(std::sync::atomic::Ordering::Relaxed) {
+            crate::repl::INTERRUPT.store(false, std::sync::atomic::Ordering::SeqCst);
+            return Err(new_exception(types().exc("KeyboardInterrupt"), vec![]));
+        }
+        self.tick()
+    }
+
     fn is_fresh(frame: &Frame) -> bool {
         frame.blocks.len() == 1 && frame.blocks[0].pc == 0
     }
@@ -161,20 +170,7 @@ impl Interp {
             let body = block.body.clone();
             let idx = block.pc;
             block.pc += 1;
-            if crate::repl::INTERRUPT.load(std::sync::atomic::Ordering::Relaxed) {
-                crate::repl::INTERRUPT.store(false, std::sync::atomic::Ordering::SeqCst);
-                let e = crate::runtime::exceptions::new_exception(
-                    types().exc("KeyboardInterrupt"),
-                    vec![],
-                );
-                pending = Some(Completion::Raise(self.traceback_here(
-                    frame,
-                    e,
-                    body[idx].span,
-                )));
-                continue;
-            }
-            if let Err(e) = self.tick() {
+            if let Err(e) = self.before_statement() {
                 pending = Some(Completion::Raise(self.traceback_here(
                     frame,
                     e,
@@ -329,7 +325,12 @@ impl Interp {
     }
 
     /// Runs one statement.
-    fn exec_stmt(&mut self, frame: &mut Frame, body: &Body, idx: usize) -> PyResult<Flow> {
+    pub(crate) fn exec_stmt(
+        &mut self,
+        frame: &mut Frame,
+        body: &Body,
+        idx: usize,
+    ) -> PyResult<Flow> {
         let stmt = &body[idx];
         match &stmt.kind {
             StmtKind::Expr(e) => {

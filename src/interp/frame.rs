@@ -122,6 +122,25 @@ impl Frame {
         Frame::with_blocks(code, globals, slots, cells, Vec::with_capacity(4))
     }
 
+    /// A frame for a `direct` code object, which runs without a block stack.
+    pub fn straight(
+        code: Rc<Code>,
+        globals: Rc<Module>,
+        slots: Vec<Value>,
+        cells: Vec<Rc<RefCell<Value>>>,
+    ) -> Frame {
+        Frame {
+            code,
+            globals,
+            slots,
+            cells,
+            blocks: Vec::new(),
+            class_ns: None,
+            delegate: None,
+            saved_exc: Vec::new(),
+        }
+    }
+
     /// As `new`, reusing `blocks` (an empty vector) for the block stack.
     pub fn with_blocks(
         code: Rc<Code>,

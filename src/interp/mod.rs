@@ -3,6 +3,7 @@
 
 pub mod asyncgen;
 pub mod call;
+pub mod direct;
 pub mod eval;
 pub mod exec;
 pub mod frame;
