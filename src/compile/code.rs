@@ -68,7 +68,8 @@ pub struct Code {
     /// it are recorded as call sites, calls to a program's own functions are not.
     pub library: bool,
     /// Whether calls run it by plain recursion (`interp/direct.rs`): a plain function whose
-    /// body has no `try`, `with`, `yield` or `await`, so it never stops halfway.
+    /// body has no `try`, `with`, `yield` or `await`, so it never stops halfway. (Module code
+    /// stays on the block-stack loop: measured, it was no faster there.)
     pub direct: bool,
 }
 

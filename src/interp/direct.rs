@@ -60,7 +60,13 @@ impl Interp {
             if let Err(e) = self.before_statement() {
                 return Err(self.traceback_here(frame, e, span));
             }
-            match self.exec_direct(frame, body, idx)? {
+            let exit = match &body[idx].kind {
+                StmtKind::If(..) | StmtKind::While(..) | StmtKind::For { .. } => {
+                    self.exec_direct(frame, body, idx)?
+                }
+                _ => self.exec_simple(frame, body, idx)?,
+            };
+            match exit {
                 Exit::Normal => {}
                 exit => return Ok(exit),
             }
@@ -133,23 +139,27 @@ impl Interp {
                     }
                 }
             }
-            _ => {
-                let r = self.exec_stmt(frame, body, idx);
-                self.reports_at(frame, span);
-                match r {
-                    Ok(Flow::Next) => Ok(Exit::Normal),
-                    Ok(Flow::Complete(Completion::Return(v))) => Ok(Exit::Return(v)),
-                    Ok(Flow::Complete(Completion::Break)) => Ok(Exit::Break),
-                    Ok(Flow::Complete(Completion::Continue)) => Ok(Exit::Continue),
-                    // A bare `raise` re-raises as it is, like the block-stack loop.
-                    Ok(Flow::Complete(Completion::Raise(e))) => Err(e),
-                    Ok(Flow::Yield(_)) => Err(err(
-                        "SystemError",
-                        "a function without yield or await tried to suspend",
-                    )),
-                    Err(e) => Err(self.traceback_here(frame, e, span)),
-                }
-            }
+            _ => self.exec_simple(frame, body, idx),
+        }
+    }
+
+    /// Runs statement `idx` of `body`, one that is not a compound statement.
+    fn exec_simple(&mut self, frame: &mut Frame, body: &Body, idx: usize) -> Result<Exit, Exc> {
+        let span = body[idx].span;
+        let r = self.exec_stmt(frame, body, idx);
+        self.reports_at(frame, span);
+        match r {
+            Ok(Flow::Next) => Ok(Exit::Normal),
+            Ok(Flow::Complete(Completion::Return(v))) => Ok(Exit::Return(v)),
+            Ok(Flow::Complete(Completion::Break)) => Ok(Exit::Break),
+            Ok(Flow::Complete(Completion::Continue)) => Ok(Exit::Continue),
+            // A bare `raise` re-raises as it is, like the block-stack loop.
+            Ok(Flow::Complete(Completion::Raise(e))) => Err(e),
+            Ok(Flow::Yield(_)) => Err(err(
+                "SystemError",
+                "a function without yield or await tried to suspend",
+            )),
+            Err(e) => Err(self.traceback_here(frame, e, span)),
         }
     }
 }

@@ -13,7 +13,77 @@ use std::rc::Rc;
 
 impl Interp {
     /// Evaluates an expression.
+    ///
+    /// The few kinds that dominate hot code (a bound local or global, a small int, int
+    /// arithmetic and comparisons) are handled here, in a function small enough to cost a few
+    /// instructions to enter; everything else, and every slow path, is `eval_full`'s.
     pub fn eval(&mut self, frame: &mut Frame, e: &Expr) -> PyResult<Value> {
+        match &e.kind {
+            ExprKind::Name(id) => {
+                match id.scope {
+                    Scope::Local(i) => {
+                        if let Some(v) = frame.slots.get(i as usize) {
+                            if !matches!(v, Value::Undef) {
+                                return Ok(v.quick_clone());
+                            }
+                        }
+                    }
+                    Scope::Global(i) => {
+                        if let Some(v) = frame.globals.values.borrow().get(i as usize) {
+                            if !matches!(v, Value::Undef) {
+                                return Ok(v.quick_clone());
+                            }
+                        }
+                    }
+                    _ => {}
+                }
+                self.eval_full(frame, e)
+            }
+            ExprKind::Const(Constant::Int(IntLit::Small(i))) => Ok(Value::Int(*i)),
+            ExprKind::BinOp(op, ea, eb) => {
+                let a = self.eval(frame, ea)?;
+                let b = self.eval(frame, eb)?;
+                if let (Value::Int(x), Value::Int(y)) = (&a, &b) {
+                    if let Some(v) = ops::int_fast(*op, *x, *y) {
+                        return Ok(v);
+                    }
+                }
+                self.binary_slow(e, a, b)
+            }
+            ExprKind::Compare(first, rest) if rest.len() == 1 => {
+                let left = self.eval(frame, first)?;
+                let (op, re) = &rest[0];
+                let right = self.eval(frame, re)?;
+                if let (Value::Int(x), Value::Int(y)) = (&left, &right) {
+                    if let Some(b) = ops::int_compare(*op, *x, *y) {
+                        return Ok(Value::Bool(b));
+                    }
+                }
+                self.compare_slow(e, *op, left, right)
+            }
+            _ => self.eval_full(frame, e),
+        }
+    }
+
+    /// A binary operation `e` on operands the fast path did not take.
+    #[inline(never)]
+    fn binary_slow(&mut self, e: &Expr, a: Value, b: Value) -> PyResult<Value> {
+        let ExprKind::BinOp(op, ea, eb) = &e.kind else {
+            return Err(err("SystemError", "binary_slow on another expression"));
+        };
+        self.binary_op(*op, &a, &b)
+            .map_err(|x| x.note_anchored(e.span, ea.span.end, eb.span.start))
+    }
+
+    /// A single comparison `e` on operands the fast path did not take.
+    #[inline(never)]
+    fn compare_slow(&mut self, e: &Expr, op: CmpOp, a: Value, b: Value) -> PyResult<Value> {
+        self.compare(op, &a, &b).map_err(|x| x.note_span(e.span))
+    }
+
+    /// Evaluates any expression (the general path behind `eval`).
+    #[inline(never)]
+    fn eval_full(&mut self, frame: &mut Frame, e: &Expr) -> PyResult<Value> {
         match &e.kind {
             ExprKind::Name(id) => {
                 // The common case inline: a bound local.

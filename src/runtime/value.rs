@@ -449,6 +449,18 @@ pub enum NativeIter {
 }
 
 impl Value {
+    /// A clone that copies a small int inline instead of calling the general `clone` (the
+    /// hot paths: loading a local or global).
+    #[inline(always)]
+    pub fn quick_clone(&self) -> Value {
+        match self {
+            Value::Int(i) => Value::Int(*i),
+            other => other.clone(),
+        }
+    }
+}
+
+impl Value {
     /// An int value from a wide integer.
     pub fn from_i128(i: i128) -> Value {
         match i64::try_from(i) {
