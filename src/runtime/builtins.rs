@@ -233,7 +233,7 @@ fn builtin_next(it: &mut Interp, args: &[Value], _: &Kwargs) -> PyResult<Value> 
     }
 }
 
-fn builtin_abs(it: &mut Interp, args: &[Value], _: &Kwargs) -> PyResult<Value> {
+pub(crate) fn builtin_abs(it: &mut Interp, args: &[Value], _: &Kwargs) -> PyResult<Value> {
     arity("abs", args, 1, 1)?;
     Ok(match &args[0] {
         Value::Int(i) => i
@@ -682,7 +682,7 @@ fn builtin_bin(_: &mut Interp, args: &[Value], _: &Kwargs) -> PyResult<Value> {
     radix(args, "bin", "0b", 2)
 }
 
-fn builtin_divmod(it: &mut Interp, args: &[Value], _: &Kwargs) -> PyResult<Value> {
+pub(crate) fn builtin_divmod(it: &mut Interp, args: &[Value], _: &Kwargs) -> PyResult<Value> {
     arity("divmod", args, 2, 2)?;
     use crate::syntax::ast::BinOp;
     let (a, b) = (&args[0], &args[1]);
@@ -716,7 +716,7 @@ fn builtin_divmod(it: &mut Interp, args: &[Value], _: &Kwargs) -> PyResult<Value
     Ok(Value::tuple(vec![q, r]))
 }
 
-fn builtin_pow(it: &mut Interp, args: &[Value], kw: &Kwargs) -> PyResult<Value> {
+pub(crate) fn builtin_pow(it: &mut Interp, args: &[Value], kw: &Kwargs) -> PyResult<Value> {
     only_kwargs("pow", kw, &["base", "exp", "mod"])?;
     let mut full: Vec<Option<Value>> = args.iter().cloned().map(Some).collect();
     full.resize(3.max(full.len()), None);
@@ -790,7 +790,7 @@ fn mod_inverse(a: &BigInt, m: &BigInt) -> Option<BigInt> {
     (old_r == BigInt::from(1)).then(|| old_s.mod_floor(m))
 }
 
-fn builtin_round(it: &mut Interp, args: &[Value], kw: &Kwargs) -> PyResult<Value> {
+pub(crate) fn builtin_round(it: &mut Interp, args: &[Value], kw: &Kwargs) -> PyResult<Value> {
     only_kwargs("round", kw, &["ndigits"])?;
     arity("round", args, 1, 2)?;
     let nd = args
