@@ -10,7 +10,7 @@ use super::value::{BuiltinFn, Class, Exc, Kwargs, Module, NativeFn, NativeIter, 
 use crate::interp::Interp;
 use num_bigint::BigInt;
 use num_traits::{Signed, Zero};
-use std::cell::{Cell, RefCell};
+use std::cell::RefCell;
 use std::rc::Rc;
 
 /// A builtin function value.
@@ -405,17 +405,56 @@ fn builtin_sorted(it: &mut Interp, args: &[Value], kw: &Kwargs) -> PyResult<Valu
     Ok(Value::list(items))
 }
 
+/// `operator.index(v)`: an int as it is, or what an object's `__index__` gives.
+fn index_value(it: &mut Interp, v: &Value) -> PyResult<Value> {
+    match v {
+        Value::Int(_) | Value::BigInt(_) => Ok(v.clone()),
+        Value::Bool(b) => Ok(Value::Int(*b as i64)),
+        _ => match it.call_special(v, "__index__", vec![]) {
+            Some(r) => match r? {
+                r @ (Value::Int(_) | Value::BigInt(_)) => Ok(r),
+                r => Err(type_error(format!(
+                    "__index__ returned non-int (type {})",
+                    ops::type_name(&r)
+                ))),
+            },
+            None => Err(type_error(format!(
+                "'{}' object cannot be interpreted as an integer",
+                ops::type_name(v)
+            ))),
+        },
+    }
+}
+
 fn builtin_enumerate(it: &mut Interp, args: &[Value], kw: &Kwargs) -> PyResult<Value> {
-    only_kwargs("enumerate", kw, &["start"])?;
-    arity("enumerate", args, 1, 2)?;
-    let start = match args.get(1).cloned().or_else(|| kwarg(kw, "start")) {
-        Some(v) => to_i64(&v, "")?,
-        None => 0,
+    if let Some((k, _)) = kw
+        .iter()
+        .find(|(k, _)| !matches!(&**k, "iterable" | "start"))
+    {
+        return Err(type_error(format!(
+            "'{k}' is an invalid keyword argument for enumerate()"
+        )));
+    }
+    if args.len() > 2 {
+        return Err(type_error(format!(
+            "enumerate() takes at most 2 arguments ({} given)",
+            args.len() + kw.len()
+        )));
+    }
+    let iterable = args.first().cloned().or_else(|| kwarg(kw, "iterable"));
+    let Some(iterable) = iterable else {
+        return Err(type_error(
+            "enumerate() missing required argument 'iterable'",
+        ));
     };
-    let inner = it.get_iter(&args[0])?;
+    let start = match args.get(1).cloned().or_else(|| kwarg(kw, "start")) {
+        Some(v) => index_value(it, &v)?,
+        None => Value::Int(0),
+    };
+    let inner = it.get_iter(&iterable)?;
     Ok(Value::Iter(Rc::new(RefCell::new(NativeIter::Enumerate(
         inner,
-        Cell::new(start),
+        RefCell::new(start),
     )))))
 }
 
