@@ -259,7 +259,7 @@ pub fn parse_float(s: &str) -> PyResult<f64> {
     };
     match body {
         "inf" | "infinity" => return Ok(sign * f64::INFINITY),
-        "nan" => return Ok(f64::NAN),
+        "nan" => return Ok(ops::new_nan(sign < 0.0)),
         _ => {}
     }
     if body.is_empty()
