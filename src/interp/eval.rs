@@ -240,13 +240,18 @@ impl Interp {
     /// cost nothing extra.
     fn eval_call(&mut self, frame: &mut Frame, f: &Expr, args: &[Arg], at: u32) -> PyResult<Value> {
         // Zero-argument super() reads the class cell and the first argument of this frame.
+        // So does zero-argument dir(), which lists this frame's names.
         if args.is_empty() {
             if let ExprKind::Name(id) = &f.kind {
-                if &*id.name == "super" {
+                if matches!(&*id.name, "super" | "dir") {
                     let fv = self.eval(frame, f)?;
                     if let Value::Builtin(b) = &fv {
-                        if b.name == "super" {
-                            return self.super_from_frame(frame);
+                        if b.bound.is_none() && b.name == &*id.name {
+                            return if b.name == "super" {
+                                self.super_from_frame(frame)
+                            } else {
+                                self.dir_from_frame(frame)
+                            };
                         }
                     }
                     return self.call(&fv, vec![], vec![]);

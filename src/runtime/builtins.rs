@@ -973,14 +973,16 @@ const OBJECT_ATTRS: &[&str] = &[
 ];
 
 /// `dir(obj)`: the sorted names of its attributes (its own, its class's along the MRO, and
-/// object's). Without an argument CPython lists the local scope, which aio does not expose.
+/// object's). A call `dir()` in the program lists the caller's scope (`dir_from_frame`); this
+/// is reached without an argument only when `dir` is called indirectly (`f = dir; f()`).
 fn builtin_dir(_: &mut Interp, args: &[Value], _: &Kwargs) -> PyResult<Value> {
-    arity("dir", args, 1, 1).map_err(|_| {
-        err(
+    if args.is_empty() {
+        return Err(err(
             "NotImplementedError",
-            "aio does not support dir() without an argument",
-        )
-    })?;
+            "aio does not support dir() without an argument other than as a direct call dir()",
+        ));
+    }
+    arity("dir", args, 0, 1)?;
     let mut names: Vec<Rc<str>> = Vec::new();
     let add_class = |names: &mut Vec<Rc<str>>, c: &Rc<Class>| {
         for cls in std::iter::once(c).chain(c.mro.iter()) {
