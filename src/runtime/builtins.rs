@@ -1262,5 +1262,14 @@ pub fn install_modules(it: &mut Interp) {
     sys.set("stderr", Value::Module(stderr));
     sys.set("stdout", Value::Module(stdout));
     sys.set("maxsize", Value::Int(i64::MAX));
+    sys.set("argv", Value::list(vec![Value::str("")]));
     it.modules.push((Rc::from("sys"), sys));
+}
+
+/// Sets `sys.argv` to `argv`.
+pub fn set_argv(it: &Interp, argv: &[String]) {
+    if let Some((_, sys)) = it.modules.iter().find(|(n, _)| &**n == "sys") {
+        let items = argv.iter().map(|a| Value::str(a)).collect();
+        sys.set("argv", Value::list(items));
+    }
 }
