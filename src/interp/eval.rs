@@ -671,6 +671,7 @@ impl Interp {
             return Err(err("SystemError", "class was not compiled"));
         };
         let mut bases = Vec::new();
+        let mut class_kwargs = Vec::new();
         for a in &c.bases {
             match a {
                 Arg::Positional(e) => match self.eval(frame, e)? {
@@ -691,7 +692,8 @@ impl Interp {
                     let _ = self.eval(frame, e)?;
                     return Err(type_error("aio does not support metaclasses").note_span(e.span));
                 }
-                Arg::Star(e) | Arg::Keyword(_, e) | Arg::DoubleStar(e) => {
+                Arg::Keyword(n, e) => class_kwargs.push((n.clone(), self.eval(frame, e)?)),
+                Arg::Star(e) | Arg::DoubleStar(e) => {
                     return Err(
                         type_error("aio does not support this class argument").note_span(e.span)
                     )
@@ -730,7 +732,36 @@ impl Interp {
         if let Some(i) = code.class_cell {
             *body_frame.cells[i as usize].borrow_mut() = Value::Class(cls.clone());
         }
+        self.init_subclass(&cls, class_kwargs)?;
         Ok(Value::Class(cls))
+    }
+
+    /// Calls the parents' `__init_subclass__` on a new class with the class statement's keywords,
+    /// as CPython's `type.__new__` does (`super(cls, cls).__init_subclass__(**kwargs)`); it is
+    /// implicitly a classmethod. Without one, `object`'s accepts no keywords.
+    fn init_subclass(
+        &mut self,
+        cls: &Rc<Class>,
+        kwargs: crate::runtime::value::Kwargs,
+    ) -> PyResult<()> {
+        let hook = cls
+            .mro
+            .iter()
+            .find_map(|c| c.dict.borrow().get("__init_subclass__").cloned());
+        match hook {
+            Some(h) => {
+                let f = self.bind(h, &Value::Class(cls.clone()));
+                self.call(&f, vec![], kwargs)?;
+            }
+            None if !kwargs.is_empty() => {
+                return Err(type_error(format!(
+                    "{}.__init_subclass__() takes no keyword arguments",
+                    cls.name
+                )))
+            }
+            None => {}
+        }
+        Ok(())
     }
 
     /// Builds a class from its parts, computing the C3 MRO.

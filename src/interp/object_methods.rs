@@ -236,6 +236,20 @@ fn d_container_init(it: &mut Interp, args: &[Value], kw: &Kwargs) -> PyResult<Va
     Ok(Value::None)
 }
 
+/// `object.__init_subclass__`: does nothing, and takes no keywords.
+fn d_init_subclass(_: &mut Interp, args: &[Value], kw: &Kwargs) -> PyResult<Value> {
+    if !kw.is_empty() {
+        let name = match args.first() {
+            Some(Value::Class(c)) => c.name.to_string(),
+            _ => "object".to_string(),
+        };
+        return Err(type_error(format!(
+            "{name}.__init_subclass__() takes no keyword arguments"
+        )));
+    }
+    Ok(Value::None)
+}
+
 fn d_bool(it: &mut Interp, args: &[Value], _: &Kwargs) -> PyResult<Value> {
     let v = this(args)?.clone();
     Ok(Value::Bool(it.truthy(&v)?))
@@ -257,6 +271,7 @@ const OBJECT: &[(&str, NativeFn)] = &[
     ("__setattr__", d_setattr),
     ("__delattr__", d_delattr),
     ("__getattribute__", d_getattribute),
+    ("__init_subclass__", d_init_subclass),
 ];
 
 /// Protocol methods of builtin types, by the kind of value that has them.
@@ -342,6 +357,8 @@ impl Interp {
             .filter(|_| protocol.is_none())
             .or(protocol)?;
         let obj = if protocol.is_some() { target } else { obj };
+        // `__init_subclass__` is a classmethod: from a class it comes bound to that class.
+        let bound = bound || (name == "__init_subclass__" && matches!(obj, Value::Class(_)));
         let name: &'static str = OBJECT
             .iter()
             .map(|(n, _)| *n)
