@@ -35,6 +35,9 @@ pub struct RunOptions {
     pub limits: Limits,
     /// Files to write what the schedule recorder saw (`--trace`, `--timeline`).
     pub observe: Observe,
+    /// The program's `sys.argv` (the script as given, then its arguments); empty gives `['']`,
+    /// as an embedded CPython has.
+    pub argv: Vec<String>,
 }
 
 /// Stack size of the thread the interpreter runs on: deep enough for the 1000-frame recursion
@@ -94,6 +97,9 @@ pub fn run_program_with(name: &str, text: String, options: &RunOptions) -> i32 {
 pub fn run_program_to(name: &str, text: String, options: &RunOptions, out: Box<dyn Write>) -> i32 {
     let mut it = Interp::with_clock(out, options.virtual_time);
     it.set_limits(options.limits);
+    if !options.argv.is_empty() {
+        runtime::builtins::set_argv(&it, &options.argv);
+    }
     let observe = &options.observe;
     if observe.trace.is_some() || observe.timeline.is_some() {
         it.tracer = Some(Box::new(asyncio::trace::Tracer::new()));
@@ -160,6 +166,10 @@ fn write_observations(
 /// Parses, compiles and runs a program in an existing interpreter (used by `aio -i`).
 /// Returns the exit code the program would give.
 pub fn run_in(it: &mut Interp, name: &str, text: String) -> i32 {
+    // The program's path (or `<stdin>`) is its `__file__`; a `-c` program has none, as in CPython.
+    if name != "<string>" {
+        it.main.set("__file__", Value::str(name));
+    }
     let file = SourceFile::new(name, text);
     let code = syntax::parse_module(&file.text).and_then(|body| {
         let mut names = it.main.names.borrow_mut();

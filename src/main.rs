@@ -48,10 +48,25 @@ fn main() {
         let code = aio::with_big_stack(move || aio::repl::run(None, virtual_time));
         std::process::exit(code);
     }
+    // sys.argv as CPython builds it: `-c`, the script as given, or '' for stdin; then the rest.
+    let mut argv = vec![match (&cli.command, &cli.file) {
+        (Some(_), _) => "-c".to_string(),
+        (None, Some(path)) => path.display().to_string(),
+        (None, None) => String::new(),
+    }];
+    if cli.command.is_some() {
+        argv.extend(cli.file.iter().map(|p| p.display().to_string()));
+    }
+    argv.extend(cli.args.iter().cloned());
     let (name, text) = if let Some(code) = cli.command {
         ("<string>".to_string(), code)
     } else if let Some(path) = cli.file {
-        let shown = std::path::absolute(&path).unwrap_or(path.clone());
+        // CPython joins a relative path to the working directory as it was given (`./x.py`
+        // stays `/cwd/./x.py`) for `__file__` and tracebacks.
+        let shown = match std::env::current_dir() {
+            Ok(cwd) if path.is_relative() => cwd.join(&path),
+            _ => std::path::absolute(&path).unwrap_or(path.clone()),
+        };
         match std::fs::read(&path) {
             Ok(bytes) => match aio::decode_source(&bytes) {
                 Ok(t) => (shown.display().to_string(), t),
@@ -113,6 +128,7 @@ fn main() {
             trace: cli.trace,
             timeline: cli.timeline,
         },
+        argv,
     };
     let code = aio::with_big_stack(move || aio::run_program_with(&name, text, &options));
     std::process::exit(code);

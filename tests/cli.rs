@@ -192,6 +192,35 @@ fn script_file() {
 }
 
 #[test]
+fn argv_and_file_as_python() {
+    let dir = scratch("argv");
+    write_script(
+        &dir,
+        "args.aio",
+        b"import sys\nprint(sys.argv)\nprint(__file__)\n",
+    );
+    let src = "import sys\nprint(sys.argv)\ntry:\n    __file__\nexcept NameError:\n    print('no __file__')\n";
+    let cases: [&[&str]; 5] = [
+        &["args.aio", "x", "-y", "--z=1"],
+        &["./args.aio"],
+        &[".//args.aio", ""],
+        &["-c", src, "a", "-b"],
+        &["-c", "import sys; print(sys.argv)"],
+    ];
+    for args in cases {
+        let r = run_in(env!("CARGO_BIN_EXE_aio"), args, None, Some(&dir));
+        assert_eq!(r.code, Some(0), "{args:?}: {r:?}");
+        if let Some(py) = python311() {
+            let p = run_in(py, args, None, Some(&dir));
+            assert_eq!(r.stdout, p.stdout, "{args:?}: stdout differs from python3");
+        }
+    }
+    let stdin = aio(&[], Some("import sys\nprint(sys.argv, __file__)\n"));
+    assert_eq!(stdin.stdout, "[''] <stdin>\n", "{stdin:?}");
+    let _ = std::fs::remove_dir_all(dir);
+}
+
+#[test]
 fn missing_file() {
     let dir = scratch("missing");
     let r = run_in(

@@ -119,6 +119,22 @@ fn builtins_outside_the_subset_name_themselves() {
 }
 
 #[test]
+fn dir_without_argument_at_module_level_is_named() {
+    fails(
+        "dir_module",
+        "x = 1\nprint(dir())\n",
+        "NotImplementedError: aio does not support dir() without an argument at module level",
+        2,
+    );
+    fails(
+        "dir_indirect",
+        "def f():\n    d = dir\n    return d()\nf()\n",
+        "NotImplementedError: aio does not support dir() without an argument other than as a direct call dir()",
+        3,
+    );
+}
+
+#[test]
 fn literals_outside_the_subset_are_syntax_errors() {
     fails(
         "complex",

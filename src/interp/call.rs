@@ -571,6 +571,45 @@ impl Interp {
     }
 
     /// Zero-argument `super()` inside a method: `super(__class__, first_arg)`.
+    /// `dir()` without an argument: the sorted names bound in this frame's scope (a function's
+    /// locals, cells and free variables, or a class body's namespace so far). At module level
+    /// CPython lists the module's globals, among them `__file__`, `__loader__` and `__spec__`,
+    /// which aio's modules do not define, so that case is an error naming it.
+    pub(crate) fn dir_from_frame(&mut self, frame: &Frame) -> PyResult<Value> {
+        let mut names: Vec<Rc<str>> = Vec::new();
+        if let Some(ns) = &frame.class_ns {
+            names.extend(ns.borrow().keys().cloned());
+        } else if frame.code.name.as_ref() == "<module>" {
+            return Err(err(
+                "NotImplementedError",
+                "aio does not support dir() without an argument at module level",
+            ));
+        } else {
+            let code = &frame.code;
+            let bound = |v: &Value| !matches!(v, Value::Undef);
+            for (name, v) in code.varnames.iter().zip(&frame.slots) {
+                let in_cell = code.cellvars.iter().any(|c| &c.name == name);
+                // `$…` names are the compiler's temporaries, never the program's.
+                if bound(v) && !in_cell && !name.starts_with('$') {
+                    names.push(name.clone());
+                }
+            }
+            let cell_names = code
+                .cellvars
+                .iter()
+                .map(|c| &c.name)
+                .chain(code.freevars.iter().map(|(n, _)| n));
+            for (name, cell) in cell_names.zip(&frame.cells) {
+                if bound(&cell.borrow()) {
+                    names.push(name.clone());
+                }
+            }
+        }
+        names.sort();
+        names.dedup();
+        Ok(Value::list(names.into_iter().map(Value::Str).collect()))
+    }
+
     pub(crate) fn super_from_frame(&mut self, frame: &Frame) -> PyResult<Value> {
         let code = &frame.code;
         let cls_cell = code

@@ -310,13 +310,18 @@ impl Interp {
     /// cost nothing extra.
     fn eval_call(&mut self, frame: &mut Frame, f: &Expr, args: &[Arg], at: u32) -> PyResult<Value> {
         // Zero-argument super() reads the class cell and the first argument of this frame.
+        // So does zero-argument dir(), which lists this frame's names.
         if args.is_empty() {
             if let ExprKind::Name(id) = &f.kind {
-                if &*id.name == "super" {
+                if matches!(&*id.name, "super" | "dir") {
                     let fv = self.eval(frame, f)?;
                     if let Value::Builtin(b) = &fv {
-                        if b.name == "super" {
-                            return self.super_from_frame(frame);
+                        if b.bound.is_none() && b.name == &*id.name {
+                            return if b.name == "super" {
+                                self.super_from_frame(frame)
+                            } else {
+                                self.dir_from_frame(frame)
+                            };
                         }
                     }
                     return self.call(&fv, vec![], vec![]);
@@ -736,6 +741,7 @@ impl Interp {
             return Err(err("SystemError", "class was not compiled"));
         };
         let mut bases = Vec::new();
+        let mut class_kwargs = Vec::new();
         for a in &c.bases {
             match a {
                 Arg::Positional(e) => match self.eval(frame, e)? {
@@ -756,7 +762,8 @@ impl Interp {
                     let _ = self.eval(frame, e)?;
                     return Err(type_error("aio does not support metaclasses").note_span(e.span));
                 }
-                Arg::Star(e) | Arg::Keyword(_, e) | Arg::DoubleStar(e) => {
+                Arg::Keyword(n, e) => class_kwargs.push((n.clone(), self.eval(frame, e)?)),
+                Arg::Star(e) | Arg::DoubleStar(e) => {
                     return Err(
                         type_error("aio does not support this class argument").note_span(e.span)
                     )
@@ -795,7 +802,36 @@ impl Interp {
         if let Some(i) = code.class_cell {
             *body_frame.cells[i as usize].borrow_mut() = Value::Class(cls.clone());
         }
+        self.init_subclass(&cls, class_kwargs)?;
         Ok(Value::Class(cls))
+    }
+
+    /// Calls the parents' `__init_subclass__` on a new class with the class statement's keywords,
+    /// as CPython's `type.__new__` does (`super(cls, cls).__init_subclass__(**kwargs)`); it is
+    /// implicitly a classmethod. Without one, `object`'s accepts no keywords.
+    fn init_subclass(
+        &mut self,
+        cls: &Rc<Class>,
+        kwargs: crate::runtime::value::Kwargs,
+    ) -> PyResult<()> {
+        let hook = cls
+            .mro
+            .iter()
+            .find_map(|c| c.dict.borrow().get("__init_subclass__").cloned());
+        match hook {
+            Some(h) => {
+                let f = self.bind(h, &Value::Class(cls.clone()));
+                self.call(&f, vec![], kwargs)?;
+            }
+            None if !kwargs.is_empty() => {
+                return Err(type_error(format!(
+                    "{}.__init_subclass__() takes no keyword arguments",
+                    cls.name
+                )))
+            }
+            None => {}
+        }
+        Ok(())
     }
 
     /// Builds a class from its parts, computing the C3 MRO.

@@ -51,8 +51,33 @@ fn d_init(_: &mut Interp, _: &[Value], _: &Kwargs) -> PyResult<Value> {
     Ok(Value::None)
 }
 
+/// Whether a builtin number or str compares with `other` by its own `__eq__` / `__lt__`: int
+/// only with ints (and bools), float with ints and floats, str with str. `None` when `this` is
+/// none of those (the generic rules apply).
+fn scalar_comparable(this: &Value, other: &Value) -> Option<bool> {
+    let int = |v: &Value| matches!(v, Value::Int(_) | Value::BigInt(_) | Value::Bool(_));
+    let other = super::protocol::builtin_base(other).unwrap_or_else(|| other.clone());
+    Some(match this {
+        Value::Int(_) | Value::BigInt(_) | Value::Bool(_) => int(&other),
+        Value::Float(_) => int(&other) || matches!(other, Value::Float(_)),
+        Value::Str(_) => matches!(other, Value::Str(_)),
+        _ => return None,
+    })
+}
+
+/// The receiver of a comparison: the value a subclass of a builtin type wraps, or itself.
+fn comparand(args: &[Value]) -> PyResult<Value> {
+    let v = this(args)?;
+    Ok(super::protocol::builtin_base(v).unwrap_or_else(|| v.clone()))
+}
+
 fn d_eq(it: &mut Interp, args: &[Value], _: &Kwargs) -> PyResult<Value> {
-    let (a, b) = (this(args)?.clone(), arg(args, 1, "__eq__")?);
+    let (a, b) = (comparand(args)?, arg(args, 1, "__eq__")?);
+    match scalar_comparable(&a, &b) {
+        Some(false) => return Ok(Value::NotImplemented),
+        Some(true) => return Ok(Value::Bool(it.eq(&a, &b)?)),
+        None => {}
+    }
     if a.is(&b) {
         return Ok(Value::Bool(true));
     }
@@ -73,8 +98,8 @@ fn d_ne(it: &mut Interp, args: &[Value], kw: &Kwargs) -> PyResult<Value> {
 }
 
 fn ordering(it: &mut Interp, args: &[Value], op: CmpOp) -> PyResult<Value> {
-    let (a, b) = (this(args)?.clone(), arg(args, 1, "comparison")?);
-    if matches!(a, Value::Instance(_)) {
+    let (a, b) = (comparand(args)?, arg(args, 1, "comparison")?);
+    if matches!(a, Value::Instance(_)) || scalar_comparable(&a, &b) == Some(false) {
         return Ok(Value::NotImplemented);
     }
     it.compare(op, &a, &b)
@@ -212,6 +237,20 @@ fn d_container_init(it: &mut Interp, args: &[Value], kw: &Kwargs) -> PyResult<Va
     Ok(Value::None)
 }
 
+/// `object.__init_subclass__`: does nothing, and takes no keywords.
+fn d_init_subclass(_: &mut Interp, args: &[Value], kw: &Kwargs) -> PyResult<Value> {
+    if !kw.is_empty() {
+        let name = match args.first() {
+            Some(Value::Class(c)) => c.name.to_string(),
+            _ => "object".to_string(),
+        };
+        return Err(type_error(format!(
+            "{name}.__init_subclass__() takes no keyword arguments"
+        )));
+    }
+    Ok(Value::None)
+}
+
 fn d_bool(it: &mut Interp, args: &[Value], _: &Kwargs) -> PyResult<Value> {
     let v = this(args)?.clone();
     Ok(Value::Bool(it.truthy(&v)?))
@@ -233,6 +272,7 @@ const OBJECT: &[(&str, NativeFn)] = &[
     ("__setattr__", d_setattr),
     ("__delattr__", d_delattr),
     ("__getattribute__", d_getattribute),
+    ("__init_subclass__", d_init_subclass),
 ];
 
 /// Protocol methods of builtin types, by the kind of value that has them.
@@ -319,6 +359,8 @@ impl Interp {
             .filter(|_| protocol.is_none())
             .or(protocol)?;
         let obj = if protocol.is_some() { target } else { obj };
+        // `__init_subclass__` is a classmethod: from a class it comes bound to that class.
+        let bound = bound || (name == "__init_subclass__" && matches!(obj, Value::Class(_)));
         let name: &'static str = OBJECT
             .iter()
             .map(|(n, _)| *n)

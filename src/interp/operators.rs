@@ -122,7 +122,16 @@ impl Interp {
         if builtin_base(a).is_some() || builtin_base(b).is_some() {
             let x = builtin_base(a).unwrap_or_else(|| a.clone());
             let y = builtin_base(b).unwrap_or_else(|| b.clone());
-            return self.binary_op(op, &x, &y);
+            return self.binary_op(op, &x, &y).map_err(|e| {
+                // The message names the operands' own classes, not the values they wrap.
+                let unsupported_msg = e.is("TypeError")
+                    && matches!(e.args().first(), Some(Value::Str(m)) if m.starts_with("unsupported operand"));
+                if unsupported_msg {
+                    unsupported(op, a, b)
+                } else {
+                    e
+                }
+            });
         }
         if op == BinOp::Mod {
             if let Value::Str(s) = a {

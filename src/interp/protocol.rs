@@ -312,9 +312,20 @@ impl Interp {
             },
             NativeIter::Enumerate(it, n) => match self.next_opt(it)? {
                 Some(v) => {
-                    let i = n.get();
-                    n.set(i + 1);
-                    (Some(Value::tuple(vec![Value::Int(i), v])), true)
+                    let next = match &*n.borrow() {
+                        Value::Int(i) => i.checked_add(1).map(Value::Int),
+                        _ => None,
+                    };
+                    let next = match next {
+                        Some(x) => x,
+                        None => self.binary_op(
+                            crate::syntax::ast::BinOp::Add,
+                            &n.borrow(),
+                            &Value::Int(1),
+                        )?,
+                    };
+                    let i = n.replace(next);
+                    (Some(Value::tuple(vec![i, v])), true)
                 }
                 None => (None, false),
             },

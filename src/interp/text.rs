@@ -131,6 +131,19 @@ impl Interp {
                 format!("slice({a}, {b}, {c})")
             }
             Value::Function(f) => format!("<function {} at {:#x}>", f.code.qualname, v.address()),
+            Value::Builtin(b) if crate::runtime::types::is_slot_wrapper(b) => match &b.bound {
+                None => format!(
+                    "<slot wrapper '{}' of '{}' objects>",
+                    b.name,
+                    types().slot_owner(b)
+                ),
+                Some(this) => format!(
+                    "<method-wrapper '{}' of {} object at {:#x}>",
+                    b.name,
+                    type_name(this),
+                    this.address()
+                ),
+            },
             Value::Builtin(b) => match &b.bound {
                 None => format!("<built-in function {}>", b.name),
                 Some(this) => format!(

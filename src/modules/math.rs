@@ -58,6 +58,16 @@ fn checked(x: f64, r: f64, can_overflow: bool) -> PyResult<Value> {
     Ok(Value::Float(r))
 }
 
+fn gamma(it: &mut Interp, args: &[Value], _: &Kwargs) -> PyResult<Value> {
+    arity("math.gamma", args, 1, 1)?;
+    super::math_special::gamma(num(it, &args[0])?)
+}
+
+fn lgamma(it: &mut Interp, args: &[Value], _: &Kwargs) -> PyResult<Value> {
+    arity("math.lgamma", args, 1, 1)?;
+    super::math_special::lgamma(num(it, &args[0])?)
+}
+
 macro_rules! unary {
     ($name:ident, $f:expr, $over:expr) => {
         fn $name(it: &mut Interp, args: &[Value], _: &Kwargs) -> PyResult<Value> {
@@ -69,6 +79,8 @@ macro_rules! unary {
     };
 }
 
+unary!(erf, super::math_special::erf, false);
+unary!(erfc, super::math_special::erfc, false);
 unary!(sqrt, |x| if x < 0.0 { f64::NAN } else { x.sqrt() }, false);
 unary!(exp, f64::exp, true);
 unary!(expm1, f64::exp_m1, true);
@@ -575,6 +587,10 @@ pub fn build(_: &mut Interp) -> PyResult<Rc<Module>> {
             ("isnan", isnan),
             ("fsum", fsum),
             ("prod", prod),
+            ("gamma", gamma),
+            ("lgamma", lgamma),
+            ("erf", erf),
+            ("erfc", erfc),
         ],
     );
     m.set("pi", Value::Float(std::f64::consts::PI));

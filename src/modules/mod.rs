@@ -3,6 +3,7 @@
 
 pub mod asyncio;
 pub mod math;
+pub mod math_special;
 pub mod random;
 pub mod time;
 

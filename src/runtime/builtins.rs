@@ -10,7 +10,7 @@ use super::value::{BuiltinFn, Class, Exc, Kwargs, Module, NativeFn, NativeIter, 
 use crate::interp::Interp;
 use num_bigint::BigInt;
 use num_traits::{Signed, Zero};
-use std::cell::{Cell, RefCell};
+use std::cell::RefCell;
 use std::rc::Rc;
 
 /// A builtin function value.
@@ -233,7 +233,7 @@ fn builtin_next(it: &mut Interp, args: &[Value], _: &Kwargs) -> PyResult<Value> 
     }
 }
 
-fn builtin_abs(it: &mut Interp, args: &[Value], _: &Kwargs) -> PyResult<Value> {
+pub(crate) fn builtin_abs(it: &mut Interp, args: &[Value], _: &Kwargs) -> PyResult<Value> {
     arity("abs", args, 1, 1)?;
     Ok(match &args[0] {
         Value::Int(i) => i
@@ -405,17 +405,56 @@ fn builtin_sorted(it: &mut Interp, args: &[Value], kw: &Kwargs) -> PyResult<Valu
     Ok(Value::list(items))
 }
 
+/// `operator.index(v)`: an int as it is, or what an object's `__index__` gives.
+fn index_value(it: &mut Interp, v: &Value) -> PyResult<Value> {
+    match v {
+        Value::Int(_) | Value::BigInt(_) => Ok(v.clone()),
+        Value::Bool(b) => Ok(Value::Int(*b as i64)),
+        _ => match it.call_special(v, "__index__", vec![]) {
+            Some(r) => match r? {
+                r @ (Value::Int(_) | Value::BigInt(_)) => Ok(r),
+                r => Err(type_error(format!(
+                    "__index__ returned non-int (type {})",
+                    ops::type_name(&r)
+                ))),
+            },
+            None => Err(type_error(format!(
+                "'{}' object cannot be interpreted as an integer",
+                ops::type_name(v)
+            ))),
+        },
+    }
+}
+
 fn builtin_enumerate(it: &mut Interp, args: &[Value], kw: &Kwargs) -> PyResult<Value> {
-    only_kwargs("enumerate", kw, &["start"])?;
-    arity("enumerate", args, 1, 2)?;
-    let start = match args.get(1).cloned().or_else(|| kwarg(kw, "start")) {
-        Some(v) => to_i64(&v, "")?,
-        None => 0,
+    if let Some((k, _)) = kw
+        .iter()
+        .find(|(k, _)| !matches!(&**k, "iterable" | "start"))
+    {
+        return Err(type_error(format!(
+            "'{k}' is an invalid keyword argument for enumerate()"
+        )));
+    }
+    if args.len() > 2 {
+        return Err(type_error(format!(
+            "enumerate() takes at most 2 arguments ({} given)",
+            args.len() + kw.len()
+        )));
+    }
+    let iterable = args.first().cloned().or_else(|| kwarg(kw, "iterable"));
+    let Some(iterable) = iterable else {
+        return Err(type_error(
+            "enumerate() missing required argument 'iterable'",
+        ));
     };
-    let inner = it.get_iter(&args[0])?;
+    let start = match args.get(1).cloned().or_else(|| kwarg(kw, "start")) {
+        Some(v) => index_value(it, &v)?,
+        None => Value::Int(0),
+    };
+    let inner = it.get_iter(&iterable)?;
     Ok(Value::Iter(Rc::new(RefCell::new(NativeIter::Enumerate(
         inner,
-        Cell::new(start),
+        RefCell::new(start),
     )))))
 }
 
@@ -682,7 +721,7 @@ fn builtin_bin(_: &mut Interp, args: &[Value], _: &Kwargs) -> PyResult<Value> {
     radix(args, "bin", "0b", 2)
 }
 
-fn builtin_divmod(it: &mut Interp, args: &[Value], _: &Kwargs) -> PyResult<Value> {
+pub(crate) fn builtin_divmod(it: &mut Interp, args: &[Value], _: &Kwargs) -> PyResult<Value> {
     arity("divmod", args, 2, 2)?;
     use crate::syntax::ast::BinOp;
     let (a, b) = (&args[0], &args[1]);
@@ -716,7 +755,7 @@ fn builtin_divmod(it: &mut Interp, args: &[Value], _: &Kwargs) -> PyResult<Value
     Ok(Value::tuple(vec![q, r]))
 }
 
-fn builtin_pow(it: &mut Interp, args: &[Value], kw: &Kwargs) -> PyResult<Value> {
+pub(crate) fn builtin_pow(it: &mut Interp, args: &[Value], kw: &Kwargs) -> PyResult<Value> {
     only_kwargs("pow", kw, &["base", "exp", "mod"])?;
     let mut full: Vec<Option<Value>> = args.iter().cloned().map(Some).collect();
     full.resize(3.max(full.len()), None);
@@ -790,7 +829,7 @@ fn mod_inverse(a: &BigInt, m: &BigInt) -> Option<BigInt> {
     (old_r == BigInt::from(1)).then(|| old_s.mod_floor(m))
 }
 
-fn builtin_round(it: &mut Interp, args: &[Value], kw: &Kwargs) -> PyResult<Value> {
+pub(crate) fn builtin_round(it: &mut Interp, args: &[Value], kw: &Kwargs) -> PyResult<Value> {
     only_kwargs("round", kw, &["ndigits"])?;
     arity("round", args, 1, 2)?;
     let nd = args
@@ -934,14 +973,16 @@ const OBJECT_ATTRS: &[&str] = &[
 ];
 
 /// `dir(obj)`: the sorted names of its attributes (its own, its class's along the MRO, and
-/// object's). Without an argument CPython lists the local scope, which aio does not expose.
+/// object's). A call `dir()` in the program lists the caller's scope (`dir_from_frame`); this
+/// is reached without an argument only when `dir` is called indirectly (`f = dir; f()`).
 fn builtin_dir(_: &mut Interp, args: &[Value], _: &Kwargs) -> PyResult<Value> {
-    arity("dir", args, 1, 1).map_err(|_| {
-        err(
+    if args.is_empty() {
+        return Err(err(
             "NotImplementedError",
-            "aio does not support dir() without an argument",
-        )
-    })?;
+            "aio does not support dir() without an argument other than as a direct call dir()",
+        ));
+    }
+    arity("dir", args, 0, 1)?;
     let mut names: Vec<Rc<str>> = Vec::new();
     let add_class = |names: &mut Vec<Rc<str>>, c: &Rc<Class>| {
         for cls in std::iter::once(c).chain(c.mro.iter()) {
@@ -1222,5 +1263,14 @@ pub fn install_modules(it: &mut Interp) {
     sys.set("stderr", Value::Module(stderr));
     sys.set("stdout", Value::Module(stdout));
     sys.set("maxsize", Value::Int(i64::MAX));
+    sys.set("argv", Value::list(vec![Value::str("")]));
     it.modules.push((Rc::from("sys"), sys));
+}
+
+/// Sets `sys.argv` to `argv`.
+pub fn set_argv(it: &Interp, argv: &[String]) {
+    if let Some((_, sys)) = it.modules.iter().find(|(n, _)| &**n == "sys") {
+        let items = argv.iter().map(|a| Value::str(a)).collect();
+        sys.set("argv", Value::list(items));
+    }
 }

@@ -159,6 +159,44 @@ fn ctor_int(it: &mut Interp, args: &[Value], kw: &Kwargs) -> PyResult<Value> {
     }
 }
 
+/// The code points of the digit zero in each run of Unicode decimal digits (category Nd, as
+/// in CPython 3.11's Unicode 14.0 tables): each run holds the digits 0 to 9 in order.
+const DECIMAL_ZEROS: &[u32] = &[
+    0x00030, 0x00660, 0x006F0, 0x007C0, 0x00966, 0x009E6, 0x00A66, 0x00AE6, 0x00B66, 0x00BE6,
+    0x00C66, 0x00CE6, 0x00D66, 0x00DE6, 0x00E50, 0x00ED0, 0x00F20, 0x01040, 0x01090, 0x017E0,
+    0x01810, 0x01946, 0x019D0, 0x01A80, 0x01A90, 0x01B50, 0x01BB0, 0x01C40, 0x01C50, 0x0A620,
+    0x0A8D0, 0x0A900, 0x0A9D0, 0x0A9F0, 0x0AA50, 0x0ABF0, 0x0FF10, 0x104A0, 0x10D30, 0x11066,
+    0x110F0, 0x11136, 0x111D0, 0x112F0, 0x11450, 0x114D0, 0x11650, 0x116C0, 0x11730, 0x118E0,
+    0x11950, 0x11C50, 0x11D50, 0x11DA0, 0x16A60, 0x16AC0, 0x16B50, 0x1D7CE, 0x1D7D8, 0x1D7E2,
+    0x1D7EC, 0x1D7F6, 0x1E140, 0x1E2F0, 0x1E950, 0x1FBF0,
+];
+
+/// The value of a Unicode decimal digit (`'١'` is 1, `'１'` is 1).
+fn decimal_value(c: char) -> Option<u32> {
+    let cp = c as u32;
+    let i = DECIMAL_ZEROS.partition_point(|&z| z <= cp).checked_sub(1)?;
+    let d = cp - DECIMAL_ZEROS[i];
+    (d < 10).then_some(d)
+}
+
+/// The text `int()` and `float()` parse: as CPython's
+/// `_PyUnicode_TransformDecimalAndSpaceToASCII`, non-ASCII whitespace becomes a space and
+/// non-ASCII decimal digits their ASCII digit (any other non-ASCII character stays invalid).
+fn ascii_number_text(s: &str) -> std::borrow::Cow<'_, str> {
+    if s.is_ascii() {
+        return std::borrow::Cow::Borrowed(s);
+    }
+    s.chars()
+        .map(|c| match c {
+            c if c.is_ascii() => c,
+            c if c.is_whitespace() => ' ',
+            c => decimal_value(c)
+                .and_then(|d| char::from_digit(d, 10))
+                .unwrap_or('?'),
+        })
+        .collect()
+}
+
 /// `int(s, base)` with CPython's accepted syntax and error message.
 pub fn parse_int(s: &str, base: i64) -> PyResult<Value> {
     let bad = || {
@@ -170,7 +208,8 @@ pub fn parse_int(s: &str, base: i64) -> PyResult<Value> {
     if base != 0 && !(2..=36).contains(&base) {
         return Err(value_error("int() base must be >= 2 and <= 36, or 0"));
     }
-    let t = s.trim();
+    let text = ascii_number_text(s);
+    let t = text.trim();
     let (neg, body) = match t.strip_prefix('-') {
         Some(r) => (true, r),
         None => (false, t.strip_prefix('+').unwrap_or(t)),
@@ -201,7 +240,7 @@ pub fn parse_int(s: &str, base: i64) -> PyResult<Value> {
         base = 10;
     }
     if digits.is_empty()
-        || digits.starts_with('_')
+        || digits.starts_with(['_', '+', '-'])
         || digits.ends_with('_')
         || digits.contains("__")
     {
@@ -245,7 +284,8 @@ fn ctor_float(it: &mut Interp, args: &[Value], kw: &Kwargs) -> PyResult<Value> {
 
 /// `float(s)`.
 pub fn parse_float(s: &str) -> PyResult<f64> {
-    let t = s.trim();
+    let text = ascii_number_text(s);
+    let t = text.trim();
     let bad = || {
         value_error(format!(
             "could not convert string to float: {}",
@@ -259,16 +299,16 @@ pub fn parse_float(s: &str) -> PyResult<f64> {
     };
     match body {
         "inf" | "infinity" => return Ok(sign * f64::INFINITY),
-        "nan" => return Ok(f64::NAN),
+        "nan" => return Ok(ops::new_nan(sign < 0.0)),
         _ => {}
     }
-    if body.is_empty()
-        || body.starts_with('_')
-        || body.ends_with('_')
-        || body.contains("__")
-        || body.contains("_.")
-        || body.contains("._")
-    {
+    // An underscore may only stand between two digits.
+    let b = body.as_bytes();
+    let lone_underscore = b.iter().enumerate().any(|(i, &c)| {
+        c == b'_'
+            && !(i > 0 && b[i - 1].is_ascii_digit() && b.get(i + 1).is_some_and(u8::is_ascii_digit))
+    });
+    if body.is_empty() || body.starts_with(['+', '-']) || lone_underscore {
         return Err(bad());
     }
     let clean: String = body.chars().filter(|&c| c != '_').collect();

@@ -417,6 +417,7 @@ pub(crate) fn add(cls: &super::value::Class, methods: &[(&'static str, NativeFn)
 /// Puts the builtin methods into the builtin classes' namespaces.
 pub fn install(t: &Types) {
     super::set_methods::install(t);
+    super::number_dunders::install(t);
     super::str_methods::install(t);
     add(
         &t.list,

@@ -8,6 +8,7 @@ pub mod drop;
 pub mod exceptions;
 pub mod format;
 pub mod methods;
+pub mod number_dunders;
 pub mod number_methods;
 pub mod ops;
 pub mod repr;

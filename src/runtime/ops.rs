@@ -86,6 +86,26 @@ fn is_num(v: &Value) -> bool {
     is_int(v) || matches!(v, Value::Float(_))
 }
 
+/// A quiet NaN whose payload no other NaN made by this function in this thread has. aio's
+/// floats are unboxed, so identity of floats is equality of bits; CPython's `float('nan')` is a
+/// new object each time, and the fresh payload keeps that visible: `nan in [nan]` is True (the
+/// same object) while `float('nan') in [nan]` is False, and a set keeps two such NaNs apart.
+/// The payload is shifted past the low bits, which `hash` of a NaN drops.
+pub fn new_nan(negative: bool) -> f64 {
+    thread_local! {
+        static NEXT: std::cell::Cell<u64> = const { std::cell::Cell::new(1) };
+    }
+    let n = NEXT.with(|c| {
+        let n = c.get();
+        c.set(n.wrapping_add(1));
+        n
+    });
+    const QUIET: u64 = 0x7ff8_0000_0000_0000;
+    const PAYLOAD: u64 = (1 << 51) - 1;
+    let sign = if negative { 1u64 << 63 } else { 0 };
+    f64::from_bits(sign | QUIET | ((n << 4) & PAYLOAD))
+}
+
 fn float_op(op: BinOp, a: f64, b: f64) -> PyResult<Value> {
     Ok(Value::Float(match op {
         BinOp::Add => a + b,

@@ -36,6 +36,10 @@ pub struct Types {
     pub function: Rc<Class>,
     /// `builtin_function_or_method`
     pub builtin_function: Rc<Class>,
+    /// `method-wrapper`: a slot wrapper bound to an object (`obj.__str__`, `(3).__add__`).
+    pub method_wrapper: Rc<Class>,
+    /// `wrapper_descriptor`: a slot wrapper taken from its class (`object.__init__`).
+    pub wrapper_descriptor: Rc<Class>,
     /// `method`
     pub method: Rc<Class>,
     /// `generator`
@@ -116,6 +120,89 @@ pub fn new_class(name: &str, bases: Vec<Rc<Class>>, builtin: BuiltinType) -> Rc<
         builtin,
         is_exception,
     })
+}
+
+/// The special methods CPython implements as slot wrappers (`wrapper_descriptor`, bound:
+/// `method-wrapper`) rather than as methods, sorted.
+const SLOT_WRAPPERS: &[&str] = &[
+    "__abs__",
+    "__add__",
+    "__and__",
+    "__bool__",
+    "__call__",
+    "__contains__",
+    "__del__",
+    "__delattr__",
+    "__delitem__",
+    "__divmod__",
+    "__eq__",
+    "__float__",
+    "__floordiv__",
+    "__ge__",
+    "__getattribute__",
+    "__getitem__",
+    "__gt__",
+    "__hash__",
+    "__iadd__",
+    "__iand__",
+    "__imul__",
+    "__index__",
+    "__init__",
+    "__int__",
+    "__invert__",
+    "__ior__",
+    "__isub__",
+    "__iter__",
+    "__ixor__",
+    "__le__",
+    "__len__",
+    "__lshift__",
+    "__lt__",
+    "__mod__",
+    "__mul__",
+    "__ne__",
+    "__neg__",
+    "__next__",
+    "__or__",
+    "__pos__",
+    "__pow__",
+    "__radd__",
+    "__rand__",
+    "__rdivmod__",
+    "__repr__",
+    "__rfloordiv__",
+    "__rlshift__",
+    "__rmod__",
+    "__rmul__",
+    "__ror__",
+    "__rpow__",
+    "__rrshift__",
+    "__rshift__",
+    "__rsub__",
+    "__rtruediv__",
+    "__rxor__",
+    "__setattr__",
+    "__setitem__",
+    "__str__",
+    "__sub__",
+    "__truediv__",
+    "__xor__",
+];
+
+/// Whether a builtin function is one of CPython's slot wrappers: a special method in
+/// `SLOT_WRAPPERS`, except the few that list, dict and set define as plain methods.
+pub fn is_slot_wrapper(b: &super::value::BuiltinFn) -> bool {
+    if SLOT_WRAPPERS.binary_search(&b.name).is_err() {
+        return false;
+    }
+    !matches!(
+        (b.name, &b.bound),
+        ("__getitem__", Some(Value::List(_) | Value::Dict(_)))
+            | (
+                "__contains__",
+                Some(Value::Dict(_) | Value::Set(_) | Value::FrozenSet(_))
+            )
+    )
 }
 
 /// CPython 3.11's builtin exception tree (the part scripts meet), parent before child.
@@ -296,6 +383,8 @@ impl Types {
             frozenset: new_class("frozenset", o(), B::FrozenSet),
             function: new_class("function", o(), B::Function),
             builtin_function: new_class("builtin_function_or_method", o(), B::BuiltinFunction),
+            method_wrapper: new_class("method-wrapper", o(), B::BuiltinFunction),
+            wrapper_descriptor: new_class("wrapper_descriptor", o(), B::BuiltinFunction),
             method: new_class("method", o(), B::Method),
             generator: new_class("generator", o(), B::Generator),
             coroutine: new_class("coroutine", o(), B::Coroutine),
@@ -338,6 +427,8 @@ impl Types {
             &self.frozenset,
             &self.function,
             &self.builtin_function,
+            &self.method_wrapper,
+            &self.wrapper_descriptor,
             &self.method,
             &self.generator,
             &self.coroutine,
@@ -371,6 +462,21 @@ impl Types {
                 .any(|b| Rc::ptr_eq(b, c))
     }
 
+    /// The name of the builtin class whose namespace holds the slot wrapper `b` (`object` for
+    /// the methods every object has).
+    pub fn slot_owner(&self, b: &Rc<super::value::BuiltinFn>) -> Rc<str> {
+        [&self.int, &self.float, &self.str_, &self.list, &self.tuple]
+            .into_iter()
+            .find(|c| {
+                c.dict
+                    .borrow()
+                    .values()
+                    .any(|v| matches!(v, Value::Builtin(x) if Rc::ptr_eq(x, b)))
+            })
+            .map(|c| c.name.clone())
+            .unwrap_or_else(|| self.object.name.clone())
+    }
+
     /// The exception class called `name`.
     pub fn exc(&self, name: &str) -> Rc<Class> {
         self.exceptions
@@ -401,6 +507,10 @@ impl Types {
             Value::Set(_) => self.set.clone(),
             Value::FrozenSet(_) => self.frozenset.clone(),
             Value::Function(_) => self.function.clone(),
+            Value::Builtin(b) if is_slot_wrapper(b) => match b.bound {
+                Some(_) => self.method_wrapper.clone(),
+                None => self.wrapper_descriptor.clone(),
+            },
             Value::Builtin(_) => self.builtin_function.clone(),
             Value::BoundMethod(_) => self.method.clone(),
             Value::Class(_) => self.type_.clone(),

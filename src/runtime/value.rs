@@ -8,7 +8,7 @@ use crate::interp::Interp;
 use crate::source::Span;
 use indexmap::IndexMap;
 use num_bigint::BigInt;
-use std::cell::{Cell, RefCell};
+use std::cell::RefCell;
 use std::rc::Rc;
 
 /// The result of anything that can raise a Python exception.
@@ -423,8 +423,8 @@ pub enum NativeIter {
     Snapshot(&'static str, std::vec::IntoIter<Value>),
     /// Calling a function until it returns a sentinel: `iter(f, sentinel)`.
     Callable(Value, Value),
-    /// `enumerate(it, start)`.
-    Enumerate(Value, Cell<i64>),
+    /// `enumerate(it, start)`: the iterator and the next count (an int, big past 64 bits).
+    Enumerate(Value, RefCell<Value>),
     /// `zip(*its)`.
     Zip(Vec<Value>),
     /// `map(f, *its)`.
