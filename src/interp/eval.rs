@@ -731,7 +731,7 @@ impl Interp {
             kwdefaults,
             closure,
             name: RefCell::new(f.name.clone()),
-            dict: RefCell::new(Default::default()),
+            dict: Default::default(),
         })))
     }
 
@@ -876,7 +876,7 @@ impl Interp {
             module: Rc::from(module),
             bases,
             mro,
-            dict: RefCell::new(dict),
+            dict: crate::runtime::class_dict::ClassDict::new(dict),
             builtin,
             is_exception,
         }))

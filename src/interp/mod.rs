@@ -153,6 +153,8 @@ impl Interp {
         let modules = std::iter::once(&self.main).chain(self.modules.iter().map(|(_, m)| m));
         let types = crate::runtime::types::types();
         let mut doomed = Vec::new();
+        // The lookup cache holds class attributes (methods, …) of this run.
+        crate::runtime::class_dict::clear_cache();
         for m in modules {
             let values = std::mem::take(&mut *m.values.borrow_mut());
             for v in &values {

@@ -1281,6 +1281,11 @@ fn slot_names(cls: &Rc<Class>) -> Option<Vec<Rc<str>>> {
     if cls.builtin != BuiltinType::Object || cls.is_exception {
         return None;
     }
+    // The common case, answered by the lookup cache: a program's class whose MRO declares no
+    // `__slots__` (a plain `object()` has no `__dict__` either, so it goes the long way).
+    if cls.module.as_ref() != "builtins" {
+        cls.lookup("__slots__")?;
+    }
     let mut names = Vec::new();
     for c in std::iter::once(cls).chain(cls.mro.iter()) {
         if c.module.as_ref() == "builtins" {

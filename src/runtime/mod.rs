@@ -2,6 +2,7 @@
 
 pub mod attrs;
 pub mod builtins;
+pub mod class_dict;
 pub mod constructors;
 pub mod dict;
 pub mod drop;

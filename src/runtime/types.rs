@@ -2,7 +2,7 @@
 //! registry per interpreter thread, reachable from anywhere that needs to raise or dispatch.
 
 use super::value::{BuiltinType, Class, Value};
-use std::cell::RefCell;
+
 use std::collections::HashMap;
 use std::rc::Rc;
 
@@ -116,7 +116,7 @@ pub fn new_class(name: &str, bases: Vec<Rc<Class>>, builtin: BuiltinType) -> Rc<
         module: Rc::from("builtins"),
         bases,
         mro,
-        dict: RefCell::new(Default::default()),
+        dict: Default::default(),
         builtin,
         is_exception,
     })
@@ -343,6 +343,8 @@ impl Types {
             });
             asyncio_exceptions.insert(name, c);
         }
+        // The classes just unwrapped left their addresses without dropping their namespaces.
+        super::class_dict::bump();
         let future = new_class("Future", o(), B::Iterator);
         let future = Rc::new(Class {
             module: Rc::from("asyncio"),

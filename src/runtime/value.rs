@@ -237,7 +237,7 @@ pub struct Class {
     /// The method resolution order after the class itself.
     pub mro: Vec<Rc<Class>>,
     /// The class namespace.
-    pub dict: RefCell<AttrMap>,
+    pub dict: super::class_dict::ClassDict,
     /// The builtin type this class is or derives from.
     pub builtin: BuiltinType,
     /// Whether instances are exceptions (the class derives from `BaseException`).
@@ -245,8 +245,18 @@ pub struct Class {
 }
 
 impl Class {
-    /// Looks `name` up along the MRO.
+    /// Looks `name` up along the MRO (through the lookup cache).
     pub fn lookup(&self, name: &str) -> Option<Value> {
+        let addr = self as *const Class as usize;
+        if let Some(found) = super::class_dict::cached(addr, name) {
+            return found;
+        }
+        let found = self.lookup_uncached(name);
+        super::class_dict::remember(addr, name, &found);
+        found
+    }
+    /// Looks `name` up along the MRO, class by class.
+    fn lookup_uncached(&self, name: &str) -> Option<Value> {
         if let Some(v) = self.dict.borrow().get(name) {
             return Some(v.clone());
         }

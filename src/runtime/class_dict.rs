@@ -1,0 +1,126 @@
+//! Class namespaces and the lookup cache in front of them.
+//!
+//! Every attribute read or write on an instance first looks the name up along its class's
+//! MRO (a property or a method may be there), which is one hashed string lookup per class.
+//! Like CPython's method cache, aio remembers recent answers in a small direct-mapped table
+//! keyed by class and name. Correctness rests on one rule: any change to any class
+//! namespace, and the death of any class, bumps a per-thread version that every cached answer
+//! carries, so a stale answer is never used. [`ClassDict`] is the only way to reach a class
+//! namespace; the ways to change one (`borrow_mut`, `try_borrow_mut`, `get_mut`) and its
+//! dropping bump the version.
+
+use super::value::{AttrMap, Value};
+use std::cell::{Cell, Ref, RefCell, RefMut};
+use std::rc::Rc;
+
+thread_local! {
+    /// The version of all class namespaces of this thread (0 is never current).
+    static VERSION: Cell<u64> = const { Cell::new(1) };
+    /// The cached lookups.
+    static CACHE: RefCell<Vec<Entry>> = const { RefCell::new(Vec::new()) };
+}
+
+/// Entries in the cache (a power of two).
+const SIZE: usize = 1024;
+
+/// One remembered lookup: `name` on the class at address `class`, at `version`.
+#[derive(Default)]
+struct Entry {
+    version: u64,
+    class: usize,
+    name: Option<Rc<str>>,
+    found: Option<Value>,
+}
+
+/// Invalidates every cached lookup.
+pub fn bump() {
+    VERSION.with(|v| v.set(v.get() + 1));
+}
+
+/// Forgets every cached lookup and the values it holds (at the end of a run).
+pub fn clear_cache() {
+    bump();
+    let old = CACHE.try_with(|c| std::mem::take(&mut *c.borrow_mut()));
+    drop(old);
+}
+
+fn slot(class: usize, name: &str) -> usize {
+    let h = (class >> 4) ^ (name.as_ptr() as usize).rotate_left(17) ^ name.len();
+    (h.wrapping_mul(0x9E37_79B9_7F4A_7C15_u64 as usize) >> 20) & (SIZE - 1)
+}
+
+/// The cached answer for `name` on the class at `class`: `Some(found)` on a hit.
+pub fn cached(class: usize, name: &str) -> Option<Option<Value>> {
+    let version = VERSION.with(Cell::get);
+    CACHE
+        .try_with(|c| {
+            let c = c.borrow();
+            let e = c.get(slot(class, name))?;
+            if e.version == version && e.class == class && e.name.as_deref() == Some(name) {
+                Some(e.found.clone())
+            } else {
+                None
+            }
+        })
+        .ok()
+        .flatten()
+}
+
+/// Remembers the answer for `name` on the class at `class`.
+pub fn remember(class: usize, name: &str, found: &Option<Value>) {
+    let version = VERSION.with(Cell::get);
+    let _ = CACHE.try_with(|c| {
+        let mut c = c.borrow_mut();
+        if c.is_empty() {
+            c.resize_with(SIZE, Entry::default);
+        }
+        let e = &mut c[slot(class, name)];
+        let same_name = e.name.as_deref() == Some(name);
+        e.version = version;
+        e.class = class;
+        if !same_name {
+            e.name = Some(Rc::from(name));
+        }
+        // The replaced value drops after the borrow ends.
+        std::mem::replace(&mut e.found, found.clone())
+    });
+}
+
+/// A class namespace. Reading it is a plain borrow; every way of changing it invalidates
+/// the lookup cache.
+#[derive(Debug, Default)]
+pub struct ClassDict(RefCell<AttrMap>);
+
+impl Drop for ClassDict {
+    fn drop(&mut self) {
+        // Its class is dying, and the address may be reused by another class: cached lookups
+        // must not outlive it.
+        bump();
+    }
+}
+
+impl ClassDict {
+    /// A namespace holding `map`.
+    pub fn new(map: AttrMap) -> ClassDict {
+        ClassDict(RefCell::new(map))
+    }
+    /// Reads the namespace.
+    pub fn borrow(&self) -> Ref<'_, AttrMap> {
+        self.0.borrow()
+    }
+    /// Changes the namespace (invalidating cached lookups).
+    pub fn borrow_mut(&self) -> RefMut<'_, AttrMap> {
+        bump();
+        self.0.borrow_mut()
+    }
+    /// Changes the namespace unless it is borrowed (invalidating cached lookups).
+    pub fn try_borrow_mut(&self) -> Result<RefMut<'_, AttrMap>, std::cell::BorrowMutError> {
+        bump();
+        self.0.try_borrow_mut()
+    }
+    /// Changes the namespace when nothing else holds it (invalidating cached lookups).
+    pub fn get_mut(&mut self) -> &mut AttrMap {
+        bump();
+        self.0.get_mut()
+    }
+}
