@@ -262,7 +262,12 @@ impl Interp {
     ) -> PyResult<Value> {
         let mut slots = self.bind_args(f, args, kwargs)?;
         let code = &f.code;
-        let mut cells = Vec::with_capacity(code.cellvars.len() + f.closure.len());
+        let ncells = code.cellvars.len() + f.closure.len();
+        let mut cells = if ncells == 0 {
+            Vec::new()
+        } else {
+            Vec::with_capacity(ncells)
+        };
         for cv in &code.cellvars {
             let v = match cv.param_slot {
                 Some(i) => std::mem::replace(&mut slots[i as usize], Value::Undef),
@@ -281,14 +286,14 @@ impl Interp {
                 if code.direct {
                     let mut frame = Frame::straight(code.clone(), f.globals.clone(), slots, cells);
                     let r = self.run_direct(&mut frame);
-                    self.recycle(frame);
+                    self.recycle(&mut frame);
                     return r;
                 }
                 let blocks = self.spare_blocks.pop().unwrap_or_default();
                 let mut frame =
                     Frame::with_blocks(code.clone(), f.globals.clone(), slots, cells, blocks);
                 let r = self.run_frame(&mut frame, Resume::Send(Value::None));
-                self.recycle(frame);
+                self.recycle(&mut frame);
                 return match r? {
                     Outcome::Return(v) | Outcome::Yield(v) => Ok(v),
                 };
@@ -301,11 +306,10 @@ impl Interp {
 
     /// Keeps a finished frame's slot and block vectors for later calls and coroutines (a few
     /// of each).
-    fn recycle(&mut self, mut frame: Frame) {
+    fn recycle(&mut self, frame: &mut Frame) {
         const KEEP: usize = 64;
         let mut slots = std::mem::take(&mut frame.slots);
         let mut blocks = std::mem::take(&mut frame.blocks);
-        drop(frame);
         if self.spare_slots.len() < KEEP && slots.capacity() <= 64 {
             slots.clear();
             self.spare_slots.push(slots);
@@ -373,12 +377,12 @@ impl Interp {
             }
             Ok(Outcome::Return(v)) => {
                 *g.state.borrow_mut() = GenState::Done;
-                self.recycle(*frame);
+                self.recycle(&mut frame);
                 Ok(Outcome::Return(v))
             }
             Err(e) => {
                 *g.state.borrow_mut() = GenState::Done;
-                self.recycle(*frame);
+                self.recycle(&mut frame);
                 if e.is("StopIteration") {
                     // PEP 479: StopIteration may not leak out of a generator body.
                     let msg = format!("{what} raised StopIteration");
