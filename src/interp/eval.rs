@@ -661,7 +661,8 @@ impl Interp {
     ) -> PyResult<()> {
         match &t.kind {
             ExprKind::Name(id) => {
-                let cur = self.load(frame, id).map_err(|e| e.note_span(t.span))?;
+                // `eval` of the target is the load with its fast paths and the same error span.
+                let cur = self.eval(frame, t)?;
                 let rhs = self.eval(frame, v)?;
                 let fast = match (&cur, &rhs) {
                     (Value::Int(a), Value::Int(b)) => ops::int_fast(op, *a, *b),
