@@ -370,13 +370,6 @@ pub fn due() -> bool {
     DUE.try_with(Cell::get).unwrap_or(false)
 }
 
-/// How many objects the collector tracks now (live or not yet pruned), for tests and reports.
-pub fn tracked_count() -> usize {
-    REGISTRY
-        .try_with(|r| r.try_borrow().map_or(0, |r| r.entries.len()))
-        .unwrap_or(0)
-}
-
 /// Runs a collection now: finds the tracked objects no longer reachable from outside and breaks
 /// their cycles. Returns how many objects it cleared. Safe at any point where no Python code is
 /// half-way through changing the interpreter's own state (see the module docs); a collection
