@@ -92,6 +92,15 @@ pub fn set_limit(extra: Option<usize>) {
     GIVEN.with(|g| g.set(extra.unwrap_or(0)));
 }
 
+/// Runs `f` with the limit lifted, for the interpreter's own bookkeeping that is not the
+/// program's memory (the cycle collector's scratch): it must not stop a run near its limit.
+pub fn unlimited<T>(f: impl FnOnce() -> T) -> T {
+    let limit = LIMIT.with(|l| l.replace(usize::MAX));
+    let r = f();
+    LIMIT.with(|l| l.set(limit));
+    r
+}
+
 /// Whether this thread holds more than its limit.
 pub fn over_limit() -> bool {
     let u = used();

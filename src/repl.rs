@@ -407,7 +407,10 @@ impl Repl {
         }
         let slots = vec![Value::Undef; code.varnames.len()];
         let frame = Frame::new(code, main, slots, Vec::new());
-        let coro = Value::Generator(Rc::new(Generator::new(GenKind::Coroutine, frame)));
+        let coro = crate::runtime::gc::tracked(Value::Generator(Rc::new(Generator::new(
+            GenKind::Coroutine,
+            frame,
+        ))));
         let task = self.it.create_task(coro, None)?;
         let r = self.it.run_until_complete(&task);
         match r {

@@ -104,6 +104,14 @@ impl EventLoop {
     }
 }
 
+/// Registers a handle that runs a program's callback with the cycle collector (its arguments
+/// may refer back to it); the loop's own step and wake-up handles never reach the program.
+fn track_handle(h: &Rc<Handle>) {
+    if matches!(*h.callback.borrow(), Some(Callback::Py(..))) {
+        crate::runtime::gc::track(h);
+    }
+}
+
 impl Interp {
     fn event_loop(&mut self) -> PyResult<&mut EventLoop> {
         self.event_loop
@@ -118,6 +126,7 @@ impl Interp {
             cancelled: Cell::new(false),
             when: None,
         });
+        track_handle(&h);
         if let Some(t) = self.tracer.as_mut() {
             t.scheduled(Rc::as_ptr(&h) as usize);
         }
@@ -134,6 +143,7 @@ impl Interp {
             cancelled: Cell::new(false),
             when: Some(when),
         });
+        track_handle(&h);
         if let Some(l) = self.event_loop.as_mut() {
             l.seq += 1;
             let seq = l.seq;

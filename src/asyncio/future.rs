@@ -112,7 +112,9 @@ pub enum Waits {
 impl Future {
     /// A pending future.
     pub fn new() -> Rc<Future> {
-        Rc::new(Future::bare(None))
+        let f = Rc::new(Future::bare(None));
+        crate::runtime::gc::track(&f);
+        f
     }
 
     /// A pending task for `coro` named `name`.
@@ -122,7 +124,7 @@ impl Future {
         serial: u64,
         created_at: Option<(Rc<crate::compile::code::Code>, u32)>,
     ) -> Rc<Future> {
-        Rc::new(Future::bare(Some(TaskData {
+        let t = Rc::new(Future::bare(Some(TaskData {
             coro,
             name: RefCell::new(name),
             must_cancel: Cell::new(false),
@@ -131,7 +133,9 @@ impl Future {
             num_cancels: Cell::new(0),
             serial,
             created_at,
-        })))
+        })));
+        crate::runtime::gc::track(&t);
+        t
     }
 
     fn bare(task: Option<TaskData>) -> Future {
@@ -166,20 +170,34 @@ impl Future {
     }
 }
 
+impl Future {
+    /// CPython's `Future.__del__`: a future dying (dropped, or found unreachable by the cycle
+    /// collector) with an exception nobody retrieved reports it, once. Whether it did.
+    pub(crate) fn report_unretrieved(&self) -> bool {
+        if !self.log_traceback.get() {
+            return false;
+        }
+        let Ok(state) = self.state.try_borrow() else {
+            return false;
+        };
+        let FutState::Failed(e) = &*state else {
+            return false;
+        };
+        self.log_traceback.set(false);
+        let task = self
+            .task
+            .as_ref()
+            .map(|t| (t.name.borrow().clone(), t.coro.clone()));
+        crate::interp::reports::push(crate::interp::reports::Report::TaskException(
+            task,
+            e.clone(),
+        ));
+        true
+    }
+}
+
 impl Drop for Future {
     fn drop(&mut self) {
-        if !self.log_traceback.get() {
-            return;
-        }
-        if let FutState::Failed(e) = self.state.get_mut() {
-            let task = self
-                .task
-                .as_ref()
-                .map(|t| (t.name.borrow().clone(), t.coro.clone()));
-            crate::interp::reports::push(crate::interp::reports::Report::TaskException(
-                task,
-                e.clone(),
-            ));
-        }
+        self.report_unretrieved();
     }
 }

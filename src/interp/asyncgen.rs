@@ -32,11 +32,11 @@ impl Interp {
                 l.asyncgens.push(Rc::downgrade(g));
             }
         }
-        Value::Iter(Rc::new(RefCell::new(NativeIter::AsyncGenOp(
+        crate::runtime::gc::tracked(Value::Iter(Rc::new(RefCell::new(NativeIter::AsyncGenOp(
             g.clone(),
             op,
             false,
-        ))))
+        )))))
     }
 
     /// Drives the async-iteration awaitables when an `await` delegates to them; `None` for
@@ -358,8 +358,8 @@ pub fn builtin_anext(
     };
     match args.get(1) {
         None => Ok(aw),
-        Some(d) => Ok(Value::Iter(Rc::new(RefCell::new(
-            NativeIter::AnextDefault(it.get_awaitable(&aw)?, d.clone()),
+        Some(d) => Ok(crate::runtime::gc::tracked(Value::Iter(Rc::new(
+            RefCell::new(NativeIter::AnextDefault(it.get_awaitable(&aw)?, d.clone())),
         )))),
     }
 }

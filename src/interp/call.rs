@@ -248,7 +248,7 @@ impl Interp {
             for (k, v) in extra_kw {
                 d.insert(crate::runtime::dict::DictKey::str(k), v);
             }
-            slots[next] = Value::Dict(Rc::new(RefCell::new(d)));
+            slots[next] = crate::runtime::gc::tracked(Value::Dict(Rc::new(RefCell::new(d))));
         }
         Ok(slots)
     }
@@ -273,7 +273,7 @@ impl Interp {
                 Some(i) => std::mem::replace(&mut slots[i as usize], Value::Undef),
                 None => Value::Undef,
             };
-            cells.push(Rc::new(RefCell::new(v)));
+            cells.push(crate::runtime::gc::new_cell(v));
         }
         cells.extend(f.closure.iter().cloned());
         let kind = match code.kind {
@@ -301,7 +301,9 @@ impl Interp {
         };
         let blocks = self.spare_blocks.pop().unwrap_or_default();
         let frame = Frame::with_blocks(code.clone(), f.globals.clone(), slots, cells, blocks);
-        Ok(Value::Generator(Rc::new(Generator::new(kind, frame))))
+        Ok(crate::runtime::gc::tracked(Value::Generator(Rc::new(
+            Generator::new(kind, frame),
+        ))))
     }
 
     /// Keeps a finished frame's slot and block vectors for later calls and coroutines (a few
@@ -527,17 +529,18 @@ impl Interp {
     /// Binds a function found on a class to `this`: functions become bound methods; builtins
     /// become bound builtins; `staticmethod` / `classmethod` unwrap.
     pub fn bind(&mut self, attr: Value, this: &Value) -> Value {
+        use crate::runtime::gc::tracked;
         match &attr {
-            Value::Function(_) => Value::BoundMethod(Rc::new(BoundMethod {
+            Value::Function(_) => tracked(Value::BoundMethod(Rc::new(BoundMethod {
                 func: attr,
                 this: this.clone(),
-            })),
-            Value::Builtin(b) if b.bound.is_none() => Value::Builtin(Rc::new(BuiltinFn {
+            }))),
+            Value::Builtin(b) if b.bound.is_none() => tracked(Value::Builtin(Rc::new(BuiltinFn {
                 name: b.name,
                 func: b.func,
                 // A builtin type's method works on the value a subclass instance wraps.
                 bound: Some(super::protocol::builtin_base(this).unwrap_or_else(|| this.clone())),
-            })),
+            }))),
             Value::Instance(i) if Rc::ptr_eq(&i.class, &types().staticmethod) => {
                 i.base_value.borrow().clone().unwrap_or(Value::None)
             }
@@ -547,7 +550,10 @@ impl Interp {
                     Value::Class(_) => this.clone(),
                     other => Value::Class(types().class_of(other)),
                 };
-                Value::BoundMethod(Rc::new(BoundMethod { func: f, this: cls }))
+                tracked(Value::BoundMethod(Rc::new(BoundMethod {
+                    func: f,
+                    this: cls,
+                })))
             }
             _ => attr,
         }

@@ -211,7 +211,7 @@ impl Interp {
                         }
                     }
                 }
-                Ok(Value::Dict(Rc::new(d)))
+                Ok(crate::runtime::gc::tracked(Value::Dict(Rc::new(d))))
             }
             ExprKind::FString(parts) => {
                 let mut s = String::new();
@@ -228,7 +228,9 @@ impl Interp {
                 let a = ev(a, self)?;
                 let b = ev(b, self)?;
                 let c = ev(c, self)?;
-                Ok(Value::Slice(Rc::new((a, b, c))))
+                Ok(crate::runtime::gc::tracked(Value::Slice(Rc::new((
+                    a, b, c,
+                )))))
             }
             ExprKind::Lambda(f) => self.make_function(frame, f),
             ExprKind::Named(t, v) => {
@@ -725,15 +727,17 @@ impl Interp {
             .iter()
             .map(|(_, src)| frame.cells[*src as usize].clone())
             .collect();
-        Ok(Value::Function(Rc::new(Function {
-            code: code.clone(),
-            globals: frame.globals.clone(),
-            defaults,
-            kwdefaults,
-            closure,
-            name: RefCell::new(f.name.clone()),
-            dict: Default::default(),
-        })))
+        Ok(crate::runtime::gc::tracked(Value::Function(Rc::new(
+            Function {
+                code: code.clone(),
+                globals: frame.globals.clone(),
+                defaults,
+                kwdefaults,
+                closure,
+                name: RefCell::new(f.name.clone()),
+                dict: Default::default(),
+            },
+        ))))
     }
 
     /// Runs a class body and creates the class.
@@ -780,7 +784,7 @@ impl Interp {
         let mut cells: Vec<Rc<RefCell<Value>>> = code
             .cellvars
             .iter()
-            .map(|_| Rc::new(RefCell::new(Value::Undef)))
+            .map(|_| crate::runtime::gc::new_cell(Value::Undef))
             .collect();
         for (_, src) in &code.freevars {
             cells.push(frame.cells[*src as usize].clone());
@@ -871,7 +875,7 @@ impl Interp {
         if dict.contains_key("__eq__") && !dict.contains_key("__hash__") {
             dict.insert(Rc::from("__hash__"), Value::None);
         }
-        Ok(Rc::new(Class {
+        let cls = Rc::new(Class {
             name,
             qualname,
             module: Rc::from(module),
@@ -880,7 +884,9 @@ impl Interp {
             dict: crate::runtime::class_dict::ClassDict::new(dict),
             builtin,
             is_exception,
-        }))
+        });
+        crate::runtime::gc::track(&cls);
+        Ok(cls)
     }
 
     /// A new bare instance of a user class.
@@ -893,12 +899,12 @@ impl Interp {
         } else {
             None
         };
-        Value::Instance(Rc::new(Instance {
+        crate::runtime::gc::tracked(Value::Instance(Rc::new(Instance {
             class: cls.clone(),
             attrs: RefCell::new(Default::default()),
             exc,
             base_value: RefCell::new(None),
-        }))
+        })))
     }
 }
 

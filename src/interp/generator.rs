@@ -75,19 +75,49 @@ impl Drop for Generator {
             }
             return;
         }
+        self.finalize_unreachable();
+    }
+}
+
+impl Generator {
+    /// CPython's async generator finalizer hook, for one that is dying (dropped, or found
+    /// unreachable by the cycle collector) unfinished after it was iterated under a loop: its
+    /// frame moves to a new generator object that the loop will `aclose()`. Whether it did.
+    pub(crate) fn finalize_unreachable(&self) -> bool {
         if self.kind != GenKind::AsyncGenerator || !self.hooked.get() {
-            return;
+            return false;
         }
-        let state = std::mem::replace(self.state.get_mut(), GenState::Done);
-        if let GenState::Suspended(frame) = state {
-            let revived = Rc::new(Generator {
-                kind: self.kind,
-                code: self.code.clone(),
-                state: RefCell::new(GenState::Suspended(frame)),
-                hooked: std::cell::Cell::new(false),
-            });
-            FINALIZE.with(|f| f.borrow_mut().push(revived));
+        let Ok(mut state) = self.state.try_borrow_mut() else {
+            return false;
+        };
+        self.hooked.set(false);
+        let GenState::Suspended(frame) = std::mem::replace(&mut *state, GenState::Done) else {
+            return false;
+        };
+        let revived = Rc::new(Generator {
+            kind: self.kind,
+            code: self.code.clone(),
+            state: RefCell::new(GenState::Suspended(frame)),
+            hooked: std::cell::Cell::new(false),
+        });
+        FINALIZE.with(|f| f.borrow_mut().push(revived));
+        true
+    }
+
+    /// Takes the frame out of a generator the cycle collector found unreachable, reporting a
+    /// coroutine never awaited as dropping it would; `None` when it has no frame or is running.
+    pub(crate) fn clear_unreachable(&self) -> Option<GenState> {
+        let mut state = self.state.try_borrow_mut().ok()?;
+        match &*state {
+            GenState::Created(_) if self.kind == GenKind::Coroutine => {
+                super::reports::push(super::reports::Report::NeverAwaited(
+                    self.code.qualname.clone(),
+                ));
+            }
+            GenState::Created(_) | GenState::Suspended(_) => {}
+            GenState::Running | GenState::Done => return None,
         }
+        Some(std::mem::replace(&mut *state, GenState::Done))
     }
 }
 

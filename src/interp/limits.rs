@@ -80,8 +80,9 @@ pub fn hit_now(hit: LimitHit) -> Exc {
     err("BaseException", format!("aio: limit reached: {what}"))
 }
 
-/// Called by the counting allocator when the thread goes over its memory limit: makes the next
-/// step take the slow check, keeping the fuel that was left.
+/// Called by the counting allocator when the thread goes over its memory limit (and by the
+/// cycle collector when a collection is due): makes the next step take the slow check, keeping
+/// the fuel that was left.
 pub(crate) fn trip() {
     let _ = TRIPPED.try_with(|t| {
         if !t.get() {
@@ -141,6 +142,10 @@ impl Interp {
 
     #[cold]
     fn tick_slow(&mut self) -> Result<(), Exc> {
+        // A cycle collection asked for by a registration runs here, at a step boundary.
+        if crate::runtime::gc::due() {
+            crate::runtime::gc::collect();
+        }
         let mut left = if TRIPPED.with(|t| t.replace(false)) {
             BANK.with(Cell::get).saturating_sub(1)
         } else {

@@ -147,8 +147,9 @@ impl Interp {
     /// dictionaries: empties the global slots of `__main__` and every imported module, and the
     /// namespaces of the classes they define. Functions refer to their module's globals, and
     /// methods that use `super()` to their class, so without this every program that defines
-    /// a function keeps its module alive in a reference cycle after the run. Reports that these drops leave behind (a coroutine never
-    /// awaited, say) are discarded: the program is over.
+    /// a function keeps its module alive in a reference cycle after the run. Then the cycle
+    /// collector frees the cycles the program built. Reports that these drops leave behind (a
+    /// coroutine never awaited, say) are discarded: the program is over.
     pub fn teardown(&mut self) {
         let modules = std::iter::once(&self.main).chain(self.modules.iter().map(|(_, m)| m));
         let types = crate::runtime::types::types();
@@ -181,6 +182,12 @@ impl Interp {
             abandon_task(&t, &mut doomed);
         }
         crate::runtime::drop::release(doomed);
+        // The cycles the program built itself; async generators it finds unfinished are not
+        // closed (the loop is gone), and their frames may hold more cycles.
+        crate::runtime::gc::collect();
+        if !generator::take_finalized().is_empty() {
+            crate::runtime::gc::collect();
+        }
         reports::take();
         generator::take_finalized();
     }

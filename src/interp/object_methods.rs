@@ -345,11 +345,13 @@ impl Interp {
         if name == "__init__"
             && matches!(base, Some(Value::List(_) | Value::Dict(_) | Value::Set(_)))
         {
-            return Some(Value::Builtin(Rc::new(BuiltinFn {
-                name: "__init__",
-                func: d_container_init,
-                bound: base,
-            })));
+            return Some(crate::runtime::gc::tracked(Value::Builtin(Rc::new(
+                BuiltinFn {
+                    name: "__init__",
+                    func: d_container_init,
+                    bound: base,
+                },
+            ))));
         }
         let protocol = protocol_method(target, name);
         let f = OBJECT
@@ -375,10 +377,12 @@ impl Interp {
                 "__bool__",
             ])
             .find(|n| *n == name)?;
-        Some(Value::Builtin(Rc::new(BuiltinFn {
-            name,
-            func: f,
-            bound: bound.then(|| obj.clone()),
-        })))
+        Some(crate::runtime::gc::tracked(Value::Builtin(Rc::new(
+            BuiltinFn {
+                name,
+                func: f,
+                bound: bound.then(|| obj.clone()),
+            },
+        ))))
     }
 }

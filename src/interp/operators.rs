@@ -649,7 +649,7 @@ impl Interp {
             let k = self.key(v)?;
             self.dict_insert(&d, k, Value::None)?;
         }
-        Ok(Value::Set(Rc::new(d)))
+        Ok(crate::runtime::gc::tracked(Value::Set(Rc::new(d))))
     }
 
     /// The (key, value) pairs of a mapping (for `**` and `dict(m)`).

@@ -143,7 +143,9 @@ impl Interp {
                 )))
             }
         };
-        Ok(Value::Iter(Rc::new(RefCell::new(it))))
+        Ok(crate::runtime::gc::tracked(Value::Iter(Rc::new(
+            RefCell::new(it),
+        ))))
     }
 
     /// One step of an iterator: `None` when exhausted.
@@ -421,10 +423,9 @@ impl Interp {
     /// What `await v` delegates to: a coroutine, or the iterator `__await__` returns.
     pub fn get_awaitable(&mut self, v: &Value) -> PyResult<Value> {
         match v {
-            Value::Future(f) => Ok(Value::Iter(Rc::new(RefCell::new(NativeIter::FutureAwait(
-                f.clone(),
-                false,
-            ))))),
+            Value::Future(f) => Ok(crate::runtime::gc::tracked(Value::Iter(Rc::new(
+                RefCell::new(NativeIter::FutureAwait(f.clone(), false)),
+            )))),
             Value::Iter(cell)
                 if matches!(
                     &*cell.borrow(),
@@ -846,13 +847,17 @@ impl Interp {
                         for (k, v) in c.dict.borrow().iter() {
                             d.insert(DictKey::str(k.clone()), v.clone());
                         }
-                        Ok(Value::Dict(Rc::new(RefCell::new(d))))
+                        Ok(crate::runtime::gc::tracked(Value::Dict(Rc::new(
+                            RefCell::new(d),
+                        ))))
                     }
-                    "mro" => Ok(Value::Builtin(Rc::new(crate::runtime::value::BuiltinFn {
-                        name: "mro",
-                        func: class_mro,
-                        bound: Some(obj.clone()),
-                    }))),
+                    "mro" => Ok(crate::runtime::gc::tracked(Value::Builtin(Rc::new(
+                        crate::runtime::value::BuiltinFn {
+                            name: "mro",
+                            func: class_mro,
+                            bound: Some(obj.clone()),
+                        },
+                    )))),
                     "__new__" => Ok(crate::runtime::builtins::native("__new__", object_new)),
                     _ if self.object_method(&Value::None, name, false).is_some() => Ok(self
                         .object_method(&Value::None, name, false)

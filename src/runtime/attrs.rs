@@ -122,6 +122,7 @@ impl Attrs {
             d.map.insert(DictKey::str(k), v);
         }
         let shared = Rc::new(RefCell::new(d));
+        super::gc::track(&shared);
         *self = Attrs::Dict(shared.clone());
         shared
     }

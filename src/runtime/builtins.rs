@@ -205,10 +205,9 @@ fn builtin_iter(it: &mut Interp, args: &[Value], _: &Kwargs) -> PyResult<Value> 
         if !is_callable(it, &args[0]) {
             return Err(type_error("iter(v, w): v must be callable"));
         }
-        return Ok(Value::Iter(Rc::new(RefCell::new(NativeIter::Callable(
-            args[0].clone(),
-            args[1].clone(),
-        )))));
+        return Ok(crate::runtime::gc::tracked(Value::Iter(Rc::new(
+            RefCell::new(NativeIter::Callable(args[0].clone(), args[1].clone())),
+        ))));
     }
     it.get_iter(&args[0])
 }
@@ -452,10 +451,9 @@ fn builtin_enumerate(it: &mut Interp, args: &[Value], kw: &Kwargs) -> PyResult<V
         None => Value::Int(0),
     };
     let inner = it.get_iter(&iterable)?;
-    Ok(Value::Iter(Rc::new(RefCell::new(NativeIter::Enumerate(
-        inner,
-        RefCell::new(start),
-    )))))
+    Ok(crate::runtime::gc::tracked(Value::Iter(Rc::new(
+        RefCell::new(NativeIter::Enumerate(inner, RefCell::new(start))),
+    ))))
 }
 
 fn builtin_zip(it: &mut Interp, args: &[Value], kw: &Kwargs) -> PyResult<Value> {
@@ -496,11 +494,13 @@ fn builtin_zip(it: &mut Interp, args: &[Value], kw: &Kwargs) -> PyResult<Value> 
         let rows: Vec<Value> = (0..n)
             .map(|r| Value::tuple(cols.iter().map(|c| c[r].clone()).collect()))
             .collect();
-        return Ok(Value::Iter(Rc::new(RefCell::new(NativeIter::Values(
-            rows.into_iter(),
-        )))));
+        return Ok(crate::runtime::gc::tracked(Value::Iter(Rc::new(
+            RefCell::new(NativeIter::Values(rows.into_iter())),
+        ))));
     }
-    Ok(Value::Iter(Rc::new(RefCell::new(NativeIter::Zip(its)))))
+    Ok(crate::runtime::gc::tracked(Value::Iter(Rc::new(
+        RefCell::new(NativeIter::Zip(its)),
+    ))))
 }
 
 fn builtin_map(it: &mut Interp, args: &[Value], _: &Kwargs) -> PyResult<Value> {
@@ -511,10 +511,9 @@ fn builtin_map(it: &mut Interp, args: &[Value], _: &Kwargs) -> PyResult<Value> {
     for a in &args[1..] {
         its.push(it.get_iter(a)?);
     }
-    Ok(Value::Iter(Rc::new(RefCell::new(NativeIter::Map(
-        args[0].clone(),
-        its,
-    )))))
+    Ok(crate::runtime::gc::tracked(Value::Iter(Rc::new(
+        RefCell::new(NativeIter::Map(args[0].clone(), its)),
+    ))))
 }
 
 fn builtin_filter(it: &mut Interp, args: &[Value], _: &Kwargs) -> PyResult<Value> {
@@ -525,10 +524,9 @@ fn builtin_filter(it: &mut Interp, args: &[Value], _: &Kwargs) -> PyResult<Value
         )));
     }
     let inner = it.get_iter(&args[1])?;
-    Ok(Value::Iter(Rc::new(RefCell::new(NativeIter::Filter(
-        args[0].clone(),
-        inner,
-    )))))
+    Ok(crate::runtime::gc::tracked(Value::Iter(Rc::new(
+        RefCell::new(NativeIter::Filter(args[0].clone(), inner)),
+    ))))
 }
 
 fn builtin_reversed(it: &mut Interp, args: &[Value], _: &Kwargs) -> PyResult<Value> {
@@ -569,10 +567,9 @@ fn builtin_reversed(it: &mut Interp, args: &[Value], _: &Kwargs) -> PyResult<Val
     };
     let mut items = items;
     items.reverse();
-    Ok(Value::Iter(Rc::new(RefCell::new(NativeIter::Snapshot(
-        name,
-        items.into_iter(),
-    )))))
+    Ok(crate::runtime::gc::tracked(Value::Iter(Rc::new(
+        RefCell::new(NativeIter::Snapshot(name, items.into_iter())),
+    ))))
 }
 
 fn builtin_any(it: &mut Interp, args: &[Value], _: &Kwargs) -> PyResult<Value> {
@@ -1061,6 +1058,7 @@ pub fn make_super(cls: Rc<Class>, this: Value) -> Value {
         attrs.set(Rc::from("__thisclass__"), Value::Class(cls));
         attrs.set(Rc::from("__self__"), this);
     }
+    super::gc::track(&inst);
     Value::Instance(inst)
 }
 
@@ -1097,20 +1095,20 @@ fn object_init(_: &mut Interp, _: &[Value], _: &Kwargs) -> PyResult<Value> {
 
 /// `BaseException.__init__` bound to `this` (what `super().__init__` finds in an exception class).
 pub fn exception_init_bound(this: &Value) -> Value {
-    Value::Builtin(Rc::new(BuiltinFn {
+    crate::runtime::gc::tracked(Value::Builtin(Rc::new(BuiltinFn {
         name: "__init__",
         func: exception_init,
         bound: Some(this.clone()),
-    }))
+    })))
 }
 
 /// `object.__init__` bound to `this`.
 pub fn object_init_bound(this: &Value) -> Value {
-    Value::Builtin(Rc::new(BuiltinFn {
+    crate::runtime::gc::tracked(Value::Builtin(Rc::new(BuiltinFn {
         name: "__init__",
         func: object_init,
         bound: Some(this.clone()),
-    }))
+    })))
 }
 
 /// Builds the builtins module.

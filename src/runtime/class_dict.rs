@@ -108,6 +108,10 @@ impl ClassDict {
     pub fn borrow(&self) -> Ref<'_, AttrMap> {
         self.0.borrow()
     }
+    /// Reads the namespace unless it is being changed.
+    pub fn try_borrow(&self) -> Result<Ref<'_, AttrMap>, std::cell::BorrowError> {
+        self.0.try_borrow()
+    }
     /// Changes the namespace (invalidating cached lookups).
     pub fn borrow_mut(&self) -> RefMut<'_, AttrMap> {
         bump();

@@ -22,6 +22,7 @@ pub(crate) fn wrapper(cls: &Rc<Class>, f: Value) -> Value {
         exc: None,
         base_value: RefCell::new(Some(f)),
     });
+    super::gc::track(&inst);
     Value::Instance(inst)
 }
 
@@ -407,7 +408,7 @@ fn ctor_dict(it: &mut Interp, args: &[Value], kw: &Kwargs) -> PyResult<Value> {
     arity("dict", args, 0, 1)?;
     let d = Rc::new(RefCell::new(Dict::new()));
     dict_fill(it, &d, args.first(), kw)?;
-    Ok(Value::Dict(d))
+    Ok(crate::runtime::gc::tracked(Value::Dict(d)))
 }
 
 fn ctor_set(it: &mut Interp, args: &[Value], kw: &Kwargs) -> PyResult<Value> {
@@ -493,11 +494,13 @@ fn ctor_range(_: &mut Interp, args: &[Value], kw: &Kwargs) -> PyResult<Value> {
 
 fn ctor_slice(_: &mut Interp, args: &[Value], _: &Kwargs) -> PyResult<Value> {
     arity("slice", args, 1, 3)?;
-    Ok(Value::Slice(Rc::new(match args {
-        [b] => (Value::None, b.clone(), Value::None),
-        [a, b] => (a.clone(), b.clone(), Value::None),
-        _ => (args[0].clone(), args[1].clone(), args[2].clone()),
-    })))
+    Ok(crate::runtime::gc::tracked(Value::Slice(Rc::new(
+        match args {
+            [b] => (Value::None, b.clone(), Value::None),
+            [a, b] => (a.clone(), b.clone(), Value::None),
+            _ => (args[0].clone(), args[1].clone(), args[2].clone()),
+        },
+    ))))
 }
 
 /// The constructor behind a builtin class, when calling it should convert or build a value.

@@ -7,7 +7,7 @@ use std::rc::Rc;
 
 /// A new exception instance of `class` with these `args`.
 pub fn new_exception(class: Rc<Class>, args: Vec<Value>) -> Exc {
-    Exc(Rc::new(Instance {
+    let e = Rc::new(Instance {
         class,
         attrs: RefCell::new(Default::default()),
         exc: Some(RefCell::new(ExcData {
@@ -15,7 +15,9 @@ pub fn new_exception(class: Rc<Class>, args: Vec<Value>) -> Exc {
             ..Default::default()
         })),
         base_value: RefCell::new(None),
-    }))
+    });
+    super::gc::track(&e);
+    Exc(e)
 }
 
 /// A builtin exception by class name with a message.

@@ -211,7 +211,9 @@ fn dict_get(it: &mut Interp, args: &[Value], _: &Kwargs) -> PyResult<Value> {
 
 fn view(args: &[Value], kind: ViewKind) -> PyResult<Value> {
     let d = this_dict(args, "keys")?;
-    Ok(Value::DictView(Rc::new(DictView { dict: d, kind })))
+    Ok(crate::runtime::gc::tracked(Value::DictView(Rc::new(
+        DictView { dict: d, kind },
+    ))))
 }
 
 fn dict_keys(_: &mut Interp, args: &[Value], _: &Kwargs) -> PyResult<Value> {
@@ -272,7 +274,9 @@ fn dict_update(it: &mut Interp, args: &[Value], kw: &Kwargs) -> PyResult<Value> 
 fn dict_copy(_: &mut Interp, args: &[Value], _: &Kwargs) -> PyResult<Value> {
     let d = this_dict(args, "copy")?;
     let map = d.borrow().map.clone();
-    Ok(Value::Dict(Rc::new(RefCell::new(Dict { map }))))
+    Ok(crate::runtime::gc::tracked(Value::Dict(Rc::new(
+        RefCell::new(Dict { map }),
+    ))))
 }
 
 fn dict_clear(_: &mut Interp, args: &[Value], _: &Kwargs) -> PyResult<Value> {
@@ -289,7 +293,7 @@ fn dict_fromkeys(it: &mut Interp, args: &[Value], _: &Kwargs) -> PyResult<Value>
         let k = it.key(k)?;
         it.dict_insert(&d, k, v.clone())?;
     }
-    Ok(Value::Dict(Rc::new(d)))
+    Ok(crate::runtime::gc::tracked(Value::Dict(Rc::new(d))))
 }
 
 fn int_bit_length(_: &mut Interp, args: &[Value], _: &Kwargs) -> PyResult<Value> {
@@ -396,8 +400,8 @@ fn gen_throw(it: &mut Interp, args: &[Value], _: &Kwargs) -> PyResult<Value> {
 
 fn coro_await(_: &mut Interp, args: &[Value], _: &Kwargs) -> PyResult<Value> {
     let g = this_gen(args)?;
-    Ok(Value::Iter(Rc::new(RefCell::new(
-        super::value::NativeIter::CoroWrapper(g),
+    Ok(crate::runtime::gc::tracked(Value::Iter(Rc::new(
+        RefCell::new(super::value::NativeIter::CoroWrapper(g)),
     ))))
 }
 

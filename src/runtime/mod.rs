@@ -8,6 +8,7 @@ pub mod dict;
 pub mod drop;
 pub mod exceptions;
 pub mod format;
+pub mod gc;
 pub mod methods;
 pub mod number_dunders;
 pub mod number_methods;

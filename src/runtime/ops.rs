@@ -378,7 +378,9 @@ pub fn binary(op: BinOp, a: &Value, b: &Value) -> Option<PyResult<Value>> {
             for (k, v) in x.borrow().map.iter().chain(y.borrow().map.iter()) {
                 d.insert(k.clone(), v.clone());
             }
-            Some(Ok(Value::Dict(Rc::new(std::cell::RefCell::new(d)))))
+            Some(Ok(crate::runtime::gc::tracked(Value::Dict(Rc::new(
+                std::cell::RefCell::new(d),
+            )))))
         }
         _ => Option::None,
     }

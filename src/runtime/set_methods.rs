@@ -92,7 +92,7 @@ pub fn set_op(
             }
         }
     }
-    Ok(Value::Set(Rc::new(cur)))
+    Ok(crate::runtime::gc::tracked(Value::Set(Rc::new(cur))))
 }
 
 /// A result of the same kind as `self` (`frozenset.union` gives a frozenset).
@@ -196,7 +196,9 @@ fn set_copy(_: &mut Interp, args: &[Value], _: &Kwargs) -> PyResult<Value> {
         return Ok(v.clone());
     }
     let copy = d.borrow().clone();
-    Ok(Value::Set(Rc::new(RefCell::new(copy))))
+    Ok(crate::runtime::gc::tracked(Value::Set(Rc::new(
+        RefCell::new(copy),
+    ))))
 }
 
 fn set_add(it: &mut Interp, args: &[Value], _: &Kwargs) -> PyResult<Value> {

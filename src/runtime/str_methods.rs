@@ -599,7 +599,9 @@ fn str_maketrans(it: &mut Interp, args: &[Value], _: &Kwargs) -> PyResult<Value>
         }
         [] => unreachable!("arity checked above"),
     }
-    Ok(Value::Dict(Rc::new(std::cell::RefCell::new(d))))
+    Ok(crate::runtime::gc::tracked(Value::Dict(Rc::new(
+        std::cell::RefCell::new(d),
+    ))))
 }
 
 fn str_isalpha(_: &mut Interp, args: &[Value], _: &Kwargs) -> PyResult<Value> {

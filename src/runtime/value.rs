@@ -484,11 +484,13 @@ impl Value {
     }
     /// A tuple value.
     pub fn tuple(v: Vec<Value>) -> Value {
-        Value::Tuple(Rc::from(v))
+        super::gc::tracked(Value::Tuple(Rc::from(v)))
     }
     /// A list value.
     pub fn list(v: Vec<Value>) -> Value {
-        Value::List(Rc::new(RefCell::new(v)))
+        let l = Rc::new(RefCell::new(v));
+        super::gc::track(&l);
+        Value::List(l)
     }
     /// Whether this is the `None` singleton.
     pub fn is_none(&self) -> bool {

@@ -1,0 +1,945 @@
+//! The cycle collector: frees reference cycles the program builds (`a.append(a)`, two objects
+//! pointing at each other, a closure or generator that refers to itself), which reference
+//! counting alone never frees. It works as CPython's `gc` does, by trial deletion.
+//!
+//! **Tracking.** Every object that can hold references and so take part in a cycle — lists,
+//! dicts, sets, instances (exceptions too), classes, functions and their closure cells, bound
+//! methods, generators and coroutines (their suspended frames), native iterators, futures and
+//! tasks, handles, and the immutable tuples, slices, views and bound builtins that hold such
+//! objects — is registered by its construction funnel (`track`, `tracked`) in a thread-local
+//! registry of `Weak`s. Tuples, slices and bound builtins that hold only atoms (numbers,
+//! strings) are not registered: immutable, they can never come to be in a cycle. Modules, code
+//! and the builtin types are not tracked: what they hold counts as external.
+//!
+//! **The registry stays small.** A `Weak` keeps its object's `Rc` box allocated (not its
+//! contents), so dead entries are dropped promptly: each registration drops the dead among the
+//! last two entries (a loop's temporaries, whose boxes the allocator then reuses at once), and
+//! every [`YOUNG_BATCH`] registrations the young entries are pruned and become old. A
+//! collection is due when the registry has doubled since the last collection's survivors (at
+//! least [`FLOOR`] entries), so the work per registration is amortized O(1), and a program
+//! that builds no cycles pays the registration, the pruning and, as its tracked objects grow,
+//! about two traversals of each.
+//!
+//! **Collection** ([`collect`]). For every tracked live object, `gc_refs` starts at its
+//! `Rc::strong_count`; each reference from one tracked object to another subtracts one (a
+//! `traverse` per kind visits exactly the strong `Rc`s the object holds: never a `Weak`, never
+//! an edge that holds no count). What is left is the number of references from outside the
+//! tracked objects — Rust locals, the interpreter's module table, frames running on the Rust
+//! stack, untracked objects — so objects with `gc_refs > 0` are reachable, and so is everything
+//! reachable from them. The rest is garbage: its finalizers run as CPython's would (an async
+//! generator dropped unfinished is handed to the loop for `aclose()`, a failed future's
+//! "exception was never retrieved" is reported, after which reachability is computed again,
+//! since those keep objects alive), then each garbage object's contents are taken out (the
+//! list's items, the dict's entries, the instance's attributes, the generator's frame…) and
+//! dropped outside any borrow through [`super::drop::release`], which breaks the cycles.
+//!
+//! **When.** A collection never starts inside an arbitrary allocation: the registration that
+//! makes one due only sets a flag and trips the step counter ([`crate::interp::limits`]), so the
+//! collection runs at the next step — between statements, calls or iterator items — where the
+//! interpreter holds few borrows; and once more at the end of a run
+//! ([`crate::interp::Interp::teardown`]).
+//!
+//! **Why that is safe (the invariant).** Every strong count of a live object is held either by
+//! a field of a tracked object that `traverse` visits, or by something the collector does not
+//! see (a Rust local, a running frame, a thread-local, an untracked object), which counts as
+//! external. Rust code can only reach an object through a chain of strong references that
+//! starts at something external, so every object Rust code can reach has `gc_refs > 0` or is
+//! reachable from one that has, and is never garbage. An object whose `RefCell` cannot be
+//! borrowed when the collector looks (Rust code is mutating it) is not traversed in either pass:
+//! its children keep its references as external ones and stay alive; a garbage object that
+//! cannot be mutably borrowed is not cleared (it is tried again next time). The collector runs
+//! no Python code, and nothing runs between its passes, so the counts it reads are consistent.
+//! Only `RefCell` contents are ever cleared, so an immutable object (a tuple) is never emptied;
+//! every cycle passes through a mutable object, whose clearing breaks it.
+//!
+//! The collector's scratch memory (an index of the tracked objects and their counts) does not
+//! count against `--max-memory`: it is not the program's, and a run near its limit must not
+//! stop because a collection happened to run.
+
+use super::attrs::Attrs;
+use super::dict::Dict;
+use super::value::{
+    BoundMethod, BuiltinFn, Class, DictView, Exc, Function, Instance, NativeIter, Value,
+};
+use crate::asyncio::event_loop::{Callback, Handle};
+use crate::asyncio::future::{DoneCallback, FutState, Future};
+use crate::interp::frame::{BlockKind, Completion, Frame, TryPhase};
+use crate::interp::generator::{GenState, Generator};
+use std::cell::{Cell, RefCell};
+use std::rc::{Rc, Weak};
+
+/// Registrations between two prunings of the young list.
+pub const YOUNG_BATCH: usize = 4096;
+
+/// The fewest old entries at which a collection becomes due.
+pub const FLOOR: usize = 10_000;
+
+/// A registered object, held weakly.
+pub(crate) enum Tracked {
+    List(Weak<RefCell<Vec<Value>>>),
+    Tuple(Weak<[Value]>),
+    Dict(Weak<RefCell<Dict>>),
+    Instance(Weak<Instance>),
+    Class(Weak<Class>),
+    Function(Weak<Function>),
+    Cell(Weak<RefCell<Value>>),
+    Method(Weak<BoundMethod>),
+    Builtin(Weak<BuiltinFn>),
+    Generator(Weak<Generator>),
+    Iter(Weak<RefCell<NativeIter>>),
+    View(Weak<DictView>),
+    Slice(Weak<(Value, Value, Value)>),
+    Future(Weak<Future>),
+    Handle(Weak<Handle>),
+}
+
+/// A registered object, held strongly while the collector looks at it.
+enum Obj {
+    List(Rc<RefCell<Vec<Value>>>),
+    Tuple(Rc<[Value]>),
+    Dict(Rc<RefCell<Dict>>),
+    Instance(Rc<Instance>),
+    Class(Rc<Class>),
+    Function(Rc<Function>),
+    Cell(Rc<RefCell<Value>>),
+    Method(Rc<BoundMethod>),
+    Builtin(Rc<BuiltinFn>),
+    Generator(Rc<Generator>),
+    Iter(Rc<RefCell<NativeIter>>),
+    View(Rc<DictView>),
+    Slice(Rc<(Value, Value, Value)>),
+    Future(Rc<Future>),
+    Handle(Rc<Handle>),
+}
+
+/// The identity of an object: the address of its value inside its `Rc` box (what both
+/// `Rc::as_ptr` and `Weak::as_ptr` give).
+#[inline]
+fn addr<T: ?Sized>(p: *const T) -> usize {
+    p as *const () as usize
+}
+
+macro_rules! each_kind {
+    ($x:expr, $p:pat => $e:expr, $Ty:ident) => {
+        match $x {
+            $Ty::List($p) => $e,
+            $Ty::Tuple($p) => $e,
+            $Ty::Dict($p) => $e,
+            $Ty::Instance($p) => $e,
+            $Ty::Class($p) => $e,
+            $Ty::Function($p) => $e,
+            $Ty::Cell($p) => $e,
+            $Ty::Method($p) => $e,
+            $Ty::Builtin($p) => $e,
+            $Ty::Generator($p) => $e,
+            $Ty::Iter($p) => $e,
+            $Ty::View($p) => $e,
+            $Ty::Slice($p) => $e,
+            $Ty::Future($p) => $e,
+            $Ty::Handle($p) => $e,
+        }
+    };
+}
+
+impl Tracked {
+    fn strong(&self) -> usize {
+        each_kind!(self, w => w.strong_count(), Tracked)
+    }
+    fn alive(&self) -> bool {
+        self.strong() > 0
+    }
+    fn addr(&self) -> usize {
+        each_kind!(self, w => addr(w.as_ptr()), Tracked)
+    }
+    fn upgrade(&self) -> Option<Obj> {
+        Some(match self {
+            Tracked::List(w) => Obj::List(w.upgrade()?),
+            Tracked::Tuple(w) => Obj::Tuple(w.upgrade()?),
+            Tracked::Dict(w) => Obj::Dict(w.upgrade()?),
+            Tracked::Instance(w) => Obj::Instance(w.upgrade()?),
+            Tracked::Class(w) => Obj::Class(w.upgrade()?),
+            Tracked::Function(w) => Obj::Function(w.upgrade()?),
+            Tracked::Cell(w) => Obj::Cell(w.upgrade()?),
+            Tracked::Method(w) => Obj::Method(w.upgrade()?),
+            Tracked::Builtin(w) => Obj::Builtin(w.upgrade()?),
+            Tracked::Generator(w) => Obj::Generator(w.upgrade()?),
+            Tracked::Iter(w) => Obj::Iter(w.upgrade()?),
+            Tracked::View(w) => Obj::View(w.upgrade()?),
+            Tracked::Slice(w) => Obj::Slice(w.upgrade()?),
+            Tracked::Future(w) => Obj::Future(w.upgrade()?),
+            Tracked::Handle(w) => Obj::Handle(w.upgrade()?),
+        })
+    }
+}
+
+/// The objects the collector can track, each with its entry in the registry.
+pub(crate) trait Track {
+    /// The registry entry for `rc`.
+    fn entry(rc: &Rc<Self>) -> Tracked;
+}
+
+macro_rules! trackable {
+    ($($T:ty => $K:ident),* $(,)?) => {$(
+        impl Track for $T {
+            #[inline]
+            fn entry(rc: &Rc<Self>) -> Tracked {
+                Tracked::$K(Rc::downgrade(rc))
+            }
+        }
+    )*};
+}
+
+trackable! {
+    RefCell<Vec<Value>> => List,
+    [Value] => Tuple,
+    RefCell<Dict> => Dict,
+    Instance => Instance,
+    Class => Class,
+    Function => Function,
+    RefCell<Value> => Cell,
+    BoundMethod => Method,
+    BuiltinFn => Builtin,
+    Generator => Generator,
+    RefCell<NativeIter> => Iter,
+    DictView => View,
+    (Value, Value, Value) => Slice,
+    Future => Future,
+    Handle => Handle,
+}
+
+/// The registry: the entries that survived the last pruning, then the young ones since.
+struct Registry {
+    entries: Vec<Tracked>,
+    /// Where the young entries start.
+    young_from: usize,
+    /// The number of entries at which a collection becomes due.
+    threshold: usize,
+}
+
+thread_local! {
+    static REGISTRY: RefCell<Registry> = const {
+        RefCell::new(Registry { entries: Vec::new(), young_from: 0, threshold: FLOOR })
+    };
+    /// A collection is due at the next step.
+    static DUE: Cell<bool> = const { Cell::new(false) };
+    /// A collection is running (a drop it causes must not start another).
+    static COLLECTING: Cell<bool> = const { Cell::new(false) };
+    /// Collections run and objects cleared on this thread so far.
+    static STATS: Cell<Stats> = const { Cell::new(Stats { collections: 0, cleared: 0 }) };
+}
+
+/// What the collector has done on this thread so far.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
+pub struct Stats {
+    /// Collections run.
+    pub collections: u64,
+    /// Objects cleared (found unreachable and emptied).
+    pub cleared: u64,
+}
+
+/// What the collector has done on this thread so far.
+pub fn stats() -> Stats {
+    STATS.try_with(Cell::get).unwrap_or_default()
+}
+
+/// Registers a new object with the collector. Called once by each construction funnel.
+#[inline]
+pub(crate) fn track<T: Track + ?Sized>(rc: &Rc<T>) {
+    register(T::entry(rc));
+}
+
+#[inline(never)]
+fn register(entry: Tracked) {
+    let _ = REGISTRY.try_with(move |r| {
+        if let Ok(mut r) = r.try_borrow_mut() {
+            r.forget_recent_dead();
+            r.entries.push(entry);
+            if r.entries.len() - r.young_from >= YOUNG_BATCH {
+                r.promote();
+            }
+        }
+    });
+}
+
+/// A new closure cell holding `v`, registered (out of line: cells are rare, calls are not).
+#[inline(never)]
+pub(crate) fn new_cell(v: Value) -> Rc<RefCell<Value>> {
+    let cell = Rc::new(RefCell::new(v));
+    track(&cell);
+    cell
+}
+
+/// Registers the object a new value points to, when it is one that can be in a cycle, and
+/// gives the value back (for construction funnels that build a `Value`).
+#[inline]
+pub(crate) fn tracked(v: Value) -> Value {
+    match &v {
+        Value::List(r) => track(r),
+        Value::Tuple(r) if r.iter().any(|x| may_hold_cycle(x, 2)) => track(r),
+        Value::Dict(r) | Value::Set(r) | Value::FrozenSet(r) => track(r),
+        Value::Function(r) => track(r),
+        Value::Builtin(r) if r.bound.as_ref().is_some_and(|b| may_hold_cycle(b, 2)) => track(r),
+        Value::BoundMethod(r) => track(r),
+        Value::Class(r) => track(r),
+        Value::Instance(r) => track(r),
+        Value::Generator(r) => track(r),
+        Value::Iter(r) => {
+            let atomic = matches!(
+                *r.borrow(),
+                NativeIter::Range { .. }
+                    | NativeIter::Str(..)
+                    | NativeIter::YieldOnce(_)
+                    | NativeIter::Done
+            );
+            if !atomic {
+                track(r)
+            }
+        }
+        Value::Slice(r) if [&r.0, &r.1, &r.2].iter().any(|x| may_hold_cycle(x, 2)) => track(r),
+        Value::DictView(r) => track(r),
+        Value::Future(r) => track(r),
+        Value::Handle(r) => track(r),
+        _ => {}
+    }
+    v
+}
+
+/// Whether `v` may (now or later) reach a tracked object. Atoms never do; a tuple does when an
+/// item does, looked at `depth` levels down (deeper nesting is assumed to).
+fn may_hold_cycle(v: &Value, depth: u32) -> bool {
+    match v {
+        Value::None
+        | Value::Undef
+        | Value::Bool(_)
+        | Value::Int(_)
+        | Value::BigInt(_)
+        | Value::Float(_)
+        | Value::Str(_)
+        | Value::Range(_)
+        | Value::Ellipsis
+        | Value::NotImplemented
+        | Value::EventLoop(_) => false,
+        Value::Builtin(b) => b.bound.is_some(),
+        Value::Tuple(t) => depth == 0 || t.iter().any(|x| may_hold_cycle(x, depth - 1)),
+        _ => true,
+    }
+}
+
+/// How many of the latest entries each registration looks at (see
+/// [`Registry::forget_recent_dead`]).
+const RECENT: usize = 2;
+
+impl Registry {
+    /// Drops the dead among the last few entries. Most objects die young, often before the
+    /// next few objects are made (the temporaries of a loop's iteration): their `Rc` boxes,
+    /// which the entries' `Weak`s keep allocated, go back to the allocator at once, to be
+    /// reused by the next objects, instead of piling up until the next pruning.
+    #[inline]
+    fn forget_recent_dead(&mut self) {
+        let len = self.entries.len();
+        let low = self.young_from.max(len.saturating_sub(RECENT));
+        for i in (low..len).rev() {
+            if !self.entries[i].alive() {
+                self.entries.swap_remove(i);
+            }
+        }
+    }
+
+    /// Drops the young entries that are dead (freeing the `Rc` boxes their `Weak`s kept) and
+    /// makes the rest old; asks for a collection at the next step when there are enough.
+    #[cold]
+    fn promote(&mut self) {
+        let mut keep = self.young_from;
+        for i in self.young_from..self.entries.len() {
+            if self.entries[i].alive() {
+                self.entries.swap(keep, i);
+                keep += 1;
+            }
+        }
+        self.entries.truncate(keep);
+        self.young_from = keep;
+        if keep >= self.threshold {
+            DUE.with(|d| d.set(true));
+            crate::interp::limits::trip();
+        }
+    }
+}
+
+/// Whether a collection is due (checked by the step counter's slow path).
+#[inline]
+pub fn due() -> bool {
+    DUE.try_with(Cell::get).unwrap_or(false)
+}
+
+/// Runs a collection now: finds the tracked objects no longer reachable from outside and breaks
+/// their cycles. Returns how many objects it cleared. Safe at any point where no Python code is
+/// half-way through changing the interpreter's own state (see the module docs); a collection
+/// asked for while one runs does nothing.
+pub fn collect() -> usize {
+    if COLLECTING.try_with(|c| c.replace(true)).unwrap_or(true) {
+        return 0;
+    }
+    DUE.with(|d| d.set(false));
+    let cleared = crate::memory::unlimited(|| {
+        // Taken out, so that registrations while the collector works (none are expected: it
+        // runs no Python code) go to an empty registry and are merged back afterwards.
+        let mut entries = REGISTRY.with(|r| {
+            let mut r = r.borrow_mut();
+            r.young_from = 0;
+            std::mem::take(&mut r.entries)
+        });
+        entries.retain(Tracked::alive);
+        let mut cleared = 0;
+        // Finalizers may keep objects alive (a report holds the exception it reports): after
+        // they ran, reachability is computed again. Each round disarms every finalizer among
+        // the garbage it found, so the second round finds none.
+        for _ in 0..3 {
+            let garbage = find_garbage(&mut entries);
+            if garbage.is_empty() {
+                break;
+            }
+            if finalize(&entries, &garbage) {
+                continue;
+            }
+            cleared = clear(&entries, &garbage);
+            break;
+        }
+        if cleared > 0 {
+            entries.retain(Tracked::alive);
+        }
+        REGISTRY.with(|r| {
+            let mut r = r.borrow_mut();
+            let newer = std::mem::replace(&mut r.entries, entries);
+            r.threshold = FLOOR.max(2 * r.entries.len());
+            r.young_from = r.entries.len();
+            r.entries.extend(newer);
+        });
+        cleared
+    });
+    COLLECTING.with(|c| c.set(false));
+    STATS.with(|s| {
+        let mut now = s.get();
+        now.collections += 1;
+        now.cleared += cleared as u64;
+        s.set(now);
+    });
+    cleared
+}
+
+/// The indices (into `entries`) of the objects no longer reachable from outside the tracked
+/// objects.
+fn find_garbage(entries: &mut Vec<Tracked>) -> Vec<usize> {
+    let mut index = AddrIndex::with_capacity(entries.len());
+    let mut twice = false;
+    for (i, e) in entries.iter().enumerate() {
+        twice |= !index.insert(e.addr(), i as u32);
+    }
+    if twice {
+        // An object registered twice would be two nodes, one of them looking external: keep
+        // one entry each.
+        debug_assert!(false, "cycle collector: an object was registered twice");
+        index = AddrIndex::with_capacity(entries.len());
+        let mut i = 0;
+        entries.retain(|e| {
+            let fresh = index.insert(e.addr(), i);
+            i += fresh as u32;
+            fresh
+        });
+    }
+    let n = entries.len();
+    // Counts are read before any object is upgraded, so the collector's own temporary
+    // references are not among them. The edges between tracked objects found on the way are
+    // kept (`edges[start[i]..start[i + 1]]` leave object `i`), so marking needs no second
+    // traversal and sees exactly the edges that were subtracted.
+    let mut refs: Vec<isize> = entries.iter().map(|e| e.strong() as isize).collect();
+    let mut start: Vec<u32> = Vec::with_capacity(n + 1);
+    let mut edges: Vec<u32> = Vec::with_capacity(n * 2);
+    for e in entries.iter() {
+        start.push(edges.len() as u32);
+        if let Some(o) = e.upgrade() {
+            o.traverse(&mut |a| {
+                if let Some(j) = index.get(a) {
+                    refs[j as usize] -= 1;
+                    edges.push(j);
+                }
+            });
+        }
+    }
+    start.push(edges.len() as u32);
+    drop(index);
+    if refs.iter().any(|&r| r < 0) {
+        // A traversal visited an edge that holds no count: collecting now could free live
+        // objects, so nothing is collected.
+        debug_assert!(
+            false,
+            "cycle collector: more references visited than counted"
+        );
+        return Vec::new();
+    }
+    // From here on `refs[i] > 0` means "reachable".
+    let mut stack: Vec<u32> = (0..n as u32).filter(|&i| refs[i as usize] > 0).collect();
+    while let Some(i) = stack.pop() {
+        let i = i as usize;
+        for &j in &edges[start[i] as usize..start[i + 1] as usize] {
+            if refs[j as usize] == 0 {
+                refs[j as usize] = 1;
+                stack.push(j);
+            }
+        }
+    }
+    (0..n).filter(|&i| refs[i] == 0).collect()
+}
+
+/// A map from the identity of each tracked object to its index in the collection, an
+/// open-addressing table with linear probing (identities are non-zero addresses; zero marks a
+/// free slot). The collector looks one up for every reference it follows, so it is kept simpler
+/// and cheaper than a general hash map.
+struct AddrIndex {
+    keys: Vec<usize>,
+    values: Vec<u32>,
+    /// `64 - log2(capacity)`: the hash keeps the top bits.
+    shift: u32,
+}
+
+impl AddrIndex {
+    fn with_capacity(n: usize) -> AddrIndex {
+        let cap = (2 * n).next_power_of_two().max(16);
+        AddrIndex {
+            keys: vec![0; cap],
+            values: vec![0; cap],
+            shift: u64::BITS - cap.trailing_zeros(),
+        }
+    }
+
+    #[inline]
+    fn slot(&self, key: usize) -> usize {
+        // Fibonacci hashing of the address without its alignment bits.
+        (((key as u64) >> 3).wrapping_mul(0x9E37_79B9_7F4A_7C15) >> self.shift) as usize
+    }
+
+    /// Adds `key`; false (and nothing changed) when it is already there.
+    fn insert(&mut self, key: usize, value: u32) -> bool {
+        let mask = self.keys.len() - 1;
+        let mut i = self.slot(key);
+        loop {
+            match self.keys[i] {
+                0 => {
+                    self.keys[i] = key;
+                    self.values[i] = value;
+                    return true;
+                }
+                k if k == key => return false,
+                _ => i = (i + 1) & mask,
+            }
+        }
+    }
+
+    #[inline]
+    fn get(&self, key: usize) -> Option<u32> {
+        let mask = self.keys.len() - 1;
+        let mut i = self.slot(key);
+        loop {
+            match self.keys[i] {
+                0 => return None,
+                k if k == key => return Some(self.values[i]),
+                _ => i = (i + 1) & mask,
+            }
+        }
+    }
+}
+
+/// Runs the finalizers of the garbage objects that have one; whether any ran.
+fn finalize(entries: &[Tracked], garbage: &[usize]) -> bool {
+    let mut ran = false;
+    for &i in garbage {
+        ran |= match entries[i].upgrade() {
+            Some(Obj::Generator(g)) => g.finalize_unreachable(),
+            Some(Obj::Future(f)) => f.report_unretrieved(),
+            _ => false,
+        };
+    }
+    ran
+}
+
+/// Empties the garbage objects, which breaks their cycles; how many it emptied.
+fn clear(entries: &[Tracked], garbage: &[usize]) -> usize {
+    let objs: Vec<Obj> = garbage
+        .iter()
+        .filter_map(|&i| entries[i].upgrade())
+        .collect();
+    let mut doomed: Vec<Value> = Vec::new();
+    let mut rest: Vec<Taken> = Vec::new();
+    let mut cleared = 0;
+    for o in &objs {
+        if o.clear(&mut doomed, &mut rest) {
+            cleared += 1;
+        }
+    }
+    super::drop::release(doomed);
+    drop(rest);
+    // What is left of each object is shallow now; the objects themselves go last.
+    drop(objs);
+    cleared
+}
+
+/// Contents taken out of garbage objects that are not values (held only to be dropped).
+#[allow(dead_code)]
+enum Taken {
+    Frame(GenState),
+    Iter(NativeIter),
+    Callbacks(Vec<DoneCallback>),
+    State(FutState),
+    Waiter(Option<Rc<Future>>),
+    Callback(Option<Callback>),
+}
+
+/// Calls `f` with the identity of each object `v` refers to that the collector may track.
+#[inline]
+fn visit_value(v: &Value, f: &mut impl FnMut(usize)) {
+    let a = match v {
+        Value::List(r) => addr(Rc::as_ptr(r)),
+        Value::Tuple(r) => addr(Rc::as_ptr(r)),
+        Value::Dict(r) | Value::Set(r) | Value::FrozenSet(r) => addr(Rc::as_ptr(r)),
+        Value::Function(r) => addr(Rc::as_ptr(r)),
+        Value::Builtin(r) => addr(Rc::as_ptr(r)),
+        Value::BoundMethod(r) => addr(Rc::as_ptr(r)),
+        Value::Class(r) => addr(Rc::as_ptr(r)),
+        Value::Instance(r) => addr(Rc::as_ptr(r)),
+        Value::Generator(r) => addr(Rc::as_ptr(r)),
+        Value::Iter(r) => addr(Rc::as_ptr(r)),
+        Value::Slice(r) => addr(Rc::as_ptr(r)),
+        Value::DictView(r) => addr(Rc::as_ptr(r)),
+        Value::Future(r) => addr(Rc::as_ptr(r)),
+        Value::Handle(r) => addr(Rc::as_ptr(r)),
+        _ => return,
+    };
+    f(a)
+}
+
+fn visit_exc(e: &Exc, f: &mut impl FnMut(usize)) {
+    f(addr(Rc::as_ptr(&e.0)))
+}
+
+/// The references an instance holds: its class, attributes, exception state and wrapped
+/// builtin value. (Kept together with [`clear_instance`], the one place that knows an
+/// instance's layout.)
+fn traverse_instance(i: &Instance, f: &mut impl FnMut(usize)) {
+    f(addr(Rc::as_ptr(&i.class)));
+    if let Ok(a) = i.attrs.try_borrow() {
+        match &*a {
+            Attrs::Names(m) => m.values().for_each(|v| visit_value(v, f)),
+            Attrs::Dict(d) => f(addr(Rc::as_ptr(d))),
+        }
+    }
+    if let Some(Ok(x)) = i.exc.as_ref().map(RefCell::try_borrow) {
+        x.args.iter().for_each(|v| visit_value(v, f));
+        x.cause
+            .iter()
+            .chain(&x.context)
+            .for_each(|e| visit_exc(e, f));
+    }
+    if let Ok(b) = i.base_value.try_borrow() {
+        b.iter().for_each(|v| visit_value(v, f));
+    }
+}
+
+/// Takes out what an unreachable instance holds (its class stays: it is immutable).
+fn clear_instance(i: &Instance, doomed: &mut Vec<Value>) -> bool {
+    let mut done = false;
+    if let Ok(mut a) = i.attrs.try_borrow_mut() {
+        doomed.extend(a.take_values());
+        done = true;
+    }
+    if let Some(Ok(mut x)) = i.exc.as_ref().map(RefCell::try_borrow_mut) {
+        doomed.append(&mut x.args);
+        let excs = x.cause.take().into_iter().chain(x.context.take());
+        doomed.extend(excs.map(|e| Value::Instance(e.0)));
+    }
+    if let Ok(mut b) = i.base_value.try_borrow_mut() {
+        doomed.extend(b.take());
+    }
+    done
+}
+
+/// The references a frame holds: locals, cells, the blocks' iterators, exceptions and exits,
+/// what it delegates to, and the exceptions it was handling. (Its module is not tracked.)
+fn traverse_frame(fr: &Frame, f: &mut impl FnMut(usize)) {
+    fr.slots.iter().for_each(|v| visit_value(v, f));
+    fr.cells.iter().for_each(|c| f(addr(Rc::as_ptr(c))));
+    for b in &fr.blocks {
+        match &b.kind {
+            BlockKind::For { iter, .. } => visit_value(iter, f),
+            BlockKind::With { exit } => visit_value(exit, f),
+            BlockKind::Try { phase, .. } => match phase {
+                TryPhase::Handler { exc, .. } => visit_exc(exc, f),
+                TryPhase::Finally(Some(Completion::Return(v))) => visit_value(v, f),
+                TryPhase::Finally(Some(Completion::Raise(e))) => visit_exc(e, f),
+                _ => {}
+            },
+            BlockKind::Plain | BlockKind::While { .. } => {}
+        }
+    }
+    fr.delegate.iter().for_each(|v| visit_value(v, f));
+    fr.saved_exc.iter().for_each(|e| visit_exc(e, f));
+}
+
+fn traverse_iter(it: &NativeIter, f: &mut impl FnMut(usize)) {
+    use NativeIter as N;
+    match it {
+        N::List(l, _) => f(addr(Rc::as_ptr(l))),
+        N::Tuple(t, _) => f(addr(Rc::as_ptr(t))),
+        N::DictKeys(d, ..) | N::SetKeys(d, ..) | N::DictValues(d, ..) | N::DictItems(d, ..) => {
+            f(addr(Rc::as_ptr(d)))
+        }
+        N::Values(rest) | N::Snapshot(_, rest) => {
+            rest.as_slice().iter().for_each(|v| visit_value(v, f))
+        }
+        N::Callable(a, b) | N::Filter(a, b) | N::AnextDefault(a, b) => {
+            visit_value(a, f);
+            visit_value(b, f);
+        }
+        N::Enumerate(v, _) | N::GetItem(v, _) => visit_value(v, f),
+        N::Zip(vs) => vs.iter().for_each(|v| visit_value(v, f)),
+        N::Map(g, vs) => {
+            visit_value(g, f);
+            vs.iter().for_each(|v| visit_value(v, f));
+        }
+        N::AsyncGenOp(g, op, _) => {
+            f(addr(Rc::as_ptr(g)));
+            match op {
+                crate::runtime::value::AsyncGenOp::Send(v) => visit_value(v, f),
+                crate::runtime::value::AsyncGenOp::Throw(e) => visit_exc(e, f),
+                crate::runtime::value::AsyncGenOp::Close => {}
+            }
+        }
+        N::CoroWrapper(g) => f(addr(Rc::as_ptr(g))),
+        N::FutureAwait(fut, _) => f(addr(Rc::as_ptr(fut))),
+        N::Str(..) | N::Range { .. } | N::YieldOnce(_) | N::Done => {}
+    }
+}
+
+fn traverse_future(fut: &Future, f: &mut impl FnMut(usize)) {
+    if let Ok(s) = fut.state.try_borrow() {
+        match &*s {
+            FutState::Pending => {}
+            FutState::Finished(v) => visit_value(v, f),
+            FutState::Failed(e) => visit_exc(e, f),
+            FutState::Cancelled(v, e) => {
+                visit_value(v, f);
+                e.iter().for_each(|e| visit_exc(e, f));
+            }
+        }
+    }
+    if let Ok(cbs) = fut.callbacks.try_borrow() {
+        for cb in cbs.iter() {
+            match cb {
+                DoneCallback::Py(v) => visit_value(v, f),
+                DoneCallback::Wakeup(t) => f(addr(Rc::as_ptr(t))),
+                DoneCallback::StopLoop => {}
+            }
+        }
+    }
+    if let Ok(h) = fut.cancel_hook.try_borrow() {
+        h.iter().for_each(|v| visit_value(v, f));
+    }
+    // `waits` holds only weak references and labels.
+    if let Some(t) = &fut.task {
+        visit_value(&t.coro, f);
+        if let Ok(m) = t.cancel_msg.try_borrow() {
+            visit_value(&m, f);
+        }
+        if let Ok(w) = t.fut_waiter.try_borrow() {
+            w.iter().for_each(|w| f(addr(Rc::as_ptr(w))));
+        }
+    }
+}
+
+fn traverse_callback(cb: &Callback, f: &mut impl FnMut(usize)) {
+    match cb {
+        Callback::Py(g, args) => {
+            visit_value(g, f);
+            args.iter().for_each(|v| visit_value(v, f));
+        }
+        Callback::Step(t, e) => {
+            f(addr(Rc::as_ptr(t)));
+            e.iter().for_each(|e| visit_exc(e, f));
+        }
+        Callback::Wakeup(a, b) => {
+            f(addr(Rc::as_ptr(a)));
+            f(addr(Rc::as_ptr(b)));
+        }
+        Callback::SleepDone(t, v) => {
+            f(addr(Rc::as_ptr(t)));
+            visit_value(v, f);
+        }
+        Callback::StopLoop => {}
+    }
+}
+
+impl Obj {
+    /// Calls `f` with the identity of every object this one holds a strong reference to that
+    /// the collector may track, once per reference. Contents that are mutably borrowed right now
+    /// are skipped (their references then count as external).
+    fn traverse(&self, f: &mut impl FnMut(usize)) {
+        match self {
+            Obj::List(l) => {
+                if let Ok(l) = l.try_borrow() {
+                    l.iter().for_each(|v| visit_value(v, f));
+                }
+            }
+            Obj::Tuple(t) => t.iter().for_each(|v| visit_value(v, f)),
+            Obj::Dict(d) => {
+                if let Ok(d) = d.try_borrow() {
+                    for (k, v) in &d.map {
+                        visit_value(&k.0, f);
+                        visit_value(v, f);
+                    }
+                }
+            }
+            Obj::Instance(i) => traverse_instance(i, f),
+            Obj::Class(c) => {
+                c.bases
+                    .iter()
+                    .chain(&c.mro)
+                    .for_each(|b| f(addr(Rc::as_ptr(b))));
+                if let Ok(d) = c.dict.try_borrow() {
+                    d.values().for_each(|v| visit_value(v, f));
+                }
+            }
+            Obj::Function(func) => {
+                func.defaults.iter().for_each(|v| visit_value(v, f));
+                func.kwdefaults
+                    .iter()
+                    .flatten()
+                    .for_each(|v| visit_value(v, f));
+                func.closure.iter().for_each(|c| f(addr(Rc::as_ptr(c))));
+                if let Ok(d) = func.dict.try_borrow() {
+                    d.values().for_each(|v| visit_value(v, f));
+                }
+            }
+            Obj::Cell(c) => {
+                if let Ok(v) = c.try_borrow() {
+                    visit_value(&v, f);
+                }
+            }
+            Obj::Method(m) => {
+                visit_value(&m.func, f);
+                visit_value(&m.this, f);
+            }
+            Obj::Builtin(b) => b.bound.iter().for_each(|v| visit_value(v, f)),
+            Obj::Generator(g) => {
+                if let Ok(s) = g.state.try_borrow() {
+                    if let GenState::Created(fr) | GenState::Suspended(fr) = &*s {
+                        traverse_frame(fr, f);
+                    }
+                }
+            }
+            Obj::Iter(it) => {
+                if let Ok(it) = it.try_borrow() {
+                    traverse_iter(&it, f);
+                }
+            }
+            Obj::View(v) => f(addr(Rc::as_ptr(&v.dict))),
+            Obj::Slice(s) => {
+                visit_value(&s.0, f);
+                visit_value(&s.1, f);
+                visit_value(&s.2, f);
+            }
+            Obj::Future(fut) => traverse_future(fut, f),
+            Obj::Handle(h) => {
+                if let Ok(cb) = h.callback.try_borrow() {
+                    cb.iter().for_each(|cb| traverse_callback(cb, f));
+                }
+            }
+        }
+    }
+
+    /// Takes out this unreachable object's contents (CPython's `tp_clear`): values into
+    /// `doomed`, other parts into `rest`. Immutable objects keep theirs: every cycle also passes
+    /// through a mutable one. Whether anything was taken.
+    fn clear(&self, doomed: &mut Vec<Value>, rest: &mut Vec<Taken>) -> bool {
+        match self {
+            Obj::List(l) => match l.try_borrow_mut() {
+                Ok(mut l) => {
+                    doomed.append(&mut l);
+                    true
+                }
+                Err(_) => false,
+            },
+            Obj::Dict(d) => match d.try_borrow_mut() {
+                Ok(mut d) => {
+                    let map = std::mem::take(&mut d.map);
+                    doomed.extend(map.into_iter().flat_map(|(k, v)| [k.0, v]));
+                    true
+                }
+                Err(_) => false,
+            },
+            Obj::Instance(i) => clear_instance(i, doomed),
+            Obj::Class(c) => match c.dict.try_borrow_mut() {
+                Ok(mut d) => {
+                    doomed.extend(std::mem::take(&mut *d).into_values());
+                    true
+                }
+                Err(_) => false,
+            },
+            Obj::Function(func) => match func.dict.try_borrow_mut() {
+                Ok(mut d) => {
+                    doomed.extend(std::mem::take(&mut *d).into_values());
+                    true
+                }
+                Err(_) => false,
+            },
+            Obj::Cell(c) => match c.try_borrow_mut() {
+                Ok(mut v) => {
+                    doomed.push(std::mem::replace(&mut *v, Value::Undef));
+                    true
+                }
+                Err(_) => false,
+            },
+            Obj::Generator(g) => match g.clear_unreachable() {
+                Some(state) => {
+                    rest.push(Taken::Frame(state));
+                    true
+                }
+                None => false,
+            },
+            Obj::Iter(it) => match it.try_borrow_mut() {
+                Ok(mut it) => {
+                    rest.push(Taken::Iter(std::mem::replace(&mut *it, NativeIter::Done)));
+                    true
+                }
+                Err(_) => false,
+            },
+            Obj::Future(fut) => {
+                if let Ok(mut s) = fut.state.try_borrow_mut() {
+                    rest.push(Taken::State(std::mem::replace(&mut *s, FutState::Pending)));
+                }
+                if let Ok(mut c) = fut.callbacks.try_borrow_mut() {
+                    rest.push(Taken::Callbacks(std::mem::take(&mut *c)));
+                }
+                if let Ok(mut h) = fut.cancel_hook.try_borrow_mut() {
+                    doomed.extend(h.take());
+                }
+                if let Some(t) = &fut.task {
+                    if let Ok(mut m) = t.cancel_msg.try_borrow_mut() {
+                        doomed.push(std::mem::take(&mut *m));
+                    }
+                    if let Ok(mut w) = t.fut_waiter.try_borrow_mut() {
+                        rest.push(Taken::Waiter(w.take()));
+                    }
+                }
+                true
+            }
+            Obj::Handle(h) => match h.callback.try_borrow_mut() {
+                Ok(mut cb) => {
+                    rest.push(Taken::Callback(cb.take()));
+                    true
+                }
+                Err(_) => false,
+            },
+            Obj::Tuple(_) | Obj::Method(_) | Obj::Builtin(_) | Obj::View(_) | Obj::Slice(_) => {
+                false
+            }
+        }
+    }
+}
