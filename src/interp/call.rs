@@ -2,7 +2,7 @@
 //! generator objects for resumable ones, class instantiation and bound methods.
 
 use super::frame::Frame;
-use super::generator::{GenKind, GenState, Generator, Outcome, Resume};
+use super::generator::{GenKind, GenState, Generator, NativeStart, Outcome, Resume};
 use super::Interp;
 use crate::compile::code::FunctionKind;
 use crate::runtime::exceptions::{err, new_exception, type_error};
@@ -12,6 +12,9 @@ use crate::runtime::value::{
 };
 use std::cell::RefCell;
 use std::rc::Rc;
+
+/// How many spare slot and block vectors finished calls keep for later ones.
+const KEEP: usize = 64;
 
 fn plural(n: usize, one: &str, many: &str) -> String {
     if n == 1 {
@@ -296,7 +299,6 @@ impl Interp {
     /// Keeps a finished frame's slot and block vectors for later calls and coroutines (a few
     /// of each).
     fn recycle(&mut self, mut frame: Frame) {
-        const KEEP: usize = 64;
         let mut slots = std::mem::take(&mut frame.slots);
         let mut blocks = std::mem::take(&mut frame.blocks);
         drop(frame);
@@ -358,6 +360,29 @@ impl Interp {
                 frame
             }
             GenState::Suspended(frame) => frame,
+            GenState::Native(start) => match resume {
+                Resume::Send(v) if !v.is_none() => {
+                    *g.state.borrow_mut() = GenState::Native(start);
+                    return Err(type_error(
+                        "can't send non-None value to a just-started coroutine",
+                    ));
+                }
+                Resume::Throw(e) => {
+                    *g.state.borrow_mut() = GenState::Done;
+                    return Err(e);
+                }
+                Resume::Send(_) => match self.native_start(start) {
+                    Ok(Ok(v)) => {
+                        *g.state.borrow_mut() = GenState::Done;
+                        return Ok(Outcome::Return(v));
+                    }
+                    Ok(Err(frame)) => frame,
+                    Err(e) => {
+                        *g.state.borrow_mut() = GenState::Done;
+                        return Err(e);
+                    }
+                },
+            },
         };
         let r = self.run_frame(&mut frame, resume);
         match r {
@@ -393,11 +418,40 @@ impl Interp {
         }
     }
 
+    /// Runs a library coroutine's Rust first step: its result, or (when it would have to wait)
+    /// the fresh frame of the library's `async def` to run instead.
+    fn native_start(&mut self, start: NativeStart) -> PyResult<Result<Value, Box<Frame>>> {
+        if let Some(v) = (start.fast)(self, &start.args)? {
+            let mut args = start.args;
+            if self.spare_slots.len() < KEEP && args.capacity() <= 64 {
+                args.clear();
+                self.spare_slots.push(args);
+            }
+            return Ok(Ok(v));
+        }
+        let coro = self.call_function(&start.slow, start.args, Vec::new())?;
+        let Value::Generator(g) = coro else {
+            return Err(type_error(
+                "a library coroutine function returned no coroutine",
+            ));
+        };
+        let state = std::mem::replace(&mut *g.state.borrow_mut(), GenState::Done);
+        match state {
+            GenState::Created(frame) => Ok(Err(frame)),
+            _ => Err(type_error(
+                "a library coroutine function returned a started coroutine",
+            )),
+        }
+    }
+
     /// `gen.close()`: throws GeneratorExit in; a yield in reply is a RuntimeError.
     pub fn gen_close(&mut self, g: &Rc<Generator>) -> PyResult<()> {
         let suspended = matches!(*g.state.borrow(), GenState::Suspended(_));
         if !suspended {
-            if matches!(*g.state.borrow(), GenState::Created(_)) {
+            if matches!(
+                *g.state.borrow(),
+                GenState::Created(_) | GenState::Native(_)
+            ) {
                 *g.state.borrow_mut() = GenState::Done;
             }
             return Ok(());
@@ -553,6 +607,13 @@ impl Interp {
                 }
                 match i.class.lookup(name) {
                     Some(f @ Value::Function(_)) => Some(f),
+                    // `bind` would give the builtin this very instance as its first argument.
+                    Some(Value::Builtin(b))
+                        if b.bound.is_none()
+                            && !super::protocol::wraps_builtin_value(i.class.builtin) =>
+                    {
+                        Some(Value::Builtin(b))
+                    }
                     _ => None,
                 }
             }

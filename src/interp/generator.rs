@@ -2,7 +2,10 @@
 //! state machine, with CPython's edge errors.
 
 use super::frame::Frame;
+use super::Interp;
 use crate::compile::code::Code;
+use crate::runtime::value::Function;
+use crate::runtime::{PyResult, Value};
 use std::cell::RefCell;
 use std::rc::Rc;
 
@@ -33,12 +36,36 @@ impl GenKind {
 pub enum GenState {
     /// Created, not started.
     Created(Box<Frame>),
+    /// Created, not started, by a method of aio's asyncio library whose first step is tried in
+    /// Rust (see [`NativeStart`]); it has no frame unless that step hands over to the library's
+    /// own `async def`.
+    Native(NativeStart),
     /// Stopped at a `yield` / `await`.
     Suspended(Box<Frame>),
     /// Running now (its frame is out on the Rust stack).
     Running,
     /// Returned or raised.
     Done,
+}
+
+/// The first step of a library coroutine done in Rust: `fast(interp, args)` either finishes
+/// the whole coroutine (`Some(result)`, or an exception) or says it would have to wait
+/// (`None`), in which case `slow(*args)` — the library's `async def` the coroutine stands
+/// for, with the same code and name — is called and its frame runs from the start instead.
+/// `await q.put(x)` on a queue with room so costs no frame at all.
+pub struct NativeStart {
+    /// The Rust fast path.
+    pub fast: fn(&mut Interp, &[Value]) -> PyResult<Option<Value>>,
+    /// The library's coroutine function.
+    pub slow: Rc<Function>,
+    /// The arguments, `self` first.
+    pub args: Vec<Value>,
+}
+
+impl std::fmt::Debug for NativeStart {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        write!(f, "<native start of {}>", self.slow.code.qualname)
+    }
 }
 
 /// A generator, coroutine or async generator object.
@@ -68,7 +95,7 @@ pub fn take_finalized() -> Vec<Rc<Generator>> {
 impl Drop for Generator {
     fn drop(&mut self) {
         if self.kind == GenKind::Coroutine {
-            if let GenState::Created(_) = self.state.get_mut() {
+            if let GenState::Created(_) | GenState::Native(_) = self.state.get_mut() {
                 super::reports::push(super::reports::Report::NeverAwaited(
                     self.code.qualname.clone(),
                 ));
@@ -116,6 +143,15 @@ impl Generator {
             kind,
             code: frame.code.clone(),
             state: RefCell::new(GenState::Created(Box::new(frame))),
+            hooked: std::cell::Cell::new(false),
+        }
+    }
+    /// A coroutine of the asyncio library started in Rust (see [`NativeStart`]).
+    pub fn native(start: NativeStart) -> Generator {
+        Generator {
+            kind: GenKind::Coroutine,
+            code: start.slow.code.clone(),
+            state: RefCell::new(GenState::Native(start)),
             hooked: std::cell::Cell::new(false),
         }
     }

@@ -702,5 +702,6 @@ pub fn build(it: &mut Interp) -> PyResult<Rc<Module>> {
     m.set("TimeoutError", Value::Class(t.exc("TimeoutError")));
     run_in_module(it, &m, "<aio asyncio>", WRAP)?;
     run_in_module(it, &m, "<aio asyncio>", LIB)?;
+    crate::asyncio::queue::install(it, &m);
     Ok(m)
 }
