@@ -179,17 +179,19 @@ fn int_attr(i: &Instance, at: (usize, &str)) -> Option<i64> {
     }
 }
 
-/// `self.full()`, when the state is the usual one.
-fn full(q: &Instance) -> Option<bool> {
+/// The items list and whether `self.full()`, when the state is the usual one.
+fn full(q: &Instance) -> Option<(Rc<RefCell<Vec<Value>>>, bool)> {
     let maxsize = int_attr(q, MAXSIZE)?;
     let items = list_attr(q, ITEMS)?;
     let n = items.borrow().len() as i64;
-    Some(maxsize > 0 && n >= maxsize)
+    Some((items, maxsize > 0 && n >= maxsize))
 }
 
-/// `self.empty()`, when the state is the usual one.
-fn empty(q: &Instance) -> Option<bool> {
-    Some(list_attr(q, ITEMS)?.borrow().is_empty())
+/// The items list and whether `self.empty()`, when the state is the usual one.
+fn empty(q: &Instance) -> Option<(Rc<RefCell<Vec<Value>>>, bool)> {
+    let items = list_attr(q, ITEMS)?;
+    let empty = items.borrow().is_empty();
+    Some((items, empty))
 }
 
 /// `Queue._wakeup_next(waiters)`: wakes the first waiter not done, dropping those before it.
@@ -230,17 +232,17 @@ fn clear_event(it: &mut Interp, lib: &QueueLib, event: &Value) -> PyResult<()> {
     }
 }
 
-/// `put_nowait(item)` on a queue known not to be full. `Ok(None)` when the state is unusual;
+/// `put_nowait(item)` on a queue known not to be full, whose items are `items`. `Ok(None)` when the state is unusual;
 /// nothing has been changed then.
 fn put_unchecked(
     it: &mut Interp,
     lib: &QueueLib,
     q: &Rc<Instance>,
     kind: Kind,
+    items: &RefCell<Vec<Value>>,
     item: Value,
 ) -> PyResult<Option<()>> {
-    let (Some(items), Some(unfinished), Some(getters), Some(finished)) = (
-        list_attr(q, ITEMS),
+    let (Some(unfinished), Some(getters), Some(finished)) = (
         int_attr(q, UNFINISHED).and_then(|n| n.checked_add(1)),
         list_attr(q, GETTERS),
         attr(q, FINISHED),
@@ -259,10 +261,15 @@ fn put_unchecked(
     Ok(Some(()))
 }
 
-/// `get_nowait()` on a queue known not to be empty. `Ok(None)` when the state is unusual;
-/// nothing has been changed then.
-fn get_unchecked(it: &mut Interp, q: &Rc<Instance>, kind: Kind) -> PyResult<Option<Value>> {
-    let (Some(items), Some(putters)) = (list_attr(q, ITEMS), list_attr(q, PUTTERS)) else {
+/// `get_nowait()` on a queue known not to be empty, whose items are `items`. `Ok(None)` when
+/// the state is unusual; nothing has been changed then.
+fn get_unchecked(
+    it: &mut Interp,
+    q: &Rc<Instance>,
+    kind: Kind,
+    items: &RefCell<Vec<Value>>,
+) -> PyResult<Option<Value>> {
+    let Some(putters) = list_attr(q, PUTTERS) else {
         return Ok(None);
     };
     let item = match kind {
@@ -290,10 +297,10 @@ fn put_fast(it: &mut Interp, args: &[Value]) -> PyResult<Option<Value>> {
     let Some((q, kind)) = exact(&lib, &args[0]) else {
         return Ok(None);
     };
-    if full(&q) != Some(false) {
+    let Some((items, false)) = full(&q) else {
         return Ok(None);
-    }
-    Ok(put_unchecked(it, &lib, &q, kind, args[1].clone())?.map(|()| Value::None))
+    };
+    Ok(put_unchecked(it, &lib, &q, kind, &items, args[1].clone())?.map(|()| Value::None))
 }
 
 /// The first step of `await q.get()`: CPython's `get` when the queue is not empty is exactly
@@ -303,26 +310,23 @@ fn get_fast(it: &mut Interp, args: &[Value]) -> PyResult<Option<Value>> {
     let Some((q, kind)) = exact(&lib, &args[0]) else {
         return Ok(None);
     };
-    if empty(&q) != Some(false) {
+    let Some((items, false)) = empty(&q) else {
         return Ok(None);
-    }
-    get_unchecked(it, &q, kind)
+    };
+    get_unchecked(it, &q, kind, &items)
 }
 
 /// A library coroutine whose first step is `fast`, standing for `slow(*args)`.
 fn native_coroutine(
-    it: &mut Interp,
     fast: fn(&mut Interp, &[Value]) -> PyResult<Option<Value>>,
     slow: &Rc<Function>,
     args: &[Value],
 ) -> Value {
-    let mut v = it.arg_vec(args.len());
-    v.extend_from_slice(args);
-    Value::Generator(Rc::new(Generator::native(NativeStart {
+    Value::Generator(Rc::new(Generator::native(NativeStart::new(
         fast,
-        slow: slow.clone(),
-        args: v,
-    })))
+        slow.clone(),
+        args,
+    ))))
 }
 
 /// `Queue.put(self, item)`.
@@ -331,7 +335,7 @@ fn q_put(it: &mut Interp, args: &[Value], kw: &Kwargs) -> PyResult<Value> {
     if args.len() != 2 || !kw.is_empty() {
         return it.call(&Value::Function(lib.put.clone()), args.to_vec(), kw.clone());
     }
-    Ok(native_coroutine(it, put_fast, &lib.put, args))
+    Ok(native_coroutine(put_fast, &lib.put, args))
 }
 
 /// `Queue.get(self)`.
@@ -340,7 +344,7 @@ fn q_get(it: &mut Interp, args: &[Value], kw: &Kwargs) -> PyResult<Value> {
     if args.len() != 1 || !kw.is_empty() {
         return it.call(&Value::Function(lib.get.clone()), args.to_vec(), kw.clone());
     }
-    Ok(native_coroutine(it, get_fast, &lib.get, args))
+    Ok(native_coroutine(get_fast, &lib.get, args))
 }
 
 /// `Queue.put_nowait(self, item)`.
@@ -349,9 +353,9 @@ fn q_put_nowait(it: &mut Interp, args: &[Value], kw: &Kwargs) -> PyResult<Value>
     if args.len() == 2 && kw.is_empty() {
         if let Some((q, kind)) = exact(&lib, &args[0]) {
             match full(&q) {
-                Some(true) => return Err(new_exception(lib.queue_full.clone(), vec![])),
-                Some(false) => {
-                    if put_unchecked(it, &lib, &q, kind, args[1].clone())?.is_some() {
+                Some((_, true)) => return Err(new_exception(lib.queue_full.clone(), vec![])),
+                Some((items, false)) => {
+                    if put_unchecked(it, &lib, &q, kind, &items, args[1].clone())?.is_some() {
                         return Ok(Value::None);
                     }
                 }
@@ -368,9 +372,9 @@ fn q_get_nowait(it: &mut Interp, args: &[Value], kw: &Kwargs) -> PyResult<Value>
     if args.len() == 1 && kw.is_empty() {
         if let Some((q, kind)) = exact(&lib, &args[0]) {
             match empty(&q) {
-                Some(true) => return Err(new_exception(lib.queue_empty.clone(), vec![])),
-                Some(false) => {
-                    if let Some(item) = get_unchecked(it, &q, kind)? {
+                Some((_, true)) => return Err(new_exception(lib.queue_empty.clone(), vec![])),
+                Some((items, false)) => {
+                    if let Some(item) = get_unchecked(it, &q, kind, &items)? {
                         return Ok(item);
                     }
                 }

@@ -324,7 +324,7 @@ impl Interp {
     }
 
     /// Resumes a generator or coroutine: CPython's `gen_send_ex`.
-    pub fn gen_resume(&mut self, g: &Rc<Generator>, resume: Resume) -> PyResult<Outcome> {
+    pub fn gen_resume(&mut self, g: &Rc<Generator>, mut resume: Resume) -> PyResult<Outcome> {
         let what = g.kind.type_name();
         let state = std::mem::replace(&mut *g.state.borrow_mut(), GenState::Running);
         let mut frame = match state {
@@ -360,28 +360,36 @@ impl Interp {
                 frame
             }
             GenState::Suspended(frame) => frame,
-            GenState::Native(start) => match resume {
-                Resume::Send(v) if !v.is_none() => {
-                    *g.state.borrow_mut() = GenState::Native(start);
+            GenState::Native => match (resume, &g.native) {
+                (Resume::Send(v), _) if !v.is_none() => {
+                    *g.state.borrow_mut() = GenState::Native;
                     return Err(type_error(
                         "can't send non-None value to a just-started coroutine",
                     ));
                 }
-                Resume::Throw(e) => {
-                    *g.state.borrow_mut() = GenState::Done;
-                    return Err(e);
-                }
-                Resume::Send(_) => match self.native_start(start) {
+                (Resume::Send(_), Some(start)) => match self.native_start(start) {
                     Ok(Ok(v)) => {
                         *g.state.borrow_mut() = GenState::Done;
                         return Ok(Outcome::Return(v));
                     }
-                    Ok(Err(frame)) => frame,
+                    Ok(Err(frame)) => {
+                        // The library's frame runs from its first line.
+                        resume = Resume::Send(Value::None);
+                        frame
+                    }
                     Err(e) => {
                         *g.state.borrow_mut() = GenState::Done;
                         return Err(e);
                     }
                 },
+                (Resume::Throw(e), _) => {
+                    *g.state.borrow_mut() = GenState::Done;
+                    return Err(e);
+                }
+                (Resume::Send(_), None) => {
+                    *g.state.borrow_mut() = GenState::Done;
+                    return Err(type_error("a native coroutine without a first step"));
+                }
             },
         };
         let r = self.run_frame(&mut frame, resume);
@@ -420,16 +428,11 @@ impl Interp {
 
     /// Runs a library coroutine's Rust first step: its result, or (when it would have to wait)
     /// the fresh frame of the library's `async def` to run instead.
-    fn native_start(&mut self, start: NativeStart) -> PyResult<Result<Value, Box<Frame>>> {
-        if let Some(v) = (start.fast)(self, &start.args)? {
-            let mut args = start.args;
-            if self.spare_slots.len() < KEEP && args.capacity() <= 64 {
-                args.clear();
-                self.spare_slots.push(args);
-            }
+    fn native_start(&mut self, start: &NativeStart) -> PyResult<Result<Value, Box<Frame>>> {
+        if let Some(v) = (start.fast)(self, start.args())? {
             return Ok(Ok(v));
         }
-        let coro = self.call_function(&start.slow, start.args, Vec::new())?;
+        let coro = self.call_function(&start.slow, start.args().to_vec(), Vec::new())?;
         let Value::Generator(g) = coro else {
             return Err(type_error(
                 "a library coroutine function returned no coroutine",
@@ -448,10 +451,7 @@ impl Interp {
     pub fn gen_close(&mut self, g: &Rc<Generator>) -> PyResult<()> {
         let suspended = matches!(*g.state.borrow(), GenState::Suspended(_));
         if !suspended {
-            if matches!(
-                *g.state.borrow(),
-                GenState::Created(_) | GenState::Native(_)
-            ) {
+            if matches!(*g.state.borrow(), GenState::Created(_) | GenState::Native) {
                 *g.state.borrow_mut() = GenState::Done;
             }
             return Ok(());

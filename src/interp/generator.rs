@@ -37,9 +37,9 @@ pub enum GenState {
     /// Created, not started.
     Created(Box<Frame>),
     /// Created, not started, by a method of aio's asyncio library whose first step is tried in
-    /// Rust (see [`NativeStart`]); it has no frame unless that step hands over to the library's
-    /// own `async def`.
-    Native(NativeStart),
+    /// Rust (see [`NativeStart`], kept in [`Generator::native`]); it has no frame unless that
+    /// step hands over to the library's own `async def`.
+    Native,
     /// Stopped at a `yield` / `await`.
     Suspended(Box<Frame>),
     /// Running now (its frame is out on the Rust stack).
@@ -58,8 +58,35 @@ pub struct NativeStart {
     pub fast: fn(&mut Interp, &[Value]) -> PyResult<Option<Value>>,
     /// The library's coroutine function.
     pub slow: Rc<Function>,
+    /// The arguments, `self` first: `args[..nargs]`.
+    pub args: [Value; 2],
+    /// How many of `args` are given.
+    pub nargs: usize,
+}
+
+impl NativeStart {
+    /// A first step for `slow(*args)` (at most two arguments, `self` first).
+    pub fn new(
+        fast: fn(&mut Interp, &[Value]) -> PyResult<Option<Value>>,
+        slow: Rc<Function>,
+        args: &[Value],
+    ) -> NativeStart {
+        let mut a = [Value::None, Value::None];
+        for (slot, v) in a.iter_mut().zip(args) {
+            *slot = v.clone();
+        }
+        NativeStart {
+            fast,
+            slow,
+            args: a,
+            nargs: args.len().min(2),
+        }
+    }
+
     /// The arguments, `self` first.
-    pub args: Vec<Value>,
+    pub fn args(&self) -> &[Value] {
+        &self.args[..self.nargs]
+    }
 }
 
 impl std::fmt::Debug for NativeStart {
@@ -80,6 +107,9 @@ pub struct Generator {
     /// An async generator first iterated under a running loop: when dropped unfinished, the
     /// loop closes it (CPython's asyncgen finalizer hook).
     pub hooked: std::cell::Cell<bool>,
+    /// The first step of a coroutine made in state [`GenState::Native`] (outside the state so
+    /// that the state of every other generator stays one pointer).
+    pub native: Option<Box<NativeStart>>,
 }
 
 thread_local! {
@@ -95,7 +125,7 @@ pub fn take_finalized() -> Vec<Rc<Generator>> {
 impl Drop for Generator {
     fn drop(&mut self) {
         if self.kind == GenKind::Coroutine {
-            if let GenState::Created(_) | GenState::Native(_) = self.state.get_mut() {
+            if let GenState::Created(_) | GenState::Native = self.state.get_mut() {
                 super::reports::push(super::reports::Report::NeverAwaited(
                     self.code.qualname.clone(),
                 ));
@@ -112,6 +142,7 @@ impl Drop for Generator {
                 code: self.code.clone(),
                 state: RefCell::new(GenState::Suspended(frame)),
                 hooked: std::cell::Cell::new(false),
+                native: None,
             });
             FINALIZE.with(|f| f.borrow_mut().push(revived));
         }
@@ -144,6 +175,7 @@ impl Generator {
             code: frame.code.clone(),
             state: RefCell::new(GenState::Created(Box::new(frame))),
             hooked: std::cell::Cell::new(false),
+            native: None,
         }
     }
     /// A coroutine of the asyncio library started in Rust (see [`NativeStart`]).
@@ -151,8 +183,9 @@ impl Generator {
         Generator {
             kind: GenKind::Coroutine,
             code: start.slow.code.clone(),
-            state: RefCell::new(GenState::Native(start)),
+            state: RefCell::new(GenState::Native),
             hooked: std::cell::Cell::new(false),
+            native: Some(Box::new(start)),
         }
     }
     /// Whether it has finished.
