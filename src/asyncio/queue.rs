@@ -14,7 +14,7 @@
 //! subclass that may override `_put`, `full` or `qsize`, a float maxsize — runs the library's
 //! methods unchanged.
 
-use crate::interp::generator::{Generator, NativeStart};
+use crate::interp::generator::{Generator, NativeStart, NativeStep};
 use crate::interp::Interp;
 use crate::runtime::exceptions::new_exception;
 use crate::runtime::value::{Class, Function, Instance, Kwargs, PyResult, Value};
@@ -292,33 +292,41 @@ fn get_unchecked(
 
 /// The first step of `await q.put(item)`: CPython's `put` when the queue is not full is
 /// exactly `put_nowait(item)`.
-fn put_fast(it: &mut Interp, args: &[Value]) -> PyResult<Option<Value>> {
+fn put_fast(it: &mut Interp, args: &[Value]) -> PyResult<NativeStep> {
     let lib = lib(it);
     let Some((q, kind)) = exact(&lib, &args[0]) else {
-        return Ok(None);
+        return Ok(NativeStep::HandOver);
     };
     let Some((items, false)) = full(&q) else {
-        return Ok(None);
+        return Ok(NativeStep::HandOver);
     };
-    Ok(put_unchecked(it, &lib, &q, kind, &items, args[1].clone())?.map(|()| Value::None))
+    Ok(
+        match put_unchecked(it, &lib, &q, kind, &items, args[1].clone())? {
+            Some(()) => NativeStep::Return(Value::None),
+            None => NativeStep::HandOver,
+        },
+    )
 }
 
 /// The first step of `await q.get()`: CPython's `get` when the queue is not empty is exactly
 /// `get_nowait()`.
-fn get_fast(it: &mut Interp, args: &[Value]) -> PyResult<Option<Value>> {
+fn get_fast(it: &mut Interp, args: &[Value]) -> PyResult<NativeStep> {
     let lib = lib(it);
     let Some((q, kind)) = exact(&lib, &args[0]) else {
-        return Ok(None);
+        return Ok(NativeStep::HandOver);
     };
     let Some((items, false)) = empty(&q) else {
-        return Ok(None);
+        return Ok(NativeStep::HandOver);
     };
-    get_unchecked(it, &q, kind, &items)
+    Ok(match get_unchecked(it, &q, kind, &items)? {
+        Some(item) => NativeStep::Return(item),
+        None => NativeStep::HandOver,
+    })
 }
 
 /// A library coroutine whose first step is `fast`, standing for `slow(*args)`.
-fn native_coroutine(
-    fast: fn(&mut Interp, &[Value]) -> PyResult<Option<Value>>,
+pub(crate) fn native_coroutine(
+    fast: fn(&mut Interp, &[Value]) -> PyResult<NativeStep>,
     slow: &Rc<Function>,
     args: &[Value],
 ) -> Value {

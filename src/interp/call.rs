@@ -2,7 +2,7 @@
 //! generator objects for resumable ones, class instantiation and bound methods.
 
 use super::frame::Frame;
-use super::generator::{GenKind, GenState, Generator, NativeStart, Outcome, Resume};
+use super::generator::{GenKind, GenState, Generator, NativeStart, NativeStep, Outcome, Resume};
 use super::Interp;
 use crate::compile::code::FunctionKind;
 use crate::runtime::exceptions::{err, new_exception, type_error};
@@ -368,9 +368,13 @@ impl Interp {
                     ));
                 }
                 (Resume::Send(_), Some(start)) => match self.native_start(start) {
-                    Ok(Ok(v)) => {
+                    Ok(Ok(Outcome::Return(v))) => {
                         *g.state.borrow_mut() = GenState::Done;
                         return Ok(Outcome::Return(v));
+                    }
+                    Ok(Ok(Outcome::Yield(v))) => {
+                        *g.state.borrow_mut() = GenState::NativeSuspended;
+                        return Ok(Outcome::Yield(v));
                     }
                     Ok(Err(frame)) => {
                         // The library's frame runs from its first line.
@@ -391,6 +395,18 @@ impl Interp {
                     return Err(type_error("a native coroutine without a first step"));
                 }
             },
+            GenState::NativeSuspended => {
+                *g.state.borrow_mut() = GenState::Done;
+                return match resume {
+                    Resume::Send(_) => Ok(Outcome::Return(
+                        g.native
+                            .as_ref()
+                            .map(|s| std::mem::take(&mut *s.result.borrow_mut()))
+                            .unwrap_or_default(),
+                    )),
+                    Resume::Throw(e) => Err(e),
+                };
+            }
         };
         let r = self.run_frame(&mut frame, resume);
         match r {
@@ -426,11 +442,16 @@ impl Interp {
         }
     }
 
-    /// Runs a library coroutine's Rust first step: its result, or (when it would have to wait)
-    /// the fresh frame of the library's `async def` to run instead.
-    fn native_start(&mut self, start: &NativeStart) -> PyResult<Result<Value, Box<Frame>>> {
-        if let Some(v) = (start.fast)(self, start.args())? {
-            return Ok(Ok(v));
+    /// Runs a library coroutine's Rust first step: what it returned or yielded, or (when it
+    /// would have to wait) the fresh frame of the library's `async def` to run instead.
+    fn native_start(&mut self, start: &NativeStart) -> PyResult<Result<Outcome, Box<Frame>>> {
+        match (start.fast)(self, start.args())? {
+            NativeStep::Return(v) => return Ok(Ok(Outcome::Return(v))),
+            NativeStep::YieldThenReturn(y, r) => {
+                *start.result.borrow_mut() = r;
+                return Ok(Ok(Outcome::Yield(y)));
+            }
+            NativeStep::HandOver => {}
         }
         let coro = self.call_function(&start.slow, start.args().to_vec(), Vec::new())?;
         let Value::Generator(g) = coro else {
@@ -449,7 +470,10 @@ impl Interp {
 
     /// `gen.close()`: throws GeneratorExit in; a yield in reply is a RuntimeError.
     pub fn gen_close(&mut self, g: &Rc<Generator>) -> PyResult<()> {
-        let suspended = matches!(*g.state.borrow(), GenState::Suspended(_));
+        let suspended = matches!(
+            *g.state.borrow(),
+            GenState::Suspended(_) | GenState::NativeSuspended
+        );
         if !suspended {
             if matches!(*g.state.borrow(), GenState::Created(_) | GenState::Native) {
                 *g.state.borrow_mut() = GenState::Done;

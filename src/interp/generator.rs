@@ -42,32 +42,48 @@ pub enum GenState {
     Native,
     /// Stopped at a `yield` / `await`.
     Suspended(Box<Frame>),
+    /// A library coroutine whose Rust first step yielded (see [`NativeStep::YieldThenReturn`]);
+    /// resumed, it returns the value kept in its [`NativeStart::result`].
+    NativeSuspended,
     /// Running now (its frame is out on the Rust stack).
     Running,
     /// Returned or raised.
     Done,
 }
 
-/// The first step of a library coroutine done in Rust: `fast(interp, args)` either finishes
-/// the whole coroutine (`Some(result)`, or an exception) or says it would have to wait
-/// (`None`), in which case `slow(*args)` — the library's `async def` the coroutine stands
-/// for, with the same code and name — is called and its frame runs from the start instead.
-/// `await q.put(x)` on a queue with room so costs no frame at all.
+/// What the Rust first step of a library coroutine did.
+#[derive(Debug)]
+pub enum NativeStep {
+    /// The whole coroutine ran: it returned this.
+    Return(Value),
+    /// It yields the first value to its task once and, resumed, returns the second
+    /// (`asyncio.sleep(0)`).
+    YieldThenReturn(Value, Value),
+    /// It would have to wait: the library's `async def` takes over from its first line.
+    HandOver,
+}
+
+/// The first step of a library coroutine done in Rust: `fast(interp, args)` either runs the
+/// whole coroutine (or raises), yields once, or hands over to `slow(*args)` — the library's
+/// `async def` the coroutine stands for, with the same code and name — whose frame then runs
+/// from the start. `await q.put(x)` on a queue with room so costs no frame at all.
 pub struct NativeStart {
     /// The Rust fast path.
-    pub fast: fn(&mut Interp, &[Value]) -> PyResult<Option<Value>>,
+    pub fast: fn(&mut Interp, &[Value]) -> PyResult<NativeStep>,
     /// The library's coroutine function.
     pub slow: Rc<Function>,
     /// The arguments, `self` first: `args[..nargs]`.
     pub args: [Value; 2],
     /// How many of `args` are given.
     pub nargs: usize,
+    /// What a coroutine suspended by [`NativeStep::YieldThenReturn`] returns.
+    pub result: RefCell<Value>,
 }
 
 impl NativeStart {
     /// A first step for `slow(*args)` (at most two arguments, `self` first).
     pub fn new(
-        fast: fn(&mut Interp, &[Value]) -> PyResult<Option<Value>>,
+        fast: fn(&mut Interp, &[Value]) -> PyResult<NativeStep>,
         slow: Rc<Function>,
         args: &[Value],
     ) -> NativeStart {
@@ -80,6 +96,7 @@ impl NativeStart {
             slow,
             args: a,
             nargs: args.len().min(2),
+            result: RefCell::new(Value::None),
         }
     }
 

@@ -56,6 +56,8 @@ pub struct Interp {
     pub tracer: Option<Box<crate::asyncio::trace::Tracer>>,
     /// The asyncio library's queue classes and methods, for the Rust queue methods.
     pub queue_lib: Option<Rc<crate::asyncio::queue::QueueLib>>,
+    /// The asyncio library's own `sleep`, for what the Rust `asyncio.sleep` leaves to it.
+    pub sleep_lib: Option<Rc<crate::runtime::value::Function>>,
     /// Empty slot vectors of finished calls, reused for the next calls' arguments.
     pub spare_slots: Vec<Vec<Value>>,
     /// Empty block stacks of finished calls, reused by the next calls' frames.
@@ -99,6 +101,7 @@ impl Interp {
             call_sites: Vec::new(),
             tracer: None,
             queue_lib: None,
+            sleep_lib: None,
             spare_slots: Vec::new(),
             spare_blocks: Vec::new(),
             budget: limits::Budget::default(),
