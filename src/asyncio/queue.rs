@@ -362,12 +362,12 @@ fn q_put_nowait(it: &mut Interp, args: &[Value], kw: &Kwargs) -> PyResult<Value>
         if let Some((q, kind)) = exact(&lib, &args[0]) {
             match full(&q) {
                 Some((_, true)) => return Err(new_exception(lib.queue_full.clone(), vec![])),
-                Some((items, false)) => {
-                    if put_unchecked(it, &lib, &q, kind, &items, args[1].clone())?.is_some() {
-                        return Ok(Value::None);
-                    }
+                Some((items, false))
+                    if put_unchecked(it, &lib, &q, kind, &items, args[1].clone())?.is_some() =>
+                {
+                    return Ok(Value::None);
                 }
-                None => {}
+                _ => {}
             }
         }
     }
@@ -386,7 +386,7 @@ fn q_get_nowait(it: &mut Interp, args: &[Value], kw: &Kwargs) -> PyResult<Value>
                         return Ok(item);
                     }
                 }
-                None => {}
+                _ => {}
             }
         }
     }
