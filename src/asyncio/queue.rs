@@ -130,7 +130,8 @@ fn exact(lib: &QueueLib, v: &Value) -> Option<(Rc<Instance>, Kind)> {
 
 // The instance's attributes, read and written as the library's methods do. Each is looked for
 // first at the position the library's `__init__` gives it in the attribute map (an inline
-// cache that needs no hashing), then by name.
+// cache that needs no hashing), then by name. (`locks.rs` uses these too: they are the one
+// place that knows how instance attributes are stored.)
 
 /// Positions of the attributes `Queue.__init__` and `Event.__init__` set, in their order.
 const MAXSIZE: (usize, &str) = (1, "_maxsize");
@@ -141,7 +142,7 @@ const FINISHED: (usize, &str) = (5, "_finished");
 const ITEMS: (usize, &str) = (6, "_queue");
 const EVENT_VALUE: (usize, &str) = (2, "_value");
 
-fn attr(i: &Instance, (pos, name): (usize, &str)) -> Option<Value> {
+pub(super) fn attr(i: &Instance, (pos, name): (usize, &str)) -> Option<Value> {
     let d = i.dict.borrow();
     match d.get_index(pos) {
         Some((k, v)) if &**k == name => Some(v.clone()),
@@ -149,7 +150,7 @@ fn attr(i: &Instance, (pos, name): (usize, &str)) -> Option<Value> {
     }
 }
 
-fn set_attr(i: &Instance, (pos, name): (usize, &str), v: Value) {
+pub(super) fn set_attr(i: &Instance, (pos, name): (usize, &str), v: Value) {
     let mut d = i.dict.borrow_mut();
     if let Some((k, slot)) = d.get_index_mut(pos) {
         if &**k == name {
@@ -165,7 +166,7 @@ fn set_attr(i: &Instance, (pos, name): (usize, &str), v: Value) {
     }
 }
 
-fn list_attr(i: &Instance, at: (usize, &str)) -> Option<Rc<RefCell<Vec<Value>>>> {
+pub(super) fn list_attr(i: &Instance, at: (usize, &str)) -> Option<Rc<RefCell<Vec<Value>>>> {
     match attr(i, at) {
         Some(Value::List(l)) => Some(l),
         _ => None,
@@ -195,7 +196,7 @@ fn empty(q: &Instance) -> Option<(Rc<RefCell<Vec<Value>>>, bool)> {
 }
 
 /// `Queue._wakeup_next(waiters)`: wakes the first waiter not done, dropping those before it.
-fn wakeup_next(it: &mut Interp, waiters: &RefCell<Vec<Value>>) -> PyResult<()> {
+pub(super) fn wakeup_next(it: &mut Interp, waiters: &RefCell<Vec<Value>>) -> PyResult<()> {
     loop {
         let w = {
             let mut ws = waiters.borrow_mut();

@@ -73,7 +73,7 @@ pub struct NativeStart {
     /// The library's coroutine function.
     pub slow: Rc<Function>,
     /// The arguments, `self` first: `args[..nargs]`.
-    pub args: [Value; 2],
+    pub args: [Value; 4],
     /// How many of `args` are given.
     pub nargs: usize,
     /// What a coroutine suspended by [`NativeStep::YieldThenReturn`] returns.
@@ -81,13 +81,13 @@ pub struct NativeStart {
 }
 
 impl NativeStart {
-    /// A first step for `slow(*args)` (at most two arguments, `self` first).
+    /// A first step for `slow(*args)` (at most four arguments, `self` first).
     pub fn new(
         fast: fn(&mut Interp, &[Value]) -> PyResult<NativeStep>,
         slow: Rc<Function>,
         args: &[Value],
     ) -> NativeStart {
-        let mut a = [Value::None, Value::None];
+        let mut a = [Value::None, Value::None, Value::None, Value::None];
         for (slot, v) in a.iter_mut().zip(args) {
             *slot = v.clone();
         }
@@ -95,7 +95,7 @@ impl NativeStart {
             fast,
             slow,
             args: a,
-            nargs: args.len().min(2),
+            nargs: args.len().min(4),
             result: RefCell::new(Value::None),
         }
     }

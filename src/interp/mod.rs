@@ -56,6 +56,8 @@ pub struct Interp {
     pub tracer: Option<Box<crate::asyncio::trace::Tracer>>,
     /// The asyncio library's queue classes and methods, for the Rust queue methods.
     pub queue_lib: Option<Rc<crate::asyncio::queue::QueueLib>>,
+    /// The asyncio library's lock and event classes and methods, for the Rust lock methods.
+    pub locks_lib: Option<Rc<crate::asyncio::locks::LocksLib>>,
     /// The asyncio library's own `sleep`, for what the Rust `asyncio.sleep` leaves to it.
     pub sleep_lib: Option<Rc<crate::runtime::value::Function>>,
     /// Empty slot vectors of finished calls, reused for the next calls' arguments.
@@ -102,6 +104,7 @@ impl Interp {
             tracer: None,
             queue_lib: None,
             sleep_lib: None,
+            locks_lib: None,
             spare_slots: Vec::new(),
             spare_blocks: Vec::new(),
             budget: limits::Budget::default(),

@@ -737,6 +737,7 @@ pub fn build(it: &mut Interp) -> PyResult<Rc<Module>> {
     run_in_module(it, &m, "<aio asyncio>", WRAP)?;
     run_in_module(it, &m, "<aio asyncio>", LIB)?;
     crate::asyncio::queue::install(it, &m);
+    crate::asyncio::locks::install(it, &m);
     if let Some(Value::Function(f)) = m.get("sleep") {
         it.sleep_lib = Some(f);
         m.set("sleep", native("sleep", a_sleep));
