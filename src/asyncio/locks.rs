@@ -11,7 +11,7 @@
 //! one; subclasses, `Semaphore` and `Condition` (which share the context-manager methods) run
 //! the library's code unchanged.
 
-use super::queue::{attr, list_attr, native_coroutine, set_attr};
+use super::queue::{attr, list_attr, native_coroutine, native_coroutine_padded, set_attr};
 use crate::interp::generator::NativeStep;
 use crate::interp::Interp;
 use crate::runtime::exceptions::err;
@@ -250,10 +250,24 @@ fn cm_aenter(it: &mut Interp, args: &[Value], kw: &Kwargs) -> PyResult<Value> {
     coroutine(it, aenter_fast, &lib.aenter, 1, args, kw)
 }
 
-/// `_ContextManagerMixin.__aexit__(self, exc_type, exc, tb)`.
+/// `_ContextManagerMixin.__aexit__(self, exc_type, exc, tb)`. For an exact `Lock` the
+/// library's `__aexit__` ignores the exception details, so the native coroutine keeps only
+/// `self` (and passes `None` for them if it hands over).
 fn cm_aexit(it: &mut Interp, args: &[Value], kw: &Kwargs) -> PyResult<Value> {
     let lib = lib(it);
-    coroutine(it, aexit_fast, &lib.aexit, 4, args, kw)
+    if args.len() == 4 && kw.is_empty() && exact(&lib.lock, &args[0]).is_some() {
+        return Ok(native_coroutine_padded(
+            aexit_fast,
+            &lib.aexit,
+            &args[..1],
+            3,
+        ));
+    }
+    it.call(
+        &Value::Function(lib.aexit.clone()),
+        args.to_vec(),
+        kw.clone(),
+    )
 }
 
 /// `Event.wait(self)`.

@@ -325,16 +325,28 @@ fn get_fast(it: &mut Interp, args: &[Value]) -> PyResult<NativeStep> {
     })
 }
 
-/// A library coroutine whose first step is `fast`, standing for `slow(*args)`.
+/// A library coroutine whose first step is `fast`, standing for `slow(*args)` (at most two
+/// arguments).
 pub(crate) fn native_coroutine(
     fast: fn(&mut Interp, &[Value]) -> PyResult<NativeStep>,
     slow: &Rc<Function>,
     args: &[Value],
 ) -> Value {
+    native_coroutine_padded(fast, slow, args, 0)
+}
+
+/// [`native_coroutine`] whose `slow` takes `nones` more arguments, passed as `None`.
+pub(crate) fn native_coroutine_padded(
+    fast: fn(&mut Interp, &[Value]) -> PyResult<NativeStep>,
+    slow: &Rc<Function>,
+    args: &[Value],
+    nones: usize,
+) -> Value {
     Value::Generator(Rc::new(Generator::native(NativeStart::new(
         fast,
         slow.clone(),
         args,
+        nones,
     ))))
 }
 

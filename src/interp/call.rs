@@ -453,7 +453,7 @@ impl Interp {
             }
             NativeStep::HandOver => {}
         }
-        let coro = self.call_function(&start.slow, start.args().to_vec(), Vec::new())?;
+        let coro = self.call_function(&start.slow, start.slow_args(), Vec::new())?;
         let Value::Generator(g) = coro else {
             return Err(type_error(
                 "a library coroutine function returned no coroutine",

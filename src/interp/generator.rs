@@ -73,21 +73,26 @@ pub struct NativeStart {
     /// The library's coroutine function.
     pub slow: Rc<Function>,
     /// The arguments, `self` first: `args[..nargs]`.
-    pub args: [Value; 4],
+    pub args: [Value; 2],
     /// How many of `args` are given.
     pub nargs: usize,
+    /// How many `None` arguments follow them in the call of `slow`, for parameters the fast
+    /// path has no use for (`__aexit__`'s exception details, which the library ignores).
+    pub nones: usize,
     /// What a coroutine suspended by [`NativeStep::YieldThenReturn`] returns.
     pub result: RefCell<Value>,
 }
 
 impl NativeStart {
-    /// A first step for `slow(*args)` (at most four arguments, `self` first).
+    /// A first step for `slow(*args)` (at most two arguments, `self` first) followed by `nones`
+    /// `None` arguments.
     pub fn new(
         fast: fn(&mut Interp, &[Value]) -> PyResult<NativeStep>,
         slow: Rc<Function>,
         args: &[Value],
+        nones: usize,
     ) -> NativeStart {
-        let mut a = [Value::None, Value::None, Value::None, Value::None];
+        let mut a = [Value::None, Value::None];
         for (slot, v) in a.iter_mut().zip(args) {
             *slot = v.clone();
         }
@@ -95,14 +100,22 @@ impl NativeStart {
             fast,
             slow,
             args: a,
-            nargs: args.len().min(4),
+            nargs: args.len().min(2),
+            nones,
             result: RefCell::new(Value::None),
         }
     }
 
-    /// The arguments, `self` first.
+    /// The arguments the fast path sees, `self` first.
     pub fn args(&self) -> &[Value] {
         &self.args[..self.nargs]
+    }
+
+    /// The arguments of the call of `slow`.
+    pub fn slow_args(&self) -> Vec<Value> {
+        let mut v = self.args().to_vec();
+        v.extend(std::iter::repeat_n(Value::None, self.nones));
+        v
     }
 }
 
