@@ -16,6 +16,26 @@ use std::rc::Rc;
 /// How many spare slot and block vectors finished calls keep for later ones.
 const KEEP: usize = 64;
 
+/// PEP 479: a StopIteration may not leak out of a generator or coroutine body; it becomes
+/// `RuntimeError: coroutine raised StopIteration` (`what` is the kind's type name).
+fn no_stop_iteration(what: &str, e: Exc) -> Exc {
+    if !e.is("StopIteration") {
+        return e;
+    }
+    let msg = format!("{what} raised StopIteration");
+    let new = err(
+        "RuntimeError",
+        msg.replace("async_generator", "async generator"),
+    );
+    {
+        let mut d = new.data();
+        d.cause = Some(e.clone());
+        d.context = Some(e);
+        d.suppress_context = true;
+    }
+    new
+}
+
 fn plural(n: usize, one: &str, many: &str) -> String {
     if n == 1 {
         format!("{n} {one}")
@@ -383,7 +403,7 @@ impl Interp {
                     }
                     Err(e) => {
                         *g.state.borrow_mut() = GenState::Done;
-                        return Err(e);
+                        return Err(no_stop_iteration(what, e));
                     }
                 },
                 (Resume::Throw(e), _) => {
@@ -422,22 +442,7 @@ impl Interp {
             Err(e) => {
                 *g.state.borrow_mut() = GenState::Done;
                 self.recycle(*frame);
-                if e.is("StopIteration") {
-                    // PEP 479: StopIteration may not leak out of a generator body.
-                    let msg = format!("{what} raised StopIteration");
-                    let new = err(
-                        "RuntimeError",
-                        msg.replace("async_generator", "async generator"),
-                    );
-                    {
-                        let mut d = new.data();
-                        d.cause = Some(e.clone());
-                        d.context = Some(e);
-                        d.suppress_context = true;
-                    }
-                    return Err(new);
-                }
-                Err(e)
+                Err(no_stop_iteration(what, e))
             }
         }
     }
