@@ -4,6 +4,8 @@
 pub mod clock;
 pub mod event_loop;
 pub mod future;
+pub mod locks;
+pub mod queue;
 pub mod timeline;
 pub mod trace;
 pub mod trace_json;

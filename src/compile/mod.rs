@@ -5,14 +5,14 @@ pub mod lower;
 pub mod resolve;
 pub mod scope;
 
-use std::collections::HashMap;
 use std::rc::Rc;
 
 /// A module's global names, each with a fixed index into the module's global slots.
-/// Compiling code against the table adds the names it uses.
+/// Compiling code against the table adds the names it uses. Hashed with Fx, as the attribute
+/// maps: the names are the program's own and `module.name` looks them up at run time.
 #[derive(Debug, Default)]
 pub struct GlobalNames {
-    map: HashMap<Rc<str>, u32>,
+    map: rustc_hash::FxHashMap<Rc<str>, u32>,
     names: Vec<Rc<str>>,
 }
 

@@ -2,7 +2,7 @@
 //! generator objects for resumable ones, class instantiation and bound methods.
 
 use super::frame::Frame;
-use super::generator::{GenKind, GenState, Generator, Outcome, Resume};
+use super::generator::{GenKind, GenState, Generator, NativeStart, NativeStep, Outcome, Resume};
 use super::Interp;
 use crate::compile::code::FunctionKind;
 use crate::runtime::exceptions::{err, new_exception, type_error};
@@ -12,6 +12,29 @@ use crate::runtime::value::{
 };
 use std::cell::RefCell;
 use std::rc::Rc;
+
+/// How many spare slot and block vectors finished calls keep for later ones.
+const KEEP: usize = 64;
+
+/// PEP 479: a StopIteration may not leak out of a generator or coroutine body; it becomes
+/// `RuntimeError: coroutine raised StopIteration` (`what` is the kind's type name).
+fn no_stop_iteration(what: &str, e: Exc) -> Exc {
+    if !e.is("StopIteration") {
+        return e;
+    }
+    let msg = format!("{what} raised StopIteration");
+    let new = err(
+        "RuntimeError",
+        msg.replace("async_generator", "async generator"),
+    );
+    {
+        let mut d = new.data();
+        d.cause = Some(e.clone());
+        d.context = Some(e);
+        d.suppress_context = true;
+    }
+    new
+}
 
 fn plural(n: usize, one: &str, many: &str) -> String {
     if n == 1 {
@@ -309,7 +332,6 @@ impl Interp {
     /// Keeps a finished frame's slot and block vectors for later calls and coroutines (a few
     /// of each).
     fn recycle(&mut self, frame: &mut Frame) {
-        const KEEP: usize = 64;
         let mut slots = std::mem::take(&mut frame.slots);
         let mut blocks = std::mem::take(&mut frame.blocks);
         if self.spare_slots.len() < KEEP && slots.capacity() <= 64 {
@@ -334,7 +356,7 @@ impl Interp {
     }
 
     /// Resumes a generator or coroutine: CPython's `gen_send_ex`.
-    pub fn gen_resume(&mut self, g: &Rc<Generator>, resume: Resume) -> PyResult<Outcome> {
+    pub fn gen_resume(&mut self, g: &Rc<Generator>, mut resume: Resume) -> PyResult<Outcome> {
         let what = g.kind.type_name();
         let state = std::mem::replace(&mut *g.state.borrow_mut(), GenState::Running);
         let mut frame = match state {
@@ -370,6 +392,53 @@ impl Interp {
                 frame
             }
             GenState::Suspended(frame) => frame,
+            GenState::Native => match (resume, &g.native) {
+                (Resume::Send(v), _) if !v.is_none() => {
+                    *g.state.borrow_mut() = GenState::Native;
+                    return Err(type_error(
+                        "can't send non-None value to a just-started coroutine",
+                    ));
+                }
+                (Resume::Send(_), Some(start)) => match self.native_start(start) {
+                    Ok(Ok(Outcome::Return(v))) => {
+                        *g.state.borrow_mut() = GenState::Done;
+                        return Ok(Outcome::Return(v));
+                    }
+                    Ok(Ok(Outcome::Yield(v))) => {
+                        *g.state.borrow_mut() = GenState::NativeSuspended;
+                        return Ok(Outcome::Yield(v));
+                    }
+                    Ok(Err(frame)) => {
+                        // The library's frame runs from its first line.
+                        resume = Resume::Send(Value::None);
+                        frame
+                    }
+                    Err(e) => {
+                        *g.state.borrow_mut() = GenState::Done;
+                        return Err(no_stop_iteration(what, e));
+                    }
+                },
+                (Resume::Throw(e), _) => {
+                    *g.state.borrow_mut() = GenState::Done;
+                    return Err(e);
+                }
+                (Resume::Send(_), None) => {
+                    *g.state.borrow_mut() = GenState::Done;
+                    return Err(type_error("a native coroutine without a first step"));
+                }
+            },
+            GenState::NativeSuspended => {
+                *g.state.borrow_mut() = GenState::Done;
+                return match resume {
+                    Resume::Send(_) => Ok(Outcome::Return(
+                        g.native
+                            .as_ref()
+                            .map(|s| std::mem::take(&mut *s.result.borrow_mut()))
+                            .unwrap_or_default(),
+                    )),
+                    Resume::Throw(e) => Err(e),
+                };
+            }
         };
         let r = self.run_frame(&mut frame, resume);
         match r {
@@ -385,31 +454,45 @@ impl Interp {
             Err(e) => {
                 *g.state.borrow_mut() = GenState::Done;
                 self.recycle(&mut frame);
-                if e.is("StopIteration") {
-                    // PEP 479: StopIteration may not leak out of a generator body.
-                    let msg = format!("{what} raised StopIteration");
-                    let new = err(
-                        "RuntimeError",
-                        msg.replace("async_generator", "async generator"),
-                    );
-                    {
-                        let mut d = new.data();
-                        d.cause = Some(e.clone());
-                        d.context = Some(e);
-                        d.suppress_context = true;
-                    }
-                    return Err(new);
-                }
-                Err(e)
+                Err(no_stop_iteration(what, e))
             }
+        }
+    }
+
+    /// Runs a library coroutine's Rust first step: what it returned or yielded, or (when it
+    /// would have to wait) the fresh frame of the library's `async def` to run instead.
+    fn native_start(&mut self, start: &NativeStart) -> PyResult<Result<Outcome, Box<Frame>>> {
+        match (start.fast)(self, start.args())? {
+            NativeStep::Return(v) => return Ok(Ok(Outcome::Return(v))),
+            NativeStep::YieldThenReturn(y, r) => {
+                *start.result.borrow_mut() = r;
+                return Ok(Ok(Outcome::Yield(y)));
+            }
+            NativeStep::HandOver => {}
+        }
+        let coro = self.call_function(&start.slow, start.slow_args(), Vec::new())?;
+        let Value::Generator(g) = coro else {
+            return Err(type_error(
+                "a library coroutine function returned no coroutine",
+            ));
+        };
+        let state = std::mem::replace(&mut *g.state.borrow_mut(), GenState::Done);
+        match state {
+            GenState::Created(frame) => Ok(Err(frame)),
+            _ => Err(type_error(
+                "a library coroutine function returned a started coroutine",
+            )),
         }
     }
 
     /// `gen.close()`: throws GeneratorExit in; a yield in reply is a RuntimeError.
     pub fn gen_close(&mut self, g: &Rc<Generator>) -> PyResult<()> {
-        let suspended = matches!(*g.state.borrow(), GenState::Suspended(_));
+        let suspended = matches!(
+            *g.state.borrow(),
+            GenState::Suspended(_) | GenState::NativeSuspended
+        );
         if !suspended {
-            if matches!(*g.state.borrow(), GenState::Created(_)) {
+            if matches!(*g.state.borrow(), GenState::Created(_) | GenState::Native) {
                 *g.state.borrow_mut() = GenState::Done;
             }
             return Ok(());
@@ -569,6 +652,13 @@ impl Interp {
                 }
                 match i.class.lookup(name) {
                     Some(f @ Value::Function(_)) => Some(f),
+                    // `bind` would give the builtin this very instance as its first argument.
+                    Some(Value::Builtin(b))
+                        if b.bound.is_none()
+                            && !super::protocol::wraps_builtin_value(i.class.builtin) =>
+                    {
+                        Some(Value::Builtin(b))
+                    }
                     _ => None,
                 }
             }

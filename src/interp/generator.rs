@@ -2,7 +2,10 @@
 //! state machine, with CPython's edge errors.
 
 use super::frame::Frame;
+use super::Interp;
 use crate::compile::code::Code;
+use crate::runtime::value::Function;
+use crate::runtime::{PyResult, Value};
 use std::cell::RefCell;
 use std::rc::Rc;
 
@@ -33,12 +36,93 @@ impl GenKind {
 pub enum GenState {
     /// Created, not started.
     Created(Box<Frame>),
+    /// Created, not started, by a method of aio's asyncio library whose first step is tried in
+    /// Rust (see [`NativeStart`], kept in [`Generator::native`]); it has no frame unless that
+    /// step hands over to the library's own `async def`.
+    Native,
     /// Stopped at a `yield` / `await`.
     Suspended(Box<Frame>),
+    /// A library coroutine whose Rust first step yielded (see [`NativeStep::YieldThenReturn`]);
+    /// resumed, it returns the value kept in its [`NativeStart::result`].
+    NativeSuspended,
     /// Running now (its frame is out on the Rust stack).
     Running,
     /// Returned or raised.
     Done,
+}
+
+/// What the Rust first step of a library coroutine did.
+#[derive(Debug)]
+pub enum NativeStep {
+    /// The whole coroutine ran: it returned this.
+    Return(Value),
+    /// It yields the first value to its task once and, resumed, returns the second
+    /// (`asyncio.sleep(0)`).
+    YieldThenReturn(Value, Value),
+    /// It would have to wait: the library's `async def` takes over from its first line.
+    HandOver,
+}
+
+/// The first step of a library coroutine done in Rust: `fast(interp, args)` either runs the
+/// whole coroutine (or raises), yields once, or hands over to `slow(*args)` — the library's
+/// `async def` the coroutine stands for, with the same code and name — whose frame then runs
+/// from the start. `await q.put(x)` on a queue with room so costs no frame at all.
+pub struct NativeStart {
+    /// The Rust fast path.
+    pub fast: fn(&mut Interp, &[Value]) -> PyResult<NativeStep>,
+    /// The library's coroutine function.
+    pub slow: Rc<Function>,
+    /// The arguments, `self` first: `args[..nargs]`.
+    pub args: [Value; 2],
+    /// How many of `args` are given.
+    pub nargs: usize,
+    /// How many `None` arguments follow them in the call of `slow`, for parameters the fast
+    /// path has no use for (`__aexit__`'s exception details, which the library ignores).
+    pub nones: usize,
+    /// What a coroutine suspended by [`NativeStep::YieldThenReturn`] returns.
+    pub result: RefCell<Value>,
+}
+
+impl NativeStart {
+    /// A first step for `slow(*args)` (at most two arguments, `self` first) followed by `nones`
+    /// `None` arguments.
+    pub fn new(
+        fast: fn(&mut Interp, &[Value]) -> PyResult<NativeStep>,
+        slow: Rc<Function>,
+        args: &[Value],
+        nones: usize,
+    ) -> NativeStart {
+        let mut a = [Value::None, Value::None];
+        for (slot, v) in a.iter_mut().zip(args) {
+            *slot = v.clone();
+        }
+        NativeStart {
+            fast,
+            slow,
+            args: a,
+            nargs: args.len().min(2),
+            nones,
+            result: RefCell::new(Value::None),
+        }
+    }
+
+    /// The arguments the fast path sees, `self` first.
+    pub fn args(&self) -> &[Value] {
+        &self.args[..self.nargs]
+    }
+
+    /// The arguments of the call of `slow`.
+    pub fn slow_args(&self) -> Vec<Value> {
+        let mut v = self.args().to_vec();
+        v.extend(std::iter::repeat_n(Value::None, self.nones));
+        v
+    }
+}
+
+impl std::fmt::Debug for NativeStart {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        write!(f, "<native start of {}>", self.slow.code.qualname)
+    }
 }
 
 /// A generator, coroutine or async generator object.
@@ -53,6 +137,9 @@ pub struct Generator {
     /// An async generator first iterated under a running loop: when dropped unfinished, the
     /// loop closes it (CPython's asyncgen finalizer hook).
     pub hooked: std::cell::Cell<bool>,
+    /// The first step of a coroutine made in state [`GenState::Native`] (outside the state so
+    /// that the state of every other generator stays one pointer).
+    pub native: Option<Box<NativeStart>>,
 }
 
 thread_local! {
@@ -68,7 +155,7 @@ pub fn take_finalized() -> Vec<Rc<Generator>> {
 impl Drop for Generator {
     fn drop(&mut self) {
         if self.kind == GenKind::Coroutine {
-            if let GenState::Created(_) = self.state.get_mut() {
+            if let GenState::Created(_) | GenState::Native = self.state.get_mut() {
                 super::reports::push(super::reports::Report::NeverAwaited(
                     self.code.qualname.clone(),
                 ));
@@ -99,6 +186,7 @@ impl Generator {
             code: self.code.clone(),
             state: RefCell::new(GenState::Suspended(frame)),
             hooked: std::cell::Cell::new(false),
+            native: None,
         });
         FINALIZE.with(|f| f.borrow_mut().push(revived));
         true
@@ -109,13 +197,16 @@ impl Generator {
     pub(crate) fn clear_unreachable(&self) -> Option<GenState> {
         let mut state = self.state.try_borrow_mut().ok()?;
         match &*state {
-            GenState::Created(_) if self.kind == GenKind::Coroutine => {
+            GenState::Created(_) | GenState::Native if self.kind == GenKind::Coroutine => {
                 super::reports::push(super::reports::Report::NeverAwaited(
                     self.code.qualname.clone(),
                 ));
             }
             GenState::Created(_) | GenState::Suspended(_) => {}
-            GenState::Running | GenState::Done => return None,
+            // A native first step holds no frame to clear.
+            GenState::Native | GenState::NativeSuspended | GenState::Running | GenState::Done => {
+                return None
+            }
         }
         Some(std::mem::replace(&mut *state, GenState::Done))
     }
@@ -147,6 +238,17 @@ impl Generator {
             code: frame.code.clone(),
             state: RefCell::new(GenState::Created(Box::new(frame))),
             hooked: std::cell::Cell::new(false),
+            native: None,
+        }
+    }
+    /// A coroutine of the asyncio library started in Rust (see [`NativeStart`]).
+    pub fn native(start: NativeStart) -> Generator {
+        Generator {
+            kind: GenKind::Coroutine,
+            code: start.slow.code.clone(),
+            state: RefCell::new(GenState::Native),
+            hooked: std::cell::Cell::new(false),
+            native: Some(Box::new(start)),
         }
     }
     /// Whether it has finished.

@@ -55,6 +55,12 @@ pub struct Interp {
     pub call_sites: Vec<(Rc<Code>, u32)>,
     /// The recorder behind `--trace` and `--timeline`, when one of them is on.
     pub tracer: Option<Box<crate::asyncio::trace::Tracer>>,
+    /// The asyncio library's queue classes and methods, for the Rust queue methods.
+    pub queue_lib: Option<Rc<crate::asyncio::queue::QueueLib>>,
+    /// The asyncio library's lock and event classes and methods, for the Rust lock methods.
+    pub locks_lib: Option<Rc<crate::asyncio::locks::LocksLib>>,
+    /// The asyncio library's own `sleep`, for what the Rust `asyncio.sleep` leaves to it.
+    pub sleep_lib: Option<Rc<crate::runtime::value::Function>>,
     /// Empty slot vectors of finished calls, reused for the next calls' arguments.
     pub spare_slots: Vec<Vec<Value>>,
     /// Empty block stacks of finished calls, reused by the next calls' frames.
@@ -97,6 +103,9 @@ impl Interp {
             loop_counter: 0,
             call_sites: Vec::new(),
             tracer: None,
+            queue_lib: None,
+            sleep_lib: None,
+            locks_lib: None,
             spare_slots: Vec::new(),
             spare_blocks: Vec::new(),
             budget: limits::Budget::default(),

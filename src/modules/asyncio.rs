@@ -6,7 +6,7 @@ use super::{add_fns, run_in_module};
 use crate::asyncio::event_loop::{Callback, EventLoop};
 use crate::asyncio::future::{DoneCallback, FutState, Future, Site, Waits};
 use crate::asyncio::waits::is_library_file;
-use crate::interp::generator::GenKind;
+use crate::interp::generator::{GenKind, NativeStep};
 use crate::interp::Interp;
 use crate::runtime::builtins::{arity, kwarg, native, only_kwargs};
 use crate::runtime::exceptions::{err, type_error, value_error};
@@ -315,6 +315,40 @@ fn a_sleep_timer(it: &mut Interp, args: &[Value], _: &Kwargs) -> PyResult<Value>
     *fut.waits.borrow_mut() = Some(Box::new(Waits::Sleep { delay, deadline }));
     let h = it.call_at(deadline, Callback::SleepDone(fut.clone(), args[1].clone()));
     Ok(Value::tuple(vec![Value::Future(fut), Value::Handle(h)]))
+}
+
+/// `asyncio.sleep(delay, result=None)`: for a delay of zero or less, a coroutine that yields
+/// to its task once and returns `result` without a frame (CPython's `sleep` awaiting
+/// `__sleep0()`); anything else is the library's `sleep` from its first line.
+fn a_sleep(it: &mut Interp, args: &[Value], kw: &Kwargs) -> PyResult<Value> {
+    let Some(slow) = it.sleep_lib.clone() else {
+        return Err(err("RuntimeError", "asyncio.sleep is not installed"));
+    };
+    let result = match (args.len(), kw.as_slice()) {
+        (1, []) => Value::None,
+        (2, []) => args[1].clone(),
+        (1, [(name, r)]) if &**name == "result" => r.clone(),
+        _ => return it.call(&Value::Function(slow), args.to_vec(), kw.clone()),
+    };
+    let args = [args[0].clone(), result];
+    Ok(crate::asyncio::queue::native_coroutine(
+        sleep_fast, &slow, &args,
+    ))
+}
+
+/// The first step of `await asyncio.sleep(delay, result)`.
+fn sleep_fast(_: &mut Interp, args: &[Value]) -> PyResult<NativeStep> {
+    let now = match &args[0] {
+        Value::Int(i) => *i <= 0,
+        Value::Float(x) => *x <= 0.0,
+        Value::Bool(b) => !*b,
+        _ => false,
+    };
+    Ok(if now {
+        NativeStep::YieldThenReturn(Value::None, args[1].clone())
+    } else {
+        NativeStep::HandOver
+    })
 }
 
 /// `_aio_yield()`: an awaitable that gives up the rest of this loop iteration once (a bare
@@ -702,5 +736,11 @@ pub fn build(it: &mut Interp) -> PyResult<Rc<Module>> {
     m.set("TimeoutError", Value::Class(t.exc("TimeoutError")));
     run_in_module(it, &m, "<aio asyncio>", WRAP)?;
     run_in_module(it, &m, "<aio asyncio>", LIB)?;
+    crate::asyncio::queue::install(it, &m);
+    crate::asyncio::locks::install(it, &m);
+    if let Some(Value::Function(f)) = m.get("sleep") {
+        it.sleep_lib = Some(f);
+        m.set("sleep", native("sleep", a_sleep));
+    }
     Ok(m)
 }

@@ -56,6 +56,30 @@ impl Attrs {
             Attrs::Dict(d) => d.borrow().map.get(&str_key(name)).cloned(),
         }
     }
+    /// The attribute `name`, looked for first at position `pos` of the name map (where the
+    /// class's `__init__` puts it: an inline cache that needs no hashing), then by name.
+    pub fn get_at(&self, pos: usize, name: &str) -> Option<Value> {
+        if let Attrs::Names(m) = self {
+            if let Some((k, v)) = m.get_index(pos) {
+                if &**k == name {
+                    return Some(v.clone());
+                }
+            }
+        }
+        self.get(name)
+    }
+    /// Sets the attribute `name`, looking for it first at position `pos` (see `get_at`);
+    /// returns the value it replaces.
+    pub fn set_at(&mut self, pos: usize, name: &str, v: Value) -> Option<Value> {
+        if let Attrs::Names(m) = self {
+            if let Some((k, slot)) = m.get_index_mut(pos) {
+                if &**k == name {
+                    return Some(std::mem::replace(slot, v));
+                }
+            }
+        }
+        self.set(Rc::from(name), v)
+    }
     /// Whether the attribute `name` is set.
     pub fn contains(&self, name: &str) -> bool {
         match self {

@@ -1,0 +1,392 @@
+//! `asyncio.Queue`, `LifoQueue` and `PriorityQueue` at native speed. The classes are the
+//! library's own (`asyncio_lib.aio`, CPython's queues.py step by step), so subclasses, their
+//! attributes and every waiting path stay exactly CPython's; what this module adds are Rust
+//! versions of the hot methods, installed over the library's when the module is built:
+//!
+//! - `put(item)` and `get()` return a coroutine that, when the queue has room (an item), does
+//!   the whole operation in its first step with no frame at all; otherwise the library's
+//!   `async def` takes over from its first line (see [`NativeStart`]), so blocking, wake-up
+//!   order and cancellation are the library's code;
+//! - `put_nowait(item)` and `get_nowait()` in Rust.
+//!
+//! The Rust paths run only for instances of exactly these three classes whose state is the
+//! usual one (an int `_maxsize`, lists for `_queue` and the waiters); anything else — a
+//! subclass that may override `_put`, `full` or `qsize`, a float maxsize — runs the library's
+//! methods unchanged.
+
+use crate::interp::generator::{Generator, NativeStart, NativeStep};
+use crate::interp::Interp;
+use crate::runtime::exceptions::new_exception;
+use crate::runtime::value::{Class, Function, Instance, Kwargs, PyResult, Value};
+use std::cell::RefCell;
+use std::rc::Rc;
+
+/// Which of the library's queue classes an instance is exactly.
+#[derive(Clone, Copy, PartialEq, Eq)]
+enum Kind {
+    Fifo,
+    Lifo,
+    Priority,
+}
+
+/// The library's classes and the methods the Rust versions replace (called for what the fast
+/// paths leave to them).
+#[derive(Debug)]
+pub struct QueueLib {
+    queue: Rc<Class>,
+    lifo: Rc<Class>,
+    priority: Rc<Class>,
+    event: Rc<Class>,
+    queue_empty: Rc<Class>,
+    queue_full: Rc<Class>,
+    put: Rc<Function>,
+    get: Rc<Function>,
+    put_nowait: Value,
+    get_nowait: Value,
+}
+
+fn class(m: &crate::runtime::value::Module, name: &str) -> Option<Rc<Class>> {
+    match m.get(name) {
+        Some(Value::Class(c)) => Some(c),
+        _ => None,
+    }
+}
+
+fn method(c: &Class, name: &str) -> Option<Value> {
+    c.dict.borrow().get(name).cloned()
+}
+
+/// Installs the Rust methods over the library's `Queue` methods in the built `asyncio` module
+/// and remembers the originals. Does nothing if the library does not define them.
+pub fn install(it: &mut Interp, m: &crate::runtime::value::Module) {
+    let (Some(queue), Some(lifo), Some(priority), Some(event)) = (
+        class(m, "Queue"),
+        class(m, "LifoQueue"),
+        class(m, "PriorityQueue"),
+        class(m, "Event"),
+    ) else {
+        return;
+    };
+    let (Some(queue_empty), Some(queue_full)) = (class(m, "QueueEmpty"), class(m, "QueueFull"))
+    else {
+        return;
+    };
+    let (
+        Some(Value::Function(put)),
+        Some(Value::Function(get)),
+        Some(put_nowait),
+        Some(get_nowait),
+    ) = (
+        method(&queue, "put"),
+        method(&queue, "get"),
+        method(&queue, "put_nowait"),
+        method(&queue, "get_nowait"),
+    )
+    else {
+        return;
+    };
+    {
+        let native = crate::runtime::builtins::native;
+        let mut d = queue.dict.borrow_mut();
+        d.insert(Rc::from("put"), native("put", q_put));
+        d.insert(Rc::from("get"), native("get", q_get));
+        d.insert(Rc::from("put_nowait"), native("put_nowait", q_put_nowait));
+        d.insert(Rc::from("get_nowait"), native("get_nowait", q_get_nowait));
+    }
+    it.queue_lib = Some(Rc::new(QueueLib {
+        queue,
+        lifo,
+        priority,
+        event,
+        queue_empty,
+        queue_full,
+        put,
+        get,
+        put_nowait,
+        get_nowait,
+    }));
+}
+
+fn lib(it: &Interp) -> Rc<QueueLib> {
+    it.queue_lib
+        .clone()
+        .expect("queue methods are installed together with the library they call")
+}
+
+/// The instance and its kind, when `v` is exactly one of the library's queue classes.
+fn exact(lib: &QueueLib, v: &Value) -> Option<(Rc<Instance>, Kind)> {
+    let Value::Instance(i) = v else { return None };
+    let kind = if Rc::ptr_eq(&i.class, &lib.queue) {
+        Kind::Fifo
+    } else if Rc::ptr_eq(&i.class, &lib.lifo) {
+        Kind::Lifo
+    } else if Rc::ptr_eq(&i.class, &lib.priority) {
+        Kind::Priority
+    } else {
+        return None;
+    };
+    Some((i.clone(), kind))
+}
+
+// The instance's attributes, read and written as the library's methods do. Each is looked for
+// first at the position the library's `__init__` gives it in the attribute map (an inline
+// cache that needs no hashing), then by name. (`locks.rs` uses these too: they are the one
+// place that knows how instance attributes are stored.)
+
+/// Positions of the attributes `Queue.__init__` and `Event.__init__` set, in their order.
+const MAXSIZE: (usize, &str) = (1, "_maxsize");
+const GETTERS: (usize, &str) = (2, "_getters");
+const PUTTERS: (usize, &str) = (3, "_putters");
+const UNFINISHED: (usize, &str) = (4, "_unfinished_tasks");
+const FINISHED: (usize, &str) = (5, "_finished");
+const ITEMS: (usize, &str) = (6, "_queue");
+const EVENT_VALUE: (usize, &str) = (2, "_value");
+
+pub(super) fn attr(i: &Instance, (pos, name): (usize, &str)) -> Option<Value> {
+    i.attrs.borrow().get_at(pos, name)
+}
+
+pub(super) fn set_attr(i: &Instance, (pos, name): (usize, &str), v: Value) {
+    let old = i.attrs.borrow_mut().set_at(pos, name, v);
+    drop(old);
+}
+
+pub(super) fn list_attr(i: &Instance, at: (usize, &str)) -> Option<Rc<RefCell<Vec<Value>>>> {
+    match attr(i, at) {
+        Some(Value::List(l)) => Some(l),
+        _ => None,
+    }
+}
+
+fn int_attr(i: &Instance, at: (usize, &str)) -> Option<i64> {
+    match attr(i, at) {
+        Some(Value::Int(n)) => Some(n),
+        _ => None,
+    }
+}
+
+/// The items list and whether `self.full()`, when the state is the usual one.
+fn full(q: &Instance) -> Option<(Rc<RefCell<Vec<Value>>>, bool)> {
+    let maxsize = int_attr(q, MAXSIZE)?;
+    let items = list_attr(q, ITEMS)?;
+    let n = items.borrow().len() as i64;
+    Some((items, maxsize > 0 && n >= maxsize))
+}
+
+/// The items list and whether `self.empty()`, when the state is the usual one.
+fn empty(q: &Instance) -> Option<(Rc<RefCell<Vec<Value>>>, bool)> {
+    let items = list_attr(q, ITEMS)?;
+    let empty = items.borrow().is_empty();
+    Some((items, empty))
+}
+
+/// `Queue._wakeup_next(waiters)`: wakes the first waiter not done, dropping those before it.
+pub(super) fn wakeup_next(it: &mut Interp, waiters: &RefCell<Vec<Value>>) -> PyResult<()> {
+    loop {
+        let w = {
+            let mut ws = waiters.borrow_mut();
+            if ws.is_empty() {
+                return Ok(());
+            }
+            ws.remove(0)
+        };
+        match &w {
+            Value::Future(f) => {
+                if !f.done() {
+                    return it.future_set_result(f, Value::None);
+                }
+            }
+            other => {
+                let done = it.call_method(other, "done", vec![])?;
+                if !it.truthy(&done)? {
+                    it.call_method(other, "set_result", vec![Value::None])?;
+                    return Ok(());
+                }
+            }
+        }
+    }
+}
+
+/// `self._finished.clear()`.
+fn clear_event(it: &mut Interp, lib: &QueueLib, event: &Value) -> PyResult<()> {
+    match event {
+        Value::Instance(e) if Rc::ptr_eq(&e.class, &lib.event) => {
+            set_attr(e, EVENT_VALUE, Value::Bool(false));
+            Ok(())
+        }
+        other => it.call_method(other, "clear", vec![]).map(|_| ()),
+    }
+}
+
+/// `put_nowait(item)` on a queue known not to be full, whose items are `items`. `Ok(None)` when the state is unusual;
+/// nothing has been changed then.
+fn put_unchecked(
+    it: &mut Interp,
+    lib: &QueueLib,
+    q: &Rc<Instance>,
+    kind: Kind,
+    items: &RefCell<Vec<Value>>,
+    item: Value,
+) -> PyResult<Option<()>> {
+    let (Some(unfinished), Some(getters), Some(finished)) = (
+        int_attr(q, UNFINISHED).and_then(|n| n.checked_add(1)),
+        list_attr(q, GETTERS),
+        attr(q, FINISHED),
+    ) else {
+        return Ok(None);
+    };
+    match kind {
+        Kind::Fifo | Kind::Lifo => items.borrow_mut().push(item),
+        Kind::Priority => {
+            it.call_method(&Value::Instance(q.clone()), "_put", vec![item])?;
+        }
+    }
+    set_attr(q, UNFINISHED, Value::Int(unfinished));
+    clear_event(it, lib, &finished)?;
+    wakeup_next(it, &getters)?;
+    Ok(Some(()))
+}
+
+/// `get_nowait()` on a queue known not to be empty, whose items are `items`. `Ok(None)` when
+/// the state is unusual; nothing has been changed then.
+fn get_unchecked(
+    it: &mut Interp,
+    q: &Rc<Instance>,
+    kind: Kind,
+    items: &RefCell<Vec<Value>>,
+) -> PyResult<Option<Value>> {
+    let Some(putters) = list_attr(q, PUTTERS) else {
+        return Ok(None);
+    };
+    let item = match kind {
+        Kind::Fifo => {
+            let mut v = items.borrow_mut();
+            if v.is_empty() {
+                return Ok(None);
+            }
+            v.remove(0)
+        }
+        Kind::Lifo => match items.borrow_mut().pop() {
+            Some(x) => x,
+            None => return Ok(None),
+        },
+        Kind::Priority => it.call_method(&Value::Instance(q.clone()), "_get", vec![])?,
+    };
+    wakeup_next(it, &putters)?;
+    Ok(Some(item))
+}
+
+/// The first step of `await q.put(item)`: CPython's `put` when the queue is not full is
+/// exactly `put_nowait(item)`.
+fn put_fast(it: &mut Interp, args: &[Value]) -> PyResult<NativeStep> {
+    let lib = lib(it);
+    let Some((q, kind)) = exact(&lib, &args[0]) else {
+        return Ok(NativeStep::HandOver);
+    };
+    let Some((items, false)) = full(&q) else {
+        return Ok(NativeStep::HandOver);
+    };
+    Ok(
+        match put_unchecked(it, &lib, &q, kind, &items, args[1].clone())? {
+            Some(()) => NativeStep::Return(Value::None),
+            None => NativeStep::HandOver,
+        },
+    )
+}
+
+/// The first step of `await q.get()`: CPython's `get` when the queue is not empty is exactly
+/// `get_nowait()`.
+fn get_fast(it: &mut Interp, args: &[Value]) -> PyResult<NativeStep> {
+    let lib = lib(it);
+    let Some((q, kind)) = exact(&lib, &args[0]) else {
+        return Ok(NativeStep::HandOver);
+    };
+    let Some((items, false)) = empty(&q) else {
+        return Ok(NativeStep::HandOver);
+    };
+    Ok(match get_unchecked(it, &q, kind, &items)? {
+        Some(item) => NativeStep::Return(item),
+        None => NativeStep::HandOver,
+    })
+}
+
+/// A library coroutine whose first step is `fast`, standing for `slow(*args)` (at most two
+/// arguments).
+pub(crate) fn native_coroutine(
+    fast: fn(&mut Interp, &[Value]) -> PyResult<NativeStep>,
+    slow: &Rc<Function>,
+    args: &[Value],
+) -> Value {
+    native_coroutine_padded(fast, slow, args, 0)
+}
+
+/// [`native_coroutine`] whose `slow` takes `nones` more arguments, passed as `None`.
+pub(crate) fn native_coroutine_padded(
+    fast: fn(&mut Interp, &[Value]) -> PyResult<NativeStep>,
+    slow: &Rc<Function>,
+    args: &[Value],
+    nones: usize,
+) -> Value {
+    Value::Generator(Rc::new(Generator::native(NativeStart::new(
+        fast,
+        slow.clone(),
+        args,
+        nones,
+    ))))
+}
+
+/// `Queue.put(self, item)`.
+fn q_put(it: &mut Interp, args: &[Value], kw: &Kwargs) -> PyResult<Value> {
+    let lib = lib(it);
+    if args.len() != 2 || !kw.is_empty() {
+        return it.call(&Value::Function(lib.put.clone()), args.to_vec(), kw.clone());
+    }
+    Ok(native_coroutine(put_fast, &lib.put, args))
+}
+
+/// `Queue.get(self)`.
+fn q_get(it: &mut Interp, args: &[Value], kw: &Kwargs) -> PyResult<Value> {
+    let lib = lib(it);
+    if args.len() != 1 || !kw.is_empty() {
+        return it.call(&Value::Function(lib.get.clone()), args.to_vec(), kw.clone());
+    }
+    Ok(native_coroutine(get_fast, &lib.get, args))
+}
+
+/// `Queue.put_nowait(self, item)`.
+fn q_put_nowait(it: &mut Interp, args: &[Value], kw: &Kwargs) -> PyResult<Value> {
+    let lib = lib(it);
+    if args.len() == 2 && kw.is_empty() {
+        if let Some((q, kind)) = exact(&lib, &args[0]) {
+            match full(&q) {
+                Some((_, true)) => return Err(new_exception(lib.queue_full.clone(), vec![])),
+                Some((items, false))
+                    if put_unchecked(it, &lib, &q, kind, &items, args[1].clone())?.is_some() =>
+                {
+                    return Ok(Value::None);
+                }
+                _ => {}
+            }
+        }
+    }
+    it.call(&lib.put_nowait, args.to_vec(), kw.clone())
+}
+
+/// `Queue.get_nowait(self)`.
+fn q_get_nowait(it: &mut Interp, args: &[Value], kw: &Kwargs) -> PyResult<Value> {
+    let lib = lib(it);
+    if args.len() == 1 && kw.is_empty() {
+        if let Some((q, kind)) = exact(&lib, &args[0]) {
+            match empty(&q) {
+                Some((_, true)) => return Err(new_exception(lib.queue_empty.clone(), vec![])),
+                Some((items, false)) => {
+                    if let Some(item) = get_unchecked(it, &q, kind, &items)? {
+                        return Ok(item);
+                    }
+                }
+                _ => {}
+            }
+        }
+    }
+    it.call(&lib.get_nowait, args.to_vec(), kw.clone())
+}
