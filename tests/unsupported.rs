@@ -159,3 +159,19 @@ fn star_import_is_a_syntax_error() {
         1,
     );
 }
+
+#[test]
+fn module_dict_is_named() {
+    fails(
+        "module_dict",
+        "import math\nx = 1\nprint(math.__dict__['pi'])\n",
+        "NotImplementedError: aio does not support a module's __dict__",
+        3,
+    );
+    fails(
+        "module_vars",
+        "import math\nprint(len(vars(math)))\n",
+        "NotImplementedError: aio does not support a module's __dict__",
+        2,
+    );
+}

@@ -776,6 +776,11 @@ impl Interp {
             .insert(Rc::from("__module__"), Value::str(&frame.globals.name));
         ns.borrow_mut()
             .insert(Rc::from("__qualname__"), Value::Str(code.qualname.clone()));
+        // A docstring is the body's first statement, stored before any other name.
+        let doc = docstring(&c.body);
+        if !doc.is_none() {
+            ns.borrow_mut().insert(Rc::from("__doc__"), doc);
+        }
         let mut cells: Vec<Rc<RefCell<Value>>> = code
             .cellvars
             .iter()
@@ -788,10 +793,7 @@ impl Interp {
         let mut body_frame = Frame::new(code.clone(), frame.globals.clone(), slots, cells);
         body_frame.class_ns = Some(ns.clone());
         self.run_frame(&mut body_frame, super::generator::Resume::Send(Value::None))?;
-        let mut dict = std::mem::take(&mut *ns.borrow_mut());
-        if !dict.contains_key("__doc__") {
-            dict.insert(Rc::from("__doc__"), docstring(&c.body));
-        }
+        let dict = std::mem::take(&mut *ns.borrow_mut());
         let cls = self.new_user_class(
             c.name.clone(),
             code.qualname.clone(),
@@ -866,6 +868,21 @@ impl Interp {
         let is_exception = bases.iter().any(|b| b.is_exception);
         let mut dict = dict;
         dict.shift_remove("__qualname__");
+        // CPython's type_new makes these implicitly classmethods.
+        for name in ["__init_subclass__", "__class_getitem__"] {
+            if let Some(f @ Value::Function(_)) = dict.get(name) {
+                let cm = crate::runtime::constructors::wrapper(&types().classmethod, f.clone());
+                dict.insert(Rc::from(name), cm);
+            }
+        }
+        // What CPython's type_new adds after the body's names, in its order.
+        if !dict.contains_key("__module__") {
+            dict.insert(Rc::from("__module__"), Value::str(module));
+        }
+        crate::runtime::mappingproxy::add_descriptors(&mut dict, &bases, &qualname);
+        if !dict.contains_key("__doc__") {
+            dict.insert(Rc::from("__doc__"), Value::None);
+        }
         // A class that defines __eq__ but not __hash__ is unhashable, as in CPython's type_new.
         if dict.contains_key("__eq__") && !dict.contains_key("__hash__") {
             dict.insert(Rc::from("__hash__"), Value::None);

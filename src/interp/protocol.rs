@@ -4,7 +4,6 @@
 use super::generator::{GenKind, Outcome, Resume};
 use super::Interp;
 use crate::runtime::attrs::Attrs;
-use crate::runtime::dict::{Dict, DictKey};
 use crate::runtime::exceptions::{
     attribute_error, err, index_error, key_error, stop_iteration, type_error,
 };
@@ -96,6 +95,11 @@ impl Interp {
                 NativeIter::SetKeys(d.clone(), order.into_iter(), n)
             }
             Value::Iter(_) => return Ok(v.clone()),
+            Value::MappingProxy(c) => {
+                let d = crate::runtime::mappingproxy::snapshot(c);
+                let n = d.borrow().len();
+                NativeIter::DictKeys(d, 0, n)
+            }
             Value::DictView(dv) => {
                 let n = dv.dict.borrow().len();
                 match dv.kind {
@@ -472,6 +476,7 @@ impl Interp {
             Value::Dict(d) | Value::Set(d) | Value::FrozenSet(d) => d.borrow().len(),
             Value::Range(r) => r.len().max(0) as usize,
             Value::DictView(dv) => dv.dict.borrow().len(),
+            Value::MappingProxy(c) => c.dict.borrow().len(),
             Value::Instance(_)
                 if self.special(v, "__len__").is_none() && builtin_base(v).is_some() =>
             {
@@ -548,6 +553,11 @@ impl Interp {
             }
             (Value::Dict(d), _) => {
                 let v = self.dict_lookup(d, i)?;
+                v.ok_or_else(|| key_error(i.clone()))
+            }
+            (Value::MappingProxy(c), _) => {
+                let d = crate::runtime::mappingproxy::snapshot(c);
+                let v = self.dict_lookup(&d, i)?;
                 v.ok_or_else(|| key_error(i.clone()))
             }
             (
@@ -759,6 +769,10 @@ impl Interp {
                     type_name(obj)
                 ))),
             },
+            // CPython's mappingproxy refuses through the sequence protocol, whose wording differs.
+            (Value::MappingProxy(_), _) => Err(type_error(
+                "'mappingproxy' object does not support item deletion",
+            )),
             _ => Err(type_error(format!(
                 "'{}' object doesn't support item deletion",
                 type_name(obj)
@@ -775,6 +789,11 @@ impl Interp {
                 }
                 let cls_attr = inst.class.lookup(name);
                 if let Some(Value::Instance(p)) = &cls_attr {
+                    if Rc::ptr_eq(&p.class, &types().getset_descriptor)
+                        || Rc::ptr_eq(&p.class, &types().member_descriptor)
+                    {
+                        return self.slot_attr(inst, name);
+                    }
                     if Rc::ptr_eq(&p.class, &types().property) {
                         let getter = p.attrs.borrow().get("fget").unwrap_or(Value::None);
                         if getter.is_none() {
@@ -802,6 +821,12 @@ impl Interp {
                     "__dict__" if slot_names(&inst.class).is_none() => {
                         return Ok(Value::Dict(inst.attrs.borrow_mut().shared_dict()));
                     }
+                    "__func__"
+                        if Rc::ptr_eq(&inst.class, &types().staticmethod)
+                            || Rc::ptr_eq(&inst.class, &types().classmethod) =>
+                    {
+                        return Ok(inst.base_value.borrow().clone().unwrap_or_default());
+                    }
                     _ => {}
                 }
                 if let Some(m) = self.object_method(obj, name, true) {
@@ -818,6 +843,13 @@ impl Interp {
             Value::Class(c) => {
                 if let Some(a) = c.lookup(name) {
                     return Ok(match &a {
+                        // The metatype's `__dict__` wins over the instances' one in the class.
+                        Value::Instance(i)
+                            if name == "__dict__"
+                                && Rc::ptr_eq(&i.class, &types().getset_descriptor) =>
+                        {
+                            Value::MappingProxy(c.clone())
+                        }
                         Value::Instance(i)
                             if Rc::ptr_eq(&i.class, &types().classmethod)
                                 || Rc::ptr_eq(&i.class, &types().staticmethod) =>
@@ -841,13 +873,7 @@ impl Interp {
                     }
                     "__class__" => Ok(Value::Class(types().type_.clone())),
                     "__doc__" => Ok(Value::None),
-                    "__dict__" => {
-                        let mut d = Dict::new();
-                        for (k, v) in c.dict.borrow().iter() {
-                            d.insert(DictKey::str(k.clone()), v.clone());
-                        }
-                        Ok(Value::Dict(Rc::new(RefCell::new(d))))
-                    }
+                    "__dict__" => Ok(Value::MappingProxy(c.clone())),
                     "mro" => Ok(Value::Builtin(Rc::new(crate::runtime::value::BuiltinFn {
                         name: "mro",
                         func: class_mro,
@@ -863,14 +889,18 @@ impl Interp {
                     ))),
                 }
             }
+            Value::Module(m) if name == "__dict__" && m.get(name).is_none() => {
+                Err(module_dict_unsupported())
+            }
             Value::Module(m) => m.get(name).ok_or_else(|| {
                 attribute_error(format!("module '{}' has no attribute '{name}'", m.name))
             }),
             Value::Function(f) => {
                 if let Some(v) = f.dict.borrow().get(name) {
-                    return Ok(v.clone());
+                    return Ok(v);
                 }
                 match name {
+                    "__dict__" => Ok(Value::Dict(f.dict.borrow_mut().shared_dict())),
                     "__name__" => Ok(Value::Str(f.name.borrow().clone())),
                     "__qualname__" => Ok(Value::Str(f.code.qualname.clone())),
                     "__module__" => Ok(Value::Str(f.globals.name.clone())),
@@ -940,6 +970,25 @@ impl Interp {
                     cls.name
                 )))
             }
+        }
+    }
+
+    /// An instance attribute its class's namespace holds a descriptor for: `__dict__` (the
+    /// live dict), `__weakref__` (None: aio has no weak references) or a `__slots__` member.
+    fn slot_attr(
+        &mut self,
+        inst: &Rc<crate::runtime::value::Instance>,
+        name: &str,
+    ) -> PyResult<Value> {
+        match name {
+            "__dict__" => Ok(Value::Dict(inst.attrs.borrow_mut().shared_dict())),
+            "__weakref__" => Ok(Value::None),
+            _ => inst.attrs.borrow().get(name).ok_or_else(|| {
+                attribute_error(format!(
+                    "'{}' object has no attribute '{name}'",
+                    inst.class.name
+                ))
+            }),
         }
     }
 
@@ -1132,9 +1181,22 @@ impl Interp {
                         return Ok(());
                     }
                 }
-                f.dict.borrow_mut().insert(Rc::from(name), v);
+                if name == "__dict__" {
+                    let Value::Dict(d) = v else {
+                        return Err(type_error(format!(
+                            "__dict__ must be set to a dictionary, not a '{}'",
+                            types().class_of(&v).name
+                        )));
+                    };
+                    let old = std::mem::replace(&mut *f.dict.borrow_mut(), Attrs::Dict(d));
+                    drop(old);
+                    return Ok(());
+                }
+                let old = f.dict.borrow_mut().set(Rc::from(name), v);
+                drop(old);
                 Ok(())
             }
+            Value::Module(m) if name == "__dict__" => Err(module_dict_unsupported()),
             Value::Module(m) => {
                 m.set(name, v);
                 Ok(())
@@ -1184,6 +1246,15 @@ impl Interp {
                     "'{}' object has no attribute '{name}'",
                     inst.class.name
                 )))
+            }
+            Value::Function(f) => {
+                let old = f.dict.borrow_mut().remove(name);
+                match old {
+                    Some(_) => Ok(()),
+                    None => Err(attribute_error(format!(
+                        "'function' object has no attribute '{name}'"
+                    ))),
+                }
             }
             Value::Class(c) => {
                 if c.dict.borrow_mut().shift_remove(name).is_some() {
@@ -1273,6 +1344,14 @@ fn object_new(
         ))),
         None => Err(type_error("object.__new__(): not enough arguments")),
     }
+}
+
+/// A module's `__dict__` would have to be its live globals, which aio keeps in slots.
+fn module_dict_unsupported() -> crate::runtime::Exc {
+    err(
+        "NotImplementedError",
+        "aio does not support a module's __dict__",
+    )
 }
 
 /// The attribute names instances of `cls` may have when every class of its MRO declares

@@ -543,6 +543,7 @@ fn builtin_reversed(it: &mut Interp, args: &[Value], _: &Kwargs) -> PyResult<Val
         | Value::Str(_)
         | Value::Range(_)
         | Value::Dict(_)
+        | Value::MappingProxy(_)
         | Value::DictView(_) => it.iterate(v)?,
         Value::Instance(_)
             if it.special(v, "__len__").is_some() && it.special(v, "__getitem__").is_some() =>
@@ -559,7 +560,7 @@ fn builtin_reversed(it: &mut Interp, args: &[Value], _: &Kwargs) -> PyResult<Val
     let name = match v {
         Value::List(_) => "list_reverseiterator",
         Value::Range(_) => "range_iterator",
-        Value::Dict(_) => "dict_reversekeyiterator",
+        Value::Dict(_) | Value::MappingProxy(_) => "dict_reversekeyiterator",
         Value::DictView(dv) => match dv.kind {
             crate::runtime::value::ViewKind::Keys => "dict_reversekeyiterator",
             crate::runtime::value::ViewKind::Values => "dict_reversevalueiterator",
@@ -991,15 +992,19 @@ fn builtin_dir(_: &mut Interp, args: &[Value], _: &Kwargs) -> PyResult<Value> {
     };
     match &args[0] {
         Value::Module(m) => names.extend(m.names_list()),
+        // A user class's namespace holds its `__module__`, `__dict__` and `__weakref__`; the
+        // builtin classes with a `__dict__` (the exceptions) do not list it in aio's namespaces.
         Value::Class(c) => {
             add_class(&mut names, c);
-            names.extend(["__dict__", "__module__", "__weakref__"].map(Rc::from));
+            if super::mappingproxy::instances_have_dict(c) {
+                names.push(Rc::from("__dict__"));
+            }
         }
         Value::Instance(i) => {
             names.extend(i.attrs.borrow().names());
             add_class(&mut names, &i.class);
-            if i.class.module.as_ref() != "builtins" {
-                names.extend(["__dict__", "__module__", "__weakref__"].map(Rc::from));
+            if super::mappingproxy::instances_have_dict(&i.class) {
+                names.push(Rc::from("__dict__"));
             }
         }
         other => add_class(&mut names, &types().class_of(other)),

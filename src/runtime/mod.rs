@@ -7,6 +7,7 @@ pub mod dict;
 pub mod drop;
 pub mod exceptions;
 pub mod format;
+pub mod mappingproxy;
 pub mod methods;
 pub mod number_dunders;
 pub mod number_methods;

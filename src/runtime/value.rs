@@ -77,6 +77,8 @@ pub enum Value {
     NotImplemented,
     /// A `dict_keys` / `dict_values` / `dict_items` view.
     DictView(Rc<DictView>),
+    /// A class's `__dict__`: a read-only `mappingproxy` over its namespace.
+    MappingProxy(Rc<Class>),
     /// An `asyncio.Future` or `asyncio.Task`.
     Future(Rc<crate::asyncio::future::Future>),
     /// An `asyncio.Handle` / `asyncio.TimerHandle`.
@@ -153,8 +155,8 @@ pub struct Function {
     pub closure: Vec<Rc<RefCell<Value>>>,
     /// `__name__` (assignable).
     pub name: RefCell<Rc<str>>,
-    /// Attributes set on the function object.
-    pub dict: RefCell<AttrMap>,
+    /// Attributes set on the function object (its `__dict__`).
+    pub dict: RefCell<super::attrs::Attrs>,
 }
 
 /// A method bound to its `self`.
@@ -539,6 +541,7 @@ impl Value {
             Iter(r) => Rc::as_ptr(r) as usize,
             Slice(r) => Rc::as_ptr(r) as usize,
             DictView(r) => Rc::as_ptr(r) as usize,
+            MappingProxy(r) => Rc::as_ptr(r) as usize + 8,
             Future(r) => Rc::as_ptr(r) as usize,
             Handle(r) => Rc::as_ptr(r) as usize,
             EventLoop(id) => 0x7f00_0000 + *id as usize * 64,
