@@ -472,7 +472,7 @@ impl Interp {
         if let Some(v) = self.builtins.get(name) {
             return Ok(v);
         }
-        Err(err("NameError", format!("name '{name}' is not defined")))
+        Err(name_error(frame, name))
     }
 
     /// Binds a name.
@@ -540,7 +540,7 @@ impl Interp {
                         id.name
                     ),
                 ),
-                _ => err("NameError", format!("name '{}' is not defined", id.name)),
+                _ => name_error(frame, &id.name),
             });
         }
         Ok(())
@@ -966,4 +966,16 @@ fn c3_merge(bases: &[Rc<Class>]) -> Option<Vec<Rc<Class>>> {
         }
         out.push(c);
     }
+}
+
+/// `NameError: name 'x' is not defined`, remembering the frame's names for the traceback's
+/// "Did you mean" (as CPython's `format_exc_check_arg` sets `NameError.name`).
+fn name_error(frame: &Frame, name: &Rc<str>) -> crate::runtime::Exc {
+    let e = err("NameError", format!("name '{name}' is not defined"));
+    e.data().suggest = Some(Rc::new(crate::runtime::value::SuggestFrom::Name {
+        name: name.clone(),
+        code: frame.code.clone(),
+        globals: frame.globals.clone(),
+    }));
+    e
 }

@@ -14,6 +14,7 @@ pub mod object_methods;
 pub mod operators;
 pub mod protocol;
 pub mod reports;
+pub mod suggest;
 pub mod text;
 
 use crate::compile::code::Code;

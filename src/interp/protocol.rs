@@ -780,8 +780,16 @@ impl Interp {
         }
     }
 
-    /// `getattr(obj, name)`.
+    /// `getattr(obj, name)`. An `AttributeError` from the lookup remembers `obj` and `name`
+    /// (`e.obj`, `e.name`) unless an inner lookup already set them, as CPython's
+    /// `set_attribute_error_context`.
+    #[inline]
     pub fn getattr(&mut self, obj: &Value, name: &str) -> PyResult<Value> {
+        self.getattr_lookup(obj, name)
+            .map_err(|e| attribute_error_context(e, obj, name))
+    }
+
+    fn getattr_lookup(&mut self, obj: &Value, name: &str) -> PyResult<Value> {
         match obj {
             Value::Instance(inst) => {
                 if Rc::ptr_eq(&inst.class, &types().super_) {
@@ -1008,6 +1016,23 @@ impl Interp {
                     Value::None
                 } else {
                     Value::Class(types().traceback.clone())
+                }
+            }
+            "name" | "obj"
+                if inst.class.is_subclass(&types().exc("AttributeError"))
+                    || (name == "name" && inst.class.is_subclass(&types().exc("NameError"))) =>
+            {
+                use crate::runtime::value::SuggestFrom;
+                match (d.suggest.as_deref(), name) {
+                    (Some(SuggestFrom::Attribute { obj, .. }), "obj") => obj.clone(),
+                    (
+                        Some(
+                            SuggestFrom::Attribute { name: n, .. }
+                            | SuggestFrom::Name { name: n, .. },
+                        ),
+                        "name",
+                    ) => Value::Str(n.clone()),
+                    _ => Value::None,
                 }
             }
             "value" if inst.class.is_subclass(&types().exc("StopIteration")) => {
@@ -1344,6 +1369,21 @@ fn object_new(
         ))),
         None => Err(type_error("object.__new__(): not enough arguments")),
     }
+}
+
+/// Records on an `AttributeError` the object and name whose lookup failed.
+#[cold]
+fn attribute_error_context(e: crate::runtime::Exc, obj: &Value, name: &str) -> crate::runtime::Exc {
+    if e.class().is_subclass(&types().exc("AttributeError")) {
+        let mut d = e.data();
+        if d.suggest.is_none() {
+            d.suggest = Some(Rc::new(crate::runtime::value::SuggestFrom::Attribute {
+                obj: obj.clone(),
+                name: Rc::from(name),
+            }));
+        }
+    }
+    e
 }
 
 /// A module's `__dict__` would have to be its live globals, which aio keeps in slots.

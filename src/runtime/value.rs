@@ -294,6 +294,30 @@ pub struct ExcData {
     pub pending_span: Option<Span>,
     /// Anchors of the failing sub-expression (see `TbEntry::anchors`).
     pub pending_anchors: Option<(u32, u32)>,
+    /// For a missing name or attribute: what it was looked up in (`NameError.name`,
+    /// `AttributeError.name` / `.obj`), for the traceback's "Did you mean".
+    pub suggest: Option<Rc<SuggestFrom>>,
+}
+
+/// Where a `NameError` or `AttributeError` looked its name up.
+#[derive(Debug)]
+pub enum SuggestFrom {
+    /// `obj.name` failed.
+    Attribute {
+        /// The object.
+        obj: Value,
+        /// The attribute.
+        name: Rc<str>,
+    },
+    /// The name was not bound in the frame running `code` with these globals.
+    Name {
+        /// The name.
+        name: Rc<str>,
+        /// The failing frame's code (its local variable names).
+        code: Rc<Code>,
+        /// The failing frame's module.
+        globals: Rc<Module>,
+    },
 }
 
 /// An instance of a user-defined class (or of an exception class).
