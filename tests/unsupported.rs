@@ -175,3 +175,13 @@ fn module_dict_is_named() {
         2,
     );
 }
+
+#[test]
+fn new_in_a_builtin_subclass_is_named() {
+    fails(
+        "new_float_subclass",
+        "class Celsius(float):\n    def __new__(cls, v):\n        return super().__new__(cls, v)\n\n\nprint(Celsius(3.5))\n",
+        "NotImplementedError: aio does not support __new__ in a subclass of 'float'",
+        6,
+    );
+}

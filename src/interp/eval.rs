@@ -868,11 +868,15 @@ impl Interp {
         let is_exception = bases.iter().any(|b| b.is_exception);
         let mut dict = dict;
         dict.shift_remove("__qualname__");
-        // CPython's type_new makes these implicitly classmethods.
-        for name in ["__init_subclass__", "__class_getitem__"] {
+        // CPython's type_new makes these implicitly classmethods, and `__new__` a staticmethod.
+        for (name, kind) in [
+            ("__new__", &types().staticmethod),
+            ("__init_subclass__", &types().classmethod),
+            ("__class_getitem__", &types().classmethod),
+        ] {
             if let Some(f @ Value::Function(_)) = dict.get(name) {
-                let cm = crate::runtime::constructors::wrapper(&types().classmethod, f.clone());
-                dict.insert(Rc::from(name), cm);
+                let wrapped = crate::runtime::constructors::wrapper(kind, f.clone());
+                dict.insert(Rc::from(name), wrapped);
             }
         }
         // What CPython's type_new adds after the body's names, in its order.

@@ -1102,6 +1102,10 @@ impl Interp {
         if name == "__init__" && builtin_base(&this).is_none() {
             return Ok(crate::runtime::builtins::object_init_bound(&this));
         }
+        // `object.__new__` is a staticmethod: the class is passed explicitly.
+        if name == "__new__" {
+            return Ok(crate::runtime::builtins::native("__new__", object_new));
+        }
         if let Some(m) = self.object_method(&this, name, !matches!(this, Value::Class(_))) {
             return Ok(m);
         }
@@ -1359,9 +1363,22 @@ fn class_mro(_: &mut Interp, args: &[Value], _: &crate::runtime::value::Kwargs) 
 fn object_new(
     it: &mut Interp,
     args: &[Value],
-    _: &crate::runtime::value::Kwargs,
+    kw: &crate::runtime::value::Kwargs,
 ) -> PyResult<Value> {
     match args.first() {
+        // As CPython's object_new: extra arguments are an error when the class overrides
+        // `__new__`, or has no `__init__` to take them.
+        Some(Value::Class(c)) if !c.is_exception && (args.len() > 1 || !kw.is_empty()) => {
+            if c.lookup("__new__").is_some() {
+                Err(type_error(
+                    "object.__new__() takes exactly one argument (the type to instantiate)",
+                ))
+            } else if c.lookup("__init__").is_none() {
+                Err(type_error(format!("{}() takes no arguments", c.name)))
+            } else {
+                Ok(it.new_instance(c, vec![]))
+            }
+        }
         Some(Value::Class(c)) => Ok(it.new_instance(c, args[1..].to_vec())),
         Some(other) => Err(type_error(format!(
             "object.__new__(X): X is not a type object ({})",
