@@ -976,7 +976,34 @@ const OBJECT_ATTRS: &[&str] = &[
 /// `dir(obj)`: the sorted names of its attributes (its own, its class's along the MRO, and
 /// object's). A call `dir()` in the program lists the caller's scope (`dir_from_frame`); this
 /// is reached without an argument only when `dir` is called indirectly (`f = dir; f()`).
-fn builtin_dir(_: &mut Interp, args: &[Value], _: &Kwargs) -> PyResult<Value> {
+/// Attributes aio resolves for builtin values outside their classes' namespaces (the protocol
+/// methods of containers, `int.real`, `range.start`, a function's `__name__`, …); `dir()` lists
+/// the ones a value has.
+const VALUE_ATTRS: &[&str] = &[
+    "__len__",
+    "__iter__",
+    "__next__",
+    "__contains__",
+    "__getitem__",
+    "__setitem__",
+    "__delitem__",
+    "__bool__",
+    "real",
+    "imag",
+    "numerator",
+    "denominator",
+    "start",
+    "stop",
+    "step",
+    "__name__",
+    "__qualname__",
+    "__module__",
+    "__self__",
+    "__func__",
+    "__dict__",
+];
+
+fn builtin_dir(it: &mut Interp, args: &[Value], _: &Kwargs) -> PyResult<Value> {
     if args.is_empty() {
         return Err(err(
             "NotImplementedError",
@@ -1007,7 +1034,14 @@ fn builtin_dir(_: &mut Interp, args: &[Value], _: &Kwargs) -> PyResult<Value> {
                 names.push(Rc::from("__dict__"));
             }
         }
-        other => add_class(&mut names, &types().class_of(other)),
+        other => {
+            add_class(&mut names, &types().class_of(other));
+            for name in VALUE_ATTRS {
+                if it.getattr(other, name).is_ok() {
+                    names.push(Rc::from(*name));
+                }
+            }
+        }
     }
     names.extend(OBJECT_ATTRS.iter().map(|s| Rc::from(*s)));
     names.sort();
