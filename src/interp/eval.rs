@@ -237,7 +237,9 @@ impl Interp {
                 Ok(v)
             }
             ExprKind::Starred(_) => Err(err("SyntaxError", "can't use starred expression here")),
-            ExprKind::Comprehension(c) => self.eval_comprehension(frame, c),
+            ExprKind::Comprehension(c) => self
+                .eval_comprehension(frame, c)
+                .map_err(|x| x.note_span(e.span)),
             ExprKind::Await(_) | ExprKind::Yield(_) | ExprKind::YieldFrom(_) => {
                 Err(err("SystemError", "suspension left inside an expression"))
             }
