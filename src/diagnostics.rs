@@ -207,10 +207,14 @@ fn exception_line(it: &mut Interp, e: &Exc) -> String {
         Ok(m) => m,
         Err(_) => "<exception str() failed>".to_string(),
     };
+    let hint = match it.suggestion(e) {
+        Some(s) => format!(". Did you mean: '{s}'?"),
+        None => String::new(),
+    };
     if msg.is_empty() {
-        name
+        format!("{name}{hint}")
     } else {
-        format!("{name}: {msg}")
+        format!("{name}: {msg}{hint}")
     }
 }
 

@@ -172,6 +172,7 @@ pub fn run_in(it: &mut Interp, name: &str, text: String) -> i32 {
     }
     let file = SourceFile::new(name, text);
     let code = syntax::parse_module(&file.text).and_then(|body| {
+        it.main.set("__doc__", interp::eval::docstring(&body));
         let mut names = it.main.names.borrow_mut();
         compile_module(body, &file, &mut names, CompileMode::File)
     });

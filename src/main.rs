@@ -45,7 +45,7 @@ fn main() {
         || std::env::var("AIO_VIRTUAL_TIME").is_ok_and(|v| !v.is_empty() && v != "0");
     let interactive = cli.command.is_none() && cli.file.is_none() && std::io::stdin().is_terminal();
     if interactive {
-        let code = aio::with_big_stack(move || aio::repl::run(None, virtual_time));
+        let code = aio::with_big_stack(move || aio::repl::run(None, virtual_time, &[]));
         std::process::exit(code);
     }
     // sys.argv as CPython builds it: `-c`, the script as given, or '' for stdin; then the rest.
@@ -107,7 +107,8 @@ fn main() {
         }
     };
     if cli.inspect {
-        let code = aio::with_big_stack(move || aio::repl::run(Some((name, text)), virtual_time));
+        let code =
+            aio::with_big_stack(move || aio::repl::run(Some((name, text)), virtual_time, &argv));
         std::process::exit(code);
     }
     // Ctrl-C becomes KeyboardInterrupt at the next statement, so what the program printed is

@@ -499,10 +499,14 @@ impl Repl {
     }
 }
 
-/// Runs the REPL (after running `script`, for `aio -i FILE`). Returns the exit code.
-pub fn run(script: Option<(String, String)>, virtual_time: bool) -> i32 {
+/// Runs the REPL (after running `script`, for `aio -i FILE`, with `argv` as its `sys.argv`;
+/// empty keeps `['']`). Returns the exit code.
+pub fn run(script: Option<(String, String)>, virtual_time: bool, argv: &[String]) -> i32 {
     let out: Box<dyn Write> = Box::new(std::io::stdout());
     let mut it = Interp::with_clock(out, virtual_time);
+    if !argv.is_empty() {
+        crate::runtime::builtins::set_argv(&it, argv);
+    }
     let _ = ctrlc::set_handler(|| INTERRUPT.store(true, Ordering::SeqCst));
     if let Some((name, text)) = script {
         // As `python -i`, the prompt opens whatever way the script ended.

@@ -147,16 +147,21 @@ fn ctrl_d_exits_with_status_zero_and_history_is_kept() {
 fn dash_i_runs_the_file_then_opens_the_prompt_with_its_names() {
     let h = home("dashi");
     let script = h.join("s.aio");
-    std::fs::write(&script, "value = 6 * 7\nprint('ran the file')\n").unwrap();
+    std::fs::write(
+        &script,
+        "import sys\nvalue = 6 * 7\nprint('ran the file', sys.argv[0].endswith('s.aio'), sys.argv[1:])\n",
+    )
+    .unwrap();
     let mut p = {
         let mut cmd = Command::new(env!("CARGO_BIN_EXE_aio"));
         cmd.arg("-i")
             .arg(&script)
+            .arg("extra")
             .env("HOME", &h)
             .env("TERM", "xterm");
         spawn_command(cmd, Some(10_000)).unwrap()
     };
-    p.exp_string("ran the file").unwrap();
+    p.exp_string("ran the file True ['extra']").unwrap();
     p.exp_string(">>> ").unwrap();
     type_line(&mut p, "print(value + 1000)");
     p.exp_string("1042").unwrap();

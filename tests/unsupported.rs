@@ -159,3 +159,29 @@ fn star_import_is_a_syntax_error() {
         1,
     );
 }
+
+#[test]
+fn module_dict_is_named() {
+    fails(
+        "module_dict",
+        "import math\nx = 1\nprint(math.__dict__['pi'])\n",
+        "NotImplementedError: aio does not support a module's __dict__",
+        3,
+    );
+    fails(
+        "module_vars",
+        "import math\nprint(len(vars(math)))\n",
+        "NotImplementedError: aio does not support a module's __dict__",
+        2,
+    );
+}
+
+#[test]
+fn new_in_a_builtin_subclass_is_named() {
+    fails(
+        "new_float_subclass",
+        "class Celsius(float):\n    def __new__(cls, v):\n        return super().__new__(cls, v)\n\n\nprint(Celsius(3.5))\n",
+        "NotImplementedError: aio does not support __new__ in a subclass of 'float'",
+        6,
+    );
+}

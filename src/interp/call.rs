@@ -530,6 +530,9 @@ impl Interp {
         if Rc::ptr_eq(c, &types().future) {
             return crate::modules::asyncio::ctor_future(self, &args, &kwargs);
         }
+        if let Some(new) = c.lookup("__new__") {
+            return self.call_class_new(c, new, args, kwargs);
+        }
         if c.builtin != BuiltinType::Object
             && c.builtin != BuiltinType::Exception
             && c.dict.borrow().get("__init__").is_none()
@@ -607,6 +610,51 @@ impl Interp {
             }
         }
         Ok(inst)
+    }
+
+    /// Calls a class whose namespace (or a base's) defines `__new__`, as CPython's `type.__call__`:
+    /// `__new__(cls, *args, **kwargs)` makes the object, and `__init__` runs on it with the
+    /// same arguments only when it is an instance of the class.
+    fn call_class_new(
+        &mut self,
+        c: &Rc<Class>,
+        new: Value,
+        args: Vec<Value>,
+        kwargs: Kwargs,
+    ) -> PyResult<Value> {
+        if c.builtin != BuiltinType::Object || c.is_exception {
+            return Err(crate::runtime::exceptions::err(
+                "NotImplementedError",
+                format!(
+                    "aio does not support __new__ in a subclass of '{}'",
+                    types().class_of_builtin(c.builtin).name
+                ),
+            ));
+        }
+        let new = self.bind(new, &Value::Class(c.clone()));
+        let mut full = Vec::with_capacity(args.len() + 1);
+        full.push(Value::Class(c.clone()));
+        full.extend(args.iter().cloned());
+        let obj = self.call(&new, full, kwargs.clone())?;
+        let Value::Instance(inst) = &obj else {
+            return Ok(obj);
+        };
+        if !inst.class.is_subclass(c) {
+            return Ok(obj);
+        }
+        if let Some(init) = inst.class.lookup("__init__") {
+            let mut full = Vec::with_capacity(args.len() + 1);
+            full.push(obj.clone());
+            full.extend(args);
+            let r = self.call(&init, full, kwargs)?;
+            if !r.is_none() {
+                return Err(type_error(format!(
+                    "__init__() should return None, not '{}'",
+                    types().class_of(&r).name
+                )));
+            }
+        }
+        Ok(obj)
     }
 
     /// Binds a function found on a class to `this`: functions become bound methods; builtins

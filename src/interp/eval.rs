@@ -239,7 +239,9 @@ impl Interp {
                 Ok(v)
             }
             ExprKind::Starred(_) => Err(err("SyntaxError", "can't use starred expression here")),
-            ExprKind::Comprehension(c) => self.eval_comprehension(frame, c),
+            ExprKind::Comprehension(c) => self
+                .eval_comprehension(frame, c)
+                .map_err(|x| x.note_span(e.span)),
             ExprKind::Await(_) | ExprKind::Yield(_) | ExprKind::YieldFrom(_) => {
                 Err(err("SystemError", "suspension left inside an expression"))
             }
@@ -474,7 +476,7 @@ impl Interp {
         if let Some(v) = self.builtins.get(name) {
             return Ok(v);
         }
-        Err(err("NameError", format!("name '{name}' is not defined")))
+        Err(name_error(frame, name))
     }
 
     /// Binds a name.
@@ -542,7 +544,7 @@ impl Interp {
                         id.name
                     ),
                 ),
-                _ => err("NameError", format!("name '{}' is not defined", id.name)),
+                _ => name_error(frame, &id.name),
             });
         }
         Ok(())
@@ -781,6 +783,11 @@ impl Interp {
             .insert(Rc::from("__module__"), Value::str(&frame.globals.name));
         ns.borrow_mut()
             .insert(Rc::from("__qualname__"), Value::Str(code.qualname.clone()));
+        // A docstring is the body's first statement, stored before any other name.
+        let doc = docstring(&c.body);
+        if !doc.is_none() {
+            ns.borrow_mut().insert(Rc::from("__doc__"), doc);
+        }
         let mut cells: Vec<Rc<RefCell<Value>>> = code
             .cellvars
             .iter()
@@ -793,10 +800,7 @@ impl Interp {
         let mut body_frame = Frame::new(code.clone(), frame.globals.clone(), slots, cells);
         body_frame.class_ns = Some(ns.clone());
         self.run_frame(&mut body_frame, super::generator::Resume::Send(Value::None))?;
-        let mut dict = std::mem::take(&mut *ns.borrow_mut());
-        if !dict.contains_key("__doc__") {
-            dict.insert(Rc::from("__doc__"), docstring(&c.body));
-        }
+        let dict = std::mem::take(&mut *ns.borrow_mut());
         let cls = self.new_user_class(
             c.name.clone(),
             code.qualname.clone(),
@@ -871,6 +875,25 @@ impl Interp {
         let is_exception = bases.iter().any(|b| b.is_exception);
         let mut dict = dict;
         dict.shift_remove("__qualname__");
+        // CPython's type_new makes these implicitly classmethods, and `__new__` a staticmethod.
+        for (name, kind) in [
+            ("__new__", &types().staticmethod),
+            ("__init_subclass__", &types().classmethod),
+            ("__class_getitem__", &types().classmethod),
+        ] {
+            if let Some(f @ Value::Function(_)) = dict.get(name) {
+                let wrapped = crate::runtime::constructors::wrapper(kind, f.clone());
+                dict.insert(Rc::from(name), wrapped);
+            }
+        }
+        // What CPython's type_new adds after the body's names, in its order.
+        if !dict.contains_key("__module__") {
+            dict.insert(Rc::from("__module__"), Value::str(module));
+        }
+        crate::runtime::mappingproxy::add_descriptors(&mut dict, &bases, &qualname);
+        if !dict.contains_key("__doc__") {
+            dict.insert(Rc::from("__doc__"), Value::None);
+        }
         // A class that defines __eq__ but not __hash__ is unhashable, as in CPython's type_new.
         if dict.contains_key("__eq__") && !dict.contains_key("__hash__") {
             dict.insert(Rc::from("__hash__"), Value::None);
@@ -956,4 +979,16 @@ fn c3_merge(bases: &[Rc<Class>]) -> Option<Vec<Rc<Class>>> {
         }
         out.push(c);
     }
+}
+
+/// `NameError: name 'x' is not defined`, remembering the frame's names for the traceback's
+/// "Did you mean" (as CPython's `format_exc_check_arg` sets `NameError.name`).
+fn name_error(frame: &Frame, name: &Rc<str>) -> crate::runtime::Exc {
+    let e = err("NameError", format!("name '{name}' is not defined"));
+    e.data().suggest = Some(Rc::new(crate::runtime::value::SuggestFrom::Name {
+        name: name.clone(),
+        code: frame.code.clone(),
+        globals: frame.globals.clone(),
+    }));
+    e
 }

@@ -499,7 +499,12 @@ impl Interp {
                 for d in &c.decorators {
                     decs.push(self.eval(frame, d)?);
                 }
-                let mut cls = self.make_class(frame, c)?;
+                // The class statement spans its whole body: CPython draws no carets under it.
+                let whole = crate::source::Span {
+                    start: stmt.span.start,
+                    end: c.body.last().map_or(stmt.span.end, |s| s.span.end),
+                };
+                let mut cls = self.make_class(frame, c).map_err(|e| e.note_span(whole))?;
                 for (dec, d) in decs.iter().zip(&c.decorators).rev() {
                     cls = self
                         .call(dec, vec![cls], vec![])

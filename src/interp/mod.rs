@@ -14,6 +14,7 @@ pub mod object_methods;
 pub mod operators;
 pub mod protocol;
 pub mod reports;
+pub mod suggest;
 pub mod text;
 
 use crate::compile::code::Code;
@@ -88,6 +89,8 @@ impl Interp {
         let builtins = crate::runtime::builtins::make_builtins();
         let main = Module::new("__main__");
         main.set("__name__", Value::str("__main__"));
+        // The program's docstring replaces it (`run_in`); the REPL's stays None.
+        main.set("__doc__", Value::None);
         let mut it = Interp {
             builtins,
             main,

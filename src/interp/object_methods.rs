@@ -301,7 +301,12 @@ fn protocol_method(v: &Value, name: &str) -> Option<NativeFn> {
         "__bool__"
             if matches!(
                 v,
-                Value::Int(_) | Value::BigInt(_) | Value::Bool(_) | Value::Float(_) | Value::None
+                Value::Int(_)
+                    | Value::BigInt(_)
+                    | Value::Bool(_)
+                    | Value::Float(_)
+                    | Value::None
+                    | Value::Range(_)
             ) =>
         {
             d_bool

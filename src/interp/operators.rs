@@ -4,6 +4,7 @@
 use super::Interp;
 use crate::runtime::dict::{Dict, DictKey};
 use crate::runtime::exceptions::type_error;
+use crate::runtime::mappingproxy;
 use crate::runtime::ops::{self, type_name};
 use crate::runtime::value::{PyResult, Value};
 use crate::syntax::ast::{BinOp, CmpOp, UnaryOp};
@@ -118,6 +119,13 @@ impl Interp {
             if !matches!(r, Value::NotImplemented) {
                 return Ok(r);
             }
+        }
+        // As CPython's mappingproxy_or: `|` works on the mappings the proxies wrap.
+        if op == BinOp::BitOr
+            && (matches!(a, Value::MappingProxy(_)) || matches!(b, Value::MappingProxy(_)))
+        {
+            let (x, y) = (mappingproxy::as_dict(a), mappingproxy::as_dict(b));
+            return self.binary_op(op, &x, &y);
         }
         if builtin_base(a).is_some() || builtin_base(b).is_some() {
             let x = builtin_base(a).unwrap_or_else(|| a.clone());
@@ -287,6 +295,7 @@ impl Interp {
             Value::Tuple(t) => !t.is_empty(),
             Value::Dict(d) | Value::Set(d) | Value::FrozenSet(d) => !d.borrow().is_empty(),
             Value::DictView(dv) => !dv.dict.borrow().is_empty(),
+            Value::MappingProxy(c) => !c.dict.borrow().is_empty(),
             Value::Range(r) => !r.is_empty(),
             Value::Instance(_)
                 if self.special(v, "__bool__").is_none()
@@ -378,6 +387,10 @@ impl Interp {
             (Instance(_), _) | (_, Instance(_)) => {
                 let r = self.compare(CmpOp::Eq, a, b)?;
                 self.truthy(&r)
+            }
+            (MappingProxy(_), _) | (_, MappingProxy(_)) => {
+                let (x, y) = (mappingproxy::as_dict(a), mappingproxy::as_dict(b));
+                self.eq(&x, &y)
             }
             (DictView(v), Set(_) | FrozenSet(_) | DictView(_))
             | (Set(_) | FrozenSet(_), DictView(v))
@@ -559,6 +572,10 @@ impl Interp {
             Value::DictView(dv) if dv.kind == crate::runtime::value::ViewKind::Keys => {
                 Ok(self.dict_lookup(&dv.dict, x)?.is_some())
             }
+            Value::MappingProxy(c) => {
+                let d = mappingproxy::snapshot(c);
+                Ok(self.dict_lookup(&d, x)?.is_some())
+            }
             Value::Range(r) => match x {
                 Value::Int(_) | Value::Bool(_) | Value::BigInt(_) => {
                     let Some(i) = crate::runtime::ops::to_big(x)
@@ -664,6 +681,7 @@ impl Interp {
             Value::Instance(_) if matches!(builtin_base(m), Some(Value::Dict(_))) => {
                 self.mapping_items(&builtin_base(m).unwrap_or_default())
             }
+            Value::MappingProxy(_) => self.mapping_items(&mappingproxy::as_dict(m)),
             Value::Instance(_) if self.special(m, "keys").is_some() => {
                 let keys = self.call_method(m, "keys", vec![])?;
                 let mut out = Vec::new();

@@ -4,7 +4,6 @@
 use super::generator::{GenKind, Outcome, Resume};
 use super::Interp;
 use crate::runtime::attrs::Attrs;
-use crate::runtime::dict::{Dict, DictKey};
 use crate::runtime::exceptions::{
     attribute_error, err, index_error, key_error, stop_iteration, type_error,
 };
@@ -96,6 +95,11 @@ impl Interp {
                 NativeIter::SetKeys(d.clone(), order.into_iter(), n)
             }
             Value::Iter(_) => return Ok(v.clone()),
+            Value::MappingProxy(c) => {
+                let d = crate::runtime::mappingproxy::snapshot(c);
+                let n = d.borrow().len();
+                NativeIter::DictKeys(d, 0, n)
+            }
             Value::DictView(dv) => {
                 let n = dv.dict.borrow().len();
                 match dv.kind {
@@ -473,6 +477,7 @@ impl Interp {
             Value::Dict(d) | Value::Set(d) | Value::FrozenSet(d) => d.borrow().len(),
             Value::Range(r) => r.len().max(0) as usize,
             Value::DictView(dv) => dv.dict.borrow().len(),
+            Value::MappingProxy(c) => c.dict.borrow().len(),
             Value::Instance(_)
                 if self.special(v, "__len__").is_none() && builtin_base(v).is_some() =>
             {
@@ -549,6 +554,11 @@ impl Interp {
             }
             (Value::Dict(d), _) => {
                 let v = self.dict_lookup(d, i)?;
+                v.ok_or_else(|| key_error(i.clone()))
+            }
+            (Value::MappingProxy(c), _) => {
+                let d = crate::runtime::mappingproxy::snapshot(c);
+                let v = self.dict_lookup(&d, i)?;
                 v.ok_or_else(|| key_error(i.clone()))
             }
             (
@@ -760,6 +770,10 @@ impl Interp {
                     type_name(obj)
                 ))),
             },
+            // CPython's mappingproxy refuses through the sequence protocol, whose wording differs.
+            (Value::MappingProxy(_), _) => Err(type_error(
+                "'mappingproxy' object does not support item deletion",
+            )),
             _ => Err(type_error(format!(
                 "'{}' object doesn't support item deletion",
                 type_name(obj)
@@ -767,8 +781,16 @@ impl Interp {
         }
     }
 
-    /// `getattr(obj, name)`.
+    /// `getattr(obj, name)`. An `AttributeError` from the lookup remembers `obj` and `name`
+    /// (`e.obj`, `e.name`) unless an inner lookup already set them, as CPython's
+    /// `set_attribute_error_context`.
+    #[inline]
     pub fn getattr(&mut self, obj: &Value, name: &str) -> PyResult<Value> {
+        self.getattr_lookup(obj, name)
+            .map_err(|e| attribute_error_context(e, obj, name))
+    }
+
+    fn getattr_lookup(&mut self, obj: &Value, name: &str) -> PyResult<Value> {
         match obj {
             Value::Instance(inst) => {
                 if Rc::ptr_eq(&inst.class, &types().super_) {
@@ -776,6 +798,11 @@ impl Interp {
                 }
                 let cls_attr = inst.class.lookup(name);
                 if let Some(Value::Instance(p)) = &cls_attr {
+                    if Rc::ptr_eq(&p.class, &types().getset_descriptor)
+                        || Rc::ptr_eq(&p.class, &types().member_descriptor)
+                    {
+                        return self.slot_attr(inst, name);
+                    }
                     if Rc::ptr_eq(&p.class, &types().property) {
                         let getter = p.attrs.borrow().get("fget").unwrap_or(Value::None);
                         if getter.is_none() {
@@ -803,6 +830,12 @@ impl Interp {
                     "__dict__" if slot_names(&inst.class).is_none() => {
                         return Ok(Value::Dict(inst.attrs.borrow_mut().shared_dict()));
                     }
+                    "__func__"
+                        if Rc::ptr_eq(&inst.class, &types().staticmethod)
+                            || Rc::ptr_eq(&inst.class, &types().classmethod) =>
+                    {
+                        return Ok(inst.base_value.borrow().clone().unwrap_or_default());
+                    }
                     _ => {}
                 }
                 if let Some(m) = self.object_method(obj, name, true) {
@@ -819,6 +852,13 @@ impl Interp {
             Value::Class(c) => {
                 if let Some(a) = c.lookup(name) {
                     return Ok(match &a {
+                        // The metatype's `__dict__` wins over the instances' one in the class.
+                        Value::Instance(i)
+                            if name == "__dict__"
+                                && Rc::ptr_eq(&i.class, &types().getset_descriptor) =>
+                        {
+                            Value::MappingProxy(c.clone())
+                        }
                         Value::Instance(i)
                             if Rc::ptr_eq(&i.class, &types().classmethod)
                                 || Rc::ptr_eq(&i.class, &types().staticmethod) =>
@@ -842,15 +882,7 @@ impl Interp {
                     }
                     "__class__" => Ok(Value::Class(types().type_.clone())),
                     "__doc__" => Ok(Value::None),
-                    "__dict__" => {
-                        let mut d = Dict::new();
-                        for (k, v) in c.dict.borrow().iter() {
-                            d.insert(DictKey::str(k.clone()), v.clone());
-                        }
-                        Ok(crate::runtime::gc::tracked(Value::Dict(Rc::new(
-                            RefCell::new(d),
-                        ))))
-                    }
+                    "__dict__" => Ok(Value::MappingProxy(c.clone())),
                     "mro" => Ok(crate::runtime::gc::tracked(Value::Builtin(Rc::new(
                         crate::runtime::value::BuiltinFn {
                             name: "mro",
@@ -868,14 +900,18 @@ impl Interp {
                     ))),
                 }
             }
+            Value::Module(m) if name == "__dict__" && m.get(name).is_none() => {
+                Err(module_dict_unsupported())
+            }
             Value::Module(m) => m.get(name).ok_or_else(|| {
                 attribute_error(format!("module '{}' has no attribute '{name}'", m.name))
             }),
             Value::Function(f) => {
                 if let Some(v) = f.dict.borrow().get(name) {
-                    return Ok(v.clone());
+                    return Ok(v);
                 }
                 match name {
+                    "__dict__" => Ok(Value::Dict(f.dict.borrow_mut().shared_dict())),
                     "__name__" => Ok(Value::Str(f.name.borrow().clone())),
                     "__qualname__" => Ok(Value::Str(f.code.qualname.clone())),
                     "__module__" => Ok(Value::Str(f.globals.name.clone())),
@@ -948,6 +984,25 @@ impl Interp {
         }
     }
 
+    /// An instance attribute its class's namespace holds a descriptor for: `__dict__` (the
+    /// live dict), `__weakref__` (None: aio has no weak references) or a `__slots__` member.
+    fn slot_attr(
+        &mut self,
+        inst: &Rc<crate::runtime::value::Instance>,
+        name: &str,
+    ) -> PyResult<Value> {
+        match name {
+            "__dict__" => Ok(Value::Dict(inst.attrs.borrow_mut().shared_dict())),
+            "__weakref__" => Ok(Value::None),
+            _ => inst.attrs.borrow().get(name).ok_or_else(|| {
+                attribute_error(format!(
+                    "'{}' object has no attribute '{name}'",
+                    inst.class.name
+                ))
+            }),
+        }
+    }
+
     fn exception_attr(
         &mut self,
         inst: &Rc<crate::runtime::value::Instance>,
@@ -964,6 +1019,23 @@ impl Interp {
                     Value::None
                 } else {
                     Value::Class(types().traceback.clone())
+                }
+            }
+            "name" | "obj"
+                if inst.class.is_subclass(&types().exc("AttributeError"))
+                    || (name == "name" && inst.class.is_subclass(&types().exc("NameError"))) =>
+            {
+                use crate::runtime::value::SuggestFrom;
+                match (d.suggest.as_deref(), name) {
+                    (Some(SuggestFrom::Attribute { obj, .. }), "obj") => obj.clone(),
+                    (
+                        Some(
+                            SuggestFrom::Attribute { name: n, .. }
+                            | SuggestFrom::Name { name: n, .. },
+                        ),
+                        "name",
+                    ) => Value::Str(n.clone()),
+                    _ => Value::None,
                 }
             }
             "value" if inst.class.is_subclass(&types().exc("StopIteration")) => {
@@ -1032,6 +1104,10 @@ impl Interp {
         }
         if name == "__init__" && builtin_base(&this).is_none() {
             return Ok(crate::runtime::builtins::object_init_bound(&this));
+        }
+        // `object.__new__` is a staticmethod: the class is passed explicitly.
+        if name == "__new__" {
+            return Ok(crate::runtime::builtins::native("__new__", object_new));
         }
         if let Some(m) = self.object_method(&this, name, !matches!(this, Value::Class(_))) {
             return Ok(m);
@@ -1137,9 +1213,22 @@ impl Interp {
                         return Ok(());
                     }
                 }
-                f.dict.borrow_mut().insert(Rc::from(name), v);
+                if name == "__dict__" {
+                    let Value::Dict(d) = v else {
+                        return Err(type_error(format!(
+                            "__dict__ must be set to a dictionary, not a '{}'",
+                            types().class_of(&v).name
+                        )));
+                    };
+                    let old = std::mem::replace(&mut *f.dict.borrow_mut(), Attrs::Dict(d));
+                    drop(old);
+                    return Ok(());
+                }
+                let old = f.dict.borrow_mut().set(Rc::from(name), v);
+                drop(old);
                 Ok(())
             }
+            Value::Module(m) if name == "__dict__" => Err(module_dict_unsupported()),
             Value::Module(m) => {
                 m.set(name, v);
                 Ok(())
@@ -1189,6 +1278,15 @@ impl Interp {
                     "'{}' object has no attribute '{name}'",
                     inst.class.name
                 )))
+            }
+            Value::Function(f) => {
+                let old = f.dict.borrow_mut().remove(name);
+                match old {
+                    Some(_) => Ok(()),
+                    None => Err(attribute_error(format!(
+                        "'function' object has no attribute '{name}'"
+                    ))),
+                }
             }
             Value::Class(c) => {
                 if c.dict.borrow_mut().shift_remove(name).is_some() {
@@ -1268,9 +1366,22 @@ fn class_mro(_: &mut Interp, args: &[Value], _: &crate::runtime::value::Kwargs) 
 fn object_new(
     it: &mut Interp,
     args: &[Value],
-    _: &crate::runtime::value::Kwargs,
+    kw: &crate::runtime::value::Kwargs,
 ) -> PyResult<Value> {
     match args.first() {
+        // As CPython's object_new: extra arguments are an error when the class overrides
+        // `__new__`, or has no `__init__` to take them.
+        Some(Value::Class(c)) if !c.is_exception && (args.len() > 1 || !kw.is_empty()) => {
+            if c.lookup("__new__").is_some() {
+                Err(type_error(
+                    "object.__new__() takes exactly one argument (the type to instantiate)",
+                ))
+            } else if c.lookup("__init__").is_none() {
+                Err(type_error(format!("{}() takes no arguments", c.name)))
+            } else {
+                Ok(it.new_instance(c, vec![]))
+            }
+        }
         Some(Value::Class(c)) => Ok(it.new_instance(c, args[1..].to_vec())),
         Some(other) => Err(type_error(format!(
             "object.__new__(X): X is not a type object ({})",
@@ -1278,6 +1389,29 @@ fn object_new(
         ))),
         None => Err(type_error("object.__new__(): not enough arguments")),
     }
+}
+
+/// Records on an `AttributeError` the object and name whose lookup failed.
+#[cold]
+fn attribute_error_context(e: crate::runtime::Exc, obj: &Value, name: &str) -> crate::runtime::Exc {
+    if e.class().is_subclass(&types().exc("AttributeError")) {
+        let mut d = e.data();
+        if d.suggest.is_none() {
+            d.suggest = Some(Rc::new(crate::runtime::value::SuggestFrom::Attribute {
+                obj: obj.clone(),
+                name: Rc::from(name),
+            }));
+        }
+    }
+    e
+}
+
+/// A module's `__dict__` would have to be its live globals, which aio keeps in slots.
+fn module_dict_unsupported() -> crate::runtime::Exc {
+    err(
+        "NotImplementedError",
+        "aio does not support a module's __dict__",
+    )
 }
 
 /// The attribute names instances of `cls` may have when every class of its MRO declares

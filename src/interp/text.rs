@@ -2,6 +2,7 @@
 
 use super::Interp;
 use crate::runtime::exceptions::{err, type_error};
+use crate::runtime::mappingproxy;
 use crate::runtime::ops::type_name;
 use crate::runtime::repr::{big_to_str, str_repr};
 use crate::runtime::types::types;
@@ -190,6 +191,10 @@ impl Interp {
                     if debug { "True" } else { "False" }
                 )
             }
+            Value::MappingProxy(c) => {
+                let inner = self.repr(&Value::Dict(mappingproxy::snapshot(c)))?;
+                format!("mappingproxy({inner})")
+            }
             Value::DictView(_) => {
                 let name = types().class_of(v).name.clone();
                 let items = self.iterate(v)?;
@@ -227,6 +232,16 @@ impl Interp {
                 }
                 if Rc::ptr_eq(&inst.class, &types().super_) {
                     return Ok("<super object>".into());
+                }
+                if let Some(r) = mappingproxy::descriptor_repr(inst) {
+                    return Ok(r);
+                }
+                let t = types();
+                if Rc::ptr_eq(&inst.class, &t.staticmethod)
+                    || Rc::ptr_eq(&inst.class, &t.classmethod)
+                {
+                    let f = inst.base_value.borrow().clone().unwrap_or_default();
+                    return Ok(format!("<{}({})>", inst.class.name, self.repr(&f)?));
                 }
                 instance_default_repr(inst, v)
             }
@@ -336,6 +351,8 @@ impl Interp {
                 }
                 self.repr(v)
             }
+            // As CPython's mappingproxy_str: the str of the mapping.
+            Value::MappingProxy(c) => self.repr(&Value::Dict(mappingproxy::snapshot(c))),
             _ => self.repr(v),
         }
     }

@@ -541,6 +541,7 @@ fn builtin_reversed(it: &mut Interp, args: &[Value], _: &Kwargs) -> PyResult<Val
         | Value::Str(_)
         | Value::Range(_)
         | Value::Dict(_)
+        | Value::MappingProxy(_)
         | Value::DictView(_) => it.iterate(v)?,
         Value::Instance(_)
             if it.special(v, "__len__").is_some() && it.special(v, "__getitem__").is_some() =>
@@ -557,7 +558,7 @@ fn builtin_reversed(it: &mut Interp, args: &[Value], _: &Kwargs) -> PyResult<Val
     let name = match v {
         Value::List(_) => "list_reverseiterator",
         Value::Range(_) => "range_iterator",
-        Value::Dict(_) => "dict_reversekeyiterator",
+        Value::Dict(_) | Value::MappingProxy(_) => "dict_reversekeyiterator",
         Value::DictView(dv) => match dv.kind {
             crate::runtime::value::ViewKind::Keys => "dict_reversekeyiterator",
             crate::runtime::value::ViewKind::Values => "dict_reversevalueiterator",
@@ -972,7 +973,34 @@ const OBJECT_ATTRS: &[&str] = &[
 /// `dir(obj)`: the sorted names of its attributes (its own, its class's along the MRO, and
 /// object's). A call `dir()` in the program lists the caller's scope (`dir_from_frame`); this
 /// is reached without an argument only when `dir` is called indirectly (`f = dir; f()`).
-fn builtin_dir(_: &mut Interp, args: &[Value], _: &Kwargs) -> PyResult<Value> {
+/// Attributes aio resolves for builtin values outside their classes' namespaces (the protocol
+/// methods of containers, `int.real`, `range.start`, a function's `__name__`, …); `dir()` lists
+/// the ones a value has.
+const VALUE_ATTRS: &[&str] = &[
+    "__len__",
+    "__iter__",
+    "__next__",
+    "__contains__",
+    "__getitem__",
+    "__setitem__",
+    "__delitem__",
+    "__bool__",
+    "real",
+    "imag",
+    "numerator",
+    "denominator",
+    "start",
+    "stop",
+    "step",
+    "__name__",
+    "__qualname__",
+    "__module__",
+    "__self__",
+    "__func__",
+    "__dict__",
+];
+
+fn builtin_dir(it: &mut Interp, args: &[Value], _: &Kwargs) -> PyResult<Value> {
     if args.is_empty() {
         return Err(err(
             "NotImplementedError",
@@ -988,18 +1016,29 @@ fn builtin_dir(_: &mut Interp, args: &[Value], _: &Kwargs) -> PyResult<Value> {
     };
     match &args[0] {
         Value::Module(m) => names.extend(m.names_list()),
+        // A user class's namespace holds its `__module__`, `__dict__` and `__weakref__`; the
+        // builtin classes with a `__dict__` (the exceptions) do not list it in aio's namespaces.
         Value::Class(c) => {
             add_class(&mut names, c);
-            names.extend(["__dict__", "__module__", "__weakref__"].map(Rc::from));
+            if super::mappingproxy::instances_have_dict(c) {
+                names.push(Rc::from("__dict__"));
+            }
         }
         Value::Instance(i) => {
             names.extend(i.attrs.borrow().names());
             add_class(&mut names, &i.class);
-            if i.class.module.as_ref() != "builtins" {
-                names.extend(["__dict__", "__module__", "__weakref__"].map(Rc::from));
+            if super::mappingproxy::instances_have_dict(&i.class) {
+                names.push(Rc::from("__dict__"));
             }
         }
-        other => add_class(&mut names, &types().class_of(other)),
+        other => {
+            add_class(&mut names, &types().class_of(other));
+            for name in VALUE_ATTRS {
+                if it.getattr(other, name).is_ok() {
+                    names.push(Rc::from(*name));
+                }
+            }
+        }
     }
     names.extend(OBJECT_ATTRS.iter().map(|s| Rc::from(*s)));
     names.sort();

@@ -367,7 +367,9 @@ pub fn dict_fill(
     kw: &Kwargs,
 ) -> PyResult<()> {
     if let Some(src) = src {
-        if matches!(src, Value::Dict(_)) || it.special(src, "keys").is_some() {
+        if matches!(src, Value::Dict(_) | Value::MappingProxy(_))
+            || it.special(src, "keys").is_some()
+        {
             for (k, v) in it.mapping_items(src)? {
                 let k = it.key(k)?;
                 it.dict_insert(d, k, v)?;

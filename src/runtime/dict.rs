@@ -40,6 +40,7 @@ pub fn check_hashable(v: &Value) -> Result<(), Unhashable> {
         Value::Dict(_) => Err(Unhashable("dict")),
         Value::Set(_) => Err(Unhashable("set")),
         Value::Slice(_) => Err(Unhashable("slice")),
+        Value::MappingProxy(_) => Err(Unhashable("mappingproxy")),
         Value::Tuple(items) => items.iter().try_for_each(check_hashable),
         _ => Ok(()),
     }

@@ -623,13 +623,18 @@ fn visit_exc(e: &Exc, f: &mut impl FnMut(usize)) {
 /// The references an instance holds: its class, attributes, exception state and wrapped
 /// builtin value. (Kept together with [`clear_instance`], the one place that knows an
 /// instance's layout.)
+/// The references an instance's or function's attributes hold.
+fn visit_attrs(a: &Attrs, f: &mut impl FnMut(usize)) {
+    match a {
+        Attrs::Names(m) => m.values().for_each(|v| visit_value(v, f)),
+        Attrs::Dict(d) => f(addr(Rc::as_ptr(d))),
+    }
+}
+
 fn traverse_instance(i: &Instance, f: &mut impl FnMut(usize)) {
     f(addr(Rc::as_ptr(&i.class)));
     if let Ok(a) = i.attrs.try_borrow() {
-        match &*a {
-            Attrs::Names(m) => m.values().for_each(|v| visit_value(v, f)),
-            Attrs::Dict(d) => f(addr(Rc::as_ptr(d))),
-        }
+        visit_attrs(&a, f);
     }
     if let Some(Ok(x)) = i.exc.as_ref().map(RefCell::try_borrow) {
         x.args.iter().for_each(|v| visit_value(v, f));
@@ -814,7 +819,7 @@ impl Obj {
                     .for_each(|v| visit_value(v, f));
                 func.closure.iter().for_each(|c| f(addr(Rc::as_ptr(c))));
                 if let Ok(d) = func.dict.try_borrow() {
-                    d.values().for_each(|v| visit_value(v, f));
+                    visit_attrs(&d, f);
                 }
             }
             Obj::Cell(c) => {
@@ -884,7 +889,7 @@ impl Obj {
             },
             Obj::Function(func) => match func.dict.try_borrow_mut() {
                 Ok(mut d) => {
-                    doomed.extend(std::mem::take(&mut *d).into_values());
+                    doomed.extend(d.take_values());
                     true
                 }
                 Err(_) => false,

@@ -423,6 +423,7 @@ pub fn install(t: &Types) {
     super::set_methods::install(t);
     super::number_dunders::install(t);
     super::str_methods::install(t);
+    super::mappingproxy::install(t);
     add(
         &t.list,
         &[

@@ -9,6 +9,7 @@ pub mod drop;
 pub mod exceptions;
 pub mod format;
 pub mod gc;
+pub mod mappingproxy;
 pub mod methods;
 pub mod number_dunders;
 pub mod number_methods;

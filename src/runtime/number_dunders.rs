@@ -1,4 +1,4 @@
-//! The arithmetic special methods of `int` (and so `bool`), `float`, `str`, `list` and `tuple`
+//! The arithmetic and comparison special methods of `int` (and so `bool`), `float`, `str`, `list` and `tuple`
 //! called by name: `(3).__add__(4)`, `int.__add__(3, 4)`, `(2.5).__radd__(1)`,
 //! `super().__mul__(n)` in a subclass. Operators never come here (they dispatch directly in
 //! `ops::binary`); these mirror CPython's slot wrappers for code that names them, with their
@@ -379,6 +379,43 @@ fn rdivmod_float(it: &mut Interp, a: &[Value], kw: &Kwargs) -> PyResult<Value> {
     divmod(it, a, kw, Owner::Float, true)
 }
 
+/// `x.__eq__(y)`, `x.__lt__(y)`, …, `x.__hash__()` taken from a builtin class: the receiver is
+/// checked as CPython's slot wrappers check it (`int.__lt__(1.5, 2)` is a TypeError), then the
+/// comparison every object has runs on the value it wraps.
+fn compare(
+    it: &mut Interp,
+    args: &[Value],
+    kw: &Kwargs,
+    owner: Owner,
+    name: &str,
+) -> PyResult<Value> {
+    let this = receiver(owner, name, args)?;
+    let Some(Value::Builtin(generic)) = it.object_method(&Value::None, name, false) else {
+        return Err(err("SystemError", format!("no generic {name}")));
+    };
+    let mut args = args.to_vec();
+    args[0] = this;
+    (generic.func)(it, &args, kw)
+}
+
+/// The comparison wrappers of one builtin class.
+macro_rules! comparisons {
+    ($owner:expr) => {
+        table!(
+            $owner,
+            compare,
+            [
+                ("__eq__"),
+                ("__ne__"),
+                ("__lt__"),
+                ("__le__"),
+                ("__gt__"),
+                ("__ge__"),
+            ]
+        )
+    };
+}
+
 const INT_ARITHMETIC: &[(&str, NativeFn)] = arithmetic!(Owner::Int);
 const INT_BITWISE: &[(&str, NativeFn)] = table!(
     Owner::Int,
@@ -442,6 +479,19 @@ const LIST_REPEAT: &[(&str, NativeFn)] = table!(Owner::List, repeat, [("__mul__"
 const TUPLE_METHODS: &[(&str, NativeFn)] = table!(Owner::Tuple, sequence, [("__add__")]);
 const TUPLE_REPEAT: &[(&str, NativeFn)] = table!(Owner::Tuple, repeat, [("__mul__"), ("__rmul__")]);
 
+const INT_COMPARE: &[(&str, NativeFn)] = comparisons!(Owner::Int);
+const FLOAT_COMPARE: &[(&str, NativeFn)] = comparisons!(Owner::Float);
+const STR_COMPARE: &[(&str, NativeFn)] = comparisons!(Owner::Str);
+const LIST_COMPARE: &[(&str, NativeFn)] = comparisons!(Owner::List);
+const TUPLE_COMPARE: &[(&str, NativeFn)] = comparisons!(Owner::Tuple);
+/// `__hash__` of the hashable ones (`list.__hash__` is None).
+const HASHES: [&[(&str, NativeFn)]; 4] = [
+    table!(Owner::Int, compare, [("__hash__")]),
+    table!(Owner::Float, compare, [("__hash__")]),
+    table!(Owner::Str, compare, [("__hash__")]),
+    table!(Owner::Tuple, compare, [("__hash__")]),
+];
+
 /// Puts the wrappers into the namespaces of `int` (which `bool` inherits), `float`, `str`,
 /// `list` and `tuple`.
 pub fn install(t: &super::types::Types) {
@@ -478,5 +528,27 @@ pub fn install(t: &super::types::Types) {
     }
     for table in [TUPLE_METHODS, TUPLE_REPEAT] {
         add(&t.tuple, table);
+    }
+    for (class, table) in [
+        (&t.int, INT_COMPARE),
+        (&t.float, FLOAT_COMPARE),
+        (&t.str_, STR_COMPARE),
+        (&t.list, LIST_COMPARE),
+        (&t.tuple, TUPLE_COMPARE),
+    ] {
+        add(class, table);
+    }
+    for (class, hash) in [&t.int, &t.float, &t.str_, &t.tuple]
+        .into_iter()
+        .zip(HASHES)
+    {
+        add(class, hash);
+    }
+    // The mutable containers are unhashable: their class says so.
+    for class in [&t.list, &t.dict, &t.set] {
+        class
+            .dict
+            .borrow_mut()
+            .insert(std::rc::Rc::from("__hash__"), Value::None);
     }
 }

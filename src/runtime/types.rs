@@ -76,6 +76,12 @@ pub struct Types {
     pub dict_values: Rc<Class>,
     /// `dict_items`
     pub dict_items: Rc<Class>,
+    /// `mappingproxy`: a class's read-only `__dict__`.
+    pub mappingproxy: Rc<Class>,
+    /// `getset_descriptor`: the `__dict__` / `__weakref__` entries of a class namespace.
+    pub getset_descriptor: Rc<Class>,
+    /// `member_descriptor`: a `__slots__` entry of a class namespace.
+    pub member_descriptor: Rc<Class>,
     /// `asyncio.Future`
     pub future: Rc<Class>,
     /// `asyncio.Task`
@@ -405,6 +411,9 @@ impl Types {
             dict_keys: new_class("dict_keys", o(), B::Iterator),
             dict_values: new_class("dict_values", o(), B::Iterator),
             dict_items: new_class("dict_items", o(), B::Iterator),
+            mappingproxy: new_class("mappingproxy", o(), B::Iterator),
+            getset_descriptor: new_class("getset_descriptor", o(), B::Descriptor),
+            member_descriptor: new_class("member_descriptor", o(), B::Descriptor),
             object,
             exceptions,
             exception_order,
@@ -449,6 +458,9 @@ impl Types {
             &self.dict_keys,
             &self.dict_values,
             &self.dict_items,
+            &self.mappingproxy,
+            &self.getset_descriptor,
+            &self.member_descriptor,
             &self.future,
             &self.task,
             &self.handle,
@@ -570,6 +582,7 @@ impl Types {
             }
             Value::Handle(_) => self.handle.clone(),
             Value::EventLoop(_) => self.event_loop.clone(),
+            Value::MappingProxy(_) => self.mappingproxy.clone(),
             Value::DictView(v) => match v.kind {
                 super::value::ViewKind::Keys => self.dict_keys.clone(),
                 super::value::ViewKind::Values => self.dict_values.clone(),

@@ -77,6 +77,8 @@ pub enum Value {
     NotImplemented,
     /// A `dict_keys` / `dict_values` / `dict_items` view.
     DictView(Rc<DictView>),
+    /// A class's `__dict__`: a read-only `mappingproxy` over its namespace.
+    MappingProxy(Rc<Class>),
     /// An `asyncio.Future` or `asyncio.Task`.
     Future(Rc<crate::asyncio::future::Future>),
     /// An `asyncio.Handle` / `asyncio.TimerHandle`.
@@ -153,8 +155,8 @@ pub struct Function {
     pub closure: Vec<Rc<RefCell<Value>>>,
     /// `__name__` (assignable).
     pub name: RefCell<Rc<str>>,
-    /// Attributes set on the function object.
-    pub dict: RefCell<AttrMap>,
+    /// Attributes set on the function object (its `__dict__`).
+    pub dict: RefCell<super::attrs::Attrs>,
 }
 
 /// A method bound to its `self`.
@@ -302,6 +304,30 @@ pub struct ExcData {
     pub pending_span: Option<Span>,
     /// Anchors of the failing sub-expression (see `TbEntry::anchors`).
     pub pending_anchors: Option<(u32, u32)>,
+    /// For a missing name or attribute: what it was looked up in (`NameError.name`,
+    /// `AttributeError.name` / `.obj`), for the traceback's "Did you mean".
+    pub suggest: Option<Rc<SuggestFrom>>,
+}
+
+/// Where a `NameError` or `AttributeError` looked its name up.
+#[derive(Debug)]
+pub enum SuggestFrom {
+    /// `obj.name` failed.
+    Attribute {
+        /// The object.
+        obj: Value,
+        /// The attribute.
+        name: Rc<str>,
+    },
+    /// The name was not bound in the frame running `code` with these globals.
+    Name {
+        /// The name.
+        name: Rc<str>,
+        /// The failing frame's code (its local variable names).
+        code: Rc<Code>,
+        /// The failing frame's module.
+        globals: Rc<Module>,
+    },
 }
 
 /// An instance of a user-defined class (or of an exception class).
@@ -551,6 +577,7 @@ impl Value {
             Iter(r) => Rc::as_ptr(r) as usize,
             Slice(r) => Rc::as_ptr(r) as usize,
             DictView(r) => Rc::as_ptr(r) as usize,
+            MappingProxy(r) => Rc::as_ptr(r) as usize + 8,
             Future(r) => Rc::as_ptr(r) as usize,
             Handle(r) => Rc::as_ptr(r) as usize,
             EventLoop(id) => 0x7f00_0000 + *id as usize * 64,
