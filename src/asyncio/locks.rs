@@ -11,7 +11,9 @@
 //! one; subclasses, `Semaphore` and `Condition` (which share the context-manager methods) run
 //! the library's code unchanged.
 
-use super::queue::{attr, list_attr, native_coroutine, native_coroutine_padded, set_attr};
+use super::queue::{
+    attr, class, list_attr, method, native_coroutine, native_coroutine_padded, set_attr,
+};
 use crate::interp::generator::NativeStep;
 use crate::interp::Interp;
 use crate::runtime::exceptions::err;
@@ -36,17 +38,6 @@ pub struct LocksLib {
 const WAITERS: (usize, &str) = (1, "_waiters");
 const LOCKED: (usize, &str) = (2, "_locked");
 const VALUE: (usize, &str) = (2, "_value");
-
-fn class(m: &crate::runtime::value::Module, name: &str) -> Option<Rc<Class>> {
-    match m.get(name) {
-        Some(Value::Class(c)) => Some(c),
-        _ => None,
-    }
-}
-
-fn method(c: &Class, name: &str) -> Option<Value> {
-    c.dict.borrow().get(name).cloned()
-}
 
 fn function(c: &Class, name: &str) -> Option<Rc<Function>> {
     match method(c, name) {

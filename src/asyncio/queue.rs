@@ -45,14 +45,16 @@ pub struct QueueLib {
     get_nowait: Value,
 }
 
-fn class(m: &crate::runtime::value::Module, name: &str) -> Option<Rc<Class>> {
+/// The class `name` of the library module `m`.
+pub(super) fn class(m: &crate::runtime::value::Module, name: &str) -> Option<Rc<Class>> {
     match m.get(name) {
         Some(Value::Class(c)) => Some(c),
         _ => None,
     }
 }
 
-fn method(c: &Class, name: &str) -> Option<Value> {
+/// What class `c` itself defines as `name` (not looked up along the MRO).
+pub(super) fn method(c: &Class, name: &str) -> Option<Value> {
     c.dict.borrow().get(name).cloned()
 }
 
