@@ -95,6 +95,27 @@ impl Interp {
         }
     }
 
+    /// Calls `__init__` on a new instance; it must return None.
+    fn run_init(
+        &mut self,
+        init: &Value,
+        inst: &Value,
+        args: Vec<Value>,
+        kwargs: Kwargs,
+    ) -> PyResult<()> {
+        let mut full = Vec::with_capacity(args.len() + 1);
+        full.push(inst.clone());
+        full.extend(args);
+        let r = self.call(init, full, kwargs)?;
+        if !r.is_none() {
+            return Err(type_error(format!(
+                "__init__() should return None, not '{}'",
+                types().class_of(&r).name
+            )));
+        }
+        Ok(())
+    }
+
     /// The name CPython uses for a callable in argument errors (`f()`, `A.m()`).
     pub fn callable_name(&self, v: &Value) -> String {
         match v {
@@ -585,18 +606,7 @@ impl Interp {
             }
         }
         match c.lookup("__init__") {
-            Some(init) => {
-                let mut full = Vec::with_capacity(args.len() + 1);
-                full.push(inst.clone());
-                full.extend(args);
-                let r = self.call(&init, full, kwargs)?;
-                if !r.is_none() {
-                    return Err(type_error(format!(
-                        "__init__() should return None, not '{}'",
-                        types().class_of(&r).name
-                    )));
-                }
-            }
+            Some(init) => self.run_init(&init, &inst, args, kwargs)?,
             None => {
                 if !c.is_exception && (!args.is_empty() || !kwargs.is_empty()) {
                     return Err(type_error(format!("{}() takes no arguments", c.name)));
@@ -643,16 +653,7 @@ impl Interp {
             return Ok(obj);
         }
         if let Some(init) = inst.class.lookup("__init__") {
-            let mut full = Vec::with_capacity(args.len() + 1);
-            full.push(obj.clone());
-            full.extend(args);
-            let r = self.call(&init, full, kwargs)?;
-            if !r.is_none() {
-                return Err(type_error(format!(
-                    "__init__() should return None, not '{}'",
-                    types().class_of(&r).name
-                )));
-            }
+            self.run_init(&init, &obj, args, kwargs)?;
         }
         Ok(obj)
     }

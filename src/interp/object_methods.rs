@@ -316,6 +316,18 @@ fn protocol_method(v: &Value, name: &str) -> Option<NativeFn> {
     Some(f)
 }
 
+/// The protocol methods aio resolves on builtin values outside their classes' namespaces.
+pub(crate) const PROTOCOL_METHODS: [&str; 8] = [
+    "__len__",
+    "__iter__",
+    "__next__",
+    "__contains__",
+    "__getitem__",
+    "__setitem__",
+    "__delitem__",
+    "__bool__",
+];
+
 impl Interp {
     /// `object.__repr__(v)`: `<module.Class object at 0x…>` for instances, whatever their class
     /// defines; the usual repr for builtin values.
@@ -371,16 +383,7 @@ impl Interp {
         let name: &'static str = OBJECT
             .iter()
             .map(|(n, _)| *n)
-            .chain([
-                "__len__",
-                "__iter__",
-                "__next__",
-                "__contains__",
-                "__getitem__",
-                "__setitem__",
-                "__delitem__",
-                "__bool__",
-            ])
+            .chain(PROTOCOL_METHODS)
             .find(|n| *n == name)?;
         Some(crate::runtime::gc::tracked(Value::Builtin(Rc::new(
             BuiltinFn {

@@ -970,21 +970,11 @@ const OBJECT_ATTRS: &[&str] = &[
     "__subclasshook__",
 ];
 
-/// `dir(obj)`: the sorted names of its attributes (its own, its class's along the MRO, and
-/// object's). A call `dir()` in the program lists the caller's scope (`dir_from_frame`); this
-/// is reached without an argument only when `dir` is called indirectly (`f = dir; f()`).
 /// Attributes aio resolves for builtin values outside their classes' namespaces (the protocol
 /// methods of containers, `int.real`, `range.start`, a function's `__name__`, …); `dir()` lists
 /// the ones a value has.
+/// (The container protocol methods come from `object_methods::PROTOCOL_METHODS`.)
 const VALUE_ATTRS: &[&str] = &[
-    "__len__",
-    "__iter__",
-    "__next__",
-    "__contains__",
-    "__getitem__",
-    "__setitem__",
-    "__delitem__",
-    "__bool__",
     "real",
     "imag",
     "numerator",
@@ -1000,6 +990,9 @@ const VALUE_ATTRS: &[&str] = &[
     "__dict__",
 ];
 
+/// `dir(obj)`: the sorted names of its attributes (its own, its class's along the MRO, and
+/// object's). A call `dir()` in the program lists the caller's scope (`dir_from_frame`); this
+/// is reached without an argument only when `dir` is called indirectly (`f = dir; f()`).
 fn builtin_dir(it: &mut Interp, args: &[Value], _: &Kwargs) -> PyResult<Value> {
     if args.is_empty() {
         return Err(err(
@@ -1033,7 +1026,8 @@ fn builtin_dir(it: &mut Interp, args: &[Value], _: &Kwargs) -> PyResult<Value> {
         }
         other => {
             add_class(&mut names, &types().class_of(other));
-            for name in VALUE_ATTRS {
+            let protocol = crate::interp::object_methods::PROTOCOL_METHODS.iter();
+            for name in protocol.chain(VALUE_ATTRS) {
                 if it.getattr(other, name).is_ok() {
                     names.push(Rc::from(*name));
                 }
