@@ -71,6 +71,8 @@ pub struct Code {
     /// body has no `try`, `with`, `yield` or `await`, so it never stops halfway. (Module code
     /// stays on the block-stack loop: measured, it was no faster there.)
     pub direct: bool,
+    /// A `direct` body compiled to closures, made on the first call (`interp/direct.rs`).
+    pub compiled: std::cell::OnceCell<crate::interp::direct::CompiledBody>,
 }
 
 impl Code {

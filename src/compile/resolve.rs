@@ -97,6 +97,7 @@ impl ScopeCtx {
         let direct = kind == FunctionKind::Plain && super::code::runs_straight(&body);
         Code {
             direct,
+            compiled: Default::default(),
             library,
             name: self.name,
             qualname: self.qualname,

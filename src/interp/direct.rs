@@ -1,20 +1,29 @@
-//! Plain functions that cannot stop halfway run by Rust recursion over their statements.
+//! Plain functions that cannot stop halfway run by Rust recursion over closures.
 //!
 //! A generator or coroutine frame must be able to stop after any statement, so `exec.rs`
 //! walks its block stack in a loop. A plain function whose body has no `try`, `with`, `yield`
 //! or `await` (see [`Code::direct`](crate::compile::code::Code::direct)) never stops halfway
-//! and needs no block stack: its `if`, `while` and `for` statements run as Rust control flow
-//! here, with the same checks before each statement (Ctrl-C, the step limit), the same
-//! traceback lines and the same reports as the block-stack loop. Simple statements are run by
-//! the loop's own `exec_stmt`, so there is one implementation of each of them.
+//! and needs no block stack. Its body is compiled once, on the first call, into a tree of
+//! Rust closures — one per statement and one per expression — each made for its node: a local
+//! read, an int fast path, a call with positional arguments. A closure runs without the
+//! `match` over every kind of node that walking the syntax tree pays at each step, and `if`,
+//! `while` and `for` become Rust control flow. Nodes without a closure of their own evaluate
+//! their syntax node with `eval` or run the statement with the block-stack loop's
+//! `exec_stmt`, so there is one implementation of each behaviour; the closures make the same
+//! checks before each statement (Ctrl-C, the step limit), add the same traceback lines and
+//! mark errors with the same spans as the tree walker.
 
 use super::exec::Flow;
 use super::frame::{Completion, Frame};
 use super::{Interp, RECURSION_LIMIT};
 use crate::runtime::exceptions::err;
+use crate::runtime::ops;
 use crate::runtime::value::{Exc, PyResult, Value};
 use crate::source::Span;
-use crate::syntax::ast::{Body, StmtKind};
+use crate::syntax::ast::{
+    Arg, BinOp, Body, Constant, Expr, ExprKind, Scope, Stmt, StmtKind, UnaryOp,
+};
+use crate::syntax::token::IntLit;
 
 /// How a statement list ended.
 pub(crate) enum Exit {
@@ -28,6 +37,29 @@ pub(crate) enum Exit {
     Return(Value),
 }
 
+/// An expression compiled to a closure.
+type ExprFn = Box<dyn Fn(&mut Interp, &mut Frame) -> PyResult<Value>>;
+/// A statement compiled to a closure; an error comes back with the frame's traceback line.
+type StmtFn = Box<dyn Fn(&mut Interp, &mut Frame) -> Result<Exit, Exc>>;
+/// A statement list compiled to closures.
+type Block = Box<[StmtFn]>;
+
+/// A direct function's body compiled to closures (kept in its `Code`, made on the first call).
+pub struct CompiledBody(Block);
+
+impl std::fmt::Debug for CompiledBody {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        write!(f, "CompiledBody({} statements)", self.0.len())
+    }
+}
+
+impl CompiledBody {
+    /// Compiles a statement list.
+    pub fn new(body: &Body) -> CompiledBody {
+        CompiledBody(block(body))
+    }
+}
+
 impl Interp {
     /// Runs a plain function's frame (one whose code is `direct`) to its end.
     pub(crate) fn run_direct(&mut self, frame: &mut Frame) -> PyResult<Value> {
@@ -36,8 +68,9 @@ impl Interp {
         }
         self.depth += 1;
         let base = self.exc_stack.len();
-        let body = frame.code.body.clone();
-        let r = self.exec_body(frame, &body);
+        let code = frame.code.clone();
+        let body = code.compiled.get_or_init(|| CompiledBody::new(&code.body));
+        let r = run_block(self, frame, &body.0);
         self.exc_stack.truncate(base);
         self.depth -= 1;
         match r? {
@@ -53,97 +86,8 @@ impl Interp {
         }
     }
 
-    /// Runs a statement list. An error comes back with this frame's traceback line on it.
-    fn exec_body(&mut self, frame: &mut Frame, body: &Body) -> Result<Exit, Exc> {
-        for idx in 0..body.len() {
-            let span = body[idx].span;
-            if let Err(e) = self.before_statement() {
-                return Err(self.traceback_here(frame, e, span));
-            }
-            let exit = match &body[idx].kind {
-                StmtKind::If(..) | StmtKind::While(..) | StmtKind::For { .. } => {
-                    self.exec_direct(frame, body, idx)?
-                }
-                _ => self.exec_simple(frame, body, idx)?,
-            };
-            match exit {
-                Exit::Normal => {}
-                exit => return Ok(exit),
-            }
-        }
-        Ok(Exit::Normal)
-    }
-
-    /// Runs statement `idx` of `body`.
-    fn exec_direct(&mut self, frame: &mut Frame, body: &Body, idx: usize) -> Result<Exit, Exc> {
-        let stmt = &body[idx];
-        let span = stmt.span;
-        match &stmt.kind {
-            StmtKind::If(test, then, orelse) => {
-                let c = self.eval(frame, test).and_then(|c| self.truthy(&c));
-                self.reports_at(frame, span);
-                match c {
-                    Ok(true) => self.exec_body(frame, then),
-                    Ok(false) if !orelse.is_empty() => self.exec_body(frame, orelse),
-                    Ok(false) => Ok(Exit::Normal),
-                    Err(e) => Err(self.traceback_here(frame, e, span)),
-                }
-            }
-            StmtKind::While(test, b, orelse) => {
-                // The first test is the statement's own; later ones are the loop's.
-                let mut test_span = span;
-                loop {
-                    let c = self.eval(frame, test).and_then(|c| self.truthy(&c));
-                    self.reports_at(frame, test_span);
-                    match c {
-                        Ok(true) => {}
-                        Ok(false) if !orelse.is_empty() => return self.exec_body(frame, orelse),
-                        Ok(false) => return Ok(Exit::Normal),
-                        Err(e) => return Err(self.traceback_here(frame, e, test_span)),
-                    }
-                    test_span = test.span;
-                    match self.exec_body(frame, b)? {
-                        Exit::Normal | Exit::Continue => {}
-                        Exit::Break => return Ok(Exit::Normal),
-                        ret @ Exit::Return(_) => return Ok(ret),
-                    }
-                }
-            }
-            StmtKind::For {
-                target,
-                iter,
-                body: b,
-                orelse,
-                ..
-            } => {
-                let it = self
-                    .eval(frame, iter)
-                    .and_then(|it| self.get_iter(&it).map_err(|e| e.note_span(iter.span)));
-                self.reports_at(frame, span);
-                let it = it.map_err(|e| self.traceback_here(frame, e, span))?;
-                loop {
-                    let next = self.next_opt(&it).and_then(|v| match v {
-                        Some(v) => self.assign(frame, target, v).map(|()| true),
-                        None => Ok(false),
-                    });
-                    match next {
-                        Ok(true) => {}
-                        Ok(false) if !orelse.is_empty() => return self.exec_body(frame, orelse),
-                        Ok(false) => return Ok(Exit::Normal),
-                        Err(e) => return Err(self.traceback_here(frame, e, span)),
-                    }
-                    match self.exec_body(frame, b)? {
-                        Exit::Normal | Exit::Continue => {}
-                        Exit::Break => return Ok(Exit::Normal),
-                        ret @ Exit::Return(_) => return Ok(ret),
-                    }
-                }
-            }
-            _ => self.exec_simple(frame, body, idx),
-        }
-    }
-
-    /// Runs statement `idx` of `body`, one that is not a compound statement.
+    /// Runs statement `idx` of `body`, one that is not a compound statement, with the
+    /// block-stack loop's `exec_stmt`.
     fn exec_simple(&mut self, frame: &mut Frame, body: &Body, idx: usize) -> Result<Exit, Exc> {
         let span = body[idx].span;
         let r = self.exec_stmt(frame, body, idx);
@@ -162,4 +106,440 @@ impl Interp {
             Err(e) => Err(self.traceback_here(frame, e, span)),
         }
     }
+}
+
+/// Runs a compiled statement list.
+fn run_block(it: &mut Interp, frame: &mut Frame, b: &[StmtFn]) -> Result<Exit, Exc> {
+    for s in b {
+        match s(it, frame)? {
+            Exit::Normal => {}
+            exit => return Ok(exit),
+        }
+    }
+    Ok(Exit::Normal)
+}
+
+/// The checks before every statement, an error marked with the statement's line.
+#[inline]
+fn before(it: &mut Interp, frame: &Frame, span: Span) -> Result<(), Exc> {
+    it.before_statement()
+        .map_err(|e| it.traceback_here(frame, e, span))
+}
+
+/// The end of a simple statement: its reports, and its line on an error.
+#[inline]
+fn finish(it: &mut Interp, frame: &Frame, span: Span, r: PyResult<Exit>) -> Result<Exit, Exc> {
+    it.reports_at(frame, span);
+    r.map_err(|e| it.traceback_here(frame, e, span))
+}
+
+fn block(body: &Body) -> Block {
+    (0..body.len()).map(|i| stmt(body, i)).collect()
+}
+
+/// The local slot a plain name target or operand uses.
+fn local_slot(e: &Expr) -> Option<usize> {
+    match &e.kind {
+        ExprKind::Name(id) => match id.scope {
+            Scope::Local(i) => Some(i as usize),
+            _ => None,
+        },
+        _ => None,
+    }
+}
+
+fn stmt(body: &Body, idx: usize) -> StmtFn {
+    let s: &Stmt = &body[idx];
+    let span = s.span;
+    match &s.kind {
+        StmtKind::Expr(e) => {
+            let e = expr(e);
+            Box::new(move |it, fr| {
+                before(it, fr, span)?;
+                let r = e(it, fr).map(|_| Exit::Normal);
+                finish(it, fr, span, r)
+            })
+        }
+        StmtKind::Return(v) => {
+            let v = v.as_ref().map(expr);
+            Box::new(move |it, fr| {
+                before(it, fr, span)?;
+                let r = match &v {
+                    Some(v) => v(it, fr).map(Exit::Return),
+                    None => Ok(Exit::Return(Value::None)),
+                };
+                finish(it, fr, span, r)
+            })
+        }
+        StmtKind::Pass => Box::new(move |it, fr| {
+            before(it, fr, span)?;
+            finish(it, fr, span, Ok(Exit::Normal))
+        }),
+        StmtKind::Assign(targets, v) if targets.len() == 1 => {
+            let v = expr(v);
+            let store = target(&targets[0]);
+            Box::new(move |it, fr| {
+                before(it, fr, span)?;
+                let r = v(it, fr)
+                    .and_then(|v| store(it, fr, v))
+                    .map(|()| Exit::Normal);
+                finish(it, fr, span, r)
+            })
+        }
+        StmtKind::AugAssign(t, op, v) if matches!(t.kind, ExprKind::Name(_)) => {
+            let ExprKind::Name(id) = &t.kind else {
+                unreachable!("matched a name above")
+            };
+            let (op, id, load, rhs) = (*op, id.clone(), expr(t), expr(v));
+            let at = t.span.to(v.span);
+            let slot = local_slot(t);
+            Box::new(move |it, fr| {
+                before(it, fr, span)?;
+                let r = (|| {
+                    let cur = load(it, fr)?;
+                    let rhs = rhs(it, fr)?;
+                    let fast = match (&cur, &rhs) {
+                        (Value::Int(a), Value::Int(b)) => ops::int_fast(op, *a, *b),
+                        _ => None,
+                    };
+                    let r = match fast {
+                        Some(r) => r,
+                        None => it.inplace_op(op, &cur, &rhs).map_err(|e| e.note_span(at))?,
+                    };
+                    match slot {
+                        Some(i) => fr.slots[i] = r,
+                        None => it.store(fr, &id, r)?,
+                    }
+                    Ok(Exit::Normal)
+                })();
+                finish(it, fr, span, r)
+            })
+        }
+        StmtKind::If(test, then, orelse) => {
+            let (test, then, orelse) = (expr(test), block(then), block(orelse));
+            Box::new(move |it, fr| {
+                before(it, fr, span)?;
+                let c = test(it, fr).and_then(|c| it.truthy(&c));
+                it.reports_at(fr, span);
+                match c {
+                    Ok(true) => run_block(it, fr, &then),
+                    Ok(false) => run_block(it, fr, &orelse),
+                    Err(e) => Err(it.traceback_here(fr, e, span)),
+                }
+            })
+        }
+        StmtKind::While(test, b, orelse) => {
+            let test_at = test.span;
+            let (test, b, orelse) = (expr(test), block(b), block(orelse));
+            Box::new(move |it, fr| {
+                before(it, fr, span)?;
+                // The first test is the statement's own; later ones are the loop's.
+                let mut test_span = span;
+                loop {
+                    let c = test(it, fr).and_then(|c| it.truthy(&c));
+                    it.reports_at(fr, test_span);
+                    match c {
+                        Ok(true) => {}
+                        Ok(false) => return run_block(it, fr, &orelse),
+                        Err(e) => return Err(it.traceback_here(fr, e, test_span)),
+                    }
+                    test_span = test_at;
+                    match run_block(it, fr, &b)? {
+                        Exit::Normal | Exit::Continue => {}
+                        Exit::Break => return Ok(Exit::Normal),
+                        ret @ Exit::Return(_) => return Ok(ret),
+                    }
+                }
+            })
+        }
+        StmtKind::For {
+            target: t,
+            iter,
+            body: b,
+            orelse,
+            ..
+        } => {
+            let iter_at = iter.span;
+            let (store, iter, b, orelse) = (target(t), expr(iter), block(b), block(orelse));
+            Box::new(move |it, fr| {
+                before(it, fr, span)?;
+                let i =
+                    iter(it, fr).and_then(|i| it.get_iter(&i).map_err(|e| e.note_span(iter_at)));
+                it.reports_at(fr, span);
+                let i = i.map_err(|e| it.traceback_here(fr, e, span))?;
+                loop {
+                    let next = it.next_opt(&i).and_then(|v| match v {
+                        Some(v) => store(it, fr, v).map(|()| true),
+                        None => Ok(false),
+                    });
+                    match next {
+                        Ok(true) => {}
+                        Ok(false) => return run_block(it, fr, &orelse),
+                        Err(e) => return Err(it.traceback_here(fr, e, span)),
+                    }
+                    match run_block(it, fr, &b)? {
+                        Exit::Normal | Exit::Continue => {}
+                        Exit::Break => return Ok(Exit::Normal),
+                        ret @ Exit::Return(_) => return Ok(ret),
+                    }
+                }
+            })
+        }
+        _ => {
+            let body = body.clone();
+            Box::new(move |it, fr| {
+                before(it, fr, span)?;
+                it.exec_simple(fr, &body, idx)
+            })
+        }
+    }
+}
+
+/// A store into an assignment target.
+type StoreFn = Box<dyn Fn(&mut Interp, &mut Frame, Value) -> PyResult<()>>;
+
+fn target(t: &Expr) -> StoreFn {
+    match local_slot(t) {
+        Some(i) => Box::new(move |_, fr, v| {
+            fr.slots[i] = v;
+            Ok(())
+        }),
+        None => {
+            let t = t.clone();
+            Box::new(move |it, fr, v| it.assign(fr, &t, v))
+        }
+    }
+}
+
+/// The value of a constant, made once.
+fn constant(c: &Constant) -> Value {
+    match c {
+        Constant::None => Value::None,
+        Constant::Bool(b) => Value::Bool(*b),
+        Constant::Int(IntLit::Small(i)) => Value::Int(*i),
+        Constant::Int(IntLit::Big(b)) => Value::BigInt(b.clone()),
+        Constant::Float(f) => Value::Float(*f),
+        Constant::Str(s) => Value::Str(s.clone()),
+        Constant::Ellipsis => Value::Ellipsis,
+    }
+}
+
+/// Evaluates the syntax node itself: the kinds without a closure of their own, and the slow
+/// paths (an unbound name's error) of those with one.
+fn by_tree(e: &Expr) -> ExprFn {
+    let e = e.clone();
+    Box::new(move |it, fr| it.eval(fr, &e))
+}
+
+fn expr(e: &Expr) -> ExprFn {
+    let span = e.span;
+    match &e.kind {
+        ExprKind::Name(id) => match id.scope {
+            Scope::Local(i) => {
+                let (i, slow) = (i as usize, by_tree(e));
+                Box::new(move |it, fr| match fr.slots.get(i) {
+                    Some(Value::Undef) | None => slow(it, fr),
+                    Some(v) => Ok(v.quick_clone()),
+                })
+            }
+            Scope::Global(i) => {
+                let (i, slow) = (i as usize, by_tree(e));
+                Box::new(move |it, fr| {
+                    if let Some(v) = fr.globals.values.borrow().get(i) {
+                        if !matches!(v, Value::Undef) {
+                            return Ok(v.quick_clone());
+                        }
+                    }
+                    slow(it, fr)
+                })
+            }
+            _ => by_tree(e),
+        },
+        ExprKind::Const(Constant::Int(IntLit::Small(i))) => {
+            let i = *i;
+            Box::new(move |_, _| Ok(Value::Int(i)))
+        }
+        ExprKind::Const(c) => {
+            let v = constant(c);
+            Box::new(move |_, _| Ok(v.clone()))
+        }
+        ExprKind::BinOp(op, a, b) => binary(*op, a, b, span),
+        ExprKind::Compare(first, rest) if rest.len() == 1 => {
+            let (op, re) = &rest[0];
+            let (op, l, r) = (*op, expr(first), expr(re));
+            Box::new(move |it, fr| {
+                let l = l(it, fr)?;
+                let r = r(it, fr)?;
+                if let (Value::Int(x), Value::Int(y)) = (&l, &r) {
+                    if let Some(b) = ops::int_compare(op, *x, *y) {
+                        return Ok(Value::Bool(b));
+                    }
+                }
+                it.compare(op, &l, &r).map_err(|x| x.note_span(span))
+            })
+        }
+        ExprKind::Call(f, args) => call(e, f, args).unwrap_or_else(|| by_tree(e)),
+        ExprKind::Attribute(obj, name) => {
+            let (obj, name) = (expr(obj), name.clone());
+            Box::new(move |it, fr| {
+                let o = obj(it, fr)?;
+                it.getattr(&o, &name).map_err(|x| x.note_span(span))
+            })
+        }
+        ExprKind::Subscript(obj, idx) => {
+            let anchor = obj.span.end;
+            let (obj, idx) = (expr(obj), expr(idx));
+            Box::new(move |it, fr| {
+                let o = obj(it, fr)?;
+                let i = idx(it, fr)?;
+                // CPython anchors from the value's end to one past the index's end.
+                it.getitem(&o, &i)
+                    .map_err(|x| x.note_anchored(span, anchor, u32::MAX))
+            })
+        }
+        ExprKind::BoolOp(is_and, a, b) => {
+            let (is_and, a, b) = (*is_and, expr(a), expr(b));
+            Box::new(move |it, fr| {
+                let v = a(it, fr)?;
+                if it.truthy(&v)? != is_and {
+                    return Ok(v);
+                }
+                b(it, fr)
+            })
+        }
+        ExprKind::Unary(UnaryOp::Not, x) => {
+            let x = expr(x);
+            Box::new(move |it, fr| {
+                let v = x(it, fr)?;
+                Ok(Value::Bool(!it.truthy(&v)?))
+            })
+        }
+        ExprKind::IfExp(c, a, b) => {
+            let (c, a, b) = (expr(c), expr(a), expr(b));
+            Box::new(move |it, fr| {
+                let v = c(it, fr)?;
+                if it.truthy(&v)? {
+                    a(it, fr)
+                } else {
+                    b(it, fr)
+                }
+            })
+        }
+        _ => by_tree(e),
+    }
+}
+
+/// `a op b`, with the int fast path inline; a small int constant on the right is folded in.
+fn binary(op: BinOp, a: &Expr, b: &Expr, span: Span) -> ExprFn {
+    let anchors = (a.span.end, b.span.start);
+    let slow = move |it: &mut Interp, x: &Value, y: &Value| {
+        it.binary_op(op, x, y)
+            .map_err(|e| e.note_anchored(span, anchors.0, anchors.1))
+    };
+    let ca = expr(a);
+    if let ExprKind::Const(Constant::Int(IntLit::Small(k))) = b.kind {
+        return Box::new(move |it, fr| {
+            let x = ca(it, fr)?;
+            if let Value::Int(i) = x {
+                if let Some(v) = ops::int_fast(op, i, k) {
+                    return Ok(v);
+                }
+            }
+            slow(it, &x, &Value::Int(k))
+        });
+    }
+    let cb = expr(b);
+    Box::new(move |it, fr| {
+        let x = ca(it, fr)?;
+        let y = cb(it, fr)?;
+        if let (Value::Int(i), Value::Int(j)) = (&x, &y) {
+            if let Some(v) = ops::int_fast(op, *i, *j) {
+                return Ok(v);
+            }
+        }
+        slow(it, &x, &y)
+    })
+}
+
+/// A call with positional arguments only (others, and `super()` / `dir()` with no
+/// arguments, which read the calling frame, go through `eval`).
+fn call(e: &Expr, f: &Expr, args: &[Arg]) -> Option<ExprFn> {
+    let mut pos = Vec::with_capacity(args.len());
+    for a in args {
+        match a {
+            Arg::Positional(x) => pos.push(expr(x)),
+            _ => return None,
+        }
+    }
+    if let ExprKind::Name(id) = &f.kind {
+        if args.is_empty() && matches!(&*id.name, "super" | "dir") {
+            return None;
+        }
+    }
+    let (span, at, n) = (e.span, e.span.start, pos.len());
+    if let ExprKind::Attribute(obj, name) = &f.kind {
+        // Method calls avoid building a bound method object.
+        let (obj, name, fspan) = (expr(obj), name.clone(), f.span);
+        return Some(Box::new(move |it, fr| {
+            let r = (|| {
+                let o = obj(it, fr)?;
+                let (callee, mut args) = match it.lookup_method(&o, &name) {
+                    Some(func) => {
+                        let mut args = it.arg_vec(slots_for(&func, n + 1));
+                        args.push(o);
+                        (func, args)
+                    }
+                    None => {
+                        let callee = it.getattr(&o, &name).map_err(|x| x.note_span(fspan))?;
+                        (callee, Vec::with_capacity(n))
+                    }
+                };
+                for a in &pos {
+                    args.push(a(it, fr)?);
+                }
+                call_value(it, fr, &callee, args, at)
+            })();
+            r.map_err(|x| x.note_span(span))
+        }));
+    }
+    let f = expr(f);
+    Some(Box::new(move |it, fr| {
+        let r = (|| {
+            let callee = f(it, fr)?;
+            let mut args = it.arg_vec(slots_for(&callee, n));
+            for a in &pos {
+                args.push(a(it, fr)?);
+            }
+            call_value(it, fr, &callee, args, at)
+        })();
+        r.map_err(|x| x.note_span(span))
+    }))
+}
+
+/// Room for `n` arguments, or for all the local slots of a user function (its arguments
+/// become them).
+fn slots_for(callee: &Value, n: usize) -> usize {
+    match callee {
+        Value::Function(func) => func.code.varnames.len().max(n),
+        _ => n,
+    }
+}
+
+/// Calls `callee`, noting the call site for calls of classes, builtins and aio's library.
+fn call_value(
+    it: &mut Interp,
+    fr: &Frame,
+    callee: &Value,
+    args: Vec<Value>,
+    at: u32,
+) -> PyResult<Value> {
+    if let Value::Function(func) = callee {
+        if !func.code.library {
+            return it.call(callee, args, Vec::new());
+        }
+    }
+    it.call_sites.push((fr.code.clone(), at));
+    let r = it.call(callee, args, Vec::new());
+    it.call_sites.pop();
+    r
 }
