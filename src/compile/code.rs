@@ -67,9 +67,10 @@ pub struct Code {
     /// Whether it is aio's own library code (the asyncio module written in aio): calls made to
     /// it are recorded as call sites, calls to a program's own functions are not.
     pub library: bool,
-    /// Whether calls run it by plain recursion (`interp/direct.rs`): a plain function whose
-    /// body has no `try`, `with`, `yield` or `await`, so it never stops halfway. (Module code
-    /// stays on the block-stack loop: measured, it was no faster there.)
+    /// Whether it runs by plain recursion over closures (`interp/direct.rs`): a plain
+    /// function or module whose body has no `try`, `with`, `yield` or `await`, so it never
+    /// stops halfway; or such a coroutine function, whose body an `await` of a call to it
+    /// runs inline (`Interp::await_straight`).
     pub direct: bool,
     /// A `direct` body compiled to closures, made on the first call (`interp/direct.rs`).
     pub compiled: std::cell::OnceCell<crate::interp::direct::CompiledBody>,

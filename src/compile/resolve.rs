@@ -94,7 +94,10 @@ impl ScopeCtx {
             .copied()
             .filter(|_| self.kind == ScopeKind::Class);
         let library = crate::asyncio::waits::is_library_file(&source.name);
-        let direct = kind == FunctionKind::Plain && super::code::runs_straight(&body);
+        let direct = matches!(
+            kind,
+            FunctionKind::Plain | FunctionKind::Module | FunctionKind::Coroutine
+        ) && super::code::runs_straight(&body);
         Code {
             direct,
             compiled: Default::default(),

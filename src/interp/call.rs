@@ -304,34 +304,15 @@ impl Interp {
         args: Vec<Value>,
         kwargs: Kwargs,
     ) -> PyResult<Value> {
-        let mut slots = self.bind_args(f, args, kwargs)?;
+        let (slots, cells) = self.bind_frame(f, args, kwargs)?;
         let code = &f.code;
-        let ncells = code.cellvars.len() + f.closure.len();
-        let mut cells = if ncells == 0 {
-            Vec::new()
-        } else {
-            Vec::with_capacity(ncells)
-        };
-        for cv in &code.cellvars {
-            let v = match cv.param_slot {
-                Some(i) => std::mem::replace(&mut slots[i as usize], Value::Undef),
-                None => Value::Undef,
-            };
-            cells.push(crate::runtime::gc::new_cell(v));
-        }
-        cells.extend(f.closure.iter().cloned());
         let kind = match code.kind {
             FunctionKind::Generator => GenKind::Generator,
             FunctionKind::Coroutine => GenKind::Coroutine,
             FunctionKind::AsyncGenerator => GenKind::AsyncGenerator,
             _ => {
-                // A plain call runs to completion here: its frame's vectors are reused by the
-                // next call instead of going back to the allocator.
                 if code.direct {
-                    let mut frame = Frame::straight(code.clone(), f.globals.clone(), slots, cells);
-                    let r = self.run_direct(&mut frame);
-                    self.recycle(&mut frame);
-                    return r;
+                    return self.run_straight(f, slots, cells);
                 }
                 let blocks = self.spare_blocks.pop().unwrap_or_default();
                 let mut frame =
@@ -348,6 +329,63 @@ impl Interp {
         Ok(crate::runtime::gc::tracked(Value::Generator(Rc::new(
             Generator::new(kind, frame),
         ))))
+    }
+
+    /// `await f(args)` where `f` is a coroutine function whose body has no suspension point
+    /// (its code is `direct`): such a coroutine runs to its end at its first `send`, so the
+    /// `await` runs its body here as a plain call, and no coroutine object is made (it would
+    /// never escape). A StopIteration out of the body becomes CPython's `RuntimeError:
+    /// coroutine raised StopIteration` (PEP 479) as it does from a resumed coroutine.
+    pub(crate) fn await_straight(
+        &mut self,
+        f: &Rc<Function>,
+        args: Vec<Value>,
+        kwargs: Kwargs,
+    ) -> PyResult<Value> {
+        self.tick()?;
+        let (slots, cells) = self.bind_frame(f, args, kwargs)?;
+        self.run_straight(f, slots, cells)
+            .map_err(|e| no_stop_iteration("coroutine", e))
+    }
+
+    /// A call's local slots (the arguments bound to the parameters) and its cells.
+    fn bind_frame(
+        &mut self,
+        f: &Function,
+        args: Vec<Value>,
+        kwargs: Kwargs,
+    ) -> PyResult<(Vec<Value>, Vec<Rc<RefCell<Value>>>)> {
+        let mut slots = self.bind_args(f, args, kwargs)?;
+        let code = &f.code;
+        let ncells = code.cellvars.len() + f.closure.len();
+        let mut cells = if ncells == 0 {
+            Vec::new()
+        } else {
+            Vec::with_capacity(ncells)
+        };
+        for cv in &code.cellvars {
+            let v = match cv.param_slot {
+                Some(i) => std::mem::replace(&mut slots[i as usize], Value::Undef),
+                None => Value::Undef,
+            };
+            cells.push(crate::runtime::gc::new_cell(v));
+        }
+        cells.extend(f.closure.iter().cloned());
+        Ok((slots, cells))
+    }
+
+    /// Runs the body of a function whose code is `direct` to its end. Its frame's vectors
+    /// are reused by the next call instead of going back to the allocator.
+    fn run_straight(
+        &mut self,
+        f: &Function,
+        slots: Vec<Value>,
+        cells: Vec<Rc<RefCell<Value>>>,
+    ) -> PyResult<Value> {
+        let mut frame = Frame::straight(f.code.clone(), f.globals.clone(), slots, cells);
+        let r = self.run_direct(&mut frame);
+        self.recycle(&mut frame);
+        r
     }
 
     /// Keeps a finished frame's slot and block vectors for later calls and coroutines (a few

@@ -299,6 +299,13 @@ fn stmt(body: &Body, idx: usize) -> StmtFn {
 type StoreFn = Box<dyn Fn(&mut Interp, &mut Frame, Value) -> PyResult<()>>;
 
 fn target(t: &Expr) -> StoreFn {
+    if let ExprKind::Attribute(obj, name) = &t.kind {
+        let (obj, name, span) = (expr(obj), name.clone(), t.span);
+        return Box::new(move |it, fr, v| {
+            let o = obj(it, fr)?;
+            it.setattr(&o, &name, v).map_err(|e| e.note_span(span))
+        });
+    }
     match local_slot(t) {
         Some(i) => Box::new(move |_, fr, v| {
             fr.slots[i] = v;
@@ -525,7 +532,7 @@ fn slots_for(callee: &Value, n: usize) -> usize {
     }
 }
 
-/// Calls `callee`, noting the call site for calls of classes, builtins and aio's library.
+/// Calls `callee` (`Interp::call_from`).
 fn call_value(
     it: &mut Interp,
     fr: &Frame,
@@ -533,13 +540,5 @@ fn call_value(
     args: Vec<Value>,
     at: u32,
 ) -> PyResult<Value> {
-    if let Value::Function(func) = callee {
-        if !func.code.library {
-            return it.call(callee, args, Vec::new());
-        }
-    }
-    it.call_sites.push((fr.code.clone(), at));
-    let r = it.call(callee, args, Vec::new());
-    it.call_sites.pop();
-    r
+    it.call_from(fr, callee, args, Vec::new(), at)
 }

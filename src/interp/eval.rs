@@ -5,11 +5,19 @@ use super::Interp;
 use crate::runtime::exceptions::{err, type_error, value_error};
 use crate::runtime::ops;
 use crate::runtime::types::types;
-use crate::runtime::value::{BuiltinType, Class, Function, Instance, PyResult, Value};
+use crate::runtime::value::{BuiltinType, Class, Function, Instance, Kwargs, PyResult, Value};
 use crate::syntax::ast::*;
 use crate::syntax::token::IntLit;
 use std::cell::RefCell;
 use std::rc::Rc;
+
+/// A call expression's callee and arguments, evaluated (or, for `super()` / `dir()`, its value).
+pub(crate) enum CallArgs {
+    /// The call's value, already computed.
+    Done(Value),
+    /// The callee, positional and keyword arguments.
+    Call(Value, Vec<Value>, Kwargs),
+}
 
 impl Interp {
     /// Evaluates an expression.
@@ -313,6 +321,20 @@ impl Interp {
     /// asyncio objects it creates know the line that made them; a program's own function calls
     /// cost nothing extra.
     fn eval_call(&mut self, frame: &mut Frame, f: &Expr, args: &[Arg], at: u32) -> PyResult<Value> {
+        match self.eval_call_args(frame, f, args)? {
+            CallArgs::Done(v) => Ok(v),
+            CallArgs::Call(callee, pos, kw) => self.call_from(frame, &callee, pos, kw, at),
+        }
+    }
+
+    /// Evaluates a call's callee and arguments, in CPython's order; a zero-argument `super()`
+    /// or `dir()` is answered at once.
+    pub(crate) fn eval_call_args(
+        &mut self,
+        frame: &mut Frame,
+        f: &Expr,
+        args: &[Arg],
+    ) -> PyResult<CallArgs> {
         // Zero-argument super() reads the class cell and the first argument of this frame.
         // So does zero-argument dir(), which lists this frame's names.
         if args.is_empty() {
@@ -325,10 +347,11 @@ impl Interp {
                                 self.super_from_frame(frame)
                             } else {
                                 self.dir_from_frame(frame)
-                            };
+                            }
+                            .map(CallArgs::Done);
                         }
                     }
-                    return self.call(&fv, vec![], vec![]);
+                    return Ok(CallArgs::Call(fv, vec![], vec![]));
                 }
             }
         }
@@ -393,13 +416,25 @@ impl Interp {
                 }
             }
         }
-        if let Value::Function(func) = &callee {
+        Ok(CallArgs::Call(callee, pos, kw))
+    }
+
+    /// Calls `callee` for the call expression at offset `at` (see `eval_call`).
+    pub(crate) fn call_from(
+        &mut self,
+        frame: &Frame,
+        callee: &Value,
+        pos: Vec<Value>,
+        kw: Kwargs,
+        at: u32,
+    ) -> PyResult<Value> {
+        if let Value::Function(func) = callee {
             if !func.code.library {
-                return self.call(&callee, pos, kw);
+                return self.call(callee, pos, kw);
             }
         }
         self.call_sites.push((frame.code.clone(), at));
-        let r = self.call(&callee, pos, kw);
+        let r = self.call(callee, pos, kw);
         self.call_sites.pop();
         r
     }

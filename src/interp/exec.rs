@@ -1,9 +1,11 @@
 //! Statements as resumable steps: the frame's block stack is walked by a loop, never by Rust
 //! recursion on nesting, so a frame can stop after any statement and continue there.
 
+use super::eval::CallArgs;
 use super::frame::{Block, BlockKind, Completion, Frame, TryPhase};
 use super::generator::{Outcome, Resume};
 use super::{Interp, RECURSION_LIMIT};
+use crate::compile::code::FunctionKind;
 use crate::runtime::exceptions::{err, new_exception, type_error};
 use crate::runtime::types::types;
 use crate::runtime::value::{Exc, PyResult, TbEntry, Value};
@@ -27,6 +29,14 @@ pub enum Delegated {
     Yielded(Value),
     /// The delegate finished with this value.
     Returned(Value),
+}
+
+/// What `await f(args)` found.
+enum Awaited {
+    /// The awaited coroutine ran inline to its end, with this value.
+    Done(Value),
+    /// The call's value, to await.
+    Awaitable(Value),
 }
 
 impl Interp {
@@ -531,6 +541,19 @@ impl Interp {
         value: Option<&Expr>,
     ) -> PyResult<Flow> {
         let v = match value {
+            Some(e) if kind == SuspendKind::Await => match &e.kind {
+                ExprKind::Call(f, args) => match self.await_call(frame, f, args, e.span.start) {
+                    Ok(Awaited::Done(r)) => {
+                        if let Some(t) = target {
+                            self.assign(frame, t, r)?;
+                        }
+                        return Ok(Flow::Next);
+                    }
+                    Ok(Awaited::Awaitable(v)) => v,
+                    Err(x) => return Err(x.note_span(e.span)),
+                },
+                _ => self.eval(frame, e)?,
+            },
             Some(e) => self.eval(frame, e)?,
             None => Value::None,
         };
@@ -566,6 +589,30 @@ impl Interp {
                 frame.delegate = None;
                 Err(e.note_span(span))
             }
+        }
+    }
+
+    /// `await f(args)`: the call is made, unless `f` is a coroutine function whose body never
+    /// suspends, which is awaited inline (`Interp::await_straight`).
+    fn await_call(
+        &mut self,
+        frame: &mut Frame,
+        f: &Expr,
+        args: &[Arg],
+        at: u32,
+    ) -> PyResult<Awaited> {
+        match self.eval_call_args(frame, f, args)? {
+            CallArgs::Done(v) => Ok(Awaited::Awaitable(v)),
+            CallArgs::Call(Value::Function(func), pos, kw)
+                if func.code.kind == FunctionKind::Coroutine
+                    && func.code.direct
+                    && !func.code.library =>
+            {
+                self.await_straight(&func, pos, kw).map(Awaited::Done)
+            }
+            CallArgs::Call(callee, pos, kw) => self
+                .call_from(frame, &callee, pos, kw, at)
+                .map(Awaited::Awaitable),
         }
     }
 

@@ -136,6 +136,10 @@ impl Interp {
             }
         }
         let slots = vec![Value::Undef; code.varnames.len()];
+        if code.direct {
+            let mut frame = frame::Frame::straight(code, globals, slots, Vec::new());
+            return self.run_direct(&mut frame);
+        }
         let mut frame = frame::Frame::new(code, globals, slots, Vec::new());
         match self.run_frame(&mut frame, generator::Resume::Send(Value::None))? {
             generator::Outcome::Return(v) | generator::Outcome::Yield(v) => Ok(v),

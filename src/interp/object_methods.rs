@@ -344,7 +344,7 @@ impl Interp {
     /// `__setattr__` (properties still apply).
     pub fn setattr_raw(&mut self, obj: &Value, name: &str, v: Value) -> PyResult<()> {
         let Value::Instance(inst) = obj else {
-            return self.setattr(obj, name, v);
+            return self.setattr(obj, &Rc::from(name), v);
         };
         if let Some(prop) = super::protocol::property_of(inst, name) {
             return self.set_property(&prop, obj, name, v);

@@ -1136,8 +1136,10 @@ impl Interp {
         Ok(())
     }
 
-    /// `setattr(obj, name, v)`.
-    pub fn setattr(&mut self, obj: &Value, name: &str, v: Value) -> PyResult<()> {
+    /// `setattr(obj, name, v)`. The name is shared, not copied, when it becomes a key of the
+    /// instance's attributes.
+    pub fn setattr(&mut self, obj: &Value, rc_name: &Rc<str>, v: Value) -> PyResult<()> {
+        let name: &str = rc_name;
         match obj {
             Value::Instance(inst) => {
                 if let Some(prop) = property_of(inst, name) {
@@ -1192,7 +1194,7 @@ impl Interp {
                         )));
                     }
                 }
-                let old = inst.attrs.borrow_mut().set(Rc::from(name), v);
+                let old = inst.attrs.borrow_mut().set(rc_name.clone(), v);
                 drop(old);
                 Ok(())
             }

@@ -2,8 +2,9 @@
 //!
 //! Every attribute read or write on an instance first looks the name up along its class's
 //! MRO (a property or a method may be there), which is one hashed string lookup per class.
-//! Like CPython's method cache, aio remembers recent answers in a small direct-mapped table
-//! keyed by class and name. Correctness rests on one rule: any change to any class
+//! Like CPython's method cache, aio remembers recent answers in a small table keyed by class
+//! and name, two ways to a set (each pair of neighbouring entries), so that two hot lookups
+//! that hash alike do not evict each other on every use. Correctness rests on one rule: any change to any class
 //! namespace, and the death of any class, bumps a per-thread version that every cached answer
 //! carries, so a stale answer is never used. [`ClassDict`] is the only way to reach a class
 //! namespace; the ways to change one (`borrow_mut`, `try_borrow_mut`, `get_mut`) and its
@@ -44,9 +45,16 @@ pub fn clear_cache() {
     drop(old);
 }
 
+/// The first entry of the pair of entries that may hold `name` on `class`.
 fn slot(class: usize, name: &str) -> usize {
     let h = (class >> 4) ^ (name.as_ptr() as usize).rotate_left(17) ^ name.len();
-    (h.wrapping_mul(0x9E37_79B9_7F4A_7C15_u64 as usize) >> 20) & (SIZE - 1)
+    (h.wrapping_mul(0x9E37_79B9_7F4A_7C15_u64 as usize) >> 20) & (SIZE - 2)
+}
+
+impl Entry {
+    fn holds(&self, version: u64, class: usize, name: &str) -> bool {
+        self.version == version && self.class == class && self.name.as_deref() == Some(name)
+    }
 }
 
 /// The cached answer for `name` on the class at `class`: `Some(found)` on a hit.
@@ -55,12 +63,12 @@ pub fn cached(class: usize, name: &str) -> Option<Option<Value>> {
     CACHE
         .try_with(|c| {
             let c = c.borrow();
-            let e = c.get(slot(class, name))?;
-            if e.version == version && e.class == class && e.name.as_deref() == Some(name) {
-                Some(e.found.clone())
-            } else {
-                None
-            }
+            let s = slot(class, name);
+            let e = c
+                .get(s..s + 2)?
+                .iter()
+                .find(|e| e.holds(version, class, name))?;
+            Some(e.found.clone())
         })
         .ok()
         .flatten()
@@ -74,7 +82,13 @@ pub fn remember(class: usize, name: &str, found: &Option<Value>) {
         if c.is_empty() {
             c.resize_with(SIZE, Entry::default);
         }
-        let e = &mut c[slot(class, name)];
+        // The newest answer takes the set's first way; the one it displaces moves to the
+        // second, unless it is the same lookup being refreshed.
+        let s = slot(class, name);
+        if c[s].class != class || c[s].name.as_deref() != Some(name) {
+            c.swap(s, s + 1);
+        }
+        let e = &mut c[s];
         let same_name = e.name.as_deref() == Some(name);
         e.version = version;
         e.class = class;
