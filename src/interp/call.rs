@@ -13,6 +13,9 @@ use crate::runtime::value::{
 use std::cell::RefCell;
 use std::rc::Rc;
 
+/// A frame's cells.
+type Cells = Vec<Rc<RefCell<Value>>>;
+
 /// How many spare slot and block vectors finished calls keep for later ones.
 const KEEP: usize = 64;
 
@@ -354,7 +357,7 @@ impl Interp {
         f: &Function,
         args: Vec<Value>,
         kwargs: Kwargs,
-    ) -> PyResult<(Vec<Value>, Vec<Rc<RefCell<Value>>>)> {
+    ) -> PyResult<(Vec<Value>, Cells)> {
         let mut slots = self.bind_args(f, args, kwargs)?;
         let code = &f.code;
         let ncells = code.cellvars.len() + f.closure.len();
@@ -376,12 +379,7 @@ impl Interp {
 
     /// Runs the body of a function whose code is `direct` to its end. Its frame's vectors
     /// are reused by the next call instead of going back to the allocator.
-    fn run_straight(
-        &mut self,
-        f: &Function,
-        slots: Vec<Value>,
-        cells: Vec<Rc<RefCell<Value>>>,
-    ) -> PyResult<Value> {
+    fn run_straight(&mut self, f: &Function, slots: Vec<Value>, cells: Cells) -> PyResult<Value> {
         let mut frame = Frame::straight(f.code.clone(), f.globals.clone(), slots, cells);
         let r = self.run_direct(&mut frame);
         self.recycle(&mut frame);
