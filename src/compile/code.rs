@@ -74,6 +74,11 @@ pub struct Code {
     pub direct: bool,
     /// A `direct` body compiled to closures, made on the first call (`interp/direct.rs`).
     pub compiled: std::cell::OnceCell<crate::interp::direct::CompiledBody>,
+    /// For a plain `direct` function of the program (not aio's library) whose parameters
+    /// are all positional with no `*args`, `**kwargs`, cells or free variables: the number
+    /// of them. A call with exactly that many positional arguments binds them by moving
+    /// them into the local slots.
+    pub plain_args: Option<usize>,
 }
 
 impl Code {

@@ -98,8 +98,18 @@ impl ScopeCtx {
             kind,
             FunctionKind::Plain | FunctionKind::Module | FunctionKind::Coroutine
         ) && super::code::runs_straight(&body);
+        let plain_args = (direct
+            && kind == FunctionKind::Plain
+            && !library
+            && !p.varargs
+            && !p.varkw
+            && p.kwonly == 0
+            && self.cellvars.is_empty()
+            && self.freevars.is_empty())
+        .then_some(p.argcount as usize);
         Code {
             direct,
+            plain_args,
             compiled: Default::default(),
             library,
             name: self.name,

@@ -377,9 +377,15 @@ impl Interp {
         Ok((slots, cells))
     }
 
-    /// Runs the body of a function whose code is `direct` to its end. Its frame's vectors
-    /// are reused by the next call instead of going back to the allocator.
-    fn run_straight(&mut self, f: &Function, slots: Vec<Value>, cells: Cells) -> PyResult<Value> {
+    /// Runs the body of a function whose code is `direct` to its end, `slots` its bound
+    /// local slots. Its frame's vectors are reused by the next call instead of going back to
+    /// the allocator.
+    pub(crate) fn run_straight(
+        &mut self,
+        f: &Function,
+        slots: Vec<Value>,
+        cells: Cells,
+    ) -> PyResult<Value> {
         let mut frame = Frame::straight(f.code.clone(), f.globals.clone(), slots, cells);
         let r = self.run_direct(&mut frame);
         self.recycle(&mut frame);

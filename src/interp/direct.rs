@@ -517,6 +517,13 @@ fn call(e: &Expr, f: &Expr, args: &[Arg]) -> Option<ExprFn> {
             for a in &pos {
                 args.push(a(it, fr)?);
             }
+            if let Value::Function(func) = &callee {
+                if func.code.plain_args == Some(n) {
+                    it.tick()?;
+                    args.resize(func.code.varnames.len(), Value::Undef);
+                    return it.run_straight(func, args, Vec::new());
+                }
+            }
             call_value(it, fr, &callee, args, at)
         })();
         r.map_err(|x| x.note_span(span))
