@@ -186,7 +186,36 @@ fn stmt(body: &Body, idx: usize) -> StmtFn {
                 finish(it, fr, span, r)
             })
         }
-        StmtKind::AugAssign(t, op, v) if matches!(t.kind, ExprKind::Name(_)) => {
+        StmtKind::AugAssign(t, op, v) if !matches!(t.kind, ExprKind::Name(_)) => {
+            let (op, place, rhs) = (*op, place(t), expr(v));
+            let (t_at, at) = (t.span, t.span.to(v.span));
+            Box::new(move |it, fr| {
+                before(it, fr, span)?;
+                let r = (|| {
+                    let Some(place) = &place else {
+                        return Err(err(
+                            "SyntaxError",
+                            "illegal expression for augmented assignment",
+                        ));
+                    };
+                    let (o, key) = place.locate(it, fr)?;
+                    let cur = place.read(it, &o, &key).map_err(|e| e.note_span(t_at))?;
+                    let rhs = rhs(it, fr)?;
+                    let fast = match (&cur, &rhs) {
+                        (Value::Int(a), Value::Int(b)) => ops::int_fast(op, *a, *b),
+                        _ => None,
+                    };
+                    let r = match fast {
+                        Some(r) => r,
+                        None => it.inplace_op(op, &cur, &rhs).map_err(|e| e.note_span(at))?,
+                    };
+                    place.write(it, &o, key, r)?;
+                    Ok(Exit::Normal)
+                })();
+                finish(it, fr, span, r)
+            })
+        }
+        StmtKind::AugAssign(t, op, v) => {
             let ExprKind::Name(id) = &t.kind else {
                 unreachable!("matched a name above")
             };
@@ -295,16 +324,69 @@ fn stmt(body: &Body, idx: usize) -> StmtFn {
     }
 }
 
+/// An attribute or item that an augmented assignment reads and writes back.
+enum Place {
+    /// `obj.name`
+    Attr(ExprFn, std::rc::Rc<str>),
+    /// `obj[index]`
+    Item(ExprFn, ExprFn),
+}
+
+fn place(t: &Expr) -> Option<Place> {
+    match &t.kind {
+        ExprKind::Attribute(obj, name) => Some(Place::Attr(expr(obj), name.clone())),
+        ExprKind::Subscript(obj, idx) => Some(Place::Item(expr(obj), expr(idx))),
+        _ => None,
+    }
+}
+
+impl Place {
+    /// The object, and for an item its index (evaluated once, as CPython does).
+    fn locate(&self, it: &mut Interp, fr: &mut Frame) -> PyResult<(Value, Value)> {
+        match self {
+            Place::Attr(obj, _) => Ok((obj(it, fr)?, Value::None)),
+            Place::Item(obj, idx) => {
+                let o = obj(it, fr)?;
+                Ok((o, idx(it, fr)?))
+            }
+        }
+    }
+    fn read(&self, it: &mut Interp, o: &Value, key: &Value) -> PyResult<Value> {
+        match self {
+            Place::Attr(_, name) => it.getattr(o, name),
+            Place::Item(..) => it.getitem(o, key),
+        }
+    }
+    fn write(&self, it: &mut Interp, o: &Value, key: Value, v: Value) -> PyResult<()> {
+        match self {
+            Place::Attr(_, name) => it.setattr(o, name, v),
+            Place::Item(..) => it.setitem(o, &key, v),
+        }
+    }
+}
+
 /// A store into an assignment target.
 type StoreFn = Box<dyn Fn(&mut Interp, &mut Frame, Value) -> PyResult<()>>;
 
 fn target(t: &Expr) -> StoreFn {
-    if let ExprKind::Attribute(obj, name) = &t.kind {
-        let (obj, name, span) = (expr(obj), name.clone(), t.span);
-        return Box::new(move |it, fr, v| {
-            let o = obj(it, fr)?;
-            it.setattr(&o, &name, v).map_err(|e| e.note_span(span))
-        });
+    let span = t.span;
+    match &t.kind {
+        ExprKind::Attribute(obj, name) => {
+            let (obj, name) = (expr(obj), name.clone());
+            return Box::new(move |it, fr, v| {
+                let o = obj(it, fr)?;
+                it.setattr(&o, &name, v).map_err(|e| e.note_span(span))
+            });
+        }
+        ExprKind::Subscript(obj, idx) => {
+            let (obj, idx) = (expr(obj), expr(idx));
+            return Box::new(move |it, fr, v| {
+                let o = obj(it, fr)?;
+                let i = idx(it, fr)?;
+                it.setitem(&o, &i, v).map_err(|e| e.note_span(span))
+            });
+        }
+        _ => {}
     }
     match local_slot(t) {
         Some(i) => Box::new(move |_, fr, v| {

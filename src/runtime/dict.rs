@@ -96,6 +96,10 @@ pub fn str_hash(s: &str) -> i64 {
     if s.is_empty() {
         return 0;
     }
+    // An ASCII string's one-byte storage is its UTF-8 bytes.
+    if s.is_ascii() {
+        return siphash13(s.as_bytes()) as i64;
+    }
     let max = s.chars().map(|c| c as u32).max().unwrap_or(0);
     let mut bytes = Vec::with_capacity(s.len() * 2);
     for c in s.chars() {
@@ -329,8 +333,9 @@ impl Eq for DictKey {}
 /// The storage of a dict (or, with unit values, a set).
 #[derive(Clone, Debug, Default)]
 pub struct Dict {
-    /// Entries in insertion order.
-    pub map: IndexMap<DictKey, Value>,
+    /// Entries in insertion order. A key's Python hash is computed once (`DictKey`); the
+    /// map only spreads its bits (Fx), rather than hashing it a second time with SipHash.
+    pub map: IndexMap<DictKey, Value, rustc_hash::FxBuildHasher>,
 }
 
 impl Dict {
