@@ -1141,6 +1141,11 @@ impl Interp {
     pub fn setattr(&mut self, obj: &Value, rc_name: &Rc<str>, v: Value) -> PyResult<()> {
         let name: &str = rc_name;
         match obj {
+            Value::Instance(inst) if name != "__dict__" && plain_setattr(&inst.class) => {
+                let old = inst.attrs.borrow_mut().set(rc_name.clone(), v);
+                drop(old);
+                Ok(())
+            }
             Value::Instance(inst) => {
                 if let Some(prop) = property_of(inst, name) {
                     return self.set_property(&prop, obj, name, v);
@@ -1418,6 +1423,32 @@ fn module_dict_unsupported() -> crate::runtime::Exc {
 
 /// The attribute names instances of `cls` may have when every class of its MRO declares
 /// `__slots__` (CPython gives such instances no `__dict__`); None when they have a `__dict__`.
+/// Whether setting an attribute on an instance of `cls` is a plain store into its attributes:
+/// a program's class (not an exception, not a subclass of a builtin type) with no
+/// `__setattr__`, no `__slots__` and no property anywhere along its MRO. Remembered in the
+/// class until any class changes.
+fn plain_setattr(cls: &Rc<Class>) -> bool {
+    if cls.dict.plain_setattr_known() {
+        return true;
+    }
+    let property = &types().property;
+    let plain = cls.builtin == BuiltinType::Object
+        && !cls.is_exception
+        && cls.module.as_ref() != "builtins"
+        && cls.lookup("__setattr__").is_none()
+        && slot_names(cls).is_none()
+        && std::iter::once(cls).chain(cls.mro.iter()).all(|c| {
+            c.dict
+                .borrow()
+                .values()
+                .all(|v| !matches!(v, Value::Instance(p) if Rc::ptr_eq(&p.class, property)))
+        });
+    if plain {
+        cls.dict.set_plain_setattr();
+    }
+    plain
+}
+
 fn slot_names(cls: &Rc<Class>) -> Option<Vec<Rc<str>>> {
     if cls.builtin != BuiltinType::Object || cls.is_exception {
         return None;

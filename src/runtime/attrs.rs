@@ -1,13 +1,14 @@
 //! An instance's attributes.
 //!
-//! Most objects never have their `__dict__` looked at, and their attributes live in a name
-//! map hashed for speed ([`AttrMap`]). The first time a program asks for `obj.__dict__` (or
+//! Most objects never have their `__dict__` looked at, and have a few attributes: those live
+//! in a small name map searched in order ([`NameMap`]), which for a handful of short names
+//! is faster than hashing them. The first time a program asks for `obj.__dict__` (or
 //! `vars(obj)`), the map turns into a Python dict that the object and the program share, so
 //! that `obj.__dict__['x'] = 1` sets `obj.x` and `obj.x = 2` shows in the dict, as in CPython.
 //! From then on the object's attribute reads and writes go through that dict.
 
 use super::dict::{str_hash, Dict, DictKey};
-use super::value::{AttrMap, Value};
+use super::value::Value;
 use indexmap::Equivalent;
 use std::cell::RefCell;
 use std::hash::{Hash, Hasher};
@@ -17,14 +18,44 @@ use std::rc::Rc;
 #[derive(Debug)]
 pub enum Attrs {
     /// A private name map (no one holds the instance's `__dict__`).
-    Names(AttrMap),
+    Names(NameMap),
     /// The dict the program got from `__dict__`, shared with it.
     Dict(Rc<RefCell<Dict>>),
 }
 
 impl Default for Attrs {
     fn default() -> Self {
-        Attrs::Names(AttrMap::default())
+        Attrs::Names(NameMap::default())
+    }
+}
+
+/// Past this many attributes an object's names move into a dict (hashed), as a linear search
+/// would get slow.
+const SMALL: usize = 24;
+
+/// Names and values in insertion order, searched from the first.
+#[derive(Debug, Default)]
+pub struct NameMap(Vec<(Rc<str>, Value)>);
+
+impl NameMap {
+    fn position(&self, name: &str) -> Option<usize> {
+        self.0.iter().position(|(k, _)| &**k == name)
+    }
+    /// The value of `name`.
+    pub fn get(&self, name: &str) -> Option<&Value> {
+        self.0.iter().find(|(k, _)| &**k == name).map(|(_, v)| v)
+    }
+    /// The values, in insertion order.
+    pub fn values(&self) -> impl Iterator<Item = &Value> {
+        self.0.iter().map(|(_, v)| v)
+    }
+    /// The number of names.
+    pub fn len(&self) -> usize {
+        self.0.len()
+    }
+    /// Whether there is none.
+    pub fn is_empty(&self) -> bool {
+        self.0.is_empty()
     }
 }
 
@@ -60,7 +91,7 @@ impl Attrs {
     /// class's `__init__` puts it: an inline cache that needs no hashing), then by name.
     pub fn get_at(&self, pos: usize, name: &str) -> Option<Value> {
         if let Attrs::Names(m) = self {
-            if let Some((k, v)) = m.get_index(pos) {
+            if let Some((k, v)) = m.0.get(pos) {
                 if &**k == name {
                     return Some(v.clone());
                 }
@@ -72,7 +103,7 @@ impl Attrs {
     /// returns the value it replaces.
     pub fn set_at(&mut self, pos: usize, name: &str, v: Value) -> Option<Value> {
         if let Attrs::Names(m) = self {
-            if let Some((k, slot)) = m.get_index_mut(pos) {
+            if let Some((k, slot)) = m.0.get_mut(pos) {
                 if &**k == name {
                     return Some(std::mem::replace(slot, v));
                 }
@@ -83,15 +114,27 @@ impl Attrs {
     /// Whether the attribute `name` is set.
     pub fn contains(&self, name: &str) -> bool {
         match self {
-            Attrs::Names(m) => m.contains_key(name),
+            Attrs::Names(m) => m.position(name).is_some(),
             Attrs::Dict(d) => d.borrow().map.contains_key(&str_key(name)),
         }
     }
     /// Sets an attribute, returning the value it replaces (for the caller to drop once
     /// nothing is borrowed).
     pub fn set(&mut self, name: Rc<str>, v: Value) -> Option<Value> {
+        if let Attrs::Names(m) = self {
+            match m.position(&name) {
+                Some(i) => return Some(std::mem::replace(&mut m.0[i].1, v)),
+                None if m.0.len() < SMALL => {
+                    m.0.push((name, v));
+                    return None;
+                }
+                None => {
+                    self.shared_dict();
+                }
+            }
+        }
         match self {
-            Attrs::Names(m) => m.insert(name, v),
+            Attrs::Names(_) => unreachable!("a full name map became a dict above"),
             Attrs::Dict(d) => {
                 let mut d = d.borrow_mut();
                 match d.map.get_mut(&str_key(&name)) {
@@ -107,7 +150,7 @@ impl Attrs {
     /// Removes an attribute (keeping the order of the others), returning its value.
     pub fn remove(&mut self, name: &str) -> Option<Value> {
         match self {
-            Attrs::Names(m) => m.shift_remove(name),
+            Attrs::Names(m) => m.position(name).map(|i| m.0.remove(i).1),
             Attrs::Dict(d) => d.borrow_mut().map.shift_remove(&str_key(name)),
         }
     }
@@ -122,7 +165,7 @@ impl Attrs {
     /// strs are left out).
     pub fn names(&self) -> Vec<Rc<str>> {
         match self {
-            Attrs::Names(m) => m.keys().cloned().collect(),
+            Attrs::Names(m) => m.0.iter().map(|(k, _)| k.clone()).collect(),
             Attrs::Dict(d) => d
                 .borrow()
                 .map
@@ -142,7 +185,7 @@ impl Attrs {
         };
         let mut d = Dict::new();
         d.map.reserve(names.len());
-        for (k, v) in names {
+        for (k, v) in names.0 {
             d.map.insert(DictKey::str(k), v);
         }
         let shared = Rc::new(RefCell::new(d));
@@ -153,7 +196,7 @@ impl Attrs {
     /// Takes every attribute value out (for dropping an instance without deep recursion).
     pub fn take_values(&mut self) -> Vec<Value> {
         match std::mem::take(self) {
-            Attrs::Names(m) => m.into_values().collect(),
+            Attrs::Names(m) => m.0.into_iter().map(|(_, v)| v).collect(),
             Attrs::Dict(d) => vec![Value::Dict(d)],
         }
     }

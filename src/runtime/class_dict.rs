@@ -103,7 +103,7 @@ pub fn remember(class: usize, name: &str, found: &Option<Value>) {
 /// A class namespace. Reading it is a plain borrow; every way of changing it invalidates
 /// the lookup cache.
 #[derive(Debug, Default)]
-pub struct ClassDict(RefCell<AttrMap>);
+pub struct ClassDict(RefCell<AttrMap>, Cell<u64>);
 
 impl Drop for ClassDict {
     fn drop(&mut self) {
@@ -116,7 +116,17 @@ impl Drop for ClassDict {
 impl ClassDict {
     /// A namespace holding `map`.
     pub fn new(map: AttrMap) -> ClassDict {
-        ClassDict(RefCell::new(map))
+        ClassDict(RefCell::new(map), Cell::new(0))
+    }
+    /// Whether the class was found, since the last change to any class, to let its instances
+    /// set attributes plainly (see `Interp::setattr`).
+    pub fn plain_setattr_known(&self) -> bool {
+        self.1.get() == VERSION.with(Cell::get)
+    }
+    /// Records that the class lets its instances set attributes plainly, until the next
+    /// change to any class.
+    pub fn set_plain_setattr(&self) {
+        self.1.set(VERSION.with(Cell::get));
     }
     /// Reads the namespace.
     pub fn borrow(&self) -> Ref<'_, AttrMap> {
