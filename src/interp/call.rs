@@ -106,10 +106,24 @@ impl Interp {
         args: Vec<Value>,
         kwargs: Kwargs,
     ) -> PyResult<()> {
-        let mut full = Vec::with_capacity(args.len() + 1);
-        full.push(inst.clone());
-        full.extend(args);
-        let r = self.call(init, full, kwargs)?;
+        let r = match init {
+            Value::Function(f)
+                if f.code.plain_args == Some(args.len() + 1) && kwargs.is_empty() =>
+            {
+                self.tick()?;
+                let mut slots = self.arg_vec(f.code.varnames.len());
+                slots.push(inst.clone());
+                slots.extend(args);
+                slots.resize(f.code.varnames.len(), Value::Undef);
+                self.run_straight(f, slots, Vec::new())?
+            }
+            _ => {
+                let mut full = Vec::with_capacity(args.len() + 1);
+                full.push(inst.clone());
+                full.extend(args);
+                self.call(init, full, kwargs)?
+            }
+        };
         if !r.is_none() {
             return Err(type_error(format!(
                 "__init__() should return None, not '{}'",

@@ -599,13 +599,6 @@ fn call(e: &Expr, f: &Expr, args: &[Arg]) -> Option<ExprFn> {
             for a in &pos {
                 args.push(a(it, fr)?);
             }
-            if let Value::Function(func) = &callee {
-                if func.code.plain_args == Some(n) {
-                    it.tick()?;
-                    args.resize(func.code.varnames.len(), Value::Undef);
-                    return it.run_straight(func, args, Vec::new());
-                }
-            }
             call_value(it, fr, &callee, args, at)
         })();
         r.map_err(|x| x.note_span(span))
@@ -621,13 +614,22 @@ fn slots_for(callee: &Value, n: usize) -> usize {
     }
 }
 
-/// Calls `callee` (`Interp::call_from`).
+/// Calls `callee` (`Interp::call_from`); a plain function given exactly its positional
+/// parameters gets them moved into its local slots and runs its compiled body at once.
+#[inline(always)]
 fn call_value(
     it: &mut Interp,
     fr: &Frame,
     callee: &Value,
-    args: Vec<Value>,
+    mut args: Vec<Value>,
     at: u32,
 ) -> PyResult<Value> {
+    if let Value::Function(func) = callee {
+        if func.code.plain_args == Some(args.len()) {
+            it.tick()?;
+            args.resize(func.code.varnames.len(), Value::Undef);
+            return it.run_straight(func, args, Vec::new());
+        }
+    }
     it.call_from(fr, callee, args, Vec::new(), at)
 }
