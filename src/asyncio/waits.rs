@@ -52,9 +52,8 @@ pub fn await_stack(coro: &Value) -> Vec<StackFrame> {
         };
         let src = &frame.code.source;
         if !is_library_file(&src.name) {
-            if let Some(b) = frame.blocks.last() {
-                let idx = b.pc.saturating_sub(1);
-                if let Some(stmt) = b.body.get(idx) {
+            {
+                if let Some(stmt) = frame.suspended_stmt() {
                     let line = src.line_of(stmt.span.start);
                     out.push(StackFrame {
                         file: Rc::from(src.name.as_str()),

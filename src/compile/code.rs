@@ -79,6 +79,10 @@ pub struct Code {
     /// of them. A call with exactly that many positional arguments binds them by moving
     /// them into the local slots.
     pub plain_args: Option<usize>,
+    /// Whether it is a generator or coroutine function whose body has no `try`, `with` or
+    /// `async for`: its frames run as compiled closures that can stop at a suspension point
+    /// and resume there (`interp/direct.rs`), not on the block-stack loop.
+    pub resumable: bool,
 }
 
 impl Code {
@@ -100,15 +104,28 @@ impl Code {
 /// Whether every statement of `body`, nested ones included, can run without a block stack:
 /// no `try`, no `with`, no suspension point, no `async for`.
 pub fn runs_straight(body: &[Stmt]) -> bool {
+    compiles(body, false)
+}
+
+/// Whether every statement of `body` can run as compiled closures that may stop at a
+/// suspension point: no `try`, no `with`, no `async for`.
+pub fn runs_resumable(body: &[Stmt]) -> bool {
+    compiles(body, true)
+}
+
+fn compiles(body: &[Stmt], suspends: bool) -> bool {
     body.iter().all(|s| match &s.kind {
-        StmtKind::Try { .. } | StmtKind::With { .. } | StmtKind::Suspend(..) => false,
-        StmtKind::If(_, b, o) | StmtKind::While(_, b, o) => runs_straight(b) && runs_straight(o),
+        StmtKind::Try { .. } | StmtKind::With { .. } => false,
+        StmtKind::Suspend(..) => suspends,
+        StmtKind::If(_, b, o) | StmtKind::While(_, b, o) => {
+            compiles(b, suspends) && compiles(o, suspends)
+        }
         StmtKind::For {
             body,
             orelse,
             is_async,
             ..
-        } => !is_async && runs_straight(body) && runs_straight(orelse),
+        } => !is_async && compiles(body, suspends) && compiles(orelse, suspends),
         _ => true,
     })
 }

@@ -107,8 +107,11 @@ impl ScopeCtx {
             && self.cellvars.is_empty()
             && self.freevars.is_empty())
         .then_some(p.argcount as usize);
+        let resumable = matches!(kind, FunctionKind::Generator | FunctionKind::Coroutine)
+            && super::code::runs_resumable(&body);
         Code {
             direct,
+            resumable,
             plain_args,
             compiled: Default::default(),
             library,

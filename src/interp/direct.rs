@@ -14,14 +14,15 @@
 //! mark errors with the same spans as the tree walker.
 
 use super::exec::Flow;
-use super::frame::{Completion, Frame};
+use super::frame::{Completion, Frame, Level, ELSE};
+use super::generator::{Outcome, Resume};
 use super::{Interp, RECURSION_LIMIT};
 use crate::runtime::exceptions::err;
 use crate::runtime::ops;
 use crate::runtime::value::{Exc, PyResult, Value};
 use crate::source::Span;
 use crate::syntax::ast::{
-    Arg, BinOp, Body, Constant, Expr, ExprKind, Scope, Stmt, StmtKind, UnaryOp,
+    Arg, BinOp, Body, Constant, Expr, ExprKind, Scope, Stmt, StmtKind, SuspendKind, UnaryOp,
 };
 use crate::syntax::token::IntLit;
 
@@ -35,28 +36,35 @@ pub(crate) enum Exit {
     Continue,
     /// `return value`.
     Return(Value),
+    /// A generator or coroutine frame stopped at a suspension point, yielding this value
+    /// (its `resume_path` records where).
+    Yield(Value),
 }
 
 /// An expression compiled to a closure.
 type ExprFn = Box<dyn Fn(&mut Interp, &mut Frame) -> PyResult<Value>>;
 /// A statement compiled to a closure; an error comes back with the frame's traceback line.
 type StmtFn = Box<dyn Fn(&mut Interp, &mut Frame) -> Result<Exit, Exc>>;
-/// A statement list compiled to closures.
-type Block = Box<[StmtFn]>;
+/// A statement list compiled to closures. `tag` marks the levels it adds to a suspended
+/// frame's `resume_path`: [`ELSE`] for the `else` block of an `if`, `while` or `for`.
+struct Block {
+    stmts: Box<[StmtFn]>,
+    tag: u32,
+}
 
 /// A direct function's body compiled to closures (kept in its `Code`, made on the first call).
 pub struct CompiledBody(Block);
 
 impl std::fmt::Debug for CompiledBody {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        write!(f, "CompiledBody({} statements)", self.0.len())
+        write!(f, "CompiledBody({} statements)", self.0.stmts.len())
     }
 }
 
 impl CompiledBody {
     /// Compiles a statement list.
     pub fn new(body: &Body) -> CompiledBody {
-        CompiledBody(block(body))
+        CompiledBody(block(body, 0))
     }
 }
 
@@ -76,6 +84,36 @@ impl Interp {
         match r? {
             Exit::Return(v) => Ok(v),
             _ => Ok(Value::None),
+        }
+    }
+
+    /// Runs or resumes a generator or coroutine frame whose code is `resumable`, until it
+    /// suspends (its `resume_path` then says where) or ends. A resumed frame goes back down
+    /// the path to the suspension statement, which takes `resume` from `resume_with`.
+    pub(crate) fn run_resumable(
+        &mut self,
+        frame: &mut Frame,
+        resume: Resume,
+    ) -> Result<Outcome, Exc> {
+        if frame.resume_path.is_empty() {
+            // A frame thrown into before its first statement ends with the exception.
+            if let Resume::Throw(e) = resume {
+                return Err(e);
+            }
+        } else {
+            self.resume_with = Some(resume);
+        }
+        let code = frame.code.clone();
+        let body = code.compiled.get_or_init(|| CompiledBody::new(&code.body));
+        match run_block(self, frame, &body.0) {
+            Ok(Exit::Yield(v)) => Ok(Outcome::Yield(v)),
+            Ok(Exit::Return(v)) => Ok(Outcome::Return(v)),
+            Ok(_) => Ok(Outcome::Return(Value::None)),
+            Err(e) => {
+                frame.resume_path.clear();
+                self.resume_with = None;
+                Err(e)
+            }
         }
     }
 
@@ -108,15 +146,69 @@ impl Interp {
     }
 }
 
-/// Runs a compiled statement list.
-fn run_block(it: &mut Interp, frame: &mut Frame, b: &[StmtFn]) -> Result<Exit, Exc> {
-    for s in b {
+/// Runs a compiled statement list: from its first statement, or, when a suspended frame is
+/// resuming, from the one it stopped in (the outermost level of its `resume_path`).
+#[inline(always)]
+fn run_block(it: &mut Interp, frame: &mut Frame, b: &Block) -> Result<Exit, Exc> {
+    let start = if frame.resume_path.is_empty() {
+        0
+    } else {
+        resume_index(frame)
+    };
+    for (i, s) in b.stmts.iter().enumerate().skip(start) {
         match s(it, frame)? {
             Exit::Normal => {}
+            Exit::Yield(v) => return Ok(suspended_at(frame, i as u32 | b.tag, v)),
             exit => return Ok(exit),
         }
     }
     Ok(Exit::Normal)
+}
+
+/// A statement list suspended at its statement `idx` (tagged): records it.
+#[cold]
+fn suspended_at(frame: &mut Frame, idx: u32, v: Value) -> Exit {
+    frame.resume_path.push(Level {
+        idx,
+        iter: Value::None,
+    });
+    Exit::Yield(v)
+}
+
+/// For a compound statement of a frame that is resuming: whether it goes back into its
+/// `else` block (`Some(true)`) or its body (`Some(false)`); `None` when the frame is not
+/// resuming (always, for plain functions), found with one test.
+#[inline(always)]
+fn resuming_else(frame: &Frame) -> Option<bool> {
+    frame.resume_path.last().map(|l| l.idx & ELSE != 0)
+}
+
+/// The statement a resuming statement list goes back to.
+#[cold]
+fn resume_index(frame: &mut Frame) -> usize {
+    frame
+        .resume_path
+        .pop()
+        .map_or(0, |l| (l.idx & !ELSE) as usize)
+}
+
+/// What a loop does once its body has run: go on with the next turn (`None`) or leave with
+/// an exit (a suspension leaves too).
+fn after_body(r: Exit) -> Option<Exit> {
+    match r {
+        Exit::Normal | Exit::Continue => None,
+        Exit::Break => Some(Exit::Normal),
+        exit => Some(exit),
+    }
+}
+
+/// A `for` loop's own level, recorded when its body suspends: its iterator.
+#[cold]
+fn suspended_in_for(frame: &mut Frame, iter: &Value) {
+    frame.resume_path.push(Level {
+        idx: 0,
+        iter: iter.clone(),
+    });
 }
 
 /// The checks before every statement, an error marked with the statement's line.
@@ -133,8 +225,11 @@ fn finish(it: &mut Interp, frame: &Frame, span: Span, r: PyResult<Exit>) -> Resu
     r.map_err(|e| it.traceback_here(frame, e, span))
 }
 
-fn block(body: &Body) -> Block {
-    (0..body.len()).map(|i| stmt(body, i)).collect()
+fn block(body: &Body, tag: u32) -> Block {
+    Block {
+        stmts: (0..body.len()).map(|i| stmt(body, i)).collect(),
+        tag,
+    }
 }
 
 /// The local slot a plain name target or operand uses.
@@ -245,8 +340,11 @@ fn stmt(body: &Body, idx: usize) -> StmtFn {
             })
         }
         StmtKind::If(test, then, orelse) => {
-            let (test, then, orelse) = (expr(test), block(then), block(orelse));
+            let (test, then, orelse) = (expr(test), block(then, 0), block(orelse, ELSE));
             Box::new(move |it, fr| {
+                if let Some(in_else) = resuming_else(fr) {
+                    return run_block(it, fr, if in_else { &orelse } else { &then });
+                }
                 before(it, fr, span)?;
                 let c = test(it, fr).and_then(|c| it.truthy(&c));
                 it.reports_at(fr, span);
@@ -259,11 +357,20 @@ fn stmt(body: &Body, idx: usize) -> StmtFn {
         }
         StmtKind::While(test, b, orelse) => {
             let test_at = test.span;
-            let (test, b, orelse) = (expr(test), block(b), block(orelse));
+            let (test, b, orelse) = (expr(test), block(b, 0), block(orelse, ELSE));
             Box::new(move |it, fr| {
-                before(it, fr, span)?;
                 // The first test is the statement's own; later ones are the loop's.
                 let mut test_span = span;
+                match resuming_else(fr) {
+                    Some(true) => return run_block(it, fr, &orelse),
+                    Some(false) => {
+                        if let Some(exit) = after_body(run_block(it, fr, &b)?) {
+                            return Ok(exit);
+                        }
+                        test_span = test_at;
+                    }
+                    None => before(it, fr, span)?,
+                }
                 loop {
                     let c = test(it, fr).and_then(|c| it.truthy(&c));
                     it.reports_at(fr, test_span);
@@ -273,10 +380,8 @@ fn stmt(body: &Body, idx: usize) -> StmtFn {
                         Err(e) => return Err(it.traceback_here(fr, e, test_span)),
                     }
                     test_span = test_at;
-                    match run_block(it, fr, &b)? {
-                        Exit::Normal | Exit::Continue => {}
-                        Exit::Break => return Ok(Exit::Normal),
-                        ret @ Exit::Return(_) => return Ok(ret),
+                    if let Some(exit) = after_body(run_block(it, fr, &b)?) {
+                        return Ok(exit);
                     }
                 }
             })
@@ -288,14 +393,32 @@ fn stmt(body: &Body, idx: usize) -> StmtFn {
             orelse,
             ..
         } => {
-            let iter_at = iter.span;
-            let (store, iter, b, orelse) = (target(t), expr(iter), block(b), block(orelse));
+            let (iter_at, next_at) = (iter.span, super::exec::loop_span(span, b));
+            let (store, iter) = (target(t), expr(iter));
+            let (b, orelse) = (block(b, 0), block(orelse, ELSE));
             Box::new(move |it, fr| {
-                before(it, fr, span)?;
-                let i =
-                    iter(it, fr).and_then(|i| it.get_iter(&i).map_err(|e| e.note_span(iter_at)));
-                it.reports_at(fr, span);
-                let i = i.map_err(|e| it.traceback_here(fr, e, span))?;
+                let i = match resuming_else(fr) {
+                    Some(true) => return run_block(it, fr, &orelse),
+                    Some(false) => {
+                        // Back into the body, under the loop's own level.
+                        let i = fr.resume_path.pop().map(|l| l.iter).unwrap_or_default();
+                        let r = run_block(it, fr, &b)?;
+                        if let Exit::Yield(_) = r {
+                            suspended_in_for(fr, &i);
+                        }
+                        if let Some(exit) = after_body(r) {
+                            return Ok(exit);
+                        }
+                        i
+                    }
+                    None => {
+                        before(it, fr, span)?;
+                        let i = iter(it, fr)
+                            .and_then(|i| it.get_iter(&i).map_err(|e| e.note_span(iter_at)));
+                        it.reports_at(fr, span);
+                        i.map_err(|e| it.traceback_here(fr, e, span))?
+                    }
+                };
                 loop {
                     let next = it.next_opt(&i).and_then(|v| match v {
                         Some(v) => store(it, fr, v).map(|()| true),
@@ -304,14 +427,45 @@ fn stmt(body: &Body, idx: usize) -> StmtFn {
                     match next {
                         Ok(true) => {}
                         Ok(false) => return run_block(it, fr, &orelse),
-                        Err(e) => return Err(it.traceback_here(fr, e, span)),
+                        Err(e) => return Err(it.traceback_here(fr, e, next_at)),
                     }
-                    match run_block(it, fr, &b)? {
-                        Exit::Normal | Exit::Continue => {}
-                        Exit::Break => return Ok(Exit::Normal),
-                        ret @ Exit::Return(_) => return Ok(ret),
+                    let r = run_block(it, fr, &b)?;
+                    if let Exit::Yield(_) = r {
+                        suspended_in_for(fr, &i);
+                    }
+                    if let Some(exit) = after_body(r) {
+                        return Ok(exit);
                     }
                 }
+            })
+        }
+        StmtKind::Suspend(kind, target, value) => {
+            let (kind, body) = (*kind, body.clone());
+            // A plain `yield` evaluates its value here; `await` and `yield from` delegate.
+            let yielded = (kind == SuspendKind::Yield).then(|| value.as_ref().map(expr));
+            let (target, value) = (target.clone(), value.clone());
+            Box::new(move |it, fr| {
+                if let Some(resume) = it.resume_with.take() {
+                    // The statement the frame stopped at: continue it.
+                    return Ok(match it.resume_stmt(fr, &body[idx], resume)? {
+                        Some(v) => Exit::Yield(v),
+                        None => Exit::Normal,
+                    });
+                }
+                before(it, fr, span)?;
+                if let Some(v) = &yielded {
+                    let r = match v {
+                        Some(v) => v(it, fr).map(Exit::Yield),
+                        None => Ok(Exit::Yield(Value::None)),
+                    };
+                    return finish(it, fr, span, r);
+                }
+                let r = it.suspend(fr, kind, target.as_ref(), value.as_ref());
+                let r = r.map(|flow| match flow {
+                    Flow::Yield(v) => Exit::Yield(v),
+                    _ => Exit::Normal,
+                });
+                finish(it, fr, span, r)
             })
         }
         _ => {
@@ -371,6 +525,19 @@ type StoreFn = Box<dyn Fn(&mut Interp, &mut Frame, Value) -> PyResult<()>>;
 fn target(t: &Expr) -> StoreFn {
     let span = t.span;
     match &t.kind {
+        ExprKind::Name(id) if matches!(id.scope, Scope::Global(_)) => {
+            let Scope::Global(i) = id.scope else {
+                unreachable!("matched a global above")
+            };
+            let (i, id) = (i as usize, id.clone());
+            return Box::new(move |it, fr, v| {
+                if let Some(slot) = fr.globals.values.borrow_mut().get_mut(i) {
+                    *slot = v;
+                    return Ok(());
+                }
+                it.store(fr, &id, v)
+            });
+        }
         ExprKind::Attribute(obj, name) => {
             let (obj, name) = (expr(obj), name.clone());
             return Box::new(move |it, fr, v| {

@@ -31,6 +31,12 @@ pub enum Delegated {
     Returned(Value),
 }
 
+/// Where an error taking a `for` loop's next item is reported: the whole statement, so that
+/// the traceback shows the `for` line without carets, as CPython's does.
+pub(crate) fn loop_span(stmt: Span, body: &[Stmt]) -> Span {
+    body.last().map_or(stmt, |last| stmt.to(last.span))
+}
+
 /// What `await f(args)` found.
 enum Awaited {
     /// The awaited coroutine ran inline to its end, with this value.
@@ -49,7 +55,11 @@ impl Interp {
         self.depth += 1;
         let base = self.exc_stack.len();
         self.exc_stack.append(&mut frame.saved_exc);
-        let r = self.run_loop(frame, resume);
+        let r = if frame.code.resumable {
+            self.run_resumable(frame, resume)
+        } else {
+            self.run_loop(frame, resume)
+        };
         match &r {
             Ok(Outcome::Yield(_)) => {
                 frame.saved_exc = self.exc_stack.split_off(base.min(self.exc_stack.len()))
@@ -218,7 +228,18 @@ impl Interp {
             Some(b) if b.pc > 0 => (b.body.clone(), b.pc - 1),
             _ => return Ok(None),
         };
-        let stmt = &body[idx];
+        self.resume_stmt(frame, &body[idx], resume)
+            .map_err(Completion::Raise)
+    }
+
+    /// Continues the suspension statement `stmt` a frame stopped at. `Ok(Some(v))`: suspend
+    /// again yielding `v`; `Ok(None)`: go on after it; an error carries this frame's line.
+    pub(crate) fn resume_stmt(
+        &mut self,
+        frame: &mut Frame,
+        stmt: &Stmt,
+        resume: Resume,
+    ) -> PyResult<Option<Value>> {
         let StmtKind::Suspend(_, target, _) = &stmt.kind else {
             return Ok(None);
         };
@@ -251,7 +272,7 @@ impl Interp {
         });
         match r {
             Ok(()) => Ok(None),
-            Err(e) => Err(Completion::Raise(self.traceback_here(frame, e, stmt.span))),
+            Err(e) => Err(self.traceback_here(frame, e, stmt.span)),
         }
     }
 
@@ -413,7 +434,8 @@ impl Interp {
             } => {
                 let it = self.eval(frame, iter)?;
                 let it = self.get_iter(&it).map_err(|e| e.note_span(iter.span))?;
-                match self.next_opt(&it)? {
+                let next = self.next_opt(&it);
+                match next.map_err(|e| e.note_span(loop_span(stmt.span, b)))? {
                     Some(v) => {
                         Self::push(
                             frame,
@@ -533,7 +555,7 @@ impl Interp {
         Ok(Flow::Next)
     }
 
-    fn suspend(
+    pub(crate) fn suspend(
         &mut self,
         frame: &mut Frame,
         kind: SuspendKind,
@@ -768,11 +790,11 @@ impl Interp {
                     Err(e) => Err(e),
                 };
                 if let Err(e) = r {
-                    return Err(Completion::Raise(self.traceback_here(
-                        frame,
-                        e,
-                        owner[idx].span,
-                    )));
+                    let StmtKind::For { body, .. } = &owner[idx].kind else {
+                        return Ok(());
+                    };
+                    let at = loop_span(owner[idx].span, body);
+                    return Err(Completion::Raise(self.traceback_here(frame, e, at)));
                 }
             }
             BlockKind::Try { owner, idx, phase } => {

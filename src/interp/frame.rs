@@ -108,7 +108,24 @@ pub struct Frame {
     pub delegate: Option<Value>,
     /// Exceptions being handled by this frame while it is suspended.
     pub saved_exc: Vec<Exc>,
+    /// Where a suspended frame of compiled code stopped (`interp/direct.rs`): one level per
+    /// nested statement list and loop, innermost first. Empty while it runs.
+    pub resume_path: Vec<Level>,
 }
+
+/// One level of a compiled frame's suspension point: in a statement list, the index of the
+/// statement it stopped in (with [`ELSE`] set when the list is the `else` block of an `if`,
+/// `while` or `for`); for a `for` loop whose body stopped, the loop's iterator.
+#[derive(Debug)]
+pub struct Level {
+    /// The statement index, or 0 for a `for` loop's level.
+    pub idx: u32,
+    /// A `for` loop's iterator (`None` for other levels).
+    pub iter: Value,
+}
+
+/// The flag of a [`Level`] index in the `else` block of a compound statement.
+pub const ELSE: u32 = 1 << 31;
 
 impl Frame {
     /// A frame ready to run `code` from its first statement.
@@ -138,6 +155,7 @@ impl Frame {
             class_ns: None,
             delegate: None,
             saved_exc: Vec::new(),
+            resume_path: Vec::new(),
         }
     }
 
@@ -164,6 +182,40 @@ impl Frame {
             class_ns: None,
             delegate: None,
             saved_exc: Vec::new(),
+            resume_path: Vec::new(),
+        }
+    }
+}
+
+impl Frame {
+    /// The statement a suspended frame stopped at (for reports of what a task waits on).
+    pub fn suspended_stmt(&self) -> Option<&crate::syntax::ast::Stmt> {
+        use crate::syntax::ast::StmtKind;
+        if !self.code.resumable {
+            let b = self.blocks.last()?;
+            return b.body.get(b.pc.checked_sub(1)?);
+        }
+        // Levels are innermost first: walk them from the outermost.
+        let mut levels = self.resume_path.iter().rev().peekable();
+        let mut body: &Body = &self.code.body;
+        loop {
+            let stmt = body.get((levels.next()?.idx & !ELSE) as usize)?;
+            let in_else = levels.peek().is_some_and(|l| l.idx & ELSE != 0);
+            body = match (&stmt.kind, in_else) {
+                (
+                    StmtKind::If(_, _, o)
+                    | StmtKind::While(_, _, o)
+                    | StmtKind::For { orelse: o, .. },
+                    true,
+                ) => o,
+                (StmtKind::If(_, b, _) | StmtKind::While(_, b, _), false) => b,
+                (StmtKind::For { body: b, .. }, false) => {
+                    // The loop's own level.
+                    levels.next()?;
+                    b
+                }
+                _ => return Some(stmt),
+            };
         }
     }
 }

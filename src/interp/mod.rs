@@ -66,6 +66,9 @@ pub struct Interp {
     pub spare_slots: Vec<Vec<Value>>,
     /// Empty block stacks of finished calls, reused by the next calls' frames.
     pub spare_blocks: Vec<Vec<frame::Block>>,
+    /// How a suspended compiled frame is being resumed, while it finds its way back to the
+    /// statement it stopped at (`interp/direct.rs`).
+    pub resume_with: Option<generator::Resume>,
     /// Resource limits and the work counted against them.
     pub budget: limits::Budget,
     /// Tasks still pending when their loop closed (a deadlock, a limit hit), kept so that
@@ -111,6 +114,7 @@ impl Interp {
             locks_lib: None,
             spare_slots: Vec::new(),
             spare_blocks: Vec::new(),
+            resume_with: None,
             budget: limits::Budget::default(),
             abandoned: Vec::new(),
             hooked: Vec::new(),
