@@ -233,7 +233,7 @@ impl Interp {
                 .unwrap_or_else(|| ops::big(-num_bigint::BigInt::from(*i)))),
             (UnaryOp::Neg, Value::Bool(b)) => Ok(Value::Int(-(*b as i64))),
             (UnaryOp::Neg, Value::BigInt(b)) => Ok(ops::big(-(**b).clone())),
-            (UnaryOp::Neg, Value::Float(f)) => Ok(Value::Float(-f)),
+            (UnaryOp::Neg, Value::Float(f)) => Ok(ops::float_result(-f)),
             (UnaryOp::Pos, Value::Int(_) | Value::BigInt(_) | Value::Float(_)) => Ok(v.clone()),
             (UnaryOp::Pos, Value::Bool(b)) => Ok(Value::Int(*b as i64)),
             (UnaryOp::Invert, Value::Int(i)) => Ok(Value::Int(!i)),
