@@ -190,11 +190,7 @@ impl Interp {
             }
             ExprKind::List(items) => Ok(Value::list(self.eval_items(frame, items)?)),
             ExprKind::Tuple(items) => Ok(Value::tuple(self.eval_items(frame, items)?)),
-            ExprKind::Set(items) => {
-                let v = self.eval_items(frame, items)?;
-                let s = self.make_set(v)?;
-                Ok(s)
-            }
+            ExprKind::Set(items) => self.set_display(frame, items),
             ExprKind::Dict(items) => {
                 let d = RefCell::new(crate::runtime::dict::Dict::new());
                 for (k, v) in items {

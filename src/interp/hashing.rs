@@ -1,14 +1,17 @@
-//! Hashing and dict keys: `hash()` with user `__hash__`, and keys whose class defines `__eq__`.
+//! Hashing and dict and set keys: `hash()` with user `__hash__`, and keys whose class defines
+//! `__eq__`.
 //!
-//! The map inside a dict hashes with the hash stored in each `DictKey` and compares builtin
-//! values with Python's equality, instances by identity. A key that needs the interpreter to
-//! compare (an instance whose class defines `__eq__`, or a tuple or frozenset holding one) is
-//! first made canonical: the dict's stored keys with the same hash are compared with it through
-//! `==`, as CPython's lookup does (`stored == probe`), and an equal stored key stands in for it.
+//! The map inside a dict and a set's table hash with the hash stored in each `DictKey` and
+//! compare builtin values with Python's equality, instances by identity. A key that needs the
+//! interpreter to compare (an instance whose class defines `__eq__`, or a tuple or frozenset
+//! holding one) is first made canonical: the stored keys with the same hash are compared with
+//! it through `==`, as CPython's lookup does (`stored == probe`), and an equal stored key
+//! stands in for it.
 
 use super::Interp;
 use crate::runtime::dict::{check_hashable, hash_value, tuple_hash, Dict, DictKey};
 use crate::runtime::exceptions::type_error;
+use crate::runtime::set::Set;
 use crate::runtime::value::{PyResult, Value};
 use std::cell::RefCell;
 
@@ -17,8 +20,26 @@ fn needs_user_eq(v: &Value) -> bool {
     match v {
         Value::Instance(i) => i.class.lookup("__eq__").is_some(),
         Value::Tuple(items) => items.iter().any(needs_user_eq),
-        Value::FrozenSet(d) => d.borrow().map.keys().any(|k| needs_user_eq(&k.0)),
+        Value::FrozenSet(s) => s.borrow().iter().any(|k| needs_user_eq(&k.0)),
         _ => false,
+    }
+}
+
+/// Key storage that can list its keys with a given hash: dicts and sets.
+pub trait KeyTable {
+    /// The stored keys whose hash is `k`'s, in the order a lookup meets them.
+    fn same_hash(&self, k: &DictKey) -> Vec<Value>;
+}
+
+impl KeyTable for Dict {
+    fn same_hash(&self, k: &DictKey) -> Vec<Value> {
+        Dict::same_hash(self, k)
+    }
+}
+
+impl KeyTable for Set {
+    fn same_hash(&self, k: &DictKey) -> Vec<Value> {
+        Set::same_hash(self, k)
     }
 }
 
@@ -73,13 +94,13 @@ impl Interp {
 
     /// A key for `v` as `d` sees it: when `v` compares through a user `__eq__`, an equal key
     /// already stored in `d` stands in for it.
-    pub fn key_in(&mut self, v: Value, d: &RefCell<Dict>) -> PyResult<DictKey> {
+    pub fn key_in<T: KeyTable>(&mut self, v: Value, d: &RefCell<T>) -> PyResult<DictKey> {
         let k = self.key(v)?;
         self.canonical(k, d)
     }
 
     /// `k` itself, or the key stored in `d` that equals it through a user `__eq__`.
-    pub fn canonical(&mut self, k: DictKey, d: &RefCell<Dict>) -> PyResult<DictKey> {
+    pub fn canonical<T: KeyTable>(&mut self, k: DictKey, d: &RefCell<T>) -> PyResult<DictKey> {
         if !needs_user_eq(&k.0) {
             return Ok(k);
         }
@@ -104,11 +125,31 @@ impl Interp {
         Ok(d.borrow().get(&k).is_some())
     }
 
-    /// Whether every key of `a` is in `b`.
-    pub fn is_subset(&mut self, a: &RefCell<Dict>, b: &RefCell<Dict>) -> PyResult<bool> {
-        let keys: Vec<DictKey> = a.borrow().map.keys().cloned().collect();
+    /// Whether `s` holds an element equal to `k`.
+    pub fn set_has(&mut self, s: &RefCell<Set>, k: &DictKey) -> PyResult<bool> {
+        let k = self.canonical(k.clone(), s)?;
+        Ok(s.borrow().contains(&k))
+    }
+
+    /// Adds `k` to `s` unless an equal element is there (matching equal user keys).
+    pub fn set_add(&mut self, s: &RefCell<Set>, k: DictKey) -> PyResult<()> {
+        let k = self.canonical(k, s)?;
+        s.borrow_mut().add(k);
+        Ok(())
+    }
+
+    /// Removes the element equal to `k` from `s`; whether there was one.
+    pub fn set_discard(&mut self, s: &RefCell<Set>, k: &DictKey) -> PyResult<bool> {
+        let k = self.canonical(k.clone(), s)?;
+        let removed = s.borrow_mut().discard(&k);
+        Ok(removed.is_some())
+    }
+
+    /// Whether every element of `a` is in `b`.
+    pub fn is_subset(&mut self, a: &RefCell<Set>, b: &RefCell<Set>) -> PyResult<bool> {
+        let keys = a.borrow().keys();
         for k in keys {
-            if !self.dict_has(b, &k)? {
+            if !self.set_has(b, &k)? {
                 return Ok(false);
             }
         }

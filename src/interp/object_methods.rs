@@ -221,17 +221,7 @@ fn d_container_init(it: &mut Interp, args: &[Value], kw: &Kwargs) -> PyResult<Va
             d.borrow_mut().map.clear();
             crate::runtime::builtins::dict_fill(it, d, args.get(1), kw)?;
         }
-        Value::Set(d) => {
-            let items = match args.get(1) {
-                Some(src) => it.iterate(src)?,
-                None => Vec::new(),
-            };
-            d.borrow_mut().map.clear();
-            for x in items {
-                let k = it.key(x)?;
-                it.dict_insert(d, k, Value::None)?;
-            }
-        }
+        Value::Set(s) => crate::runtime::set_methods::reinit(it, s, args.get(1))?,
         _ => {}
     }
     Ok(Value::None)

@@ -1,13 +1,16 @@
 //! Operators and comparison: arithmetic with the reflected dunders and `NotImplemented`,
 //! rich comparison, equality of containers, and membership.
 
+use super::frame::Frame;
 use super::Interp;
-use crate::runtime::dict::{Dict, DictKey};
+use crate::runtime::dict::DictKey;
 use crate::runtime::exceptions::type_error;
 use crate::runtime::mappingproxy;
 use crate::runtime::ops::{self, type_name};
+use crate::runtime::set::Set;
+use crate::runtime::set_methods;
 use crate::runtime::value::{PyResult, Value};
-use crate::syntax::ast::{BinOp, CmpOp, UnaryOp};
+use crate::syntax::ast::{BinOp, CmpOp, Expr, ExprKind, UnaryOp};
 use std::cell::RefCell;
 use std::cmp::Ordering;
 use std::rc::Rc;
@@ -32,6 +35,17 @@ fn dunder(op: BinOp) -> (&'static str, &'static str, &'static str) {
 
 use super::protocol::{builtin_base, user_class};
 
+/// The set operator `op` is, if it is one (`|`, `&`, `-`, `^`).
+fn set_operator(op: BinOp) -> Option<char> {
+    match op {
+        BinOp::BitOr => Some('|'),
+        BinOp::BitAnd => Some('&'),
+        BinOp::Sub => Some('-'),
+        BinOp::BitXor => Some('^'),
+        _ => None,
+    }
+}
+
 /// CPython's TypeError for a binary operator no operand supports.
 fn unsupported(op: BinOp, a: &Value, b: &Value) -> crate::runtime::value::Exc {
     let sym = if op == BinOp::Pow {
@@ -52,33 +66,9 @@ impl Interp {
         if let Some(r) = ops::binary(op, a, b) {
             return r;
         }
-        let setlike =
-            |v: &Value| matches!(v, Value::Set(_) | Value::FrozenSet(_) | Value::DictView(_));
-        if setlike(a) && setlike(b) {
-            let sym = match op {
-                BinOp::BitOr => Some('|'),
-                BinOp::BitAnd => Some('&'),
-                BinOp::Sub => Some('-'),
-                BinOp::BitXor => Some('^'),
-                _ => None,
-            };
-            if let Some(c) = sym {
-                let base = match a {
-                    Value::Set(x) | Value::FrozenSet(x) => x.clone(),
-                    _ => {
-                        let items = self.iterate(a)?;
-                        match self.make_set(items)? {
-                            Value::Set(d) => d,
-                            _ => return Err(type_error("bad set operand")),
-                        }
-                    }
-                };
-                let r =
-                    crate::runtime::set_methods::set_op(self, &base, std::slice::from_ref(b), c)?;
-                return Ok(match (a, r) {
-                    (Value::FrozenSet(_), Value::Set(d)) => Value::FrozenSet(d),
-                    (_, r) => r,
-                });
+        if let Some(c) = set_operator(op) {
+            if let Some(r) = set_methods::binary(self, c, a, b) {
+                return r;
             }
         }
         let (name, rname, _) = dunder(op);
@@ -185,16 +175,9 @@ impl Interp {
     /// `a op= b`: lists extend in place; instances may define `__iop__`.
     pub fn inplace_op(&mut self, op: BinOp, a: &Value, b: &Value) -> PyResult<Value> {
         // Sets and dicts update in place (`s |= t` keeps `s` the same object).
-        if let (Value::Set(x), Value::Set(_) | Value::DictView(_)) = (a, b) {
-            if matches!(
-                op,
-                BinOp::BitOr | BinOp::BitAnd | BinOp::Sub | BinOp::BitXor
-            ) {
-                if let Value::Set(n) = self.binary_op(op, a, b)? {
-                    let map = std::mem::take(&mut n.borrow_mut().map);
-                    x.borrow_mut().map = map;
-                    return Ok(a.clone());
-                }
+        if let Some(c) = set_operator(op) {
+            if let Some(r) = set_methods::inplace(self, c, a, b) {
+                return r;
             }
         }
         if let (Value::Dict(x), BinOp::BitOr) = (a, op) {
@@ -250,7 +233,7 @@ impl Interp {
                 .unwrap_or_else(|| ops::big(-num_bigint::BigInt::from(*i)))),
             (UnaryOp::Neg, Value::Bool(b)) => Ok(Value::Int(-(*b as i64))),
             (UnaryOp::Neg, Value::BigInt(b)) => Ok(ops::big(-(**b).clone())),
-            (UnaryOp::Neg, Value::Float(f)) => Ok(Value::Float(-f)),
+            (UnaryOp::Neg, Value::Float(f)) => Ok(ops::float_result(-f)),
             (UnaryOp::Pos, Value::Int(_) | Value::BigInt(_) | Value::Float(_)) => Ok(v.clone()),
             (UnaryOp::Pos, Value::Bool(b)) => Ok(Value::Int(*b as i64)),
             (UnaryOp::Invert, Value::Int(i)) => Ok(Value::Int(!i)),
@@ -293,7 +276,8 @@ impl Interp {
             Value::Str(s) => !s.is_empty(),
             Value::List(l) => !l.borrow().is_empty(),
             Value::Tuple(t) => !t.is_empty(),
-            Value::Dict(d) | Value::Set(d) | Value::FrozenSet(d) => !d.borrow().is_empty(),
+            Value::Dict(d) => !d.borrow().is_empty(),
+            Value::Set(s) | Value::FrozenSet(s) => !s.borrow().is_empty(),
             Value::DictView(dv) => !dv.dict.borrow().is_empty(),
             Value::MappingProxy(c) => !c.dict.borrow().is_empty(),
             Value::Range(r) => !r.is_empty(),
@@ -357,7 +341,12 @@ impl Interp {
                 let y = [y.0.clone(), y.1.clone(), y.2.clone()];
                 self.seq_eq(&x, &y)
             }
-            (Dict(x), Dict(y)) | (Set(x) | FrozenSet(x), Set(y) | FrozenSet(y)) => {
+            (Set(x) | FrozenSet(x), Set(y) | FrozenSet(y)) => {
+                // CPython's `set_richcompare`: the same length, and a subset.
+                Ok(Rc::ptr_eq(x, y)
+                    || (x.borrow().len() == y.borrow().len() && self.is_subset(x, y)?))
+            }
+            (Dict(x), Dict(y)) => {
                 if Rc::ptr_eq(x, y) {
                     return Ok(true);
                 }
@@ -566,9 +555,8 @@ impl Interp {
                     type_name(other)
                 ))),
             },
-            Value::Dict(d) | Value::Set(d) | Value::FrozenSet(d) => {
-                Ok(self.dict_lookup(d, x)?.is_some())
-            }
+            Value::Dict(d) => Ok(self.dict_lookup(d, x)?.is_some()),
+            Value::Set(s) | Value::FrozenSet(s) => set_methods::contains(self, s, x),
             Value::DictView(dv) if dv.kind == crate::runtime::value::ViewKind::Keys => {
                 Ok(self.dict_lookup(&dv.dict, x)?.is_some())
             }
@@ -659,14 +647,142 @@ impl Interp {
         }
     }
 
-    /// A set of these values.
+    /// A set of these values, added in order.
     pub fn make_set(&mut self, items: Vec<Value>) -> PyResult<Value> {
-        let d = RefCell::new(Dict::new());
+        let s = RefCell::new(Set::new());
         for v in items {
             let k = self.key(v)?;
-            self.dict_insert(&d, k, Value::None)?;
+            self.set_add(&s, k)?;
         }
-        Ok(crate::runtime::gc::tracked(Value::Set(Rc::new(d))))
+        Ok(set_methods::set_value(s.into_inner(), false))
+    }
+
+    /// A set display `{a, b, *c}` as CPython 3.11 compiles it. More than two elements that
+    /// are all constants become a frozenset constant, built at compile time from the elements
+    /// and rebuilt from that frozenset's order, which a new set is then updated with; otherwise
+    /// the elements before the first starred one are evaluated and then added in order, and
+    /// each starred iterable updates the set as `set.update` does.
+    pub fn set_display(&mut self, frame: &mut Frame, items: &[Expr]) -> PyResult<Value> {
+        let s = RefCell::new(Set::new());
+        let first_starred = items
+            .iter()
+            .position(|e| matches!(e.kind, ExprKind::Starred(_)))
+            .unwrap_or(items.len());
+        if first_starred == items.len() && items.len() > 2 && self.all_constant(frame, items) {
+            for e in items {
+                let v = self.eval(frame, e)?;
+                let k = self.key(v)?;
+                self.set_add(&s, k)?;
+            }
+            // The compiler's constant merging rebuilds the frozenset from its own order; making
+            // the code object rebuilds it once more when interning replaced one of its str
+            // elements by an equal string interned before. Which strings those are depends on
+            // CPython's whole process; single characters and builtin names always are.
+            let rebuild = |s: &Set| {
+                let mut r = Set::new();
+                s.iter().for_each(|k| {
+                    r.add(k.clone());
+                });
+                r
+            };
+            let mut constant = rebuild(&s.borrow());
+            let interned = constant.iter().any(|k| match &k.0 {
+                Value::Str(t) => {
+                    t.bytes().all(|b| b.is_ascii_alphanumeric() || b == b'_')
+                        && (t.len() == 1 || self.builtins.get(t).is_some())
+                }
+                _ => false,
+            });
+            if interned {
+                constant = rebuild(&constant);
+            }
+            return Ok(set_methods::set_value(constant.copy(), false));
+        }
+        let mut leading = Vec::with_capacity(first_starred);
+        for e in &items[..first_starred] {
+            leading.push(self.eval(frame, e)?);
+        }
+        for v in leading {
+            let k = self.key(v)?;
+            self.set_add(&s, k)?;
+        }
+        for e in &items[first_starred..] {
+            if let ExprKind::Starred(x) = &e.kind {
+                let v = self.eval(frame, x)?;
+                set_methods::update(self, &s, &v).map_err(|err| err.note_span(x.span))?;
+            } else {
+                let v = self.eval(frame, e)?;
+                let k = self.key(v)?;
+                self.set_add(&s, k)?;
+            }
+        }
+        Ok(set_methods::set_value(s.into_inner(), false))
+    }
+
+    fn all_constant(&mut self, frame: &mut Frame, items: &[Expr]) -> bool {
+        items.iter().all(|e| self.is_constant(frame, e))
+    }
+
+    /// Whether CPython 3.11's AST optimizer makes `e` a constant: a literal, a tuple of
+    /// constants, or an operator or subscript on constants that its size and safety limits let
+    /// it compute (`fold_binop`'s `safe_multiply`, `safe_power`, `safe_lshift`, `safe_mod`).
+    /// Constant operands have no side effects, so they are evaluated here to apply the limits.
+    fn is_constant(&mut self, frame: &mut Frame, e: &Expr) -> bool {
+        const MAX_INT_SIZE: u64 = 128;
+        const MAX_COLLECTION_SIZE: i64 = 256;
+        const MAX_STR_SIZE: i64 = 4096;
+        match &e.kind {
+            ExprKind::Const(_) => true,
+            ExprKind::Unary(_, x) => self.is_constant(frame, x),
+            ExprKind::Tuple(items) => self.all_constant(frame, items),
+            ExprKind::Subscript(x, i) => self.is_constant(frame, x) && self.is_constant(frame, i),
+            ExprKind::BinOp(op, x, y) => {
+                if !self.is_constant(frame, x) || !self.is_constant(frame, y) {
+                    return false;
+                }
+                let (Ok(v), Ok(w)) = (self.eval(frame, x), self.eval(frame, y)) else {
+                    return false;
+                };
+                let bits = |v: &Value| ops::to_big(v).map(|b| b.bits());
+                let nonzero = |v: &Value| bits(v).is_some_and(|b| b > 0);
+                let small = |v: &Value| match v {
+                    Value::Int(i) => Some(*i),
+                    Value::Bool(b) => Some(*b as i64),
+                    _ => None,
+                };
+                match op {
+                    BinOp::Mul => match (&v, &w) {
+                        _ if nonzero(&v) && nonzero(&w) => {
+                            bits(&v).unwrap_or(0) + bits(&w).unwrap_or(0) <= MAX_INT_SIZE
+                        }
+                        (n, Value::Tuple(t)) | (Value::Tuple(t), n) if !t.is_empty() => small(n)
+                            .is_some_and(|n| {
+                                (0..=MAX_COLLECTION_SIZE / t.len() as i64).contains(&n)
+                            }),
+                        (n, Value::Str(t)) | (Value::Str(t), n) if !t.is_empty() => {
+                            let len = t.chars().count() as i64;
+                            small(n).is_some_and(|n| (0..=MAX_STR_SIZE / len).contains(&n))
+                        }
+                        _ => true,
+                    },
+                    BinOp::Pow
+                        if nonzero(&v)
+                            && ops::to_big(&w)
+                                .is_some_and(|b| b.sign() == num_bigint::Sign::Plus) =>
+                    {
+                        let exp = small(&w).map_or(u64::MAX, |n| n as u64);
+                        bits(&v).unwrap_or(0) <= MAX_INT_SIZE / exp
+                    }
+                    BinOp::LShift if nonzero(&v) && nonzero(&w) => {
+                        let shift = small(&w).map_or(u64::MAX, |n| n as u64);
+                        shift <= MAX_INT_SIZE && bits(&v).unwrap_or(0) <= MAX_INT_SIZE - shift
+                    }
+                    BinOp::Mod => !matches!(v, Value::Str(_)),
+                    _ => true,
+                }
+            }
+            _ => false,
+        }
     }
 
     /// The (key, value) pairs of a mapping (for `**` and `dict(m)`).

@@ -87,12 +87,12 @@ impl Interp {
                 left: r.len(),
             },
             Value::Dict(d) => NativeIter::DictKeys(d.clone(), 0, d.borrow().len()),
-            Value::Set(d) | Value::FrozenSet(d) => {
-                let (order, n) = {
-                    let dd = d.borrow();
-                    (dd.table_order(), dd.len())
+            Value::Set(s) | Value::FrozenSet(s) => {
+                let (cursor, n) = {
+                    let ss = s.borrow();
+                    (ss.cursor(), ss.len())
                 };
-                NativeIter::SetKeys(d.clone(), order.into_iter(), n)
+                NativeIter::SetKeys(s.clone(), cursor, n)
             }
             Value::Iter(_) => return Ok(v.clone()),
             Value::MappingProxy(c) => {
@@ -237,16 +237,14 @@ impl Interp {
                     (_, Some((k, v))) => Some(Value::tuple(vec![k, v])),
                 }
             }
-            NativeIter::SetKeys(d, order, n) => {
-                let dd = d.borrow();
-                if dd.len() != *n {
-                    drop(dd);
+            NativeIter::SetKeys(s, cursor, n) => {
+                let ss = s.borrow();
+                if ss.len() != *n {
+                    drop(ss);
                     *st = NativeIter::Done;
                     return Err(err("RuntimeError", "Set changed size during iteration"));
                 }
-                order
-                    .next()
-                    .and_then(|i| dd.map.get_index(i).map(|(k, _)| k.0.clone()))
+                ss.next_key(cursor).map(|k| k.0.clone())
             }
             NativeIter::Values(it) | NativeIter::Snapshot(_, it) => it.next(),
             NativeIter::Done => None,
@@ -474,7 +472,8 @@ impl Interp {
             Value::Str(s) => s.chars().count(),
             Value::List(l) => l.borrow().len(),
             Value::Tuple(t) => t.len(),
-            Value::Dict(d) | Value::Set(d) | Value::FrozenSet(d) => d.borrow().len(),
+            Value::Dict(d) => d.borrow().len(),
+            Value::Set(s) | Value::FrozenSet(s) => s.borrow().len(),
             Value::Range(r) => r.len().max(0) as usize,
             Value::DictView(dv) => dv.dict.borrow().len(),
             Value::MappingProxy(c) => c.dict.borrow().len(),

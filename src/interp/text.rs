@@ -105,13 +105,7 @@ impl Interp {
                 if self.repr_enter(v) {
                     return Ok(format!("{name}(...)"));
                 }
-                let items: Vec<Value> = {
-                    let dd = d.borrow();
-                    dd.table_order()
-                        .into_iter()
-                        .filter_map(|i| dd.map.get_index(i).map(|(k, _)| k.0.clone()))
-                        .collect()
-                };
+                let items: Vec<Value> = d.borrow().iter().map(|k| k.0.clone()).collect();
                 let r = self.join_reprs(&items);
                 self.repr_leave();
                 if frozen {

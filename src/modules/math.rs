@@ -5,7 +5,7 @@ use super::add_fns;
 use crate::interp::Interp;
 use crate::runtime::builtins::arity;
 use crate::runtime::exceptions::{err, type_error, value_error};
-use crate::runtime::ops::{self, big, to_big};
+use crate::runtime::ops::{self, big, float_result, to_big};
 use crate::runtime::value::{Kwargs, Module, PyResult, Value};
 use num_bigint::BigInt;
 use num_integer::Integer;
@@ -55,7 +55,7 @@ fn checked(x: f64, r: f64, can_overflow: bool) -> PyResult<Value> {
     if r.is_infinite() && x.is_finite() {
         return Err(if can_overflow { range_err() } else { domain() });
     }
-    Ok(Value::Float(r))
+    Ok(float_result(r))
 }
 
 fn gamma(it: &mut Interp, args: &[Value], _: &Kwargs) -> PyResult<Value> {
@@ -153,13 +153,13 @@ fn log(it: &mut Interp, args: &[Value], _: &Kwargs) -> PyResult<Value> {
     };
     let a = ln(it, &args[0])?;
     match args.get(1) {
-        None => Ok(Value::Float(a)),
+        None => Ok(float_result(a)),
         Some(b) => {
             let d = ln(it, b)?;
             if d == 0.0 {
                 return Err(err("ZeroDivisionError", "float division by zero"));
             }
-            Ok(Value::Float(a / d))
+            Ok(float_result(a / d))
         }
     }
 }
@@ -177,7 +177,7 @@ fn pow(it: &mut Interp, args: &[Value], _: &Kwargs) -> PyResult<Value> {
     if r.is_infinite() && x.is_finite() && y.is_finite() {
         return Err(range_err());
     }
-    Ok(Value::Float(r))
+    Ok(float_result(r))
 }
 
 fn two(it: &mut Interp, args: &[Value], name: &str) -> PyResult<(f64, f64)> {
@@ -187,12 +187,12 @@ fn two(it: &mut Interp, args: &[Value], name: &str) -> PyResult<(f64, f64)> {
 
 fn atan2(it: &mut Interp, args: &[Value], _: &Kwargs) -> PyResult<Value> {
     let (y, x) = two(it, args, "atan2")?;
-    Ok(Value::Float(y.atan2(x)))
+    Ok(float_result(y.atan2(x)))
 }
 
 fn copysign(it: &mut Interp, args: &[Value], _: &Kwargs) -> PyResult<Value> {
     let (x, y) = two(it, args, "copysign")?;
-    Ok(Value::Float(x.copysign(y)))
+    Ok(float_result(x.copysign(y)))
 }
 
 fn fmod(it: &mut Interp, args: &[Value], _: &Kwargs) -> PyResult<Value> {
@@ -200,7 +200,7 @@ fn fmod(it: &mut Interp, args: &[Value], _: &Kwargs) -> PyResult<Value> {
     if y == 0.0 || x.is_infinite() {
         return Err(domain());
     }
-    Ok(Value::Float(x % y))
+    Ok(float_result(x % y))
 }
 
 fn remainder(it: &mut Interp, args: &[Value], _: &Kwargs) -> PyResult<Value> {
@@ -209,7 +209,7 @@ fn remainder(it: &mut Interp, args: &[Value], _: &Kwargs) -> PyResult<Value> {
         return Err(domain());
     }
     let n = (x / y).round_ties_even();
-    Ok(Value::Float(x - n * y))
+    Ok(float_result(x - n * y))
 }
 
 fn ldexp(it: &mut Interp, args: &[Value], _: &Kwargs) -> PyResult<Value> {
@@ -220,14 +220,14 @@ fn ldexp(it: &mut Interp, args: &[Value], _: &Kwargs) -> PyResult<Value> {
     if r.is_infinite() && x.is_finite() {
         return Err(range_err());
     }
-    Ok(Value::Float(r))
+    Ok(float_result(r))
 }
 
 fn frexp(it: &mut Interp, args: &[Value], _: &Kwargs) -> PyResult<Value> {
     arity("frexp", args, 1, 1)?;
     let x = num(it, &args[0])?;
     if x == 0.0 || !x.is_finite() {
-        return Ok(Value::tuple(vec![Value::Float(x), Value::Int(0)]));
+        return Ok(Value::tuple(vec![float_result(x), Value::Int(0)]));
     }
     let mut e = x.abs().log2().floor() as i32 + 1;
     let mut m = x / 2f64.powi(e);
@@ -238,7 +238,7 @@ fn frexp(it: &mut Interp, args: &[Value], _: &Kwargs) -> PyResult<Value> {
         m *= 2.0;
         e -= 1;
     }
-    Ok(Value::tuple(vec![Value::Float(m), Value::Int(e as i64)]))
+    Ok(Value::tuple(vec![float_result(m), Value::Int(e as i64)]))
 }
 
 fn modf(it: &mut Interp, args: &[Value], _: &Kwargs) -> PyResult<Value> {
@@ -246,13 +246,13 @@ fn modf(it: &mut Interp, args: &[Value], _: &Kwargs) -> PyResult<Value> {
     let x = num(it, &args[0])?;
     if x.is_infinite() {
         return Ok(Value::tuple(vec![
-            Value::Float(0.0f64.copysign(x)),
-            Value::Float(x),
+            float_result(0.0f64.copysign(x)),
+            float_result(x),
         ]));
     }
     Ok(Value::tuple(vec![
-        Value::Float(x.fract()),
-        Value::Float(x.trunc()),
+        float_result(x.fract()),
+        float_result(x.trunc()),
     ]))
 }
 
@@ -283,7 +283,7 @@ fn hypot(it: &mut Interp, args: &[Value], _: &Kwargs) -> PyResult<Value> {
     for a in args {
         xs.push(num(it, a)?);
     }
-    Ok(Value::Float(norm(&xs)))
+    Ok(float_result(norm(&xs)))
 }
 
 fn dist(it: &mut Interp, args: &[Value], _: &Kwargs) -> PyResult<Value> {
@@ -299,7 +299,7 @@ fn dist(it: &mut Interp, args: &[Value], _: &Kwargs) -> PyResult<Value> {
     for (a, b) in p.iter().zip(&q) {
         xs.push(num(it, a)? - num(it, b)?);
     }
-    Ok(Value::Float(norm(&xs)))
+    Ok(float_result(norm(&xs)))
 }
 
 fn to_int_value(it: &mut Interp, v: &Value, name: &str, f: fn(f64) -> f64) -> PyResult<Value> {
@@ -521,7 +521,7 @@ fn fsum(it: &mut Interp, args: &[Value], _: &Kwargs) -> PyResult<Value> {
             }
         }
     }
-    Ok(Value::Float(hi))
+    Ok(float_result(hi))
 }
 
 fn prod(it: &mut Interp, args: &[Value], kw: &Kwargs) -> PyResult<Value> {

@@ -4,6 +4,7 @@
 //! which is what CPython 3.11 calls.
 
 use crate::runtime::exceptions::{err, value_error};
+use crate::runtime::ops::float_result;
 use crate::runtime::value::{PyResult, Value};
 use std::f64::consts::PI;
 
@@ -112,7 +113,7 @@ fn finish(r: f64, fault: Option<Fault>) -> PyResult<Value> {
     match fault {
         Some(Fault::Domain) => Err(value_error("math domain error")),
         Some(Fault::Range) if r.abs() >= 1.5 => Err(err("OverflowError", "math range error")),
-        _ => Ok(Value::Float(r)),
+        _ => Ok(float_result(r)),
     }
 }
 

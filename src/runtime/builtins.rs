@@ -241,7 +241,7 @@ pub(crate) fn builtin_abs(it: &mut Interp, args: &[Value], _: &Kwargs) -> PyResu
             .unwrap_or_else(|| big(BigInt::from(*i).abs())),
         Value::Bool(b) => Value::Int(*b as i64),
         Value::BigInt(b) => big(b.abs()),
-        Value::Float(f) => Value::Float(f.abs()),
+        Value::Float(f) => ops::float_result(f.abs()),
         other => match it.call_special(other, "__abs__", vec![]) {
             Some(r) => return r,
             None => {
@@ -324,6 +324,10 @@ fn builtin_sum(it: &mut Interp, args: &[Value], kw: &Kwargs) -> PyResult<Value> 
     let iter = it.get_iter(&args[0])?;
     while let Some(x) = it.next_opt(&iter)? {
         acc = it.binary_op(crate::syntax::ast::BinOp::Add, &acc, &x)?;
+    }
+    // CPython's float path returns a new float made from its running total.
+    if let Value::Float(f) = acc {
+        return Ok(ops::float_result(f));
     }
     Ok(acc)
 }
@@ -730,7 +734,10 @@ pub(crate) fn builtin_divmod(it: &mut Interp, args: &[Value], _: &Kwargs) -> PyR
                 return Err(err("ZeroDivisionError", "float divmod()"));
             }
             let (q, r) = ops::float_divmod(x, y);
-            return Ok(Value::tuple(vec![Value::Float(q), Value::Float(r)]));
+            return Ok(Value::tuple(vec![
+                ops::float_result(q),
+                ops::float_result(r),
+            ]));
         }
     }
     for (x, y, name) in [(a, b, "__divmod__"), (b, a, "__rdivmod__")] {
@@ -852,7 +859,7 @@ pub(crate) fn builtin_round(it: &mut Interp, args: &[Value], kw: &Kwargs) -> PyR
             Some(n) => {
                 let n = to_i64(&n, "")?;
                 if !f.is_finite() || n > 330 {
-                    return Ok(Value::Float(*f));
+                    return Ok(ops::float_result(*f));
                 }
                 if n >= 0 {
                     let s = format!("{:.*}", n as usize, f);

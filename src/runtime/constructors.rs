@@ -6,6 +6,7 @@ use super::builtins::{arity, builtin_super, float_to_int, kwarg, no_kwargs, only
 use super::dict::{Dict, DictKey};
 use super::exceptions::{err, type_error, value_error};
 use super::ops::{self, big, big_to_f64};
+use super::set_methods;
 use super::types::types;
 use super::value::{BuiltinType, Class, Kwargs, NativeFn, PyResult, RangeObj, Value};
 use crate::interp::Interp;
@@ -416,11 +417,8 @@ fn ctor_dict(it: &mut Interp, args: &[Value], kw: &Kwargs) -> PyResult<Value> {
 fn ctor_set(it: &mut Interp, args: &[Value], kw: &Kwargs) -> PyResult<Value> {
     no_kwargs("set", kw)?;
     arity("set", args, 0, 1)?;
-    let items = match args.first() {
-        None => vec![],
-        Some(v) => it.iterate(v)?,
-    };
-    it.make_set(items)
+    let s = set_methods::from_iterable(it, args.first())?;
+    Ok(set_methods::set_value(s, false))
 }
 
 fn ctor_frozenset(it: &mut Interp, args: &[Value], kw: &Kwargs) -> PyResult<Value> {
@@ -429,14 +427,8 @@ fn ctor_frozenset(it: &mut Interp, args: &[Value], kw: &Kwargs) -> PyResult<Valu
     if let Some(v @ Value::FrozenSet(_)) = args.first() {
         return Ok(v.clone());
     }
-    let items = match args.first() {
-        None => vec![],
-        Some(v) => it.iterate(v)?,
-    };
-    match it.make_set(items)? {
-        Value::Set(d) => Ok(Value::FrozenSet(d)),
-        other => Ok(other),
-    }
+    let s = set_methods::from_iterable(it, args.first())?;
+    Ok(set_methods::set_value(s, true))
 }
 
 fn ctor_type(it: &mut Interp, args: &[Value], _: &Kwargs) -> PyResult<Value> {

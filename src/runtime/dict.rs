@@ -1,5 +1,5 @@
-//! dict and set storage: an insertion-ordered hash map keyed by Python equality
-//! (`1 == 1.0 == True` are one key).
+//! dict storage: an insertion-ordered hash map keyed by Python equality (`1 == 1.0 == True`
+//! are one key), and the hashing and key equality that sets share.
 
 use super::value::Value;
 use indexmap::IndexMap;
@@ -67,7 +67,7 @@ pub fn hash_value(v: &Value) -> i64 {
         Value::BigInt(b) => big_hash(b),
         Value::Str(s) => str_hash(s),
         Value::Tuple(items) => tuple_hash(items.iter().map(hash_value)),
-        Value::FrozenSet(d) => frozenset_hash(&d.borrow()),
+        Value::FrozenSet(s) => s.borrow().frozenset_hash(),
         other => (other.address() >> 4) as i64,
     };
     if h == -1 {
@@ -79,11 +79,11 @@ pub fn hash_value(v: &Value) -> i64 {
 
 /// Whether a key's hash comes from its value (numbers, str, tuples and frozensets of such,
 /// instances with their own `__hash__`) rather than its identity.
-fn hashed_by_value(v: &Value) -> bool {
+pub(crate) fn hashed_by_value(v: &Value) -> bool {
     match v {
         Value::Bool(_) | Value::Int(_) | Value::BigInt(_) | Value::Float(_) | Value::Str(_) => true,
         Value::Tuple(items) => items.iter().all(hashed_by_value),
-        Value::FrozenSet(d) => d.borrow().map.keys().all(|k| hashed_by_value(&k.0)),
+        Value::FrozenSet(s) => s.borrow().iter().all(|k| hashed_by_value(&k.0)),
         Value::Instance(i) => i.class.lookup("__hash__").is_some(),
         _ => false,
     }
@@ -229,24 +229,6 @@ pub fn tuple_hash(hashes: impl ExactSizeIterator<Item = i64>) -> i64 {
     }
 }
 
-/// CPython's `frozenset_hash` (without the table-layout terms): the shuffled element hashes
-/// combined by xor, so the order of the elements does not matter.
-fn frozenset_hash(d: &Dict) -> i64 {
-    let shuffle = |h: u64| ((h ^ 89869747) ^ (h << 16)).wrapping_mul(3644798167);
-    let mut h: u64 = 0;
-    for k in d.map.keys() {
-        h ^= shuffle(k.1 as u64);
-    }
-    h ^= (d.len() as u64 + 1).wrapping_mul(1927868237);
-    h ^= (h >> 11) ^ (h >> 25);
-    h = h.wrapping_mul(69069).wrapping_add(907133923);
-    if h == u64::MAX {
-        590923713
-    } else {
-        h as i64
-    }
-}
-
 fn big_hash(b: &BigInt) -> i64 {
     let m: BigInt = b.magnitude().clone().into();
     let r = (m % BigInt::from(MODULUS)).to_i64().unwrap_or(0);
@@ -269,7 +251,7 @@ pub fn key_eq(a: &Value, b: &Value) -> bool {
         (FrozenSet(x), FrozenSet(y)) => {
             Rc::ptr_eq(x, y) || {
                 let (x, y) = (x.borrow(), y.borrow());
-                x.len() == y.len() && x.map.keys().all(|k| y.map.contains_key(k))
+                x.len() == y.len() && x.iter().all(|k| y.contains(k))
             }
         }
         (Int(_) | Float(_) | Bool(_) | BigInt(_), Int(_) | Float(_) | Bool(_) | BigInt(_)) => {
@@ -330,7 +312,7 @@ impl PartialEq for DictKey {
 
 impl Eq for DictKey {}
 
-/// The storage of a dict (or, with unit values, a set).
+/// The storage of a dict.
 #[derive(Clone, Debug, Default)]
 pub struct Dict {
     /// Entries in insertion order. A key's Python hash is computed once (`DictKey`); the
@@ -371,61 +353,6 @@ impl Dict {
     pub fn get_str(&self, s: &str) -> Option<&Value> {
         self.map.get(&DictKey::str(Rc::from(s)))
     }
-    /// The entry indices in the order CPython's set iterates them: the slots its hash table
-    /// (open addressing with linear probes, grown as CPython grows it) gives the keys when they
-    /// are added in insertion order.
-    pub fn table_order(&self) -> Vec<usize> {
-        const LINEAR_PROBES: usize = 9;
-        const PERTURB_SHIFT: u32 = 5;
-        fn place(table: &mut [Option<usize>], hash: u64, idx: usize) {
-            let mask = table.len() - 1;
-            let mut perturb = hash;
-            let mut i = hash as usize & mask;
-            loop {
-                let probes = if i + LINEAR_PROBES <= mask {
-                    LINEAR_PROBES
-                } else {
-                    0
-                };
-                if let Some(slot) = table[i..=i + probes].iter_mut().find(|s| s.is_none()) {
-                    *slot = Some(idx);
-                    return;
-                }
-                perturb >>= PERTURB_SHIFT;
-                i = (i
-                    .wrapping_mul(5)
-                    .wrapping_add(1)
-                    .wrapping_add(perturb as usize))
-                    & mask;
-            }
-        }
-        // Objects hashed by identity hash by their address in CPython, which aio cannot
-        // reproduce; they keep insertion order, which is what CPython shows for objects
-        // allocated one after another in the common case.
-        if !self.map.keys().all(|k| hashed_by_value(&k.0)) {
-            return (0..self.map.len()).collect();
-        }
-        let hashes: Vec<u64> = self.map.keys().map(|k| k.1 as u64).collect();
-        let mut table: Vec<Option<usize>> = vec![None; 8];
-        for (idx, &h) in hashes.iter().enumerate() {
-            place(&mut table, h, idx);
-            let used = idx + 1;
-            let mask = table.len() - 1;
-            if used * 5 >= mask * 3 {
-                let minused = if used > 50000 { used * 2 } else { used * 4 };
-                let mut size = 8;
-                while size <= minused {
-                    size <<= 1;
-                }
-                let old = std::mem::replace(&mut table, vec![None; size]);
-                for e in old.into_iter().flatten() {
-                    place(&mut table, hashes[e], e);
-                }
-            }
-        }
-        table.into_iter().flatten().collect()
-    }
-
     /// The keys stored with the same hash as `k` (the candidates a user `__eq__` must check).
     pub fn same_hash(&self, k: &DictKey) -> Vec<Value> {
         use indexmap::map::RawEntryApiV1;

@@ -20,7 +20,8 @@ fn owns_container(v: &Value) -> bool {
     match v {
         Value::List(l) => Rc::strong_count(l) == 1,
         Value::Tuple(t) => Rc::strong_count(t) == 1,
-        Value::Dict(d) | Value::Set(d) => Rc::strong_count(d) == 1,
+        Value::Dict(d) => Rc::strong_count(d) == 1,
+        Value::Set(s) | Value::FrozenSet(s) => Rc::strong_count(s) == 1,
         Value::Instance(i) => Rc::strong_count(i) == 1,
         _ => false,
     }

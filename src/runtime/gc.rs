@@ -58,6 +58,7 @@
 
 use super::attrs::Attrs;
 use super::dict::Dict;
+use super::set::Set;
 use super::value::{
     BoundMethod, BuiltinFn, Class, DictView, Exc, Function, Instance, NativeIter, Value,
 };
@@ -79,6 +80,7 @@ pub(crate) enum Tracked {
     List(Weak<RefCell<Vec<Value>>>),
     Tuple(Weak<[Value]>),
     Dict(Weak<RefCell<Dict>>),
+    Set(Weak<RefCell<Set>>),
     Instance(Weak<Instance>),
     Class(Weak<Class>),
     Function(Weak<Function>),
@@ -98,6 +100,7 @@ enum Obj {
     List(Rc<RefCell<Vec<Value>>>),
     Tuple(Rc<[Value]>),
     Dict(Rc<RefCell<Dict>>),
+    Set(Rc<RefCell<Set>>),
     Instance(Rc<Instance>),
     Class(Rc<Class>),
     Function(Rc<Function>),
@@ -125,6 +128,7 @@ macro_rules! each_kind {
             $Ty::List($p) => $e,
             $Ty::Tuple($p) => $e,
             $Ty::Dict($p) => $e,
+            $Ty::Set($p) => $e,
             $Ty::Instance($p) => $e,
             $Ty::Class($p) => $e,
             $Ty::Function($p) => $e,
@@ -156,6 +160,7 @@ impl Tracked {
             Tracked::List(w) => Obj::List(w.upgrade()?),
             Tracked::Tuple(w) => Obj::Tuple(w.upgrade()?),
             Tracked::Dict(w) => Obj::Dict(w.upgrade()?),
+            Tracked::Set(w) => Obj::Set(w.upgrade()?),
             Tracked::Instance(w) => Obj::Instance(w.upgrade()?),
             Tracked::Class(w) => Obj::Class(w.upgrade()?),
             Tracked::Function(w) => Obj::Function(w.upgrade()?),
@@ -193,6 +198,7 @@ trackable! {
     RefCell<Vec<Value>> => List,
     [Value] => Tuple,
     RefCell<Dict> => Dict,
+    RefCell<Set> => Set,
     Instance => Instance,
     Class => Class,
     Function => Function,
@@ -276,7 +282,8 @@ pub(crate) fn tracked(v: Value) -> Value {
     match &v {
         Value::List(r) => track(r),
         Value::Tuple(r) if r.iter().any(|x| may_hold_cycle(x, 2)) => track(r),
-        Value::Dict(r) | Value::Set(r) | Value::FrozenSet(r) => track(r),
+        Value::Dict(r) => track(r),
+        Value::Set(r) | Value::FrozenSet(r) => track(r),
         Value::Function(r) => track(r),
         Value::Builtin(r) if r.bound.as_ref().is_some_and(|b| may_hold_cycle(b, 2)) => track(r),
         Value::BoundMethod(r) => track(r),
@@ -599,7 +606,8 @@ fn visit_value(v: &Value, f: &mut impl FnMut(usize)) {
     let a = match v {
         Value::List(r) => addr(Rc::as_ptr(r)),
         Value::Tuple(r) => addr(Rc::as_ptr(r)),
-        Value::Dict(r) | Value::Set(r) | Value::FrozenSet(r) => addr(Rc::as_ptr(r)),
+        Value::Dict(r) => addr(Rc::as_ptr(r)),
+        Value::Set(r) | Value::FrozenSet(r) => addr(Rc::as_ptr(r)),
         Value::Function(r) => addr(Rc::as_ptr(r)),
         Value::Builtin(r) => addr(Rc::as_ptr(r)),
         Value::BoundMethod(r) => addr(Rc::as_ptr(r)),
@@ -694,9 +702,8 @@ fn traverse_iter(it: &NativeIter, f: &mut impl FnMut(usize)) {
     match it {
         N::List(l, _) => f(addr(Rc::as_ptr(l))),
         N::Tuple(t, _) => f(addr(Rc::as_ptr(t))),
-        N::DictKeys(d, ..) | N::SetKeys(d, ..) | N::DictValues(d, ..) | N::DictItems(d, ..) => {
-            f(addr(Rc::as_ptr(d)))
-        }
+        N::DictKeys(d, ..) | N::DictValues(d, ..) | N::DictItems(d, ..) => f(addr(Rc::as_ptr(d))),
+        N::SetKeys(s, ..) => f(addr(Rc::as_ptr(s))),
         N::Values(rest) | N::Snapshot(_, rest) => {
             rest.as_slice().iter().for_each(|v| visit_value(v, f))
         }
@@ -802,6 +809,11 @@ impl Obj {
                     }
                 }
             }
+            Obj::Set(s) => {
+                if let Ok(s) = s.try_borrow() {
+                    s.iter().for_each(|k| visit_value(&k.0, f));
+                }
+            }
             Obj::Instance(i) => traverse_instance(i, f),
             Obj::Class(c) => {
                 c.bases
@@ -876,6 +888,13 @@ impl Obj {
                 Ok(mut d) => {
                     let map = std::mem::take(&mut d.map);
                     doomed.extend(map.into_iter().flat_map(|(k, v)| [k.0, v]));
+                    true
+                }
+                Err(_) => false,
+            },
+            Obj::Set(s) => match s.try_borrow_mut() {
+                Ok(mut s) => {
+                    doomed.append(&mut s.clear());
                     true
                 }
                 Err(_) => false,

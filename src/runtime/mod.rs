@@ -15,6 +15,7 @@ pub mod number_dunders;
 pub mod number_methods;
 pub mod ops;
 pub mod repr;
+pub mod set;
 pub mod set_methods;
 pub mod str_methods;
 pub mod strformat;

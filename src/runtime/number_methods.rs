@@ -158,7 +158,7 @@ pub fn float_fromhex(_: &mut Interp, args: &[Value], _: &Kwargs) -> PyResult<Val
         None => return Err(type_error("fromhex() takes exactly one argument (0 given)")),
     };
     parse_hex_float(&s)
-        .map(Value::Float)
+        .map(super::ops::float_result)
         .ok_or_else(|| value_error("invalid hexadecimal floating-point string"))
 }
 

@@ -106,8 +106,20 @@ pub fn new_nan(negative: bool) -> f64 {
     f64::from_bits(sign | QUIET | ((n << 4) & PAYLOAD))
 }
 
+/// A computed float as a value. CPython makes a new float object for every result, so a NaN
+/// result is a fresh NaN (with its sign, see [`new_nan`]): `nan + 1 is nan` is False, and two
+/// `inf - inf` are two objects. Values read back (`min`, `float(x)`, `+x`) keep their bits.
+#[inline]
+pub fn float_result(f: f64) -> Value {
+    if f.is_nan() {
+        Value::Float(new_nan(f.is_sign_negative()))
+    } else {
+        Value::Float(f)
+    }
+}
+
 fn float_op(op: BinOp, a: f64, b: f64) -> PyResult<Value> {
-    Ok(Value::Float(match op {
+    Ok(float_result(match op {
         BinOp::Add => a + b,
         BinOp::Sub => a - b,
         BinOp::Mul => a * b,
@@ -175,7 +187,7 @@ fn float_pow(a: f64, b: f64) -> PyResult<Value> {
             "(34, 'Numerical result out of range')",
         ));
     }
-    Ok(Value::Float(r))
+    Ok(float_result(r))
 }
 
 fn int_op(op: BinOp, a: &Value, b: &Value) -> PyResult<Value> {

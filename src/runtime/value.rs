@@ -1,6 +1,7 @@
 //! The `Value` enum and the heap objects it points to.
 
 use super::dict::Dict;
+use super::set::{Cursor, Set};
 use crate::compile::code::Code;
 use crate::compile::GlobalNames;
 use crate::interp::generator::Generator;
@@ -47,10 +48,10 @@ pub enum Value {
     Tuple(Rc<[Value]>),
     /// A dict.
     Dict(Rc<RefCell<Dict>>),
-    /// A set (a dict whose values are unused).
-    Set(Rc<RefCell<Dict>>),
+    /// A set.
+    Set(Rc<RefCell<Set>>),
     /// A frozenset: a set that is never mutated once built (shares the set's storage type).
-    FrozenSet(Rc<RefCell<Dict>>),
+    FrozenSet(Rc<RefCell<Set>>),
     /// A user-defined function.
     Function(Rc<Function>),
     /// A function implemented in Rust.
@@ -444,10 +445,10 @@ pub enum NativeIter {
     Str(Rc<str>, usize),
     /// Over a range.
     Range { next: i128, step: i128, left: i128 },
-    /// Over a dict's keys (or a set), by entry index; `len` catches size changes.
+    /// Over a dict's keys, by entry index; `len` catches size changes.
     DictKeys(Rc<RefCell<Dict>>, usize, usize),
     /// Over a set's elements in CPython's table order; `len` catches size changes.
-    SetKeys(Rc<RefCell<Dict>>, std::vec::IntoIter<usize>, usize),
+    SetKeys(Rc<RefCell<Set>>, Cursor, usize),
     /// Over a dict's values.
     DictValues(Rc<RefCell<Dict>>, usize, usize),
     /// Over a dict's items.
@@ -537,9 +538,8 @@ impl Value {
             (BigInt(a), BigInt(b)) => Rc::ptr_eq(a, b),
             (List(a), List(b)) => Rc::ptr_eq(a, b),
             (Tuple(a), Tuple(b)) => Rc::ptr_eq(a, b) || (a.is_empty() && b.is_empty()),
-            (Dict(a), Dict(b)) | (Set(a), Set(b)) | (FrozenSet(a), FrozenSet(b)) => {
-                Rc::ptr_eq(a, b)
-            }
+            (Dict(a), Dict(b)) => Rc::ptr_eq(a, b),
+            (Set(a), Set(b)) | (FrozenSet(a), FrozenSet(b)) => Rc::ptr_eq(a, b),
             (Function(a), Function(b)) => Rc::ptr_eq(a, b),
             (Builtin(a), Builtin(b)) => Rc::ptr_eq(a, b),
             (BoundMethod(a), BoundMethod(b)) => Rc::ptr_eq(a, b),
@@ -565,7 +565,8 @@ impl Value {
             BigInt(r) => Rc::as_ptr(r) as usize,
             List(r) => Rc::as_ptr(r) as usize,
             Tuple(r) => Rc::as_ptr(r) as *const u8 as usize,
-            Dict(r) | Set(r) | FrozenSet(r) => Rc::as_ptr(r) as usize,
+            Dict(r) => Rc::as_ptr(r) as usize,
+            Set(r) | FrozenSet(r) => Rc::as_ptr(r) as usize,
             Function(r) => Rc::as_ptr(r) as usize,
             Builtin(r) => Rc::as_ptr(r) as usize,
             BoundMethod(r) => Rc::as_ptr(r) as usize,
