@@ -341,8 +341,13 @@ impl Interp {
                 };
             }
         };
-        let blocks = self.spare_blocks.pop().unwrap_or_default();
-        let frame = Frame::with_blocks(code.clone(), f.globals.clone(), slots, cells, blocks);
+        // A compiled frame keeps where it stopped in its resume path, not a block stack.
+        let frame = if code.resumable {
+            Frame::straight(code.clone(), f.globals.clone(), slots, cells)
+        } else {
+            let blocks = self.spare_blocks.pop().unwrap_or_default();
+            Frame::with_blocks(code.clone(), f.globals.clone(), slots, cells, blocks)
+        };
         Ok(crate::runtime::gc::tracked(Value::Generator(Rc::new(
             Generator::new(kind, frame),
         ))))
