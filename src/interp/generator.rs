@@ -61,6 +61,14 @@ pub enum NativeStep {
     YieldThenReturn(Value, Value),
     /// It would have to wait: the library's `async def` takes over from its first line.
     HandOver,
+    /// It waits for a future that a timer completes (`asyncio.sleep(delay)`): it yields the
+    /// future to its task; resumed, it cancels the timer and returns the future's result, or
+    /// raises what was thrown in — the library's `try: return await fut` / `finally:
+    /// handle.cancel()`, without its frame.
+    AwaitTimer(
+        Rc<crate::asyncio::future::Future>,
+        Rc<crate::asyncio::event_loop::Handle>,
+    ),
 }
 
 /// The first step of a library coroutine done in Rust: `fast(interp, args)` either runs the
@@ -81,6 +89,13 @@ pub struct NativeStart {
     pub nones: usize,
     /// What a coroutine suspended by [`NativeStep::YieldThenReturn`] returns.
     pub result: RefCell<Value>,
+    /// The future and timer a coroutine suspended by [`NativeStep::AwaitTimer`] waits on.
+    pub timer: RefCell<
+        Option<(
+            Rc<crate::asyncio::future::Future>,
+            Rc<crate::asyncio::event_loop::Handle>,
+        )>,
+    >,
 }
 
 impl NativeStart {
@@ -103,6 +118,7 @@ impl NativeStart {
             nargs: args.len().min(2),
             nones,
             result: RefCell::new(Value::None),
+            timer: RefCell::new(None),
         }
     }
 

@@ -3,7 +3,7 @@
 //! as_completed, timeouts, TaskGroup, locks, events, semaphores, conditions, queues).
 
 use super::{add_fns, run_in_module};
-use crate::asyncio::event_loop::{Callback, EventLoop};
+use crate::asyncio::event_loop::{Callback, EventLoop, Handle};
 use crate::asyncio::future::{DoneCallback, FutState, Future, Site, Waits};
 use crate::asyncio::waits::is_library_file;
 use crate::interp::generator::{GenKind, NativeStep};
@@ -309,12 +309,18 @@ fn a_sleep_timer(it: &mut Interp, args: &[Value], _: &Kwargs) -> PyResult<Value>
     if it.event_loop.is_none() {
         return Err(err("RuntimeError", "no running event loop"));
     }
-    let delay = delay_arg(&args[0])?;
+    let (fut, h) = sleep_timer(it, delay_arg(&args[0])?, args[1].clone());
+    Ok(Value::tuple(vec![Value::Future(fut), Value::Handle(h)]))
+}
+
+/// The future a sleep of `delay` seconds waits on, labelled as a sleep, and the timer that
+/// completes it with `result`.
+fn sleep_timer(it: &mut Interp, delay: f64, result: Value) -> (Rc<Future>, Rc<Handle>) {
     let deadline = it.loop_time() + delay;
     let fut = Future::new();
     *fut.waits.borrow_mut() = Some(Box::new(Waits::Sleep { delay, deadline }));
-    let h = it.call_at(deadline, Callback::SleepDone(fut.clone(), args[1].clone()));
-    Ok(Value::tuple(vec![Value::Future(fut), Value::Handle(h)]))
+    let h = it.call_at(deadline, Callback::SleepDone(fut.clone(), result));
+    (fut, h)
 }
 
 /// `asyncio.sleep(delay, result=None)`: for a delay of zero or less, a coroutine that yields
@@ -336,19 +342,23 @@ fn a_sleep(it: &mut Interp, args: &[Value], kw: &Kwargs) -> PyResult<Value> {
     ))
 }
 
-/// The first step of `await asyncio.sleep(delay, result)`.
-fn sleep_fast(_: &mut Interp, args: &[Value]) -> PyResult<NativeStep> {
-    let now = match &args[0] {
-        Value::Int(i) => *i <= 0,
-        Value::Float(x) => *x <= 0.0,
-        Value::Bool(b) => !*b,
-        _ => false,
+/// The first step of `await asyncio.sleep(delay, result)`: a number of seconds waits on
+/// a timer with no frame; anything else is the library's to check.
+fn sleep_fast(it: &mut Interp, args: &[Value]) -> PyResult<NativeStep> {
+    let delay = match &args[0] {
+        Value::Int(i) => *i as f64,
+        Value::Float(x) if !x.is_nan() => *x,
+        Value::Bool(b) => f64::from(u8::from(*b)),
+        _ => return Ok(NativeStep::HandOver),
     };
-    Ok(if now {
-        NativeStep::YieldThenReturn(Value::None, args[1].clone())
-    } else {
-        NativeStep::HandOver
-    })
+    if delay <= 0.0 {
+        return Ok(NativeStep::YieldThenReturn(Value::None, args[1].clone()));
+    }
+    if it.event_loop.is_none() {
+        return Ok(NativeStep::HandOver);
+    }
+    let (fut, handle) = sleep_timer(it, delay, args[1].clone());
+    Ok(NativeStep::AwaitTimer(fut, handle))
 }
 
 /// `_aio_yield()`: an awaitable that gives up the rest of this loop iteration once (a bare
