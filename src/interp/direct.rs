@@ -13,10 +13,11 @@
 //! checks before each statement (Ctrl-C, the step limit), add the same traceback lines and
 //! mark errors with the same spans as the tree walker.
 
-use super::exec::Flow;
+use super::exec::{Awaited, Flow};
 use super::frame::{Completion, Frame, Level, ELSE};
 use super::generator::{Outcome, Resume};
 use super::{Interp, RECURSION_LIMIT};
+use crate::compile::code::FunctionKind;
 use crate::runtime::exceptions::err;
 use crate::runtime::ops;
 use crate::runtime::value::{Exc, PyResult, Value};
@@ -440,6 +441,11 @@ fn stmt(body: &Body, idx: usize) -> StmtFn {
             })
         }
         StmtKind::Suspend(kind, target, value) => {
+            if let (SuspendKind::Await, Some(v)) = (kind, value) {
+                if let Some(f) = await_call(v, target.as_ref(), body, idx) {
+                    return f;
+                }
+            }
             let (kind, body) = (*kind, body.clone());
             // A plain `yield` evaluates its value here; `await` and `yield from` delegate.
             let yielded = (kind == SuspendKind::Yield).then(|| value.as_ref().map(expr));
@@ -717,58 +723,143 @@ fn binary(op: BinOp, a: &Expr, b: &Expr, span: Span) -> ExprFn {
     })
 }
 
-/// A call with positional arguments only (others, and `super()` / `dir()` with no
-/// arguments, which read the calling frame, go through `eval`).
-fn call(e: &Expr, f: &Expr, args: &[Arg]) -> Option<ExprFn> {
-    let mut pos = Vec::with_capacity(args.len());
-    for a in args {
-        match a {
-            Arg::Positional(x) => pos.push(expr(x)),
-            _ => return None,
+/// A call's callee and positional arguments, compiled.
+struct CallParts {
+    callee: Callee,
+    args: Vec<ExprFn>,
+}
+
+/// How a compiled call finds what it calls.
+enum Callee {
+    /// `obj.name(...)`: a method found on the class is called with `obj` prepended, without
+    /// building a bound method; the span is the attribute's.
+    Method(ExprFn, std::rc::Rc<str>, Span),
+    /// Any other callee expression.
+    Value(ExprFn),
+}
+
+impl CallParts {
+    /// The compiled parts of `f(args)`, when every argument is positional (others, and
+    /// `super()` / `dir()` with no arguments, which read the calling frame, go through `eval`).
+    fn new(f: &Expr, args: &[Arg]) -> Option<CallParts> {
+        let mut pos = Vec::with_capacity(args.len());
+        for a in args {
+            match a {
+                Arg::Positional(x) => pos.push(expr(x)),
+                _ => return None,
+            }
         }
-    }
-    if let ExprKind::Name(id) = &f.kind {
-        if args.is_empty() && matches!(&*id.name, "super" | "dir") {
-            return None;
+        if let ExprKind::Name(id) = &f.kind {
+            if args.is_empty() && matches!(&*id.name, "super" | "dir") {
+                return None;
+            }
         }
+        let callee = match &f.kind {
+            ExprKind::Attribute(obj, name) => Callee::Method(expr(obj), name.clone(), f.span),
+            _ => Callee::Value(expr(f)),
+        };
+        Some(CallParts { callee, args: pos })
     }
-    let (span, at, n) = (e.span, e.span.start, pos.len());
-    if let ExprKind::Attribute(obj, name) = &f.kind {
-        // Method calls avoid building a bound method object.
-        let (obj, name, fspan) = (expr(obj), name.clone(), f.span);
-        return Some(Box::new(move |it, fr| {
-            let r = (|| {
+
+    /// Evaluates the callee, then the arguments, in CPython's order, and hands them to `then`.
+    #[inline(always)]
+    fn eval<R>(
+        &self,
+        it: &mut Interp,
+        fr: &mut Frame,
+        then: impl FnOnce(&mut Interp, &mut Frame, Value, Vec<Value>) -> PyResult<R>,
+    ) -> PyResult<R> {
+        let n = self.args.len();
+        let (callee, mut args) = match &self.callee {
+            Callee::Method(obj, name, fspan) => {
                 let o = obj(it, fr)?;
-                let (callee, mut args) = match it.lookup_method(&o, &name) {
+                match it.lookup_method(&o, name) {
                     Some(func) => {
                         let mut args = it.arg_vec(slots_for(&func, n + 1));
                         args.push(o);
                         (func, args)
                     }
                     None => {
-                        let callee = it.getattr(&o, &name).map_err(|x| x.note_span(fspan))?;
+                        let callee = it.getattr(&o, name).map_err(|x| x.note_span(*fspan))?;
                         (callee, Vec::with_capacity(n))
                     }
-                };
-                for a in &pos {
-                    args.push(a(it, fr)?);
                 }
-                call_value(it, fr, &callee, args, at)
-            })();
-            r.map_err(|x| x.note_span(span))
-        }));
-    }
-    let f = expr(f);
-    Some(Box::new(move |it, fr| {
-        let r = (|| {
-            let callee = f(it, fr)?;
-            let mut args = it.arg_vec(slots_for(&callee, n));
-            for a in &pos {
-                args.push(a(it, fr)?);
             }
-            call_value(it, fr, &callee, args, at)
+            Callee::Value(f) => {
+                let callee = f(it, fr)?;
+                let args = it.arg_vec(slots_for(&callee, n));
+                (callee, args)
+            }
+        };
+        for a in &self.args {
+            args.push(a(it, fr)?);
+        }
+        then(it, fr, callee, args)
+    }
+}
+
+/// A call with positional arguments only.
+fn call(e: &Expr, f: &Expr, args: &[Arg]) -> Option<ExprFn> {
+    let parts = CallParts::new(f, args)?;
+    let (span, at) = (e.span, e.span.start);
+    Some(Box::new(move |it, fr| {
+        parts
+            .eval(it, fr, |it, fr, callee, args| {
+                call_value(it, fr, &callee, args, at)
+            })
+            .map_err(|x| x.note_span(span))
+    }))
+}
+
+/// `target = await f(args)` with positional arguments: the callee and arguments evaluated by
+/// closures; a coroutine function whose body never suspends is awaited inline
+/// (`Interp::await_straight`), anything else is called and its value awaited.
+fn await_call(value: &Expr, target: Option<&Expr>, body: &Body, idx: usize) -> Option<StmtFn> {
+    let ExprKind::Call(f, args) = &value.kind else {
+        return None;
+    };
+    let parts = CallParts::new(f, args)?;
+    let store = target.map(self::target);
+    let target = target.cloned();
+    let (span, vspan, body) = (body[idx].span, value.span, body.clone());
+    Some(Box::new(move |it, fr| {
+        if let Some(resume) = it.resume_with.take() {
+            // The statement the frame stopped at: continue it.
+            return Ok(match it.resume_stmt(fr, &body[idx], resume)? {
+                Some(v) => Exit::Yield(v),
+                None => Exit::Normal,
+            });
+        }
+        before(it, fr, span)?;
+        let r = (|| {
+            let called = parts.eval(it, fr, |it, fr, callee, args| {
+                if let Value::Function(func) = &callee {
+                    if func.code.kind == FunctionKind::Coroutine
+                        && func.code.direct
+                        && !func.code.library
+                    {
+                        return it.await_straight(func, args, Vec::new()).map(Awaited::Done);
+                    }
+                }
+                call_value(it, fr, &callee, args, vspan.start).map(Awaited::Awaitable)
+            });
+            match called.map_err(|x| x.note_span(vspan))? {
+                Awaited::Done(r) => {
+                    if let Some(store) = &store {
+                        store(it, fr, r)?;
+                    }
+                    Ok(Exit::Normal)
+                }
+                Awaited::Awaitable(v) => {
+                    let flow = it.delegate_to(fr, SuspendKind::Await, target.as_ref(), v, vspan)?;
+                    Ok(match flow {
+                        Flow::Yield(v) => Exit::Yield(v),
+                        _ => Exit::Normal,
+                    })
+                }
+            }
         })();
-        r.map_err(|x| x.note_span(span))
+        finish(it, fr, span, r)
     }))
 }
 

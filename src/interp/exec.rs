@@ -38,7 +38,7 @@ pub(crate) fn loop_span(stmt: Span, body: &[Stmt]) -> Span {
 }
 
 /// What `await f(args)` found.
-enum Awaited {
+pub(crate) enum Awaited {
     /// The awaited coroutine ran inline to its end, with this value.
     Done(Value),
     /// The call's value, to await.
@@ -583,6 +583,19 @@ impl Interp {
             return Ok(Flow::Yield(v));
         }
         let span = value.map(|e| e.span).unwrap_or_default();
+        self.delegate_to(frame, kind, target, v, span)
+    }
+
+    /// `await v` / `yield from v`: delegates to `v`'s iterator until it returns (the value
+    /// goes to `target`) or yields (the frame suspends); `span` is the awaited expression's.
+    pub(crate) fn delegate_to(
+        &mut self,
+        frame: &mut Frame,
+        kind: SuspendKind,
+        target: Option<&Expr>,
+        v: Value,
+        span: Span,
+    ) -> PyResult<Flow> {
         let it = if kind == SuspendKind::Await {
             self.get_awaitable(&v).map_err(|e| e.note_span(span))?
         } else {
