@@ -790,6 +790,15 @@ impl Interp {
     }
 
     fn getattr_lookup(&mut self, obj: &Value, name: &str) -> PyResult<Value> {
+        // An instance of a class with no descriptor that could take precedence over its own
+        // attributes (see `plain_setattr`): they are looked at first.
+        if let Value::Instance(inst) = obj {
+            if !name.starts_with("__") && plain_setattr(&inst.class) {
+                if let Some(v) = inst.attrs.borrow().get(name) {
+                    return Ok(v);
+                }
+            }
+        }
         match obj {
             Value::Instance(inst) => {
                 if Rc::ptr_eq(&inst.class, &types().super_) {
@@ -1422,10 +1431,10 @@ fn module_dict_unsupported() -> crate::runtime::Exc {
 
 /// The attribute names instances of `cls` may have when every class of its MRO declares
 /// `__slots__` (CPython gives such instances no `__dict__`); None when they have a `__dict__`.
-/// Whether setting an attribute on an instance of `cls` is a plain store into its attributes:
-/// a program's class (not an exception, not a subclass of a builtin type) with no
-/// `__setattr__`, no `__slots__` and no property anywhere along its MRO. Remembered in the
-/// class until any class changes.
+/// Whether setting an attribute on an instance of `cls` is a plain store into its attributes
+/// (and reading one it has is a plain load): a program's class (not an exception, not a
+/// subclass of a builtin type) with no `__setattr__`, no `__slots__` and no property anywhere
+/// along its MRO. Remembered in the class until any class changes.
 fn plain_setattr(cls: &Rc<Class>) -> bool {
     if cls.dict.plain_setattr_known() {
         return true;
