@@ -27,7 +27,9 @@ use crate::syntax::ast::{
 };
 use crate::syntax::token::IntLit;
 
-/// How a statement list ended.
+/// How a statement list ended. The value of a `return` or a suspension travels beside it, in
+/// `Interp::exit_value`, so that this stays small enough to come back in registers.
+#[derive(Clone, Copy)]
 pub(crate) enum Exit {
     /// It ran to its end.
     Normal,
@@ -36,10 +38,24 @@ pub(crate) enum Exit {
     /// `continue`.
     Continue,
     /// `return value`.
-    Return(Value),
-    /// A generator or coroutine frame stopped at a suspension point, yielding this value
-    /// (its `resume_path` records where).
-    Yield(Value),
+    Return,
+    /// A generator or coroutine frame stopped at a suspension point, yielding a value (its
+    /// `resume_path` records where).
+    Yield,
+}
+
+/// A `return` of `v` out of compiled statements.
+#[inline(always)]
+fn returning(it: &mut Interp, v: Value) -> Exit {
+    it.exit_value = v;
+    Exit::Return
+}
+
+/// A suspension yielding `v` out of compiled statements.
+#[inline(always)]
+fn yielding(it: &mut Interp, v: Value) -> Exit {
+    it.exit_value = v;
+    Exit::Yield
 }
 
 /// An expression compiled to a closure.
@@ -79,11 +95,15 @@ impl Interp {
         let base = self.exc_stack.len();
         let code = frame.code.clone();
         let body = code.compiled.get_or_init(|| CompiledBody::new(&code.body));
+        // A caller's value on its way out may be waiting while this runs (a `return` whose
+        // dropped loop iterator closes a generator that calls this function).
+        let outer = std::mem::take(&mut self.exit_value);
         let r = run_block(self, frame, &body.0);
+        let value = std::mem::replace(&mut self.exit_value, outer);
         self.exc_stack.truncate(base);
         self.depth -= 1;
         match r? {
-            Exit::Return(v) => Ok(v),
+            Exit::Return => Ok(value),
             _ => Ok(Value::None),
         }
     }
@@ -106,9 +126,12 @@ impl Interp {
         }
         let code = frame.code.clone();
         let body = code.compiled.get_or_init(|| CompiledBody::new(&code.body));
-        match run_block(self, frame, &body.0) {
-            Ok(Exit::Yield(v)) => Ok(Outcome::Yield(v)),
-            Ok(Exit::Return(v)) => Ok(Outcome::Return(v)),
+        let outer = std::mem::take(&mut self.exit_value);
+        let r = run_block(self, frame, &body.0);
+        let value = std::mem::replace(&mut self.exit_value, outer);
+        match r {
+            Ok(Exit::Yield) => Ok(Outcome::Yield(value)),
+            Ok(Exit::Return) => Ok(Outcome::Return(value)),
             Ok(_) => Ok(Outcome::Return(Value::None)),
             Err(e) => {
                 frame.resume_path.clear();
@@ -133,7 +156,7 @@ impl Interp {
         self.reports_at(frame, span);
         match r {
             Ok(Flow::Next) => Ok(Exit::Normal),
-            Ok(Flow::Complete(Completion::Return(v))) => Ok(Exit::Return(v)),
+            Ok(Flow::Complete(Completion::Return(v))) => Ok(returning(self, v)),
             Ok(Flow::Complete(Completion::Break)) => Ok(Exit::Break),
             Ok(Flow::Complete(Completion::Continue)) => Ok(Exit::Continue),
             // A bare `raise` re-raises as it is, like the block-stack loop.
@@ -159,7 +182,7 @@ fn run_block(it: &mut Interp, frame: &mut Frame, b: &Block) -> Result<Exit, Exc>
     for (i, s) in b.stmts.iter().enumerate().skip(start) {
         match s(it, frame)? {
             Exit::Normal => {}
-            Exit::Yield(v) => return Ok(suspended_at(frame, i as u32 | b.tag, v)),
+            Exit::Yield => return Ok(suspended_at(frame, i as u32 | b.tag)),
             exit => return Ok(exit),
         }
     }
@@ -167,13 +190,13 @@ fn run_block(it: &mut Interp, frame: &mut Frame, b: &Block) -> Result<Exit, Exc>
 }
 
 /// A statement list suspended at its statement `idx` (tagged): records it.
-#[cold]
-fn suspended_at(frame: &mut Frame, idx: u32, v: Value) -> Exit {
+#[inline]
+fn suspended_at(frame: &mut Frame, idx: u32) -> Exit {
     frame.resume_path.push(Level {
         idx,
         iter: Value::None,
     });
-    Exit::Yield(v)
+    Exit::Yield
 }
 
 /// For a compound statement of a frame that is resuming: whether it goes back into its
@@ -185,7 +208,7 @@ fn resuming_else(frame: &Frame) -> Option<bool> {
 }
 
 /// The statement a resuming statement list goes back to.
-#[cold]
+#[inline]
 fn resume_index(frame: &mut Frame) -> usize {
     frame
         .resume_path
@@ -204,7 +227,7 @@ fn after_body(r: Exit) -> Option<Exit> {
 }
 
 /// A `for` loop's own level, recorded when its body suspends: its iterator.
-#[cold]
+#[inline]
 fn suspended_in_for(frame: &mut Frame, iter: &Value) {
     frame.resume_path.push(Level {
         idx: 0,
@@ -261,8 +284,8 @@ fn stmt(body: &Body, idx: usize) -> StmtFn {
             Box::new(move |it, fr| {
                 before(it, fr, span)?;
                 let r = match &v {
-                    Some(v) => v(it, fr).map(Exit::Return),
-                    None => Ok(Exit::Return(Value::None)),
+                    Some(v) => v(it, fr).map(|v| returning(it, v)),
+                    None => Ok(returning(it, Value::None)),
                 };
                 finish(it, fr, span, r)
             })
@@ -404,7 +427,7 @@ fn stmt(body: &Body, idx: usize) -> StmtFn {
                         // Back into the body, under the loop's own level.
                         let i = fr.resume_path.pop().map(|l| l.iter).unwrap_or_default();
                         let r = run_block(it, fr, &b)?;
-                        if let Exit::Yield(_) = r {
+                        if let Exit::Yield = r {
                             suspended_in_for(fr, &i);
                         }
                         if let Some(exit) = after_body(r) {
@@ -431,7 +454,7 @@ fn stmt(body: &Body, idx: usize) -> StmtFn {
                         Err(e) => return Err(it.traceback_here(fr, e, next_at)),
                     }
                     let r = run_block(it, fr, &b)?;
-                    if let Exit::Yield(_) = r {
+                    if let Exit::Yield = r {
                         suspended_in_for(fr, &i);
                     }
                     if let Some(exit) = after_body(r) {
@@ -454,21 +477,21 @@ fn stmt(body: &Body, idx: usize) -> StmtFn {
                 if let Some(resume) = it.resume_with.take() {
                     // The statement the frame stopped at: continue it.
                     return Ok(match it.resume_stmt(fr, &body[idx], resume)? {
-                        Some(v) => Exit::Yield(v),
+                        Some(v) => yielding(it, v),
                         None => Exit::Normal,
                     });
                 }
                 before(it, fr, span)?;
                 if let Some(v) = &yielded {
                     let r = match v {
-                        Some(v) => v(it, fr).map(Exit::Yield),
-                        None => Ok(Exit::Yield(Value::None)),
+                        Some(v) => v(it, fr).map(|v| yielding(it, v)),
+                        None => Ok(yielding(it, Value::None)),
                     };
                     return finish(it, fr, span, r);
                 }
                 let r = it.suspend(fr, kind, target.as_ref(), value.as_ref());
                 let r = r.map(|flow| match flow {
-                    Flow::Yield(v) => Exit::Yield(v),
+                    Flow::Yield(v) => yielding(it, v),
                     _ => Exit::Normal,
                 });
                 finish(it, fr, span, r)
@@ -826,7 +849,7 @@ fn await_call(value: &Expr, target: Option<&Expr>, body: &Body, idx: usize) -> O
         if let Some(resume) = it.resume_with.take() {
             // The statement the frame stopped at: continue it.
             return Ok(match it.resume_stmt(fr, &body[idx], resume)? {
-                Some(v) => Exit::Yield(v),
+                Some(v) => yielding(it, v),
                 None => Exit::Normal,
             });
         }
@@ -853,7 +876,7 @@ fn await_call(value: &Expr, target: Option<&Expr>, body: &Body, idx: usize) -> O
                 Awaited::Awaitable(v) => {
                     let flow = it.delegate_to(fr, SuspendKind::Await, target.as_ref(), v, vspan)?;
                     Ok(match flow {
-                        Flow::Yield(v) => Exit::Yield(v),
+                        Flow::Yield(v) => yielding(it, v),
                         _ => Exit::Normal,
                     })
                 }

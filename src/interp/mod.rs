@@ -69,6 +69,9 @@ pub struct Interp {
     /// How a suspended compiled frame is being resumed, while it finds its way back to the
     /// statement it stopped at (`interp/direct.rs`).
     pub resume_with: Option<generator::Resume>,
+    /// The value of a `return` or suspension on its way out of compiled statements
+    /// (`interp/direct.rs`).
+    pub exit_value: Value,
     /// Resource limits and the work counted against them.
     pub budget: limits::Budget,
     /// Tasks still pending when their loop closed (a deadlock, a limit hit), kept so that
@@ -115,6 +118,7 @@ impl Interp {
             spare_slots: Vec::new(),
             spare_blocks: Vec::new(),
             resume_with: None,
+            exit_value: Value::None,
             budget: limits::Budget::default(),
             abandoned: Vec::new(),
             hooked: Vec::new(),
