@@ -205,26 +205,29 @@ impl<'r, 'a> Lowerer<'r, 'a> {
             }
             StmtKind::Assign(mut targets, v) => {
                 let simple = targets.len() == 1 && matches!(targets[0].kind, ExprKind::Name(_));
+                // The suspension statement spans the `await` / `yield` expression, where
+                // CPython reports what goes wrong while it waits.
+                let at = v.span;
                 match v.kind {
                     ExprKind::Await(x) if simple => self.suspend_into(
                         SuspendKind::Await,
                         Some(*x),
                         targets.pop(),
-                        span,
+                        at,
                         &mut pre,
                     )?,
                     ExprKind::Yield(x) if simple => self.suspend_into(
                         SuspendKind::Yield,
                         x.map(|b| *b),
                         targets.pop(),
-                        span,
+                        at,
                         &mut pre,
                     )?,
                     ExprKind::YieldFrom(x) if simple => self.suspend_into(
                         SuspendKind::YieldFrom,
                         Some(*x),
                         targets.pop(),
-                        span,
+                        at,
                         &mut pre,
                     )?,
                     kind => {

@@ -358,14 +358,19 @@ impl Interp {
     /// `await` runs its body here as a plain call, and no coroutine object is made (it would
     /// never escape). A StopIteration out of the body becomes CPython's `RuntimeError:
     /// coroutine raised StopIteration` (PEP 479) as it does from a resumed coroutine.
+    /// An error binding the arguments is the call's (`call_span`); one out of the body is
+    /// the `await`'s, reported on the suspension statement.
     pub(crate) fn await_straight(
         &mut self,
         f: &Rc<Function>,
         args: Vec<Value>,
         kwargs: Kwargs,
+        call_span: crate::source::Span,
     ) -> PyResult<Value> {
-        self.tick()?;
-        let (slots, cells) = self.bind_frame(f, args, kwargs)?;
+        self.tick().map_err(|e| e.note_span(call_span))?;
+        let (slots, cells) = self
+            .bind_frame(f, args, kwargs)
+            .map_err(|e| e.note_span(call_span))?;
         self.run_straight(f, slots, cells)
             .map_err(|e| no_stop_iteration("coroutine", e))
     }

@@ -855,18 +855,21 @@ fn await_call(value: &Expr, target: Option<&Expr>, body: &Body, idx: usize) -> O
         }
         before(it, fr, span)?;
         let r = (|| {
+            // The outer error is the call's (its span noted), the inner one the awaited
+            // body's (reported on the statement).
             let called = parts.eval(it, fr, |it, fr, callee, args| {
                 if let Value::Function(func) = &callee {
                     if func.code.kind == FunctionKind::Coroutine
                         && func.code.direct
                         && !func.code.library
                     {
-                        return it.await_straight(func, args, Vec::new()).map(Awaited::Done);
+                        let r = it.await_straight(func, args, Vec::new(), vspan);
+                        return Ok(r.map(Awaited::Done));
                     }
                 }
-                call_value(it, fr, &callee, args, vspan.start).map(Awaited::Awaitable)
+                call_value(it, fr, &callee, args, vspan.start).map(|v| Ok(Awaited::Awaitable(v)))
             });
-            match called.map_err(|x| x.note_span(vspan))? {
+            match called.map_err(|x| x.note_span(vspan))?? {
                 Awaited::Done(r) => {
                     if let Some(store) = &store {
                         store(it, fr, r)?;
@@ -874,7 +877,7 @@ fn await_call(value: &Expr, target: Option<&Expr>, body: &Body, idx: usize) -> O
                     Ok(Exit::Normal)
                 }
                 Awaited::Awaitable(v) => {
-                    let flow = it.delegate_to(fr, SuspendKind::Await, target.as_ref(), v, vspan)?;
+                    let flow = it.delegate_to(fr, SuspendKind::Await, target.as_ref(), v)?;
                     Ok(match flow {
                         Flow::Yield(v) => yielding(it, v),
                         _ => Exit::Normal,

@@ -564,15 +564,14 @@ impl Interp {
     ) -> PyResult<Flow> {
         let v = match value {
             Some(e) if kind == SuspendKind::Await => match &e.kind {
-                ExprKind::Call(f, args) => match self.await_call(frame, f, args, e.span.start) {
-                    Ok(Awaited::Done(r)) => {
+                ExprKind::Call(f, args) => match self.await_call(frame, f, args, e.span)? {
+                    Awaited::Done(r) => {
                         if let Some(t) = target {
                             self.assign(frame, t, r)?;
                         }
                         return Ok(Flow::Next);
                     }
-                    Ok(Awaited::Awaitable(v)) => v,
-                    Err(x) => return Err(x.note_span(e.span)),
+                    Awaited::Awaitable(v) => v,
                 },
                 _ => self.eval(frame, e)?,
             },
@@ -582,22 +581,22 @@ impl Interp {
         if kind == SuspendKind::Yield {
             return Ok(Flow::Yield(v));
         }
-        let span = value.map(|e| e.span).unwrap_or_default();
-        self.delegate_to(frame, kind, target, v, span)
+        self.delegate_to(frame, kind, target, v)
     }
 
     /// `await v` / `yield from v`: delegates to `v`'s iterator until it returns (the value
-    /// goes to `target`) or yields (the frame suspends); `span` is the awaited expression's.
+    /// goes to `target`) or yields (the frame suspends). Its errors are reported on the
+    /// suspension statement, whose span is the `await` / `yield from` expression's, as
+    /// CPython reports them on its `SEND`.
     pub(crate) fn delegate_to(
         &mut self,
         frame: &mut Frame,
         kind: SuspendKind,
         target: Option<&Expr>,
         v: Value,
-        span: Span,
     ) -> PyResult<Flow> {
         let it = if kind == SuspendKind::Await {
-            self.get_awaitable(&v).map_err(|e| e.note_span(span))?
+            self.get_awaitable(&v)?
         } else {
             if let Value::Generator(g) = &v {
                 if g.kind == super::generator::GenKind::Coroutine
@@ -608,7 +607,7 @@ impl Interp {
                     ));
                 }
             }
-            self.get_iter(&v).map_err(|e| e.note_span(span))?
+            self.get_iter(&v)?
         };
         frame.delegate = Some(it.clone());
         match self.delegate_send(&it, Value::None) {
@@ -622,7 +621,7 @@ impl Interp {
             }
             Err(e) => {
                 frame.delegate = None;
-                Err(e.note_span(span))
+                Err(e)
             }
         }
     }
@@ -634,20 +633,24 @@ impl Interp {
         frame: &mut Frame,
         f: &Expr,
         args: &[Arg],
-        at: u32,
+        span: Span,
     ) -> PyResult<Awaited> {
-        match self.eval_call_args(frame, f, args)? {
+        let call = self
+            .eval_call_args(frame, f, args)
+            .map_err(|x| x.note_span(span))?;
+        match call {
             CallArgs::Done(v) => Ok(Awaited::Awaitable(v)),
             CallArgs::Call(Value::Function(func), pos, kw)
                 if func.code.kind == FunctionKind::Coroutine
                     && func.code.direct
                     && !func.code.library =>
             {
-                self.await_straight(&func, pos, kw).map(Awaited::Done)
+                self.await_straight(&func, pos, kw, span).map(Awaited::Done)
             }
             CallArgs::Call(callee, pos, kw) => self
-                .call_from(frame, &callee, pos, kw, at)
-                .map(Awaited::Awaitable),
+                .call_from(frame, &callee, pos, kw, span.start)
+                .map(Awaited::Awaitable)
+                .map_err(|x| x.note_span(span)),
         }
     }
 
