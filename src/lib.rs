@@ -191,7 +191,7 @@ pub fn run_in(it: &mut Interp, name: &str, text: String) -> i32 {
 /// traceback, and honours `SystemExit`.
 fn finish(it: &mut Interp, r: Result<Value, runtime::Exc>) -> i32 {
     if let Some(hit) = interp::limits::current_hit() {
-        interp::reports::take();
+        interp::reports::discard();
         it.flush();
         if hit == interp::limits::LimitHit::OutputClosed {
             return 1;

@@ -336,6 +336,9 @@ impl Interp {
                     Frame::with_blocks(code.clone(), f.globals.clone(), slots, cells, blocks);
                 let r = self.run_frame(&mut frame, Resume::Send(Value::None));
                 self.recycle(&mut frame);
+                if super::reports::pending() {
+                    self.run_closes();
+                }
                 return match r? {
                     Outcome::Return(v) | Outcome::Yield(v) => Ok(v),
                 };
@@ -408,6 +411,10 @@ impl Interp {
         let mut frame = Frame::straight(f.code.clone(), f.globals.clone(), slots, cells);
         let r = self.run_direct(&mut frame);
         self.recycle(&mut frame);
+        // Generators the call dropped are closed before the caller goes on, as in CPython.
+        if super::reports::pending() {
+            self.run_closes();
+        }
         r
     }
 

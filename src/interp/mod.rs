@@ -207,12 +207,14 @@ impl Interp {
         }
         crate::runtime::drop::release(doomed);
         // The cycles the program built itself; async generators it finds unfinished are not
-        // closed (the loop is gone), and their frames may hold more cycles.
+        // closed (the loop is gone), nor are generators (as at CPython's shutdown), and their
+        // frames may hold more cycles.
         crate::runtime::gc::collect();
-        if !generator::take_finalized().is_empty() {
+        let revived = generator::take_finalized().len() + reports::take_closes().len();
+        if revived > 0 {
             crate::runtime::gc::collect();
         }
-        reports::take();
+        reports::discard();
         generator::take_finalized();
     }
 
