@@ -336,7 +336,7 @@ impl Interp {
                     Frame::with_blocks(code.clone(), f.globals.clone(), slots, cells, blocks);
                 let r = self.run_frame(&mut frame, Resume::Send(Value::None));
                 self.recycle(&mut frame);
-                if super::reports::pending() {
+                if self.reports_pending() {
                     self.run_closes();
                 }
                 return match r? {
@@ -412,7 +412,7 @@ impl Interp {
         let r = self.run_direct(&mut frame);
         self.recycle(&mut frame);
         // Generators the call dropped are closed before the caller goes on, as in CPython.
-        if super::reports::pending() {
+        if self.reports_pending() {
             self.run_closes();
         }
         r

@@ -143,7 +143,7 @@ impl Interp {
 
     /// Prints the reports (never-awaited coroutines, …) that the statement at `span` left.
     fn reports_at(&mut self, frame: &Frame, span: Span) {
-        if super::reports::pending() {
+        if self.reports_pending() {
             self.print_reports(Some((&frame.code, span)));
         }
     }
@@ -465,7 +465,7 @@ fn stmt(body: &Body, idx: usize) -> StmtFn {
             Box::new(move |it, fr| {
                 let r = run(it, fr);
                 // The iterator is gone: a generator left suspended is closed now, as in CPython.
-                if super::reports::pending() {
+                if it.reports_pending() {
                     it.run_closes();
                 }
                 r

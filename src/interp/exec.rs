@@ -207,7 +207,7 @@ impl Interp {
                 let r = self.unwind(frame, c);
                 // A loop left may have dropped its iterator, a suspended generator: closed
                 // now, as in CPython.
-                if super::reports::pending() {
+                if self.reports_pending() {
                     self.run_closes();
                 }
                 if let Some(outcome) = r? {
@@ -221,7 +221,7 @@ impl Interp {
                 if let Err(c) = self.end_block(frame) {
                     pending = Some(c);
                 }
-                if super::reports::pending() {
+                if self.reports_pending() {
                     self.run_closes();
                 }
                 continue;
@@ -238,7 +238,7 @@ impl Interp {
                 continue;
             }
             let r = self.exec_stmt(frame, &body, idx);
-            if super::reports::pending() {
+            if self.reports_pending() {
                 self.print_reports(Some((&frame.code, body[idx].span)));
             }
             match r {

@@ -72,6 +72,9 @@ pub struct Interp {
     /// The value of a `return` or suspension on its way out of compiled statements
     /// (`interp/direct.rs`).
     pub exit_value: Value,
+    /// Whether dying objects left reports or generators to close ([`reports::pending`], kept
+    /// here so the check after each statement and call needs no thread-local lookup).
+    reports_waiting: Rc<std::cell::Cell<bool>>,
     /// Resource limits and the work counted against them.
     pub budget: limits::Budget,
     /// Tasks still pending when their loop closed (a deadlock, a limit hit), kept so that
@@ -119,6 +122,7 @@ impl Interp {
             spare_blocks: Vec::new(),
             resume_with: None,
             exit_value: Value::None,
+            reports_waiting: reports::flag(),
             budget: limits::Budget::default(),
             abandoned: Vec::new(),
             hooked: Vec::new(),
@@ -216,6 +220,12 @@ impl Interp {
         }
         reports::discard();
         generator::take_finalized();
+    }
+
+    /// Whether dying objects left reports or generators to close: one load.
+    #[inline(always)]
+    pub(crate) fn reports_pending(&self) -> bool {
+        self.reports_waiting.get()
     }
 
     /// Flushes standard output.

@@ -27,7 +27,9 @@ pub enum Report {
 }
 
 thread_local! {
-    static PENDING: Cell<bool> = const { Cell::new(false) };
+    /// Whether anything waits; shared with the thread's interpreter ([`flag`]), which checks
+    /// it without a thread-local lookup.
+    static PENDING: Rc<Cell<bool>> = Rc::new(Cell::new(false));
     static REPORTS: RefCell<Vec<Report>> = const { RefCell::new(Vec::new()) };
     static CLOSES: RefCell<Vec<Rc<Generator>>> = const { RefCell::new(Vec::new()) };
 }
@@ -43,7 +45,7 @@ pub fn push_close(g: Rc<Generator>) {
     // A generator dropped while thread-locals are torn down is not closed, as at CPython's
     // final shutdown.
     if CLOSES.try_with(|v| v.borrow_mut().push(g)).is_ok() {
-        PENDING.with(|p| p.set(true));
+        let _ = PENDING.try_with(|p| p.set(true));
     }
 }
 
@@ -55,10 +57,16 @@ pub fn take_closes() -> Vec<Rc<Generator>> {
     gens
 }
 
-/// Whether reports or closes are waiting (one cheap check per statement).
+/// Whether reports or closes are waiting (an interpreter checks its [`flag`] instead).
 #[inline]
 pub fn pending() -> bool {
     PENDING.with(|p| p.get())
+}
+
+/// The flag behind [`pending`], for the interpreter of this thread to keep: its safe points
+/// (every statement and call) check it with one load.
+pub fn flag() -> Rc<Cell<bool>> {
+    PENDING.with(Rc::clone)
 }
 
 /// Takes the waiting reports (call [`take_closes`] first: the flag goes down).
