@@ -105,6 +105,11 @@ pub fn run_program_to(name: &str, text: String, options: &RunOptions, out: Box<d
         it.tracer = Some(Box::new(asyncio::trace::Tracer::new()));
     }
     let mut code = run_in(&mut it, name, text);
+    // As CPython's shutdown; the `-i` prompt keeps the namespace instead.
+    if interp::limits::current_hit().is_none() {
+        it.clear_main_at_exit();
+        it.flush();
+    }
     it.set_limits(Limits::default());
     if let Some(t) = it.tracer.take() {
         if write_observations(&t, name, it.loop_time(), options).is_err() {

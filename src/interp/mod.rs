@@ -222,6 +222,27 @@ impl Interp {
         generator::take_finalized();
     }
 
+    /// CPython's shutdown freeing `__main__`'s namespace: its values go in the order of the
+    /// names, and a generator left suspended in a `try` or `with` is closed as its last
+    /// reference goes. What else the values' deaths report is not printed (as aio's teardown).
+    pub fn clear_main_at_exit(&mut self) {
+        let n = self.main.values.borrow().len();
+        for i in 0..n {
+            if self.limit_is_hit() {
+                break;
+            }
+            let old = match self.main.values.borrow_mut().get_mut(i) {
+                Some(v) if !matches!(v, Value::Undef) => std::mem::replace(v, Value::None),
+                _ => continue,
+            };
+            drop(old);
+            if self.reports_pending() {
+                self.run_closes();
+            }
+        }
+        reports::discard();
+    }
+
     /// Whether dying objects left reports or generators to close: one load.
     #[inline(always)]
     pub(crate) fn reports_pending(&self) -> bool {
