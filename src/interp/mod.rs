@@ -226,6 +226,9 @@ impl Interp {
     /// names, and a generator left suspended in a `try` or `with` is closed as its last
     /// reference goes. What else the values' deaths report is not printed (as aio's teardown).
     pub fn clear_main_at_exit(&mut self) {
+        if self.reports_pending() {
+            self.run_closes();
+        }
         let n = self.main.values.borrow().len();
         for i in 0..n {
             if self.limit_is_hit() {
