@@ -156,10 +156,13 @@ impl Interp {
     #[cold]
     #[inline(never)]
     pub(crate) fn run_closes(&mut self) {
+        // A compiled frame's value on its way out waits while the closes run.
+        let exit_value = std::mem::take(&mut self.exit_value);
+        let resume_with = self.resume_with.take();
         loop {
             let gens = super::reports::take_closes();
             if gens.is_empty() {
-                return;
+                break;
             }
             for g in gens {
                 if self.limit_is_hit() {
@@ -176,6 +179,8 @@ impl Interp {
                 }
             }
         }
+        self.exit_value = exit_value;
+        self.resume_with = resume_with;
     }
 
     /// The checks made before every statement: a pending Ctrl-C, then the step limit.
