@@ -231,6 +231,17 @@ pub fn format_exception(it: &mut Interp, e: &Exc) -> String {
     out
 }
 
+/// CPython's default unraisable hook (`Exception ignored in: OBJ`, for an error no caller can
+/// receive, such as one out of closing a dying generator): the exception's own traceback and
+/// line, without its cause or context.
+pub fn format_unraisable(it: &mut Interp, obj: &str, e: &Exc) -> String {
+    let mut out = format!("Exception ignored in: {obj}\n");
+    traceback_lines(e, &mut out);
+    out.push_str(&exception_line(it, e));
+    out.push('\n');
+    out
+}
+
 fn chain(it: &mut Interp, e: &Exc, out: &mut String, seen: &mut Vec<*const ()>) {
     seen.push(Rc::as_ptr(&e.0) as *const ());
     let (cause, context, suppress) = {

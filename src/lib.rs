@@ -105,6 +105,11 @@ pub fn run_program_to(name: &str, text: String, options: &RunOptions, out: Box<d
         it.tracer = Some(Box::new(asyncio::trace::Tracer::new()));
     }
     let mut code = run_in(&mut it, name, text);
+    // As CPython's shutdown; the `-i` prompt keeps the namespace instead.
+    if interp::limits::current_hit().is_none() {
+        it.clear_main_at_exit();
+        it.flush();
+    }
     it.set_limits(Limits::default());
     if let Some(t) = it.tracer.take() {
         if write_observations(&t, name, it.loop_time(), options).is_err() {
@@ -191,7 +196,7 @@ pub fn run_in(it: &mut Interp, name: &str, text: String) -> i32 {
 /// traceback, and honours `SystemExit`.
 fn finish(it: &mut Interp, r: Result<Value, runtime::Exc>) -> i32 {
     if let Some(hit) = interp::limits::current_hit() {
-        interp::reports::take();
+        interp::reports::discard();
         it.flush();
         if hit == interp::limits::LimitHit::OutputClosed {
             return 1;

@@ -336,6 +336,9 @@ impl Interp {
                     Frame::with_blocks(code.clone(), f.globals.clone(), slots, cells, blocks);
                 let r = self.run_frame(&mut frame, Resume::Send(Value::None));
                 self.recycle(&mut frame);
+                if self.reports_pending() {
+                    self.closes_after_call(r.as_ref().err());
+                }
                 return match r? {
                     Outcome::Return(v) | Outcome::Yield(v) => Ok(v),
                 };
@@ -413,7 +416,27 @@ impl Interp {
         let mut frame = Frame::straight(f.code.clone(), f.globals.clone(), slots, cells);
         let r = self.run_direct(&mut frame);
         self.recycle(&mut frame);
+        if self.reports_pending() {
+            self.closes_after_call(r.as_ref().err());
+        }
         r
+    }
+
+    /// Generators a call's locals left suspended when it ended are closed before the caller
+    /// goes on, as in CPython; when it raised `e`, they stay with `e` (CPython's traceback
+    /// keeps the call's frame) and are closed when `e` goes, after any handler of it.
+    #[cold]
+    #[inline(never)]
+    fn closes_after_call(&mut self, e: Option<&Exc>) {
+        let Some(e) = e else {
+            return self.run_closes();
+        };
+        let gens = super::reports::take_closes();
+        for g in &gens {
+            // Dying again with the exception, it is queued again.
+            g.hooked.set(true);
+        }
+        e.data().dying.extend(gens);
     }
 
     /// Keeps a finished frame's slot and block vectors for later calls and coroutines (a few

@@ -143,7 +143,7 @@ impl Interp {
 
     /// Prints the reports (never-awaited coroutines, …) that the statement at `span` left.
     fn reports_at(&mut self, frame: &Frame, span: Span) {
-        if super::reports::pending() {
+        if self.reports_pending() {
             self.print_reports(Some((&frame.code, span)));
         }
     }
@@ -420,7 +420,7 @@ fn stmt(body: &Body, idx: usize) -> StmtFn {
             let (iter_at, next_at) = (iter.span, super::exec::loop_span(span, b));
             let (store, iter) = (target(t), expr(iter));
             let (b, orelse) = (block(b, 0), block(orelse, ELSE));
-            Box::new(move |it, fr| {
+            let run = move |it: &mut Interp, fr: &mut Frame| -> Result<Exit, Exc> {
                 let i = match resuming_else(fr) {
                     Some(true) => return run_block(it, fr, &orelse),
                     Some(false) => {
@@ -461,6 +461,14 @@ fn stmt(body: &Body, idx: usize) -> StmtFn {
                         return Ok(exit);
                     }
                 }
+            };
+            Box::new(move |it, fr| {
+                let r = run(it, fr);
+                // The iterator is gone: a generator left suspended is closed now, as in CPython.
+                if it.reports_pending() {
+                    it.run_closes();
+                }
+                r
             })
         }
         StmtKind::Suspend(kind, target, value) => {

@@ -97,11 +97,13 @@ impl Interp {
         e
     }
 
-    /// Prints reports left by dying objects; `at` is the statement that was running.
+    /// Closes the generators that died suspended, then prints reports left by dying objects;
+    /// `at` is the statement that was running.
     pub fn print_reports(&mut self, at: Option<(&Rc<crate::compile::code::Code>, Span)>) {
+        self.run_closes();
         if self.limit_is_hit() {
             // A run stopped by a limit reports nothing more than the limit.
-            super::reports::take();
+            super::reports::discard();
             return;
         }
         for r in super::reports::take() {
@@ -148,6 +150,39 @@ impl Interp {
         }
     }
 
+    /// Closes the generators and coroutines that died suspended in a `try` or `with` (see
+    /// [`super::reports`]); an error out of a close is reported as CPython's
+    /// `_PyErr_WriteUnraisableMsg` does, and the program goes on.
+    #[cold]
+    #[inline(never)]
+    pub(crate) fn run_closes(&mut self) {
+        // A compiled frame's value on its way out waits while the closes run.
+        let exit_value = std::mem::take(&mut self.exit_value);
+        let resume_with = self.resume_with.take();
+        loop {
+            let gens = super::reports::take_closes();
+            if gens.is_empty() {
+                break;
+            }
+            for g in gens {
+                if self.limit_is_hit() {
+                    continue;
+                }
+                if let Err(e) = self.gen_close(&g) {
+                    if self.limit_is_hit() {
+                        continue;
+                    }
+                    let repr = self.repr(&Value::Generator(g.clone())).unwrap_or_default();
+                    let text = crate::diagnostics::format_unraisable(self, &repr, &e);
+                    self.flush();
+                    eprint!("{text}");
+                }
+            }
+        }
+        self.exit_value = exit_value;
+        self.resume_with = resume_with;
+    }
+
     /// The checks made before every statement: a pending Ctrl-C, then the step limit.
     pub(crate) fn before_statement(&mut self) -> PyResult<()> {
         if crate::repl::INTERRUPT.load(std::sync::atomic::Ordering::Relaxed) {
@@ -174,7 +209,13 @@ impl Interp {
         }
         loop {
             if let Some(c) = pending.take() {
-                if let Some(outcome) = self.unwind(frame, c)? {
+                let r = self.unwind(frame, c);
+                // A loop left may have dropped its iterator, a suspended generator: closed
+                // now, as in CPython.
+                if self.reports_pending() {
+                    self.run_closes();
+                }
+                if let Some(outcome) = r? {
                     return Ok(outcome);
                 }
             }
@@ -184,6 +225,9 @@ impl Interp {
             if block.pc >= block.body.len() {
                 if let Err(c) = self.end_block(frame) {
                     pending = Some(c);
+                }
+                if self.reports_pending() {
+                    self.run_closes();
                 }
                 continue;
             }
@@ -199,7 +243,7 @@ impl Interp {
                 continue;
             }
             let r = self.exec_stmt(frame, &body, idx);
-            if super::reports::pending() {
+            if self.reports_pending() {
                 self.print_reports(Some((&frame.code, body[idx].span)));
             }
             match r {

@@ -188,6 +188,14 @@ impl Frame {
 }
 
 impl Frame {
+    /// Whether a `try` or `with` block is active: only then does closing the suspended frame
+    /// (GeneratorExit thrown in) run any code. Compiled frames have no block stack.
+    pub fn has_handlers(&self) -> bool {
+        self.blocks
+            .iter()
+            .any(|b| matches!(b.kind, BlockKind::Try { .. } | BlockKind::With { .. }))
+    }
+
     /// The statement a suspended frame stopped at (for reports of what a task waits on).
     pub fn suspended_stmt(&self) -> Option<&crate::syntax::ast::Stmt> {
         use crate::syntax::ast::StmtKind;

@@ -150,8 +150,9 @@ pub struct Generator {
     pub code: Rc<Code>,
     /// Its state.
     pub state: RefCell<GenState>,
-    /// An async generator first iterated under a running loop: when dropped unfinished, the
-    /// loop closes it (CPython's asyncgen finalizer hook).
+    /// Whether it is closed when it dies suspended (CPython's `_PyGen_Finalize`): a generator
+    /// or coroutine from its creation until that close is queued; an async generator once
+    /// first iterated under a running loop, which then closes it (the asyncgen finalizer hook).
     pub hooked: std::cell::Cell<bool>,
     /// The first step of a coroutine made in state [`GenState::Native`] (outside the state so
     /// that the state of every other generator stays one pointer).
@@ -175,24 +176,32 @@ impl Drop for Generator {
                 super::reports::push(super::reports::Report::NeverAwaited(
                     self.code.qualname.clone(),
                 ));
+                return;
             }
-            return;
         }
         self.finalize_unreachable();
     }
 }
 
 impl Generator {
-    /// CPython's async generator finalizer hook, for one that is dying (dropped, or found
-    /// unreachable by the cycle collector) unfinished after it was iterated under a loop: its
-    /// frame moves to a new generator object that the loop will `aclose()`. Whether it did.
+    /// CPython's generator finalizer, for one that is dying (dropped, or found unreachable by
+    /// the cycle collector) suspended, once: its frame moves to a new generator object that is
+    /// closed at the next safe point (for an async generator iterated under a loop, that the
+    /// loop will `aclose()`). A frame with no `try` or `with` block active runs no code when
+    /// closed, so it is just dropped. Whether it was queued.
     pub(crate) fn finalize_unreachable(&self) -> bool {
-        if self.kind != GenKind::AsyncGenerator || !self.hooked.get() {
+        if !self.hooked.get() {
             return false;
         }
         let Ok(mut state) = self.state.try_borrow_mut() else {
             return false;
         };
+        let GenState::Suspended(frame) = &*state else {
+            return false;
+        };
+        if self.kind != GenKind::AsyncGenerator && !frame.has_handlers() {
+            return false;
+        }
         self.hooked.set(false);
         let GenState::Suspended(frame) = std::mem::replace(&mut *state, GenState::Done) else {
             return false;
@@ -204,7 +213,11 @@ impl Generator {
             hooked: std::cell::Cell::new(false),
             native: None,
         });
-        FINALIZE.with(|f| f.borrow_mut().push(revived));
+        if self.kind == GenKind::AsyncGenerator {
+            FINALIZE.with(|f| f.borrow_mut().push(revived));
+        } else {
+            super::reports::push_close(revived);
+        }
         true
     }
 
@@ -253,7 +266,7 @@ impl Generator {
             kind,
             code: frame.code.clone(),
             state: RefCell::new(GenState::Created(Box::new(frame))),
-            hooked: std::cell::Cell::new(false),
+            hooked: std::cell::Cell::new(kind != GenKind::AsyncGenerator),
             native: None,
         }
     }
@@ -263,7 +276,7 @@ impl Generator {
             kind: GenKind::Coroutine,
             code: start.slow.code.clone(),
             state: RefCell::new(GenState::Native),
-            hooked: std::cell::Cell::new(false),
+            hooked: std::cell::Cell::new(true),
             native: Some(Box::new(start)),
         }
     }

@@ -72,6 +72,9 @@ pub struct Interp {
     /// The value of a `return` or suspension on its way out of compiled statements
     /// (`interp/direct.rs`).
     pub exit_value: Value,
+    /// Whether dying objects left reports or generators to close ([`reports::pending`], kept
+    /// here so the check after each statement and call needs no thread-local lookup).
+    reports_waiting: Rc<std::cell::Cell<bool>>,
     /// Resource limits and the work counted against them.
     pub budget: limits::Budget,
     /// Tasks still pending when their loop closed (a deadlock, a limit hit), kept so that
@@ -119,6 +122,7 @@ impl Interp {
             spare_blocks: Vec::new(),
             resume_with: None,
             exit_value: Value::None,
+            reports_waiting: reports::flag(),
             budget: limits::Budget::default(),
             abandoned: Vec::new(),
             hooked: Vec::new(),
@@ -207,13 +211,45 @@ impl Interp {
         }
         crate::runtime::drop::release(doomed);
         // The cycles the program built itself; async generators it finds unfinished are not
-        // closed (the loop is gone), and their frames may hold more cycles.
+        // closed (the loop is gone), nor are generators (as at CPython's shutdown), and their
+        // frames may hold more cycles.
         crate::runtime::gc::collect();
-        if !generator::take_finalized().is_empty() {
+        let revived = generator::take_finalized().len() + reports::take_closes().len();
+        if revived > 0 {
             crate::runtime::gc::collect();
         }
-        reports::take();
+        reports::discard();
         generator::take_finalized();
+    }
+
+    /// CPython's shutdown freeing `__main__`'s namespace: its values go in the order of the
+    /// names, and a generator left suspended in a `try` or `with` is closed as its last
+    /// reference goes. What else the values' deaths report is not printed (as aio's teardown).
+    pub fn clear_main_at_exit(&mut self) {
+        if self.reports_pending() {
+            self.run_closes();
+        }
+        let n = self.main.values.borrow().len();
+        for i in 0..n {
+            if self.limit_is_hit() {
+                break;
+            }
+            let old = match self.main.values.borrow_mut().get_mut(i) {
+                Some(v) if !matches!(v, Value::Undef) => std::mem::replace(v, Value::None),
+                _ => continue,
+            };
+            drop(old);
+            if self.reports_pending() {
+                self.run_closes();
+            }
+        }
+        reports::discard();
+    }
+
+    /// Whether dying objects left reports or generators to close: one load.
+    #[inline(always)]
+    pub(crate) fn reports_pending(&self) -> bool {
+        self.reports_waiting.get()
     }
 
     /// Flushes standard output.

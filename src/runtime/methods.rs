@@ -167,7 +167,10 @@ fn list_copy(_: &mut Interp, args: &[Value], _: &Kwargs) -> PyResult<Value> {
 }
 
 fn list_clear(_: &mut Interp, args: &[Value], _: &Kwargs) -> PyResult<Value> {
-    this_list(args, "clear")?.borrow_mut().clear();
+    let mut items = std::mem::take(&mut *this_list(args, "clear")?.borrow_mut());
+    // CPython drops the items last to first (generators among them are closed in that order).
+    items.reverse();
+    drop(items);
     Ok(Value::None)
 }
 

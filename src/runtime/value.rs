@@ -308,6 +308,9 @@ pub struct ExcData {
     /// For a missing name or attribute: what it was looked up in (`NameError.name`,
     /// `AttributeError.name` / `.obj`), for the traceback's "Did you mean".
     pub suggest: Option<Rc<SuggestFrom>>,
+    /// Generators that died suspended in the calls it unwound, kept as CPython's traceback
+    /// keeps those frames and their locals: they are closed when the exception goes.
+    pub dying: Vec<Rc<crate::interp::generator::Generator>>,
 }
 
 /// Where a `NameError` or `AttributeError` looked its name up.
