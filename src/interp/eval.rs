@@ -386,7 +386,17 @@ impl Interp {
                     })?;
                     pos.extend(items);
                 }
-                Arg::Keyword(n, e) => kw.push((n.clone(), self.eval(frame, e)?)),
+                Arg::Keyword(n, e) => {
+                    let v = self.eval(frame, e)?;
+                    // Only a `**` mapping before it can have supplied the same name.
+                    if kw.iter().any(|(k, _)| k == n) {
+                        return Err(type_error(format!(
+                            "{} got multiple values for keyword argument '{n}'",
+                            self.function_str(&callee)
+                        )));
+                    }
+                    kw.push((n.clone(), v));
+                }
                 Arg::DoubleStar(e) => {
                     let m = self.eval(frame, e)?;
                     let items = self.mapping_items(&m).map_err(|_| {

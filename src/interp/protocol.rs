@@ -568,10 +568,19 @@ impl Interp {
                 Value::List(_) | Value::Tuple(_) | Value::Str(_) | Value::Range(_),
                 Value::Bool(b),
             ) => self.getitem(obj, &Value::Int(*b as i64)),
-            (
-                Value::List(_) | Value::Tuple(_) | Value::Str(_) | Value::Range(_),
-                Value::BigInt(_),
-            ) => Err(index_error("cannot fit 'int' into an index-sized integer")),
+            (Value::Range(r), Value::BigInt(n)) => {
+                // CPython's range indexes with arbitrary ints, so a huge index is just outside it.
+                let len = r.len().max(0);
+                let j = i128::try_from(&**n)
+                    .ok()
+                    .map(|j| if j < 0 { j + len } else { j })
+                    .filter(|j| (0..len).contains(j))
+                    .ok_or_else(|| index_error("range object index out of range"))?;
+                Ok(Value::from_i128(r.start + r.step * j))
+            }
+            (Value::List(_) | Value::Tuple(_) | Value::Str(_), Value::BigInt(_)) => {
+                Err(index_error("cannot fit 'int' into an index-sized integer"))
+            }
             (Value::Instance(_), _) => match self.call_special(obj, "__getitem__", vec![i.clone()])
             {
                 Some(r) => r,
@@ -593,7 +602,7 @@ impl Interp {
                     type_name(obj)
                 ))),
             },
-            (Value::List(_) | Value::Tuple(_), _) => Err(type_error(format!(
+            (Value::List(_) | Value::Tuple(_) | Value::Range(_), _) => Err(type_error(format!(
                 "{} indices must be integers or slices, not {}",
                 type_name(obj),
                 type_name(i)

@@ -180,6 +180,10 @@ fn class_matches(cls: &Rc<Class>, spec: &Value, what: &str) -> PyResult<bool> {
             }
             Ok(false)
         }
+        // CPython words the two checks differently.
+        _ if what == "issubclass" => Err(type_error(
+            "issubclass() arg 2 must be a class, a tuple of classes, or a union",
+        )),
         _ => Err(type_error(format!(
             "{what}() arg 2 must be a type, a tuple of types, or a union"
         ))),
@@ -309,8 +313,19 @@ fn builtin_max(it: &mut Interp, args: &[Value], kw: &Kwargs) -> PyResult<Value> 
 }
 
 fn builtin_sum(it: &mut Interp, args: &[Value], kw: &Kwargs) -> PyResult<Value> {
-    only_kwargs("sum", kw, &["start"])?;
-    arity("sum", args, 1, 2)?;
+    match args.len() + kw.len() {
+        _ if args.is_empty() => {
+            return Err(type_error(
+                "sum() takes at least 1 positional argument (0 given)",
+            ))
+        }
+        n if n > 2 => {
+            return Err(type_error(format!(
+                "sum() takes at most 2 arguments ({n} given)"
+            )))
+        }
+        _ => only_kwargs("sum", kw, &["start"])?,
+    }
     let mut acc = args
         .get(1)
         .cloned()

@@ -324,10 +324,35 @@ pub fn parse_float(s: &str) -> PyResult<f64> {
 }
 
 fn ctor_str(it: &mut Interp, args: &[Value], kw: &Kwargs) -> PyResult<Value> {
-    only_kwargs("str", kw, &["object"])?;
-    arity("str", args, 0, 1)?;
-    match args.first().cloned().or_else(|| kwarg(kw, "object")) {
+    only_kwargs("str", kw, &["object", "encoding", "errors"])?;
+    if args.len() + kw.len() > 3 {
+        return Err(type_error(format!(
+            "str() takes at most 3 arguments ({} given)",
+            args.len() + kw.len()
+        )));
+    }
+    let object = args.first().cloned().or_else(|| kwarg(kw, "object"));
+    // `str(object, encoding, errors)` decodes bytes, which aio lacks: every object is refused
+    // with CPython's own message.
+    let mut decoding = false;
+    for (i, name) in [(1, "encoding"), (2, "errors")] {
+        if let Some(v) = args.get(i).cloned().or_else(|| kwarg(kw, name)) {
+            if !matches!(v, Value::Str(_)) {
+                return Err(type_error(format!(
+                    "str() argument '{name}' must be str, not {}",
+                    ops::type_name(&v)
+                )));
+            }
+            decoding = true;
+        }
+    }
+    match object {
         None => Ok(Value::str("")),
+        Some(Value::Str(_)) if decoding => Err(type_error("decoding str is not supported")),
+        Some(v) if decoding => Err(type_error(format!(
+            "decoding to str: need a bytes-like object, {} found",
+            ops::type_name(&v)
+        ))),
         Some(v) => Ok(Value::str(&it.to_str(&v)?)),
     }
 }

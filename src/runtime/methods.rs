@@ -7,7 +7,7 @@ use super::exceptions::{index_error, key_error, type_error, value_error};
 use super::ops::{norm_index, type_name};
 use super::str_methods::{rest, s};
 use super::types::Types;
-use super::value::{DictView, Kwargs, NativeFn, PyResult, Value, ViewKind};
+use super::value::{DictView, Kwargs, NativeFn, PyResult, RangeObj, Value, ViewKind};
 use crate::interp::Interp;
 use std::cell::RefCell;
 use std::rc::Rc;
@@ -191,6 +191,57 @@ fn tuple_count(it: &mut Interp, args: &[Value], _: &Kwargs) -> PyResult<Value> {
     };
     let t = t.clone();
     seq_count(it, &t, args.get(1).unwrap_or(&Value::None))
+}
+
+/// The position of `x` in `r`, for an int `x` (CPython's `range.index` fast path).
+fn range_position(r: &RangeObj, x: &Value) -> Option<i128> {
+    let x = match x {
+        Value::Int(n) => *n as i128,
+        Value::Bool(b) => *b as i128,
+        Value::BigInt(b) => i128::try_from(&**b).ok()?,
+        _ => return None,
+    };
+    let off = x - r.start;
+    let inside = if r.step > 0 {
+        x >= r.start && x < r.stop
+    } else {
+        x <= r.start && x > r.stop
+    };
+    (inside && off % r.step == 0).then(|| off / r.step)
+}
+
+fn this_range(args: &[Value], name: &str) -> PyResult<Rc<RangeObj>> {
+    match args.first() {
+        Some(Value::Range(r)) => Ok(r.clone()),
+        _ => Err(type_error(format!(
+            "descriptor '{name}' requires a 'range' object"
+        ))),
+    }
+}
+
+fn range_index(it: &mut Interp, args: &[Value], _: &Kwargs) -> PyResult<Value> {
+    arity("range.index", rest(args), 1, 1)?;
+    let r = this_range(args, "index")?;
+    let x = &args[1];
+    if matches!(x, Value::Int(_) | Value::Bool(_) | Value::BigInt(_)) {
+        return match range_position(&r, x) {
+            Some(i) => Ok(Value::from_i128(i)),
+            None => Err(value_error(format!("{} is not in range", it.repr(x)?))),
+        };
+    }
+    let items = it.iterate(&args[0])?;
+    seq_index(it, &items, x, &[], "sequence.index(x): x not in sequence")
+}
+
+fn range_count(it: &mut Interp, args: &[Value], _: &Kwargs) -> PyResult<Value> {
+    arity("range.count", rest(args), 1, 1)?;
+    let r = this_range(args, "count")?;
+    let x = &args[1];
+    if matches!(x, Value::Int(_) | Value::Bool(_) | Value::BigInt(_)) {
+        return Ok(Value::Int(range_position(&r, x).is_some() as i64));
+    }
+    let items = it.iterate(&args[0])?;
+    seq_count(it, &items, x)
 }
 
 fn this_dict(args: &[Value], name: &str) -> PyResult<Rc<RefCell<Dict>>> {
@@ -441,6 +492,7 @@ pub fn install(t: &Types) {
         ],
     );
     add(&t.tuple, &[("index", tuple_index), ("count", tuple_count)]);
+    add(&t.range, &[("index", range_index), ("count", range_count)]);
     add(
         &t.dict,
         &[

@@ -215,8 +215,12 @@ pub fn percent(it: &mut Interp, fmt: &str, args: &Value) -> PyResult<String> {
         Value::Tuple(t) => t.to_vec(),
         other => vec![other.clone()],
     };
+    // As CPython: anything with `__getitem__` but a tuple or str counts as the mapping, so
+    // unused arguments are not an error.
     let mapping = match args {
-        Value::Dict(_) => Some(args.clone()),
+        Value::Dict(_) | Value::List(_) | Value::Range(_) | Value::MappingProxy(_) => {
+            Some(args.clone())
+        }
         Value::Instance(_)
             if it.special(args, "__getitem__").is_some() && !matches!(args, Value::Tuple(_)) =>
         {
