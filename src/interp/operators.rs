@@ -104,10 +104,15 @@ impl Interp {
                 return Ok(r);
             }
         }
-        if let Some(r) = self.call_special(b, rname, vec![a.clone()]) {
-            let r = r?;
-            if !matches!(r, Value::NotImplemented) {
-                return Ok(r);
+        // As CPython's `binary_op1`: the reflected method is tried only when the types differ.
+        let same_type =
+            matches!((user_class(a), user_class(b)), (Some(x), Some(y)) if Rc::ptr_eq(x, y));
+        if !same_type {
+            if let Some(r) = self.call_special(b, rname, vec![a.clone()]) {
+                let r = r?;
+                if !matches!(r, Value::NotImplemented) {
+                    return Ok(r);
+                }
             }
         }
         // As CPython's mappingproxy_or: `|` works on the mappings the proxies wrap.
@@ -149,6 +154,15 @@ impl Interp {
                 None
             };
             if let Some(o) = other {
+                // As CPython's sequence repeat: a count may be any object with `__index__`.
+                if matches!(o, Value::Instance(_)) && self.special(o, "__index__").is_some() {
+                    let n = crate::runtime::builtins::index_value(self, o)?;
+                    return if seq(a) {
+                        self.binary_op(op, a, &n)
+                    } else {
+                        self.binary_op(op, &n, b)
+                    };
+                }
                 return Err(type_error(format!(
                     "can't multiply sequence by non-int of type '{}'",
                     type_name(o)

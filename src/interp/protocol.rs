@@ -4,6 +4,7 @@
 use super::generator::{GenKind, Outcome, Resume};
 use super::Interp;
 use crate::runtime::attrs::Attrs;
+use crate::runtime::builtins::{index_arg, index_value};
 use crate::runtime::exceptions::{
     attribute_error, err, index_error, key_error, stop_iteration, type_error,
 };
@@ -46,6 +47,13 @@ pub(crate) fn builtin_base(v: &Value) -> Option<Value> {
         Value::Instance(i) if wraps_builtin_value(i.class.builtin) => i.base_value.borrow().clone(),
         _ => None,
     }
+}
+
+/// Whether a slice has a bound that is an object (which may convert through `__index__`).
+fn slice_has_objects(s: &(Value, Value, Value)) -> bool {
+    [&s.0, &s.1, &s.2]
+        .iter()
+        .any(|v| matches!(v, Value::Instance(_)))
 }
 
 pub(crate) fn user_class(v: &Value) -> Option<&Rc<Class>> {
@@ -602,6 +610,19 @@ impl Interp {
                     type_name(obj)
                 ))),
             },
+            (
+                Value::List(_) | Value::Tuple(_) | Value::Str(_) | Value::Range(_),
+                Value::Instance(_),
+            ) if self.special(i, "__index__").is_some() => {
+                let n = index_value(self, i)?;
+                if matches!(n, Value::BigInt(_)) && !matches!(obj, Value::Range(_)) {
+                    return Err(index_error(format!(
+                        "cannot fit '{}' into an index-sized integer",
+                        type_name(i)
+                    )));
+                }
+                self.getitem(obj, &n)
+            }
             (Value::List(_) | Value::Tuple(_) | Value::Range(_), _) => Err(type_error(format!(
                 "{} indices must be integers or slices, not {}",
                 type_name(obj),
@@ -628,7 +649,23 @@ impl Interp {
         }
     }
 
+    /// A slice's bounds with any object that has `__index__` replaced by the int it gives.
+    fn slice_ints(&mut self, s: &(Value, Value, Value)) -> PyResult<(Value, Value, Value)> {
+        Ok((
+            index_arg(self, &s.0)?,
+            index_arg(self, &s.1)?,
+            index_arg(self, &s.2)?,
+        ))
+    }
+
     fn get_slice(&mut self, obj: &Value, s: &(Value, Value, Value)) -> PyResult<Value> {
+        let converted;
+        let s = if slice_has_objects(s) {
+            converted = self.slice_ints(s)?;
+            &converted
+        } else {
+            s
+        };
         match obj {
             Value::List(l) => {
                 let l = l.borrow();
@@ -683,6 +720,14 @@ impl Interp {
                     .ok_or_else(|| index_error("list assignment index out of range"))?;
                 l[j] = v;
                 Ok(())
+            }
+            (Value::List(_), Value::Slice(s)) if slice_has_objects(s) => {
+                let s = self.slice_ints(s)?;
+                self.setitem(obj, &Value::Slice(Rc::new(s)), v)
+            }
+            (Value::List(_), Value::Instance(_)) if self.special(i, "__index__").is_some() => {
+                let n = index_value(self, i)?;
+                self.setitem(obj, &n, v)
             }
             (Value::List(l), Value::Slice(s)) => {
                 let iter = self
@@ -751,6 +796,14 @@ impl Interp {
                     .ok_or_else(|| index_error("list assignment index out of range"))?;
                 l.remove(j);
                 Ok(())
+            }
+            (Value::List(_), Value::Slice(s)) if slice_has_objects(s) => {
+                let s = self.slice_ints(s)?;
+                self.delitem(obj, &Value::Slice(Rc::new(s)))
+            }
+            (Value::List(_), Value::Instance(_)) if self.special(i, "__index__").is_some() => {
+                let n = index_value(self, i)?;
+                self.delitem(obj, &n)
             }
             (Value::List(l), Value::Slice(s)) => {
                 let mut l = l.borrow_mut();

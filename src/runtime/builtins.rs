@@ -75,8 +75,9 @@ pub fn only_kwargs(fname: &str, kw: &Kwargs, allowed: &[&str]) -> PyResult<()> {
     Ok(())
 }
 
-/// An `int` argument as i64.
-pub fn to_i64(v: &Value, what: &str) -> PyResult<i64> {
+/// An `int` argument as i64. For anything else the TypeError says `message`, or, when that is
+/// empty, "'T' object cannot be interpreted as an integer".
+pub fn to_i64(v: &Value, message: &str) -> PyResult<i64> {
     match v {
         Value::Int(i) => Ok(*i),
         Value::Bool(b) => Ok(*b as i64),
@@ -84,10 +85,10 @@ pub fn to_i64(v: &Value, what: &str) -> PyResult<i64> {
             "OverflowError",
             "Python int too large to convert to C ssize_t",
         )),
+        _ if !message.is_empty() => Err(type_error(message)),
         other => Err(type_error(format!(
-            "'{}' object cannot be interpreted as an integer{}",
-            ops::type_name(other),
-            what
+            "'{}' object cannot be interpreted as an integer",
+            ops::type_name(other)
         ))),
     }
 }
@@ -423,8 +424,17 @@ fn builtin_sorted(it: &mut Interp, args: &[Value], kw: &Kwargs) -> PyResult<Valu
     Ok(Value::list(items))
 }
 
+/// An argument that must be an int: an instance with `__index__` becomes what that gives;
+/// anything else is returned as it is, for the caller's own checks and messages.
+pub fn index_arg(it: &mut Interp, v: &Value) -> PyResult<Value> {
+    match v {
+        Value::Instance(_) if it.special(v, "__index__").is_some() => index_value(it, v),
+        _ => Ok(v.clone()),
+    }
+}
+
 /// `operator.index(v)`: an int as it is, or what an object's `__index__` gives.
-fn index_value(it: &mut Interp, v: &Value) -> PyResult<Value> {
+pub fn index_value(it: &mut Interp, v: &Value) -> PyResult<Value> {
     match v {
         Value::Int(_) | Value::BigInt(_) => Ok(v.clone()),
         Value::Bool(b) => Ok(Value::Int(*b as i64)),
@@ -681,9 +691,9 @@ fn builtin_hash(it: &mut Interp, args: &[Value], _: &Kwargs) -> PyResult<Value> 
     Ok(Value::Int(it.hash(&args[0])?))
 }
 
-fn builtin_chr(_: &mut Interp, args: &[Value], _: &Kwargs) -> PyResult<Value> {
+fn builtin_chr(it: &mut Interp, args: &[Value], _: &Kwargs) -> PyResult<Value> {
     arity("chr", args, 1, 1)?;
-    let i = to_i64(&args[0], "")?;
+    let i = to_i64(&index_arg(it, &args[0])?, "")?;
     match u32::try_from(i).ok().and_then(char::from_u32) {
         Some(c) => Ok(Value::str(&c.to_string())),
         None if (0..0x110000).contains(&i) => Ok(Value::str("\u{fffd}")),
@@ -711,9 +721,9 @@ fn builtin_ord(_: &mut Interp, args: &[Value], _: &Kwargs) -> PyResult<Value> {
     }
 }
 
-fn radix(args: &[Value], name: &str, prefix: &str, r: u32) -> PyResult<Value> {
+fn radix(it: &mut Interp, args: &[Value], name: &str, prefix: &str, r: u32) -> PyResult<Value> {
     arity(name, args, 1, 1)?;
-    let Some(b) = to_big(&args[0]) else {
+    let Some(b) = to_big(&index_arg(it, &args[0])?) else {
         return Err(type_error(format!(
             "'{}' object cannot be interpreted as an integer",
             ops::type_name(&args[0])
@@ -726,16 +736,16 @@ fn radix(args: &[Value], name: &str, prefix: &str, r: u32) -> PyResult<Value> {
     )))
 }
 
-fn builtin_hex(_: &mut Interp, args: &[Value], _: &Kwargs) -> PyResult<Value> {
-    radix(args, "hex", "0x", 16)
+fn builtin_hex(it: &mut Interp, args: &[Value], _: &Kwargs) -> PyResult<Value> {
+    radix(it, args, "hex", "0x", 16)
 }
 
-fn builtin_oct(_: &mut Interp, args: &[Value], _: &Kwargs) -> PyResult<Value> {
-    radix(args, "oct", "0o", 8)
+fn builtin_oct(it: &mut Interp, args: &[Value], _: &Kwargs) -> PyResult<Value> {
+    radix(it, args, "oct", "0o", 8)
 }
 
-fn builtin_bin(_: &mut Interp, args: &[Value], _: &Kwargs) -> PyResult<Value> {
-    radix(args, "bin", "0b", 2)
+fn builtin_bin(it: &mut Interp, args: &[Value], _: &Kwargs) -> PyResult<Value> {
+    radix(it, args, "bin", "0b", 2)
 }
 
 pub(crate) fn builtin_divmod(it: &mut Interp, args: &[Value], _: &Kwargs) -> PyResult<Value> {
@@ -872,7 +882,7 @@ pub(crate) fn builtin_round(it: &mut Interp, args: &[Value], kw: &Kwargs) -> PyR
                 Ok(float_to_int(f.round_ties_even()))
             }
             Some(n) => {
-                let n = to_i64(&n, "")?;
+                let n = to_i64(&index_arg(it, &n)?, "")?;
                 if !f.is_finite() || n > 330 {
                     return Ok(ops::float_result(*f));
                 }
@@ -903,7 +913,7 @@ pub(crate) fn builtin_round(it: &mut Interp, args: &[Value], kw: &Kwargs) -> PyR
             let Some(n) = nd else {
                 return Ok(big(to_big(&args[0]).unwrap_or_default()));
             };
-            let n = to_i64(&n, "")?;
+            let n = to_i64(&index_arg(it, &n)?, "")?;
             if n >= 0 {
                 return Ok(big(to_big(&args[0]).unwrap_or_default()));
             }

@@ -2,7 +2,9 @@
 //! `type(...)`, `range(...)`, `slice(...)`, and the `staticmethod` / `classmethod` / `property`
 //! wrappers.
 
-use super::builtins::{arity, builtin_super, float_to_int, kwarg, no_kwargs, only_kwargs, to_i64};
+use super::builtins::{
+    arity, builtin_super, float_to_int, index_arg, kwarg, no_kwargs, only_kwargs, to_i64,
+};
 use super::dict::{Dict, DictKey};
 use super::exceptions::{err, type_error, value_error};
 use super::ops::{self, big, big_to_f64};
@@ -116,8 +118,18 @@ pub(crate) fn property_getter(_: &mut Interp, args: &[Value], _: &Kwargs) -> PyR
 }
 
 fn ctor_int(it: &mut Interp, args: &[Value], kw: &Kwargs) -> PyResult<Value> {
-    only_kwargs("int", kw, &["base"])?;
-    arity("int", args, 0, 2)?;
+    // int() is an argument-clinic function: its own wording for bad keywords and counts.
+    if let Some((k, _)) = kw.iter().find(|(k, _)| &**k != "base") {
+        return Err(type_error(format!(
+            "'{k}' is an invalid keyword argument for int()"
+        )));
+    }
+    if args.len() + kw.len() > 2 {
+        return Err(type_error(format!(
+            "int() takes at most 2 arguments ({} given)",
+            args.len() + kw.len()
+        )));
+    }
     let base = args.get(1).cloned().or_else(|| kwarg(kw, "base"));
     let Some(v) = args.first() else {
         return Ok(Value::Int(0));
@@ -480,8 +492,12 @@ fn ctor_type(it: &mut Interp, args: &[Value], _: &Kwargs) -> PyResult<Value> {
     }
 }
 
-fn ctor_range(_: &mut Interp, args: &[Value], kw: &Kwargs) -> PyResult<Value> {
+fn ctor_range(it: &mut Interp, args: &[Value], kw: &Kwargs) -> PyResult<Value> {
     no_kwargs("range", kw)?;
+    let args = &args
+        .iter()
+        .map(|v| index_arg(it, v))
+        .collect::<PyResult<Vec<_>>>()?[..];
     let get = |v: &Value| -> PyResult<i128> {
         match v {
             Value::BigInt(b) => b.to_i128().ok_or_else(|| {

@@ -1,7 +1,9 @@
 //! Methods of the builtin types: str, list, dict, set, tuple, int, float, and the
 //! generator / coroutine protocol methods.
 
-use super::builtins::{arity, dict_fill, kwarg, native, only_kwargs, sort_values, to_i64};
+use super::builtins::{
+    arity, dict_fill, index_arg, kwarg, native, only_kwargs, sort_values, to_i64,
+};
 use super::dict::Dict;
 use super::exceptions::{index_error, key_error, type_error, value_error};
 use super::ops::{norm_index, type_name};
@@ -41,7 +43,7 @@ fn list_extend(it: &mut Interp, args: &[Value], _: &Kwargs) -> PyResult<Value> {
     Ok(Value::None)
 }
 
-fn list_insert(_: &mut Interp, args: &[Value], _: &Kwargs) -> PyResult<Value> {
+fn list_insert(it: &mut Interp, args: &[Value], _: &Kwargs) -> PyResult<Value> {
     if args.len() != 3 {
         return Err(type_error(format!(
             "insert expected 2 arguments, got {}",
@@ -49,24 +51,25 @@ fn list_insert(_: &mut Interp, args: &[Value], _: &Kwargs) -> PyResult<Value> {
         )));
     }
     let l = this_list(args, "insert")?;
+    // `__index__` runs Python code, so it goes before the list is borrowed.
+    let i = to_i64(&index_arg(it, &args[1])?, "")?;
     let mut l = l.borrow_mut();
     let n = l.len() as i64;
-    let i = to_i64(&args[1], "")?;
     let i = if i < 0 { (i + n).max(0) } else { i.min(n) };
     l.insert(i as usize, args[2].clone());
     Ok(Value::None)
 }
 
-fn list_pop(_: &mut Interp, args: &[Value], _: &Kwargs) -> PyResult<Value> {
+fn list_pop(it: &mut Interp, args: &[Value], _: &Kwargs) -> PyResult<Value> {
     let l = this_list(args, "pop")?;
+    let i = match args.get(1) {
+        Some(v) => to_i64(&index_arg(it, v)?, "")?,
+        None => -1,
+    };
     let mut l = l.borrow_mut();
     if l.is_empty() {
         return Err(index_error("pop from empty list"));
     }
-    let i = match args.get(1) {
-        Some(v) => to_i64(v, "")?,
-        None => -1,
-    };
     let j = norm_index(i, l.len()).ok_or_else(|| index_error("pop index out of range"))?;
     Ok(l.remove(j))
 }
