@@ -852,6 +852,7 @@ impl Interp {
         if let Some(i) = code.class_cell {
             *body_frame.cells[i as usize].borrow_mut() = Value::Class(cls.clone());
         }
+        self.set_names(&cls)?;
         self.init_subclass(&cls, class_kwargs)?;
         Ok(Value::Class(cls))
     }

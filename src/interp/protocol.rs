@@ -41,6 +41,22 @@ pub(crate) fn property_of(
     }
 }
 
+/// A descriptor of the program's own in the instance's class under `name`, with its `hook`
+/// method (`__set__` or `__delete__`).
+fn descriptor_hook(
+    inst: &crate::runtime::value::Instance,
+    name: &str,
+    hook: &str,
+) -> Option<(Value, Value)> {
+    match inst.class.lookup(name) {
+        Some(Value::Instance(d)) => d
+            .class
+            .lookup(hook)
+            .map(|f| (Value::Instance(d.clone()), f)),
+        _ => None,
+    }
+}
+
 /// The builtin value an instance of a subclass of a builtin type (`class Stack(list)`) wraps.
 pub(crate) fn builtin_base(v: &Value) -> Option<Value> {
     match v {
@@ -493,6 +509,7 @@ impl Interp {
             Value::Instance(_) => match self.call_special(v, "__len__", vec![]) {
                 Some(r) => match r? {
                     Value::Int(n) if n >= 0 => n as usize,
+                    Value::Bool(b) => b as usize,
                     Value::Int(_) => return Err(err("ValueError", "__len__() should return >= 0")),
                     Value::BigInt(b) if b.sign() == num_bigint::Sign::Minus => {
                         return Err(err("ValueError", "__len__() should return >= 0"))
@@ -874,6 +891,17 @@ impl Interp {
                         }
                         return self.call(&getter, vec![obj.clone()], vec![]);
                     }
+                    // A data descriptor of the program's own (`__get__` with `__set__` or
+                    // `__delete__`) wins over the instance's dict.
+                    if let Some(get) = p.class.lookup("__get__") {
+                        if p.class.lookup("__set__").is_some()
+                            || p.class.lookup("__delete__").is_some()
+                        {
+                            let owner = Value::Class(inst.class.clone());
+                            let desc = Value::Instance(p.clone());
+                            return self.call(&get, vec![desc, obj.clone(), owner], vec![]);
+                        }
+                    }
                 }
                 if let Some(v) = inst.attrs.borrow().get(name) {
                     return Ok(v);
@@ -884,6 +912,12 @@ impl Interp {
                     }
                 }
                 if let Some(a) = cls_attr {
+                    if let Value::Instance(p) = &a {
+                        if let Some(get) = p.class.lookup("__get__") {
+                            let owner = Value::Class(inst.class.clone());
+                            return self.call(&get, vec![a.clone(), obj.clone(), owner], vec![]);
+                        }
+                    }
                     return Ok(self.bind(a, obj));
                 }
                 match name {
@@ -925,6 +959,15 @@ impl Interp {
                                 || Rc::ptr_eq(&i.class, &types().staticmethod) =>
                         {
                             self.bind(a.clone(), obj)
+                        }
+                        // A descriptor of the program's own, reached from the class.
+                        Value::Instance(i) if i.class.lookup("__get__").is_some() => {
+                            let get = i.class.lookup("__get__").expect("checked in the guard");
+                            return self.call(
+                                &get,
+                                vec![a.clone(), Value::None, obj.clone()],
+                                vec![],
+                            );
                         }
                         _ => a,
                     });
@@ -1211,6 +1254,10 @@ impl Interp {
                 if let Some(prop) = property_of(inst, name) {
                     return self.set_property(&prop, obj, name, v);
                 }
+                if let Some((desc, set)) = descriptor_hook(inst, name, "__set__") {
+                    self.call(&set, vec![desc, obj.clone(), v], vec![])?;
+                    return Ok(());
+                }
                 if let Some(sa) = inst.class.lookup("__setattr__") {
                     self.call(&sa, vec![obj.clone(), Value::str(name), v], vec![])?;
                     return Ok(());
@@ -1334,6 +1381,10 @@ impl Interp {
                         return Ok(());
                     }
                 }
+                if let Some((desc, del)) = descriptor_hook(inst, name, "__delete__") {
+                    self.call(&del, vec![desc, obj.clone()], vec![])?;
+                    return Ok(());
+                }
                 if let Some(da) = inst.class.lookup("__delattr__") {
                     self.call(&da, vec![obj.clone(), Value::str(name)], vec![])?;
                     return Ok(());
@@ -1370,6 +1421,42 @@ impl Interp {
                 type_name(other)
             ))),
         }
+    }
+
+    /// Calls `__set_name__(cls, name)` on each attribute of a new class that has one, in
+    /// definition order, as CPython's `type.__new__` does before `__init_subclass__`.
+    pub fn set_names(&mut self, cls: &Rc<Class>) -> PyResult<()> {
+        let entries: Vec<(Rc<str>, Value)> = cls
+            .dict
+            .borrow()
+            .iter()
+            .filter(|(_, v)| matches!(v, Value::Instance(_)))
+            .map(|(k, v)| (k.clone(), v.clone()))
+            .collect();
+        for (name, v) in entries {
+            if let Some(hook) = self.special(&v, "__set_name__") {
+                let what = type_name(&v);
+                let args = vec![v, Value::Class(cls.clone()), Value::Str(name.clone())];
+                // Python 3.11 wraps the hook's error in a RuntimeError caused by it.
+                self.call(&hook, args, vec![]).map_err(|cause| {
+                    let e = err(
+                        "RuntimeError",
+                        format!(
+                            "Error calling __set_name__ on '{what}' instance '{name}' in '{}'",
+                            cls.name
+                        ),
+                    );
+                    if let Some(d) = &e.0.exc {
+                        let mut d = d.borrow_mut();
+                        d.cause = Some(cause.clone());
+                        d.context = Some(cause);
+                        d.suppress_context = true;
+                    }
+                    e
+                })?;
+            }
+        }
+        Ok(())
     }
 
     /// `obj.name(*args)`.
@@ -1486,8 +1573,8 @@ fn module_dict_unsupported() -> crate::runtime::Exc {
 /// `__slots__` (CPython gives such instances no `__dict__`); None when they have a `__dict__`.
 /// Whether setting an attribute on an instance of `cls` is a plain store into its attributes:
 /// a program's class (not an exception, not a subclass of a builtin type) with no
-/// `__setattr__`, no `__slots__` and no property anywhere along its MRO. Remembered in the
-/// class until any class changes.
+/// `__setattr__`, no `__slots__` and no property or `__set__` descriptor along its MRO.
+/// Remembered in the class until any class changes.
 fn plain_setattr(cls: &Rc<Class>) -> bool {
     if cls.dict.plain_setattr_known() {
         return true;
@@ -1499,10 +1586,10 @@ fn plain_setattr(cls: &Rc<Class>) -> bool {
         && cls.lookup("__setattr__").is_none()
         && slot_names(cls).is_none()
         && std::iter::once(cls).chain(cls.mro.iter()).all(|c| {
-            c.dict
-                .borrow()
-                .values()
-                .all(|v| !matches!(v, Value::Instance(p) if Rc::ptr_eq(&p.class, property)))
+            c.dict.borrow().values().all(|v| {
+                !matches!(v, Value::Instance(p) if Rc::ptr_eq(&p.class, property)
+                        || p.class.lookup("__set__").is_some())
+            })
         });
     if plain {
         cls.dict.set_plain_setattr();

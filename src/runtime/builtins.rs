@@ -572,10 +572,25 @@ fn builtin_reversed(it: &mut Interp, args: &[Value], _: &Kwargs) -> PyResult<Val
         | Value::Dict(_)
         | Value::MappingProxy(_)
         | Value::DictView(_) => it.iterate(v)?,
+        // As CPython's reversed over a sequence: items len-1 down to 0 by `__getitem__`
+        // (taken at once here; CPython takes each as the iterator advances).
         Value::Instance(_)
             if it.special(v, "__len__").is_some() && it.special(v, "__getitem__").is_some() =>
         {
-            it.iterate(v)?
+            let n = it.len(v)?;
+            let mut items = Vec::with_capacity(n);
+            for i in (0..n).rev() {
+                items.push(it.getitem(v, &Value::Int(i as i64))?);
+            }
+            items.reverse();
+            items
+        }
+        // A sequence without a length, as CPython's PySequence_Size reports it.
+        Value::Instance(_) if it.special(v, "__getitem__").is_some() => {
+            return Err(type_error(format!(
+                "object of type '{}' has no len()",
+                ops::type_name(v)
+            )))
         }
         _ => {
             return Err(type_error(format!(
