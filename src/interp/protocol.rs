@@ -41,6 +41,37 @@ pub(crate) fn property_of(
     }
 }
 
+/// The AttributeError for setting or deleting `name` on a builtin value, in CPython's words:
+/// a number's data attributes are "not writable", its methods "read-only".
+fn read_only_attribute(v: &Value, name: &str) -> crate::runtime::value::Exc {
+    let getset: &[&str] = match v {
+        Value::Int(_) | Value::BigInt(_) | Value::Bool(_) => {
+            &["real", "imag", "numerator", "denominator"]
+        }
+        Value::Float(_) => &["real", "imag"],
+        _ => &[],
+    };
+    let cls = types().class_of(v);
+    if getset.contains(&name) {
+        // The descriptors belong to int, so a bool reports int.
+        let owner = if matches!(v, Value::Float(_)) {
+            "float"
+        } else {
+            "int"
+        };
+        return attribute_error(format!(
+            "attribute '{name}' of '{owner}' objects is not writable"
+        ));
+    }
+    if cls.lookup(name).is_some() {
+        return attribute_error(format!(
+            "'{}' object attribute '{name}' is read-only",
+            cls.name
+        ));
+    }
+    attribute_error(format!("'{}' object has no attribute '{name}'", cls.name))
+}
+
 /// A descriptor of the program's own in the instance's class under `name`, with its `hook`
 /// method (`__set__` or `__delete__`).
 fn descriptor_hook(
@@ -1348,19 +1379,7 @@ impl Interp {
                 m.set(name, v);
                 Ok(())
             }
-            other => {
-                let cls = types().class_of(other);
-                if cls.lookup(name).is_some() {
-                    return Err(attribute_error(format!(
-                        "'{}' object attribute '{name}' is read-only",
-                        cls.name
-                    )));
-                }
-                Err(attribute_error(format!(
-                    "'{}' object has no attribute '{name}'",
-                    cls.name
-                )))
-            }
+            other => Err(read_only_attribute(other, name)),
         }
     }
 
@@ -1416,10 +1435,7 @@ impl Interp {
                     c.name
                 )))
             }
-            other => Err(attribute_error(format!(
-                "'{}' object has no attribute '{name}'",
-                type_name(other)
-            ))),
+            other => Err(read_only_attribute(other, name)),
         }
     }
 

@@ -472,8 +472,22 @@ pub(crate) fn add(cls: &super::value::Class, methods: &[(&'static str, NativeFn)
     }
 }
 
+/// `staticmethod.__call__`: since Python 3.10 the wrapper calls the function it holds.
+fn staticmethod_call(it: &mut Interp, args: &[Value], kw: &Kwargs) -> PyResult<Value> {
+    let f = match args.first() {
+        Some(Value::Instance(i)) => i.base_value.borrow().clone().unwrap_or_default(),
+        _ => {
+            return Err(type_error(
+                "descriptor '__call__' requires a 'staticmethod' object",
+            ))
+        }
+    };
+    it.call(&f, args[1..].to_vec(), kw.clone())
+}
+
 /// Puts the builtin methods into the builtin classes' namespaces.
 pub fn install(t: &Types) {
+    add(&t.staticmethod, &[("__call__", staticmethod_call)]);
     super::set_methods::install(t);
     super::number_dunders::install(t);
     super::str_methods::install(t);
