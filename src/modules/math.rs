@@ -3,7 +3,7 @@
 
 use super::add_fns;
 use crate::interp::Interp;
-use crate::runtime::builtins::arity;
+use crate::runtime::builtins::{arity, no_kwargs};
 use crate::runtime::exceptions::{err, type_error, value_error};
 use crate::runtime::ops::{self, big, float_result, to_big};
 use crate::runtime::value::{Kwargs, Module, PyResult, Value};
@@ -58,19 +58,22 @@ fn checked(x: f64, r: f64, can_overflow: bool) -> PyResult<Value> {
     Ok(float_result(r))
 }
 
-fn gamma(it: &mut Interp, args: &[Value], _: &Kwargs) -> PyResult<Value> {
+fn gamma(it: &mut Interp, args: &[Value], kw: &Kwargs) -> PyResult<Value> {
+    no_kwargs("math.gamma", kw)?;
     arity("math.gamma", args, 1, 1)?;
     super::math_special::gamma(num(it, &args[0])?)
 }
 
-fn lgamma(it: &mut Interp, args: &[Value], _: &Kwargs) -> PyResult<Value> {
+fn lgamma(it: &mut Interp, args: &[Value], kw: &Kwargs) -> PyResult<Value> {
+    no_kwargs("math.lgamma", kw)?;
     arity("math.lgamma", args, 1, 1)?;
     super::math_special::lgamma(num(it, &args[0])?)
 }
 
 macro_rules! unary {
     ($name:ident, $f:expr, $over:expr) => {
-        fn $name(it: &mut Interp, args: &[Value], _: &Kwargs) -> PyResult<Value> {
+        fn $name(it: &mut Interp, args: &[Value], kw: &Kwargs) -> PyResult<Value> {
+            no_kwargs(concat!("math.", stringify!($name)), kw)?;
             arity(concat!("math.", stringify!($name)), args, 1, 1)?;
             let x = num(it, &args[0])?;
             let f: fn(f64) -> f64 = $f;
@@ -127,7 +130,8 @@ unary!(
     false
 );
 
-fn log(it: &mut Interp, args: &[Value], _: &Kwargs) -> PyResult<Value> {
+fn log(it: &mut Interp, args: &[Value], kw: &Kwargs) -> PyResult<Value> {
+    no_kwargs("log", kw)?;
     arity("log", args, 1, 2)?;
     let ln = |it: &mut Interp, v: &Value| -> PyResult<f64> {
         if let Some(b) = to_big(v) {
@@ -164,7 +168,8 @@ fn log(it: &mut Interp, args: &[Value], _: &Kwargs) -> PyResult<Value> {
     }
 }
 
-fn pow(it: &mut Interp, args: &[Value], _: &Kwargs) -> PyResult<Value> {
+fn pow(it: &mut Interp, args: &[Value], kw: &Kwargs) -> PyResult<Value> {
+    no_kwargs("math.pow", kw)?;
     arity("pow", args, 2, 2)?;
     let (x, y) = (num(it, &args[0])?, num(it, &args[1])?);
     if x == 0.0 && y < 0.0 && y.is_finite() {
@@ -185,17 +190,20 @@ fn two(it: &mut Interp, args: &[Value], name: &str) -> PyResult<(f64, f64)> {
     Ok((num(it, &args[0])?, num(it, &args[1])?))
 }
 
-fn atan2(it: &mut Interp, args: &[Value], _: &Kwargs) -> PyResult<Value> {
+fn atan2(it: &mut Interp, args: &[Value], kw: &Kwargs) -> PyResult<Value> {
+    no_kwargs("math.atan2", kw)?;
     let (y, x) = two(it, args, "atan2")?;
     Ok(float_result(y.atan2(x)))
 }
 
-fn copysign(it: &mut Interp, args: &[Value], _: &Kwargs) -> PyResult<Value> {
+fn copysign(it: &mut Interp, args: &[Value], kw: &Kwargs) -> PyResult<Value> {
+    no_kwargs("math.copysign", kw)?;
     let (x, y) = two(it, args, "copysign")?;
     Ok(float_result(x.copysign(y)))
 }
 
-fn fmod(it: &mut Interp, args: &[Value], _: &Kwargs) -> PyResult<Value> {
+fn fmod(it: &mut Interp, args: &[Value], kw: &Kwargs) -> PyResult<Value> {
+    no_kwargs("math.fmod", kw)?;
     let (x, y) = two(it, args, "fmod")?;
     if y == 0.0 || x.is_infinite() {
         return Err(domain());
@@ -203,7 +211,8 @@ fn fmod(it: &mut Interp, args: &[Value], _: &Kwargs) -> PyResult<Value> {
     Ok(float_result(x % y))
 }
 
-fn remainder(it: &mut Interp, args: &[Value], _: &Kwargs) -> PyResult<Value> {
+fn remainder(it: &mut Interp, args: &[Value], kw: &Kwargs) -> PyResult<Value> {
+    no_kwargs("math.remainder", kw)?;
     let (x, y) = two(it, args, "remainder")?;
     if y == 0.0 || x.is_infinite() {
         return Err(domain());
@@ -212,7 +221,8 @@ fn remainder(it: &mut Interp, args: &[Value], _: &Kwargs) -> PyResult<Value> {
     Ok(float_result(x - n * y))
 }
 
-fn ldexp(it: &mut Interp, args: &[Value], _: &Kwargs) -> PyResult<Value> {
+fn ldexp(it: &mut Interp, args: &[Value], kw: &Kwargs) -> PyResult<Value> {
+    no_kwargs("math.ldexp", kw)?;
     arity("ldexp", args, 2, 2)?;
     let x = num(it, &args[0])?;
     let e = int_arg(&args[1])?.to_i32().unwrap_or(i32::MAX);
@@ -223,7 +233,8 @@ fn ldexp(it: &mut Interp, args: &[Value], _: &Kwargs) -> PyResult<Value> {
     Ok(float_result(r))
 }
 
-fn frexp(it: &mut Interp, args: &[Value], _: &Kwargs) -> PyResult<Value> {
+fn frexp(it: &mut Interp, args: &[Value], kw: &Kwargs) -> PyResult<Value> {
+    no_kwargs("math.frexp", kw)?;
     arity("frexp", args, 1, 1)?;
     let x = num(it, &args[0])?;
     if x == 0.0 || !x.is_finite() {
@@ -241,7 +252,8 @@ fn frexp(it: &mut Interp, args: &[Value], _: &Kwargs) -> PyResult<Value> {
     Ok(Value::tuple(vec![float_result(m), Value::Int(e as i64)]))
 }
 
-fn modf(it: &mut Interp, args: &[Value], _: &Kwargs) -> PyResult<Value> {
+fn modf(it: &mut Interp, args: &[Value], kw: &Kwargs) -> PyResult<Value> {
+    no_kwargs("math.modf", kw)?;
     arity("modf", args, 1, 1)?;
     let x = num(it, &args[0])?;
     if x.is_infinite() {
@@ -278,7 +290,8 @@ fn norm(xs: &[f64]) -> f64 {
     max * sum.sqrt()
 }
 
-fn hypot(it: &mut Interp, args: &[Value], _: &Kwargs) -> PyResult<Value> {
+fn hypot(it: &mut Interp, args: &[Value], kw: &Kwargs) -> PyResult<Value> {
+    no_kwargs("math.hypot", kw)?;
     let mut xs = Vec::with_capacity(args.len());
     for a in args {
         xs.push(num(it, a)?);
@@ -286,7 +299,8 @@ fn hypot(it: &mut Interp, args: &[Value], _: &Kwargs) -> PyResult<Value> {
     Ok(float_result(norm(&xs)))
 }
 
-fn dist(it: &mut Interp, args: &[Value], _: &Kwargs) -> PyResult<Value> {
+fn dist(it: &mut Interp, args: &[Value], kw: &Kwargs) -> PyResult<Value> {
+    no_kwargs("math.dist", kw)?;
     arity("dist", args, 2, 2)?;
     let p = it.iterate(&args[0])?;
     let q = it.iterate(&args[1])?;
@@ -325,22 +339,26 @@ fn to_int_value(it: &mut Interp, v: &Value, name: &str, f: fn(f64) -> f64) -> Py
     })
 }
 
-fn floor(it: &mut Interp, args: &[Value], _: &Kwargs) -> PyResult<Value> {
+fn floor(it: &mut Interp, args: &[Value], kw: &Kwargs) -> PyResult<Value> {
+    no_kwargs("math.floor", kw)?;
     arity("floor", args, 1, 1)?;
     to_int_value(it, &args[0], "floor", f64::floor)
 }
 
-fn ceil(it: &mut Interp, args: &[Value], _: &Kwargs) -> PyResult<Value> {
+fn ceil(it: &mut Interp, args: &[Value], kw: &Kwargs) -> PyResult<Value> {
+    no_kwargs("math.ceil", kw)?;
     arity("ceil", args, 1, 1)?;
     to_int_value(it, &args[0], "ceil", f64::ceil)
 }
 
-fn trunc(it: &mut Interp, args: &[Value], _: &Kwargs) -> PyResult<Value> {
+fn trunc(it: &mut Interp, args: &[Value], kw: &Kwargs) -> PyResult<Value> {
+    no_kwargs("math.trunc", kw)?;
     arity("trunc", args, 1, 1)?;
     to_int_value(it, &args[0], "trunc", f64::trunc)
 }
 
-fn factorial(_: &mut Interp, args: &[Value], _: &Kwargs) -> PyResult<Value> {
+fn factorial(_: &mut Interp, args: &[Value], kw: &Kwargs) -> PyResult<Value> {
+    no_kwargs("math.factorial", kw)?;
     arity("factorial", args, 1, 1)?;
     if let Value::Float(_) = args[0] {
         return Err(type_error(
@@ -364,7 +382,8 @@ fn factorial(_: &mut Interp, args: &[Value], _: &Kwargs) -> PyResult<Value> {
     Ok(big(acc))
 }
 
-fn gcd(_: &mut Interp, args: &[Value], _: &Kwargs) -> PyResult<Value> {
+fn gcd(_: &mut Interp, args: &[Value], kw: &Kwargs) -> PyResult<Value> {
+    no_kwargs("math.gcd", kw)?;
     let mut acc = BigInt::zero();
     for a in args {
         acc = acc.gcd(&int_arg(a)?);
@@ -372,7 +391,8 @@ fn gcd(_: &mut Interp, args: &[Value], _: &Kwargs) -> PyResult<Value> {
     Ok(big(acc))
 }
 
-fn lcm(_: &mut Interp, args: &[Value], _: &Kwargs) -> PyResult<Value> {
+fn lcm(_: &mut Interp, args: &[Value], kw: &Kwargs) -> PyResult<Value> {
+    no_kwargs("math.lcm", kw)?;
     let mut acc = BigInt::one();
     for a in args {
         let b = int_arg(a)?;
@@ -384,7 +404,8 @@ fn lcm(_: &mut Interp, args: &[Value], _: &Kwargs) -> PyResult<Value> {
     Ok(big(acc.abs()))
 }
 
-fn isqrt(_: &mut Interp, args: &[Value], _: &Kwargs) -> PyResult<Value> {
+fn isqrt(_: &mut Interp, args: &[Value], kw: &Kwargs) -> PyResult<Value> {
+    no_kwargs("math.isqrt", kw)?;
     arity("isqrt", args, 1, 1)?;
     let n = int_arg(&args[0])?;
     if n.is_negative() {
@@ -425,11 +446,13 @@ fn comb_perm(args: &[Value], name: &str, comb: bool) -> PyResult<Value> {
     Ok(big(acc))
 }
 
-fn comb(_: &mut Interp, args: &[Value], _: &Kwargs) -> PyResult<Value> {
+fn comb(_: &mut Interp, args: &[Value], kw: &Kwargs) -> PyResult<Value> {
+    no_kwargs("math.comb", kw)?;
     comb_perm(args, "comb", true)
 }
 
-fn perm(_: &mut Interp, args: &[Value], _: &Kwargs) -> PyResult<Value> {
+fn perm(_: &mut Interp, args: &[Value], kw: &Kwargs) -> PyResult<Value> {
+    no_kwargs("math.perm", kw)?;
     comb_perm(args, "perm", false)
 }
 
@@ -459,22 +482,26 @@ fn isclose(it: &mut Interp, args: &[Value], kw: &Kwargs) -> PyResult<Value> {
     ))
 }
 
-fn isfinite(it: &mut Interp, args: &[Value], _: &Kwargs) -> PyResult<Value> {
+fn isfinite(it: &mut Interp, args: &[Value], kw: &Kwargs) -> PyResult<Value> {
+    no_kwargs("math.isfinite", kw)?;
     arity("isfinite", args, 1, 1)?;
     Ok(Value::Bool(num(it, &args[0])?.is_finite()))
 }
 
-fn isinf(it: &mut Interp, args: &[Value], _: &Kwargs) -> PyResult<Value> {
+fn isinf(it: &mut Interp, args: &[Value], kw: &Kwargs) -> PyResult<Value> {
+    no_kwargs("math.isinf", kw)?;
     arity("isinf", args, 1, 1)?;
     Ok(Value::Bool(num(it, &args[0])?.is_infinite()))
 }
 
-fn isnan(it: &mut Interp, args: &[Value], _: &Kwargs) -> PyResult<Value> {
+fn isnan(it: &mut Interp, args: &[Value], kw: &Kwargs) -> PyResult<Value> {
+    no_kwargs("math.isnan", kw)?;
     arity("isnan", args, 1, 1)?;
     Ok(Value::Bool(num(it, &args[0])?.is_nan()))
 }
 
-fn fsum(it: &mut Interp, args: &[Value], _: &Kwargs) -> PyResult<Value> {
+fn fsum(it: &mut Interp, args: &[Value], kw: &Kwargs) -> PyResult<Value> {
+    no_kwargs("math.fsum", kw)?;
     arity("fsum", args, 1, 1)?;
     // Shewchuk's exact partial sums, as CPython's fsum.
     let mut partials: Vec<f64> = Vec::new();

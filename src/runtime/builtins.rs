@@ -56,6 +56,23 @@ pub fn no_kwargs(name: &str, kw: &Kwargs) -> PyResult<()> {
     }
 }
 
+/// Refuses keyword arguments to a method of a builtin type that takes none, naming it as
+/// CPython does when the method is called on its object: "list.append() takes no keyword
+/// arguments". `args[0]` is the receiver, or the class for a classmethod.
+pub fn no_method_kwargs(args: &[Value], name: &str, kw: &Kwargs) -> PyResult<()> {
+    if kw.is_empty() {
+        return Ok(());
+    }
+    let owner = match args.first() {
+        Some(Value::Class(c)) => c.name.clone(),
+        Some(v) => ops::type_name(v),
+        None => Rc::from("object"),
+    };
+    Err(type_error(format!(
+        "{owner}.{name}() takes no keyword arguments"
+    )))
+}
+
 /// Takes keyword `name` out of `kw` if present.
 pub fn kwarg(kw: &Kwargs, name: &str) -> Option<Value> {
     kw.iter()
@@ -73,6 +90,28 @@ pub fn only_kwargs(fname: &str, kw: &Kwargs, allowed: &[&str]) -> PyResult<()> {
         }
     }
     Ok(())
+}
+
+/// Refuses keywords other than `allowed` with the wording of CPython's C functions that take
+/// keywords: "'x' is an invalid keyword argument for sort()".
+pub fn keywords_among(fname: &str, kw: &Kwargs, allowed: &[&str]) -> PyResult<()> {
+    match kw.iter().find(|(k, _)| !allowed.contains(&k.as_ref())) {
+        Some((k, _)) => Err(type_error(format!(
+            "'{k}' is an invalid keyword argument for {fname}()"
+        ))),
+        None => Ok(()),
+    }
+}
+
+/// The keywords of `sorted` and `list.sort`, which are keyword-only, so CPython counts them first.
+pub fn sort_keywords(kw: &Kwargs) -> PyResult<()> {
+    if kw.len() > 2 {
+        return Err(type_error(format!(
+            "sort() takes at most 2 keyword arguments ({} given)",
+            kw.len()
+        )));
+    }
+    keywords_among("sort", kw, &["key", "reverse"])
 }
 
 /// An `int` argument as i64. For anything else the TypeError says `message`, or, when that is
@@ -149,17 +188,20 @@ fn builtin_len(it: &mut Interp, args: &[Value], kw: &Kwargs) -> PyResult<Value> 
     Ok(Value::Int(it.len(&args[0])? as i64))
 }
 
-fn builtin_repr(it: &mut Interp, args: &[Value], _: &Kwargs) -> PyResult<Value> {
+fn builtin_repr(it: &mut Interp, args: &[Value], kw: &Kwargs) -> PyResult<Value> {
+    no_kwargs("repr", kw)?;
     arity("repr", args, 1, 1)?;
     Ok(Value::str(&it.repr(&args[0])?))
 }
 
-fn builtin_ascii(it: &mut Interp, args: &[Value], _: &Kwargs) -> PyResult<Value> {
+fn builtin_ascii(it: &mut Interp, args: &[Value], kw: &Kwargs) -> PyResult<Value> {
+    no_kwargs("ascii", kw)?;
     arity("ascii", args, 1, 1)?;
     Ok(Value::str(&super::repr::ascii(&it.repr(&args[0])?)))
 }
 
-fn builtin_isinstance(_: &mut Interp, args: &[Value], _: &Kwargs) -> PyResult<Value> {
+fn builtin_isinstance(_: &mut Interp, args: &[Value], kw: &Kwargs) -> PyResult<Value> {
+    no_kwargs("isinstance", kw)?;
     if args.len() != 2 {
         return Err(type_error(format!(
             "isinstance expected 2 arguments, got {}",
@@ -191,7 +233,8 @@ fn class_matches(cls: &Rc<Class>, spec: &Value, what: &str) -> PyResult<bool> {
     }
 }
 
-fn builtin_issubclass(_: &mut Interp, args: &[Value], _: &Kwargs) -> PyResult<Value> {
+fn builtin_issubclass(_: &mut Interp, args: &[Value], kw: &Kwargs) -> PyResult<Value> {
+    no_kwargs("issubclass", kw)?;
     if args.len() != 2 {
         return Err(type_error(format!(
             "issubclass expected 2 arguments, got {}",
@@ -204,7 +247,8 @@ fn builtin_issubclass(_: &mut Interp, args: &[Value], _: &Kwargs) -> PyResult<Va
     Ok(Value::Bool(class_matches(c, &args[1], "issubclass")?))
 }
 
-fn builtin_iter(it: &mut Interp, args: &[Value], _: &Kwargs) -> PyResult<Value> {
+fn builtin_iter(it: &mut Interp, args: &[Value], kw: &Kwargs) -> PyResult<Value> {
+    no_kwargs("iter", kw)?;
     arity("iter", args, 1, 2)?;
     if args.len() == 2 {
         if !is_callable(it, &args[0]) {
@@ -217,7 +261,8 @@ fn builtin_iter(it: &mut Interp, args: &[Value], _: &Kwargs) -> PyResult<Value> 
     it.get_iter(&args[0])
 }
 
-fn builtin_next(it: &mut Interp, args: &[Value], _: &Kwargs) -> PyResult<Value> {
+fn builtin_next(it: &mut Interp, args: &[Value], kw: &Kwargs) -> PyResult<Value> {
+    no_kwargs("next", kw)?;
     arity("next", args, 1, 2)?;
     let target = &args[0];
     let is_iter = match target {
@@ -237,7 +282,8 @@ fn builtin_next(it: &mut Interp, args: &[Value], _: &Kwargs) -> PyResult<Value> 
     }
 }
 
-pub(crate) fn builtin_abs(it: &mut Interp, args: &[Value], _: &Kwargs) -> PyResult<Value> {
+pub(crate) fn builtin_abs(it: &mut Interp, args: &[Value], kw: &Kwargs) -> PyResult<Value> {
+    no_kwargs("abs", kw)?;
     arity("abs", args, 1, 1)?;
     Ok(match &args[0] {
         Value::Int(i) => i
@@ -261,7 +307,12 @@ pub(crate) fn builtin_abs(it: &mut Interp, args: &[Value], _: &Kwargs) -> PyResu
 
 fn min_max(it: &mut Interp, args: &[Value], kw: &Kwargs, is_max: bool) -> PyResult<Value> {
     let name = if is_max { "max" } else { "min" };
-    only_kwargs(name, kw, &["key", "default"])?;
+    if args.is_empty() {
+        return Err(type_error(format!(
+            "{name} expected at least 1 argument, got 0"
+        )));
+    }
+    keywords_among(name, kw, &["key", "default"])?;
     let key = kwarg(kw, "key").filter(|k| !k.is_none());
     let default = kwarg(kw, "default");
     let items = if args.len() == 1 {
@@ -325,7 +376,7 @@ fn builtin_sum(it: &mut Interp, args: &[Value], kw: &Kwargs) -> PyResult<Value> 
                 "sum() takes at most 2 arguments ({n} given)"
             )))
         }
-        _ => only_kwargs("sum", kw, &["start"])?,
+        _ => keywords_among("sum", kw, &["start"])?,
     }
     let mut acc = args
         .get(1)
@@ -407,17 +458,18 @@ pub fn sort_values(
 }
 
 fn builtin_sorted(it: &mut Interp, args: &[Value], kw: &Kwargs) -> PyResult<Value> {
-    only_kwargs("sorted", kw, &["key", "reverse"])?;
     if args.len() != 1 {
         return Err(type_error(format!(
             "sorted expected 1 argument, got {}",
             args.len()
         )));
     }
+    sort_keywords(kw)?;
     let mut items = it.iterate(&args[0])?;
     let key = kwarg(kw, "key").filter(|k| !k.is_none());
     let reverse = match kwarg(kw, "reverse") {
-        Some(v) => it.truthy(&v)?,
+        // An int, as CPython's `reverse: bool(accept={int})`.
+        Some(v) => to_i64(&index_arg(it, &v)?, "")? != 0,
         None => false,
     };
     sort_values(it, &mut items, key, reverse)?;
@@ -486,7 +538,7 @@ fn builtin_enumerate(it: &mut Interp, args: &[Value], kw: &Kwargs) -> PyResult<V
 }
 
 fn builtin_zip(it: &mut Interp, args: &[Value], kw: &Kwargs) -> PyResult<Value> {
-    only_kwargs("zip", kw, &["strict"])?;
+    keywords_among("zip", kw, &["strict"])?;
     let strict = match kwarg(kw, "strict") {
         Some(v) => it.truthy(&v)?,
         None => false,
@@ -532,7 +584,8 @@ fn builtin_zip(it: &mut Interp, args: &[Value], kw: &Kwargs) -> PyResult<Value> 
     ))))
 }
 
-fn builtin_map(it: &mut Interp, args: &[Value], _: &Kwargs) -> PyResult<Value> {
+fn builtin_map(it: &mut Interp, args: &[Value], kw: &Kwargs) -> PyResult<Value> {
+    no_kwargs("map", kw)?;
     if args.len() < 2 {
         return Err(type_error("map() must have at least two arguments."));
     }
@@ -545,7 +598,8 @@ fn builtin_map(it: &mut Interp, args: &[Value], _: &Kwargs) -> PyResult<Value> {
     ))))
 }
 
-fn builtin_filter(it: &mut Interp, args: &[Value], _: &Kwargs) -> PyResult<Value> {
+fn builtin_filter(it: &mut Interp, args: &[Value], kw: &Kwargs) -> PyResult<Value> {
+    no_kwargs("filter", kw)?;
     if args.len() != 2 {
         return Err(type_error(format!(
             "filter expected 2 arguments, got {}",
@@ -558,7 +612,8 @@ fn builtin_filter(it: &mut Interp, args: &[Value], _: &Kwargs) -> PyResult<Value
     ))))
 }
 
-fn builtin_reversed(it: &mut Interp, args: &[Value], _: &Kwargs) -> PyResult<Value> {
+fn builtin_reversed(it: &mut Interp, args: &[Value], kw: &Kwargs) -> PyResult<Value> {
+    no_kwargs("reversed", kw)?;
     arity("reversed", args, 1, 1)?;
     let v = &args[0];
     if let Some(r) = it.call_special(v, "__reversed__", vec![]) {
@@ -617,7 +672,8 @@ fn builtin_reversed(it: &mut Interp, args: &[Value], _: &Kwargs) -> PyResult<Val
     ))))
 }
 
-fn builtin_any(it: &mut Interp, args: &[Value], _: &Kwargs) -> PyResult<Value> {
+fn builtin_any(it: &mut Interp, args: &[Value], kw: &Kwargs) -> PyResult<Value> {
+    no_kwargs("any", kw)?;
     arity("any", args, 1, 1)?;
     let i = it.get_iter(&args[0])?;
     while let Some(x) = it.next_opt(&i)? {
@@ -628,7 +684,8 @@ fn builtin_any(it: &mut Interp, args: &[Value], _: &Kwargs) -> PyResult<Value> {
     Ok(Value::Bool(false))
 }
 
-fn builtin_all(it: &mut Interp, args: &[Value], _: &Kwargs) -> PyResult<Value> {
+fn builtin_all(it: &mut Interp, args: &[Value], kw: &Kwargs) -> PyResult<Value> {
+    no_kwargs("all", kw)?;
     arity("all", args, 1, 1)?;
     let i = it.get_iter(&args[0])?;
     while let Some(x) = it.next_opt(&i)? {
@@ -649,7 +706,8 @@ fn attr_name(v: &Value) -> PyResult<Rc<str>> {
     }
 }
 
-fn builtin_getattr(it: &mut Interp, args: &[Value], _: &Kwargs) -> PyResult<Value> {
+fn builtin_getattr(it: &mut Interp, args: &[Value], kw: &Kwargs) -> PyResult<Value> {
+    no_kwargs("getattr", kw)?;
     arity("getattr", args, 2, 3)?;
     let name = attr_name(&args[1])?;
     match it.getattr(&args[0], &name) {
@@ -658,7 +716,8 @@ fn builtin_getattr(it: &mut Interp, args: &[Value], _: &Kwargs) -> PyResult<Valu
     }
 }
 
-fn builtin_hasattr(it: &mut Interp, args: &[Value], _: &Kwargs) -> PyResult<Value> {
+fn builtin_hasattr(it: &mut Interp, args: &[Value], kw: &Kwargs) -> PyResult<Value> {
+    no_kwargs("hasattr", kw)?;
     arity("hasattr", args, 2, 2)?;
     let name = attr_name(&args[1])?;
     match it.getattr(&args[0], &name) {
@@ -668,14 +727,16 @@ fn builtin_hasattr(it: &mut Interp, args: &[Value], _: &Kwargs) -> PyResult<Valu
     }
 }
 
-fn builtin_setattr(it: &mut Interp, args: &[Value], _: &Kwargs) -> PyResult<Value> {
+fn builtin_setattr(it: &mut Interp, args: &[Value], kw: &Kwargs) -> PyResult<Value> {
+    no_kwargs("setattr", kw)?;
     arity("setattr", args, 3, 3)?;
     let name = attr_name(&args[1])?;
     it.setattr(&args[0], &name, args[2].clone())?;
     Ok(Value::None)
 }
 
-fn builtin_delattr(it: &mut Interp, args: &[Value], _: &Kwargs) -> PyResult<Value> {
+fn builtin_delattr(it: &mut Interp, args: &[Value], kw: &Kwargs) -> PyResult<Value> {
+    no_kwargs("delattr", kw)?;
     arity("delattr", args, 2, 2)?;
     let name = attr_name(&args[1])?;
     it.delattr(&args[0], &name)?;
@@ -691,22 +752,26 @@ fn is_callable(it: &Interp, v: &Value) -> bool {
     }
 }
 
-fn builtin_callable(it: &mut Interp, args: &[Value], _: &Kwargs) -> PyResult<Value> {
+fn builtin_callable(it: &mut Interp, args: &[Value], kw: &Kwargs) -> PyResult<Value> {
+    no_kwargs("callable", kw)?;
     arity("callable", args, 1, 1)?;
     Ok(Value::Bool(is_callable(it, &args[0])))
 }
 
-fn builtin_id(_: &mut Interp, args: &[Value], _: &Kwargs) -> PyResult<Value> {
+fn builtin_id(_: &mut Interp, args: &[Value], kw: &Kwargs) -> PyResult<Value> {
+    no_kwargs("id", kw)?;
     arity("id", args, 1, 1)?;
     Ok(Value::Int(args[0].address() as i64))
 }
 
-fn builtin_hash(it: &mut Interp, args: &[Value], _: &Kwargs) -> PyResult<Value> {
+fn builtin_hash(it: &mut Interp, args: &[Value], kw: &Kwargs) -> PyResult<Value> {
+    no_kwargs("hash", kw)?;
     arity("hash", args, 1, 1)?;
     Ok(Value::Int(it.hash(&args[0])?))
 }
 
-fn builtin_chr(it: &mut Interp, args: &[Value], _: &Kwargs) -> PyResult<Value> {
+fn builtin_chr(it: &mut Interp, args: &[Value], kw: &Kwargs) -> PyResult<Value> {
+    no_kwargs("chr", kw)?;
     arity("chr", args, 1, 1)?;
     let i = to_i64(&index_arg(it, &args[0])?, "")?;
     match u32::try_from(i).ok().and_then(char::from_u32) {
@@ -716,7 +781,8 @@ fn builtin_chr(it: &mut Interp, args: &[Value], _: &Kwargs) -> PyResult<Value> {
     }
 }
 
-fn builtin_ord(_: &mut Interp, args: &[Value], _: &Kwargs) -> PyResult<Value> {
+fn builtin_ord(_: &mut Interp, args: &[Value], kw: &Kwargs) -> PyResult<Value> {
+    no_kwargs("ord", kw)?;
     arity("ord", args, 1, 1)?;
     match &args[0] {
         Value::Str(s) => {
@@ -751,19 +817,23 @@ fn radix(it: &mut Interp, args: &[Value], name: &str, prefix: &str, r: u32) -> P
     )))
 }
 
-fn builtin_hex(it: &mut Interp, args: &[Value], _: &Kwargs) -> PyResult<Value> {
+fn builtin_hex(it: &mut Interp, args: &[Value], kw: &Kwargs) -> PyResult<Value> {
+    no_kwargs("hex", kw)?;
     radix(it, args, "hex", "0x", 16)
 }
 
-fn builtin_oct(it: &mut Interp, args: &[Value], _: &Kwargs) -> PyResult<Value> {
+fn builtin_oct(it: &mut Interp, args: &[Value], kw: &Kwargs) -> PyResult<Value> {
+    no_kwargs("oct", kw)?;
     radix(it, args, "oct", "0o", 8)
 }
 
-fn builtin_bin(it: &mut Interp, args: &[Value], _: &Kwargs) -> PyResult<Value> {
+fn builtin_bin(it: &mut Interp, args: &[Value], kw: &Kwargs) -> PyResult<Value> {
+    no_kwargs("bin", kw)?;
     radix(it, args, "bin", "0b", 2)
 }
 
-pub(crate) fn builtin_divmod(it: &mut Interp, args: &[Value], _: &Kwargs) -> PyResult<Value> {
+pub(crate) fn builtin_divmod(it: &mut Interp, args: &[Value], kw: &Kwargs) -> PyResult<Value> {
+    no_kwargs("divmod", kw)?;
     arity("divmod", args, 2, 2)?;
     use crate::syntax::ast::BinOp;
     let (a, b) = (&args[0], &args[1]);
@@ -801,7 +871,7 @@ pub(crate) fn builtin_divmod(it: &mut Interp, args: &[Value], _: &Kwargs) -> PyR
 }
 
 pub(crate) fn builtin_pow(it: &mut Interp, args: &[Value], kw: &Kwargs) -> PyResult<Value> {
-    only_kwargs("pow", kw, &["base", "exp", "mod"])?;
+    keywords_among("pow", kw, &["base", "exp", "mod"])?;
     let mut full: Vec<Option<Value>> = args.iter().cloned().map(Some).collect();
     full.resize(3.max(full.len()), None);
     for (i, name) in ["base", "exp", "mod"].iter().enumerate() {
@@ -875,7 +945,7 @@ fn mod_inverse(a: &BigInt, m: &BigInt) -> Option<BigInt> {
 }
 
 pub(crate) fn builtin_round(it: &mut Interp, args: &[Value], kw: &Kwargs) -> PyResult<Value> {
-    only_kwargs("round", kw, &["ndigits"])?;
+    keywords_among("round", kw, &["ndigits"])?;
     arity("round", args, 1, 2)?;
     let nd = args
         .get(1)
@@ -963,7 +1033,8 @@ pub(crate) fn float_to_int(f: f64) -> Value {
     }
 }
 
-fn builtin_format(it: &mut Interp, args: &[Value], _: &Kwargs) -> PyResult<Value> {
+fn builtin_format(it: &mut Interp, args: &[Value], kw: &Kwargs) -> PyResult<Value> {
+    no_kwargs("format", kw)?;
     arity("format", args, 1, 2)?;
     let spec = match args.get(1) {
         Some(Value::Str(s)) => s.to_string(),
@@ -978,7 +1049,8 @@ fn builtin_format(it: &mut Interp, args: &[Value], _: &Kwargs) -> PyResult<Value
     Ok(Value::str(&it.format(&args[0], &spec)?))
 }
 
-fn builtin_vars(it: &mut Interp, args: &[Value], _: &Kwargs) -> PyResult<Value> {
+fn builtin_vars(it: &mut Interp, args: &[Value], kw: &Kwargs) -> PyResult<Value> {
+    no_kwargs("vars", kw)?;
     arity("vars", args, 1, 1)?;
     it.getattr(&args[0], "__dict__").map_err(|e| {
         if e.0.class.is_subclass(&types().exc("AttributeError")) {
@@ -1040,7 +1112,8 @@ const VALUE_ATTRS: &[&str] = &[
 /// `dir(obj)`: the sorted names of its attributes (its own, its class's along the MRO, and
 /// object's). A call `dir()` in the program lists the caller's scope (`dir_from_frame`); this
 /// is reached without an argument only when `dir` is called indirectly (`f = dir; f()`).
-fn builtin_dir(it: &mut Interp, args: &[Value], _: &Kwargs) -> PyResult<Value> {
+fn builtin_dir(it: &mut Interp, args: &[Value], kw: &Kwargs) -> PyResult<Value> {
+    no_kwargs("dir", kw)?;
     if args.is_empty() {
         return Err(err(
             "NotImplementedError",
@@ -1087,7 +1160,8 @@ fn builtin_dir(it: &mut Interp, args: &[Value], _: &Kwargs) -> PyResult<Value> {
     Ok(Value::list(names.into_iter().map(Value::Str).collect()))
 }
 
-fn builtin_input(it: &mut Interp, args: &[Value], _: &Kwargs) -> PyResult<Value> {
+fn builtin_input(it: &mut Interp, args: &[Value], kw: &Kwargs) -> PyResult<Value> {
+    no_kwargs("input", kw)?;
     arity("input", args, 0, 1)?;
     if let Some(p) = args.first() {
         let s = it.to_str(p)?;

@@ -3,7 +3,7 @@
 //! wrappers.
 
 use super::builtins::{
-    arity, builtin_super, float_to_int, index_arg, kwarg, no_kwargs, only_kwargs, to_i64,
+    arity, builtin_super, float_to_int, index_arg, keywords_among, kwarg, no_kwargs, to_i64,
 };
 use super::dict::{Dict, DictKey};
 use super::exceptions::{err, type_error, value_error};
@@ -336,7 +336,7 @@ pub fn parse_float(s: &str) -> PyResult<f64> {
 }
 
 fn ctor_str(it: &mut Interp, args: &[Value], kw: &Kwargs) -> PyResult<Value> {
-    only_kwargs("str", kw, &["object", "encoding", "errors"])?;
+    keywords_among("str", kw, &["object", "encoding", "errors"])?;
     if args.len() + kw.len() > 3 {
         return Err(type_error(format!(
             "str() takes at most 3 arguments ({} given)",

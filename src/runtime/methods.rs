@@ -2,7 +2,8 @@
 //! generator / coroutine protocol methods.
 
 use super::builtins::{
-    arity, dict_fill, index_arg, kwarg, native, only_kwargs, sort_values, to_i64,
+    arity, dict_fill, index_arg, kwarg, native, no_method_kwargs, sort_keywords, sort_values,
+    to_i64,
 };
 use super::dict::Dict;
 use super::exceptions::{index_error, key_error, type_error, value_error};
@@ -23,7 +24,8 @@ fn this_list(args: &[Value], name: &str) -> PyResult<Rc<RefCell<Vec<Value>>>> {
     }
 }
 
-fn list_append(_: &mut Interp, args: &[Value], _: &Kwargs) -> PyResult<Value> {
+fn list_append(_: &mut Interp, args: &[Value], kw: &Kwargs) -> PyResult<Value> {
+    no_method_kwargs(args, "append", kw)?;
     arity("list.append", rest(args), 1, 1).map_err(|_| {
         type_error(format!(
             "list.append() takes exactly one argument ({} given)",
@@ -36,14 +38,16 @@ fn list_append(_: &mut Interp, args: &[Value], _: &Kwargs) -> PyResult<Value> {
     Ok(Value::None)
 }
 
-fn list_extend(it: &mut Interp, args: &[Value], _: &Kwargs) -> PyResult<Value> {
+fn list_extend(it: &mut Interp, args: &[Value], kw: &Kwargs) -> PyResult<Value> {
+    no_method_kwargs(args, "extend", kw)?;
     let l = this_list(args, "extend")?;
     let items = it.iterate(args.get(1).unwrap_or(&Value::None))?;
     l.borrow_mut().extend(items);
     Ok(Value::None)
 }
 
-fn list_insert(it: &mut Interp, args: &[Value], _: &Kwargs) -> PyResult<Value> {
+fn list_insert(it: &mut Interp, args: &[Value], kw: &Kwargs) -> PyResult<Value> {
+    no_method_kwargs(args, "insert", kw)?;
     if args.len() != 3 {
         return Err(type_error(format!(
             "insert expected 2 arguments, got {}",
@@ -60,7 +64,8 @@ fn list_insert(it: &mut Interp, args: &[Value], _: &Kwargs) -> PyResult<Value> {
     Ok(Value::None)
 }
 
-fn list_pop(it: &mut Interp, args: &[Value], _: &Kwargs) -> PyResult<Value> {
+fn list_pop(it: &mut Interp, args: &[Value], kw: &Kwargs) -> PyResult<Value> {
+    no_method_kwargs(args, "pop", kw)?;
     let l = this_list(args, "pop")?;
     let i = match args.get(1) {
         Some(v) => to_i64(&index_arg(it, v)?, "")?,
@@ -74,7 +79,8 @@ fn list_pop(it: &mut Interp, args: &[Value], _: &Kwargs) -> PyResult<Value> {
     Ok(l.remove(j))
 }
 
-fn list_remove(it: &mut Interp, args: &[Value], _: &Kwargs) -> PyResult<Value> {
+fn list_remove(it: &mut Interp, args: &[Value], kw: &Kwargs) -> PyResult<Value> {
+    no_method_kwargs(args, "remove", kw)?;
     let l = this_list(args, "remove")?;
     let x = args.get(1).cloned().unwrap_or_default();
     let items = l.borrow().clone();
@@ -115,7 +121,8 @@ fn seq_index(
     Err(value_error(what.to_string()))
 }
 
-fn list_index(it: &mut Interp, args: &[Value], _: &Kwargs) -> PyResult<Value> {
+fn list_index(it: &mut Interp, args: &[Value], kw: &Kwargs) -> PyResult<Value> {
+    no_method_kwargs(args, "index", kw)?;
     let items = this_list(args, "index")?.borrow().clone();
     let x = args.get(1).cloned().unwrap_or_default();
     let r = it.repr(&x)?;
@@ -133,13 +140,14 @@ fn seq_count(it: &mut Interp, items: &[Value], x: &Value) -> PyResult<Value> {
     Ok(Value::Int(n))
 }
 
-fn list_count(it: &mut Interp, args: &[Value], _: &Kwargs) -> PyResult<Value> {
+fn list_count(it: &mut Interp, args: &[Value], kw: &Kwargs) -> PyResult<Value> {
+    no_method_kwargs(args, "count", kw)?;
     let items = this_list(args, "count")?.borrow().clone();
     seq_count(it, &items, args.get(1).unwrap_or(&Value::None))
 }
 
 fn list_sort(it: &mut Interp, args: &[Value], kw: &Kwargs) -> PyResult<Value> {
-    only_kwargs("sort", kw, &["key", "reverse"])?;
+    sort_keywords(kw)?;
     if args.len() > 1 {
         return Err(type_error("sort() takes no positional arguments"));
     }
@@ -147,7 +155,8 @@ fn list_sort(it: &mut Interp, args: &[Value], kw: &Kwargs) -> PyResult<Value> {
     let mut items = std::mem::take(&mut *l.borrow_mut());
     let key = kwarg(kw, "key").filter(|k| !k.is_none());
     let reverse = match kwarg(kw, "reverse") {
-        Some(v) => it.truthy(&v)?,
+        // An int, as CPython's `reverse: bool(accept={int})`.
+        Some(v) => to_i64(&index_arg(it, &v)?, "")? != 0,
         None => false,
     };
     let r = sort_values(it, &mut items, key, reverse);
@@ -160,21 +169,25 @@ fn list_sort(it: &mut Interp, args: &[Value], kw: &Kwargs) -> PyResult<Value> {
     Ok(Value::None)
 }
 
-fn list_reverse(_: &mut Interp, args: &[Value], _: &Kwargs) -> PyResult<Value> {
+fn list_reverse(_: &mut Interp, args: &[Value], kw: &Kwargs) -> PyResult<Value> {
+    no_method_kwargs(args, "reverse", kw)?;
     this_list(args, "reverse")?.borrow_mut().reverse();
     Ok(Value::None)
 }
 
-fn list_copy(_: &mut Interp, args: &[Value], _: &Kwargs) -> PyResult<Value> {
+fn list_copy(_: &mut Interp, args: &[Value], kw: &Kwargs) -> PyResult<Value> {
+    no_method_kwargs(args, "copy", kw)?;
     Ok(Value::list(this_list(args, "copy")?.borrow().clone()))
 }
 
-fn list_clear(_: &mut Interp, args: &[Value], _: &Kwargs) -> PyResult<Value> {
+fn list_clear(_: &mut Interp, args: &[Value], kw: &Kwargs) -> PyResult<Value> {
+    no_method_kwargs(args, "clear", kw)?;
     this_list(args, "clear")?.borrow_mut().clear();
     Ok(Value::None)
 }
 
-fn tuple_index(it: &mut Interp, args: &[Value], _: &Kwargs) -> PyResult<Value> {
+fn tuple_index(it: &mut Interp, args: &[Value], kw: &Kwargs) -> PyResult<Value> {
+    no_method_kwargs(args, "index", kw)?;
     let Some(Value::Tuple(t)) = args.first() else {
         return Err(type_error("descriptor 'index' requires a 'tuple' object"));
     };
@@ -188,7 +201,8 @@ fn tuple_index(it: &mut Interp, args: &[Value], _: &Kwargs) -> PyResult<Value> {
     )
 }
 
-fn tuple_count(it: &mut Interp, args: &[Value], _: &Kwargs) -> PyResult<Value> {
+fn tuple_count(it: &mut Interp, args: &[Value], kw: &Kwargs) -> PyResult<Value> {
+    no_method_kwargs(args, "count", kw)?;
     let Some(Value::Tuple(t)) = args.first() else {
         return Err(type_error("descriptor 'count' requires a 'tuple' object"));
     };
@@ -222,7 +236,8 @@ fn this_range(args: &[Value], name: &str) -> PyResult<Rc<RangeObj>> {
     }
 }
 
-fn range_index(it: &mut Interp, args: &[Value], _: &Kwargs) -> PyResult<Value> {
+fn range_index(it: &mut Interp, args: &[Value], kw: &Kwargs) -> PyResult<Value> {
+    no_method_kwargs(args, "index", kw)?;
     arity("range.index", rest(args), 1, 1)?;
     let r = this_range(args, "index")?;
     let x = &args[1];
@@ -236,7 +251,8 @@ fn range_index(it: &mut Interp, args: &[Value], _: &Kwargs) -> PyResult<Value> {
     seq_index(it, &items, x, &[], "sequence.index(x): x not in sequence")
 }
 
-fn range_count(it: &mut Interp, args: &[Value], _: &Kwargs) -> PyResult<Value> {
+fn range_count(it: &mut Interp, args: &[Value], kw: &Kwargs) -> PyResult<Value> {
+    no_method_kwargs(args, "count", kw)?;
     arity("range.count", rest(args), 1, 1)?;
     let r = this_range(args, "count")?;
     let x = &args[1];
@@ -256,7 +272,8 @@ fn this_dict(args: &[Value], name: &str) -> PyResult<Rc<RefCell<Dict>>> {
     }
 }
 
-fn dict_get(it: &mut Interp, args: &[Value], _: &Kwargs) -> PyResult<Value> {
+fn dict_get(it: &mut Interp, args: &[Value], kw: &Kwargs) -> PyResult<Value> {
+    no_method_kwargs(args, "get", kw)?;
     arity("get", rest(args), 1, 2)?;
     let d = this_dict(args, "get")?;
     let v = it.dict_lookup(&d, &args[1])?;
@@ -270,19 +287,23 @@ fn view(args: &[Value], kind: ViewKind) -> PyResult<Value> {
     ))))
 }
 
-fn dict_keys(_: &mut Interp, args: &[Value], _: &Kwargs) -> PyResult<Value> {
+fn dict_keys(_: &mut Interp, args: &[Value], kw: &Kwargs) -> PyResult<Value> {
+    no_method_kwargs(args, "keys", kw)?;
     view(args, ViewKind::Keys)
 }
 
-fn dict_values(_: &mut Interp, args: &[Value], _: &Kwargs) -> PyResult<Value> {
+fn dict_values(_: &mut Interp, args: &[Value], kw: &Kwargs) -> PyResult<Value> {
+    no_method_kwargs(args, "values", kw)?;
     view(args, ViewKind::Values)
 }
 
-fn dict_items(_: &mut Interp, args: &[Value], _: &Kwargs) -> PyResult<Value> {
+fn dict_items(_: &mut Interp, args: &[Value], kw: &Kwargs) -> PyResult<Value> {
+    no_method_kwargs(args, "items", kw)?;
     view(args, ViewKind::Items)
 }
 
-fn dict_pop(it: &mut Interp, args: &[Value], _: &Kwargs) -> PyResult<Value> {
+fn dict_pop(it: &mut Interp, args: &[Value], kw: &Kwargs) -> PyResult<Value> {
+    no_method_kwargs(args, "pop", kw)?;
     arity("pop", rest(args), 1, 2)?;
     let d = this_dict(args, "pop")?;
     let k = it.key_in(args[1].clone(), &d)?;
@@ -296,7 +317,8 @@ fn dict_pop(it: &mut Interp, args: &[Value], _: &Kwargs) -> PyResult<Value> {
     }
 }
 
-fn dict_popitem(_: &mut Interp, args: &[Value], _: &Kwargs) -> PyResult<Value> {
+fn dict_popitem(_: &mut Interp, args: &[Value], kw: &Kwargs) -> PyResult<Value> {
+    no_method_kwargs(args, "popitem", kw)?;
     let d = this_dict(args, "popitem")?;
     let r = d.borrow_mut().map.pop();
     match r {
@@ -305,7 +327,8 @@ fn dict_popitem(_: &mut Interp, args: &[Value], _: &Kwargs) -> PyResult<Value> {
     }
 }
 
-fn dict_setdefault(it: &mut Interp, args: &[Value], _: &Kwargs) -> PyResult<Value> {
+fn dict_setdefault(it: &mut Interp, args: &[Value], kw: &Kwargs) -> PyResult<Value> {
+    no_method_kwargs(args, "setdefault", kw)?;
     arity("setdefault", rest(args), 1, 2)?;
     let d = this_dict(args, "setdefault")?;
     let k = it.key_in(args[1].clone(), &d)?;
@@ -325,7 +348,8 @@ fn dict_update(it: &mut Interp, args: &[Value], kw: &Kwargs) -> PyResult<Value> 
     Ok(Value::None)
 }
 
-fn dict_copy(_: &mut Interp, args: &[Value], _: &Kwargs) -> PyResult<Value> {
+fn dict_copy(_: &mut Interp, args: &[Value], kw: &Kwargs) -> PyResult<Value> {
+    no_method_kwargs(args, "copy", kw)?;
     let d = this_dict(args, "copy")?;
     let map = d.borrow().map.clone();
     Ok(crate::runtime::gc::tracked(Value::Dict(Rc::new(
@@ -333,12 +357,14 @@ fn dict_copy(_: &mut Interp, args: &[Value], _: &Kwargs) -> PyResult<Value> {
     ))))
 }
 
-fn dict_clear(_: &mut Interp, args: &[Value], _: &Kwargs) -> PyResult<Value> {
+fn dict_clear(_: &mut Interp, args: &[Value], kw: &Kwargs) -> PyResult<Value> {
+    no_method_kwargs(args, "clear", kw)?;
     this_dict(args, "clear")?.borrow_mut().map.clear();
     Ok(Value::None)
 }
 
-fn dict_fromkeys(it: &mut Interp, args: &[Value], _: &Kwargs) -> PyResult<Value> {
+fn dict_fromkeys(it: &mut Interp, args: &[Value], kw: &Kwargs) -> PyResult<Value> {
+    no_method_kwargs(args, "fromkeys", kw)?;
     // Called on the class: args[0] is the class.
     let keys = it.iterate(args.get(1).unwrap_or(&Value::None))?;
     let v = args.get(2).cloned().unwrap_or(Value::None);
@@ -350,7 +376,8 @@ fn dict_fromkeys(it: &mut Interp, args: &[Value], _: &Kwargs) -> PyResult<Value>
     Ok(crate::runtime::gc::tracked(Value::Dict(Rc::new(d))))
 }
 
-fn int_bit_length(_: &mut Interp, args: &[Value], _: &Kwargs) -> PyResult<Value> {
+fn int_bit_length(_: &mut Interp, args: &[Value], kw: &Kwargs) -> PyResult<Value> {
+    no_method_kwargs(args, "bit_length", kw)?;
     Ok(Value::Int(match args.first() {
         Some(Value::Int(i)) => 64 - i.unsigned_abs().leading_zeros() as i64,
         Some(Value::Bool(b)) => *b as i64,
@@ -363,7 +390,8 @@ fn int_bit_length(_: &mut Interp, args: &[Value], _: &Kwargs) -> PyResult<Value>
     }))
 }
 
-fn int_bit_count(_: &mut Interp, args: &[Value], _: &Kwargs) -> PyResult<Value> {
+fn int_bit_count(_: &mut Interp, args: &[Value], kw: &Kwargs) -> PyResult<Value> {
+    no_method_kwargs(args, "bit_count", kw)?;
     Ok(Value::Int(match args.first() {
         Some(Value::Int(i)) => i.unsigned_abs().count_ones() as i64,
         Some(Value::Bool(b)) => *b as i64,
@@ -381,7 +409,8 @@ fn int_bit_count(_: &mut Interp, args: &[Value], _: &Kwargs) -> PyResult<Value> 
     }))
 }
 
-fn slice_indices_method(_: &mut Interp, args: &[Value], _: &Kwargs) -> PyResult<Value> {
+fn slice_indices_method(_: &mut Interp, args: &[Value], kw: &Kwargs) -> PyResult<Value> {
+    no_method_kwargs(args, "indices", kw)?;
     let Some(Value::Slice(sl)) = args.first() else {
         return Err(type_error("descriptor 'indices' requires a 'slice' object"));
     };
@@ -397,7 +426,8 @@ fn slice_indices_method(_: &mut Interp, args: &[Value], _: &Kwargs) -> PyResult<
     ]))
 }
 
-fn float_is_integer(_: &mut Interp, args: &[Value], _: &Kwargs) -> PyResult<Value> {
+fn float_is_integer(_: &mut Interp, args: &[Value], kw: &Kwargs) -> PyResult<Value> {
+    no_method_kwargs(args, "is_integer", kw)?;
     match args.first() {
         Some(Value::Float(f)) => Ok(Value::Bool(f.is_finite() && f.fract() == 0.0)),
         _ => Err(type_error(
@@ -413,7 +443,8 @@ fn this_gen(args: &[Value]) -> PyResult<Rc<crate::interp::generator::Generator>>
     }
 }
 
-fn gen_send(it: &mut Interp, args: &[Value], _: &Kwargs) -> PyResult<Value> {
+fn gen_send(it: &mut Interp, args: &[Value], kw: &Kwargs) -> PyResult<Value> {
+    no_method_kwargs(args, "send", kw)?;
     arity("send", rest(args), 1, 1)?;
     let g = this_gen(args)?;
     it.gen_send(&g, args[1].clone())
@@ -428,7 +459,8 @@ fn gen_iter(_: &mut Interp, args: &[Value], _: &Kwargs) -> PyResult<Value> {
     Ok(args.first().cloned().unwrap_or_default())
 }
 
-fn gen_throw(it: &mut Interp, args: &[Value], _: &Kwargs) -> PyResult<Value> {
+fn gen_throw(it: &mut Interp, args: &[Value], kw: &Kwargs) -> PyResult<Value> {
+    no_method_kwargs(args, "throw", kw)?;
     arity("throw", rest(args), 1, 3)?;
     let g = this_gen(args)?;
     let typ = &args[1];
@@ -459,7 +491,8 @@ fn coro_await(_: &mut Interp, args: &[Value], _: &Kwargs) -> PyResult<Value> {
     ))))
 }
 
-fn gen_close(it: &mut Interp, args: &[Value], _: &Kwargs) -> PyResult<Value> {
+fn gen_close(it: &mut Interp, args: &[Value], kw: &Kwargs) -> PyResult<Value> {
+    no_method_kwargs(args, "close", kw)?;
     let g = this_gen(args)?;
     it.gen_close(&g)?;
     Ok(Value::None)

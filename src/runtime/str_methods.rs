@@ -1,6 +1,6 @@
 //! Methods of `str`, with CPython's argument checks and messages.
 
-use super::builtins::{arity, kwarg, only_kwargs, to_i64};
+use super::builtins::{arity, keywords_among, kwarg, no_method_kwargs, to_i64};
 use super::exceptions::{type_error, value_error};
 use super::ops::type_name;
 use super::types::Types;
@@ -49,13 +49,15 @@ fn str_format(it: &mut Interp, args: &[Value], kw: &Kwargs) -> PyResult<Value> {
     Ok(s(&super::strformat::format(it, &t, rest(args), kw)?))
 }
 
-fn str_format_map(it: &mut Interp, args: &[Value], _: &Kwargs) -> PyResult<Value> {
+fn str_format_map(it: &mut Interp, args: &[Value], kw: &Kwargs) -> PyResult<Value> {
+    no_method_kwargs(args, "format_map", kw)?;
     arity("format_map", rest(args), 1, 1)?;
     let t = this_str(args, "format_map")?;
     Ok(s(&super::strformat::format_map(it, &t, &args[1])?))
 }
 
-fn str_join(it: &mut Interp, args: &[Value], _: &Kwargs) -> PyResult<Value> {
+fn str_join(it: &mut Interp, args: &[Value], kw: &Kwargs) -> PyResult<Value> {
+    no_method_kwargs(args, "join", kw)?;
     arity("str.join", rest(args), 1, 1)?;
     let sep = this_str(args, "join")?;
     let iter = it
@@ -87,7 +89,7 @@ pub(crate) fn py_space(c: char) -> bool {
 
 fn split_common(args: &[Value], kw: &Kwargs, right: bool) -> PyResult<Value> {
     let name = if right { "rsplit" } else { "split" };
-    only_kwargs(name, kw, &["sep", "maxsplit"])?;
+    keywords_among(name, kw, &["sep", "maxsplit"])?;
     let text = this_str(args, name)?;
     let sep = args
         .get(1)
@@ -200,23 +202,28 @@ fn strip_common(args: &[Value], name: &str, left: bool, right: bool) -> PyResult
     Ok(s(r))
 }
 
-fn str_strip(_: &mut Interp, args: &[Value], _: &Kwargs) -> PyResult<Value> {
+fn str_strip(_: &mut Interp, args: &[Value], kw: &Kwargs) -> PyResult<Value> {
+    no_method_kwargs(args, "strip", kw)?;
     strip_common(args, "strip", true, true)
 }
 
-fn str_lstrip(_: &mut Interp, args: &[Value], _: &Kwargs) -> PyResult<Value> {
+fn str_lstrip(_: &mut Interp, args: &[Value], kw: &Kwargs) -> PyResult<Value> {
+    no_method_kwargs(args, "lstrip", kw)?;
     strip_common(args, "lstrip", true, false)
 }
 
-fn str_rstrip(_: &mut Interp, args: &[Value], _: &Kwargs) -> PyResult<Value> {
+fn str_rstrip(_: &mut Interp, args: &[Value], kw: &Kwargs) -> PyResult<Value> {
+    no_method_kwargs(args, "rstrip", kw)?;
     strip_common(args, "rstrip", false, true)
 }
 
-fn str_upper(_: &mut Interp, args: &[Value], _: &Kwargs) -> PyResult<Value> {
+fn str_upper(_: &mut Interp, args: &[Value], kw: &Kwargs) -> PyResult<Value> {
+    no_method_kwargs(args, "upper", kw)?;
     Ok(s(&this_str(args, "upper")?.to_uppercase()))
 }
 
-fn str_lower(_: &mut Interp, args: &[Value], _: &Kwargs) -> PyResult<Value> {
+fn str_lower(_: &mut Interp, args: &[Value], kw: &Kwargs) -> PyResult<Value> {
+    no_method_kwargs(args, "lower", kw)?;
     Ok(s(&this_str(args, "lower")?.to_lowercase()))
 }
 
@@ -240,7 +247,8 @@ fn to_title(c: char) -> String {
     }
 }
 
-fn str_title(_: &mut Interp, args: &[Value], _: &Kwargs) -> PyResult<Value> {
+fn str_title(_: &mut Interp, args: &[Value], kw: &Kwargs) -> PyResult<Value> {
+    no_method_kwargs(args, "title", kw)?;
     let t = this_str(args, "title")?;
     let mut out = String::new();
     let mut prev_cased = false;
@@ -255,7 +263,8 @@ fn str_title(_: &mut Interp, args: &[Value], _: &Kwargs) -> PyResult<Value> {
     Ok(s(&out))
 }
 
-fn str_capitalize(_: &mut Interp, args: &[Value], _: &Kwargs) -> PyResult<Value> {
+fn str_capitalize(_: &mut Interp, args: &[Value], kw: &Kwargs) -> PyResult<Value> {
+    no_method_kwargs(args, "capitalize", kw)?;
     let t = this_str(args, "capitalize")?;
     let mut cs = t.chars();
     let out = match cs.next() {
@@ -265,7 +274,8 @@ fn str_capitalize(_: &mut Interp, args: &[Value], _: &Kwargs) -> PyResult<Value>
     Ok(s(&out))
 }
 
-fn str_swapcase(_: &mut Interp, args: &[Value], _: &Kwargs) -> PyResult<Value> {
+fn str_swapcase(_: &mut Interp, args: &[Value], kw: &Kwargs) -> PyResult<Value> {
+    no_method_kwargs(args, "swapcase", kw)?;
     let t = this_str(args, "swapcase")?;
     let out: String = t
         .chars()
@@ -282,7 +292,8 @@ fn str_swapcase(_: &mut Interp, args: &[Value], _: &Kwargs) -> PyResult<Value> {
     Ok(s(&out))
 }
 
-fn str_replace(_: &mut Interp, args: &[Value], _: &Kwargs) -> PyResult<Value> {
+fn str_replace(_: &mut Interp, args: &[Value], kw: &Kwargs) -> PyResult<Value> {
+    no_method_kwargs(args, "replace", kw)?;
     arity("replace", rest(args), 2, 3)?;
     let t = this_str(args, "replace")?;
     let old = arg_str(&args[1], "replace() argument 1")?;
@@ -341,11 +352,13 @@ fn prefix_check(args: &[Value], name: &str, start: bool) -> PyResult<Value> {
     }
 }
 
-fn str_startswith(_: &mut Interp, args: &[Value], _: &Kwargs) -> PyResult<Value> {
+fn str_startswith(_: &mut Interp, args: &[Value], kw: &Kwargs) -> PyResult<Value> {
+    no_method_kwargs(args, "startswith", kw)?;
     prefix_check(args, "startswith", true)
 }
 
-fn str_endswith(_: &mut Interp, args: &[Value], _: &Kwargs) -> PyResult<Value> {
+fn str_endswith(_: &mut Interp, args: &[Value], kw: &Kwargs) -> PyResult<Value> {
+    no_method_kwargs(args, "endswith", kw)?;
     prefix_check(args, "endswith", false)
 }
 
@@ -406,27 +419,32 @@ fn find_common(args: &[Value], name: &str, right: bool) -> PyResult<Option<i64>>
     Ok(pos.map(|p| char_index(&t, bs + p)))
 }
 
-fn str_find(_: &mut Interp, args: &[Value], _: &Kwargs) -> PyResult<Value> {
+fn str_find(_: &mut Interp, args: &[Value], kw: &Kwargs) -> PyResult<Value> {
+    no_method_kwargs(args, "find", kw)?;
     Ok(Value::Int(find_common(args, "find", false)?.unwrap_or(-1)))
 }
 
-fn str_rfind(_: &mut Interp, args: &[Value], _: &Kwargs) -> PyResult<Value> {
+fn str_rfind(_: &mut Interp, args: &[Value], kw: &Kwargs) -> PyResult<Value> {
+    no_method_kwargs(args, "rfind", kw)?;
     Ok(Value::Int(find_common(args, "rfind", true)?.unwrap_or(-1)))
 }
 
-fn str_index(_: &mut Interp, args: &[Value], _: &Kwargs) -> PyResult<Value> {
+fn str_index(_: &mut Interp, args: &[Value], kw: &Kwargs) -> PyResult<Value> {
+    no_method_kwargs(args, "index", kw)?;
     find_common(args, "index", false)?
         .map(Value::Int)
         .ok_or_else(|| value_error("substring not found"))
 }
 
-fn str_rindex(_: &mut Interp, args: &[Value], _: &Kwargs) -> PyResult<Value> {
+fn str_rindex(_: &mut Interp, args: &[Value], kw: &Kwargs) -> PyResult<Value> {
+    no_method_kwargs(args, "rindex", kw)?;
     find_common(args, "rindex", true)?
         .map(Value::Int)
         .ok_or_else(|| value_error("substring not found"))
 }
 
-fn str_count(_: &mut Interp, args: &[Value], _: &Kwargs) -> PyResult<Value> {
+fn str_count(_: &mut Interp, args: &[Value], kw: &Kwargs) -> PyResult<Value> {
+    no_method_kwargs(args, "count", kw)?;
     let t = this_str(args, "count")?;
     let sub = arg_str(args.get(1).unwrap_or(&Value::None), "")?;
     let n = t.chars().count() as i64;
@@ -479,29 +497,35 @@ fn is_printable(c: char) -> bool {
         || matches!(c as u32, 0xAD | 0x200B..=0x200F | 0x202A..=0x202E | 0x2060..=0x2064 | 0xFEFF))
 }
 
-fn str_isdigit(_: &mut Interp, args: &[Value], _: &Kwargs) -> PyResult<Value> {
+fn str_isdigit(_: &mut Interp, args: &[Value], kw: &Kwargs) -> PyResult<Value> {
+    no_method_kwargs(args, "isdigit", kw)?;
     char_test(args, "isdigit", is_digit)
 }
 
-fn str_isdecimal(_: &mut Interp, args: &[Value], _: &Kwargs) -> PyResult<Value> {
+fn str_isdecimal(_: &mut Interp, args: &[Value], kw: &Kwargs) -> PyResult<Value> {
+    no_method_kwargs(args, "isdecimal", kw)?;
     char_test(args, "isdecimal", is_decimal)
 }
 
-fn str_isnumeric(_: &mut Interp, args: &[Value], _: &Kwargs) -> PyResult<Value> {
+fn str_isnumeric(_: &mut Interp, args: &[Value], kw: &Kwargs) -> PyResult<Value> {
+    no_method_kwargs(args, "isnumeric", kw)?;
     char_test(args, "isnumeric", char::is_numeric)
 }
 
-fn str_isascii(_: &mut Interp, args: &[Value], _: &Kwargs) -> PyResult<Value> {
+fn str_isascii(_: &mut Interp, args: &[Value], kw: &Kwargs) -> PyResult<Value> {
+    no_method_kwargs(args, "isascii", kw)?;
     Ok(Value::Bool(this_str(args, "isascii")?.is_ascii()))
 }
 
-fn str_isprintable(_: &mut Interp, args: &[Value], _: &Kwargs) -> PyResult<Value> {
+fn str_isprintable(_: &mut Interp, args: &[Value], kw: &Kwargs) -> PyResult<Value> {
+    no_method_kwargs(args, "isprintable", kw)?;
     Ok(Value::Bool(
         this_str(args, "isprintable")?.chars().all(is_printable),
     ))
 }
 
-fn str_isidentifier(_: &mut Interp, args: &[Value], _: &Kwargs) -> PyResult<Value> {
+fn str_isidentifier(_: &mut Interp, args: &[Value], kw: &Kwargs) -> PyResult<Value> {
+    no_method_kwargs(args, "isidentifier", kw)?;
     let t = this_str(args, "isidentifier")?;
     let mut cs = t.chars();
     let ok = cs.next().is_some_and(|c| c == '_' || c.is_alphabetic())
@@ -511,7 +535,8 @@ fn str_isidentifier(_: &mut Interp, args: &[Value], _: &Kwargs) -> PyResult<Valu
 
 /// `str.translate(table)`: each character's code point looked up in the table; a missing
 /// key keeps the character, None deletes it, an int or str replaces it.
-fn str_translate(it: &mut Interp, args: &[Value], _: &Kwargs) -> PyResult<Value> {
+fn str_translate(it: &mut Interp, args: &[Value], kw: &Kwargs) -> PyResult<Value> {
+    no_method_kwargs(args, "translate", kw)?;
     arity("translate", rest(args), 1, 1)?;
     let t = this_str(args, "translate")?;
     let table = args[1].clone();
@@ -548,7 +573,8 @@ fn str_translate(it: &mut Interp, args: &[Value], _: &Kwargs) -> PyResult<Value>
 }
 
 /// `str.maketrans(x[, y[, z]])`: the translation table `translate` takes.
-fn str_maketrans(it: &mut Interp, args: &[Value], _: &Kwargs) -> PyResult<Value> {
+fn str_maketrans(it: &mut Interp, args: &[Value], kw: &Kwargs) -> PyResult<Value> {
+    no_method_kwargs(args, "maketrans", kw)?;
     arity("maketrans", args, 1, 3)?;
     let mut d = super::dict::Dict::new();
     match args {
@@ -604,26 +630,31 @@ fn str_maketrans(it: &mut Interp, args: &[Value], _: &Kwargs) -> PyResult<Value>
     ))))
 }
 
-fn str_isalpha(_: &mut Interp, args: &[Value], _: &Kwargs) -> PyResult<Value> {
+fn str_isalpha(_: &mut Interp, args: &[Value], kw: &Kwargs) -> PyResult<Value> {
+    no_method_kwargs(args, "isalpha", kw)?;
     char_test(args, "isalpha", char::is_alphabetic)
 }
 
-fn str_isalnum(_: &mut Interp, args: &[Value], _: &Kwargs) -> PyResult<Value> {
+fn str_isalnum(_: &mut Interp, args: &[Value], kw: &Kwargs) -> PyResult<Value> {
+    no_method_kwargs(args, "isalnum", kw)?;
     char_test(args, "isalnum", char::is_alphanumeric)
 }
 
-fn str_isspace(_: &mut Interp, args: &[Value], _: &Kwargs) -> PyResult<Value> {
+fn str_isspace(_: &mut Interp, args: &[Value], kw: &Kwargs) -> PyResult<Value> {
+    no_method_kwargs(args, "isspace", kw)?;
     char_test(args, "isspace", py_space)
 }
 
-fn str_isupper(_: &mut Interp, args: &[Value], _: &Kwargs) -> PyResult<Value> {
+fn str_isupper(_: &mut Interp, args: &[Value], kw: &Kwargs) -> PyResult<Value> {
+    no_method_kwargs(args, "isupper", kw)?;
     let t = this_str(args, "isupper")?;
     Ok(Value::Bool(
         t.chars().any(char::is_uppercase) && !t.chars().any(char::is_lowercase),
     ))
 }
 
-fn str_islower(_: &mut Interp, args: &[Value], _: &Kwargs) -> PyResult<Value> {
+fn str_islower(_: &mut Interp, args: &[Value], kw: &Kwargs) -> PyResult<Value> {
+    no_method_kwargs(args, "islower", kw)?;
     let t = this_str(args, "islower")?;
     Ok(Value::Bool(
         t.chars().any(char::is_lowercase) && !t.chars().any(char::is_uppercase),
@@ -672,19 +703,23 @@ fn pad(args: &[Value], name: &str, align: char) -> PyResult<Value> {
     Ok(Value::Str(Rc::from(out)))
 }
 
-fn str_center(_: &mut Interp, args: &[Value], _: &Kwargs) -> PyResult<Value> {
+fn str_center(_: &mut Interp, args: &[Value], kw: &Kwargs) -> PyResult<Value> {
+    no_method_kwargs(args, "center", kw)?;
     pad(args, "center", '^')
 }
 
-fn str_ljust(_: &mut Interp, args: &[Value], _: &Kwargs) -> PyResult<Value> {
+fn str_ljust(_: &mut Interp, args: &[Value], kw: &Kwargs) -> PyResult<Value> {
+    no_method_kwargs(args, "ljust", kw)?;
     pad(args, "ljust", '<')
 }
 
-fn str_rjust(_: &mut Interp, args: &[Value], _: &Kwargs) -> PyResult<Value> {
+fn str_rjust(_: &mut Interp, args: &[Value], kw: &Kwargs) -> PyResult<Value> {
+    no_method_kwargs(args, "rjust", kw)?;
     pad(args, "rjust", '>')
 }
 
-fn str_zfill(_: &mut Interp, args: &[Value], _: &Kwargs) -> PyResult<Value> {
+fn str_zfill(_: &mut Interp, args: &[Value], kw: &Kwargs) -> PyResult<Value> {
+    no_method_kwargs(args, "zfill", kw)?;
     let t = this_str(args, "zfill")?;
     let width = to_i64(args.get(1).unwrap_or(&Value::Int(0)), "")?;
     let n = t.chars().count() as i64;
@@ -718,20 +753,24 @@ fn partition_common(args: &[Value], right: bool) -> PyResult<Value> {
     })
 }
 
-fn str_partition(_: &mut Interp, args: &[Value], _: &Kwargs) -> PyResult<Value> {
+fn str_partition(_: &mut Interp, args: &[Value], kw: &Kwargs) -> PyResult<Value> {
+    no_method_kwargs(args, "partition", kw)?;
     partition_common(args, false)
 }
 
-fn str_rpartition(_: &mut Interp, args: &[Value], _: &Kwargs) -> PyResult<Value> {
+fn str_rpartition(_: &mut Interp, args: &[Value], kw: &Kwargs) -> PyResult<Value> {
+    no_method_kwargs(args, "rpartition", kw)?;
     partition_common(args, true)
 }
 
-fn str_splitlines(_: &mut Interp, args: &[Value], kw: &Kwargs) -> PyResult<Value> {
+fn str_splitlines(it: &mut Interp, args: &[Value], kw: &Kwargs) -> PyResult<Value> {
+    keywords_among("splitlines", kw, &["keepends"])?;
     let t = this_str(args, "splitlines")?;
-    let keep = matches!(
-        args.get(1).cloned().or_else(|| kwarg(kw, "keepends")),
-        Some(Value::Bool(true))
-    );
+    let keep = match args.get(1).cloned().or_else(|| kwarg(kw, "keepends")) {
+        // An int, as CPython's `keepends: bool(accept={int})`.
+        Some(v) => to_i64(&super::builtins::index_arg(it, &v)?, "")? != 0,
+        None => false,
+    };
     let is_break = |c: char| {
         matches!(
             c,
@@ -773,7 +812,8 @@ fn str_splitlines(_: &mut Interp, args: &[Value], kw: &Kwargs) -> PyResult<Value
     Ok(Value::list(out))
 }
 
-fn str_removeprefix(_: &mut Interp, args: &[Value], _: &Kwargs) -> PyResult<Value> {
+fn str_removeprefix(_: &mut Interp, args: &[Value], kw: &Kwargs) -> PyResult<Value> {
+    no_method_kwargs(args, "removeprefix", kw)?;
     let t = this_str(args, "removeprefix")?;
     let p = arg_str(
         args.get(1).unwrap_or(&Value::None),
@@ -782,7 +822,8 @@ fn str_removeprefix(_: &mut Interp, args: &[Value], _: &Kwargs) -> PyResult<Valu
     Ok(s(t.strip_prefix(&*p).unwrap_or(&t)))
 }
 
-fn str_removesuffix(_: &mut Interp, args: &[Value], _: &Kwargs) -> PyResult<Value> {
+fn str_removesuffix(_: &mut Interp, args: &[Value], kw: &Kwargs) -> PyResult<Value> {
+    no_method_kwargs(args, "removesuffix", kw)?;
     let t = this_str(args, "removesuffix")?;
     let p = arg_str(
         args.get(1).unwrap_or(&Value::None),
@@ -791,12 +832,14 @@ fn str_removesuffix(_: &mut Interp, args: &[Value], _: &Kwargs) -> PyResult<Valu
     Ok(s(t.strip_suffix(&*p).unwrap_or(&t)))
 }
 
-fn str_casefold(_: &mut Interp, args: &[Value], _: &Kwargs) -> PyResult<Value> {
+fn str_casefold(_: &mut Interp, args: &[Value], kw: &Kwargs) -> PyResult<Value> {
+    no_method_kwargs(args, "casefold", kw)?;
     let t = this_str(args, "casefold")?;
     Ok(s(&t.to_lowercase().replace('ß', "ss").replace('ς', "σ")))
 }
 
-fn str_istitle(_: &mut Interp, args: &[Value], _: &Kwargs) -> PyResult<Value> {
+fn str_istitle(_: &mut Interp, args: &[Value], kw: &Kwargs) -> PyResult<Value> {
+    no_method_kwargs(args, "istitle", kw)?;
     let t = this_str(args, "istitle")?;
     let (mut prev_cased, mut any) = (false, false);
     for c in t.chars() {
@@ -820,6 +863,7 @@ fn str_istitle(_: &mut Interp, args: &[Value], _: &Kwargs) -> PyResult<Value> {
 }
 
 fn str_expandtabs(_: &mut Interp, args: &[Value], kw: &Kwargs) -> PyResult<Value> {
+    keywords_among("expandtabs", kw, &["tabsize"])?;
     let t = this_str(args, "expandtabs")?;
     let size = match rest(args).first().cloned().or_else(|| kwarg(kw, "tabsize")) {
         Some(v) => to_i64(&v, "")?,
