@@ -149,7 +149,7 @@ fn nextafter(it: &mut Interp, args: &[Value], kw: &Kwargs) -> PyResult<Value> {
 /// float, to the one below it), as CPython.
 fn ulp(it: &mut Interp, args: &[Value], kw: &Kwargs) -> PyResult<Value> {
     no_kwargs("math.ulp", kw)?;
-    arity("ulp", args, 1, 1)?;
+    arity("math.ulp", args, 1, 1)?;
     let x = num(it, &args[0])?.abs();
     if !x.is_finite() {
         return Ok(float_result(x));
@@ -207,7 +207,9 @@ fn log_of(it: &mut Interp, v: &Value, f: fn(f64) -> f64) -> PyResult<f64> {
 
 fn log(it: &mut Interp, args: &[Value], kw: &Kwargs) -> PyResult<Value> {
     no_kwargs("log", kw)?;
-    arity("log", args, 1, 2)?;
+    if args.is_empty() || args.len() > 2 {
+        return Err(type_error("math.log requires 1 to 2 arguments"));
+    }
     let a = log_of(it, &args[0], f64::ln)?;
     match args.get(1) {
         None => Ok(float_result(a)),
@@ -363,7 +365,7 @@ fn glibc_cbrt(x: f64) -> f64 {
 
 fn frexp(it: &mut Interp, args: &[Value], kw: &Kwargs) -> PyResult<Value> {
     no_kwargs("math.frexp", kw)?;
-    arity("frexp", args, 1, 1)?;
+    arity("math.frexp", args, 1, 1)?;
     let x = num(it, &args[0])?;
     if x == 0.0 || !x.is_finite() {
         return Ok(Value::tuple(vec![float_result(x), Value::Int(0)]));
@@ -374,7 +376,7 @@ fn frexp(it: &mut Interp, args: &[Value], kw: &Kwargs) -> PyResult<Value> {
 
 fn modf(it: &mut Interp, args: &[Value], kw: &Kwargs) -> PyResult<Value> {
     no_kwargs("math.modf", kw)?;
-    arity("modf", args, 1, 1)?;
+    arity("math.modf", args, 1, 1)?;
     let x = num(it, &args[0])?;
     if x.is_infinite() {
         return Ok(Value::tuple(vec![
@@ -472,25 +474,25 @@ fn to_int_value(it: &mut Interp, v: &Value, name: &str, f: fn(f64) -> f64) -> Py
 
 fn floor(it: &mut Interp, args: &[Value], kw: &Kwargs) -> PyResult<Value> {
     no_kwargs("math.floor", kw)?;
-    arity("floor", args, 1, 1)?;
+    arity("math.floor", args, 1, 1)?;
     to_int_value(it, &args[0], "floor", f64::floor)
 }
 
 fn ceil(it: &mut Interp, args: &[Value], kw: &Kwargs) -> PyResult<Value> {
     no_kwargs("math.ceil", kw)?;
-    arity("ceil", args, 1, 1)?;
+    arity("math.ceil", args, 1, 1)?;
     to_int_value(it, &args[0], "ceil", f64::ceil)
 }
 
 fn trunc(it: &mut Interp, args: &[Value], kw: &Kwargs) -> PyResult<Value> {
     no_kwargs("math.trunc", kw)?;
-    arity("trunc", args, 1, 1)?;
+    arity("math.trunc", args, 1, 1)?;
     to_int_value(it, &args[0], "trunc", f64::trunc)
 }
 
 fn factorial(_: &mut Interp, args: &[Value], kw: &Kwargs) -> PyResult<Value> {
     no_kwargs("math.factorial", kw)?;
-    arity("factorial", args, 1, 1)?;
+    arity("math.factorial", args, 1, 1)?;
     if let Value::Float(_) = args[0] {
         return Err(type_error(
             "'float' object cannot be interpreted as an integer",
@@ -537,7 +539,7 @@ fn lcm(_: &mut Interp, args: &[Value], kw: &Kwargs) -> PyResult<Value> {
 
 fn isqrt(_: &mut Interp, args: &[Value], kw: &Kwargs) -> PyResult<Value> {
     no_kwargs("math.isqrt", kw)?;
-    arity("isqrt", args, 1, 1)?;
+    arity("math.isqrt", args, 1, 1)?;
     let n = int_arg(&args[0])?;
     if n.is_negative() {
         return Err(value_error("isqrt() argument must be nonnegative"));
@@ -588,7 +590,26 @@ fn perm(_: &mut Interp, args: &[Value], kw: &Kwargs) -> PyResult<Value> {
 }
 
 fn isclose(it: &mut Interp, args: &[Value], kw: &Kwargs) -> PyResult<Value> {
-    arity("isclose", args, 2, 2)?;
+    // isclose(a, b, *, rel_tol, abs_tol) is an argument-clinic function.
+    let given = args.len() + kw.len();
+    if given > 4 {
+        return Err(type_error(format!(
+            "isclose() takes at most 4 arguments ({given} given)"
+        )));
+    }
+    if args.len() > 2 {
+        return Err(type_error(format!(
+            "isclose() takes exactly 2 positional arguments ({} given)",
+            args.len()
+        )));
+    }
+    if let Some(name) = ["a", "b"].get(args.len()) {
+        return Err(type_error(format!(
+            "isclose() missing required argument '{name}' (pos {})",
+            args.len() + 1
+        )));
+    }
+    crate::runtime::builtins::keywords_among("isclose", kw, &["rel_tol", "abs_tol"])?;
     let (a, b) = (num(it, &args[0])?, num(it, &args[1])?);
     let rel = match crate::runtime::builtins::kwarg(kw, "rel_tol") {
         Some(v) => num(it, &v)?,
@@ -615,25 +636,25 @@ fn isclose(it: &mut Interp, args: &[Value], kw: &Kwargs) -> PyResult<Value> {
 
 fn isfinite(it: &mut Interp, args: &[Value], kw: &Kwargs) -> PyResult<Value> {
     no_kwargs("math.isfinite", kw)?;
-    arity("isfinite", args, 1, 1)?;
+    arity("math.isfinite", args, 1, 1)?;
     Ok(Value::Bool(num(it, &args[0])?.is_finite()))
 }
 
 fn isinf(it: &mut Interp, args: &[Value], kw: &Kwargs) -> PyResult<Value> {
     no_kwargs("math.isinf", kw)?;
-    arity("isinf", args, 1, 1)?;
+    arity("math.isinf", args, 1, 1)?;
     Ok(Value::Bool(num(it, &args[0])?.is_infinite()))
 }
 
 fn isnan(it: &mut Interp, args: &[Value], kw: &Kwargs) -> PyResult<Value> {
     no_kwargs("math.isnan", kw)?;
-    arity("isnan", args, 1, 1)?;
+    arity("math.isnan", args, 1, 1)?;
     Ok(Value::Bool(num(it, &args[0])?.is_nan()))
 }
 
 fn fsum(it: &mut Interp, args: &[Value], kw: &Kwargs) -> PyResult<Value> {
     no_kwargs("math.fsum", kw)?;
-    arity("fsum", args, 1, 1)?;
+    arity("math.fsum", args, 1, 1)?;
     // Shewchuk's exact partial sums, as CPython's fsum.
     let mut partials: Vec<f64> = Vec::new();
     // Infinities and NaNs are summed apart, as CPython's `special_sum` / `inf_sum`.
@@ -704,7 +725,20 @@ fn fsum(it: &mut Interp, args: &[Value], kw: &Kwargs) -> PyResult<Value> {
 }
 
 fn prod(it: &mut Interp, args: &[Value], kw: &Kwargs) -> PyResult<Value> {
-    arity("prod", args, 1, 1)?;
+    if args.len() != 1 {
+        return Err(type_error(if args.len() + kw.len() > 2 {
+            format!(
+                "prod() takes at most 2 arguments ({} given)",
+                args.len() + kw.len()
+            )
+        } else {
+            format!(
+                "prod() takes exactly 1 positional argument ({} given)",
+                args.len()
+            )
+        }));
+    }
+    crate::runtime::builtins::keywords_among("prod", kw, &["start"])?;
     let mut acc = crate::runtime::builtins::kwarg(kw, "start").unwrap_or(Value::Int(1));
     for v in it.iterate(&args[0])? {
         acc = it.binary_op(crate::syntax::ast::BinOp::Mul, &acc, &v)?;

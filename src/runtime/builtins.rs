@@ -47,6 +47,45 @@ pub fn arity(name: &str, args: &[Value], min: usize, max: usize) -> PyResult<()>
     }))
 }
 
+/// Checks the number of arguments to a method of a builtin type (`args[0]` is the receiver),
+/// with CPython's wording for its calling convention: a method taking none or exactly one
+/// is named with its type ("str.upper() takes no arguments (1 given)"); others are checked
+/// as by `_PyArg_CheckPositional` ("center expected at most 2 arguments, got 3").
+pub fn method_arity(args: &[Value], name: &str, min: usize, max: usize) -> PyResult<()> {
+    let n = args.len().saturating_sub(1);
+    if n >= min && n <= max {
+        return Ok(());
+    }
+    if min == max && min <= 1 {
+        let owner = args
+            .first()
+            .map(ops::type_name)
+            .unwrap_or_else(|| Rc::from("object"));
+        return arity(&format!("{owner}.{name}"), &args[1..], min, max);
+    }
+    arity(name, &args[1..], min, max)
+}
+
+/// The same for the methods CPython still parses with `PyArg_ParseTuple`, which say
+/// "find() takes at least 1 argument (0 given)".
+pub fn method_arity_parsed(args: &[Value], name: &str, min: usize, max: usize) -> PyResult<()> {
+    let n = args.len().saturating_sub(1);
+    let plural = |k: usize| if k == 1 { "" } else { "s" };
+    if n < min {
+        return Err(type_error(format!(
+            "{name}() takes at least {min} argument{} ({n} given)",
+            plural(min)
+        )));
+    }
+    if n > max {
+        return Err(type_error(format!(
+            "{name}() takes at most {max} argument{} ({n} given)",
+            plural(max)
+        )));
+    }
+    Ok(())
+}
+
 /// Rejects keyword arguments for functions that take none.
 pub fn no_kwargs(name: &str, kw: &Kwargs) -> PyResult<()> {
     if kw.is_empty() {
@@ -614,7 +653,12 @@ fn builtin_filter(it: &mut Interp, args: &[Value], kw: &Kwargs) -> PyResult<Valu
 
 fn builtin_reversed(it: &mut Interp, args: &[Value], kw: &Kwargs) -> PyResult<Value> {
     no_kwargs("reversed", kw)?;
-    arity("reversed", args, 1, 1)?;
+    if args.len() != 1 {
+        return Err(type_error(format!(
+            "reversed expected 1 argument, got {}",
+            args.len()
+        )));
+    }
     let v = &args[0];
     if let Some(r) = it.call_special(v, "__reversed__", vec![]) {
         return r;
@@ -872,6 +916,12 @@ pub(crate) fn builtin_divmod(it: &mut Interp, args: &[Value], kw: &Kwargs) -> Py
 
 pub(crate) fn builtin_pow(it: &mut Interp, args: &[Value], kw: &Kwargs) -> PyResult<Value> {
     keywords_among("pow", kw, &["base", "exp", "mod"])?;
+    if args.len() + kw.len() > 3 {
+        return Err(type_error(format!(
+            "pow() takes at most 3 arguments ({} given)",
+            args.len() + kw.len()
+        )));
+    }
     let mut full: Vec<Option<Value>> = args.iter().cloned().map(Some).collect();
     full.resize(3.max(full.len()), None);
     for (i, name) in ["base", "exp", "mod"].iter().enumerate() {
@@ -946,7 +996,17 @@ fn mod_inverse(a: &BigInt, m: &BigInt) -> Option<BigInt> {
 
 pub(crate) fn builtin_round(it: &mut Interp, args: &[Value], kw: &Kwargs) -> PyResult<Value> {
     keywords_among("round", kw, &["ndigits"])?;
-    arity("round", args, 1, 2)?;
+    if args.len() + kw.len() > 2 {
+        return Err(type_error(format!(
+            "round() takes at most 2 arguments ({} given)",
+            args.len() + kw.len()
+        )));
+    }
+    if args.is_empty() {
+        return Err(type_error(
+            "round() missing required argument 'number' (pos 1)",
+        ));
+    }
     let nd = args
         .get(1)
         .cloned()
@@ -1051,7 +1111,14 @@ fn builtin_format(it: &mut Interp, args: &[Value], kw: &Kwargs) -> PyResult<Valu
 
 fn builtin_vars(it: &mut Interp, args: &[Value], kw: &Kwargs) -> PyResult<Value> {
     no_kwargs("vars", kw)?;
-    arity("vars", args, 1, 1)?;
+    if args.is_empty() {
+        // Without an argument vars() is locals(), which aio does not have.
+        return Err(err(
+            "NotImplementedError",
+            "aio does not support vars() without an argument",
+        ));
+    }
+    arity("vars", args, 0, 1)?;
     it.getattr(&args[0], "__dict__").map_err(|e| {
         if e.0.class.is_subclass(&types().exc("AttributeError")) {
             type_error("vars() argument must have __dict__ attribute")
@@ -1128,7 +1195,12 @@ fn builtin_dir(it: &mut Interp, args: &[Value], kw: &Kwargs) -> PyResult<Value> 
         }
     };
     match &args[0] {
-        Value::Module(m) => names.extend(m.names_list()),
+        // A module's dir() is its namespace only, as CPython's `module.__dir__`.
+        Value::Module(m) => {
+            let mut names = m.names_list();
+            names.sort();
+            return Ok(Value::list(names.into_iter().map(Value::Str).collect()));
+        }
         // A user class's namespace holds its `__module__`, `__dict__` and `__weakref__`; the
         // builtin classes with a `__dict__` (the exceptions) do not list it in aio's namespaces.
         Value::Class(c) => {

@@ -2,8 +2,8 @@
 //! generator / coroutine protocol methods.
 
 use super::builtins::{
-    arity, dict_fill, index_arg, kwarg, native, no_method_kwargs, sort_keywords, sort_values,
-    to_i64,
+    arity, dict_fill, index_arg, kwarg, method_arity, native, no_method_kwargs, sort_keywords,
+    sort_values, to_i64,
 };
 use super::dict::Dict;
 use super::exceptions::{index_error, key_error, type_error, value_error};
@@ -26,6 +26,7 @@ fn this_list(args: &[Value], name: &str) -> PyResult<Rc<RefCell<Vec<Value>>>> {
 
 fn list_append(_: &mut Interp, args: &[Value], kw: &Kwargs) -> PyResult<Value> {
     no_method_kwargs(args, "append", kw)?;
+    method_arity(args, "append", 1, 1)?;
     arity("list.append", rest(args), 1, 1).map_err(|_| {
         type_error(format!(
             "list.append() takes exactly one argument ({} given)",
@@ -40,6 +41,7 @@ fn list_append(_: &mut Interp, args: &[Value], kw: &Kwargs) -> PyResult<Value> {
 
 fn list_extend(it: &mut Interp, args: &[Value], kw: &Kwargs) -> PyResult<Value> {
     no_method_kwargs(args, "extend", kw)?;
+    method_arity(args, "extend", 1, 1)?;
     let l = this_list(args, "extend")?;
     let items = it.iterate(args.get(1).unwrap_or(&Value::None))?;
     l.borrow_mut().extend(items);
@@ -48,6 +50,7 @@ fn list_extend(it: &mut Interp, args: &[Value], kw: &Kwargs) -> PyResult<Value> 
 
 fn list_insert(it: &mut Interp, args: &[Value], kw: &Kwargs) -> PyResult<Value> {
     no_method_kwargs(args, "insert", kw)?;
+    method_arity(args, "insert", 2, 2)?;
     if args.len() != 3 {
         return Err(type_error(format!(
             "insert expected 2 arguments, got {}",
@@ -66,6 +69,7 @@ fn list_insert(it: &mut Interp, args: &[Value], kw: &Kwargs) -> PyResult<Value> 
 
 fn list_pop(it: &mut Interp, args: &[Value], kw: &Kwargs) -> PyResult<Value> {
     no_method_kwargs(args, "pop", kw)?;
+    method_arity(args, "pop", 0, 1)?;
     let l = this_list(args, "pop")?;
     let i = match args.get(1) {
         Some(v) => to_i64(&index_arg(it, v)?, "")?,
@@ -81,6 +85,7 @@ fn list_pop(it: &mut Interp, args: &[Value], kw: &Kwargs) -> PyResult<Value> {
 
 fn list_remove(it: &mut Interp, args: &[Value], kw: &Kwargs) -> PyResult<Value> {
     no_method_kwargs(args, "remove", kw)?;
+    method_arity(args, "remove", 1, 1)?;
     let l = this_list(args, "remove")?;
     let x = args.get(1).cloned().unwrap_or_default();
     let items = l.borrow().clone();
@@ -123,6 +128,7 @@ fn seq_index(
 
 fn list_index(it: &mut Interp, args: &[Value], kw: &Kwargs) -> PyResult<Value> {
     no_method_kwargs(args, "index", kw)?;
+    method_arity(args, "index", 1, 3)?;
     let items = this_list(args, "index")?.borrow().clone();
     let x = args.get(1).cloned().unwrap_or_default();
     let r = it.repr(&x)?;
@@ -142,12 +148,19 @@ fn seq_count(it: &mut Interp, items: &[Value], x: &Value) -> PyResult<Value> {
 
 fn list_count(it: &mut Interp, args: &[Value], kw: &Kwargs) -> PyResult<Value> {
     no_method_kwargs(args, "count", kw)?;
+    method_arity(args, "count", 1, 1)?;
     let items = this_list(args, "count")?.borrow().clone();
     seq_count(it, &items, args.get(1).unwrap_or(&Value::None))
 }
 
 fn list_sort(it: &mut Interp, args: &[Value], kw: &Kwargs) -> PyResult<Value> {
     sort_keywords(kw)?;
+    if args.len() + kw.len() > 3 {
+        return Err(type_error(format!(
+            "sort() takes at most 2 arguments ({} given)",
+            args.len() - 1 + kw.len()
+        )));
+    }
     if args.len() > 1 {
         return Err(type_error("sort() takes no positional arguments"));
     }
@@ -171,23 +184,27 @@ fn list_sort(it: &mut Interp, args: &[Value], kw: &Kwargs) -> PyResult<Value> {
 
 fn list_reverse(_: &mut Interp, args: &[Value], kw: &Kwargs) -> PyResult<Value> {
     no_method_kwargs(args, "reverse", kw)?;
+    method_arity(args, "reverse", 0, 0)?;
     this_list(args, "reverse")?.borrow_mut().reverse();
     Ok(Value::None)
 }
 
 fn list_copy(_: &mut Interp, args: &[Value], kw: &Kwargs) -> PyResult<Value> {
     no_method_kwargs(args, "copy", kw)?;
+    method_arity(args, "copy", 0, 0)?;
     Ok(Value::list(this_list(args, "copy")?.borrow().clone()))
 }
 
 fn list_clear(_: &mut Interp, args: &[Value], kw: &Kwargs) -> PyResult<Value> {
     no_method_kwargs(args, "clear", kw)?;
+    method_arity(args, "clear", 0, 0)?;
     this_list(args, "clear")?.borrow_mut().clear();
     Ok(Value::None)
 }
 
 fn tuple_index(it: &mut Interp, args: &[Value], kw: &Kwargs) -> PyResult<Value> {
     no_method_kwargs(args, "index", kw)?;
+    method_arity(args, "index", 1, 3)?;
     let Some(Value::Tuple(t)) = args.first() else {
         return Err(type_error("descriptor 'index' requires a 'tuple' object"));
     };
@@ -203,6 +220,7 @@ fn tuple_index(it: &mut Interp, args: &[Value], kw: &Kwargs) -> PyResult<Value> 
 
 fn tuple_count(it: &mut Interp, args: &[Value], kw: &Kwargs) -> PyResult<Value> {
     no_method_kwargs(args, "count", kw)?;
+    method_arity(args, "count", 1, 1)?;
     let Some(Value::Tuple(t)) = args.first() else {
         return Err(type_error("descriptor 'count' requires a 'tuple' object"));
     };
@@ -238,7 +256,7 @@ fn this_range(args: &[Value], name: &str) -> PyResult<Rc<RangeObj>> {
 
 fn range_index(it: &mut Interp, args: &[Value], kw: &Kwargs) -> PyResult<Value> {
     no_method_kwargs(args, "index", kw)?;
-    arity("range.index", rest(args), 1, 1)?;
+    method_arity(args, "index", 1, 1)?;
     let r = this_range(args, "index")?;
     let x = &args[1];
     if matches!(x, Value::Int(_) | Value::Bool(_) | Value::BigInt(_)) {
@@ -253,7 +271,7 @@ fn range_index(it: &mut Interp, args: &[Value], kw: &Kwargs) -> PyResult<Value> 
 
 fn range_count(it: &mut Interp, args: &[Value], kw: &Kwargs) -> PyResult<Value> {
     no_method_kwargs(args, "count", kw)?;
-    arity("range.count", rest(args), 1, 1)?;
+    method_arity(args, "count", 1, 1)?;
     let r = this_range(args, "count")?;
     let x = &args[1];
     if matches!(x, Value::Int(_) | Value::Bool(_) | Value::BigInt(_)) {
@@ -274,7 +292,7 @@ fn this_dict(args: &[Value], name: &str) -> PyResult<Rc<RefCell<Dict>>> {
 
 fn dict_get(it: &mut Interp, args: &[Value], kw: &Kwargs) -> PyResult<Value> {
     no_method_kwargs(args, "get", kw)?;
-    arity("get", rest(args), 1, 2)?;
+    method_arity(args, "get", 1, 2)?;
     let d = this_dict(args, "get")?;
     let v = it.dict_lookup(&d, &args[1])?;
     Ok(v.unwrap_or_else(|| args.get(2).cloned().unwrap_or(Value::None)))
@@ -289,22 +307,25 @@ fn view(args: &[Value], kind: ViewKind) -> PyResult<Value> {
 
 fn dict_keys(_: &mut Interp, args: &[Value], kw: &Kwargs) -> PyResult<Value> {
     no_method_kwargs(args, "keys", kw)?;
+    method_arity(args, "keys", 0, 0)?;
     view(args, ViewKind::Keys)
 }
 
 fn dict_values(_: &mut Interp, args: &[Value], kw: &Kwargs) -> PyResult<Value> {
     no_method_kwargs(args, "values", kw)?;
+    method_arity(args, "values", 0, 0)?;
     view(args, ViewKind::Values)
 }
 
 fn dict_items(_: &mut Interp, args: &[Value], kw: &Kwargs) -> PyResult<Value> {
     no_method_kwargs(args, "items", kw)?;
+    method_arity(args, "items", 0, 0)?;
     view(args, ViewKind::Items)
 }
 
 fn dict_pop(it: &mut Interp, args: &[Value], kw: &Kwargs) -> PyResult<Value> {
     no_method_kwargs(args, "pop", kw)?;
-    arity("pop", rest(args), 1, 2)?;
+    method_arity(args, "pop", 1, 2)?;
     let d = this_dict(args, "pop")?;
     let k = it.key_in(args[1].clone(), &d)?;
     let r = d.borrow_mut().remove(&k);
@@ -319,6 +340,7 @@ fn dict_pop(it: &mut Interp, args: &[Value], kw: &Kwargs) -> PyResult<Value> {
 
 fn dict_popitem(_: &mut Interp, args: &[Value], kw: &Kwargs) -> PyResult<Value> {
     no_method_kwargs(args, "popitem", kw)?;
+    method_arity(args, "popitem", 0, 0)?;
     let d = this_dict(args, "popitem")?;
     let r = d.borrow_mut().map.pop();
     match r {
@@ -329,7 +351,7 @@ fn dict_popitem(_: &mut Interp, args: &[Value], kw: &Kwargs) -> PyResult<Value> 
 
 fn dict_setdefault(it: &mut Interp, args: &[Value], kw: &Kwargs) -> PyResult<Value> {
     no_method_kwargs(args, "setdefault", kw)?;
-    arity("setdefault", rest(args), 1, 2)?;
+    method_arity(args, "setdefault", 1, 2)?;
     let d = this_dict(args, "setdefault")?;
     let k = it.key_in(args[1].clone(), &d)?;
     let existing = d.borrow().get(&k).cloned();
@@ -342,7 +364,7 @@ fn dict_setdefault(it: &mut Interp, args: &[Value], kw: &Kwargs) -> PyResult<Val
 }
 
 fn dict_update(it: &mut Interp, args: &[Value], kw: &Kwargs) -> PyResult<Value> {
-    arity("update", rest(args), 0, 1)?;
+    method_arity(args, "update", 0, 1)?;
     let d = this_dict(args, "update")?;
     dict_fill(it, &d, args.get(1), kw)?;
     Ok(Value::None)
@@ -350,6 +372,7 @@ fn dict_update(it: &mut Interp, args: &[Value], kw: &Kwargs) -> PyResult<Value> 
 
 fn dict_copy(_: &mut Interp, args: &[Value], kw: &Kwargs) -> PyResult<Value> {
     no_method_kwargs(args, "copy", kw)?;
+    method_arity(args, "copy", 0, 0)?;
     let d = this_dict(args, "copy")?;
     let map = d.borrow().map.clone();
     Ok(crate::runtime::gc::tracked(Value::Dict(Rc::new(
@@ -359,6 +382,7 @@ fn dict_copy(_: &mut Interp, args: &[Value], kw: &Kwargs) -> PyResult<Value> {
 
 fn dict_clear(_: &mut Interp, args: &[Value], kw: &Kwargs) -> PyResult<Value> {
     no_method_kwargs(args, "clear", kw)?;
+    method_arity(args, "clear", 0, 0)?;
     this_dict(args, "clear")?.borrow_mut().map.clear();
     Ok(Value::None)
 }
@@ -366,6 +390,7 @@ fn dict_clear(_: &mut Interp, args: &[Value], kw: &Kwargs) -> PyResult<Value> {
 fn dict_fromkeys(it: &mut Interp, args: &[Value], kw: &Kwargs) -> PyResult<Value> {
     no_method_kwargs(args, "fromkeys", kw)?;
     // Called on the class: args[0] is the class.
+    method_arity(args, "fromkeys", 1, 2)?;
     let keys = it.iterate(args.get(1).unwrap_or(&Value::None))?;
     let v = args.get(2).cloned().unwrap_or(Value::None);
     let d = RefCell::new(Dict::new());
@@ -378,6 +403,7 @@ fn dict_fromkeys(it: &mut Interp, args: &[Value], kw: &Kwargs) -> PyResult<Value
 
 fn int_bit_length(_: &mut Interp, args: &[Value], kw: &Kwargs) -> PyResult<Value> {
     no_method_kwargs(args, "bit_length", kw)?;
+    method_arity(args, "bit_length", 0, 0)?;
     Ok(Value::Int(match args.first() {
         Some(Value::Int(i)) => 64 - i.unsigned_abs().leading_zeros() as i64,
         Some(Value::Bool(b)) => *b as i64,
@@ -392,6 +418,7 @@ fn int_bit_length(_: &mut Interp, args: &[Value], kw: &Kwargs) -> PyResult<Value
 
 fn int_bit_count(_: &mut Interp, args: &[Value], kw: &Kwargs) -> PyResult<Value> {
     no_method_kwargs(args, "bit_count", kw)?;
+    method_arity(args, "bit_count", 0, 0)?;
     Ok(Value::Int(match args.first() {
         Some(Value::Int(i)) => i.unsigned_abs().count_ones() as i64,
         Some(Value::Bool(b)) => *b as i64,
@@ -411,6 +438,7 @@ fn int_bit_count(_: &mut Interp, args: &[Value], kw: &Kwargs) -> PyResult<Value>
 
 fn slice_indices_method(_: &mut Interp, args: &[Value], kw: &Kwargs) -> PyResult<Value> {
     no_method_kwargs(args, "indices", kw)?;
+    method_arity(args, "indices", 1, 1)?;
     let Some(Value::Slice(sl)) = args.first() else {
         return Err(type_error("descriptor 'indices' requires a 'slice' object"));
     };
@@ -428,6 +456,7 @@ fn slice_indices_method(_: &mut Interp, args: &[Value], kw: &Kwargs) -> PyResult
 
 fn float_is_integer(_: &mut Interp, args: &[Value], kw: &Kwargs) -> PyResult<Value> {
     no_method_kwargs(args, "is_integer", kw)?;
+    method_arity(args, "is_integer", 0, 0)?;
     match args.first() {
         Some(Value::Float(f)) => Ok(Value::Bool(f.is_finite() && f.fract() == 0.0)),
         _ => Err(type_error(

@@ -2,7 +2,7 @@
 //! way CPython 3.11's `Objects/setobject.c` builds it: which operand is copied, which one is
 //! iterated and which one probed decides the table the result gets, and so its order.
 
-use super::builtins::{arity, no_method_kwargs};
+use super::builtins::{arity, method_arity, no_method_kwargs};
 use super::dict::{Dict, DictKey};
 use super::exceptions::{key_error, type_error};
 use super::set::Set;
@@ -463,7 +463,7 @@ fn set_difference(it: &mut Interp, args: &[Value], kw: &Kwargs) -> PyResult<Valu
 
 fn set_symmetric_difference(it: &mut Interp, args: &[Value], kw: &Kwargs) -> PyResult<Value> {
     no_method_kwargs(args, "symmetric_difference", kw)?;
-    arity("symmetric_difference", rest(args), 1, 1)?;
+    method_arity(args, "symmetric_difference", 1, 1)?;
     let so = this_set(args, "symmetric_difference", true)?;
     let r = symmetric_difference(it, &so, &args[1])?;
     Ok(set_value(r, is_frozen(&args[0])))
@@ -495,8 +495,13 @@ fn set_difference_update(it: &mut Interp, args: &[Value], kw: &Kwargs) -> PyResu
     Ok(Value::None)
 }
 
-fn set_symmetric_difference_update(it: &mut Interp, args: &[Value], _: &Kwargs) -> PyResult<Value> {
-    arity("symmetric_difference_update", rest(args), 1, 1)?;
+fn set_symmetric_difference_update(
+    it: &mut Interp,
+    args: &[Value],
+    kw: &Kwargs,
+) -> PyResult<Value> {
+    no_method_kwargs(args, "symmetric_difference_update", kw)?;
+    method_arity(args, "symmetric_difference_update", 1, 1)?;
     let so = this_set(args, "symmetric_difference_update", false)?;
     symmetric_difference_update(it, &so, &args[1])?;
     Ok(Value::None)
@@ -518,6 +523,7 @@ fn as_set(it: &mut Interp, v: &Value) -> PyResult<SetRef> {
 
 fn set_issubset(it: &mut Interp, args: &[Value], kw: &Kwargs) -> PyResult<Value> {
     no_method_kwargs(args, "issubset", kw)?;
+    method_arity(args, "issubset", 1, 1)?;
     let (so, other) = relation_operands(args, "issubset")?;
     let other = as_set(it, &other)?;
     if so.borrow().len() > other.borrow().len() {
@@ -528,6 +534,7 @@ fn set_issubset(it: &mut Interp, args: &[Value], kw: &Kwargs) -> PyResult<Value>
 
 fn set_issuperset(it: &mut Interp, args: &[Value], kw: &Kwargs) -> PyResult<Value> {
     no_method_kwargs(args, "issuperset", kw)?;
+    method_arity(args, "issuperset", 1, 1)?;
     let (so, other) = relation_operands(args, "issuperset")?;
     if let Some(o) = any_set(&other) {
         let smaller = o.borrow().len() <= so.borrow().len();
@@ -545,6 +552,7 @@ fn set_issuperset(it: &mut Interp, args: &[Value], kw: &Kwargs) -> PyResult<Valu
 
 fn set_isdisjoint(it: &mut Interp, args: &[Value], kw: &Kwargs) -> PyResult<Value> {
     no_method_kwargs(args, "isdisjoint", kw)?;
+    method_arity(args, "isdisjoint", 1, 1)?;
     let (so, other) = relation_operands(args, "isdisjoint")?;
     if let Some(o) = any_set(&other) {
         let (big, small) = if o.borrow().len() > so.borrow().len() {
@@ -572,6 +580,7 @@ fn set_isdisjoint(it: &mut Interp, args: &[Value], kw: &Kwargs) -> PyResult<Valu
 
 fn set_clear(_: &mut Interp, args: &[Value], kw: &Kwargs) -> PyResult<Value> {
     no_method_kwargs(args, "clear", kw)?;
+    method_arity(args, "clear", 0, 0)?;
     let so = this_set(args, "clear", false)?;
     let old = so.borrow_mut().clear();
     drop(old);
@@ -580,6 +589,7 @@ fn set_clear(_: &mut Interp, args: &[Value], kw: &Kwargs) -> PyResult<Value> {
 
 fn set_copy(_: &mut Interp, args: &[Value], kw: &Kwargs) -> PyResult<Value> {
     no_method_kwargs(args, "copy", kw)?;
+    method_arity(args, "copy", 0, 0)?;
     let so = this_set(args, "copy", true)?;
     if let Some(v @ Value::FrozenSet(_)) = args.first() {
         return Ok(v.clone());
@@ -590,7 +600,7 @@ fn set_copy(_: &mut Interp, args: &[Value], kw: &Kwargs) -> PyResult<Value> {
 
 fn set_add(it: &mut Interp, args: &[Value], kw: &Kwargs) -> PyResult<Value> {
     no_method_kwargs(args, "add", kw)?;
-    arity("add", rest(args), 1, 1)?;
+    method_arity(args, "add", 1, 1)?;
     let so = this_set(args, "add", false)?;
     let k = it.key(args[1].clone())?;
     it.set_add(&so, k)?;
@@ -599,7 +609,7 @@ fn set_add(it: &mut Interp, args: &[Value], kw: &Kwargs) -> PyResult<Value> {
 
 fn set_discard(it: &mut Interp, args: &[Value], kw: &Kwargs) -> PyResult<Value> {
     no_method_kwargs(args, "discard", kw)?;
-    arity("discard", rest(args), 1, 1)?;
+    method_arity(args, "discard", 1, 1)?;
     let so = this_set(args, "discard", false)?;
     let k = lookup_key(it, args[1].clone())?;
     it.set_discard(&so, &k)?;
@@ -608,7 +618,7 @@ fn set_discard(it: &mut Interp, args: &[Value], kw: &Kwargs) -> PyResult<Value> 
 
 fn set_remove(it: &mut Interp, args: &[Value], kw: &Kwargs) -> PyResult<Value> {
     no_method_kwargs(args, "remove", kw)?;
-    arity("remove", rest(args), 1, 1)?;
+    method_arity(args, "remove", 1, 1)?;
     let so = this_set(args, "remove", false)?;
     let x = args[1].clone();
     let k = lookup_key(it, x.clone())?;
@@ -621,7 +631,7 @@ fn set_remove(it: &mut Interp, args: &[Value], kw: &Kwargs) -> PyResult<Value> {
 
 fn set_pop(_: &mut Interp, args: &[Value], kw: &Kwargs) -> PyResult<Value> {
     no_method_kwargs(args, "pop", kw)?;
-    arity("pop", rest(args), 0, 0)?;
+    method_arity(args, "pop", 0, 0)?;
     let so = this_set(args, "pop", false)?;
     let r = so.borrow_mut().pop();
     r.map(|k| k.0)
