@@ -520,6 +520,29 @@ impl Interp {
         if let Some(o) = ops::order(a, b) {
             return Ok(Value::Bool(ord_matches(op, o)));
         }
+        // Keys and items views order like sets, against sets and each other (CPython's
+        // dictviews_richcompare).
+        let set_like = |v: &Value| match v {
+            Value::Set(_) | Value::FrozenSet(_) => true,
+            Value::DictView(dv) => dv.kind != crate::runtime::value::ViewKind::Values,
+            _ => false,
+        };
+        if (matches!(a, Value::DictView(_)) || matches!(b, Value::DictView(_)))
+            && set_like(a)
+            && set_like(b)
+        {
+            let mut as_set = |x: &Value| -> PyResult<Value> {
+                match x {
+                    Value::DictView(_) => {
+                        let items = self.iterate(x)?;
+                        self.make_set(items)
+                    }
+                    _ => Ok(x.clone()),
+                }
+            };
+            let (x, y) = (as_set(a)?, as_set(b)?);
+            return self.compare(op, &x, &y);
+        }
         if let (Value::Set(x) | Value::FrozenSet(x), Value::Set(y) | Value::FrozenSet(y)) = (a, b) {
             let (nx, ny) = (x.borrow().len(), y.borrow().len());
             let r = match op {

@@ -534,6 +534,19 @@ pub(crate) fn add(cls: &super::value::Class, methods: &[(&'static str, NativeFn)
     }
 }
 
+/// `dict_keys.isdisjoint(other)` / `dict_items.isdisjoint(other)`: no element of `other` is
+/// in the view.
+fn view_isdisjoint(it: &mut Interp, args: &[Value], kw: &Kwargs) -> PyResult<Value> {
+    no_method_kwargs(args, "isdisjoint", kw)?;
+    method_arity(args, "isdisjoint", 1, 1)?;
+    for x in it.iterate(&args[1])? {
+        if it.contains(&args[0], &x)? {
+            return Ok(Value::Bool(false));
+        }
+    }
+    Ok(Value::Bool(true))
+}
+
 /// `staticmethod.__call__`: since Python 3.10 the wrapper calls the function it holds.
 fn staticmethod_call(it: &mut Interp, args: &[Value], kw: &Kwargs) -> PyResult<Value> {
     let f = match args.first() {
@@ -550,6 +563,8 @@ fn staticmethod_call(it: &mut Interp, args: &[Value], kw: &Kwargs) -> PyResult<V
 /// Puts the builtin methods into the builtin classes' namespaces.
 pub fn install(t: &Types) {
     add(&t.staticmethod, &[("__call__", staticmethod_call)]);
+    add(&t.dict_keys, &[("isdisjoint", view_isdisjoint)]);
+    add(&t.dict_items, &[("isdisjoint", view_isdisjoint)]);
     super::set_methods::install(t);
     super::number_dunders::install(t);
     super::str_methods::install(t);
