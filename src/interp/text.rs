@@ -200,7 +200,11 @@ impl Interp {
                 g.code.qualname,
                 v.address()
             ),
-            Value::Iter(_) => format!("<iterator object at {:#x}>", v.address()),
+            Value::Iter(_) => format!(
+                "<{} object at {:#x}>",
+                types().class_of(v).name,
+                v.address()
+            ),
             Value::Instance(inst) => {
                 if let Some(r) = inst.class.lookup("__repr__") {
                     let s = self.call(&r, vec![v.clone()], vec![])?;
