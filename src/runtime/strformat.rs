@@ -367,7 +367,12 @@ pub fn percent(it: &mut Interp, fmt: &str, args: &Value) -> PyResult<String> {
         }
         let mut width = String::new();
         if chars.get(i) == Some(&'*') {
-            width = args_left.star()?.to_string();
+            // A negative `*` width left-justifies, as the `-` flag.
+            let w = args_left.star()?;
+            if w < 0 {
+                flags.push('-');
+            }
+            width = w.unsigned_abs().to_string();
             i += 1;
         } else {
             while let Some(&c) = chars.get(i).filter(|c| c.is_ascii_digit()) {
@@ -380,7 +385,7 @@ pub fn percent(it: &mut Interp, fmt: &str, args: &Value) -> PyResult<String> {
             i += 1;
             let mut p = String::new();
             if chars.get(i) == Some(&'*') {
-                p = args_left.star()?.to_string();
+                p = args_left.star()?.max(0).to_string();
                 i += 1;
             } else {
                 while let Some(&c) = chars.get(i).filter(|c| c.is_ascii_digit()) {
@@ -475,6 +480,9 @@ pub fn percent(it: &mut Interp, fmt: &str, args: &Value) -> PyResult<String> {
                     let fill = w.saturating_sub(body.chars().count());
                     out.push_str(&if left {
                         format!("{body}{}", " ".repeat(fill))
+                    } else if zero {
+                        // The 0 flag still pads, after the sign and prefix.
+                        format!("{sgn}{prefix}{}{digits}", "0".repeat(fill))
                     } else {
                         format!("{}{body}", " ".repeat(fill))
                     });
