@@ -23,9 +23,7 @@ fn arg_str(v: &Value, what: &str) -> PyResult<Rc<str>> {
     match v {
         Value::Str(s) => Ok(s.clone()),
         // Argument Clinic's wording names None itself rather than its type.
-        Value::None if what.ends_with("argument") => {
-            Err(type_error(format!("{what} must be str, not None")))
-        }
+        Value::None if !what.is_empty() => Err(type_error(format!("{what} must be str, not None"))),
         other if what.is_empty() => {
             Err(type_error(format!("must be str, not {}", type_name(other))))
         }
@@ -304,6 +302,14 @@ fn str_swapcase(_: &mut Interp, args: &[Value], kw: &Kwargs) -> PyResult<Value> 
     Ok(s(&out))
 }
 
+/// `str.encode`: aio has no bytes, so this is an error that names the missing feature.
+fn str_encode(_: &mut Interp, _: &[Value], _: &Kwargs) -> PyResult<Value> {
+    Err(super::exceptions::err(
+        "NotImplementedError",
+        "aio does not support bytes (str.encode)",
+    ))
+}
+
 fn str_replace(_: &mut Interp, args: &[Value], kw: &Kwargs) -> PyResult<Value> {
     no_method_kwargs(args, "replace", kw)?;
     method_arity(args, "replace", 2, 3)?;
@@ -416,9 +422,10 @@ fn char_index(t: &str, b: usize) -> i64 {
 
 fn find_common(args: &[Value], name: &str, right: bool) -> PyResult<Option<i64>> {
     let t = this_str(args, name)?;
-    let sub = arg_str(args.get(1).unwrap_or(&Value::None), "")?;
     let n = t.chars().count() as i64;
+    // As CPython, the bounds are parsed before the substring is checked.
     let (start, end) = adjust_indices(args, 2, n)?;
+    let sub = arg_str(args.get(1).unwrap_or(&Value::None), "")?;
     if end - start < sub.chars().count() as i64 {
         return Ok(None);
     }
@@ -465,9 +472,9 @@ fn str_count(_: &mut Interp, args: &[Value], kw: &Kwargs) -> PyResult<Value> {
     no_method_kwargs(args, "count", kw)?;
     method_arity_parsed(args, "count", 1, 3)?;
     let t = this_str(args, "count")?;
-    let sub = arg_str(args.get(1).unwrap_or(&Value::None), "")?;
     let n = t.chars().count() as i64;
     let (start, end) = adjust_indices(args, 2, n)?;
+    let sub = arg_str(args.get(1).unwrap_or(&Value::None), "")?;
     if end - start < sub.chars().count() as i64 {
         return Ok(Value::Int(0));
     }
@@ -696,10 +703,16 @@ fn pad(args: &[Value], name: &str, align: char) -> PyResult<Value> {
     let width = to_i64(args.get(1).unwrap_or(&Value::Int(0)), "")?;
     let fill = match args.get(2) {
         Some(Value::Str(f)) if f.chars().count() == 1 => f.chars().next().unwrap_or(' '),
-        Some(_) => {
+        Some(Value::Str(_)) => {
             return Err(type_error(
                 "The fill character must be exactly one character long",
             ))
+        }
+        Some(other) => {
+            return Err(type_error(format!(
+                "The fill character must be a unicode character, not {}",
+                type_name(other)
+            )))
         }
         None => ' ',
     };
@@ -942,6 +955,7 @@ pub fn install(t: &Types) {
         &[
             ("join", str_join),
             ("format", str_format),
+            ("encode", str_encode),
             ("format_map", str_format_map),
             ("split", str_split),
             ("rsplit", str_rsplit),
