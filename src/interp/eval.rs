@@ -386,7 +386,17 @@ impl Interp {
                     })?;
                     pos.extend(items);
                 }
-                Arg::Keyword(n, e) => kw.push((n.clone(), self.eval(frame, e)?)),
+                Arg::Keyword(n, e) => {
+                    let v = self.eval(frame, e)?;
+                    // Only a `**` mapping before it can have supplied the same name.
+                    if kw.iter().any(|(k, _)| k == n) {
+                        return Err(type_error(format!(
+                            "{} got multiple values for keyword argument '{n}'",
+                            self.function_str(&callee)
+                        )));
+                    }
+                    kw.push((n.clone(), v));
+                }
                 Arg::DoubleStar(e) => {
                     let m = self.eval(frame, e)?;
                     let items = self.mapping_items(&m).map_err(|_| {
@@ -842,6 +852,7 @@ impl Interp {
         if let Some(i) = code.class_cell {
             *body_frame.cells[i as usize].borrow_mut() = Value::Class(cls.clone());
         }
+        self.set_names(&cls)?;
         self.init_subclass(&cls, class_kwargs)?;
         Ok(Value::Class(cls))
     }
@@ -888,10 +899,17 @@ impl Interp {
         } else {
             bases
         };
-        let mro = c3_merge(&bases).ok_or_else(|| {
+        if let Some((_, b)) = bases
+            .iter()
+            .enumerate()
+            .find(|(i, b)| bases[..*i].iter().any(|a| Rc::ptr_eq(a, b)))
+        {
+            return Err(type_error(format!("duplicate base class {}", b.name)));
+        }
+        let mro = c3_merge(&bases).map_err(|heads| {
             type_error(format!(
                 "Cannot create a consistent method resolution\norder (MRO) for bases {}",
-                bases
+                heads
                     .iter()
                     .map(|b| b.name.to_string())
                     .collect::<Vec<_>>()
@@ -974,8 +992,9 @@ pub(crate) fn docstring(body: &[crate::syntax::ast::Stmt]) -> Value {
     }
 }
 
-/// C3 linearization of `bases` (the MRO after the class itself); `None` when inconsistent.
-fn c3_merge(bases: &[Rc<Class>]) -> Option<Vec<Rc<Class>>> {
+/// C3 linearization of `bases` (the MRO after the class itself); when inconsistent, the heads
+/// left unmerged (CPython's `set_mro_error` names them).
+fn c3_merge(bases: &[Rc<Class>]) -> Result<Vec<Rc<Class>>, Vec<Rc<Class>>> {
     let mut seqs: Vec<Vec<Rc<Class>>> = bases
         .iter()
         .map(|b| {
@@ -989,7 +1008,7 @@ fn c3_merge(bases: &[Rc<Class>]) -> Option<Vec<Rc<Class>>> {
     loop {
         seqs.retain(|s| !s.is_empty());
         if seqs.is_empty() {
-            return Some(out);
+            return Ok(out);
         }
         let mut found = None;
         for s in &seqs {
@@ -1002,7 +1021,15 @@ fn c3_merge(bases: &[Rc<Class>]) -> Option<Vec<Rc<Class>>> {
                 break;
             }
         }
-        let c = found?;
+        let Some(c) = found else {
+            let mut heads: Vec<Rc<Class>> = Vec::new();
+            for s in &seqs {
+                if !heads.iter().any(|h| Rc::ptr_eq(h, &s[0])) {
+                    heads.push(s[0].clone());
+                }
+            }
+            return Err(heads);
+        };
         for s in &mut seqs {
             if Rc::ptr_eq(&s[0], &c) {
                 s.remove(0);

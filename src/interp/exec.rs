@@ -1114,13 +1114,16 @@ impl Interp {
     pub(crate) fn exception_matches(&mut self, e: &Exc, t: &Value) -> PyResult<bool> {
         match t {
             Value::Class(c) if c.is_exception => Ok(e.class().is_subclass(c)),
-            Value::Tuple(items) => {
-                for x in items.iter() {
-                    if self.exception_matches(e, x)? {
-                        return Ok(true);
-                    }
-                }
-                Ok(false)
+            // As CPython's check_except_type_valid: every member must be an exception class
+            // (no nested tuples), checked before any matching.
+            Value::Tuple(items)
+                if items
+                    .iter()
+                    .all(|x| matches!(x, Value::Class(c) if c.is_exception)) =>
+            {
+                Ok(items
+                    .iter()
+                    .any(|x| matches!(x, Value::Class(c) if e.class().is_subclass(c))))
             }
             _ => Err(type_error(
                 "catching classes that do not inherit from BaseException is not allowed",

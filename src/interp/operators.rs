@@ -104,10 +104,15 @@ impl Interp {
                 return Ok(r);
             }
         }
-        if let Some(r) = self.call_special(b, rname, vec![a.clone()]) {
-            let r = r?;
-            if !matches!(r, Value::NotImplemented) {
-                return Ok(r);
+        // As CPython's `binary_op1`: the reflected method is tried only when the types differ.
+        let same_type =
+            matches!((user_class(a), user_class(b)), (Some(x), Some(y)) if Rc::ptr_eq(x, y));
+        if !same_type {
+            if let Some(r) = self.call_special(b, rname, vec![a.clone()]) {
+                let r = r?;
+                if !matches!(r, Value::NotImplemented) {
+                    return Ok(r);
+                }
             }
         }
         // As CPython's mappingproxy_or: `|` works on the mappings the proxies wrap.
@@ -149,6 +154,15 @@ impl Interp {
                 None
             };
             if let Some(o) = other {
+                // As CPython's sequence repeat: a count may be any object with `__index__`.
+                if matches!(o, Value::Instance(_)) && self.special(o, "__index__").is_some() {
+                    let n = crate::runtime::builtins::index_value(self, o)?;
+                    return if seq(a) {
+                        self.binary_op(op, a, &n)
+                    } else {
+                        self.binary_op(op, &n, b)
+                    };
+                }
                 return Err(type_error(format!(
                     "can't multiply sequence by non-int of type '{}'",
                     type_name(o)
@@ -505,6 +519,29 @@ impl Interp {
         }
         if let Some(o) = ops::order(a, b) {
             return Ok(Value::Bool(ord_matches(op, o)));
+        }
+        // Keys and items views order like sets, against sets and each other (CPython's
+        // dictviews_richcompare).
+        let set_like = |v: &Value| match v {
+            Value::Set(_) | Value::FrozenSet(_) => true,
+            Value::DictView(dv) => dv.kind != crate::runtime::value::ViewKind::Values,
+            _ => false,
+        };
+        if (matches!(a, Value::DictView(_)) || matches!(b, Value::DictView(_)))
+            && set_like(a)
+            && set_like(b)
+        {
+            let mut as_set = |x: &Value| -> PyResult<Value> {
+                match x {
+                    Value::DictView(_) => {
+                        let items = self.iterate(x)?;
+                        self.make_set(items)
+                    }
+                    _ => Ok(x.clone()),
+                }
+            };
+            let (x, y) = (as_set(a)?, as_set(b)?);
+            return self.compare(op, &x, &y);
         }
         if let (Value::Set(x) | Value::FrozenSet(x), Value::Set(y) | Value::FrozenSet(y)) = (a, b) {
             let (nx, ny) = (x.borrow().len(), y.borrow().len());

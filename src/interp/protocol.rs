@@ -4,6 +4,7 @@
 use super::generator::{GenKind, Outcome, Resume};
 use super::Interp;
 use crate::runtime::attrs::Attrs;
+use crate::runtime::builtins::{index_arg, index_value};
 use crate::runtime::exceptions::{
     attribute_error, err, index_error, key_error, stop_iteration, type_error,
 };
@@ -40,12 +41,66 @@ pub(crate) fn property_of(
     }
 }
 
+/// The AttributeError for setting or deleting `name` on a builtin value, in CPython's words:
+/// a number's data attributes are "not writable", its methods "read-only".
+fn read_only_attribute(v: &Value, name: &str) -> crate::runtime::value::Exc {
+    let getset: &[&str] = match v {
+        Value::Int(_) | Value::BigInt(_) | Value::Bool(_) => {
+            &["real", "imag", "numerator", "denominator"]
+        }
+        Value::Float(_) => &["real", "imag"],
+        _ => &[],
+    };
+    let cls = types().class_of(v);
+    if getset.contains(&name) {
+        // The descriptors belong to int, so a bool reports int.
+        let owner = if matches!(v, Value::Float(_)) {
+            "float"
+        } else {
+            "int"
+        };
+        return attribute_error(format!(
+            "attribute '{name}' of '{owner}' objects is not writable"
+        ));
+    }
+    if cls.lookup(name).is_some() {
+        return attribute_error(format!(
+            "'{}' object attribute '{name}' is read-only",
+            cls.name
+        ));
+    }
+    attribute_error(format!("'{}' object has no attribute '{name}'", cls.name))
+}
+
+/// A descriptor of the program's own in the instance's class under `name`, with its `hook`
+/// method (`__set__` or `__delete__`).
+fn descriptor_hook(
+    inst: &crate::runtime::value::Instance,
+    name: &str,
+    hook: &str,
+) -> Option<(Value, Value)> {
+    match inst.class.lookup(name) {
+        Some(Value::Instance(d)) => d
+            .class
+            .lookup(hook)
+            .map(|f| (Value::Instance(d.clone()), f)),
+        _ => None,
+    }
+}
+
 /// The builtin value an instance of a subclass of a builtin type (`class Stack(list)`) wraps.
 pub(crate) fn builtin_base(v: &Value) -> Option<Value> {
     match v {
         Value::Instance(i) if wraps_builtin_value(i.class.builtin) => i.base_value.borrow().clone(),
         _ => None,
     }
+}
+
+/// Whether a slice has a bound that is an object (which may convert through `__index__`).
+fn slice_has_objects(s: &(Value, Value, Value)) -> bool {
+    [&s.0, &s.1, &s.2]
+        .iter()
+        .any(|v| matches!(v, Value::Instance(_)))
 }
 
 pub(crate) fn user_class(v: &Value) -> Option<&Rc<Class>> {
@@ -485,6 +540,7 @@ impl Interp {
             Value::Instance(_) => match self.call_special(v, "__len__", vec![]) {
                 Some(r) => match r? {
                     Value::Int(n) if n >= 0 => n as usize,
+                    Value::Bool(b) => b as usize,
                     Value::Int(_) => return Err(err("ValueError", "__len__() should return >= 0")),
                     Value::BigInt(b) if b.sign() == num_bigint::Sign::Minus => {
                         return Err(err("ValueError", "__len__() should return >= 0"))
@@ -568,10 +624,19 @@ impl Interp {
                 Value::List(_) | Value::Tuple(_) | Value::Str(_) | Value::Range(_),
                 Value::Bool(b),
             ) => self.getitem(obj, &Value::Int(*b as i64)),
-            (
-                Value::List(_) | Value::Tuple(_) | Value::Str(_) | Value::Range(_),
-                Value::BigInt(_),
-            ) => Err(index_error("cannot fit 'int' into an index-sized integer")),
+            (Value::Range(r), Value::BigInt(n)) => {
+                // CPython's range indexes with arbitrary ints, so a huge index is just outside it.
+                let len = r.len().max(0);
+                let j = i128::try_from(&**n)
+                    .ok()
+                    .map(|j| if j < 0 { j + len } else { j })
+                    .filter(|j| (0..len).contains(j))
+                    .ok_or_else(|| index_error("range object index out of range"))?;
+                Ok(Value::from_i128(r.start + r.step * j))
+            }
+            (Value::List(_) | Value::Tuple(_) | Value::Str(_), Value::BigInt(_)) => {
+                Err(index_error("cannot fit 'int' into an index-sized integer"))
+            }
             (Value::Instance(_), _) => match self.call_special(obj, "__getitem__", vec![i.clone()])
             {
                 Some(r) => r,
@@ -593,7 +658,20 @@ impl Interp {
                     type_name(obj)
                 ))),
             },
-            (Value::List(_) | Value::Tuple(_), _) => Err(type_error(format!(
+            (
+                Value::List(_) | Value::Tuple(_) | Value::Str(_) | Value::Range(_),
+                Value::Instance(_),
+            ) if self.special(i, "__index__").is_some() => {
+                let n = index_value(self, i)?;
+                if matches!(n, Value::BigInt(_)) && !matches!(obj, Value::Range(_)) {
+                    return Err(index_error(format!(
+                        "cannot fit '{}' into an index-sized integer",
+                        type_name(i)
+                    )));
+                }
+                self.getitem(obj, &n)
+            }
+            (Value::List(_) | Value::Tuple(_) | Value::Range(_), _) => Err(type_error(format!(
                 "{} indices must be integers or slices, not {}",
                 type_name(obj),
                 type_name(i)
@@ -619,7 +697,23 @@ impl Interp {
         }
     }
 
+    /// A slice's bounds with any object that has `__index__` replaced by the int it gives.
+    fn slice_ints(&mut self, s: &(Value, Value, Value)) -> PyResult<(Value, Value, Value)> {
+        Ok((
+            index_arg(self, &s.0)?,
+            index_arg(self, &s.1)?,
+            index_arg(self, &s.2)?,
+        ))
+    }
+
     fn get_slice(&mut self, obj: &Value, s: &(Value, Value, Value)) -> PyResult<Value> {
+        let converted;
+        let s = if slice_has_objects(s) {
+            converted = self.slice_ints(s)?;
+            &converted
+        } else {
+            s
+        };
         match obj {
             Value::List(l) => {
                 let l = l.borrow();
@@ -674,6 +768,14 @@ impl Interp {
                     .ok_or_else(|| index_error("list assignment index out of range"))?;
                 l[j] = v;
                 Ok(())
+            }
+            (Value::List(_), Value::Slice(s)) if slice_has_objects(s) => {
+                let s = self.slice_ints(s)?;
+                self.setitem(obj, &Value::Slice(Rc::new(s)), v)
+            }
+            (Value::List(_), Value::Instance(_)) if self.special(i, "__index__").is_some() => {
+                let n = index_value(self, i)?;
+                self.setitem(obj, &n, v)
             }
             (Value::List(l), Value::Slice(s)) => {
                 let iter = self
@@ -742,6 +844,14 @@ impl Interp {
                     .ok_or_else(|| index_error("list assignment index out of range"))?;
                 l.remove(j);
                 Ok(())
+            }
+            (Value::List(_), Value::Slice(s)) if slice_has_objects(s) => {
+                let s = self.slice_ints(s)?;
+                self.delitem(obj, &Value::Slice(Rc::new(s)))
+            }
+            (Value::List(_), Value::Instance(_)) if self.special(i, "__index__").is_some() => {
+                let n = index_value(self, i)?;
+                self.delitem(obj, &n)
             }
             (Value::List(l), Value::Slice(s)) => {
                 let mut l = l.borrow_mut();
@@ -821,6 +931,17 @@ impl Interp {
                         }
                         return self.call(&getter, vec![obj.clone()], vec![]);
                     }
+                    // A data descriptor of the program's own (`__get__` with `__set__` or
+                    // `__delete__`) wins over the instance's dict.
+                    if let Some(get) = p.class.lookup("__get__") {
+                        if p.class.lookup("__set__").is_some()
+                            || p.class.lookup("__delete__").is_some()
+                        {
+                            let owner = Value::Class(inst.class.clone());
+                            let desc = Value::Instance(p.clone());
+                            return self.call(&get, vec![desc, obj.clone(), owner], vec![]);
+                        }
+                    }
                 }
                 if let Some(v) = inst.attrs.borrow().get(name) {
                     return Ok(v);
@@ -831,6 +952,12 @@ impl Interp {
                     }
                 }
                 if let Some(a) = cls_attr {
+                    if let Value::Instance(p) = &a {
+                        if let Some(get) = p.class.lookup("__get__") {
+                            let owner = Value::Class(inst.class.clone());
+                            return self.call(&get, vec![a.clone(), obj.clone(), owner], vec![]);
+                        }
+                    }
                     return Ok(self.bind(a, obj));
                 }
                 match name {
@@ -872,6 +999,15 @@ impl Interp {
                                 || Rc::ptr_eq(&i.class, &types().staticmethod) =>
                         {
                             self.bind(a.clone(), obj)
+                        }
+                        // A descriptor of the program's own, reached from the class.
+                        Value::Instance(i) if i.class.lookup("__get__").is_some() => {
+                            let get = i.class.lookup("__get__").expect("checked in the guard");
+                            return self.call(
+                                &get,
+                                vec![a.clone(), Value::None, obj.clone()],
+                                vec![],
+                            );
                         }
                         _ => a,
                     });
@@ -1158,6 +1294,10 @@ impl Interp {
                 if let Some(prop) = property_of(inst, name) {
                     return self.set_property(&prop, obj, name, v);
                 }
+                if let Some((desc, set)) = descriptor_hook(inst, name, "__set__") {
+                    self.call(&set, vec![desc, obj.clone(), v], vec![])?;
+                    return Ok(());
+                }
                 if let Some(sa) = inst.class.lookup("__setattr__") {
                     self.call(&sa, vec![obj.clone(), Value::str(name), v], vec![])?;
                     return Ok(());
@@ -1248,19 +1388,7 @@ impl Interp {
                 m.set(name, v);
                 Ok(())
             }
-            other => {
-                let cls = types().class_of(other);
-                if cls.lookup(name).is_some() {
-                    return Err(attribute_error(format!(
-                        "'{}' object attribute '{name}' is read-only",
-                        cls.name
-                    )));
-                }
-                Err(attribute_error(format!(
-                    "'{}' object has no attribute '{name}'",
-                    cls.name
-                )))
-            }
+            other => Err(read_only_attribute(other, name)),
         }
     }
 
@@ -1280,6 +1408,10 @@ impl Interp {
                         self.call(&fdel, vec![obj.clone()], vec![])?;
                         return Ok(());
                     }
+                }
+                if let Some((desc, del)) = descriptor_hook(inst, name, "__delete__") {
+                    self.call(&del, vec![desc, obj.clone()], vec![])?;
+                    return Ok(());
                 }
                 if let Some(da) = inst.class.lookup("__delattr__") {
                     self.call(&da, vec![obj.clone(), Value::str(name)], vec![])?;
@@ -1312,11 +1444,44 @@ impl Interp {
                     c.name
                 )))
             }
-            other => Err(attribute_error(format!(
-                "'{}' object has no attribute '{name}'",
-                type_name(other)
-            ))),
+            other => Err(read_only_attribute(other, name)),
         }
+    }
+
+    /// Calls `__set_name__(cls, name)` on each attribute of a new class that has one, in
+    /// definition order, as CPython's `type.__new__` does before `__init_subclass__`.
+    pub fn set_names(&mut self, cls: &Rc<Class>) -> PyResult<()> {
+        let entries: Vec<(Rc<str>, Value)> = cls
+            .dict
+            .borrow()
+            .iter()
+            .filter(|(_, v)| matches!(v, Value::Instance(_)))
+            .map(|(k, v)| (k.clone(), v.clone()))
+            .collect();
+        for (name, v) in entries {
+            if let Some(hook) = self.special(&v, "__set_name__") {
+                let what = type_name(&v);
+                let args = vec![v, Value::Class(cls.clone()), Value::Str(name.clone())];
+                // Python 3.11 wraps the hook's error in a RuntimeError caused by it.
+                self.call(&hook, args, vec![]).map_err(|cause| {
+                    let e = err(
+                        "RuntimeError",
+                        format!(
+                            "Error calling __set_name__ on '{what}' instance '{name}' in '{}'",
+                            cls.name
+                        ),
+                    );
+                    if let Some(d) = &e.0.exc {
+                        let mut d = d.borrow_mut();
+                        d.cause = Some(cause.clone());
+                        d.context = Some(cause);
+                        d.suppress_context = true;
+                    }
+                    e
+                })?;
+            }
+        }
+        Ok(())
     }
 
     /// `obj.name(*args)`.
@@ -1429,12 +1594,11 @@ fn module_dict_unsupported() -> crate::runtime::Exc {
     )
 }
 
-/// The attribute names instances of `cls` may have when every class of its MRO declares
-/// `__slots__` (CPython gives such instances no `__dict__`); None when they have a `__dict__`.
 /// Whether setting an attribute on an instance of `cls` is a plain store into its attributes
 /// (and reading one it has is a plain load): a program's class (not an exception, not a
-/// subclass of a builtin type) with no `__setattr__`, no `__slots__` and no property anywhere
-/// along its MRO. Remembered in the class until any class changes.
+/// subclass of a builtin type) with no `__setattr__`, no `__slots__` and no property or other
+/// data descriptor (`__set__` / `__delete__`) anywhere along its MRO. Remembered in the class
+/// until any class changes.
 fn plain_setattr(cls: &Rc<Class>) -> bool {
     if cls.dict.plain_setattr_known() {
         return true;
@@ -1446,10 +1610,11 @@ fn plain_setattr(cls: &Rc<Class>) -> bool {
         && cls.lookup("__setattr__").is_none()
         && slot_names(cls).is_none()
         && std::iter::once(cls).chain(cls.mro.iter()).all(|c| {
-            c.dict
-                .borrow()
-                .values()
-                .all(|v| !matches!(v, Value::Instance(p) if Rc::ptr_eq(&p.class, property)))
+            c.dict.borrow().values().all(|v| {
+                !matches!(v, Value::Instance(p) if Rc::ptr_eq(&p.class, property)
+                        || p.class.lookup("__set__").is_some()
+                        || p.class.lookup("__delete__").is_some())
+            })
         });
     if plain {
         cls.dict.set_plain_setattr();
@@ -1457,6 +1622,8 @@ fn plain_setattr(cls: &Rc<Class>) -> bool {
     plain
 }
 
+/// The attribute names instances of `cls` may have when every class of its MRO declares
+/// `__slots__` (CPython gives such instances no `__dict__`); None when they have a `__dict__`.
 fn slot_names(cls: &Rc<Class>) -> Option<Vec<Rc<str>>> {
     if cls.builtin != BuiltinType::Object || cls.is_exception {
         return None;

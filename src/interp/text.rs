@@ -200,7 +200,11 @@ impl Interp {
                 g.code.qualname,
                 v.address()
             ),
-            Value::Iter(_) => format!("<iterator object at {:#x}>", v.address()),
+            Value::Iter(_) => format!(
+                "<{} object at {:#x}>",
+                types().class_of(v).name,
+                v.address()
+            ),
             Value::Instance(inst) => {
                 if let Some(r) = inst.class.lookup("__repr__") {
                     let s = self.call(&r, vec![v.clone()], vec![])?;
@@ -353,7 +357,9 @@ impl Interp {
 
     /// `format(v, spec)`.
     pub fn format(&mut self, v: &Value, spec: &str) -> PyResult<String> {
-        use crate::runtime::format::{format_float, format_i64, format_int, format_str};
+        use crate::runtime::format::{
+            format_bool, format_float, format_i64, format_int, format_str,
+        };
         let r = match v {
             Value::Str(s) if spec.is_empty() => return Ok(s.to_string()),
             Value::Str(s) => format_str(s, spec),
@@ -361,7 +367,7 @@ impl Interp {
             Value::Bool(b) if spec.is_empty() => {
                 return Ok(if *b { "True" } else { "False" }.into())
             }
-            Value::Bool(b) => format_i64(*b as i64, spec),
+            Value::Bool(b) => format_bool(*b, spec),
             Value::BigInt(b) => {
                 if spec.is_empty() {
                     return big_to_str(b);

@@ -3,7 +3,7 @@
 
 use super::add_fns;
 use crate::interp::Interp;
-use crate::runtime::builtins::arity;
+use crate::runtime::builtins::{arity, no_kwargs};
 use crate::runtime::exceptions::{err, type_error, value_error};
 use crate::runtime::ops::{self, big, float_result, to_big};
 use crate::runtime::value::{Kwargs, Module, PyResult, Value};
@@ -58,19 +58,22 @@ fn checked(x: f64, r: f64, can_overflow: bool) -> PyResult<Value> {
     Ok(float_result(r))
 }
 
-fn gamma(it: &mut Interp, args: &[Value], _: &Kwargs) -> PyResult<Value> {
+fn gamma(it: &mut Interp, args: &[Value], kw: &Kwargs) -> PyResult<Value> {
+    no_kwargs("math.gamma", kw)?;
     arity("math.gamma", args, 1, 1)?;
     super::math_special::gamma(num(it, &args[0])?)
 }
 
-fn lgamma(it: &mut Interp, args: &[Value], _: &Kwargs) -> PyResult<Value> {
+fn lgamma(it: &mut Interp, args: &[Value], kw: &Kwargs) -> PyResult<Value> {
+    no_kwargs("math.lgamma", kw)?;
     arity("math.lgamma", args, 1, 1)?;
     super::math_special::lgamma(num(it, &args[0])?)
 }
 
 macro_rules! unary {
     ($name:ident, $f:expr, $over:expr) => {
-        fn $name(it: &mut Interp, args: &[Value], _: &Kwargs) -> PyResult<Value> {
+        fn $name(it: &mut Interp, args: &[Value], kw: &Kwargs) -> PyResult<Value> {
+            no_kwargs(concat!("math.", stringify!($name)), kw)?;
             arity(concat!("math.", stringify!($name)), args, 1, 1)?;
             let x = num(it, &args[0])?;
             let f: fn(f64) -> f64 = $f;
@@ -115,47 +118,103 @@ unary!(
 unary!(fabs, f64::abs, false);
 unary!(degrees, f64::to_degrees, true);
 unary!(radians, f64::to_radians, false);
-unary!(log2, |x| if x <= 0.0 { f64::NAN } else { x.log2() }, false);
-unary!(
-    log10,
-    |x| if x <= 0.0 { f64::NAN } else { x.log10() },
-    false
-);
+unary!(cbrt, glibc_cbrt, false);
+unary!(exp2, f64::exp2, true);
+
+/// The float next to `x` in the direction of `y`, as C's `nextafter`.
+fn next_toward(x: f64, y: f64) -> f64 {
+    if x.is_nan() || y.is_nan() {
+        return x + y;
+    }
+    if x == y {
+        return y;
+    }
+    if x == 0.0 {
+        return f64::from_bits(1).copysign(y);
+    }
+    let bits = x.to_bits();
+    // Away from zero is one step up in magnitude, toward zero one step down.
+    let away = (y > x) == (x > 0.0);
+    f64::from_bits(if away { bits + 1 } else { bits - 1 })
+}
+
+fn nextafter(it: &mut Interp, args: &[Value], kw: &Kwargs) -> PyResult<Value> {
+    no_kwargs("math.nextafter", kw)?;
+    arity("nextafter", args, 2, 2)?;
+    let (x, y) = (num(it, &args[0])?, num(it, &args[1])?);
+    Ok(float_result(next_toward(x, y)))
+}
+
+/// `math.ulp(x)`: the gap from `|x|` to the next float away from zero (or, for the largest
+/// float, to the one below it), as CPython.
+fn ulp(it: &mut Interp, args: &[Value], kw: &Kwargs) -> PyResult<Value> {
+    no_kwargs("math.ulp", kw)?;
+    arity("math.ulp", args, 1, 1)?;
+    let x = num(it, &args[0])?.abs();
+    if !x.is_finite() {
+        return Ok(float_result(x));
+    }
+    let up = next_toward(x, f64::INFINITY);
+    Ok(float_result(if up.is_infinite() {
+        x - next_toward(x, f64::NEG_INFINITY)
+    } else {
+        up - x
+    }))
+}
 unary!(
     log1p,
     |x| if x <= -1.0 { f64::NAN } else { x.ln_1p() },
     false
 );
 
-fn log(it: &mut Interp, args: &[Value], _: &Kwargs) -> PyResult<Value> {
-    arity("log", args, 1, 2)?;
-    let ln = |it: &mut Interp, v: &Value| -> PyResult<f64> {
-        if let Some(b) = to_big(v) {
-            if !b.is_positive() {
-                return Err(domain());
-            }
-            if let Some(f) = b.to_f64().filter(|f| f.is_finite()) {
-                return Ok(f.ln());
-            }
-            // Huge ints: ln(m * 2**e) with m the top bits.
-            // As CPython: x = m * 2**e with 0.5 <= m < 1, then log(m) + e * log(2).
-            let e = b.bits();
-            let shift = e.saturating_sub(53);
-            let top = (&b >> shift as usize).to_f64().unwrap_or(1.0);
-            let m = top / 2f64.powi((e - shift) as i32);
-            return Ok(m.ln() + e as f64 * std::f64::consts::LN_2);
-        }
-        let x = num(it, v)?;
-        if x <= 0.0 {
+/// `x` as `(m, e)` with `x == m * 2**e` and `0.5 <= m < 1`, `m` correctly rounded to 53 bits
+/// (CPython's `_PyLong_Frexp`), for a positive int too large for a float.
+fn frexp_big(b: &BigInt) -> (f64, u64) {
+    let bits = b.bits();
+    // Keep 55 bits with a sticky bit for everything below, so one conversion rounds right.
+    let shift = bits.saturating_sub(55);
+    let mut top = (b >> shift as usize).to_u64().unwrap_or(0);
+    if shift > 0 && b.trailing_zeros().unwrap_or(0) < shift {
+        top |= 1;
+    }
+    let m = top as f64 / 2f64.powi((bits - shift) as i32);
+    if m == 1.0 {
+        (0.5, bits + 1)
+    } else {
+        (m, bits)
+    }
+}
+
+/// `log`, `log2` or `log10` (as `f`) of a number, as CPython's `loghelper`: an int too large
+/// for a float is taken as `m * 2**e`, giving `f(m) + f(2) * e`.
+fn log_of(it: &mut Interp, v: &Value, f: fn(f64) -> f64) -> PyResult<f64> {
+    if let Some(b) = to_big(v) {
+        if !b.is_positive() {
             return Err(domain());
         }
-        Ok(x.ln())
-    };
-    let a = ln(it, &args[0])?;
+        if let Some(x) = b.to_f64().filter(|x| x.is_finite()) {
+            return Ok(f(x));
+        }
+        let (m, e) = frexp_big(&b);
+        return Ok(f(m) + f(2.0) * e as f64);
+    }
+    let x = num(it, v)?;
+    if x <= 0.0 {
+        return Err(domain());
+    }
+    Ok(f(x))
+}
+
+fn log(it: &mut Interp, args: &[Value], kw: &Kwargs) -> PyResult<Value> {
+    no_kwargs("log", kw)?;
+    if args.is_empty() || args.len() > 2 {
+        return Err(type_error("math.log requires 1 to 2 arguments"));
+    }
+    let a = log_of(it, &args[0], f64::ln)?;
     match args.get(1) {
         None => Ok(float_result(a)),
         Some(b) => {
-            let d = ln(it, b)?;
+            let d = log_of(it, b, f64::ln)?;
             if d == 0.0 {
                 return Err(err("ZeroDivisionError", "float division by zero"));
             }
@@ -164,7 +223,20 @@ fn log(it: &mut Interp, args: &[Value], _: &Kwargs) -> PyResult<Value> {
     }
 }
 
-fn pow(it: &mut Interp, args: &[Value], _: &Kwargs) -> PyResult<Value> {
+fn log2(it: &mut Interp, args: &[Value], kw: &Kwargs) -> PyResult<Value> {
+    no_kwargs("math.log2", kw)?;
+    arity("math.log2", args, 1, 1)?;
+    Ok(float_result(log_of(it, &args[0], f64::log2)?))
+}
+
+fn log10(it: &mut Interp, args: &[Value], kw: &Kwargs) -> PyResult<Value> {
+    no_kwargs("math.log10", kw)?;
+    arity("math.log10", args, 1, 1)?;
+    Ok(float_result(log_of(it, &args[0], f64::log10)?))
+}
+
+fn pow(it: &mut Interp, args: &[Value], kw: &Kwargs) -> PyResult<Value> {
+    no_kwargs("math.pow", kw)?;
     arity("pow", args, 2, 2)?;
     let (x, y) = (num(it, &args[0])?, num(it, &args[1])?);
     if x == 0.0 && y < 0.0 && y.is_finite() {
@@ -185,17 +257,20 @@ fn two(it: &mut Interp, args: &[Value], name: &str) -> PyResult<(f64, f64)> {
     Ok((num(it, &args[0])?, num(it, &args[1])?))
 }
 
-fn atan2(it: &mut Interp, args: &[Value], _: &Kwargs) -> PyResult<Value> {
+fn atan2(it: &mut Interp, args: &[Value], kw: &Kwargs) -> PyResult<Value> {
+    no_kwargs("math.atan2", kw)?;
     let (y, x) = two(it, args, "atan2")?;
     Ok(float_result(y.atan2(x)))
 }
 
-fn copysign(it: &mut Interp, args: &[Value], _: &Kwargs) -> PyResult<Value> {
+fn copysign(it: &mut Interp, args: &[Value], kw: &Kwargs) -> PyResult<Value> {
+    no_kwargs("math.copysign", kw)?;
     let (x, y) = two(it, args, "copysign")?;
     Ok(float_result(x.copysign(y)))
 }
 
-fn fmod(it: &mut Interp, args: &[Value], _: &Kwargs) -> PyResult<Value> {
+fn fmod(it: &mut Interp, args: &[Value], kw: &Kwargs) -> PyResult<Value> {
+    no_kwargs("math.fmod", kw)?;
     let (x, y) = two(it, args, "fmod")?;
     if y == 0.0 || x.is_infinite() {
         return Err(domain());
@@ -203,7 +278,8 @@ fn fmod(it: &mut Interp, args: &[Value], _: &Kwargs) -> PyResult<Value> {
     Ok(float_result(x % y))
 }
 
-fn remainder(it: &mut Interp, args: &[Value], _: &Kwargs) -> PyResult<Value> {
+fn remainder(it: &mut Interp, args: &[Value], kw: &Kwargs) -> PyResult<Value> {
+    no_kwargs("math.remainder", kw)?;
     let (x, y) = two(it, args, "remainder")?;
     if y == 0.0 || x.is_infinite() {
         return Err(domain());
@@ -212,37 +288,95 @@ fn remainder(it: &mut Interp, args: &[Value], _: &Kwargs) -> PyResult<Value> {
     Ok(float_result(x - n * y))
 }
 
-fn ldexp(it: &mut Interp, args: &[Value], _: &Kwargs) -> PyResult<Value> {
+fn ldexp(it: &mut Interp, args: &[Value], kw: &Kwargs) -> PyResult<Value> {
+    no_kwargs("math.ldexp", kw)?;
     arity("ldexp", args, 2, 2)?;
     let x = num(it, &args[0])?;
     let e = int_arg(&args[1])?.to_i32().unwrap_or(i32::MAX);
-    let r = x * 2f64.powi(e.clamp(-1100, 1100));
+    let r = scale2(x, e.clamp(-2200, 2200));
     if r.is_infinite() && x.is_finite() {
         return Err(range_err());
     }
     Ok(float_result(r))
 }
 
-fn frexp(it: &mut Interp, args: &[Value], _: &Kwargs) -> PyResult<Value> {
-    arity("frexp", args, 1, 1)?;
+/// `x * 2**n` rounded once, as C's `ldexp` / `scalbn` (musl's stepwise scaling, so a subnormal
+/// result is not rounded twice).
+fn scale2(x: f64, mut n: i32) -> f64 {
+    let p2 = |k: i32| f64::from_bits(((0x3ff + k) as u64) << 52);
+    let mut y = x;
+    if n > 1023 {
+        y *= p2(1023);
+        n -= 1023;
+        if n > 1023 {
+            y *= p2(1023);
+            n = (n - 1023).min(1023);
+        }
+    } else if n < -1022 {
+        // 2**-1022 * 2**53: stay normal until the last multiplication.
+        let down = p2(-1022) * p2(53);
+        y *= down;
+        n += 1022 - 53;
+        if n < -1022 {
+            y *= down;
+            n = (n + 1022 - 53).max(-1022);
+        }
+    }
+    y * p2(n)
+}
+
+/// C's `frexp` for a finite non-zero `x`: `(m, e)` with `x == m * 2**e`, `0.5 <= |m| < 1`.
+fn frexp_f64(x: f64) -> (f64, i32) {
+    let (x, adjust) = if x.abs() < f64::MIN_POSITIVE {
+        (x * f64::from_bits((0x3ff + 54) << 52), -54)
+    } else {
+        (x, 0)
+    };
+    let bits = x.to_bits();
+    let e = ((bits >> 52) & 0x7ff) as i32;
+    let m = f64::from_bits((bits & !(0x7ff << 52)) | (1022 << 52));
+    (m, e - 1022 + adjust)
+}
+
+/// glibc's `cbrt` (a polynomial guess and one Halley step), which CPython's `math.cbrt`
+/// calls; its results are not always correctly rounded, and aio gives the same ones.
+fn glibc_cbrt(x: f64) -> f64 {
+    const CBRT2: f64 = 1.259_921_049_894_873_2;
+    const SQR_CBRT2: f64 = 1.587_401_051_968_199_6;
+    const FACTOR: [f64; 5] = [1.0 / SQR_CBRT2, 1.0 / CBRT2, 1.0, CBRT2, SQR_CBRT2];
+    if x == 0.0 || !x.is_finite() {
+        return x + x;
+    }
+    let (xm, xe) = frexp_f64(x.abs());
+    let u = 0.354_895_765_043_919_84
+        + ((1.508_191_937_815_849
+            + ((-2.114_994_941_673_713
+                + ((2.446_931_225_635_344_4
+                    + ((-1.834_692_774_836_130_8
+                        + (0.784_932_344_976_639_2 - 0.145_263_899_385_486_37 * xm) * xm)
+                        * xm))
+                    * xm))
+                * xm))
+            * xm);
+    let t2 = u * u * u;
+    let ym = u * (t2 + 2.0 * xm) / (2.0 * t2 + xm) * FACTOR[(2 + xe % 3) as usize];
+    scale2(if x > 0.0 { ym } else { -ym }, xe / 3)
+}
+
+fn frexp(it: &mut Interp, args: &[Value], kw: &Kwargs) -> PyResult<Value> {
+    no_kwargs("math.frexp", kw)?;
+    arity("math.frexp", args, 1, 1)?;
     let x = num(it, &args[0])?;
     if x == 0.0 || !x.is_finite() {
         return Ok(Value::tuple(vec![float_result(x), Value::Int(0)]));
     }
-    let mut e = x.abs().log2().floor() as i32 + 1;
-    let mut m = x / 2f64.powi(e);
-    if m.abs() >= 1.0 {
-        m /= 2.0;
-        e += 1;
-    } else if m.abs() < 0.5 {
-        m *= 2.0;
-        e -= 1;
-    }
+    let (m, e) = frexp_f64(x);
     Ok(Value::tuple(vec![float_result(m), Value::Int(e as i64)]))
 }
 
-fn modf(it: &mut Interp, args: &[Value], _: &Kwargs) -> PyResult<Value> {
-    arity("modf", args, 1, 1)?;
+fn modf(it: &mut Interp, args: &[Value], kw: &Kwargs) -> PyResult<Value> {
+    no_kwargs("math.modf", kw)?;
+    arity("math.modf", args, 1, 1)?;
     let x = num(it, &args[0])?;
     if x.is_infinite() {
         return Ok(Value::tuple(vec![
@@ -250,8 +384,9 @@ fn modf(it: &mut Interp, args: &[Value], _: &Kwargs) -> PyResult<Value> {
             float_result(x),
         ]));
     }
+    // The fraction keeps the sign of `x`, as C's modf (`modf(-0.0)` is `(-0.0, -0.0)`).
     Ok(Value::tuple(vec![
-        float_result(x.fract()),
+        float_result(x.fract().copysign(x)),
         float_result(x.trunc()),
     ]))
 }
@@ -278,7 +413,8 @@ fn norm(xs: &[f64]) -> f64 {
     max * sum.sqrt()
 }
 
-fn hypot(it: &mut Interp, args: &[Value], _: &Kwargs) -> PyResult<Value> {
+fn hypot(it: &mut Interp, args: &[Value], kw: &Kwargs) -> PyResult<Value> {
+    no_kwargs("math.hypot", kw)?;
     let mut xs = Vec::with_capacity(args.len());
     for a in args {
         xs.push(num(it, a)?);
@@ -286,7 +422,8 @@ fn hypot(it: &mut Interp, args: &[Value], _: &Kwargs) -> PyResult<Value> {
     Ok(float_result(norm(&xs)))
 }
 
-fn dist(it: &mut Interp, args: &[Value], _: &Kwargs) -> PyResult<Value> {
+fn dist(it: &mut Interp, args: &[Value], kw: &Kwargs) -> PyResult<Value> {
+    no_kwargs("math.dist", kw)?;
     arity("dist", args, 2, 2)?;
     let p = it.iterate(&args[0])?;
     let q = it.iterate(&args[1])?;
@@ -302,9 +439,20 @@ fn dist(it: &mut Interp, args: &[Value], _: &Kwargs) -> PyResult<Value> {
     Ok(float_result(norm(&xs)))
 }
 
+/// `math.floor` / `ceil` / `trunc`: an int as it is, an object's `__floor__` / `__ceil__` /
+/// `__trunc__` if it has one, else (for floor and ceil) the float it converts to.
 fn to_int_value(it: &mut Interp, v: &Value, name: &str, f: fn(f64) -> f64) -> PyResult<Value> {
     if let Some(b) = to_big(v) {
         return Ok(big(b));
+    }
+    if let Some(r) = it.call_special(v, &format!("__{name}__"), vec![]) {
+        return r;
+    }
+    if name == "trunc" && !matches!(v, Value::Float(_)) {
+        return Err(type_error(format!(
+            "type {} doesn't define __trunc__ method",
+            ops::type_name(v)
+        )));
     }
     let x = num(it, v)?;
     if x.is_nan() {
@@ -316,7 +464,6 @@ fn to_int_value(it: &mut Interp, v: &Value, name: &str, f: fn(f64) -> f64) -> Py
             "cannot convert float infinity to integer",
         ));
     }
-    let _ = name;
     let r = f(x);
     Ok(if r.abs() < 9.0e18 {
         Value::Int(r as i64)
@@ -325,23 +472,27 @@ fn to_int_value(it: &mut Interp, v: &Value, name: &str, f: fn(f64) -> f64) -> Py
     })
 }
 
-fn floor(it: &mut Interp, args: &[Value], _: &Kwargs) -> PyResult<Value> {
-    arity("floor", args, 1, 1)?;
+fn floor(it: &mut Interp, args: &[Value], kw: &Kwargs) -> PyResult<Value> {
+    no_kwargs("math.floor", kw)?;
+    arity("math.floor", args, 1, 1)?;
     to_int_value(it, &args[0], "floor", f64::floor)
 }
 
-fn ceil(it: &mut Interp, args: &[Value], _: &Kwargs) -> PyResult<Value> {
-    arity("ceil", args, 1, 1)?;
+fn ceil(it: &mut Interp, args: &[Value], kw: &Kwargs) -> PyResult<Value> {
+    no_kwargs("math.ceil", kw)?;
+    arity("math.ceil", args, 1, 1)?;
     to_int_value(it, &args[0], "ceil", f64::ceil)
 }
 
-fn trunc(it: &mut Interp, args: &[Value], _: &Kwargs) -> PyResult<Value> {
-    arity("trunc", args, 1, 1)?;
+fn trunc(it: &mut Interp, args: &[Value], kw: &Kwargs) -> PyResult<Value> {
+    no_kwargs("math.trunc", kw)?;
+    arity("math.trunc", args, 1, 1)?;
     to_int_value(it, &args[0], "trunc", f64::trunc)
 }
 
-fn factorial(_: &mut Interp, args: &[Value], _: &Kwargs) -> PyResult<Value> {
-    arity("factorial", args, 1, 1)?;
+fn factorial(_: &mut Interp, args: &[Value], kw: &Kwargs) -> PyResult<Value> {
+    no_kwargs("math.factorial", kw)?;
+    arity("math.factorial", args, 1, 1)?;
     if let Value::Float(_) = args[0] {
         return Err(type_error(
             "'float' object cannot be interpreted as an integer",
@@ -364,7 +515,8 @@ fn factorial(_: &mut Interp, args: &[Value], _: &Kwargs) -> PyResult<Value> {
     Ok(big(acc))
 }
 
-fn gcd(_: &mut Interp, args: &[Value], _: &Kwargs) -> PyResult<Value> {
+fn gcd(_: &mut Interp, args: &[Value], kw: &Kwargs) -> PyResult<Value> {
+    no_kwargs("math.gcd", kw)?;
     let mut acc = BigInt::zero();
     for a in args {
         acc = acc.gcd(&int_arg(a)?);
@@ -372,7 +524,8 @@ fn gcd(_: &mut Interp, args: &[Value], _: &Kwargs) -> PyResult<Value> {
     Ok(big(acc))
 }
 
-fn lcm(_: &mut Interp, args: &[Value], _: &Kwargs) -> PyResult<Value> {
+fn lcm(_: &mut Interp, args: &[Value], kw: &Kwargs) -> PyResult<Value> {
+    no_kwargs("math.lcm", kw)?;
     let mut acc = BigInt::one();
     for a in args {
         let b = int_arg(a)?;
@@ -384,8 +537,9 @@ fn lcm(_: &mut Interp, args: &[Value], _: &Kwargs) -> PyResult<Value> {
     Ok(big(acc.abs()))
 }
 
-fn isqrt(_: &mut Interp, args: &[Value], _: &Kwargs) -> PyResult<Value> {
-    arity("isqrt", args, 1, 1)?;
+fn isqrt(_: &mut Interp, args: &[Value], kw: &Kwargs) -> PyResult<Value> {
+    no_kwargs("math.isqrt", kw)?;
+    arity("math.isqrt", args, 1, 1)?;
     let n = int_arg(&args[0])?;
     if n.is_negative() {
         return Err(value_error("isqrt() argument must be nonnegative"));
@@ -425,16 +579,37 @@ fn comb_perm(args: &[Value], name: &str, comb: bool) -> PyResult<Value> {
     Ok(big(acc))
 }
 
-fn comb(_: &mut Interp, args: &[Value], _: &Kwargs) -> PyResult<Value> {
+fn comb(_: &mut Interp, args: &[Value], kw: &Kwargs) -> PyResult<Value> {
+    no_kwargs("math.comb", kw)?;
     comb_perm(args, "comb", true)
 }
 
-fn perm(_: &mut Interp, args: &[Value], _: &Kwargs) -> PyResult<Value> {
+fn perm(_: &mut Interp, args: &[Value], kw: &Kwargs) -> PyResult<Value> {
+    no_kwargs("math.perm", kw)?;
     comb_perm(args, "perm", false)
 }
 
 fn isclose(it: &mut Interp, args: &[Value], kw: &Kwargs) -> PyResult<Value> {
-    arity("isclose", args, 2, 2)?;
+    // isclose(a, b, *, rel_tol, abs_tol) is an argument-clinic function.
+    let given = args.len() + kw.len();
+    if given > 4 {
+        return Err(type_error(format!(
+            "isclose() takes at most 4 arguments ({given} given)"
+        )));
+    }
+    if args.len() > 2 {
+        return Err(type_error(format!(
+            "isclose() takes exactly 2 positional arguments ({} given)",
+            args.len()
+        )));
+    }
+    if let Some(name) = ["a", "b"].get(args.len()) {
+        return Err(type_error(format!(
+            "isclose() missing required argument '{name}' (pos {})",
+            args.len() + 1
+        )));
+    }
+    crate::runtime::builtins::keywords_among("isclose", kw, &["rel_tol", "abs_tol"])?;
     let (a, b) = (num(it, &args[0])?, num(it, &args[1])?);
     let rel = match crate::runtime::builtins::kwarg(kw, "rel_tol") {
         Some(v) => num(it, &v)?,
@@ -459,27 +634,34 @@ fn isclose(it: &mut Interp, args: &[Value], kw: &Kwargs) -> PyResult<Value> {
     ))
 }
 
-fn isfinite(it: &mut Interp, args: &[Value], _: &Kwargs) -> PyResult<Value> {
-    arity("isfinite", args, 1, 1)?;
+fn isfinite(it: &mut Interp, args: &[Value], kw: &Kwargs) -> PyResult<Value> {
+    no_kwargs("math.isfinite", kw)?;
+    arity("math.isfinite", args, 1, 1)?;
     Ok(Value::Bool(num(it, &args[0])?.is_finite()))
 }
 
-fn isinf(it: &mut Interp, args: &[Value], _: &Kwargs) -> PyResult<Value> {
-    arity("isinf", args, 1, 1)?;
+fn isinf(it: &mut Interp, args: &[Value], kw: &Kwargs) -> PyResult<Value> {
+    no_kwargs("math.isinf", kw)?;
+    arity("math.isinf", args, 1, 1)?;
     Ok(Value::Bool(num(it, &args[0])?.is_infinite()))
 }
 
-fn isnan(it: &mut Interp, args: &[Value], _: &Kwargs) -> PyResult<Value> {
-    arity("isnan", args, 1, 1)?;
+fn isnan(it: &mut Interp, args: &[Value], kw: &Kwargs) -> PyResult<Value> {
+    no_kwargs("math.isnan", kw)?;
+    arity("math.isnan", args, 1, 1)?;
     Ok(Value::Bool(num(it, &args[0])?.is_nan()))
 }
 
-fn fsum(it: &mut Interp, args: &[Value], _: &Kwargs) -> PyResult<Value> {
-    arity("fsum", args, 1, 1)?;
+fn fsum(it: &mut Interp, args: &[Value], kw: &Kwargs) -> PyResult<Value> {
+    no_kwargs("math.fsum", kw)?;
+    arity("math.fsum", args, 1, 1)?;
     // Shewchuk's exact partial sums, as CPython's fsum.
     let mut partials: Vec<f64> = Vec::new();
+    // Infinities and NaNs are summed apart, as CPython's `special_sum` / `inf_sum`.
+    let (mut special, mut infs) = (0.0f64, 0.0f64);
     for v in it.iterate(&args[0])? {
         let mut x = num(it, &v)?;
+        let xsave = x;
         let mut i = 0;
         for j in 0..partials.len() {
             let mut y = partials[j];
@@ -495,7 +677,25 @@ fn fsum(it: &mut Interp, args: &[Value], _: &Kwargs) -> PyResult<Value> {
             x = hi;
         }
         partials.truncate(i);
-        partials.push(x);
+        if !x.is_finite() {
+            if xsave.is_finite() {
+                return Err(err("OverflowError", "intermediate overflow in fsum"));
+            }
+            if xsave.is_infinite() {
+                infs += xsave;
+            }
+            special += xsave;
+            partials.clear();
+        } else if x != 0.0 {
+            // As CPython, a zero sum is not kept, so an all-zero input sums to 0.0.
+            partials.push(x);
+        }
+    }
+    if special != 0.0 {
+        if infs.is_nan() {
+            return Err(value_error("-inf + inf in fsum"));
+        }
+        return Ok(float_result(special));
     }
     let mut hi = 0.0;
     if let Some(mut n) = partials.len().checked_sub(1) {
@@ -525,7 +725,20 @@ fn fsum(it: &mut Interp, args: &[Value], _: &Kwargs) -> PyResult<Value> {
 }
 
 fn prod(it: &mut Interp, args: &[Value], kw: &Kwargs) -> PyResult<Value> {
-    arity("prod", args, 1, 1)?;
+    if args.len() != 1 {
+        return Err(type_error(if args.len() + kw.len() > 2 {
+            format!(
+                "prod() takes at most 2 arguments ({} given)",
+                args.len() + kw.len()
+            )
+        } else {
+            format!(
+                "prod() takes exactly 1 positional argument ({} given)",
+                args.len()
+            )
+        }));
+    }
+    crate::runtime::builtins::keywords_among("prod", kw, &["start"])?;
     let mut acc = crate::runtime::builtins::kwarg(kw, "start").unwrap_or(Value::Int(1));
     for v in it.iterate(&args[0])? {
         acc = it.binary_op(crate::syntax::ast::BinOp::Mul, &acc, &v)?;
@@ -558,6 +771,10 @@ pub fn build(_: &mut Interp) -> PyResult<Rc<Module>> {
             ("fabs", fabs),
             ("degrees", degrees),
             ("radians", radians),
+            ("cbrt", cbrt),
+            ("exp2", exp2),
+            ("nextafter", nextafter),
+            ("ulp", ulp),
             ("log", log),
             ("log2", log2),
             ("log10", log10),

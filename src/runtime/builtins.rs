@@ -47,6 +47,45 @@ pub fn arity(name: &str, args: &[Value], min: usize, max: usize) -> PyResult<()>
     }))
 }
 
+/// Checks the number of arguments to a method of a builtin type (`args[0]` is the receiver),
+/// with CPython's wording for its calling convention: a method taking none or exactly one
+/// is named with its type ("str.upper() takes no arguments (1 given)"); others are checked
+/// as by `_PyArg_CheckPositional` ("center expected at most 2 arguments, got 3").
+pub fn method_arity(args: &[Value], name: &str, min: usize, max: usize) -> PyResult<()> {
+    let n = args.len().saturating_sub(1);
+    if n >= min && n <= max {
+        return Ok(());
+    }
+    if min == max && min <= 1 {
+        let owner = args
+            .first()
+            .map(ops::type_name)
+            .unwrap_or_else(|| Rc::from("object"));
+        return arity(&format!("{owner}.{name}"), &args[1..], min, max);
+    }
+    arity(name, &args[1..], min, max)
+}
+
+/// The same for the methods CPython still parses with `PyArg_ParseTuple`, which say
+/// "find() takes at least 1 argument (0 given)".
+pub fn method_arity_parsed(args: &[Value], name: &str, min: usize, max: usize) -> PyResult<()> {
+    let n = args.len().saturating_sub(1);
+    let plural = |k: usize| if k == 1 { "" } else { "s" };
+    if n < min {
+        return Err(type_error(format!(
+            "{name}() takes at least {min} argument{} ({n} given)",
+            plural(min)
+        )));
+    }
+    if n > max {
+        return Err(type_error(format!(
+            "{name}() takes at most {max} argument{} ({n} given)",
+            plural(max)
+        )));
+    }
+    Ok(())
+}
+
 /// Rejects keyword arguments for functions that take none.
 pub fn no_kwargs(name: &str, kw: &Kwargs) -> PyResult<()> {
     if kw.is_empty() {
@@ -54,6 +93,23 @@ pub fn no_kwargs(name: &str, kw: &Kwargs) -> PyResult<()> {
     } else {
         Err(type_error(format!("{name}() takes no keyword arguments")))
     }
+}
+
+/// Refuses keyword arguments to a method of a builtin type that takes none, naming it as
+/// CPython does when the method is called on its object: "list.append() takes no keyword
+/// arguments". `args[0]` is the receiver, or the class for a classmethod.
+pub fn no_method_kwargs(args: &[Value], name: &str, kw: &Kwargs) -> PyResult<()> {
+    if kw.is_empty() {
+        return Ok(());
+    }
+    let owner = match args.first() {
+        Some(Value::Class(c)) => c.name.clone(),
+        Some(v) => ops::type_name(v),
+        None => Rc::from("object"),
+    };
+    Err(type_error(format!(
+        "{owner}.{name}() takes no keyword arguments"
+    )))
 }
 
 /// Takes keyword `name` out of `kw` if present.
@@ -75,8 +131,31 @@ pub fn only_kwargs(fname: &str, kw: &Kwargs, allowed: &[&str]) -> PyResult<()> {
     Ok(())
 }
 
-/// An `int` argument as i64.
-pub fn to_i64(v: &Value, what: &str) -> PyResult<i64> {
+/// Refuses keywords other than `allowed` with the wording of CPython's C functions that take
+/// keywords: "'x' is an invalid keyword argument for sort()".
+pub fn keywords_among(fname: &str, kw: &Kwargs, allowed: &[&str]) -> PyResult<()> {
+    match kw.iter().find(|(k, _)| !allowed.contains(&k.as_ref())) {
+        Some((k, _)) => Err(type_error(format!(
+            "'{k}' is an invalid keyword argument for {fname}()"
+        ))),
+        None => Ok(()),
+    }
+}
+
+/// The keywords of `sorted` and `list.sort`, which are keyword-only, so CPython counts them first.
+pub fn sort_keywords(kw: &Kwargs) -> PyResult<()> {
+    if kw.len() > 2 {
+        return Err(type_error(format!(
+            "sort() takes at most 2 keyword arguments ({} given)",
+            kw.len()
+        )));
+    }
+    keywords_among("sort", kw, &["key", "reverse"])
+}
+
+/// An `int` argument as i64. For anything else the TypeError says `message`, or, when that is
+/// empty, "'T' object cannot be interpreted as an integer".
+pub fn to_i64(v: &Value, message: &str) -> PyResult<i64> {
     match v {
         Value::Int(i) => Ok(*i),
         Value::Bool(b) => Ok(*b as i64),
@@ -84,10 +163,10 @@ pub fn to_i64(v: &Value, what: &str) -> PyResult<i64> {
             "OverflowError",
             "Python int too large to convert to C ssize_t",
         )),
+        _ if !message.is_empty() => Err(type_error(message)),
         other => Err(type_error(format!(
-            "'{}' object cannot be interpreted as an integer{}",
-            ops::type_name(other),
-            what
+            "'{}' object cannot be interpreted as an integer",
+            ops::type_name(other)
         ))),
     }
 }
@@ -148,17 +227,20 @@ fn builtin_len(it: &mut Interp, args: &[Value], kw: &Kwargs) -> PyResult<Value> 
     Ok(Value::Int(it.len(&args[0])? as i64))
 }
 
-fn builtin_repr(it: &mut Interp, args: &[Value], _: &Kwargs) -> PyResult<Value> {
+fn builtin_repr(it: &mut Interp, args: &[Value], kw: &Kwargs) -> PyResult<Value> {
+    no_kwargs("repr", kw)?;
     arity("repr", args, 1, 1)?;
     Ok(Value::str(&it.repr(&args[0])?))
 }
 
-fn builtin_ascii(it: &mut Interp, args: &[Value], _: &Kwargs) -> PyResult<Value> {
+fn builtin_ascii(it: &mut Interp, args: &[Value], kw: &Kwargs) -> PyResult<Value> {
+    no_kwargs("ascii", kw)?;
     arity("ascii", args, 1, 1)?;
     Ok(Value::str(&super::repr::ascii(&it.repr(&args[0])?)))
 }
 
-fn builtin_isinstance(_: &mut Interp, args: &[Value], _: &Kwargs) -> PyResult<Value> {
+fn builtin_isinstance(_: &mut Interp, args: &[Value], kw: &Kwargs) -> PyResult<Value> {
+    no_kwargs("isinstance", kw)?;
     if args.len() != 2 {
         return Err(type_error(format!(
             "isinstance expected 2 arguments, got {}",
@@ -180,13 +262,18 @@ fn class_matches(cls: &Rc<Class>, spec: &Value, what: &str) -> PyResult<bool> {
             }
             Ok(false)
         }
+        // CPython words the two checks differently.
+        _ if what == "issubclass" => Err(type_error(
+            "issubclass() arg 2 must be a class, a tuple of classes, or a union",
+        )),
         _ => Err(type_error(format!(
             "{what}() arg 2 must be a type, a tuple of types, or a union"
         ))),
     }
 }
 
-fn builtin_issubclass(_: &mut Interp, args: &[Value], _: &Kwargs) -> PyResult<Value> {
+fn builtin_issubclass(_: &mut Interp, args: &[Value], kw: &Kwargs) -> PyResult<Value> {
+    no_kwargs("issubclass", kw)?;
     if args.len() != 2 {
         return Err(type_error(format!(
             "issubclass expected 2 arguments, got {}",
@@ -199,7 +286,8 @@ fn builtin_issubclass(_: &mut Interp, args: &[Value], _: &Kwargs) -> PyResult<Va
     Ok(Value::Bool(class_matches(c, &args[1], "issubclass")?))
 }
 
-fn builtin_iter(it: &mut Interp, args: &[Value], _: &Kwargs) -> PyResult<Value> {
+fn builtin_iter(it: &mut Interp, args: &[Value], kw: &Kwargs) -> PyResult<Value> {
+    no_kwargs("iter", kw)?;
     arity("iter", args, 1, 2)?;
     if args.len() == 2 {
         if !is_callable(it, &args[0]) {
@@ -212,7 +300,8 @@ fn builtin_iter(it: &mut Interp, args: &[Value], _: &Kwargs) -> PyResult<Value> 
     it.get_iter(&args[0])
 }
 
-fn builtin_next(it: &mut Interp, args: &[Value], _: &Kwargs) -> PyResult<Value> {
+fn builtin_next(it: &mut Interp, args: &[Value], kw: &Kwargs) -> PyResult<Value> {
+    no_kwargs("next", kw)?;
     arity("next", args, 1, 2)?;
     let target = &args[0];
     let is_iter = match target {
@@ -232,7 +321,8 @@ fn builtin_next(it: &mut Interp, args: &[Value], _: &Kwargs) -> PyResult<Value> 
     }
 }
 
-pub(crate) fn builtin_abs(it: &mut Interp, args: &[Value], _: &Kwargs) -> PyResult<Value> {
+pub(crate) fn builtin_abs(it: &mut Interp, args: &[Value], kw: &Kwargs) -> PyResult<Value> {
+    no_kwargs("abs", kw)?;
     arity("abs", args, 1, 1)?;
     Ok(match &args[0] {
         Value::Int(i) => i
@@ -256,7 +346,12 @@ pub(crate) fn builtin_abs(it: &mut Interp, args: &[Value], _: &Kwargs) -> PyResu
 
 fn min_max(it: &mut Interp, args: &[Value], kw: &Kwargs, is_max: bool) -> PyResult<Value> {
     let name = if is_max { "max" } else { "min" };
-    only_kwargs(name, kw, &["key", "default"])?;
+    if args.is_empty() {
+        return Err(type_error(format!(
+            "{name} expected at least 1 argument, got 0"
+        )));
+    }
+    keywords_among(name, kw, &["key", "default"])?;
     let key = kwarg(kw, "key").filter(|k| !k.is_none());
     let default = kwarg(kw, "default");
     let items = if args.len() == 1 {
@@ -309,8 +404,19 @@ fn builtin_max(it: &mut Interp, args: &[Value], kw: &Kwargs) -> PyResult<Value> 
 }
 
 fn builtin_sum(it: &mut Interp, args: &[Value], kw: &Kwargs) -> PyResult<Value> {
-    only_kwargs("sum", kw, &["start"])?;
-    arity("sum", args, 1, 2)?;
+    match args.len() + kw.len() {
+        _ if args.is_empty() => {
+            return Err(type_error(
+                "sum() takes at least 1 positional argument (0 given)",
+            ))
+        }
+        n if n > 2 => {
+            return Err(type_error(format!(
+                "sum() takes at most 2 arguments ({n} given)"
+            )))
+        }
+        _ => keywords_among("sum", kw, &["start"])?,
+    }
     let mut acc = args
         .get(1)
         .cloned()
@@ -391,25 +497,35 @@ pub fn sort_values(
 }
 
 fn builtin_sorted(it: &mut Interp, args: &[Value], kw: &Kwargs) -> PyResult<Value> {
-    only_kwargs("sorted", kw, &["key", "reverse"])?;
     if args.len() != 1 {
         return Err(type_error(format!(
             "sorted expected 1 argument, got {}",
             args.len()
         )));
     }
+    sort_keywords(kw)?;
     let mut items = it.iterate(&args[0])?;
     let key = kwarg(kw, "key").filter(|k| !k.is_none());
     let reverse = match kwarg(kw, "reverse") {
-        Some(v) => it.truthy(&v)?,
+        // An int, as CPython's `reverse: bool(accept={int})`.
+        Some(v) => to_i64(&index_arg(it, &v)?, "")? != 0,
         None => false,
     };
     sort_values(it, &mut items, key, reverse)?;
     Ok(Value::list(items))
 }
 
+/// An argument that must be an int: an instance with `__index__` becomes what that gives;
+/// anything else is returned as it is, for the caller's own checks and messages.
+pub fn index_arg(it: &mut Interp, v: &Value) -> PyResult<Value> {
+    match v {
+        Value::Instance(_) if it.special(v, "__index__").is_some() => index_value(it, v),
+        _ => Ok(v.clone()),
+    }
+}
+
 /// `operator.index(v)`: an int as it is, or what an object's `__index__` gives.
-fn index_value(it: &mut Interp, v: &Value) -> PyResult<Value> {
+pub fn index_value(it: &mut Interp, v: &Value) -> PyResult<Value> {
     match v {
         Value::Int(_) | Value::BigInt(_) => Ok(v.clone()),
         Value::Bool(b) => Ok(Value::Int(*b as i64)),
@@ -461,7 +577,7 @@ fn builtin_enumerate(it: &mut Interp, args: &[Value], kw: &Kwargs) -> PyResult<V
 }
 
 fn builtin_zip(it: &mut Interp, args: &[Value], kw: &Kwargs) -> PyResult<Value> {
-    only_kwargs("zip", kw, &["strict"])?;
+    keywords_among("zip", kw, &["strict"])?;
     let strict = match kwarg(kw, "strict") {
         Some(v) => it.truthy(&v)?,
         None => false,
@@ -507,7 +623,8 @@ fn builtin_zip(it: &mut Interp, args: &[Value], kw: &Kwargs) -> PyResult<Value> 
     ))))
 }
 
-fn builtin_map(it: &mut Interp, args: &[Value], _: &Kwargs) -> PyResult<Value> {
+fn builtin_map(it: &mut Interp, args: &[Value], kw: &Kwargs) -> PyResult<Value> {
+    no_kwargs("map", kw)?;
     if args.len() < 2 {
         return Err(type_error("map() must have at least two arguments."));
     }
@@ -520,7 +637,8 @@ fn builtin_map(it: &mut Interp, args: &[Value], _: &Kwargs) -> PyResult<Value> {
     ))))
 }
 
-fn builtin_filter(it: &mut Interp, args: &[Value], _: &Kwargs) -> PyResult<Value> {
+fn builtin_filter(it: &mut Interp, args: &[Value], kw: &Kwargs) -> PyResult<Value> {
+    no_kwargs("filter", kw)?;
     if args.len() != 2 {
         return Err(type_error(format!(
             "filter expected 2 arguments, got {}",
@@ -533,8 +651,14 @@ fn builtin_filter(it: &mut Interp, args: &[Value], _: &Kwargs) -> PyResult<Value
     ))))
 }
 
-fn builtin_reversed(it: &mut Interp, args: &[Value], _: &Kwargs) -> PyResult<Value> {
-    arity("reversed", args, 1, 1)?;
+fn builtin_reversed(it: &mut Interp, args: &[Value], kw: &Kwargs) -> PyResult<Value> {
+    no_kwargs("reversed", kw)?;
+    if args.len() != 1 {
+        return Err(type_error(format!(
+            "reversed expected 1 argument, got {}",
+            args.len()
+        )));
+    }
     let v = &args[0];
     if let Some(r) = it.call_special(v, "__reversed__", vec![]) {
         return r;
@@ -547,10 +671,25 @@ fn builtin_reversed(it: &mut Interp, args: &[Value], _: &Kwargs) -> PyResult<Val
         | Value::Dict(_)
         | Value::MappingProxy(_)
         | Value::DictView(_) => it.iterate(v)?,
+        // As CPython's reversed over a sequence: items len-1 down to 0 by `__getitem__`
+        // (taken at once here; CPython takes each as the iterator advances).
         Value::Instance(_)
             if it.special(v, "__len__").is_some() && it.special(v, "__getitem__").is_some() =>
         {
-            it.iterate(v)?
+            let n = it.len(v)?;
+            let mut items = Vec::with_capacity(n);
+            for i in (0..n).rev() {
+                items.push(it.getitem(v, &Value::Int(i as i64))?);
+            }
+            items.reverse();
+            items
+        }
+        // A sequence without a length, as CPython's PySequence_Size reports it.
+        Value::Instance(_) if it.special(v, "__getitem__").is_some() => {
+            return Err(type_error(format!(
+                "object of type '{}' has no len()",
+                ops::type_name(v)
+            )))
         }
         _ => {
             return Err(type_error(format!(
@@ -577,7 +716,8 @@ fn builtin_reversed(it: &mut Interp, args: &[Value], _: &Kwargs) -> PyResult<Val
     ))))
 }
 
-fn builtin_any(it: &mut Interp, args: &[Value], _: &Kwargs) -> PyResult<Value> {
+fn builtin_any(it: &mut Interp, args: &[Value], kw: &Kwargs) -> PyResult<Value> {
+    no_kwargs("any", kw)?;
     arity("any", args, 1, 1)?;
     let i = it.get_iter(&args[0])?;
     while let Some(x) = it.next_opt(&i)? {
@@ -588,7 +728,8 @@ fn builtin_any(it: &mut Interp, args: &[Value], _: &Kwargs) -> PyResult<Value> {
     Ok(Value::Bool(false))
 }
 
-fn builtin_all(it: &mut Interp, args: &[Value], _: &Kwargs) -> PyResult<Value> {
+fn builtin_all(it: &mut Interp, args: &[Value], kw: &Kwargs) -> PyResult<Value> {
+    no_kwargs("all", kw)?;
     arity("all", args, 1, 1)?;
     let i = it.get_iter(&args[0])?;
     while let Some(x) = it.next_opt(&i)? {
@@ -609,7 +750,8 @@ fn attr_name(v: &Value) -> PyResult<Rc<str>> {
     }
 }
 
-fn builtin_getattr(it: &mut Interp, args: &[Value], _: &Kwargs) -> PyResult<Value> {
+fn builtin_getattr(it: &mut Interp, args: &[Value], kw: &Kwargs) -> PyResult<Value> {
+    no_kwargs("getattr", kw)?;
     arity("getattr", args, 2, 3)?;
     let name = attr_name(&args[1])?;
     match it.getattr(&args[0], &name) {
@@ -618,7 +760,8 @@ fn builtin_getattr(it: &mut Interp, args: &[Value], _: &Kwargs) -> PyResult<Valu
     }
 }
 
-fn builtin_hasattr(it: &mut Interp, args: &[Value], _: &Kwargs) -> PyResult<Value> {
+fn builtin_hasattr(it: &mut Interp, args: &[Value], kw: &Kwargs) -> PyResult<Value> {
+    no_kwargs("hasattr", kw)?;
     arity("hasattr", args, 2, 2)?;
     let name = attr_name(&args[1])?;
     match it.getattr(&args[0], &name) {
@@ -628,14 +771,16 @@ fn builtin_hasattr(it: &mut Interp, args: &[Value], _: &Kwargs) -> PyResult<Valu
     }
 }
 
-fn builtin_setattr(it: &mut Interp, args: &[Value], _: &Kwargs) -> PyResult<Value> {
+fn builtin_setattr(it: &mut Interp, args: &[Value], kw: &Kwargs) -> PyResult<Value> {
+    no_kwargs("setattr", kw)?;
     arity("setattr", args, 3, 3)?;
     let name = attr_name(&args[1])?;
     it.setattr(&args[0], &name, args[2].clone())?;
     Ok(Value::None)
 }
 
-fn builtin_delattr(it: &mut Interp, args: &[Value], _: &Kwargs) -> PyResult<Value> {
+fn builtin_delattr(it: &mut Interp, args: &[Value], kw: &Kwargs) -> PyResult<Value> {
+    no_kwargs("delattr", kw)?;
     arity("delattr", args, 2, 2)?;
     let name = attr_name(&args[1])?;
     it.delattr(&args[0], &name)?;
@@ -651,24 +796,28 @@ fn is_callable(it: &Interp, v: &Value) -> bool {
     }
 }
 
-fn builtin_callable(it: &mut Interp, args: &[Value], _: &Kwargs) -> PyResult<Value> {
+fn builtin_callable(it: &mut Interp, args: &[Value], kw: &Kwargs) -> PyResult<Value> {
+    no_kwargs("callable", kw)?;
     arity("callable", args, 1, 1)?;
     Ok(Value::Bool(is_callable(it, &args[0])))
 }
 
-fn builtin_id(_: &mut Interp, args: &[Value], _: &Kwargs) -> PyResult<Value> {
+fn builtin_id(_: &mut Interp, args: &[Value], kw: &Kwargs) -> PyResult<Value> {
+    no_kwargs("id", kw)?;
     arity("id", args, 1, 1)?;
     Ok(Value::Int(args[0].address() as i64))
 }
 
-fn builtin_hash(it: &mut Interp, args: &[Value], _: &Kwargs) -> PyResult<Value> {
+fn builtin_hash(it: &mut Interp, args: &[Value], kw: &Kwargs) -> PyResult<Value> {
+    no_kwargs("hash", kw)?;
     arity("hash", args, 1, 1)?;
     Ok(Value::Int(it.hash(&args[0])?))
 }
 
-fn builtin_chr(_: &mut Interp, args: &[Value], _: &Kwargs) -> PyResult<Value> {
+fn builtin_chr(it: &mut Interp, args: &[Value], kw: &Kwargs) -> PyResult<Value> {
+    no_kwargs("chr", kw)?;
     arity("chr", args, 1, 1)?;
-    let i = to_i64(&args[0], "")?;
+    let i = to_i64(&index_arg(it, &args[0])?, "")?;
     match u32::try_from(i).ok().and_then(char::from_u32) {
         Some(c) => Ok(Value::str(&c.to_string())),
         None if (0..0x110000).contains(&i) => Ok(Value::str("\u{fffd}")),
@@ -676,7 +825,8 @@ fn builtin_chr(_: &mut Interp, args: &[Value], _: &Kwargs) -> PyResult<Value> {
     }
 }
 
-fn builtin_ord(_: &mut Interp, args: &[Value], _: &Kwargs) -> PyResult<Value> {
+fn builtin_ord(_: &mut Interp, args: &[Value], kw: &Kwargs) -> PyResult<Value> {
+    no_kwargs("ord", kw)?;
     arity("ord", args, 1, 1)?;
     match &args[0] {
         Value::Str(s) => {
@@ -696,9 +846,9 @@ fn builtin_ord(_: &mut Interp, args: &[Value], _: &Kwargs) -> PyResult<Value> {
     }
 }
 
-fn radix(args: &[Value], name: &str, prefix: &str, r: u32) -> PyResult<Value> {
+fn radix(it: &mut Interp, args: &[Value], name: &str, prefix: &str, r: u32) -> PyResult<Value> {
     arity(name, args, 1, 1)?;
-    let Some(b) = to_big(&args[0]) else {
+    let Some(b) = to_big(&index_arg(it, &args[0])?) else {
         return Err(type_error(format!(
             "'{}' object cannot be interpreted as an integer",
             ops::type_name(&args[0])
@@ -711,19 +861,23 @@ fn radix(args: &[Value], name: &str, prefix: &str, r: u32) -> PyResult<Value> {
     )))
 }
 
-fn builtin_hex(_: &mut Interp, args: &[Value], _: &Kwargs) -> PyResult<Value> {
-    radix(args, "hex", "0x", 16)
+fn builtin_hex(it: &mut Interp, args: &[Value], kw: &Kwargs) -> PyResult<Value> {
+    no_kwargs("hex", kw)?;
+    radix(it, args, "hex", "0x", 16)
 }
 
-fn builtin_oct(_: &mut Interp, args: &[Value], _: &Kwargs) -> PyResult<Value> {
-    radix(args, "oct", "0o", 8)
+fn builtin_oct(it: &mut Interp, args: &[Value], kw: &Kwargs) -> PyResult<Value> {
+    no_kwargs("oct", kw)?;
+    radix(it, args, "oct", "0o", 8)
 }
 
-fn builtin_bin(_: &mut Interp, args: &[Value], _: &Kwargs) -> PyResult<Value> {
-    radix(args, "bin", "0b", 2)
+fn builtin_bin(it: &mut Interp, args: &[Value], kw: &Kwargs) -> PyResult<Value> {
+    no_kwargs("bin", kw)?;
+    radix(it, args, "bin", "0b", 2)
 }
 
-pub(crate) fn builtin_divmod(it: &mut Interp, args: &[Value], _: &Kwargs) -> PyResult<Value> {
+pub(crate) fn builtin_divmod(it: &mut Interp, args: &[Value], kw: &Kwargs) -> PyResult<Value> {
+    no_kwargs("divmod", kw)?;
     arity("divmod", args, 2, 2)?;
     use crate::syntax::ast::BinOp;
     let (a, b) = (&args[0], &args[1]);
@@ -761,7 +915,13 @@ pub(crate) fn builtin_divmod(it: &mut Interp, args: &[Value], _: &Kwargs) -> PyR
 }
 
 pub(crate) fn builtin_pow(it: &mut Interp, args: &[Value], kw: &Kwargs) -> PyResult<Value> {
-    only_kwargs("pow", kw, &["base", "exp", "mod"])?;
+    keywords_among("pow", kw, &["base", "exp", "mod"])?;
+    if args.len() + kw.len() > 3 {
+        return Err(type_error(format!(
+            "pow() takes at most 3 arguments ({} given)",
+            args.len() + kw.len()
+        )));
+    }
     let mut full: Vec<Option<Value>> = args.iter().cloned().map(Some).collect();
     full.resize(3.max(full.len()), None);
     for (i, name) in ["base", "exp", "mod"].iter().enumerate() {
@@ -835,8 +995,18 @@ fn mod_inverse(a: &BigInt, m: &BigInt) -> Option<BigInt> {
 }
 
 pub(crate) fn builtin_round(it: &mut Interp, args: &[Value], kw: &Kwargs) -> PyResult<Value> {
-    only_kwargs("round", kw, &["ndigits"])?;
-    arity("round", args, 1, 2)?;
+    keywords_among("round", kw, &["ndigits"])?;
+    if args.len() + kw.len() > 2 {
+        return Err(type_error(format!(
+            "round() takes at most 2 arguments ({} given)",
+            args.len() + kw.len()
+        )));
+    }
+    if args.is_empty() {
+        return Err(type_error(
+            "round() missing required argument 'number' (pos 1)",
+        ));
+    }
     let nd = args
         .get(1)
         .cloned()
@@ -857,7 +1027,7 @@ pub(crate) fn builtin_round(it: &mut Interp, args: &[Value], kw: &Kwargs) -> PyR
                 Ok(float_to_int(f.round_ties_even()))
             }
             Some(n) => {
-                let n = to_i64(&n, "")?;
+                let n = to_i64(&index_arg(it, &n)?, "")?;
                 if !f.is_finite() || n > 330 {
                     return Ok(ops::float_result(*f));
                 }
@@ -888,7 +1058,7 @@ pub(crate) fn builtin_round(it: &mut Interp, args: &[Value], kw: &Kwargs) -> PyR
             let Some(n) = nd else {
                 return Ok(big(to_big(&args[0]).unwrap_or_default()));
             };
-            let n = to_i64(&n, "")?;
+            let n = to_i64(&index_arg(it, &n)?, "")?;
             if n >= 0 {
                 return Ok(big(to_big(&args[0]).unwrap_or_default()));
             }
@@ -923,7 +1093,8 @@ pub(crate) fn float_to_int(f: f64) -> Value {
     }
 }
 
-fn builtin_format(it: &mut Interp, args: &[Value], _: &Kwargs) -> PyResult<Value> {
+fn builtin_format(it: &mut Interp, args: &[Value], kw: &Kwargs) -> PyResult<Value> {
+    no_kwargs("format", kw)?;
     arity("format", args, 1, 2)?;
     let spec = match args.get(1) {
         Some(Value::Str(s)) => s.to_string(),
@@ -938,8 +1109,16 @@ fn builtin_format(it: &mut Interp, args: &[Value], _: &Kwargs) -> PyResult<Value
     Ok(Value::str(&it.format(&args[0], &spec)?))
 }
 
-fn builtin_vars(it: &mut Interp, args: &[Value], _: &Kwargs) -> PyResult<Value> {
-    arity("vars", args, 1, 1)?;
+fn builtin_vars(it: &mut Interp, args: &[Value], kw: &Kwargs) -> PyResult<Value> {
+    no_kwargs("vars", kw)?;
+    if args.is_empty() {
+        // Without an argument vars() is locals(), which aio does not have.
+        return Err(err(
+            "NotImplementedError",
+            "aio does not support vars() without an argument",
+        ));
+    }
+    arity("vars", args, 0, 1)?;
     it.getattr(&args[0], "__dict__").map_err(|e| {
         if e.0.class.is_subclass(&types().exc("AttributeError")) {
             type_error("vars() argument must have __dict__ attribute")
@@ -1000,7 +1179,8 @@ const VALUE_ATTRS: &[&str] = &[
 /// `dir(obj)`: the sorted names of its attributes (its own, its class's along the MRO, and
 /// object's). A call `dir()` in the program lists the caller's scope (`dir_from_frame`); this
 /// is reached without an argument only when `dir` is called indirectly (`f = dir; f()`).
-fn builtin_dir(it: &mut Interp, args: &[Value], _: &Kwargs) -> PyResult<Value> {
+fn builtin_dir(it: &mut Interp, args: &[Value], kw: &Kwargs) -> PyResult<Value> {
+    no_kwargs("dir", kw)?;
     if args.is_empty() {
         return Err(err(
             "NotImplementedError",
@@ -1015,7 +1195,12 @@ fn builtin_dir(it: &mut Interp, args: &[Value], _: &Kwargs) -> PyResult<Value> {
         }
     };
     match &args[0] {
-        Value::Module(m) => names.extend(m.names_list()),
+        // A module's dir() is its namespace only, as CPython's `module.__dir__`.
+        Value::Module(m) => {
+            let mut names = m.names_list();
+            names.sort();
+            return Ok(Value::list(names.into_iter().map(Value::Str).collect()));
+        }
         // A user class's namespace holds its `__module__`, `__dict__` and `__weakref__`; the
         // builtin classes with a `__dict__` (the exceptions) do not list it in aio's namespaces.
         Value::Class(c) => {
@@ -1047,7 +1232,8 @@ fn builtin_dir(it: &mut Interp, args: &[Value], _: &Kwargs) -> PyResult<Value> {
     Ok(Value::list(names.into_iter().map(Value::Str).collect()))
 }
 
-fn builtin_input(it: &mut Interp, args: &[Value], _: &Kwargs) -> PyResult<Value> {
+fn builtin_input(it: &mut Interp, args: &[Value], kw: &Kwargs) -> PyResult<Value> {
+    no_kwargs("input", kw)?;
     arity("input", args, 0, 1)?;
     if let Some(p) = args.first() {
         let s = it.to_str(p)?;

@@ -2,7 +2,9 @@
 //! `type(...)`, `range(...)`, `slice(...)`, and the `staticmethod` / `classmethod` / `property`
 //! wrappers.
 
-use super::builtins::{arity, builtin_super, float_to_int, kwarg, no_kwargs, only_kwargs, to_i64};
+use super::builtins::{
+    arity, builtin_super, float_to_int, index_arg, keywords_among, kwarg, no_kwargs, to_i64,
+};
 use super::dict::{Dict, DictKey};
 use super::exceptions::{err, type_error, value_error};
 use super::ops::{self, big, big_to_f64};
@@ -116,8 +118,18 @@ pub(crate) fn property_getter(_: &mut Interp, args: &[Value], _: &Kwargs) -> PyR
 }
 
 fn ctor_int(it: &mut Interp, args: &[Value], kw: &Kwargs) -> PyResult<Value> {
-    only_kwargs("int", kw, &["base"])?;
-    arity("int", args, 0, 2)?;
+    // int() is an argument-clinic function: its own wording for bad keywords and counts.
+    if let Some((k, _)) = kw.iter().find(|(k, _)| &**k != "base") {
+        return Err(type_error(format!(
+            "'{k}' is an invalid keyword argument for int()"
+        )));
+    }
+    if args.len() + kw.len() > 2 {
+        return Err(type_error(format!(
+            "int() takes at most 2 arguments ({} given)",
+            args.len() + kw.len()
+        )));
+    }
     let base = args.get(1).cloned().or_else(|| kwarg(kw, "base"));
     let Some(v) = args.first() else {
         return Ok(Value::Int(0));
@@ -324,10 +336,35 @@ pub fn parse_float(s: &str) -> PyResult<f64> {
 }
 
 fn ctor_str(it: &mut Interp, args: &[Value], kw: &Kwargs) -> PyResult<Value> {
-    only_kwargs("str", kw, &["object"])?;
-    arity("str", args, 0, 1)?;
-    match args.first().cloned().or_else(|| kwarg(kw, "object")) {
+    keywords_among("str", kw, &["object", "encoding", "errors"])?;
+    if args.len() + kw.len() > 3 {
+        return Err(type_error(format!(
+            "str() takes at most 3 arguments ({} given)",
+            args.len() + kw.len()
+        )));
+    }
+    let object = args.first().cloned().or_else(|| kwarg(kw, "object"));
+    // `str(object, encoding, errors)` decodes bytes, which aio lacks: every object is refused
+    // with CPython's own message.
+    let mut decoding = false;
+    for (i, name) in [(1, "encoding"), (2, "errors")] {
+        if let Some(v) = args.get(i).cloned().or_else(|| kwarg(kw, name)) {
+            if !matches!(v, Value::Str(_)) {
+                return Err(type_error(format!(
+                    "str() argument '{name}' must be str, not {}",
+                    ops::type_name(&v)
+                )));
+            }
+            decoding = true;
+        }
+    }
+    match object {
         None => Ok(Value::str("")),
+        Some(Value::Str(_)) if decoding => Err(type_error("decoding str is not supported")),
+        Some(v) if decoding => Err(type_error(format!(
+            "decoding to str: need a bytes-like object, {} found",
+            ops::type_name(&v)
+        ))),
         Some(v) => Ok(Value::str(&it.to_str(&v)?)),
     }
 }
@@ -455,8 +492,12 @@ fn ctor_type(it: &mut Interp, args: &[Value], _: &Kwargs) -> PyResult<Value> {
     }
 }
 
-fn ctor_range(_: &mut Interp, args: &[Value], kw: &Kwargs) -> PyResult<Value> {
+fn ctor_range(it: &mut Interp, args: &[Value], kw: &Kwargs) -> PyResult<Value> {
     no_kwargs("range", kw)?;
+    let args = &args
+        .iter()
+        .map(|v| index_arg(it, v))
+        .collect::<PyResult<Vec<_>>>()?[..];
     let get = |v: &Value| -> PyResult<i128> {
         match v {
             Value::BigInt(b) => b.to_i128().ok_or_else(|| {

@@ -284,11 +284,12 @@ pub fn num_eq(a: &Value, b: &Value) -> bool {
         (Float(f), Bool(x)) | (Bool(x), Float(f)) => *f == *x as i64 as f64,
         (BigInt(x), BigInt(y)) => x == y,
         (BigInt(_), Int(_) | Bool(_)) | (Int(_) | Bool(_), BigInt(_)) => false,
+        // Exactly: an integral float converts to a BigInt without loss.
         (BigInt(x), Float(f)) | (Float(f), BigInt(x)) => {
-            x.to_f64().is_some_and(|v| v == *f) && f.fract() == 0.0 && {
-                let back = num_bigint::BigInt::from(*f as i128);
-                f.abs() < 1e38 && back == **x
-            }
+            f.is_finite()
+                && f.fract() == 0.0
+                && num_traits::FromPrimitive::from_f64(*f)
+                    .is_some_and(|v: num_bigint::BigInt| v == **x)
         }
         _ => false,
     }

@@ -26,12 +26,17 @@ pub fn float_repr(x: f64) -> String {
 ///
 /// Err carries CPython's exception message, e.g. "Unknown format code 'q' for object of type 'int'".
 pub fn format_int(v: &BigInt, spec: &str) -> Result<String, String> {
-    format_int_value(IntVal::Big(v), spec)
+    format_int_value(IntVal::Big(v), spec, "int")
 }
 
 /// `format(v, spec)` for an int that fits in an `i64` (same results as [`format_int`]).
 pub fn format_i64(v: i64, spec: &str) -> Result<String, String> {
-    format_int_value(IntVal::Small(v), spec)
+    format_int_value(IntVal::Small(v), spec, "int")
+}
+
+/// `format(b, spec)` for a bool with a non-empty spec: an int, but errors name `bool`.
+pub fn format_bool(b: bool, spec: &str) -> Result<String, String> {
+    format_int_value(IntVal::Small(b as i64), spec, "bool")
 }
 
 /// `format(x, spec)` for a float, including the empty spec (same as `str(x)`) and specs with
@@ -479,15 +484,15 @@ impl IntVal<'_> {
     }
 }
 
-fn format_int_value(v: IntVal, spec: &str) -> Result<String, String> {
+fn format_int_value(v: IntVal, spec: &str, type_name: &str) -> Result<String, String> {
     if spec.is_empty() {
         return Ok(v.decimal());
     }
-    let f = parse_spec(spec, "int", 'd', '>')?;
+    let f = parse_spec(spec, type_name, 'd', '>')?;
     match f.ty {
         'b' | 'c' | 'd' | 'o' | 'x' | 'X' | 'n' => format_long_internal(v, &f),
         'e' | 'E' | 'f' | 'F' | 'g' | 'G' | '%' => format_float_internal(v.to_f64()?, &f),
-        t => Err(unknown_type(t, "int")),
+        t => Err(unknown_type(t, type_name)),
     }
 }
 

@@ -8,6 +8,7 @@
 //! the dict's; writes are refused with CPython's messages. Programs rarely touch a class's
 //! `__dict__`, so the copy costs nothing on any hot path.
 
+use super::builtins::no_method_kwargs;
 use super::dict::{Dict, DictKey};
 use super::exceptions::type_error;
 use super::types::{types, Types};
@@ -47,23 +48,28 @@ fn delegate(it: &mut Interp, name: &str, args: &[Value]) -> PyResult<Value> {
     it.call(&m, args[1..].to_vec(), vec![])
 }
 
-fn proxy_get(it: &mut Interp, args: &[Value], _: &Kwargs) -> PyResult<Value> {
+fn proxy_get(it: &mut Interp, args: &[Value], kw: &Kwargs) -> PyResult<Value> {
+    no_method_kwargs(args, "get", kw)?;
     delegate(it, "get", args)
 }
 
-fn proxy_keys(it: &mut Interp, args: &[Value], _: &Kwargs) -> PyResult<Value> {
+fn proxy_keys(it: &mut Interp, args: &[Value], kw: &Kwargs) -> PyResult<Value> {
+    no_method_kwargs(args, "keys", kw)?;
     delegate(it, "keys", args)
 }
 
-fn proxy_values(it: &mut Interp, args: &[Value], _: &Kwargs) -> PyResult<Value> {
+fn proxy_values(it: &mut Interp, args: &[Value], kw: &Kwargs) -> PyResult<Value> {
+    no_method_kwargs(args, "values", kw)?;
     delegate(it, "values", args)
 }
 
-fn proxy_items(it: &mut Interp, args: &[Value], _: &Kwargs) -> PyResult<Value> {
+fn proxy_items(it: &mut Interp, args: &[Value], kw: &Kwargs) -> PyResult<Value> {
+    no_method_kwargs(args, "items", kw)?;
     delegate(it, "items", args)
 }
 
-fn proxy_copy(it: &mut Interp, args: &[Value], _: &Kwargs) -> PyResult<Value> {
+fn proxy_copy(it: &mut Interp, args: &[Value], kw: &Kwargs) -> PyResult<Value> {
+    no_method_kwargs(args, "copy", kw)?;
     delegate(it, "copy", args)
 }
 

@@ -1,13 +1,16 @@
 //! Methods of the builtin types: str, list, dict, set, tuple, int, float, and the
 //! generator / coroutine protocol methods.
 
-use super::builtins::{arity, dict_fill, kwarg, native, only_kwargs, sort_values, to_i64};
+use super::builtins::{
+    arity, dict_fill, index_arg, kwarg, method_arity, native, no_method_kwargs, sort_keywords,
+    sort_values, to_i64,
+};
 use super::dict::Dict;
 use super::exceptions::{index_error, key_error, type_error, value_error};
 use super::ops::{norm_index, type_name};
 use super::str_methods::{rest, s};
 use super::types::Types;
-use super::value::{DictView, Kwargs, NativeFn, PyResult, Value, ViewKind};
+use super::value::{DictView, Kwargs, NativeFn, PyResult, RangeObj, Value, ViewKind};
 use crate::interp::Interp;
 use std::cell::RefCell;
 use std::rc::Rc;
@@ -21,7 +24,9 @@ fn this_list(args: &[Value], name: &str) -> PyResult<Rc<RefCell<Vec<Value>>>> {
     }
 }
 
-fn list_append(_: &mut Interp, args: &[Value], _: &Kwargs) -> PyResult<Value> {
+fn list_append(_: &mut Interp, args: &[Value], kw: &Kwargs) -> PyResult<Value> {
+    no_method_kwargs(args, "append", kw)?;
+    method_arity(args, "append", 1, 1)?;
     arity("list.append", rest(args), 1, 1).map_err(|_| {
         type_error(format!(
             "list.append() takes exactly one argument ({} given)",
@@ -34,14 +39,18 @@ fn list_append(_: &mut Interp, args: &[Value], _: &Kwargs) -> PyResult<Value> {
     Ok(Value::None)
 }
 
-fn list_extend(it: &mut Interp, args: &[Value], _: &Kwargs) -> PyResult<Value> {
+fn list_extend(it: &mut Interp, args: &[Value], kw: &Kwargs) -> PyResult<Value> {
+    no_method_kwargs(args, "extend", kw)?;
+    method_arity(args, "extend", 1, 1)?;
     let l = this_list(args, "extend")?;
     let items = it.iterate(args.get(1).unwrap_or(&Value::None))?;
     l.borrow_mut().extend(items);
     Ok(Value::None)
 }
 
-fn list_insert(_: &mut Interp, args: &[Value], _: &Kwargs) -> PyResult<Value> {
+fn list_insert(it: &mut Interp, args: &[Value], kw: &Kwargs) -> PyResult<Value> {
+    no_method_kwargs(args, "insert", kw)?;
+    method_arity(args, "insert", 2, 2)?;
     if args.len() != 3 {
         return Err(type_error(format!(
             "insert expected 2 arguments, got {}",
@@ -49,29 +58,34 @@ fn list_insert(_: &mut Interp, args: &[Value], _: &Kwargs) -> PyResult<Value> {
         )));
     }
     let l = this_list(args, "insert")?;
+    // `__index__` runs Python code, so it goes before the list is borrowed.
+    let i = to_i64(&index_arg(it, &args[1])?, "")?;
     let mut l = l.borrow_mut();
     let n = l.len() as i64;
-    let i = to_i64(&args[1], "")?;
     let i = if i < 0 { (i + n).max(0) } else { i.min(n) };
     l.insert(i as usize, args[2].clone());
     Ok(Value::None)
 }
 
-fn list_pop(_: &mut Interp, args: &[Value], _: &Kwargs) -> PyResult<Value> {
+fn list_pop(it: &mut Interp, args: &[Value], kw: &Kwargs) -> PyResult<Value> {
+    no_method_kwargs(args, "pop", kw)?;
+    method_arity(args, "pop", 0, 1)?;
     let l = this_list(args, "pop")?;
+    let i = match args.get(1) {
+        Some(v) => to_i64(&index_arg(it, v)?, "")?,
+        None => -1,
+    };
     let mut l = l.borrow_mut();
     if l.is_empty() {
         return Err(index_error("pop from empty list"));
     }
-    let i = match args.get(1) {
-        Some(v) => to_i64(v, "")?,
-        None => -1,
-    };
     let j = norm_index(i, l.len()).ok_or_else(|| index_error("pop index out of range"))?;
     Ok(l.remove(j))
 }
 
-fn list_remove(it: &mut Interp, args: &[Value], _: &Kwargs) -> PyResult<Value> {
+fn list_remove(it: &mut Interp, args: &[Value], kw: &Kwargs) -> PyResult<Value> {
+    no_method_kwargs(args, "remove", kw)?;
+    method_arity(args, "remove", 1, 1)?;
     let l = this_list(args, "remove")?;
     let x = args.get(1).cloned().unwrap_or_default();
     let items = l.borrow().clone();
@@ -112,7 +126,9 @@ fn seq_index(
     Err(value_error(what.to_string()))
 }
 
-fn list_index(it: &mut Interp, args: &[Value], _: &Kwargs) -> PyResult<Value> {
+fn list_index(it: &mut Interp, args: &[Value], kw: &Kwargs) -> PyResult<Value> {
+    no_method_kwargs(args, "index", kw)?;
+    method_arity(args, "index", 1, 3)?;
     let items = this_list(args, "index")?.borrow().clone();
     let x = args.get(1).cloned().unwrap_or_default();
     let r = it.repr(&x)?;
@@ -130,13 +146,21 @@ fn seq_count(it: &mut Interp, items: &[Value], x: &Value) -> PyResult<Value> {
     Ok(Value::Int(n))
 }
 
-fn list_count(it: &mut Interp, args: &[Value], _: &Kwargs) -> PyResult<Value> {
+fn list_count(it: &mut Interp, args: &[Value], kw: &Kwargs) -> PyResult<Value> {
+    no_method_kwargs(args, "count", kw)?;
+    method_arity(args, "count", 1, 1)?;
     let items = this_list(args, "count")?.borrow().clone();
     seq_count(it, &items, args.get(1).unwrap_or(&Value::None))
 }
 
 fn list_sort(it: &mut Interp, args: &[Value], kw: &Kwargs) -> PyResult<Value> {
-    only_kwargs("sort", kw, &["key", "reverse"])?;
+    sort_keywords(kw)?;
+    if args.len() + kw.len() > 3 {
+        return Err(type_error(format!(
+            "sort() takes at most 2 arguments ({} given)",
+            args.len() - 1 + kw.len()
+        )));
+    }
     if args.len() > 1 {
         return Err(type_error("sort() takes no positional arguments"));
     }
@@ -144,7 +168,8 @@ fn list_sort(it: &mut Interp, args: &[Value], kw: &Kwargs) -> PyResult<Value> {
     let mut items = std::mem::take(&mut *l.borrow_mut());
     let key = kwarg(kw, "key").filter(|k| !k.is_none());
     let reverse = match kwarg(kw, "reverse") {
-        Some(v) => it.truthy(&v)?,
+        // An int, as CPython's `reverse: bool(accept={int})`.
+        Some(v) => to_i64(&index_arg(it, &v)?, "")? != 0,
         None => false,
     };
     let r = sort_values(it, &mut items, key, reverse);
@@ -157,16 +182,22 @@ fn list_sort(it: &mut Interp, args: &[Value], kw: &Kwargs) -> PyResult<Value> {
     Ok(Value::None)
 }
 
-fn list_reverse(_: &mut Interp, args: &[Value], _: &Kwargs) -> PyResult<Value> {
+fn list_reverse(_: &mut Interp, args: &[Value], kw: &Kwargs) -> PyResult<Value> {
+    no_method_kwargs(args, "reverse", kw)?;
+    method_arity(args, "reverse", 0, 0)?;
     this_list(args, "reverse")?.borrow_mut().reverse();
     Ok(Value::None)
 }
 
-fn list_copy(_: &mut Interp, args: &[Value], _: &Kwargs) -> PyResult<Value> {
+fn list_copy(_: &mut Interp, args: &[Value], kw: &Kwargs) -> PyResult<Value> {
+    no_method_kwargs(args, "copy", kw)?;
+    method_arity(args, "copy", 0, 0)?;
     Ok(Value::list(this_list(args, "copy")?.borrow().clone()))
 }
 
-fn list_clear(_: &mut Interp, args: &[Value], _: &Kwargs) -> PyResult<Value> {
+fn list_clear(_: &mut Interp, args: &[Value], kw: &Kwargs) -> PyResult<Value> {
+    no_method_kwargs(args, "clear", kw)?;
+    method_arity(args, "clear", 0, 0)?;
     let mut items = std::mem::take(&mut *this_list(args, "clear")?.borrow_mut());
     // CPython drops the items last to first (generators among them are closed in that order).
     items.reverse();
@@ -174,7 +205,9 @@ fn list_clear(_: &mut Interp, args: &[Value], _: &Kwargs) -> PyResult<Value> {
     Ok(Value::None)
 }
 
-fn tuple_index(it: &mut Interp, args: &[Value], _: &Kwargs) -> PyResult<Value> {
+fn tuple_index(it: &mut Interp, args: &[Value], kw: &Kwargs) -> PyResult<Value> {
+    no_method_kwargs(args, "index", kw)?;
+    method_arity(args, "index", 1, 3)?;
     let Some(Value::Tuple(t)) = args.first() else {
         return Err(type_error("descriptor 'index' requires a 'tuple' object"));
     };
@@ -188,12 +221,67 @@ fn tuple_index(it: &mut Interp, args: &[Value], _: &Kwargs) -> PyResult<Value> {
     )
 }
 
-fn tuple_count(it: &mut Interp, args: &[Value], _: &Kwargs) -> PyResult<Value> {
+fn tuple_count(it: &mut Interp, args: &[Value], kw: &Kwargs) -> PyResult<Value> {
+    no_method_kwargs(args, "count", kw)?;
+    method_arity(args, "count", 1, 1)?;
     let Some(Value::Tuple(t)) = args.first() else {
         return Err(type_error("descriptor 'count' requires a 'tuple' object"));
     };
     let t = t.clone();
     seq_count(it, &t, args.get(1).unwrap_or(&Value::None))
+}
+
+/// The position of `x` in `r`, for an int `x` (CPython's `range.index` fast path).
+fn range_position(r: &RangeObj, x: &Value) -> Option<i128> {
+    let x = match x {
+        Value::Int(n) => *n as i128,
+        Value::Bool(b) => *b as i128,
+        Value::BigInt(b) => i128::try_from(&**b).ok()?,
+        _ => return None,
+    };
+    let off = x - r.start;
+    let inside = if r.step > 0 {
+        x >= r.start && x < r.stop
+    } else {
+        x <= r.start && x > r.stop
+    };
+    (inside && off % r.step == 0).then(|| off / r.step)
+}
+
+fn this_range(args: &[Value], name: &str) -> PyResult<Rc<RangeObj>> {
+    match args.first() {
+        Some(Value::Range(r)) => Ok(r.clone()),
+        _ => Err(type_error(format!(
+            "descriptor '{name}' requires a 'range' object"
+        ))),
+    }
+}
+
+fn range_index(it: &mut Interp, args: &[Value], kw: &Kwargs) -> PyResult<Value> {
+    no_method_kwargs(args, "index", kw)?;
+    method_arity(args, "index", 1, 1)?;
+    let r = this_range(args, "index")?;
+    let x = &args[1];
+    if matches!(x, Value::Int(_) | Value::Bool(_) | Value::BigInt(_)) {
+        return match range_position(&r, x) {
+            Some(i) => Ok(Value::from_i128(i)),
+            None => Err(value_error(format!("{} is not in range", it.repr(x)?))),
+        };
+    }
+    let items = it.iterate(&args[0])?;
+    seq_index(it, &items, x, &[], "sequence.index(x): x not in sequence")
+}
+
+fn range_count(it: &mut Interp, args: &[Value], kw: &Kwargs) -> PyResult<Value> {
+    no_method_kwargs(args, "count", kw)?;
+    method_arity(args, "count", 1, 1)?;
+    let r = this_range(args, "count")?;
+    let x = &args[1];
+    if matches!(x, Value::Int(_) | Value::Bool(_) | Value::BigInt(_)) {
+        return Ok(Value::Int(range_position(&r, x).is_some() as i64));
+    }
+    let items = it.iterate(&args[0])?;
+    seq_count(it, &items, x)
 }
 
 fn this_dict(args: &[Value], name: &str) -> PyResult<Rc<RefCell<Dict>>> {
@@ -205,8 +293,9 @@ fn this_dict(args: &[Value], name: &str) -> PyResult<Rc<RefCell<Dict>>> {
     }
 }
 
-fn dict_get(it: &mut Interp, args: &[Value], _: &Kwargs) -> PyResult<Value> {
-    arity("get", rest(args), 1, 2)?;
+fn dict_get(it: &mut Interp, args: &[Value], kw: &Kwargs) -> PyResult<Value> {
+    no_method_kwargs(args, "get", kw)?;
+    method_arity(args, "get", 1, 2)?;
     let d = this_dict(args, "get")?;
     let v = it.dict_lookup(&d, &args[1])?;
     Ok(v.unwrap_or_else(|| args.get(2).cloned().unwrap_or(Value::None)))
@@ -219,20 +308,27 @@ fn view(args: &[Value], kind: ViewKind) -> PyResult<Value> {
     ))))
 }
 
-fn dict_keys(_: &mut Interp, args: &[Value], _: &Kwargs) -> PyResult<Value> {
+fn dict_keys(_: &mut Interp, args: &[Value], kw: &Kwargs) -> PyResult<Value> {
+    no_method_kwargs(args, "keys", kw)?;
+    method_arity(args, "keys", 0, 0)?;
     view(args, ViewKind::Keys)
 }
 
-fn dict_values(_: &mut Interp, args: &[Value], _: &Kwargs) -> PyResult<Value> {
+fn dict_values(_: &mut Interp, args: &[Value], kw: &Kwargs) -> PyResult<Value> {
+    no_method_kwargs(args, "values", kw)?;
+    method_arity(args, "values", 0, 0)?;
     view(args, ViewKind::Values)
 }
 
-fn dict_items(_: &mut Interp, args: &[Value], _: &Kwargs) -> PyResult<Value> {
+fn dict_items(_: &mut Interp, args: &[Value], kw: &Kwargs) -> PyResult<Value> {
+    no_method_kwargs(args, "items", kw)?;
+    method_arity(args, "items", 0, 0)?;
     view(args, ViewKind::Items)
 }
 
-fn dict_pop(it: &mut Interp, args: &[Value], _: &Kwargs) -> PyResult<Value> {
-    arity("pop", rest(args), 1, 2)?;
+fn dict_pop(it: &mut Interp, args: &[Value], kw: &Kwargs) -> PyResult<Value> {
+    no_method_kwargs(args, "pop", kw)?;
+    method_arity(args, "pop", 1, 2)?;
     let d = this_dict(args, "pop")?;
     let k = it.key_in(args[1].clone(), &d)?;
     let r = d.borrow_mut().remove(&k);
@@ -245,7 +341,9 @@ fn dict_pop(it: &mut Interp, args: &[Value], _: &Kwargs) -> PyResult<Value> {
     }
 }
 
-fn dict_popitem(_: &mut Interp, args: &[Value], _: &Kwargs) -> PyResult<Value> {
+fn dict_popitem(_: &mut Interp, args: &[Value], kw: &Kwargs) -> PyResult<Value> {
+    no_method_kwargs(args, "popitem", kw)?;
+    method_arity(args, "popitem", 0, 0)?;
     let d = this_dict(args, "popitem")?;
     let r = d.borrow_mut().map.pop();
     match r {
@@ -254,8 +352,9 @@ fn dict_popitem(_: &mut Interp, args: &[Value], _: &Kwargs) -> PyResult<Value> {
     }
 }
 
-fn dict_setdefault(it: &mut Interp, args: &[Value], _: &Kwargs) -> PyResult<Value> {
-    arity("setdefault", rest(args), 1, 2)?;
+fn dict_setdefault(it: &mut Interp, args: &[Value], kw: &Kwargs) -> PyResult<Value> {
+    no_method_kwargs(args, "setdefault", kw)?;
+    method_arity(args, "setdefault", 1, 2)?;
     let d = this_dict(args, "setdefault")?;
     let k = it.key_in(args[1].clone(), &d)?;
     let existing = d.borrow().get(&k).cloned();
@@ -268,13 +367,15 @@ fn dict_setdefault(it: &mut Interp, args: &[Value], _: &Kwargs) -> PyResult<Valu
 }
 
 fn dict_update(it: &mut Interp, args: &[Value], kw: &Kwargs) -> PyResult<Value> {
-    arity("update", rest(args), 0, 1)?;
+    method_arity(args, "update", 0, 1)?;
     let d = this_dict(args, "update")?;
     dict_fill(it, &d, args.get(1), kw)?;
     Ok(Value::None)
 }
 
-fn dict_copy(_: &mut Interp, args: &[Value], _: &Kwargs) -> PyResult<Value> {
+fn dict_copy(_: &mut Interp, args: &[Value], kw: &Kwargs) -> PyResult<Value> {
+    no_method_kwargs(args, "copy", kw)?;
+    method_arity(args, "copy", 0, 0)?;
     let d = this_dict(args, "copy")?;
     let map = d.borrow().map.clone();
     Ok(crate::runtime::gc::tracked(Value::Dict(Rc::new(
@@ -282,13 +383,17 @@ fn dict_copy(_: &mut Interp, args: &[Value], _: &Kwargs) -> PyResult<Value> {
     ))))
 }
 
-fn dict_clear(_: &mut Interp, args: &[Value], _: &Kwargs) -> PyResult<Value> {
+fn dict_clear(_: &mut Interp, args: &[Value], kw: &Kwargs) -> PyResult<Value> {
+    no_method_kwargs(args, "clear", kw)?;
+    method_arity(args, "clear", 0, 0)?;
     this_dict(args, "clear")?.borrow_mut().map.clear();
     Ok(Value::None)
 }
 
-fn dict_fromkeys(it: &mut Interp, args: &[Value], _: &Kwargs) -> PyResult<Value> {
+fn dict_fromkeys(it: &mut Interp, args: &[Value], kw: &Kwargs) -> PyResult<Value> {
+    no_method_kwargs(args, "fromkeys", kw)?;
     // Called on the class: args[0] is the class.
+    method_arity(args, "fromkeys", 1, 2)?;
     let keys = it.iterate(args.get(1).unwrap_or(&Value::None))?;
     let v = args.get(2).cloned().unwrap_or(Value::None);
     let d = RefCell::new(Dict::new());
@@ -299,7 +404,9 @@ fn dict_fromkeys(it: &mut Interp, args: &[Value], _: &Kwargs) -> PyResult<Value>
     Ok(crate::runtime::gc::tracked(Value::Dict(Rc::new(d))))
 }
 
-fn int_bit_length(_: &mut Interp, args: &[Value], _: &Kwargs) -> PyResult<Value> {
+fn int_bit_length(_: &mut Interp, args: &[Value], kw: &Kwargs) -> PyResult<Value> {
+    no_method_kwargs(args, "bit_length", kw)?;
+    method_arity(args, "bit_length", 0, 0)?;
     Ok(Value::Int(match args.first() {
         Some(Value::Int(i)) => 64 - i.unsigned_abs().leading_zeros() as i64,
         Some(Value::Bool(b)) => *b as i64,
@@ -312,7 +419,9 @@ fn int_bit_length(_: &mut Interp, args: &[Value], _: &Kwargs) -> PyResult<Value>
     }))
 }
 
-fn int_bit_count(_: &mut Interp, args: &[Value], _: &Kwargs) -> PyResult<Value> {
+fn int_bit_count(_: &mut Interp, args: &[Value], kw: &Kwargs) -> PyResult<Value> {
+    no_method_kwargs(args, "bit_count", kw)?;
+    method_arity(args, "bit_count", 0, 0)?;
     Ok(Value::Int(match args.first() {
         Some(Value::Int(i)) => i.unsigned_abs().count_ones() as i64,
         Some(Value::Bool(b)) => *b as i64,
@@ -330,7 +439,9 @@ fn int_bit_count(_: &mut Interp, args: &[Value], _: &Kwargs) -> PyResult<Value> 
     }))
 }
 
-fn slice_indices_method(_: &mut Interp, args: &[Value], _: &Kwargs) -> PyResult<Value> {
+fn slice_indices_method(_: &mut Interp, args: &[Value], kw: &Kwargs) -> PyResult<Value> {
+    no_method_kwargs(args, "indices", kw)?;
+    method_arity(args, "indices", 1, 1)?;
     let Some(Value::Slice(sl)) = args.first() else {
         return Err(type_error("descriptor 'indices' requires a 'slice' object"));
     };
@@ -346,7 +457,9 @@ fn slice_indices_method(_: &mut Interp, args: &[Value], _: &Kwargs) -> PyResult<
     ]))
 }
 
-fn float_is_integer(_: &mut Interp, args: &[Value], _: &Kwargs) -> PyResult<Value> {
+fn float_is_integer(_: &mut Interp, args: &[Value], kw: &Kwargs) -> PyResult<Value> {
+    no_method_kwargs(args, "is_integer", kw)?;
+    method_arity(args, "is_integer", 0, 0)?;
     match args.first() {
         Some(Value::Float(f)) => Ok(Value::Bool(f.is_finite() && f.fract() == 0.0)),
         _ => Err(type_error(
@@ -362,7 +475,8 @@ fn this_gen(args: &[Value]) -> PyResult<Rc<crate::interp::generator::Generator>>
     }
 }
 
-fn gen_send(it: &mut Interp, args: &[Value], _: &Kwargs) -> PyResult<Value> {
+fn gen_send(it: &mut Interp, args: &[Value], kw: &Kwargs) -> PyResult<Value> {
+    no_method_kwargs(args, "send", kw)?;
     arity("send", rest(args), 1, 1)?;
     let g = this_gen(args)?;
     it.gen_send(&g, args[1].clone())
@@ -377,7 +491,8 @@ fn gen_iter(_: &mut Interp, args: &[Value], _: &Kwargs) -> PyResult<Value> {
     Ok(args.first().cloned().unwrap_or_default())
 }
 
-fn gen_throw(it: &mut Interp, args: &[Value], _: &Kwargs) -> PyResult<Value> {
+fn gen_throw(it: &mut Interp, args: &[Value], kw: &Kwargs) -> PyResult<Value> {
+    no_method_kwargs(args, "throw", kw)?;
     arity("throw", rest(args), 1, 3)?;
     let g = this_gen(args)?;
     let typ = &args[1];
@@ -408,7 +523,8 @@ fn coro_await(_: &mut Interp, args: &[Value], _: &Kwargs) -> PyResult<Value> {
     ))))
 }
 
-fn gen_close(it: &mut Interp, args: &[Value], _: &Kwargs) -> PyResult<Value> {
+fn gen_close(it: &mut Interp, args: &[Value], kw: &Kwargs) -> PyResult<Value> {
+    no_method_kwargs(args, "close", kw)?;
     let g = this_gen(args)?;
     it.gen_close(&g)?;
     Ok(Value::None)
@@ -421,8 +537,37 @@ pub(crate) fn add(cls: &super::value::Class, methods: &[(&'static str, NativeFn)
     }
 }
 
+/// `dict_keys.isdisjoint(other)` / `dict_items.isdisjoint(other)`: no element of `other` is
+/// in the view.
+fn view_isdisjoint(it: &mut Interp, args: &[Value], kw: &Kwargs) -> PyResult<Value> {
+    no_method_kwargs(args, "isdisjoint", kw)?;
+    method_arity(args, "isdisjoint", 1, 1)?;
+    for x in it.iterate(&args[1])? {
+        if it.contains(&args[0], &x)? {
+            return Ok(Value::Bool(false));
+        }
+    }
+    Ok(Value::Bool(true))
+}
+
+/// `staticmethod.__call__`: since Python 3.10 the wrapper calls the function it holds.
+fn staticmethod_call(it: &mut Interp, args: &[Value], kw: &Kwargs) -> PyResult<Value> {
+    let f = match args.first() {
+        Some(Value::Instance(i)) => i.base_value.borrow().clone().unwrap_or_default(),
+        _ => {
+            return Err(type_error(
+                "descriptor '__call__' requires a 'staticmethod' object",
+            ))
+        }
+    };
+    it.call(&f, args[1..].to_vec(), kw.clone())
+}
+
 /// Puts the builtin methods into the builtin classes' namespaces.
 pub fn install(t: &Types) {
+    add(&t.staticmethod, &[("__call__", staticmethod_call)]);
+    add(&t.dict_keys, &[("isdisjoint", view_isdisjoint)]);
+    add(&t.dict_items, &[("isdisjoint", view_isdisjoint)]);
     super::set_methods::install(t);
     super::number_dunders::install(t);
     super::str_methods::install(t);
@@ -444,6 +589,7 @@ pub fn install(t: &Types) {
         ],
     );
     add(&t.tuple, &[("index", tuple_index), ("count", tuple_count)]);
+    add(&t.range, &[("index", range_index), ("count", range_count)]);
     add(
         &t.dict,
         &[

@@ -1,6 +1,7 @@
 //! Methods of `int` and `float` beyond arithmetic: `as_integer_ratio`, `conjugate`,
 //! `float.hex` and `float.fromhex`, with CPython's results and messages.
 
+use super::builtins::{method_arity, no_method_kwargs};
 use super::exceptions::{err, type_error, value_error};
 use super::value::{Kwargs, PyResult, Value};
 use crate::interp::Interp;
@@ -60,23 +61,31 @@ fn int_value(args: &[Value], name: &str) -> PyResult<Value> {
 }
 
 /// `int.as_integer_ratio()`: `(n, 1)`.
-pub fn int_as_integer_ratio(_: &mut Interp, args: &[Value], _: &Kwargs) -> PyResult<Value> {
+pub fn int_as_integer_ratio(_: &mut Interp, args: &[Value], kw: &Kwargs) -> PyResult<Value> {
+    no_method_kwargs(args, "as_integer_ratio", kw)?;
+    method_arity(args, "as_integer_ratio", 0, 0)?;
     let v = int_value(args, "as_integer_ratio")?;
     Ok(Value::tuple(vec![v, Value::Int(1)]))
 }
 
 /// `int.conjugate()`: the int itself.
-pub fn int_conjugate(_: &mut Interp, args: &[Value], _: &Kwargs) -> PyResult<Value> {
+pub fn int_conjugate(_: &mut Interp, args: &[Value], kw: &Kwargs) -> PyResult<Value> {
+    no_method_kwargs(args, "conjugate", kw)?;
+    method_arity(args, "conjugate", 0, 0)?;
     int_value(args, "conjugate")
 }
 
 /// `float.conjugate()`: the float itself.
-pub fn float_conjugate(_: &mut Interp, args: &[Value], _: &Kwargs) -> PyResult<Value> {
+pub fn float_conjugate(_: &mut Interp, args: &[Value], kw: &Kwargs) -> PyResult<Value> {
+    no_method_kwargs(args, "conjugate", kw)?;
+    method_arity(args, "conjugate", 0, 0)?;
     Ok(Value::Float(this_float(args, "conjugate")?))
 }
 
 /// `float.as_integer_ratio()`: the exact fraction in lowest terms, as CPython computes it.
-pub fn float_as_integer_ratio(_: &mut Interp, args: &[Value], _: &Kwargs) -> PyResult<Value> {
+pub fn float_as_integer_ratio(_: &mut Interp, args: &[Value], kw: &Kwargs) -> PyResult<Value> {
+    no_method_kwargs(args, "as_integer_ratio", kw)?;
+    method_arity(args, "as_integer_ratio", 0, 0)?;
     let x = this_float(args, "as_integer_ratio")?;
     if x.is_infinite() {
         return Err(err(
@@ -109,7 +118,9 @@ pub fn float_as_integer_ratio(_: &mut Interp, args: &[Value], _: &Kwargs) -> PyR
 }
 
 /// `float.hex()`: CPython's `float_hex` (13 hex digits after the point, exponent with sign).
-pub fn float_hex(_: &mut Interp, args: &[Value], _: &Kwargs) -> PyResult<Value> {
+pub fn float_hex(_: &mut Interp, args: &[Value], kw: &Kwargs) -> PyResult<Value> {
+    no_method_kwargs(args, "hex", kw)?;
+    method_arity(args, "hex", 0, 0)?;
     let x = this_float(args, "hex")?;
     if x.is_nan() {
         return Ok(Value::str("nan"));
@@ -146,7 +157,8 @@ pub fn float_hex(_: &mut Interp, args: &[Value], _: &Kwargs) -> PyResult<Value> 
 }
 
 /// `float.fromhex(s)` (called on the class or an instance).
-pub fn float_fromhex(_: &mut Interp, args: &[Value], _: &Kwargs) -> PyResult<Value> {
+pub fn float_fromhex(_: &mut Interp, args: &[Value], kw: &Kwargs) -> PyResult<Value> {
+    no_method_kwargs(args, "fromhex", kw)?;
     let s = match args.last() {
         Some(Value::Str(s)) => s.clone(),
         Some(other) => {

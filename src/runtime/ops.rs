@@ -174,7 +174,7 @@ fn float_pow(a: f64, b: f64) -> PyResult<Value> {
     if a == 0.0 && b < 0.0 {
         return Err(zero_division("0.0 cannot be raised to a negative power"));
     }
-    if a < 0.0 && b.fract() != 0.0 && b.is_finite() {
+    if a < 0.0 && a.is_finite() && b.fract() != 0.0 && b.is_finite() {
         return Err(err(
             "ValueError",
             "aio does not support complex numbers (negative number raised to a fractional power)",

@@ -2,7 +2,7 @@
 //! way CPython 3.11's `Objects/setobject.c` builds it: which operand is copied, which one is
 //! iterated and which one probed decides the table the result gets, and so its order.
 
-use super::builtins::arity;
+use super::builtins::{arity, method_arity, no_method_kwargs};
 use super::dict::{Dict, DictKey};
 use super::exceptions::{key_error, type_error};
 use super::set::Set;
@@ -440,32 +440,37 @@ pub fn inplace(it: &mut Interp, op: char, a: &Value, b: &Value) -> Option<PyResu
     Some(r.map(|()| a.clone()))
 }
 
-fn set_union(it: &mut Interp, args: &[Value], _: &Kwargs) -> PyResult<Value> {
+fn set_union(it: &mut Interp, args: &[Value], kw: &Kwargs) -> PyResult<Value> {
+    no_method_kwargs(args, "union", kw)?;
     let so = this_set(args, "union", true)?;
     let r = union(it, &so, rest(args))?;
     Ok(set_value(r, is_frozen(&args[0])))
 }
 
-fn set_intersection(it: &mut Interp, args: &[Value], _: &Kwargs) -> PyResult<Value> {
+fn set_intersection(it: &mut Interp, args: &[Value], kw: &Kwargs) -> PyResult<Value> {
+    no_method_kwargs(args, "intersection", kw)?;
     let so = this_set(args, "intersection", true)?;
     let r = intersection_multi(it, &so, rest(args))?;
     Ok(set_value(r, is_frozen(&args[0])))
 }
 
-fn set_difference(it: &mut Interp, args: &[Value], _: &Kwargs) -> PyResult<Value> {
+fn set_difference(it: &mut Interp, args: &[Value], kw: &Kwargs) -> PyResult<Value> {
+    no_method_kwargs(args, "difference", kw)?;
     let so = this_set(args, "difference", true)?;
     let r = difference_multi(it, &so, rest(args))?;
     Ok(set_value(r, is_frozen(&args[0])))
 }
 
-fn set_symmetric_difference(it: &mut Interp, args: &[Value], _: &Kwargs) -> PyResult<Value> {
-    arity("symmetric_difference", rest(args), 1, 1)?;
+fn set_symmetric_difference(it: &mut Interp, args: &[Value], kw: &Kwargs) -> PyResult<Value> {
+    no_method_kwargs(args, "symmetric_difference", kw)?;
+    method_arity(args, "symmetric_difference", 1, 1)?;
     let so = this_set(args, "symmetric_difference", true)?;
     let r = symmetric_difference(it, &so, &args[1])?;
     Ok(set_value(r, is_frozen(&args[0])))
 }
 
-fn set_update(it: &mut Interp, args: &[Value], _: &Kwargs) -> PyResult<Value> {
+fn set_update(it: &mut Interp, args: &[Value], kw: &Kwargs) -> PyResult<Value> {
+    no_method_kwargs(args, "update", kw)?;
     let so = this_set(args, "update", false)?;
     for o in rest(args) {
         update(it, &so, o)?;
@@ -473,14 +478,16 @@ fn set_update(it: &mut Interp, args: &[Value], _: &Kwargs) -> PyResult<Value> {
     Ok(Value::None)
 }
 
-fn set_intersection_update(it: &mut Interp, args: &[Value], _: &Kwargs) -> PyResult<Value> {
+fn set_intersection_update(it: &mut Interp, args: &[Value], kw: &Kwargs) -> PyResult<Value> {
+    no_method_kwargs(args, "intersection_update", kw)?;
     let so = this_set(args, "intersection_update", false)?;
     let mut r = intersection_multi(it, &so, rest(args))?;
     so.borrow_mut().take_body(&mut r);
     Ok(Value::None)
 }
 
-fn set_difference_update(it: &mut Interp, args: &[Value], _: &Kwargs) -> PyResult<Value> {
+fn set_difference_update(it: &mut Interp, args: &[Value], kw: &Kwargs) -> PyResult<Value> {
+    no_method_kwargs(args, "difference_update", kw)?;
     let so = this_set(args, "difference_update", false)?;
     for o in rest(args) {
         difference_update(it, &so, o)?;
@@ -488,8 +495,13 @@ fn set_difference_update(it: &mut Interp, args: &[Value], _: &Kwargs) -> PyResul
     Ok(Value::None)
 }
 
-fn set_symmetric_difference_update(it: &mut Interp, args: &[Value], _: &Kwargs) -> PyResult<Value> {
-    arity("symmetric_difference_update", rest(args), 1, 1)?;
+fn set_symmetric_difference_update(
+    it: &mut Interp,
+    args: &[Value],
+    kw: &Kwargs,
+) -> PyResult<Value> {
+    no_method_kwargs(args, "symmetric_difference_update", kw)?;
+    method_arity(args, "symmetric_difference_update", 1, 1)?;
     let so = this_set(args, "symmetric_difference_update", false)?;
     symmetric_difference_update(it, &so, &args[1])?;
     Ok(Value::None)
@@ -509,7 +521,9 @@ fn as_set(it: &mut Interp, v: &Value) -> PyResult<SetRef> {
     }
 }
 
-fn set_issubset(it: &mut Interp, args: &[Value], _: &Kwargs) -> PyResult<Value> {
+fn set_issubset(it: &mut Interp, args: &[Value], kw: &Kwargs) -> PyResult<Value> {
+    no_method_kwargs(args, "issubset", kw)?;
+    method_arity(args, "issubset", 1, 1)?;
     let (so, other) = relation_operands(args, "issubset")?;
     let other = as_set(it, &other)?;
     if so.borrow().len() > other.borrow().len() {
@@ -518,7 +532,9 @@ fn set_issubset(it: &mut Interp, args: &[Value], _: &Kwargs) -> PyResult<Value> 
     Ok(Value::Bool(it.is_subset(&so, &other)?))
 }
 
-fn set_issuperset(it: &mut Interp, args: &[Value], _: &Kwargs) -> PyResult<Value> {
+fn set_issuperset(it: &mut Interp, args: &[Value], kw: &Kwargs) -> PyResult<Value> {
+    no_method_kwargs(args, "issuperset", kw)?;
+    method_arity(args, "issuperset", 1, 1)?;
     let (so, other) = relation_operands(args, "issuperset")?;
     if let Some(o) = any_set(&other) {
         let smaller = o.borrow().len() <= so.borrow().len();
@@ -534,7 +550,9 @@ fn set_issuperset(it: &mut Interp, args: &[Value], _: &Kwargs) -> PyResult<Value
     Ok(Value::Bool(true))
 }
 
-fn set_isdisjoint(it: &mut Interp, args: &[Value], _: &Kwargs) -> PyResult<Value> {
+fn set_isdisjoint(it: &mut Interp, args: &[Value], kw: &Kwargs) -> PyResult<Value> {
+    no_method_kwargs(args, "isdisjoint", kw)?;
+    method_arity(args, "isdisjoint", 1, 1)?;
     let (so, other) = relation_operands(args, "isdisjoint")?;
     if let Some(o) = any_set(&other) {
         let (big, small) = if o.borrow().len() > so.borrow().len() {
@@ -560,14 +578,18 @@ fn set_isdisjoint(it: &mut Interp, args: &[Value], _: &Kwargs) -> PyResult<Value
     Ok(Value::Bool(true))
 }
 
-fn set_clear(_: &mut Interp, args: &[Value], _: &Kwargs) -> PyResult<Value> {
+fn set_clear(_: &mut Interp, args: &[Value], kw: &Kwargs) -> PyResult<Value> {
+    no_method_kwargs(args, "clear", kw)?;
+    method_arity(args, "clear", 0, 0)?;
     let so = this_set(args, "clear", false)?;
     let old = so.borrow_mut().clear();
     drop(old);
     Ok(Value::None)
 }
 
-fn set_copy(_: &mut Interp, args: &[Value], _: &Kwargs) -> PyResult<Value> {
+fn set_copy(_: &mut Interp, args: &[Value], kw: &Kwargs) -> PyResult<Value> {
+    no_method_kwargs(args, "copy", kw)?;
+    method_arity(args, "copy", 0, 0)?;
     let so = this_set(args, "copy", true)?;
     if let Some(v @ Value::FrozenSet(_)) = args.first() {
         return Ok(v.clone());
@@ -576,24 +598,27 @@ fn set_copy(_: &mut Interp, args: &[Value], _: &Kwargs) -> PyResult<Value> {
     Ok(set_value(copy, is_frozen(&args[0])))
 }
 
-fn set_add(it: &mut Interp, args: &[Value], _: &Kwargs) -> PyResult<Value> {
-    arity("add", rest(args), 1, 1)?;
+fn set_add(it: &mut Interp, args: &[Value], kw: &Kwargs) -> PyResult<Value> {
+    no_method_kwargs(args, "add", kw)?;
+    method_arity(args, "add", 1, 1)?;
     let so = this_set(args, "add", false)?;
     let k = it.key(args[1].clone())?;
     it.set_add(&so, k)?;
     Ok(Value::None)
 }
 
-fn set_discard(it: &mut Interp, args: &[Value], _: &Kwargs) -> PyResult<Value> {
-    arity("discard", rest(args), 1, 1)?;
+fn set_discard(it: &mut Interp, args: &[Value], kw: &Kwargs) -> PyResult<Value> {
+    no_method_kwargs(args, "discard", kw)?;
+    method_arity(args, "discard", 1, 1)?;
     let so = this_set(args, "discard", false)?;
     let k = lookup_key(it, args[1].clone())?;
     it.set_discard(&so, &k)?;
     Ok(Value::None)
 }
 
-fn set_remove(it: &mut Interp, args: &[Value], _: &Kwargs) -> PyResult<Value> {
-    arity("remove", rest(args), 1, 1)?;
+fn set_remove(it: &mut Interp, args: &[Value], kw: &Kwargs) -> PyResult<Value> {
+    no_method_kwargs(args, "remove", kw)?;
+    method_arity(args, "remove", 1, 1)?;
     let so = this_set(args, "remove", false)?;
     let x = args[1].clone();
     let k = lookup_key(it, x.clone())?;
@@ -604,8 +629,9 @@ fn set_remove(it: &mut Interp, args: &[Value], _: &Kwargs) -> PyResult<Value> {
     }
 }
 
-fn set_pop(_: &mut Interp, args: &[Value], _: &Kwargs) -> PyResult<Value> {
-    arity("pop", rest(args), 0, 0)?;
+fn set_pop(_: &mut Interp, args: &[Value], kw: &Kwargs) -> PyResult<Value> {
+    no_method_kwargs(args, "pop", kw)?;
+    method_arity(args, "pop", 0, 0)?;
     let so = this_set(args, "pop", false)?;
     let r = so.borrow_mut().pop();
     r.map(|k| k.0)

@@ -1,6 +1,8 @@
 //! Methods of `str`, with CPython's argument checks and messages.
 
-use super::builtins::{arity, kwarg, only_kwargs, to_i64};
+use super::builtins::{
+    arity, keywords_among, kwarg, method_arity, method_arity_parsed, no_method_kwargs, to_i64,
+};
 use super::exceptions::{type_error, value_error};
 use super::ops::type_name;
 use super::types::Types;
@@ -21,9 +23,7 @@ fn arg_str(v: &Value, what: &str) -> PyResult<Rc<str>> {
     match v {
         Value::Str(s) => Ok(s.clone()),
         // Argument Clinic's wording names None itself rather than its type.
-        Value::None if what.ends_with("argument") => {
-            Err(type_error(format!("{what} must be str, not None")))
-        }
+        Value::None if !what.is_empty() => Err(type_error(format!("{what} must be str, not None"))),
         other if what.is_empty() => {
             Err(type_error(format!("must be str, not {}", type_name(other))))
         }
@@ -49,14 +49,16 @@ fn str_format(it: &mut Interp, args: &[Value], kw: &Kwargs) -> PyResult<Value> {
     Ok(s(&super::strformat::format(it, &t, rest(args), kw)?))
 }
 
-fn str_format_map(it: &mut Interp, args: &[Value], _: &Kwargs) -> PyResult<Value> {
-    arity("format_map", rest(args), 1, 1)?;
+fn str_format_map(it: &mut Interp, args: &[Value], kw: &Kwargs) -> PyResult<Value> {
+    no_method_kwargs(args, "format_map", kw)?;
+    method_arity(args, "format_map", 1, 1)?;
     let t = this_str(args, "format_map")?;
     Ok(s(&super::strformat::format_map(it, &t, &args[1])?))
 }
 
-fn str_join(it: &mut Interp, args: &[Value], _: &Kwargs) -> PyResult<Value> {
-    arity("str.join", rest(args), 1, 1)?;
+fn str_join(it: &mut Interp, args: &[Value], kw: &Kwargs) -> PyResult<Value> {
+    no_method_kwargs(args, "join", kw)?;
+    method_arity(args, "join", 1, 1)?;
     let sep = this_str(args, "join")?;
     let iter = it
         .get_iter(&args[1])
@@ -87,7 +89,7 @@ pub(crate) fn py_space(c: char) -> bool {
 
 fn split_common(args: &[Value], kw: &Kwargs, right: bool) -> PyResult<Value> {
     let name = if right { "rsplit" } else { "split" };
-    only_kwargs(name, kw, &["sep", "maxsplit"])?;
+    keywords_among(name, kw, &["sep", "maxsplit"])?;
     let text = this_str(args, name)?;
     let sep = args
         .get(1)
@@ -172,10 +174,12 @@ fn split_common(args: &[Value], kw: &Kwargs, right: bool) -> PyResult<Value> {
 }
 
 fn str_split(_: &mut Interp, args: &[Value], kw: &Kwargs) -> PyResult<Value> {
+    method_arity_parsed(args, "split", 0, 2)?;
     split_common(args, kw, false)
 }
 
 fn str_rsplit(_: &mut Interp, args: &[Value], kw: &Kwargs) -> PyResult<Value> {
+    method_arity_parsed(args, "rsplit", 0, 2)?;
     split_common(args, kw, true)
 }
 
@@ -200,23 +204,33 @@ fn strip_common(args: &[Value], name: &str, left: bool, right: bool) -> PyResult
     Ok(s(r))
 }
 
-fn str_strip(_: &mut Interp, args: &[Value], _: &Kwargs) -> PyResult<Value> {
+fn str_strip(_: &mut Interp, args: &[Value], kw: &Kwargs) -> PyResult<Value> {
+    no_method_kwargs(args, "strip", kw)?;
+    method_arity(args, "strip", 0, 1)?;
     strip_common(args, "strip", true, true)
 }
 
-fn str_lstrip(_: &mut Interp, args: &[Value], _: &Kwargs) -> PyResult<Value> {
+fn str_lstrip(_: &mut Interp, args: &[Value], kw: &Kwargs) -> PyResult<Value> {
+    no_method_kwargs(args, "lstrip", kw)?;
+    method_arity(args, "lstrip", 0, 1)?;
     strip_common(args, "lstrip", true, false)
 }
 
-fn str_rstrip(_: &mut Interp, args: &[Value], _: &Kwargs) -> PyResult<Value> {
+fn str_rstrip(_: &mut Interp, args: &[Value], kw: &Kwargs) -> PyResult<Value> {
+    no_method_kwargs(args, "rstrip", kw)?;
+    method_arity(args, "rstrip", 0, 1)?;
     strip_common(args, "rstrip", false, true)
 }
 
-fn str_upper(_: &mut Interp, args: &[Value], _: &Kwargs) -> PyResult<Value> {
+fn str_upper(_: &mut Interp, args: &[Value], kw: &Kwargs) -> PyResult<Value> {
+    no_method_kwargs(args, "upper", kw)?;
+    method_arity(args, "upper", 0, 0)?;
     Ok(s(&this_str(args, "upper")?.to_uppercase()))
 }
 
-fn str_lower(_: &mut Interp, args: &[Value], _: &Kwargs) -> PyResult<Value> {
+fn str_lower(_: &mut Interp, args: &[Value], kw: &Kwargs) -> PyResult<Value> {
+    no_method_kwargs(args, "lower", kw)?;
+    method_arity(args, "lower", 0, 0)?;
     Ok(s(&this_str(args, "lower")?.to_lowercase()))
 }
 
@@ -240,7 +254,9 @@ fn to_title(c: char) -> String {
     }
 }
 
-fn str_title(_: &mut Interp, args: &[Value], _: &Kwargs) -> PyResult<Value> {
+fn str_title(_: &mut Interp, args: &[Value], kw: &Kwargs) -> PyResult<Value> {
+    no_method_kwargs(args, "title", kw)?;
+    method_arity(args, "title", 0, 0)?;
     let t = this_str(args, "title")?;
     let mut out = String::new();
     let mut prev_cased = false;
@@ -255,7 +271,9 @@ fn str_title(_: &mut Interp, args: &[Value], _: &Kwargs) -> PyResult<Value> {
     Ok(s(&out))
 }
 
-fn str_capitalize(_: &mut Interp, args: &[Value], _: &Kwargs) -> PyResult<Value> {
+fn str_capitalize(_: &mut Interp, args: &[Value], kw: &Kwargs) -> PyResult<Value> {
+    no_method_kwargs(args, "capitalize", kw)?;
+    method_arity(args, "capitalize", 0, 0)?;
     let t = this_str(args, "capitalize")?;
     let mut cs = t.chars();
     let out = match cs.next() {
@@ -265,7 +283,9 @@ fn str_capitalize(_: &mut Interp, args: &[Value], _: &Kwargs) -> PyResult<Value>
     Ok(s(&out))
 }
 
-fn str_swapcase(_: &mut Interp, args: &[Value], _: &Kwargs) -> PyResult<Value> {
+fn str_swapcase(_: &mut Interp, args: &[Value], kw: &Kwargs) -> PyResult<Value> {
+    no_method_kwargs(args, "swapcase", kw)?;
+    method_arity(args, "swapcase", 0, 0)?;
     let t = this_str(args, "swapcase")?;
     let out: String = t
         .chars()
@@ -282,8 +302,17 @@ fn str_swapcase(_: &mut Interp, args: &[Value], _: &Kwargs) -> PyResult<Value> {
     Ok(s(&out))
 }
 
-fn str_replace(_: &mut Interp, args: &[Value], _: &Kwargs) -> PyResult<Value> {
-    arity("replace", rest(args), 2, 3)?;
+/// `str.encode`: aio has no bytes, so this is an error that names the missing feature.
+fn str_encode(_: &mut Interp, _: &[Value], _: &Kwargs) -> PyResult<Value> {
+    Err(super::exceptions::err(
+        "NotImplementedError",
+        "aio does not support bytes (str.encode)",
+    ))
+}
+
+fn str_replace(_: &mut Interp, args: &[Value], kw: &Kwargs) -> PyResult<Value> {
+    no_method_kwargs(args, "replace", kw)?;
+    method_arity(args, "replace", 2, 3)?;
     let t = this_str(args, "replace")?;
     let old = arg_str(&args[1], "replace() argument 1")?;
     let new = arg_str(&args[2], "replace() argument 2")?;
@@ -341,11 +370,15 @@ fn prefix_check(args: &[Value], name: &str, start: bool) -> PyResult<Value> {
     }
 }
 
-fn str_startswith(_: &mut Interp, args: &[Value], _: &Kwargs) -> PyResult<Value> {
+fn str_startswith(_: &mut Interp, args: &[Value], kw: &Kwargs) -> PyResult<Value> {
+    no_method_kwargs(args, "startswith", kw)?;
+    method_arity_parsed(args, "startswith", 1, 3)?;
     prefix_check(args, "startswith", true)
 }
 
-fn str_endswith(_: &mut Interp, args: &[Value], _: &Kwargs) -> PyResult<Value> {
+fn str_endswith(_: &mut Interp, args: &[Value], kw: &Kwargs) -> PyResult<Value> {
+    no_method_kwargs(args, "endswith", kw)?;
+    method_arity_parsed(args, "endswith", 1, 3)?;
     prefix_check(args, "endswith", false)
 }
 
@@ -389,9 +422,10 @@ fn char_index(t: &str, b: usize) -> i64 {
 
 fn find_common(args: &[Value], name: &str, right: bool) -> PyResult<Option<i64>> {
     let t = this_str(args, name)?;
-    let sub = arg_str(args.get(1).unwrap_or(&Value::None), "")?;
     let n = t.chars().count() as i64;
+    // As CPython, the bounds are parsed before the substring is checked.
     let (start, end) = adjust_indices(args, 2, n)?;
+    let sub = arg_str(args.get(1).unwrap_or(&Value::None), "")?;
     if end - start < sub.chars().count() as i64 {
         return Ok(None);
     }
@@ -406,31 +440,41 @@ fn find_common(args: &[Value], name: &str, right: bool) -> PyResult<Option<i64>>
     Ok(pos.map(|p| char_index(&t, bs + p)))
 }
 
-fn str_find(_: &mut Interp, args: &[Value], _: &Kwargs) -> PyResult<Value> {
+fn str_find(_: &mut Interp, args: &[Value], kw: &Kwargs) -> PyResult<Value> {
+    no_method_kwargs(args, "find", kw)?;
+    method_arity_parsed(args, "find", 1, 3)?;
     Ok(Value::Int(find_common(args, "find", false)?.unwrap_or(-1)))
 }
 
-fn str_rfind(_: &mut Interp, args: &[Value], _: &Kwargs) -> PyResult<Value> {
+fn str_rfind(_: &mut Interp, args: &[Value], kw: &Kwargs) -> PyResult<Value> {
+    no_method_kwargs(args, "rfind", kw)?;
+    method_arity_parsed(args, "rfind", 1, 3)?;
     Ok(Value::Int(find_common(args, "rfind", true)?.unwrap_or(-1)))
 }
 
-fn str_index(_: &mut Interp, args: &[Value], _: &Kwargs) -> PyResult<Value> {
+fn str_index(_: &mut Interp, args: &[Value], kw: &Kwargs) -> PyResult<Value> {
+    no_method_kwargs(args, "index", kw)?;
+    method_arity_parsed(args, "index", 1, 3)?;
     find_common(args, "index", false)?
         .map(Value::Int)
         .ok_or_else(|| value_error("substring not found"))
 }
 
-fn str_rindex(_: &mut Interp, args: &[Value], _: &Kwargs) -> PyResult<Value> {
+fn str_rindex(_: &mut Interp, args: &[Value], kw: &Kwargs) -> PyResult<Value> {
+    no_method_kwargs(args, "rindex", kw)?;
+    method_arity_parsed(args, "rindex", 1, 3)?;
     find_common(args, "rindex", true)?
         .map(Value::Int)
         .ok_or_else(|| value_error("substring not found"))
 }
 
-fn str_count(_: &mut Interp, args: &[Value], _: &Kwargs) -> PyResult<Value> {
+fn str_count(_: &mut Interp, args: &[Value], kw: &Kwargs) -> PyResult<Value> {
+    no_method_kwargs(args, "count", kw)?;
+    method_arity_parsed(args, "count", 1, 3)?;
     let t = this_str(args, "count")?;
-    let sub = arg_str(args.get(1).unwrap_or(&Value::None), "")?;
     let n = t.chars().count() as i64;
     let (start, end) = adjust_indices(args, 2, n)?;
+    let sub = arg_str(args.get(1).unwrap_or(&Value::None), "")?;
     if end - start < sub.chars().count() as i64 {
         return Ok(Value::Int(0));
     }
@@ -479,29 +523,41 @@ fn is_printable(c: char) -> bool {
         || matches!(c as u32, 0xAD | 0x200B..=0x200F | 0x202A..=0x202E | 0x2060..=0x2064 | 0xFEFF))
 }
 
-fn str_isdigit(_: &mut Interp, args: &[Value], _: &Kwargs) -> PyResult<Value> {
+fn str_isdigit(_: &mut Interp, args: &[Value], kw: &Kwargs) -> PyResult<Value> {
+    no_method_kwargs(args, "isdigit", kw)?;
+    method_arity(args, "isdigit", 0, 0)?;
     char_test(args, "isdigit", is_digit)
 }
 
-fn str_isdecimal(_: &mut Interp, args: &[Value], _: &Kwargs) -> PyResult<Value> {
+fn str_isdecimal(_: &mut Interp, args: &[Value], kw: &Kwargs) -> PyResult<Value> {
+    no_method_kwargs(args, "isdecimal", kw)?;
+    method_arity(args, "isdecimal", 0, 0)?;
     char_test(args, "isdecimal", is_decimal)
 }
 
-fn str_isnumeric(_: &mut Interp, args: &[Value], _: &Kwargs) -> PyResult<Value> {
+fn str_isnumeric(_: &mut Interp, args: &[Value], kw: &Kwargs) -> PyResult<Value> {
+    no_method_kwargs(args, "isnumeric", kw)?;
+    method_arity(args, "isnumeric", 0, 0)?;
     char_test(args, "isnumeric", char::is_numeric)
 }
 
-fn str_isascii(_: &mut Interp, args: &[Value], _: &Kwargs) -> PyResult<Value> {
+fn str_isascii(_: &mut Interp, args: &[Value], kw: &Kwargs) -> PyResult<Value> {
+    no_method_kwargs(args, "isascii", kw)?;
+    method_arity(args, "isascii", 0, 0)?;
     Ok(Value::Bool(this_str(args, "isascii")?.is_ascii()))
 }
 
-fn str_isprintable(_: &mut Interp, args: &[Value], _: &Kwargs) -> PyResult<Value> {
+fn str_isprintable(_: &mut Interp, args: &[Value], kw: &Kwargs) -> PyResult<Value> {
+    no_method_kwargs(args, "isprintable", kw)?;
+    method_arity(args, "isprintable", 0, 0)?;
     Ok(Value::Bool(
         this_str(args, "isprintable")?.chars().all(is_printable),
     ))
 }
 
-fn str_isidentifier(_: &mut Interp, args: &[Value], _: &Kwargs) -> PyResult<Value> {
+fn str_isidentifier(_: &mut Interp, args: &[Value], kw: &Kwargs) -> PyResult<Value> {
+    no_method_kwargs(args, "isidentifier", kw)?;
+    method_arity(args, "isidentifier", 0, 0)?;
     let t = this_str(args, "isidentifier")?;
     let mut cs = t.chars();
     let ok = cs.next().is_some_and(|c| c == '_' || c.is_alphabetic())
@@ -511,8 +567,9 @@ fn str_isidentifier(_: &mut Interp, args: &[Value], _: &Kwargs) -> PyResult<Valu
 
 /// `str.translate(table)`: each character's code point looked up in the table; a missing
 /// key keeps the character, None deletes it, an int or str replaces it.
-fn str_translate(it: &mut Interp, args: &[Value], _: &Kwargs) -> PyResult<Value> {
-    arity("translate", rest(args), 1, 1)?;
+fn str_translate(it: &mut Interp, args: &[Value], kw: &Kwargs) -> PyResult<Value> {
+    no_method_kwargs(args, "translate", kw)?;
+    method_arity(args, "translate", 1, 1)?;
     let t = this_str(args, "translate")?;
     let table = args[1].clone();
     let mut out = String::new();
@@ -548,7 +605,8 @@ fn str_translate(it: &mut Interp, args: &[Value], _: &Kwargs) -> PyResult<Value>
 }
 
 /// `str.maketrans(x[, y[, z]])`: the translation table `translate` takes.
-fn str_maketrans(it: &mut Interp, args: &[Value], _: &Kwargs) -> PyResult<Value> {
+fn str_maketrans(it: &mut Interp, args: &[Value], kw: &Kwargs) -> PyResult<Value> {
+    no_method_kwargs(args, "maketrans", kw)?;
     arity("maketrans", args, 1, 3)?;
     let mut d = super::dict::Dict::new();
     match args {
@@ -604,26 +662,36 @@ fn str_maketrans(it: &mut Interp, args: &[Value], _: &Kwargs) -> PyResult<Value>
     ))))
 }
 
-fn str_isalpha(_: &mut Interp, args: &[Value], _: &Kwargs) -> PyResult<Value> {
+fn str_isalpha(_: &mut Interp, args: &[Value], kw: &Kwargs) -> PyResult<Value> {
+    no_method_kwargs(args, "isalpha", kw)?;
+    method_arity(args, "isalpha", 0, 0)?;
     char_test(args, "isalpha", char::is_alphabetic)
 }
 
-fn str_isalnum(_: &mut Interp, args: &[Value], _: &Kwargs) -> PyResult<Value> {
+fn str_isalnum(_: &mut Interp, args: &[Value], kw: &Kwargs) -> PyResult<Value> {
+    no_method_kwargs(args, "isalnum", kw)?;
+    method_arity(args, "isalnum", 0, 0)?;
     char_test(args, "isalnum", char::is_alphanumeric)
 }
 
-fn str_isspace(_: &mut Interp, args: &[Value], _: &Kwargs) -> PyResult<Value> {
+fn str_isspace(_: &mut Interp, args: &[Value], kw: &Kwargs) -> PyResult<Value> {
+    no_method_kwargs(args, "isspace", kw)?;
+    method_arity(args, "isspace", 0, 0)?;
     char_test(args, "isspace", py_space)
 }
 
-fn str_isupper(_: &mut Interp, args: &[Value], _: &Kwargs) -> PyResult<Value> {
+fn str_isupper(_: &mut Interp, args: &[Value], kw: &Kwargs) -> PyResult<Value> {
+    no_method_kwargs(args, "isupper", kw)?;
+    method_arity(args, "isupper", 0, 0)?;
     let t = this_str(args, "isupper")?;
     Ok(Value::Bool(
         t.chars().any(char::is_uppercase) && !t.chars().any(char::is_lowercase),
     ))
 }
 
-fn str_islower(_: &mut Interp, args: &[Value], _: &Kwargs) -> PyResult<Value> {
+fn str_islower(_: &mut Interp, args: &[Value], kw: &Kwargs) -> PyResult<Value> {
+    no_method_kwargs(args, "islower", kw)?;
+    method_arity(args, "islower", 0, 0)?;
     let t = this_str(args, "islower")?;
     Ok(Value::Bool(
         t.chars().any(char::is_lowercase) && !t.chars().any(char::is_uppercase),
@@ -635,10 +703,16 @@ fn pad(args: &[Value], name: &str, align: char) -> PyResult<Value> {
     let width = to_i64(args.get(1).unwrap_or(&Value::Int(0)), "")?;
     let fill = match args.get(2) {
         Some(Value::Str(f)) if f.chars().count() == 1 => f.chars().next().unwrap_or(' '),
-        Some(_) => {
+        Some(Value::Str(_)) => {
             return Err(type_error(
                 "The fill character must be exactly one character long",
             ))
+        }
+        Some(other) => {
+            return Err(type_error(format!(
+                "The fill character must be a unicode character, not {}",
+                type_name(other)
+            )))
         }
         None => ' ',
     };
@@ -672,19 +746,27 @@ fn pad(args: &[Value], name: &str, align: char) -> PyResult<Value> {
     Ok(Value::Str(Rc::from(out)))
 }
 
-fn str_center(_: &mut Interp, args: &[Value], _: &Kwargs) -> PyResult<Value> {
+fn str_center(_: &mut Interp, args: &[Value], kw: &Kwargs) -> PyResult<Value> {
+    no_method_kwargs(args, "center", kw)?;
+    method_arity(args, "center", 1, 2)?;
     pad(args, "center", '^')
 }
 
-fn str_ljust(_: &mut Interp, args: &[Value], _: &Kwargs) -> PyResult<Value> {
+fn str_ljust(_: &mut Interp, args: &[Value], kw: &Kwargs) -> PyResult<Value> {
+    no_method_kwargs(args, "ljust", kw)?;
+    method_arity(args, "ljust", 1, 2)?;
     pad(args, "ljust", '<')
 }
 
-fn str_rjust(_: &mut Interp, args: &[Value], _: &Kwargs) -> PyResult<Value> {
+fn str_rjust(_: &mut Interp, args: &[Value], kw: &Kwargs) -> PyResult<Value> {
+    no_method_kwargs(args, "rjust", kw)?;
+    method_arity(args, "rjust", 1, 2)?;
     pad(args, "rjust", '>')
 }
 
-fn str_zfill(_: &mut Interp, args: &[Value], _: &Kwargs) -> PyResult<Value> {
+fn str_zfill(_: &mut Interp, args: &[Value], kw: &Kwargs) -> PyResult<Value> {
+    no_method_kwargs(args, "zfill", kw)?;
+    method_arity(args, "zfill", 1, 1)?;
     let t = this_str(args, "zfill")?;
     let width = to_i64(args.get(1).unwrap_or(&Value::Int(0)), "")?;
     let n = t.chars().count() as i64;
@@ -718,20 +800,27 @@ fn partition_common(args: &[Value], right: bool) -> PyResult<Value> {
     })
 }
 
-fn str_partition(_: &mut Interp, args: &[Value], _: &Kwargs) -> PyResult<Value> {
+fn str_partition(_: &mut Interp, args: &[Value], kw: &Kwargs) -> PyResult<Value> {
+    no_method_kwargs(args, "partition", kw)?;
+    method_arity(args, "partition", 1, 1)?;
     partition_common(args, false)
 }
 
-fn str_rpartition(_: &mut Interp, args: &[Value], _: &Kwargs) -> PyResult<Value> {
+fn str_rpartition(_: &mut Interp, args: &[Value], kw: &Kwargs) -> PyResult<Value> {
+    no_method_kwargs(args, "rpartition", kw)?;
+    method_arity(args, "rpartition", 1, 1)?;
     partition_common(args, true)
 }
 
-fn str_splitlines(_: &mut Interp, args: &[Value], kw: &Kwargs) -> PyResult<Value> {
+fn str_splitlines(it: &mut Interp, args: &[Value], kw: &Kwargs) -> PyResult<Value> {
+    method_arity_parsed(args, "splitlines", 0, 1)?;
+    keywords_among("splitlines", kw, &["keepends"])?;
     let t = this_str(args, "splitlines")?;
-    let keep = matches!(
-        args.get(1).cloned().or_else(|| kwarg(kw, "keepends")),
-        Some(Value::Bool(true))
-    );
+    let keep = match args.get(1).cloned().or_else(|| kwarg(kw, "keepends")) {
+        // An int, as CPython's `keepends: bool(accept={int})`.
+        Some(v) => to_i64(&super::builtins::index_arg(it, &v)?, "")? != 0,
+        None => false,
+    };
     let is_break = |c: char| {
         matches!(
             c,
@@ -773,7 +862,9 @@ fn str_splitlines(_: &mut Interp, args: &[Value], kw: &Kwargs) -> PyResult<Value
     Ok(Value::list(out))
 }
 
-fn str_removeprefix(_: &mut Interp, args: &[Value], _: &Kwargs) -> PyResult<Value> {
+fn str_removeprefix(_: &mut Interp, args: &[Value], kw: &Kwargs) -> PyResult<Value> {
+    no_method_kwargs(args, "removeprefix", kw)?;
+    method_arity(args, "removeprefix", 1, 1)?;
     let t = this_str(args, "removeprefix")?;
     let p = arg_str(
         args.get(1).unwrap_or(&Value::None),
@@ -782,7 +873,9 @@ fn str_removeprefix(_: &mut Interp, args: &[Value], _: &Kwargs) -> PyResult<Valu
     Ok(s(t.strip_prefix(&*p).unwrap_or(&t)))
 }
 
-fn str_removesuffix(_: &mut Interp, args: &[Value], _: &Kwargs) -> PyResult<Value> {
+fn str_removesuffix(_: &mut Interp, args: &[Value], kw: &Kwargs) -> PyResult<Value> {
+    no_method_kwargs(args, "removesuffix", kw)?;
+    method_arity(args, "removesuffix", 1, 1)?;
     let t = this_str(args, "removesuffix")?;
     let p = arg_str(
         args.get(1).unwrap_or(&Value::None),
@@ -791,12 +884,16 @@ fn str_removesuffix(_: &mut Interp, args: &[Value], _: &Kwargs) -> PyResult<Valu
     Ok(s(t.strip_suffix(&*p).unwrap_or(&t)))
 }
 
-fn str_casefold(_: &mut Interp, args: &[Value], _: &Kwargs) -> PyResult<Value> {
+fn str_casefold(_: &mut Interp, args: &[Value], kw: &Kwargs) -> PyResult<Value> {
+    no_method_kwargs(args, "casefold", kw)?;
+    method_arity(args, "casefold", 0, 0)?;
     let t = this_str(args, "casefold")?;
     Ok(s(&t.to_lowercase().replace('ß', "ss").replace('ς', "σ")))
 }
 
-fn str_istitle(_: &mut Interp, args: &[Value], _: &Kwargs) -> PyResult<Value> {
+fn str_istitle(_: &mut Interp, args: &[Value], kw: &Kwargs) -> PyResult<Value> {
+    no_method_kwargs(args, "istitle", kw)?;
+    method_arity(args, "istitle", 0, 0)?;
     let t = this_str(args, "istitle")?;
     let (mut prev_cased, mut any) = (false, false);
     for c in t.chars() {
@@ -820,6 +917,8 @@ fn str_istitle(_: &mut Interp, args: &[Value], _: &Kwargs) -> PyResult<Value> {
 }
 
 fn str_expandtabs(_: &mut Interp, args: &[Value], kw: &Kwargs) -> PyResult<Value> {
+    method_arity_parsed(args, "expandtabs", 0, 1)?;
+    keywords_among("expandtabs", kw, &["tabsize"])?;
     let t = this_str(args, "expandtabs")?;
     let size = match rest(args).first().cloned().or_else(|| kwarg(kw, "tabsize")) {
         Some(v) => to_i64(&v, "")?,
@@ -856,6 +955,7 @@ pub fn install(t: &Types) {
         &[
             ("join", str_join),
             ("format", str_format),
+            ("encode", str_encode),
             ("format_map", str_format_map),
             ("split", str_split),
             ("rsplit", str_rsplit),

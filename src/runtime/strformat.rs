@@ -30,7 +30,7 @@ impl Formatter<'_> {
             self.auto = Some(i + 1);
             return self.positional(i);
         }
-        if let Ok(i) = first.parse::<usize>() {
+        if let Some(i) = decimal(first)? {
             if self.auto.is_some() {
                 return Err(value_error(
                     "cannot switch from automatic field numbering to manual field specification",
@@ -64,7 +64,7 @@ impl Formatter<'_> {
     }
 
     fn render(&mut self, it: &mut Interp, template: &str, depth: usize) -> PyResult<String> {
-        if depth > 2 {
+        if depth > 1 {
             return Err(value_error("Max string recursion exceeded"));
         }
         let chars: Vec<char> = template.chars().collect();
@@ -81,28 +81,9 @@ impl Formatter<'_> {
                 if i + 1 == chars.len() {
                     return Err(value_error("Single '{' encountered in format string"));
                 }
-                // Find the matching close brace, allowing nested fields in the spec.
-                let mut level = 1;
-                let mut j = i + 1;
-                while j < chars.len() {
-                    match chars[j] {
-                        '{' => level += 1,
-                        '}' => {
-                            level -= 1;
-                            if level == 0 {
-                                break;
-                            }
-                        }
-                        _ => {}
-                    }
-                    j += 1;
-                }
-                if j >= chars.len() {
-                    return Err(value_error("expected '}' before end of string"));
-                }
-                let field: String = chars[i + 1..j].iter().collect();
-                out.push_str(&self.field(it, &field, depth)?);
-                i = j + 1;
+                let (field, next) = parse_field(&chars, i + 1)?;
+                out.push_str(&self.field(it, field, depth)?);
+                i = next;
             } else if c == '}' {
                 if chars.get(i + 1) == Some(&'}') {
                     out.push('}');
@@ -118,39 +99,22 @@ impl Formatter<'_> {
         Ok(out)
     }
 
-    fn field(&mut self, it: &mut Interp, field: &str, depth: usize) -> PyResult<String> {
-        // Split `name!conv:spec`; brackets in the name may hold any character.
-        let mut in_bracket = false;
-        let mut split = field.len();
-        for (k, ch) in field.char_indices() {
-            match ch {
-                '[' => in_bracket = true,
-                ']' => in_bracket = false,
-                '!' | ':' if !in_bracket => {
-                    split = k;
-                    break;
-                }
-                _ => {}
-            }
-        }
-        let name = &field[..split];
-        let mut rest = &field[split..];
-        let mut conversion = None;
-        if let Some(r) = rest.strip_prefix('!') {
-            let mut cs = r.chars();
-            conversion = cs.next();
-            rest = cs.as_str();
-            if !(rest.is_empty() || rest.starts_with(':')) {
-                return Err(value_error("expected ':' after conversion specifier"));
-            }
-        }
-        let spec = rest.strip_prefix(':').unwrap_or("");
+    fn field(&mut self, it: &mut Interp, field: Field, depth: usize) -> PyResult<String> {
+        let Field {
+            name,
+            conversion,
+            spec,
+        } = field;
+        let name = name.as_str();
         let first_end = name.find(['.', '[']).unwrap_or(name.len());
         let mut v = self.lookup(it, &name[..first_end])?;
         let mut path = &name[first_end..];
         while !path.is_empty() {
             if let Some(p) = path.strip_prefix('.') {
                 let end = p.find(['.', '[']).unwrap_or(p.len());
+                if end == 0 {
+                    return Err(value_error("Empty attribute in format string"));
+                }
                 v = it.getattr(&v, &p[..end])?;
                 path = &p[end..];
             } else if let Some(p) = path.strip_prefix('[') {
@@ -158,9 +122,12 @@ impl Formatter<'_> {
                     .find(']')
                     .ok_or_else(|| value_error("Missing ']' in format string"))?;
                 let key = &p[..end];
-                let k = match key.parse::<i64>() {
-                    Ok(n) => Value::Int(n),
-                    Err(_) => Value::str(key),
+                if key.is_empty() {
+                    return Err(value_error("Empty attribute in format string"));
+                }
+                let k = match decimal(key)? {
+                    Some(n) => Value::Int(n as i64),
+                    None => Value::str(key),
                 };
                 v = it.getitem(&v, &k)?;
                 path = &p[end + 1..];
@@ -178,12 +145,99 @@ impl Formatter<'_> {
             Some(c) => return Err(value_error(format!("Unknown conversion specifier {c}"))),
         };
         let spec = if spec.contains('{') {
-            self.render(it, spec, depth + 1)?
+            self.render(it, &spec, depth + 1)?
         } else {
-            spec.to_string()
+            spec
         };
         it.format(&v, &spec)
     }
+}
+
+/// One replacement field, `{name!conversion:spec}`, as parsed (the spec is not yet expanded).
+struct Field {
+    name: String,
+    conversion: Option<char>,
+    spec: String,
+}
+
+/// Parses the field that starts at `chars[i]` (just after its `{`), as CPython's
+/// `parse_field`: returns it and the index just past its closing `}`.
+fn parse_field(chars: &[char], mut i: usize) -> PyResult<(Field, usize)> {
+    let start = i;
+    let mut last = '\0';
+    while i < chars.len() {
+        last = chars[i];
+        i += 1;
+        match last {
+            '{' => return Err(value_error("unexpected '{' in field name")),
+            '[' => {
+                while i < chars.len() && chars[i] != ']' {
+                    i += 1;
+                }
+            }
+            '}' | ':' | '!' => break,
+            _ => {}
+        }
+    }
+    let name: String = chars[start..i.saturating_sub(1).max(start)]
+        .iter()
+        .collect();
+    let mut field = Field {
+        name,
+        conversion: None,
+        spec: String::new(),
+    };
+    if last != '!' && last != ':' {
+        if last != '}' {
+            return Err(value_error("expected '}' before end of string"));
+        }
+        return Ok((field, i));
+    }
+    if last == '!' {
+        let Some(&c) = chars.get(i) else {
+            return Err(value_error(
+                "end of string while looking for conversion specifier",
+            ));
+        };
+        field.conversion = Some(c);
+        i += 1;
+        if let Some(&c) = chars.get(i) {
+            i += 1;
+            if c == '}' {
+                return Ok((field, i));
+            }
+            if c != ':' {
+                return Err(value_error("expected ':' after conversion specifier"));
+            }
+        }
+    }
+    let spec_start = i;
+    let mut level = 1;
+    while i < chars.len() {
+        match chars[i] {
+            '{' => level += 1,
+            '}' => {
+                level -= 1;
+                if level == 0 {
+                    field.spec = chars[spec_start..i].iter().collect();
+                    return Ok((field, i + 1));
+                }
+            }
+            _ => {}
+        }
+        i += 1;
+    }
+    Err(value_error("unmatched '{' in format spec"))
+}
+
+/// The value of an all-digits field name or index; `None` if it is not all digits.
+fn decimal(s: &str) -> PyResult<Option<usize>> {
+    if s.is_empty() || !s.bytes().all(|b| b.is_ascii_digit()) {
+        return Ok(None);
+    }
+    s.parse()
+        .map(Some)
+        .map_err(|_| value_error("Too many decimal digits in format string"))
 }
 
 /// `template.format(*args, **kwargs)`.
@@ -208,15 +262,51 @@ pub fn format_map(it: &mut Interp, template: &str, mapping: &Value) -> PyResult<
     .render(it, template, 0)
 }
 
+/// The arguments a `%` format has not consumed yet.
+struct PercentArgs {
+    items: Vec<Value>,
+    next: usize,
+}
+
+impl PercentArgs {
+    fn take(&mut self) -> PyResult<Value> {
+        let v = self.items.get(self.next).cloned().ok_or_else(|| {
+            super::exceptions::type_error("not enough arguments for format string")
+        })?;
+        self.next += 1;
+        Ok(v)
+    }
+
+    /// The value of a `*` width or precision.
+    fn star(&mut self) -> PyResult<i64> {
+        match self.take()? {
+            Value::Int(n) => Ok(n),
+            Value::Bool(b) => Ok(b as i64),
+            Value::BigInt(_) => Err(err(
+                "OverflowError",
+                "Python int too large to convert to C ssize_t",
+            )),
+            _ => Err(super::exceptions::type_error("* wants int")),
+        }
+    }
+}
+
 /// `fmt % args`: printf-style formatting, as CPython's `str.__mod__`.
 pub fn percent(it: &mut Interp, fmt: &str, args: &Value) -> PyResult<String> {
     use super::exceptions::type_error;
-    let items: Vec<Value> = match args {
-        Value::Tuple(t) => t.to_vec(),
-        other => vec![other.clone()],
+    let mut args_left = PercentArgs {
+        items: match args {
+            Value::Tuple(t) => t.to_vec(),
+            other => vec![other.clone()],
+        },
+        next: 0,
     };
+    // As CPython: anything with `__getitem__` but a tuple or str counts as the mapping, so
+    // unused arguments are not an error.
     let mapping = match args {
-        Value::Dict(_) => Some(args.clone()),
+        Value::Dict(_) | Value::List(_) | Value::Range(_) | Value::MappingProxy(_) => {
+            Some(args.clone())
+        }
         Value::Instance(_)
             if it.special(args, "__getitem__").is_some() && !matches!(args, Value::Tuple(_)) =>
         {
@@ -226,17 +316,7 @@ pub fn percent(it: &mut Interp, fmt: &str, args: &Value) -> PyResult<String> {
     };
     let chars: Vec<char> = fmt.chars().collect();
     let mut out = String::new();
-    let mut next = 0usize;
-    let mut used_mapping = false;
     let mut i = 0;
-    let take = |next: &mut usize| -> PyResult<Value> {
-        let v = items
-            .get(*next)
-            .cloned()
-            .ok_or_else(|| type_error("not enough arguments for format string"))?;
-        *next += 1;
-        Ok(v)
-    };
     while i < chars.len() {
         if chars[i] != '%' {
             out.push(chars[i]);
@@ -244,7 +324,13 @@ pub fn percent(it: &mut Interp, fmt: &str, args: &Value) -> PyResult<String> {
             continue;
         }
         i += 1;
-        let mut key: Option<String> = None;
+        // Only an immediate `%%` is a literal percent: with a key, flags or width in between,
+        // CPython takes an argument and then rejects `%` as a conversion.
+        if chars.get(i) == Some(&'%') {
+            out.push('%');
+            i += 1;
+            continue;
+        }
         if chars.get(i) == Some(&'(') {
             let mut depth = 1;
             let mut j = i + 1;
@@ -259,7 +345,15 @@ pub fn percent(it: &mut Interp, fmt: &str, args: &Value) -> PyResult<String> {
             if depth > 0 {
                 return Err(value_error("incomplete format key"));
             }
-            key = Some(chars[i + 1..j - 1].iter().collect());
+            let key: String = chars[i + 1..j - 1].iter().collect();
+            let m = mapping
+                .clone()
+                .ok_or_else(|| type_error("format requires a mapping"))?;
+            // As CPython, the looked-up value becomes the only argument left.
+            args_left = PercentArgs {
+                items: vec![it.getitem(&m, &Value::str(&key))?],
+                next: 0,
+            };
             i = j;
         }
         let mut flags = String::new();
@@ -273,7 +367,12 @@ pub fn percent(it: &mut Interp, fmt: &str, args: &Value) -> PyResult<String> {
         }
         let mut width = String::new();
         if chars.get(i) == Some(&'*') {
-            width = super::builtins::to_i64(&take(&mut next)?, "")?.to_string();
+            // A negative `*` width left-justifies, as the `-` flag.
+            let w = args_left.star()?;
+            if w < 0 {
+                flags.push('-');
+            }
+            width = w.unsigned_abs().to_string();
             i += 1;
         } else {
             while let Some(&c) = chars.get(i).filter(|c| c.is_ascii_digit()) {
@@ -286,7 +385,7 @@ pub fn percent(it: &mut Interp, fmt: &str, args: &Value) -> PyResult<String> {
             i += 1;
             let mut p = String::new();
             if chars.get(i) == Some(&'*') {
-                p = super::builtins::to_i64(&take(&mut next)?, "")?.to_string();
+                p = args_left.star()?.max(0).to_string();
                 i += 1;
             } else {
                 while let Some(&c) = chars.get(i).filter(|c| c.is_ascii_digit()) {
@@ -303,20 +402,7 @@ pub fn percent(it: &mut Interp, fmt: &str, args: &Value) -> PyResult<String> {
             return Err(value_error("incomplete format"));
         };
         i += 1;
-        if conv == '%' {
-            out.push('%');
-            continue;
-        }
-        let v = match &key {
-            Some(k) => {
-                let m = mapping
-                    .clone()
-                    .ok_or_else(|| type_error("format requires a mapping"))?;
-                used_mapping = true;
-                it.getitem(&m, &Value::str(k))?
-            }
-            None => take(&mut next)?,
-        };
+        let v = args_left.take()?;
         let left = flags.contains('-');
         let zero = flags.contains('0') && !left;
         let sign = if flags.contains('+') {
@@ -394,6 +480,9 @@ pub fn percent(it: &mut Interp, fmt: &str, args: &Value) -> PyResult<String> {
                     let fill = w.saturating_sub(body.chars().count());
                     out.push_str(&if left {
                         format!("{body}{}", " ".repeat(fill))
+                    } else if zero {
+                        // The 0 flag still pads, after the sign and prefix.
+                        format!("{sgn}{prefix}{}{digits}", "0".repeat(fill))
                     } else {
                         format!("{}{body}", " ".repeat(fill))
                     });
@@ -425,9 +514,16 @@ pub fn percent(it: &mut Interp, fmt: &str, args: &Value) -> PyResult<String> {
             }
             'c' => {
                 let ch = match &v {
-                    Value::Int(n) => char::from_u32(*n as u32)
-                        .ok_or_else(|| err("OverflowError", "%c arg not in range(0x110000)"))?
-                        .to_string(),
+                    Value::Int(_) | Value::Bool(_) | Value::BigInt(_) => {
+                        let n = match &v {
+                            Value::Int(n) => u32::try_from(*n).ok(),
+                            Value::Bool(b) => Some(*b as u32),
+                            _ => None,
+                        };
+                        n.and_then(char::from_u32)
+                            .ok_or_else(|| err("OverflowError", "%c arg not in range(0x110000)"))?
+                            .to_string()
+                    }
                     Value::Str(s) if s.chars().count() == 1 => s.to_string(),
                     _ => return Err(type_error("%c requires int or char")),
                 };
@@ -444,7 +540,7 @@ pub fn percent(it: &mut Interp, fmt: &str, args: &Value) -> PyResult<String> {
         };
         out.push_str(&piece);
     }
-    if !used_mapping && next < items.len() && mapping.is_none() {
+    if args_left.next < args_left.items.len() && mapping.is_none() {
         return Err(type_error(
             "not all arguments converted during string formatting",
         ));
