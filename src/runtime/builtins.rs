@@ -962,7 +962,8 @@ pub(crate) fn builtin_pow(it: &mut Interp, args: &[Value], kw: &Kwargs) -> PyRes
             let any_float = [&base, &exp, &m]
                 .iter()
                 .any(|v| matches!(v, Value::Float(_)));
-            if !any_float && !(number(&base) && number(&exp) && number(&m)) {
+            let all_numbers = number(&base) && number(&exp) && number(&m);
+            if !any_float && !all_numbers {
                 // No operand's power slot takes the call (CPython's ternary_op; a float's
                 // slot, when there is one, refuses the third argument instead).
                 return Err(type_error(format!(
