@@ -1111,24 +1111,28 @@ impl<'a> Resolver<'a> {
         } else {
             Some(self.temp(span))
         };
-        // Build the innermost statement, then wrap it in the clauses from the inside out.
+        // Build the innermost statements, then wrap them in the clauses from the inside out.
         let elt = c.elt.clone();
-        let mut inner = match (c.kind, &result) {
-            (CompKind::Generator, _) => Stmt::new(
+        let mut inner: Vec<Stmt> = match (c.kind, &result) {
+            (CompKind::Generator, _) => vec![Stmt::new(
                 StmtKind::Expr(Expr::new(ExprKind::Yield(Some(Box::new(elt))), span)),
                 span,
-            ),
+            )],
             (CompKind::Dict, Some(r)) => {
-                let key = elt;
+                // CPython evaluates each key before its value: the key goes to a temp first.
+                let key = self.temp(span);
                 let value = c
                     .value
                     .clone()
                     .unwrap_or_else(|| Expr::new(ExprKind::Const(Constant::None), span));
                 let target = Expr::new(
-                    ExprKind::Subscript(Box::new(r.clone()), Box::new(key)),
+                    ExprKind::Subscript(Box::new(r.clone()), Box::new(key.clone())),
                     span,
                 );
-                Stmt::new(StmtKind::Assign(vec![target], value), span)
+                vec![
+                    Stmt::new(StmtKind::Assign(vec![key], elt), span),
+                    Stmt::new(StmtKind::Assign(vec![target], value), span),
+                ]
             }
             (kind, Some(r)) => {
                 let method = if kind == CompKind::Set {
@@ -1140,22 +1144,22 @@ impl<'a> Resolver<'a> {
                     ExprKind::Attribute(Box::new(r.clone()), Rc::from(method)),
                     span,
                 );
-                Stmt::new(
+                vec![Stmt::new(
                     StmtKind::Expr(Expr::new(
                         ExprKind::Call(Box::new(f), vec![Arg::Positional(elt)]),
                         span,
                     )),
                     span,
-                )
+                )]
             }
             _ => unreachable!("non-generator comprehensions always have a result temp"),
         };
         for (i, cl) in c.clauses.iter().enumerate().rev() {
             for cond in cl.ifs.iter().rev() {
-                inner = Stmt::new(
-                    StmtKind::If(cond.clone(), Rc::new(vec![inner]), Rc::default()),
+                inner = vec![Stmt::new(
+                    StmtKind::If(cond.clone(), Rc::new(inner), Rc::default()),
                     span,
-                );
+                )];
             }
             let iter = if i == 0 {
                 Expr::new(
@@ -1168,16 +1172,16 @@ impl<'a> Resolver<'a> {
             } else {
                 cl.iter.clone()
             };
-            inner = Stmt::new(
+            inner = vec![Stmt::new(
                 StmtKind::For {
                     target: cl.target.clone(),
                     iter,
-                    body: Rc::new(vec![inner]),
+                    body: Rc::new(inner),
                     orelse: Rc::default(),
                     is_async: cl.is_async,
                 },
                 span,
-            );
+            )];
         }
         let mut stmts = Vec::new();
         if let Some(r) = &result {
@@ -1200,7 +1204,7 @@ impl<'a> Resolver<'a> {
                 span,
             ));
         }
-        stmts.push(inner);
+        stmts.extend(inner);
         if let Some(r) = &result {
             stmts.push(Stmt::new(StmtKind::Return(Some(r.clone())), span));
         }

@@ -422,12 +422,13 @@ fn builtin_sum(it: &mut Interp, args: &[Value], kw: &Kwargs) -> PyResult<Value> 
         .cloned()
         .or_else(|| kwarg(kw, "start"))
         .unwrap_or(Value::Int(0));
+    // The iterable is taken before the start value is checked, as CPython.
+    let iter = it.get_iter(&args[0])?;
     if let Value::Str(_) = acc {
         return Err(type_error(
             "sum() can't sum strings [use ''.join(seq) instead]",
         ));
     }
-    let iter = it.get_iter(&args[0])?;
     while let Some(x) = it.next_opt(&iter)? {
         acc = it.binary_op(crate::syntax::ast::BinOp::Add, &acc, &x)?;
     }
@@ -951,6 +952,26 @@ pub(crate) fn builtin_pow(it: &mut Interp, args: &[Value], kw: &Kwargs) -> PyRes
                 if let Some(r) = it.call_special(&base, "__pow__", vec![exp.clone(), m.clone()]) {
                     return r;
                 }
+            }
+            let number = |v: &Value| {
+                matches!(
+                    v,
+                    Value::Int(_) | Value::BigInt(_) | Value::Bool(_) | Value::Float(_)
+                )
+            };
+            let any_float = [&base, &exp, &m]
+                .iter()
+                .any(|v| matches!(v, Value::Float(_)));
+            let all_numbers = number(&base) && number(&exp) && number(&m);
+            if !any_float && !all_numbers {
+                // No operand's power slot takes the call (CPython's ternary_op; a float's
+                // slot, when there is one, refuses the third argument instead).
+                return Err(type_error(format!(
+                    "unsupported operand type(s) for ** or pow(): '{}', '{}', '{}'",
+                    ops::type_name(&base),
+                    ops::type_name(&exp),
+                    ops::type_name(&m)
+                )));
             }
             modular_pow(&base, &exp, &m)
         }

@@ -136,6 +136,9 @@ fn ctor_int(it: &mut Interp, args: &[Value], kw: &Kwargs) -> PyResult<Value> {
     };
     if let Some(b) = base {
         let b = to_i64(&b, "")?;
+        if b != 0 && !(2..=36).contains(&b) {
+            return Err(value_error("int() base must be >= 2 and <= 36, or 0"));
+        }
         let Value::Str(s) = v else {
             return Err(type_error(
                 "int() can't convert non-string with explicit base",

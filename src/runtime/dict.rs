@@ -68,6 +68,7 @@ pub fn hash_value(v: &Value) -> i64 {
         Value::Str(s) => str_hash(s),
         Value::Tuple(items) => tuple_hash(items.iter().map(hash_value)),
         Value::FrozenSet(s) => s.borrow().frozenset_hash(),
+        Value::Range(r) => range_hash(r),
         other => (other.address() >> 4) as i64,
     };
     if h == -1 {
@@ -77,11 +78,30 @@ pub fn hash_value(v: &Value) -> i64 {
     }
 }
 
+/// CPython's `range_hash`: the hash of `(len, start, step)`, with `start` and `step` None for an
+/// empty range and `step` None for a range of one, so equal ranges hash alike.
+fn range_hash(r: &super::value::RangeObj) -> i64 {
+    let len = r.len().max(0);
+    let int = |n: i128| hash_value(&Value::from_i128(n));
+    let none = hash_value(&Value::None);
+    let (start, step) = match len {
+        0 => (none, none),
+        1 => (int(r.start), none),
+        _ => (int(r.start), int(r.step)),
+    };
+    tuple_hash([int(len), start, step].into_iter())
+}
+
 /// Whether a key's hash comes from its value (numbers, str, tuples and frozensets of such,
 /// instances with their own `__hash__`) rather than its identity.
 pub(crate) fn hashed_by_value(v: &Value) -> bool {
     match v {
-        Value::Bool(_) | Value::Int(_) | Value::BigInt(_) | Value::Float(_) | Value::Str(_) => true,
+        Value::Bool(_)
+        | Value::Int(_)
+        | Value::BigInt(_)
+        | Value::Float(_)
+        | Value::Str(_)
+        | Value::Range(_) => true,
         Value::Tuple(items) => items.iter().all(hashed_by_value),
         Value::FrozenSet(s) => s.borrow().iter().all(|k| hashed_by_value(&k.0)),
         Value::Instance(i) => i.class.lookup("__hash__").is_some(),
@@ -256,6 +276,11 @@ pub fn key_eq(a: &Value, b: &Value) -> bool {
         }
         (Int(_) | Float(_) | Bool(_) | BigInt(_), Int(_) | Float(_) | Bool(_) | BigInt(_)) => {
             num_eq(a, b)
+        }
+        // Ranges are equal when they hold the same values (CPython's range_equals).
+        (Range(x), Range(y)) => {
+            let (n, m) = (x.len().max(0), y.len().max(0));
+            n == m && (n == 0 || (x.start == y.start && (n == 1 || x.step == y.step)))
         }
         _ if a.is(b) => true,
         // An instance of a subclass of int, str, … without its own `__eq__` compares as the

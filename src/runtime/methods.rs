@@ -330,8 +330,13 @@ fn dict_pop(it: &mut Interp, args: &[Value], kw: &Kwargs) -> PyResult<Value> {
     no_method_kwargs(args, "pop", kw)?;
     method_arity(args, "pop", 1, 2)?;
     let d = this_dict(args, "pop")?;
-    let k = it.key_in(args[1].clone(), &d)?;
-    let r = d.borrow_mut().remove(&k);
+    // An empty dict answers without hashing the key, as CPython's _PyDict_Pop.
+    let r = if d.borrow().is_empty() {
+        None
+    } else {
+        let k = it.key_in(args[1].clone(), &d)?;
+        d.borrow_mut().remove(&k)
+    };
     match r {
         Some(v) => Ok(v),
         None => args
