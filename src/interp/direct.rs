@@ -320,14 +320,7 @@ fn stmt(body: &Body, idx: usize) -> StmtFn {
                     let (o, key) = place.locate(it, fr)?;
                     let cur = place.read(it, &o, &key).map_err(|e| e.note_span(t_at))?;
                     let rhs = rhs(it, fr)?;
-                    let fast = match (&cur, &rhs) {
-                        (Value::Int(a), Value::Int(b)) => ops::int_fast(op, *a, *b),
-                        _ => None,
-                    };
-                    let r = match fast {
-                        Some(r) => r,
-                        None => it.inplace_op(op, &cur, &rhs).map_err(|e| e.note_span(at))?,
-                    };
+                    let r = augmented(it, op, &cur, &rhs, at)?;
                     place.write(it, &o, key, r)?;
                     Ok(Exit::Normal)
                 })();
@@ -346,14 +339,7 @@ fn stmt(body: &Body, idx: usize) -> StmtFn {
                 let r = (|| {
                     let cur = load(it, fr)?;
                     let rhs = rhs(it, fr)?;
-                    let fast = match (&cur, &rhs) {
-                        (Value::Int(a), Value::Int(b)) => ops::int_fast(op, *a, *b),
-                        _ => None,
-                    };
-                    let r = match fast {
-                        Some(r) => r,
-                        None => it.inplace_op(op, &cur, &rhs).map_err(|e| e.note_span(at))?,
-                    };
+                    let r = augmented(it, op, &cur, &rhs, at)?;
                     match slot {
                         Some(i) => fr.slots[i] = r,
                         None => it.store(fr, &id, r)?,
@@ -604,17 +590,16 @@ fn target(t: &Expr) -> StoreFn {
     }
 }
 
-/// The value of a constant, made once.
-fn constant(c: &Constant) -> Value {
-    match c {
-        Constant::None => Value::None,
-        Constant::Bool(b) => Value::Bool(*b),
-        Constant::Int(IntLit::Small(i)) => Value::Int(*i),
-        Constant::Int(IntLit::Big(b)) => Value::BigInt(b.clone()),
-        Constant::Float(f) => Value::Float(*f),
-        Constant::Str(s) => Value::Str(s.clone()),
-        Constant::Ellipsis => Value::Ellipsis,
+/// `cur op= rhs`'s new value: the int fast path, else the in-place operator (its error marked
+/// at `at`).
+#[inline]
+fn augmented(it: &mut Interp, op: BinOp, cur: &Value, rhs: &Value, at: Span) -> PyResult<Value> {
+    if let (Value::Int(a), Value::Int(b)) = (cur, rhs) {
+        if let Some(r) = ops::int_fast(op, *a, *b) {
+            return Ok(r);
+        }
     }
+    it.inplace_op(op, cur, rhs).map_err(|e| e.note_span(at))
 }
 
 /// Evaluates the syntax node itself: the kinds without a closure of their own, and the slow
@@ -653,7 +638,7 @@ fn expr(e: &Expr) -> ExprFn {
             Box::new(move |_, _| Ok(Value::Int(i)))
         }
         ExprKind::Const(c) => {
-            let v = constant(c);
+            let v = super::eval::constant_value(c);
             Box::new(move |_, _| Ok(v.clone()))
         }
         ExprKind::BinOp(op, a, b) => binary(*op, a, b, span),

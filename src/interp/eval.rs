@@ -11,6 +11,19 @@ use crate::syntax::token::IntLit;
 use std::cell::RefCell;
 use std::rc::Rc;
 
+/// The value of a constant.
+pub(crate) fn constant_value(c: &Constant) -> Value {
+    match c {
+        Constant::None => Value::None,
+        Constant::Bool(b) => Value::Bool(*b),
+        Constant::Int(IntLit::Small(i)) => Value::Int(*i),
+        Constant::Int(IntLit::Big(b)) => Value::BigInt(b.clone()),
+        Constant::Float(f) => Value::Float(*f),
+        Constant::Str(s) => Value::Str(s.clone()),
+        Constant::Ellipsis => Value::Ellipsis,
+    }
+}
+
 /// A call expression's callee and arguments, evaluated (or, for `super()` / `dir()`, its value).
 pub(crate) enum CallArgs {
     /// The call's value, already computed.
@@ -103,15 +116,7 @@ impl Interp {
                 }
                 self.load(frame, id).map_err(|x| x.note_span(e.span))
             }
-            ExprKind::Const(c) => Ok(match c {
-                Constant::None => Value::None,
-                Constant::Bool(b) => Value::Bool(*b),
-                Constant::Int(IntLit::Small(i)) => Value::Int(*i),
-                Constant::Int(IntLit::Big(b)) => Value::BigInt(b.clone()),
-                Constant::Float(f) => Value::Float(*f),
-                Constant::Str(s) => Value::Str(s.clone()),
-                Constant::Ellipsis => Value::Ellipsis,
-            }),
+            ExprKind::Const(c) => Ok(constant_value(c)),
             ExprKind::BinOp(op, ea, eb) => {
                 let a = self.eval(frame, ea)?;
                 let b = self.eval(frame, eb)?;
