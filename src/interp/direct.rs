@@ -1,17 +1,25 @@
-//! Plain functions that cannot stop halfway run by Rust recursion over closures.
+//! Code compiled to Rust closures: plain functions, module code, and generators and
+//! coroutines without `try` / `with`.
 //!
-//! A generator or coroutine frame must be able to stop after any statement, so `exec.rs`
-//! walks its block stack in a loop. A plain function whose body has no `try`, `with`, `yield`
-//! or `await` (see [`Code::direct`](crate::compile::code::Code::direct)) never stops halfway
-//! and needs no block stack. Its body is compiled once, on the first call, into a tree of
-//! Rust closures — one per statement and one per expression — each made for its node: a local
-//! read, an int fast path, a call with positional arguments. A closure runs without the
-//! `match` over every kind of node that walking the syntax tree pays at each step, and `if`,
-//! `while` and `for` become Rust control flow. Nodes without a closure of their own evaluate
-//! their syntax node with `eval` or run the statement with the block-stack loop's
-//! `exec_stmt`, so there is one implementation of each behaviour; the closures make the same
-//! checks before each statement (Ctrl-C, the step limit), add the same traceback lines and
+//! A body whose statements need no block stack (see
+//! [`Code::direct`](crate::compile::code::Code::direct) and
+//! [`Code::resumable`](crate::compile::code::Code::resumable)) is compiled once, on first use,
+//! into a tree of closures — one per statement and one per expression — each made for its node:
+//! a local read, an int fast path, a call with positional arguments, an attribute store. A
+//! closure runs without the `match` over every kind of node that walking the syntax tree pays
+//! at each step, and `if`, `while` and `for` become Rust control flow. Nodes without a closure
+//! of their own evaluate their syntax node with `eval` or run the statement with the block-stack
+//! loop's `exec_stmt`, so there is one implementation of each behaviour; the closures make the
+//! same checks before each statement (Ctrl-C, the step limit), add the same traceback lines and
 //! mark errors with the same spans as the tree walker.
+//!
+//! A compiled generator or coroutine stops at a `yield` or `await` by returning
+//! `Exit::Yield` through its closures; on the way out each statement list records the index
+//! of the statement it was in (tagged [`ELSE`] in an `else` block) and each `for` loop its
+//! iterator, in the frame's `resume_path`. Resumed, the closures go back down that path,
+//! skipping the tests and statements already done, to the suspension statement, which takes
+//! the value sent or the exception thrown in from `Interp::resume_with`. (Frames with `try` or
+//! `with` keep to the block-stack loop of `exec.rs`.)
 
 use super::exec::{Awaited, Flow};
 use super::frame::{Completion, Frame, Level, ELSE};
