@@ -92,6 +92,11 @@ impl Code {
             + self.has_varargs as usize
             + self.has_varkw as usize
     }
+    /// Whether `await f(...)` of this code runs its body inline (`Interp::await_straight`): a
+    /// program's coroutine whose body never suspends.
+    pub fn awaits_inline(&self) -> bool {
+        self.kind == FunctionKind::Coroutine && self.direct && !self.library
+    }
     /// Whether calling the function creates a generator-like object instead of running it.
     pub fn is_resumable(&self) -> bool {
         matches!(

@@ -25,7 +25,6 @@ use super::exec::{Awaited, Flow};
 use super::frame::{Completion, Frame, Level, ELSE};
 use super::generator::{Outcome, Resume};
 use super::{Interp, RECURSION_LIMIT};
-use crate::compile::code::FunctionKind;
 use crate::runtime::exceptions::err;
 use crate::runtime::ops;
 use crate::runtime::value::{Exc, PyResult, Value};
@@ -860,10 +859,7 @@ fn await_call(value: &Expr, target: Option<&Expr>, body: &Body, idx: usize) -> O
             // body's (reported on the statement).
             let called = parts.eval(it, fr, |it, fr, callee, args| {
                 if let Value::Function(func) = &callee {
-                    if func.code.kind == FunctionKind::Coroutine
-                        && func.code.direct
-                        && !func.code.library
-                    {
+                    if func.code.awaits_inline() {
                         let r = it.await_straight(func, args, Vec::new(), vspan);
                         return Ok(r.map(Awaited::Done));
                     }

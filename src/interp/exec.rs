@@ -5,7 +5,6 @@ use super::eval::CallArgs;
 use super::frame::{Block, BlockKind, Completion, Frame, TryPhase};
 use super::generator::{Outcome, Resume};
 use super::{Interp, RECURSION_LIMIT};
-use crate::compile::code::FunctionKind;
 use crate::runtime::exceptions::{err, new_exception, type_error};
 use crate::runtime::types::types;
 use crate::runtime::value::{Exc, PyResult, TbEntry, Value};
@@ -684,11 +683,7 @@ impl Interp {
             .map_err(|x| x.note_span(span))?;
         match call {
             CallArgs::Done(v) => Ok(Awaited::Awaitable(v)),
-            CallArgs::Call(Value::Function(func), pos, kw)
-                if func.code.kind == FunctionKind::Coroutine
-                    && func.code.direct
-                    && !func.code.library =>
-            {
+            CallArgs::Call(Value::Function(func), pos, kw) if func.code.awaits_inline() => {
                 self.await_straight(&func, pos, kw, span).map(Awaited::Done)
             }
             CallArgs::Call(callee, pos, kw) => self

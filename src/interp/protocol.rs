@@ -1600,8 +1600,8 @@ fn module_dict_unsupported() -> crate::runtime::Exc {
 /// data descriptor (`__set__` / `__delete__`) anywhere along its MRO. Remembered in the class
 /// until any class changes.
 fn plain_setattr(cls: &Rc<Class>) -> bool {
-    if cls.dict.plain_setattr_known() {
-        return true;
+    if let Some(plain) = cls.dict.plain_setattr() {
+        return plain;
     }
     let property = &types().property;
     let plain = cls.builtin == BuiltinType::Object
@@ -1616,9 +1616,7 @@ fn plain_setattr(cls: &Rc<Class>) -> bool {
                         || p.class.lookup("__delete__").is_some())
             })
         });
-    if plain {
-        cls.dict.set_plain_setattr();
-    }
+    cls.dict.remember_plain_setattr(plain);
     plain
 }
 

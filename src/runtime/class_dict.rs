@@ -118,15 +118,17 @@ impl ClassDict {
     pub fn new(map: AttrMap) -> ClassDict {
         ClassDict(RefCell::new(map), Cell::new(0))
     }
-    /// Whether the class was found, since the last change to any class, to let its instances
-    /// set attributes plainly (see `Interp::setattr`).
-    pub fn plain_setattr_known(&self) -> bool {
-        self.1.get() == VERSION.with(Cell::get)
+    /// Whether the class lets its instances set and read their own attributes plainly (see
+    /// `Interp::setattr`), when that was found since the last change to any class.
+    pub fn plain_setattr(&self) -> Option<bool> {
+        // The version that found it, shifted, with the answer in the low bit.
+        let known = self.1.get();
+        (known >> 1 == VERSION.with(Cell::get)).then_some(known & 1 == 1)
     }
-    /// Records that the class lets its instances set attributes plainly, until the next
+    /// Records whether the class lets its instances set attributes plainly, until the next
     /// change to any class.
-    pub fn set_plain_setattr(&self) {
-        self.1.set(VERSION.with(Cell::get));
+    pub fn remember_plain_setattr(&self, plain: bool) {
+        self.1.set(VERSION.with(Cell::get) << 1 | u64::from(plain));
     }
     /// Reads the namespace.
     pub fn borrow(&self) -> Ref<'_, AttrMap> {
