@@ -16,6 +16,7 @@
 
 use crate::interp::generator::{Generator, NativeStart, NativeStep};
 use crate::interp::Interp;
+use crate::modules::asyncio::native_coroutine_of;
 use crate::runtime::exceptions::new_exception;
 use crate::runtime::value::{Class, Function, Instance, Kwargs, PyResult, Value};
 use std::cell::RefCell;
@@ -89,9 +90,10 @@ pub fn install(it: &mut Interp, m: &crate::runtime::value::Module) {
     };
     {
         let native = crate::runtime::builtins::native;
+        let native_awaitable = crate::runtime::builtins::native_awaitable;
         let mut d = queue.dict.borrow_mut();
-        d.insert(Rc::from("put"), native("put", q_put));
-        d.insert(Rc::from("get"), native("get", q_get));
+        d.insert(Rc::from("put"), native_awaitable("put", q_put, put_start));
+        d.insert(Rc::from("get"), native_awaitable("get", q_get, get_start));
         d.insert(Rc::from("put_nowait"), native("put_nowait", q_put_nowait));
         d.insert(Rc::from("get_nowait"), native("get_nowait", q_get_nowait));
     }
@@ -339,20 +341,36 @@ pub(crate) fn native_coroutine_padded(
 
 /// `Queue.put(self, item)`.
 fn q_put(it: &mut Interp, args: &[Value], kw: &Kwargs) -> PyResult<Value> {
-    let lib = lib(it);
-    if args.len() != 2 || !kw.is_empty() {
-        return it.call(&Value::Function(lib.put.clone()), args.to_vec(), kw.clone());
+    match put_start(it, args) {
+        Some(start) if kw.is_empty() => Ok(native_coroutine_of(start)),
+        _ => it.call(
+            &Value::Function(lib(it).put.clone()),
+            args.to_vec(),
+            kw.clone(),
+        ),
     }
-    Ok(native_coroutine(put_fast, &lib.put, args))
+}
+
+/// The first step of `Queue.put(self, item)`.
+fn put_start(it: &mut Interp, args: &[Value]) -> Option<NativeStart> {
+    (args.len() == 2).then(|| NativeStart::new(put_fast, lib(it).put.clone(), args, 0))
 }
 
 /// `Queue.get(self)`.
 fn q_get(it: &mut Interp, args: &[Value], kw: &Kwargs) -> PyResult<Value> {
-    let lib = lib(it);
-    if args.len() != 1 || !kw.is_empty() {
-        return it.call(&Value::Function(lib.get.clone()), args.to_vec(), kw.clone());
+    match get_start(it, args) {
+        Some(start) if kw.is_empty() => Ok(native_coroutine_of(start)),
+        _ => it.call(
+            &Value::Function(lib(it).get.clone()),
+            args.to_vec(),
+            kw.clone(),
+        ),
     }
-    Ok(native_coroutine(get_fast, &lib.get, args))
+}
+
+/// The first step of `Queue.get(self)`.
+fn get_start(it: &mut Interp, args: &[Value]) -> Option<NativeStart> {
+    (args.len() == 1).then(|| NativeStart::new(get_fast, lib(it).get.clone(), args, 0))
 }
 
 /// `Queue.put_nowait(self, item)`.

@@ -21,7 +21,7 @@ const KEEP: usize = 64;
 
 /// PEP 479: a StopIteration may not leak out of a generator or coroutine body; it becomes
 /// `RuntimeError: coroutine raised StopIteration` (`what` is the kind's type name).
-fn no_stop_iteration(what: &str, e: Exc) -> Exc {
+pub(crate) fn no_stop_iteration(what: &str, e: Exc) -> Exc {
     if !e.is("StopIteration") {
         return e;
     }
@@ -414,8 +414,8 @@ impl Interp {
         cells: Cells,
     ) -> PyResult<Value> {
         let mut frame = Frame::straight(f.code.clone(), f.globals.clone(), slots, cells);
-        let r = self.run_direct(&mut frame);
-        self.recycle(&mut frame);
+        let r = self.run_direct_code(&mut frame, &f.code);
+        self.recycle_slots(&mut frame.slots);
         if self.reports_pending() {
             self.closes_after_call(r.as_ref().err());
         }
@@ -454,11 +454,25 @@ impl Interp {
         }
     }
 
+    /// Keeps a finished straight frame's slot vector for later calls.
+    #[inline]
+    fn recycle_slots(&mut self, slots: &mut Vec<Value>) {
+        if self.spare_slots.len() < KEEP && slots.capacity() <= 64 {
+            let mut slots = std::mem::take(slots);
+            for v in slots.drain(..) {
+                v.release();
+            }
+            self.spare_slots.push(slots);
+        }
+    }
+
     /// An empty vector with room for `cap` values, reused from finished calls when possible.
     pub(crate) fn arg_vec(&mut self, cap: usize) -> Vec<Value> {
         match self.spare_slots.pop() {
             Some(mut v) => {
-                v.reserve(cap);
+                if v.capacity() < cap {
+                    v.reserve(cap);
+                }
                 v
             }
             None => Vec::with_capacity(cap),
@@ -778,6 +792,7 @@ impl Interp {
                 func: b.func,
                 // A builtin type's method works on the value a subclass instance wraps.
                 bound: Some(super::protocol::builtin_base(this).unwrap_or_else(|| this.clone())),
+                awaits: None,
             }))),
             Value::Instance(i) if Rc::ptr_eq(&i.class, &types().staticmethod) => {
                 i.base_value.borrow().clone().unwrap_or(Value::None)

@@ -25,6 +25,7 @@ use super::exec::{Awaited, Flow};
 use super::frame::{Completion, Frame, Level, ELSE};
 use super::generator::{Outcome, Resume};
 use super::{Interp, RECURSION_LIMIT};
+use crate::compile::code::Code;
 use crate::runtime::exceptions::err;
 use crate::runtime::ops;
 use crate::runtime::value::{Exc, PyResult, Value};
@@ -95,12 +96,19 @@ impl CompiledBody {
 impl Interp {
     /// Runs a plain function's frame (one whose code is `direct`) to its end.
     pub(crate) fn run_direct(&mut self, frame: &mut Frame) -> PyResult<Value> {
+        let code = frame.code.clone();
+        self.run_direct_code(frame, &code)
+    }
+
+    /// As `run_direct`, for a frame running `code` (held by the caller, which saves the frame
+    /// a clone of it).
+    #[inline]
+    pub(crate) fn run_direct_code(&mut self, frame: &mut Frame, code: &Code) -> PyResult<Value> {
         if self.depth >= RECURSION_LIMIT {
             return Err(err("RecursionError", "maximum recursion depth exceeded"));
         }
         self.depth += 1;
         let base = self.exc_stack.len();
-        let code = frame.code.clone();
         let body = code.compiled.get_or_init(|| CompiledBody::new(&code.body));
         // A caller's value on its way out may be waiting while this runs (a `return` whose
         // dropped loop iterator closes a generator that calls this function).
@@ -858,11 +866,17 @@ fn await_call(value: &Expr, target: Option<&Expr>, body: &Body, idx: usize) -> O
             // The outer error is the call's (its span noted), the inner one the awaited
             // body's (reported on the statement).
             let called = parts.eval(it, fr, |it, fr, callee, args| {
-                if let Value::Function(func) = &callee {
-                    if func.code.awaits_inline() {
+                match &callee {
+                    Value::Function(func) if func.code.awaits_inline() => {
                         let r = it.await_straight(func, args, Vec::new(), vspan);
                         return Ok(r.map(Awaited::Done));
                     }
+                    Value::Builtin(b) if b.awaits.is_some() && b.bound.is_none() => {
+                        if let Some(r) = it.await_builtin(fr, b, &args) {
+                            return Ok(r);
+                        }
+                    }
+                    _ => {}
                 }
                 call_value(it, fr, &callee, args, vspan.start).map(|v| Ok(Awaited::Awaitable(v)))
             });
@@ -880,6 +894,7 @@ fn await_call(value: &Expr, target: Option<&Expr>, body: &Body, idx: usize) -> O
                         _ => Exit::Normal,
                     })
                 }
+                Awaited::Suspended(y) => Ok(yielding(it, y)),
             }
         })();
         finish(it, fr, span, r)
@@ -908,7 +923,10 @@ fn call_value(
     if let Value::Function(func) = callee {
         if func.code.plain_args == Some(args.len()) {
             it.tick()?;
-            args.resize(func.code.varnames.len(), Value::Undef);
+            let n = func.code.varnames.len();
+            if args.len() < n {
+                args.resize(n, Value::Undef);
+            }
             return it.run_straight(func, args, Vec::new());
         }
     }

@@ -3,13 +3,14 @@
 
 use super::eval::CallArgs;
 use super::frame::{Block, BlockKind, Completion, Frame, TryPhase};
-use super::generator::{Outcome, Resume};
+use super::generator::{NativeStep, Outcome, Resume};
 use super::{Interp, RECURSION_LIMIT};
 use crate::runtime::exceptions::{err, new_exception, type_error};
 use crate::runtime::types::types;
-use crate::runtime::value::{Exc, PyResult, TbEntry, Value};
+use crate::runtime::value::{Exc, NativeIter, PyResult, TbEntry, Value};
 use crate::source::Span;
 use crate::syntax::ast::*;
+use std::cell::RefCell;
 use std::rc::Rc;
 
 /// What running one statement asks of the loop.
@@ -42,6 +43,9 @@ pub(crate) enum Awaited {
     Done(Value),
     /// The call's value, to await.
     Awaitable(Value),
+    /// A library coroutine's first step suspended the frame (its `delegate` is set): it
+    /// yields this value.
+    Suspended(Value),
 }
 
 impl Interp {
@@ -319,8 +323,84 @@ impl Interp {
         }
     }
 
+    /// Resumes what a library coroutine's first step left an `await` delegating to
+    /// (`NativeIter::Resolved`, `NativeIter::Timer`): the end of that coroutine, as
+    /// `gen_resume` ends a suspended native one. Anything else gets `resume` back.
+    fn resume_native(&mut self, d: &Value, resume: Resume) -> Result<PyResult<Delegated>, Resume> {
+        let Value::Iter(cell) = d else {
+            return Err(resume);
+        };
+        let (value, timer) = match &*cell.borrow() {
+            NativeIter::Resolved(v) => (v.clone(), None),
+            NativeIter::Timer(fut, handle) => (Value::None, Some((fut.clone(), handle.clone()))),
+            _ => return Err(resume),
+        };
+        let r = match (resume, timer) {
+            (Resume::Throw(e), timer) => {
+                if let Some((_, handle)) = timer {
+                    handle.cancelled.set(true);
+                    handle.callback.borrow_mut().take();
+                }
+                Err(e)
+            }
+            (Resume::Send(_), None) => Ok(value),
+            (Resume::Send(_), Some((fut, handle))) => {
+                handle.cancelled.set(true);
+                handle.callback.borrow_mut().take();
+                if fut.done() {
+                    self.future_result(&fut)
+                } else {
+                    Err(err("RuntimeError", "await wasn't used with future"))
+                }
+            }
+        };
+        Ok(r.map(Delegated::Returned))
+    }
+
+    /// `await f(args)` of a library coroutine function with a Rust first step
+    /// (`BuiltinFn::awaits`): the step runs at once, without the coroutine object — it
+    /// returns, suspends the frame with a delegate standing for the rest of the coroutine, or
+    /// hands over to the library's `async def`, whose coroutine is then awaited. `None` when
+    /// the function has no first step for these arguments.
+    pub(crate) fn await_builtin(
+        &mut self,
+        frame: &mut Frame,
+        b: &crate::runtime::value::BuiltinFn,
+        args: &[Value],
+    ) -> Option<PyResult<Awaited>> {
+        let start = (b.awaits?)(self, args)?;
+        let step = match (start.fast)(self, start.args()) {
+            Ok(step) => step,
+            Err(e) => return Some(Err(super::call::no_stop_iteration("coroutine", e))),
+        };
+        Some(Ok(match step {
+            NativeStep::Return(v) => Awaited::Done(v),
+            NativeStep::YieldThenReturn(y, r) => {
+                frame.delegate = Some(resolved(r));
+                Awaited::Suspended(y)
+            }
+            NativeStep::AwaitTimer(fut, handle) => {
+                fut.blocking.set(true);
+                frame.delegate = Some(Value::Iter(Rc::new(RefCell::new(NativeIter::Timer(
+                    fut.clone(),
+                    handle,
+                )))));
+                Awaited::Suspended(Value::Future(fut))
+            }
+            NativeStep::HandOver => {
+                match self.call_function(&start.slow, start.slow_args(), Vec::new()) {
+                    Ok(coro) => Awaited::Awaitable(coro),
+                    Err(e) => return Some(Err(e)),
+                }
+            }
+        }))
+    }
+
     /// Sends into the iterator an `await` / `yield from` delegates to.
     pub(crate) fn delegate_send(&mut self, d: &Value, v: Value) -> PyResult<Delegated> {
+        if let Ok(r) = self.resume_native(d, Resume::Send(Value::None)) {
+            return r;
+        }
         if let Some(r) = self.async_awaitable(d, Resume::Send(v.clone())) {
             return r;
         }
@@ -363,6 +443,11 @@ impl Interp {
 
     /// Throws into the delegate, closing it first for `GeneratorExit`, as CPython's `gen_throw`.
     fn delegate_throw(&mut self, d: &Value, e: Exc) -> PyResult<Delegated> {
+        let e = match self.resume_native(d, Resume::Throw(e)) {
+            Ok(r) => return r,
+            Err(Resume::Throw(e)) => e,
+            Err(Resume::Send(_)) => unreachable!("a throw comes back as it went"),
+        };
         if let Some(r) = self.async_awaitable(d, Resume::Throw(e.clone())) {
             return r;
         }
@@ -615,6 +700,7 @@ impl Interp {
                         return Ok(Flow::Next);
                     }
                     Awaited::Awaitable(v) => v,
+                    Awaited::Suspended(y) => return Ok(Flow::Yield(y)),
                 },
                 _ => self.eval(frame, e)?,
             },
@@ -685,6 +771,17 @@ impl Interp {
             CallArgs::Done(v) => Ok(Awaited::Awaitable(v)),
             CallArgs::Call(Value::Function(func), pos, kw) if func.code.awaits_inline() => {
                 self.await_straight(&func, pos, kw, span).map(Awaited::Done)
+            }
+            CallArgs::Call(Value::Builtin(b), pos, kw)
+                if kw.is_empty() && b.awaits.is_some() && b.bound.is_none() =>
+            {
+                match self.await_builtin(frame, &b, &pos) {
+                    Some(r) => r.map_err(|x| x.note_span(span)),
+                    None => self
+                        .call_from(frame, &Value::Builtin(b), pos, kw, span.start)
+                        .map(Awaited::Awaitable)
+                        .map_err(|x| x.note_span(span)),
+                }
             }
             CallArgs::Call(callee, pos, kw) => self
                 .call_from(frame, &callee, pos, kw, span.start)
@@ -1125,4 +1222,19 @@ impl Interp {
             )),
         }
     }
+}
+
+thread_local! {
+    /// The delegate of every suspended `await` whose library coroutine returns `None` when
+    /// resumed (`await asyncio.sleep(0)`): shared, as resuming it changes nothing.
+    static RESOLVED_NONE: Value =
+        Value::Iter(Rc::new(RefCell::new(NativeIter::Resolved(Value::None))));
+}
+
+/// The delegate standing for a library coroutine that, resumed, returns `v`.
+fn resolved(v: Value) -> Value {
+    if v.is_none() {
+        return RESOLVED_NONE.with(Value::clone);
+    }
+    Value::Iter(Rc::new(RefCell::new(NativeIter::Resolved(v))))
 }

@@ -357,6 +357,7 @@ impl Interp {
                     name: "__init__",
                     func: d_container_init,
                     bound: base,
+                    awaits: None,
                 },
             ))));
         }
@@ -380,6 +381,7 @@ impl Interp {
                 name,
                 func: f,
                 bound: bound.then(|| obj.clone()),
+                awaits: None,
             },
         ))))
     }

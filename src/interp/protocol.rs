@@ -303,6 +303,8 @@ impl Interp {
             }
             NativeIter::Values(it) | NativeIter::Snapshot(_, it) => it.next(),
             NativeIter::Done => None,
+            // Only `await` delegates to these, and it resumes them itself (`delegate_send`).
+            NativeIter::Resolved(_) | NativeIter::Timer(..) => None,
             NativeIter::YieldOnce(yielded) => {
                 if *yielded {
                     None
@@ -1032,6 +1034,7 @@ impl Interp {
                             name: "mro",
                             func: class_mro,
                             bound: Some(obj.clone()),
+                            awaits: None,
                         },
                     )))),
                     "__new__" => Ok(crate::runtime::builtins::native("__new__", object_new)),

@@ -19,6 +19,22 @@ pub fn native(name: &'static str, func: NativeFn) -> Value {
         name,
         func,
         bound: None,
+        awaits: None,
+    }))
+}
+
+/// A builtin library coroutine function: `func` makes the coroutine object, `awaits` gives
+/// `await f(args)` its first step without one (see `BuiltinFn::awaits`).
+pub fn native_awaitable(
+    name: &'static str,
+    func: NativeFn,
+    awaits: crate::runtime::value::NativeAwait,
+) -> Value {
+    Value::Builtin(Rc::new(BuiltinFn {
+        name,
+        func,
+        bound: None,
+        awaits: Some(awaits),
     }))
 }
 
@@ -1346,6 +1362,7 @@ pub fn exception_init_bound(this: &Value) -> Value {
         name: "__init__",
         func: exception_init,
         bound: Some(this.clone()),
+        awaits: None,
     })))
 }
 
@@ -1355,6 +1372,7 @@ pub fn object_init_bound(this: &Value) -> Value {
         name: "__init__",
         func: object_init,
         bound: Some(this.clone()),
+        awaits: None,
     })))
 }
 

@@ -133,7 +133,15 @@ pub struct BuiltinFn {
     pub func: NativeFn,
     /// For methods of builtin types: bound to this object (passed as the first argument).
     pub bound: Option<Value>,
+    /// For a library coroutine function (`asyncio.sleep`, `Queue.put`…): its Rust first step
+    /// for these arguments, which `await f(args)` runs without making the coroutine object
+    /// (`None` from it: make the call as usual).
+    pub awaits: Option<NativeAwait>,
 }
+
+/// A library coroutine function's first step for some positional arguments, if it has one for
+/// them (see [`BuiltinFn::awaits`]).
+pub type NativeAwait = fn(&mut Interp, &[Value]) -> Option<crate::interp::generator::NativeStart>;
 
 impl std::fmt::Debug for BuiltinFn {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
@@ -479,6 +487,16 @@ pub enum NativeIter {
     CoroWrapper(Rc<crate::interp::generator::Generator>),
     /// `await future`: yields the future once, then returns its result.
     FutureAwait(Rc<crate::asyncio::future::Future>, bool),
+    /// What an `await` of a library coroutine whose first step yielded (see
+    /// [`BuiltinFn::awaits`]) delegates to: resumed, it returns this value (a throw raises).
+    Resolved(Value),
+    /// What an `await asyncio.sleep(delay)` run by its first step delegates to: the future a
+    /// timer completes; resumed, it cancels the timer and returns the future's result (a throw
+    /// raises).
+    Timer(
+        Rc<crate::asyncio::future::Future>,
+        Rc<crate::asyncio::event_loop::Handle>,
+    ),
     /// `asyncio.sleep(0)`'s awaitable: yields `None` to the task once (giving up the rest of the
     /// loop iteration), then returns `None`. The flag says it has yielded.
     YieldOnce(bool),
@@ -496,6 +514,18 @@ impl Value {
         match self {
             Value::Int(i) => Value::Int(*i),
             other => other.clone(),
+        }
+    }
+
+    /// Drops a value, with the test for the kinds that own nothing inline (a hot path's
+    /// values are mostly ints, `None` and bools).
+    #[inline(always)]
+    pub fn release(self) {
+        match self {
+            Value::None | Value::Undef | Value::Bool(_) | Value::Int(_) | Value::Float(_) => {
+                std::mem::forget(self)
+            }
+            other => drop(other),
         }
     }
 }
