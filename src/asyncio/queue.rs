@@ -16,7 +16,6 @@
 
 use crate::interp::generator::{Generator, NativeStart, NativeStep};
 use crate::interp::Interp;
-use crate::modules::asyncio::native_coroutine_of;
 use crate::runtime::exceptions::new_exception;
 use crate::runtime::value::{Class, Function, Instance, Kwargs, PyResult, Value};
 use std::cell::RefCell;
@@ -92,8 +91,8 @@ pub fn install(it: &mut Interp, m: &crate::runtime::value::Module) {
         let native = crate::runtime::builtins::native;
         let native_awaitable = crate::runtime::builtins::native_awaitable;
         let mut d = queue.dict.borrow_mut();
-        d.insert(Rc::from("put"), native_awaitable("put", q_put, put_start));
-        d.insert(Rc::from("get"), native_awaitable("get", q_get, get_start));
+        d.insert(Rc::from("put"), native_awaitable("put", q_put, put_fast));
+        d.insert(Rc::from("get"), native_awaitable("get", q_get, get_fast));
         d.insert(Rc::from("put_nowait"), native("put_nowait", q_put_nowait));
         d.insert(Rc::from("get_nowait"), native("get_nowait", q_get_nowait));
     }
@@ -283,6 +282,9 @@ fn get_unchecked(
 /// The first step of `await q.put(item)`: CPython's `put` when the queue is not full is
 /// exactly `put_nowait(item)`.
 fn put_fast(it: &mut Interp, args: &[Value]) -> PyResult<NativeStep> {
+    if args.len() != 2 {
+        return Ok(NativeStep::HandOver);
+    }
     let lib = lib(it);
     let Some((q, kind)) = exact(&lib, &args[0]) else {
         return Ok(NativeStep::HandOver);
@@ -301,6 +303,9 @@ fn put_fast(it: &mut Interp, args: &[Value]) -> PyResult<NativeStep> {
 /// The first step of `await q.get()`: CPython's `get` when the queue is not empty is exactly
 /// `get_nowait()`.
 fn get_fast(it: &mut Interp, args: &[Value]) -> PyResult<NativeStep> {
+    if args.len() != 1 {
+        return Ok(NativeStep::HandOver);
+    }
     let lib = lib(it);
     let Some((q, kind)) = exact(&lib, &args[0]) else {
         return Ok(NativeStep::HandOver);
@@ -341,36 +346,20 @@ pub(crate) fn native_coroutine_padded(
 
 /// `Queue.put(self, item)`.
 fn q_put(it: &mut Interp, args: &[Value], kw: &Kwargs) -> PyResult<Value> {
-    match put_start(it, args) {
-        Some(start) if kw.is_empty() => Ok(native_coroutine_of(start)),
-        _ => it.call(
-            &Value::Function(lib(it).put.clone()),
-            args.to_vec(),
-            kw.clone(),
-        ),
+    let lib = lib(it);
+    if args.len() != 2 || !kw.is_empty() {
+        return it.call(&Value::Function(lib.put.clone()), args.to_vec(), kw.clone());
     }
-}
-
-/// The first step of `Queue.put(self, item)`.
-fn put_start(it: &mut Interp, args: &[Value]) -> Option<NativeStart> {
-    (args.len() == 2).then(|| NativeStart::new(put_fast, lib(it).put.clone(), args, 0))
+    Ok(native_coroutine(put_fast, &lib.put, args))
 }
 
 /// `Queue.get(self)`.
 fn q_get(it: &mut Interp, args: &[Value], kw: &Kwargs) -> PyResult<Value> {
-    match get_start(it, args) {
-        Some(start) if kw.is_empty() => Ok(native_coroutine_of(start)),
-        _ => it.call(
-            &Value::Function(lib(it).get.clone()),
-            args.to_vec(),
-            kw.clone(),
-        ),
+    let lib = lib(it);
+    if args.len() != 1 || !kw.is_empty() {
+        return it.call(&Value::Function(lib.get.clone()), args.to_vec(), kw.clone());
     }
-}
-
-/// The first step of `Queue.get(self)`.
-fn get_start(it: &mut Interp, args: &[Value]) -> Option<NativeStart> {
-    (args.len() == 1).then(|| NativeStart::new(get_fast, lib(it).get.clone(), args, 0))
+    Ok(native_coroutine(get_fast, &lib.get, args))
 }
 
 /// `Queue.put_nowait(self, item)`.

@@ -454,9 +454,10 @@ impl Interp {
         }
     }
 
-    /// Keeps a finished straight frame's slot vector for later calls.
+    /// Keeps a finished straight frame's slot vector (or a call's spent argument vector) for
+    /// later calls.
     #[inline]
-    fn recycle_slots(&mut self, slots: &mut Vec<Value>) {
+    pub(crate) fn recycle_slots(&mut self, slots: &mut Vec<Value>) {
         if self.spare_slots.len() < KEEP && slots.capacity() <= 64 {
             let mut slots = std::mem::take(slots);
             for v in slots.drain(..) {

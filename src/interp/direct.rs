@@ -873,6 +873,8 @@ fn await_call(value: &Expr, target: Option<&Expr>, body: &Body, idx: usize) -> O
                     }
                     Value::Builtin(b) if b.awaits.is_some() && b.bound.is_none() => {
                         if let Some(r) = it.await_builtin(fr, b, &args) {
+                            let mut args = args;
+                            it.recycle_slots(&mut args);
                             return Ok(r);
                         }
                     }

@@ -359,17 +359,15 @@ impl Interp {
 
     /// `await f(args)` of a library coroutine function with a Rust first step
     /// (`BuiltinFn::awaits`): the step runs at once, without the coroutine object — it
-    /// returns, suspends the frame with a delegate standing for the rest of the coroutine, or
-    /// hands over to the library's `async def`, whose coroutine is then awaited. `None` when
-    /// the function has no first step for these arguments.
+    /// returns, or suspends the frame with a delegate standing for the rest of the coroutine.
+    /// `None` when it hands over (having changed nothing): the call is then made as usual.
     pub(crate) fn await_builtin(
         &mut self,
         frame: &mut Frame,
         b: &crate::runtime::value::BuiltinFn,
         args: &[Value],
     ) -> Option<PyResult<Awaited>> {
-        let start = (b.awaits?)(self, args)?;
-        let step = match (start.fast)(self, start.args()) {
+        let step = match (b.awaits?)(self, args) {
             Ok(step) => step,
             Err(e) => return Some(Err(super::call::no_stop_iteration("coroutine", e))),
         };
@@ -387,12 +385,7 @@ impl Interp {
                 )))));
                 Awaited::Suspended(Value::Future(fut))
             }
-            NativeStep::HandOver => {
-                match self.call_function(&start.slow, start.slow_args(), Vec::new()) {
-                    Ok(coro) => Awaited::Awaitable(coro),
-                    Err(e) => return Some(Err(e)),
-                }
-            }
+            NativeStep::HandOver => return None,
         }))
     }
 

@@ -6,7 +6,7 @@ use super::{add_fns, run_in_module};
 use crate::asyncio::event_loop::{Callback, EventLoop, Handle};
 use crate::asyncio::future::{DoneCallback, FutState, Future, Site, Waits};
 use crate::asyncio::waits::is_library_file;
-use crate::interp::generator::{GenKind, NativeStart, NativeStep};
+use crate::interp::generator::{GenKind, NativeStep};
 use crate::interp::Interp;
 use crate::runtime::builtins::{arity, kwarg, native, native_awaitable, only_kwargs};
 use crate::runtime::exceptions::{err, type_error, value_error};
@@ -327,61 +327,42 @@ fn sleep_timer(it: &mut Interp, delay: f64, result: Value) -> (Rc<Future>, Rc<Ha
 /// to its task once and returns `result` without a frame (CPython's `sleep` awaiting
 /// `__sleep0()`); anything else is the library's `sleep` from its first line.
 fn a_sleep(it: &mut Interp, args: &[Value], kw: &Kwargs) -> PyResult<Value> {
-    if kw.is_empty() {
-        if let Some(start) = sleep_start(it, args) {
-            return Ok(native_coroutine_of(start));
-        }
-    }
     let Some(slow) = it.sleep_lib.clone() else {
         return Err(err("RuntimeError", "asyncio.sleep is not installed"));
     };
-    match (args, kw.as_slice()) {
-        ([delay], [(name, r)]) if &**name == "result" => {
-            let args = [delay.clone(), r.clone()];
-            Ok(native_coroutine_of(NativeStart::new(
-                sleep_fast, slow, &args, 0,
-            )))
-        }
-        _ => it.call(&Value::Function(slow), args.to_vec(), kw.clone()),
-    }
-}
-
-/// The first step of `asyncio.sleep(delay[, result])` with positional arguments.
-fn sleep_start(it: &mut Interp, args: &[Value]) -> Option<NativeStart> {
-    let slow = it.sleep_lib.clone()?;
-    match args {
-        [delay] => Some(NativeStart::new(
-            sleep_fast,
-            slow,
-            &[delay.clone(), Value::None],
-            0,
-        )),
-        [_, _] => Some(NativeStart::new(sleep_fast, slow, args, 0)),
-        _ => None,
-    }
-}
-
-/// The coroutine object of a library coroutine that starts with a Rust first step.
-pub(crate) fn native_coroutine_of(start: NativeStart) -> Value {
-    Value::Generator(Rc::new(crate::interp::generator::Generator::native(start)))
+    let result = match (args.len(), kw.as_slice()) {
+        (1, []) => Value::None,
+        (2, []) => args[1].clone(),
+        (1, [(name, r)]) if &**name == "result" => r.clone(),
+        _ => return it.call(&Value::Function(slow), args.to_vec(), kw.clone()),
+    };
+    let args = [args[0].clone(), result];
+    Ok(crate::asyncio::queue::native_coroutine(
+        sleep_fast, &slow, &args,
+    ))
 }
 
 /// The first step of `await asyncio.sleep(delay, result)`: a number of seconds waits on
 /// a timer with no frame; anything else is the library's to check.
 fn sleep_fast(it: &mut Interp, args: &[Value]) -> PyResult<NativeStep> {
-    let delay = match &args[0] {
+    let (delay, result) = match args {
+        [delay] => (delay, Value::None),
+        [delay, result] => (delay, result.clone()),
+        _ => return Ok(NativeStep::HandOver),
+    };
+    let delay = match delay {
         Value::Int(i) => *i as f64,
         Value::Float(x) if !x.is_nan() => *x,
         Value::Bool(b) => f64::from(u8::from(*b)),
         _ => return Ok(NativeStep::HandOver),
     };
     if delay <= 0.0 {
-        return Ok(NativeStep::YieldThenReturn(Value::None, args[1].clone()));
+        return Ok(NativeStep::YieldThenReturn(Value::None, result));
     }
     if it.event_loop.is_none() {
         return Ok(NativeStep::HandOver);
     }
-    let (fut, handle) = sleep_timer(it, delay, args[1].clone());
+    let (fut, handle) = sleep_timer(it, delay, result);
     Ok(NativeStep::AwaitTimer(fut, handle))
 }
 
@@ -774,7 +755,7 @@ pub fn build(it: &mut Interp) -> PyResult<Rc<Module>> {
     crate::asyncio::locks::install(it, &m);
     if let Some(Value::Function(f)) = m.get("sleep") {
         it.sleep_lib = Some(f);
-        m.set("sleep", native_awaitable("sleep", a_sleep, sleep_start));
+        m.set("sleep", native_awaitable("sleep", a_sleep, sleep_fast));
     }
     Ok(m)
 }

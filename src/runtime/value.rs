@@ -133,15 +133,15 @@ pub struct BuiltinFn {
     pub func: NativeFn,
     /// For methods of builtin types: bound to this object (passed as the first argument).
     pub bound: Option<Value>,
-    /// For a library coroutine function (`asyncio.sleep`, `Queue.put`…): its Rust first step
-    /// for these arguments, which `await f(args)` runs without making the coroutine object
-    /// (`None` from it: make the call as usual).
+    /// For a library coroutine function (`asyncio.sleep`, `Queue.put`…): the Rust first step
+    /// of its coroutine, which `await f(args)` runs on the call's positional arguments without
+    /// making the coroutine object. When it hands over, the call is made as usual.
     pub awaits: Option<NativeAwait>,
 }
 
-/// A library coroutine function's first step for some positional arguments, if it has one for
-/// them (see [`BuiltinFn::awaits`]).
-pub type NativeAwait = fn(&mut Interp, &[Value]) -> Option<crate::interp::generator::NativeStart>;
+/// A library coroutine's Rust first step (see [`BuiltinFn::awaits`]); it hands over, changing
+/// nothing, for arguments it does not take.
+pub type NativeAwait = fn(&mut Interp, &[Value]) -> PyResult<crate::interp::generator::NativeStep>;
 
 impl std::fmt::Debug for BuiltinFn {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
