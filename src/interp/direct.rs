@@ -365,13 +365,13 @@ fn stmt(body: &Body, idx: usize) -> StmtFn {
             })
         }
         StmtKind::If(test, then, orelse) => {
-            let (test, then, orelse) = (expr(test), block(then, 0), block(orelse, ELSE));
+            let (test, then, orelse) = (cond(test), block(then, 0), block(orelse, ELSE));
             Box::new(move |it, fr| {
                 if let Some(in_else) = resuming_else(fr) {
                     return run_block(it, fr, if in_else { &orelse } else { &then });
                 }
                 before(it, fr, span)?;
-                let c = test(it, fr).and_then(|c| it.truthy(&c));
+                let c = test(it, fr);
                 it.reports_at(fr, span);
                 match c {
                     Ok(true) => run_block(it, fr, &then),
@@ -382,7 +382,7 @@ fn stmt(body: &Body, idx: usize) -> StmtFn {
         }
         StmtKind::While(test, b, orelse) => {
             let test_at = test.span;
-            let (test, b, orelse) = (expr(test), block(b, 0), block(orelse, ELSE));
+            let (test, b, orelse) = (cond(test), block(b, 0), block(orelse, ELSE));
             Box::new(move |it, fr| {
                 // The first test is the statement's own; later ones are the loop's.
                 let mut test_span = span;
@@ -397,7 +397,7 @@ fn stmt(body: &Body, idx: usize) -> StmtFn {
                     None => before(it, fr, span)?,
                 }
                 loop {
-                    let c = test(it, fr).and_then(|c| it.truthy(&c));
+                    let c = test(it, fr);
                     it.reports_at(fr, test_span);
                     match c {
                         Ok(true) => {}
@@ -659,10 +659,10 @@ fn expr(e: &Expr) -> ExprFn {
         ExprKind::BinOp(op, a, b) => binary(*op, a, b, span),
         ExprKind::Compare(first, rest) if rest.len() == 1 => {
             let (op, re) = &rest[0];
-            let (op, l, r) = (*op, expr(first), expr(re));
+            let (op, l, r) = (*op, operand(first), operand(re));
             Box::new(move |it, fr| {
-                let l = l(it, fr)?;
-                let r = r(it, fr)?;
+                let l = l.get(it, fr)?;
+                let r = r.get(it, fr)?;
                 if let (Value::Int(x), Value::Int(y)) = (&l, &r) {
                     if let Some(b) = ops::int_compare(op, *x, *y) {
                         return Ok(Value::Bool(b));
@@ -722,36 +722,158 @@ fn expr(e: &Expr) -> ExprFn {
     }
 }
 
+/// A test compiled to a closure giving its truth: a comparison of ints gives it without
+/// making the bool value.
+type CondFn = Box<dyn Fn(&mut Interp, &mut Frame) -> PyResult<bool>>;
+
+fn cond(e: &Expr) -> CondFn {
+    let span = e.span;
+    if let ExprKind::Compare(first, rest) = &e.kind {
+        if rest.len() == 1 {
+            let (op, re) = &rest[0];
+            let (op, l, r) = (*op, operand(first), operand(re));
+            return Box::new(move |it, fr| {
+                if let (Some(Value::Int(x)), Operand::Int(y)) = (l.peek(fr), &r) {
+                    if let Some(b) = ops::int_compare(op, *x, *y) {
+                        return Ok(b);
+                    }
+                }
+                compare_truth(it, fr, op, &l, &r, span)
+            });
+        }
+    }
+    let f = expr(e);
+    Box::new(move |it, fr| {
+        let v = f(it, fr)?;
+        it.truthy(&v)
+    })
+}
+
+/// The truth of `l op r`: the int fast path, else the comparison's value tested.
+#[inline(never)]
+fn compare_truth(
+    it: &mut Interp,
+    fr: &mut Frame,
+    op: crate::syntax::ast::CmpOp,
+    l: &Operand,
+    r: &Operand,
+    span: Span,
+) -> PyResult<bool> {
+    let l = l.get(it, fr)?;
+    let r = r.get(it, fr)?;
+    if let (Value::Int(x), Value::Int(y)) = (&l, &r) {
+        if let Some(b) = ops::int_compare(op, *x, *y) {
+            return Ok(b);
+        }
+    }
+    let c = it.compare(op, &l, &r).map_err(|x| x.note_span(span))?;
+    it.truthy(&c)
+}
+
 /// `a op b`, with the int fast path inline; a small int constant on the right is folded in.
 fn binary(op: BinOp, a: &Expr, b: &Expr, span: Span) -> ExprFn {
-    let anchors = (a.span.end, b.span.start);
-    let slow = move |it: &mut Interp, x: &Value, y: &Value| {
-        it.binary_op(op, x, y)
-            .map_err(|e| e.note_anchored(span, anchors.0, anchors.1))
-    };
-    let ca = expr(a);
-    if let ExprKind::Const(Constant::Int(IntLit::Small(k))) = b.kind {
+    let at = (span, a.span.end, b.span.start);
+    let (ca, cb) = (operand(a), operand(b));
+    if let Operand::Int(k) = cb {
+        // A local and a small int: the common case reads the slot in place.
         return Box::new(move |it, fr| {
-            let x = ca(it, fr)?;
-            if let Value::Int(i) = x {
-                if let Some(v) = ops::int_fast(op, i, k) {
+            if let Some(Value::Int(i)) = ca.peek(fr) {
+                if let Some(v) = ops::int_fast(op, *i, k) {
                     return Ok(v);
                 }
             }
-            slow(it, &x, &Value::Int(k))
+            binary_slow(it, fr, op, &ca, &cb, at)
         });
     }
-    let cb = expr(b);
+    if let (Operand::Local(..), Operand::Local(..)) = (&ca, &cb) {
+        return Box::new(move |it, fr| {
+            if let (Some(Value::Int(i)), Some(Value::Int(j))) = (ca.peek(fr), cb.peek(fr)) {
+                if let Some(v) = ops::int_fast(op, *i, *j) {
+                    return Ok(v);
+                }
+            }
+            binary_slow(it, fr, op, &ca, &cb, at)
+        });
+    }
     Box::new(move |it, fr| {
-        let x = ca(it, fr)?;
-        let y = cb(it, fr)?;
+        let x = ca.get(it, fr)?;
+        let y = cb.get(it, fr)?;
         if let (Value::Int(i), Value::Int(j)) = (&x, &y) {
             if let Some(v) = ops::int_fast(op, *i, *j) {
                 return Ok(v);
             }
         }
-        slow(it, &x, &y)
+        it.binary_op(op, &x, &y)
+            .map_err(|e| e.note_anchored(at.0, at.1, at.2))
     })
+}
+
+/// `a op b` evaluated in full: the operands, the int fast path, else the operator (its error
+/// marked with the expression's span and the operator's anchors, `at`).
+#[inline(never)]
+fn binary_slow(
+    it: &mut Interp,
+    fr: &mut Frame,
+    op: BinOp,
+    a: &Operand,
+    b: &Operand,
+    (span, from, to): (Span, u32, u32),
+) -> PyResult<Value> {
+    let x = a.get(it, fr)?;
+    let y = b.get(it, fr)?;
+    if let (Value::Int(i), Value::Int(j)) = (&x, &y) {
+        if let Some(v) = ops::int_fast(op, *i, *j) {
+            return Ok(v);
+        }
+    }
+    it.binary_op(op, &x, &y)
+        .map_err(|e| e.note_anchored(span, from, to))
+}
+
+/// An operand of an arithmetic or comparison operator: a local variable is read from its
+/// slot and a small int constant made in place, without a closure call; anything else is a
+/// compiled expression.
+enum Operand {
+    /// A local's slot, with the tree evaluation for when it is unbound (its NameError).
+    Local(usize, ExprFn),
+    /// A small int constant.
+    Int(i64),
+    /// Any other expression.
+    Expr(ExprFn),
+}
+
+fn operand(e: &Expr) -> Operand {
+    if let Some(i) = local_slot(e) {
+        return Operand::Local(i, by_tree(e));
+    }
+    match e.kind {
+        ExprKind::Const(Constant::Int(IntLit::Small(k))) => Operand::Int(k),
+        _ => Operand::Expr(expr(e)),
+    }
+}
+
+impl Operand {
+    /// The operand's value.
+    #[inline(always)]
+    fn get(&self, it: &mut Interp, fr: &mut Frame) -> PyResult<Value> {
+        match self {
+            Operand::Local(i, slow) => match fr.slots.get(*i) {
+                Some(Value::Undef) | None => slow(it, fr),
+                Some(v) => Ok(v.quick_clone()),
+            },
+            Operand::Int(k) => Ok(Value::Int(*k)),
+            Operand::Expr(f) => f(it, fr),
+        }
+    }
+
+    /// A local's bound value, read in place (`None` for other operands).
+    #[inline(always)]
+    fn peek<'f>(&self, fr: &'f Frame) -> Option<&'f Value> {
+        match self {
+            Operand::Local(i, _) => fr.slots.get(*i),
+            _ => None,
+        }
+    }
 }
 
 /// A call's callee and positional arguments, compiled.
