@@ -180,11 +180,16 @@ impl Interp {
 
     /// `fut.add_done_callback(cb)`: scheduled at once when already done.
     pub fn add_done_callback(&mut self, fut: &Rc<Future>, cb: DoneCallback) {
+        {
+            let mut cbs = fut.callbacks.borrow_mut();
+            // Most futures get one callback (their awaiting task's wakeup): room for just it.
+            if cbs.capacity() == 0 {
+                cbs.reserve_exact(1);
+            }
+            cbs.push(cb);
+        }
         if fut.done() {
-            fut.callbacks.borrow_mut().push(cb);
             self.schedule_callbacks(fut);
-        } else {
-            fut.callbacks.borrow_mut().push(cb);
         }
     }
 
@@ -462,7 +467,6 @@ impl Interp {
         }
         self.task_created()?;
         self.task_counter += 1;
-        let name = name.unwrap_or_else(|| Rc::from(format!("Task-{}", self.task_counter)));
         let site = self
             .call_sites
             .iter()

@@ -35,8 +35,8 @@ pub enum DoneCallback {
 pub struct TaskData {
     /// The coroutine the task drives.
     pub coro: Value,
-    /// `get_name()`.
-    pub name: RefCell<Rc<str>>,
+    /// `get_name()`, when it is not the default `Task-<serial>` (made on first use).
+    name: RefCell<Option<Rc<str>>>,
     /// A cancel arrived while no future was awaited: deliver it at the next step.
     pub must_cancel: Cell<bool>,
     /// The message of the pending cancel.
@@ -49,6 +49,21 @@ pub struct TaskData {
     pub serial: u64,
     /// The program's call that created it (code and offset), for reports.
     pub created_at: Option<(Rc<crate::compile::code::Code>, u32)>,
+}
+
+impl TaskData {
+    /// `get_name()`.
+    pub fn name(&self) -> Rc<str> {
+        self.name
+            .borrow_mut()
+            .get_or_insert_with(|| Rc::from(format!("Task-{}", self.serial)))
+            .clone()
+    }
+
+    /// `set_name(name)`.
+    pub fn set_name(&self, name: Rc<str>) {
+        *self.name.borrow_mut() = Some(name);
+    }
 }
 
 /// An `asyncio.Future` or (with `task`) an `asyncio.Task`.
@@ -64,8 +79,8 @@ pub struct Future {
     pub log_traceback: Cell<bool>,
     /// Called instead of the normal cancel (used by `gather` for its outer future).
     pub cancel_hook: RefCell<Option<Value>>,
-    /// For tasks: the coroutine and cancel state.
-    pub task: Option<TaskData>,
+    /// For tasks: the coroutine and cancel state (boxed: most futures are not tasks).
+    pub task: Option<Box<TaskData>>,
     /// What this future stands for (a sleep, a gather, a lock acquisition…), for deadlock
     /// reports, `:tasks` and traces.
     pub waits: RefCell<Option<Box<Waits>>>,
@@ -91,6 +106,9 @@ pub enum Waits {
         delay: f64,
         /// When it ends.
         deadline: f64,
+        /// The timer that completes it, when an `await asyncio.sleep(delay)` waits on it
+        /// directly (see `Interp::await_builtin`): cancelled when the await ends.
+        timer: Option<Rc<crate::asyncio::event_loop::Handle>>,
     },
     /// A future that completes when other futures do (`gather`, `wait`, `wait_for`, `shield`…).
     Group {
@@ -117,14 +135,14 @@ impl Future {
         f
     }
 
-    /// A pending task for `coro` named `name`.
+    /// A pending task for `coro` named `name` (`None`: `Task-<serial>`).
     pub fn new_task(
         coro: Value,
-        name: Rc<str>,
+        name: Option<Rc<str>>,
         serial: u64,
         created_at: Option<(Rc<crate::compile::code::Code>, u32)>,
     ) -> Rc<Future> {
-        let t = Rc::new(Future::bare(Some(TaskData {
+        let t = Rc::new(Future::bare(Some(Box::new(TaskData {
             coro,
             name: RefCell::new(name),
             must_cancel: Cell::new(false),
@@ -133,12 +151,12 @@ impl Future {
             num_cancels: Cell::new(0),
             serial,
             created_at,
-        })));
+        }))));
         crate::runtime::gc::track(&t);
         t
     }
 
-    fn bare(task: Option<TaskData>) -> Future {
+    fn bare(task: Option<Box<TaskData>>) -> Future {
         Future {
             state: RefCell::new(FutState::Pending),
             callbacks: RefCell::new(Vec::new()),
@@ -184,10 +202,7 @@ impl Future {
             return false;
         };
         self.log_traceback.set(false);
-        let task = self
-            .task
-            .as_ref()
-            .map(|t| (t.name.borrow().clone(), t.coro.clone()));
+        let task = self.task.as_ref().map(|t| (t.name(), t.coro.clone()));
         crate::interp::reports::push(crate::interp::reports::Report::TaskException(
             task,
             e.clone(),

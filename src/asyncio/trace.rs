@@ -291,7 +291,7 @@ impl Interp {
             Value::Generator(g) => g.code.qualname.to_string(),
             _ => String::new(),
         };
-        let name = td.name.borrow().to_string();
+        let name = td.name().to_string();
         if let Some(t) = self.tracer.as_mut() {
             t.task_created(td.serial, &name, &coro, now);
         }

@@ -78,14 +78,14 @@ pub fn await_stack(coro: &Value) -> Vec<StackFrame> {
 
 /// The task a future is, if it is one.
 fn as_task(f: &Rc<Future>) -> Option<&super::future::TaskData> {
-    f.task.as_ref()
+    f.task.as_deref()
 }
 
 /// A task's name.
 pub fn task_name(f: &Future) -> String {
     f.task
         .as_ref()
-        .map(|t| t.name.borrow().to_string())
+        .map(|t| t.name().to_string())
         .unwrap_or_else(|| "a Future".to_string())
 }
 
@@ -107,13 +107,15 @@ pub fn describe(fut: &Rc<Future>, here: Option<&str>) -> String {
             FutState::Cancelled(..) => " (cancelled)",
             _ => " (done)",
         };
-        return format!("{}{state}", t.name.borrow());
+        return format!("{}{state}", t.name());
     }
     let waits = fut.waits.borrow();
     match waits.as_deref() {
         None => "a Future".to_string(),
         Some(Waits::Created(site)) => format!("a Future created at {}", site_text(site, here)),
-        Some(Waits::Sleep { delay, deadline }) => {
+        Some(Waits::Sleep {
+            delay, deadline, ..
+        }) => {
             format!(
                 "asyncio.sleep({}), due at loop time {deadline:.3}",
                 crate::runtime::format::float_repr(*delay)
@@ -264,7 +266,7 @@ impl Interp {
                 None => String::new(),
             };
             let role = if is_main { ", the main task" } else { "" };
-            let _ = writeln!(out, "\n{} [{coro}{created}{role}] {what}", td.name.borrow());
+            let _ = writeln!(out, "\n{} [{coro}{created}{role}] {what}", td.name());
             for f in &stack {
                 let _ = writeln!(
                     out,

@@ -207,11 +207,21 @@ fn run_block(it: &mut Interp, frame: &mut Frame, b: &Block) -> Result<Exit, Exc>
 /// A statement list suspended at its statement `idx` (tagged): records it.
 #[inline]
 fn suspended_at(frame: &mut Frame, idx: u32) -> Exit {
+    reserve_level(frame);
     frame.resume_path.push(Level {
         idx,
         iter: Value::None,
     });
     Exit::Yield
+}
+
+/// Room for one more level of a suspension point; a frame suspended at the top level of
+/// its body (most coroutines) keeps room for just one.
+#[inline]
+fn reserve_level(frame: &mut Frame) {
+    if frame.resume_path.capacity() == 0 {
+        frame.resume_path.reserve_exact(1);
+    }
 }
 
 /// For a compound statement of a frame that is resuming: whether it goes back into its
@@ -244,6 +254,7 @@ fn after_body(r: Exit) -> Option<Exit> {
 /// A `for` loop's own level, recorded when its body suspends: its iterator.
 #[inline]
 fn suspended_in_for(frame: &mut Frame, iter: &Value) {
+    reserve_level(frame);
     frame.resume_path.push(Level {
         idx: 0,
         iter: iter.clone(),

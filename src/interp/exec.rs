@@ -5,6 +5,7 @@ use super::eval::CallArgs;
 use super::frame::{Block, BlockKind, Completion, Frame, TryPhase};
 use super::generator::{NativeStep, Outcome, Resume};
 use super::{Interp, RECURSION_LIMIT};
+use crate::asyncio::future::Waits;
 use crate::runtime::exceptions::{err, new_exception, type_error};
 use crate::runtime::types::types;
 use crate::runtime::value::{Exc, NativeIter, PyResult, TbEntry, Value};
@@ -324,15 +325,21 @@ impl Interp {
     }
 
     /// Resumes what a library coroutine's first step left an `await` delegating to
-    /// (`NativeIter::Resolved`, `NativeIter::Timer`): the end of that coroutine, as
+    /// (`NativeIter::Resolved`, or a sleep's future with its timer): the end of that coroutine, as
     /// `gen_resume` ends a suspended native one. Anything else gets `resume` back.
     fn resume_native(&mut self, d: &Value, resume: Resume) -> Result<PyResult<Delegated>, Resume> {
-        let Value::Iter(cell) = d else {
-            return Err(resume);
-        };
-        let (value, timer) = match &*cell.borrow() {
-            NativeIter::Resolved(v) => (v.clone(), None),
-            NativeIter::Timer(fut, handle) => (Value::None, Some((fut.clone(), handle.clone()))),
+        let (value, timer) = match d {
+            Value::Iter(cell) => match &*cell.borrow() {
+                NativeIter::Resolved(v) => (v.clone(), None),
+                _ => return Err(resume),
+            },
+            Value::Future(fut) => match fut.waits.borrow().as_deref() {
+                Some(Waits::Sleep {
+                    timer: Some(handle),
+                    ..
+                }) => (Value::None, Some((fut.clone(), handle.clone()))),
+                _ => return Err(resume),
+            },
             _ => return Err(resume),
         };
         let r = match (resume, timer) {
@@ -377,12 +384,10 @@ impl Interp {
                 frame.delegate = Some(resolved(r));
                 Awaited::Suspended(y)
             }
-            NativeStep::AwaitTimer(fut, handle) => {
+            NativeStep::AwaitTimer(fut, _) => {
+                // The future stands for the rest of the sleep: it knows its timer.
                 fut.blocking.set(true);
-                frame.delegate = Some(Value::Iter(Rc::new(RefCell::new(NativeIter::Timer(
-                    fut.clone(),
-                    handle,
-                )))));
+                frame.delegate = Some(Value::Future(fut.clone()));
                 Awaited::Suspended(Value::Future(fut))
             }
             NativeStep::HandOver => return None,

@@ -304,7 +304,7 @@ impl Interp {
             NativeIter::Values(it) | NativeIter::Snapshot(_, it) => it.next(),
             NativeIter::Done => None,
             // Only `await` delegates to these, and it resumes them itself (`delegate_send`).
-            NativeIter::Resolved(_) | NativeIter::Timer(..) => None,
+            NativeIter::Resolved(_) => None,
             NativeIter::YieldOnce(yielded) => {
                 if *yielded {
                     None

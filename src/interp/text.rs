@@ -257,7 +257,7 @@ impl Interp {
         };
         let mut s = match &f.task {
             Some(td) => {
-                let name = td.name.borrow().clone();
+                let name = td.name();
                 let coro = match &td.coro {
                     Value::Generator(g) => {
                         let how = if g.is_done() { "done" } else { "running" };

@@ -265,6 +265,7 @@ fn a_wait_label(it: &mut Interp, args: &[Value], _: &Kwargs) -> PyResult<Value> 
             Waits::Sleep {
                 delay,
                 deadline: it.loop_time() + delay,
+                timer: None,
             }
         }
         "gather" | "wait" | "wait_for" | "shield" | "cancel_and_wait" | "TaskGroup" => {
@@ -318,8 +319,12 @@ fn a_sleep_timer(it: &mut Interp, args: &[Value], _: &Kwargs) -> PyResult<Value>
 fn sleep_timer(it: &mut Interp, delay: f64, result: Value) -> (Rc<Future>, Rc<Handle>) {
     let deadline = it.loop_time() + delay;
     let fut = Future::new();
-    *fut.waits.borrow_mut() = Some(Box::new(Waits::Sleep { delay, deadline }));
     let h = it.call_at(deadline, Callback::SleepDone(fut.clone(), result));
+    *fut.waits.borrow_mut() = Some(Box::new(Waits::Sleep {
+        delay,
+        deadline,
+        timer: Some(h.clone()),
+    }));
     (fut, h)
 }
 
@@ -494,7 +499,7 @@ fn t_get_name(_: &mut Interp, args: &[Value], _: &Kwargs) -> PyResult<Value> {
     let name = t
         .task
         .as_ref()
-        .map(|d| d.name.borrow().clone())
+        .map(|d| d.name())
         .unwrap_or_else(|| Rc::from(""));
     Ok(Value::Str(name))
 }
@@ -504,7 +509,7 @@ fn t_set_name(it: &mut Interp, args: &[Value], _: &Kwargs) -> PyResult<Value> {
     let t = task_data(args)?;
     let s = it.to_str(&args[1])?;
     if let Some(d) = &t.task {
-        *d.name.borrow_mut() = Rc::from(s);
+        d.set_name(Rc::from(s));
     }
     Ok(Value::None)
 }

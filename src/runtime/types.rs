@@ -555,7 +555,7 @@ impl Types {
                     N::Filter(..) => "filter",
                     N::Values(_) | N::Done => "iterator",
                     N::Snapshot(name, _) => name,
-                    N::FutureAwait(..) | N::Timer(..) => "FutureIter",
+                    N::FutureAwait(..) => "FutureIter",
                     N::Resolved(..) => "coroutine",
                     N::YieldOnce(..) => "generator",
                     N::CoroWrapper(_) => "coroutine_wrapper",

@@ -490,13 +490,6 @@ pub enum NativeIter {
     /// What an `await` of a library coroutine whose first step yielded (see
     /// [`BuiltinFn::awaits`]) delegates to: resumed, it returns this value (a throw raises).
     Resolved(Value),
-    /// What an `await asyncio.sleep(delay)` run by its first step delegates to: the future a
-    /// timer completes; resumed, it cancels the timer and returns the future's result (a throw
-    /// raises).
-    Timer(
-        Rc<crate::asyncio::future::Future>,
-        Rc<crate::asyncio::event_loop::Handle>,
-    ),
     /// `asyncio.sleep(0)`'s awaitable: yields `None` to the task once (giving up the rest of the
     /// loop iteration), then returns `None`. The flag says it has yielded.
     YieldOnce(bool),
