@@ -354,22 +354,24 @@ fn stmt(body: &Body, idx: usize) -> StmtFn {
             })
         }
         StmtKind::AugAssign(t, op, v) => {
-            let ExprKind::Name(id) = &t.kind else {
-                unreachable!("matched a name above")
-            };
-            let (op, id, load, rhs) = (*op, id.clone(), expr(t), expr(v));
+            // A name (attributes and items are above).
+            let (op, load, rhs) = (*op, operand(t), operand(v));
             let at = t.span.to(v.span);
-            let slot = local_slot(t);
+            let (slot, store) = (local_slot(t), target(t));
             Box::new(move |it, fr| {
                 before(it, fr, span)?;
-                let r = (|| {
-                    let cur = load(it, fr)?;
-                    let rhs = rhs(it, fr)?;
-                    let r = augmented(it, op, &cur, &rhs, at)?;
-                    match slot {
-                        Some(i) => fr.slots[i] = r,
-                        None => it.store(fr, &id, r)?,
+                // A local int plus a small int or another local int: in place.
+                if let (Some(i), Some(x), Some(y)) = (slot, load.peek_int(fr), rhs.peek_int(fr)) {
+                    if let Some(r) = ops::int_fast(op, x, y) {
+                        fr.slots[i] = r;
+                        return finish(it, fr, span, Ok(Exit::Normal));
                     }
+                }
+                let r = (|| {
+                    let cur = load.get(it, fr)?;
+                    let rhs = rhs.get(it, fr)?;
+                    let r = augmented(it, op, &cur, &rhs, at)?;
+                    store(it, fr, r)?;
                     Ok(Exit::Normal)
                 })();
                 finish(it, fr, span, r)
@@ -744,8 +746,8 @@ fn cond(e: &Expr) -> CondFn {
             let (op, re) = &rest[0];
             let (op, l, r) = (*op, operand(first), operand(re));
             return Box::new(move |it, fr| {
-                if let (Some(Value::Int(x)), Operand::Int(y)) = (l.peek(fr), &r) {
-                    if let Some(b) = ops::int_compare(op, *x, *y) {
+                if let (Some(x), Some(y)) = (l.peek_int(fr), r.peek_int(fr)) {
+                    if let Some(b) = ops::int_compare(op, x, y) {
                         return Ok(b);
                     }
                 }
@@ -785,6 +787,20 @@ fn compare_truth(
 fn binary(op: BinOp, a: &Expr, b: &Expr, span: Span) -> ExprFn {
     let at = (span, a.span.end, b.span.start);
     let (ca, cb) = (operand(a), operand(b));
+    if let (Operand::Expr(_), Operand::Int(k)) = (&ca, &cb) {
+        // An expression and a small int: no second operand to evaluate.
+        let k = *k;
+        return Box::new(move |it, fr| {
+            let x = ca.get(it, fr)?;
+            if let Value::Int(i) = x {
+                if let Some(v) = ops::int_fast(op, i, k) {
+                    return Ok(v);
+                }
+            }
+            it.binary_op(op, &x, &Value::Int(k))
+                .map_err(|e| e.note_anchored(at.0, at.1, at.2))
+        });
+    }
     if let Operand::Int(k) = cb {
         // A local and a small int: the common case reads the slot in place.
         return Box::new(move |it, fr| {
@@ -874,6 +890,20 @@ impl Operand {
             },
             Operand::Int(k) => Ok(Value::Int(*k)),
             Operand::Expr(f) => f(it, fr),
+        }
+    }
+
+    /// The operand's int value when it is a local holding an int or an int constant, read
+    /// in place (`None` otherwise).
+    #[inline(always)]
+    fn peek_int(&self, fr: &Frame) -> Option<i64> {
+        match self {
+            Operand::Local(i, _) => match fr.slots.get(*i) {
+                Some(Value::Int(n)) => Some(*n),
+                _ => None,
+            },
+            Operand::Int(k) => Some(*k),
+            Operand::Expr(_) => None,
         }
     }
 

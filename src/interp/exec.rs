@@ -58,16 +58,20 @@ impl Interp {
         }
         self.depth += 1;
         let base = self.exc_stack.len();
-        self.exc_stack.append(&mut frame.saved_exc);
+        if !frame.saved_exc.is_empty() {
+            self.exc_stack.append(&mut frame.saved_exc);
+        }
         let r = if frame.code.resumable {
             self.run_resumable(frame, resume)
         } else {
             self.run_loop(frame, resume)
         };
         match &r {
-            Ok(Outcome::Yield(_)) => {
-                frame.saved_exc = self.exc_stack.split_off(base.min(self.exc_stack.len()))
+            // The exceptions it was handling wait with it (usually none).
+            Ok(Outcome::Yield(_)) if self.exc_stack.len() > base => {
+                frame.saved_exc = self.exc_stack.split_off(base)
             }
+            Ok(Outcome::Yield(_)) => {}
             _ => self.exc_stack.truncate(base),
         }
         self.depth -= 1;
