@@ -591,8 +591,18 @@ fn target(t: &Expr) -> StoreFn {
         }
         ExprKind::Attribute(obj, name) => {
             let (obj, name) = (expr(obj), name.clone());
+            let plain = &*name != "__dict__";
             return Box::new(move |it, fr, v| {
                 let o = obj(it, fr)?;
+                let v = match (&o, plain) {
+                    (Value::Instance(inst), true) => {
+                        match super::protocol::plain_instance_set(inst, &name, v) {
+                            Ok(()) => return Ok(()),
+                            Err(v) => v,
+                        }
+                    }
+                    _ => v,
+                };
                 it.setattr(&o, &name, v).map_err(|e| e.note_span(span))
             });
         }
@@ -687,8 +697,14 @@ fn expr(e: &Expr) -> ExprFn {
         ExprKind::Call(f, args) => call(e, f, args).unwrap_or_else(|| by_tree(e)),
         ExprKind::Attribute(obj, name) => {
             let (obj, name) = (expr(obj), name.clone());
+            let plain = !name.starts_with("__");
             Box::new(move |it, fr| {
                 let o = obj(it, fr)?;
+                if let (Value::Instance(inst), true) = (&o, plain) {
+                    if let Some(v) = super::protocol::plain_instance_attr(inst, &name) {
+                        return Ok(v);
+                    }
+                }
                 it.getattr(&o, &name).map_err(|x| x.note_span(span))
             })
         }

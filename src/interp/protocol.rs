@@ -1602,6 +1602,35 @@ fn module_dict_unsupported() -> crate::runtime::Exc {
 /// subclass of a builtin type) with no `__setattr__`, no `__slots__` and no property or other
 /// data descriptor (`__set__` / `__delete__`) anywhere along its MRO. Remembered in the class
 /// until any class changes.
+/// `inst.name` when the instance's class is plain (see `plain_setattr`) and the instance has
+/// the attribute itself: the compiled attribute read's fast path. `name` must not be a dunder.
+#[inline]
+pub(crate) fn plain_instance_attr(
+    inst: &crate::runtime::value::Instance,
+    name: &str,
+) -> Option<Value> {
+    if plain_setattr(&inst.class) {
+        return inst.attrs.borrow().get(name);
+    }
+    None
+}
+
+/// `inst.name = v` when the instance's class is plain: the compiled attribute store's fast
+/// path; `v` comes back when the class is not. `name` must not be `__dict__`.
+#[inline]
+pub(crate) fn plain_instance_set(
+    inst: &crate::runtime::value::Instance,
+    name: &Rc<str>,
+    v: Value,
+) -> Result<(), Value> {
+    if plain_setattr(&inst.class) {
+        let old = inst.attrs.borrow_mut().set(name.clone(), v);
+        drop(old);
+        return Ok(());
+    }
+    Err(v)
+}
+
 fn plain_setattr(cls: &Rc<Class>) -> bool {
     if let Some(plain) = cls.dict.plain_setattr() {
         return plain;

@@ -37,13 +37,24 @@ const SMALL: usize = 24;
 #[derive(Debug, Default)]
 pub struct NameMap(Vec<(Rc<str>, Value)>);
 
+/// Whether attribute name `k` is `name`: the same string (names in code are interned, see
+/// `syntax::layout::intern`), else equal text.
+#[inline(always)]
+fn same_name(k: &str, name: &str) -> bool {
+    std::ptr::eq(k, name)
+        || (k.len() == name.len() && k.as_bytes().first() == name.as_bytes().first() && k == name)
+}
+
 impl NameMap {
     fn position(&self, name: &str) -> Option<usize> {
-        self.0.iter().position(|(k, _)| &**k == name)
+        self.0.iter().position(|(k, _)| same_name(k, name))
     }
     /// The value of `name`.
     pub fn get(&self, name: &str) -> Option<&Value> {
-        self.0.iter().find(|(k, _)| &**k == name).map(|(_, v)| v)
+        self.0
+            .iter()
+            .find(|(k, _)| same_name(k, name))
+            .map(|(_, v)| v)
     }
     /// The values, in insertion order.
     pub fn values(&self) -> impl Iterator<Item = &Value> {
@@ -92,7 +103,7 @@ impl Attrs {
     pub fn get_at(&self, pos: usize, name: &str) -> Option<Value> {
         if let Attrs::Names(m) = self {
             if let Some((k, v)) = m.0.get(pos) {
-                if &**k == name {
+                if same_name(k, name) {
                     return Some(v.clone());
                 }
             }
@@ -104,7 +115,7 @@ impl Attrs {
     pub fn set_at(&mut self, pos: usize, name: &str, v: Value) -> Option<Value> {
         if let Attrs::Names(m) = self {
             if let Some((k, slot)) = m.0.get_mut(pos) {
-                if &**k == name {
+                if same_name(k, name) {
                     return Some(std::mem::replace(slot, v));
                 }
             }
@@ -194,10 +205,16 @@ impl Attrs {
         shared
     }
     /// Takes every attribute value out (for dropping an instance without deep recursion).
-    pub fn take_values(&mut self) -> Vec<Value> {
-        match std::mem::take(self) {
-            Attrs::Names(m) => m.0.into_iter().map(|(_, v)| v).collect(),
-            Attrs::Dict(d) => vec![Value::Dict(d)],
-        }
+    pub fn take_values(&mut self) -> impl Iterator<Item = Value> {
+        let (names, dict) = match std::mem::take(self) {
+            Attrs::Names(m) => (m.0, None),
+            Attrs::Dict(d) => (Vec::new(), Some(Value::Dict(d))),
+        };
+        names.into_iter().map(|(_, v)| v).chain(dict)
+    }
+
+    /// Whether it holds nothing to drop: no attribute and no shared dict.
+    pub fn holds_nothing(&self) -> bool {
+        matches!(self, Attrs::Names(m) if m.is_empty())
     }
 }

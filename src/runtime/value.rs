@@ -358,9 +358,9 @@ pub struct Instance {
 impl Drop for Instance {
     fn drop(&mut self) {
         // No borrow here: a shared `__dict__` may be borrowed by whatever is dropping us.
-        let values = self.attrs.get_mut().take_values();
-        if !values.is_empty() {
-            super::drop::release(values);
+        let attrs = self.attrs.get_mut();
+        if !attrs.holds_nothing() {
+            super::drop::release(attrs.take_values());
         }
     }
 }

@@ -342,7 +342,7 @@ impl<'a> Layout<'a> {
     fn decode(&self, raw: Raw, text: &str, start: usize) -> Result<Tok, SyntaxError> {
         let end = start + text.len();
         Ok(match raw {
-            Raw::Name => keyword(text).unwrap_or_else(|| Tok::Name(Rc::from(text))),
+            Raw::Name => keyword(text).unwrap_or_else(|| Tok::Name(intern(text))),
             Raw::Decimal if text.len() > crate::runtime::repr::INT_MAX_STR_DIGITS => {
                 let digits = text.bytes().filter(u8::is_ascii_digit).count();
                 if digits > crate::runtime::repr::INT_MAX_STR_DIGITS {
@@ -746,4 +746,24 @@ impl<'a> Layout<'a> {
         };
         Ok((piece, i + 1))
     }
+}
+
+thread_local! {
+    /// Every identifier read so far, once.
+    static NAMES: std::cell::RefCell<rustc_hash::FxHashSet<Rc<str>>> = Default::default();
+}
+
+/// The one shared copy of identifier `name`: every occurrence of a name in every source
+/// read on this thread is the same string, so the attribute tables that compare names can
+/// compare pointers first (`runtime::attrs`).
+pub fn intern(name: &str) -> Rc<str> {
+    NAMES.with(|names| {
+        let mut names = names.borrow_mut();
+        if let Some(n) = names.get(name) {
+            return n.clone();
+        }
+        let n: Rc<str> = Rc::from(name);
+        names.insert(n.clone());
+        n
+    })
 }
