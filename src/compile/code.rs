@@ -79,6 +79,9 @@ pub struct Code {
     /// of them. A call with exactly that many positional arguments binds them by moving
     /// them into the local slots.
     pub plain_args: Option<usize>,
+    /// The same for a program's coroutine function whose body never suspends, when awaited
+    /// inline (`Interp::await_straight`): its positional parameter count.
+    pub await_args: Option<usize>,
     /// Whether it is a generator or coroutine function whose body has no `try`, `with` or
     /// `async for`: its frames run as compiled closures that can stop at a suspension point
     /// and resume there (`interp/direct.rs`), not on the block-stack loop.

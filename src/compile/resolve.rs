@@ -98,21 +98,23 @@ impl ScopeCtx {
             kind,
             FunctionKind::Plain | FunctionKind::Module | FunctionKind::Coroutine
         ) && super::code::runs_straight(&body);
-        let plain_args = (direct
-            && kind == FunctionKind::Plain
+        let simple_args = direct
             && !library
             && !p.varargs
             && !p.varkw
             && p.kwonly == 0
             && self.cellvars.is_empty()
-            && self.freevars.is_empty())
-        .then_some(p.argcount as usize);
+            && self.freevars.is_empty();
+        let plain_args = (simple_args && kind == FunctionKind::Plain).then_some(p.argcount as usize);
+        let await_args =
+            (simple_args && kind == FunctionKind::Coroutine).then_some(p.argcount as usize);
         let resumable = matches!(kind, FunctionKind::Generator | FunctionKind::Coroutine)
             && super::code::runs_resumable(&body);
         Code {
             direct,
             resumable,
             plain_args,
+            await_args,
             compiled: Default::default(),
             library,
             name: self.name,

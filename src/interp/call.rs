@@ -371,9 +371,17 @@ impl Interp {
         call_span: crate::source::Span,
     ) -> PyResult<Value> {
         self.tick().map_err(|e| e.note_span(call_span))?;
-        let (slots, cells) = self
-            .bind_frame(f, args, kwargs)
-            .map_err(|e| e.note_span(call_span))?;
+        let (slots, cells) = match f.code.await_args {
+            // Exactly its positional parameters: they become its first local slots.
+            Some(n) if n == args.len() && kwargs.is_empty() => {
+                let mut slots = args;
+                slots.resize(f.code.varnames.len(), Value::Undef);
+                (slots, Vec::new())
+            }
+            _ => self
+                .bind_frame(f, args, kwargs)
+                .map_err(|e| e.note_span(call_span))?,
+        };
         self.run_straight(f, slots, cells)
             .map_err(|e| no_stop_iteration("coroutine", e))
     }
