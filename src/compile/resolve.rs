@@ -105,7 +105,8 @@ impl ScopeCtx {
             && p.kwonly == 0
             && self.cellvars.is_empty()
             && self.freevars.is_empty();
-        let plain_args = (simple_args && kind == FunctionKind::Plain).then_some(p.argcount as usize);
+        let plain_args =
+            (simple_args && kind == FunctionKind::Plain).then_some(p.argcount as usize);
         let await_args =
             (simple_args && kind == FunctionKind::Coroutine).then_some(p.argcount as usize);
         let resumable = matches!(kind, FunctionKind::Generator | FunctionKind::Coroutine)

@@ -344,6 +344,20 @@ fn stmt(body: &Body, idx: usize) -> StmtFn {
                         ));
                     };
                     let (o, key) = place.locate(it, fr)?;
+                    // `d[k] op= v` on a dict with a str or int key: hashed once, the slot
+                    // found read and written back (no `__hash__` of the program's to call
+                    // twice); a missing key goes the general way, to its KeyError.
+                    if let (Place::Item(..), Value::Dict(d)) = (place, &o) {
+                        if let Some(k) = builtin_key(&key) {
+                            let cur = d.borrow().get(&k).cloned();
+                            if let Some(cur) = cur {
+                                let rhs = rhs(it, fr)?;
+                                let r = augmented(it, op, &cur, &rhs, at)?;
+                                d.borrow_mut().insert(k, r);
+                                return Ok(Exit::Normal);
+                            }
+                        }
+                    }
                     let cur = place.read(it, &o, &key).map_err(|e| e.note_span(t_at))?;
                     let rhs = rhs(it, fr)?;
                     let r = augmented(it, op, &cur, &rhs, at)?;
@@ -691,6 +705,9 @@ fn expr(e: &Expr) -> ExprFn {
                         return Ok(Value::Bool(b));
                     }
                 }
+                if let Some(b) = dict_membership(op, &l, &r) {
+                    return Ok(Value::Bool(b));
+                }
                 it.compare(op, &l, &r).map_err(|x| x.note_span(span))
             })
         }
@@ -778,6 +795,29 @@ fn cond(e: &Expr) -> CondFn {
     })
 }
 
+/// A dict key for a str or int value, whose hash is the builtin one (no program code runs to
+/// compute it); `None` for other values.
+#[inline]
+fn builtin_key(v: &Value) -> Option<crate::runtime::dict::DictKey> {
+    match v {
+        Value::Str(_) | Value::Int(_) => crate::runtime::dict::DictKey::new(v.clone()).ok(),
+        _ => None,
+    }
+}
+
+/// `l in r` / `l not in r` for a dict `r` and a str or int `l`, found without the general
+/// comparison; `None` for other operands.
+#[inline]
+fn dict_membership(op: crate::syntax::ast::CmpOp, l: &Value, r: &Value) -> Option<bool> {
+    use crate::syntax::ast::CmpOp;
+    let (CmpOp::In | CmpOp::NotIn, Value::Dict(d)) = (op, r) else {
+        return None;
+    };
+    let k = builtin_key(l)?;
+    let found = d.borrow().get(&k).is_some();
+    Some(found == (op == CmpOp::In))
+}
+
 /// The truth of `l op r`: the int fast path, else the comparison's value tested.
 #[inline(never)]
 fn compare_truth(
@@ -794,6 +834,9 @@ fn compare_truth(
         if let Some(b) = ops::int_compare(op, *x, *y) {
             return Ok(b);
         }
+    }
+    if let Some(b) = dict_membership(op, &l, &r) {
+        return Ok(b);
     }
     let c = it.compare(op, &l, &r).map_err(|x| x.note_span(span))?;
     it.truthy(&c)
@@ -1101,15 +1144,25 @@ fn call_value(
     mut args: Vec<Value>,
     at: u32,
 ) -> PyResult<Value> {
-    if let Value::Function(func) = callee {
-        if func.code.plain_args == Some(args.len()) {
+    match callee {
+        Value::Function(func) if func.code.plain_args == Some(args.len()) => {
             it.tick()?;
             let n = func.code.varnames.len();
             if args.len() < n {
                 args.resize(n, Value::Undef);
             }
-            return it.run_straight(func, args, Vec::new());
+            it.run_straight(func, args, Vec::new())
         }
+        // A builtin function or method found on its type: called on the argument vector,
+        // which then goes back to the pool (the call site recorded, as `call_from` does).
+        Value::Builtin(b) if b.bound.is_none() => {
+            it.tick()?;
+            it.call_sites.push((fr.code.clone(), at));
+            let r = (b.func)(it, &args, &Vec::new());
+            it.call_sites.pop();
+            it.recycle_slots(&mut args);
+            r
+        }
+        _ => it.call_from(fr, callee, args, Vec::new(), at),
     }
-    it.call_from(fr, callee, args, Vec::new(), at)
 }
