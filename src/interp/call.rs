@@ -370,16 +370,36 @@ impl Interp {
         kwargs: Kwargs,
         call_span: crate::source::Span,
     ) -> PyResult<Value> {
+        if kwargs.is_empty() {
+            return self.await_straight_pos(f, args, call_span);
+        }
+        self.tick().map_err(|e| e.note_span(call_span))?;
+        let (slots, cells) = self
+            .bind_frame(f, args, kwargs)
+            .map_err(|e| e.note_span(call_span))?;
+        self.run_straight(f, slots, cells)
+            .map_err(|e| no_stop_iteration("coroutine", e))
+    }
+
+    /// `await_straight` with positional arguments only.
+    pub(crate) fn await_straight_pos(
+        &mut self,
+        f: &Rc<Function>,
+        mut args: Vec<Value>,
+        call_span: crate::source::Span,
+    ) -> PyResult<Value> {
         self.tick().map_err(|e| e.note_span(call_span))?;
         let (slots, cells) = match f.code.await_args {
             // Exactly its positional parameters: they become its first local slots.
-            Some(n) if n == args.len() && kwargs.is_empty() => {
-                let mut slots = args;
-                slots.resize(f.code.varnames.len(), Value::Undef);
-                (slots, Vec::new())
+            Some(n) if n == args.len() => {
+                let n = f.code.varnames.len();
+                if args.len() < n {
+                    args.resize(n, Value::Undef);
+                }
+                (args, Vec::new())
             }
             _ => self
-                .bind_frame(f, args, kwargs)
+                .bind_frame(f, args, Vec::new())
                 .map_err(|e| e.note_span(call_span))?,
         };
         self.run_straight(f, slots, cells)

@@ -251,6 +251,31 @@ fn after_body(r: Exit) -> Option<Exit> {
     }
 }
 
+/// The next item of a `for` loop's iterator (`Interp::next_opt`), with a `range` that has
+/// items left stepped here.
+#[inline(always)]
+fn next_item(it: &mut Interp, i: &Value) -> PyResult<Option<Value>> {
+    if let Value::Iter(cell) = i {
+        if matches!(&*cell.borrow(), crate::runtime::value::NativeIter::Range { left, .. } if *left > 0)
+        {
+            // The step is counted first, as `next_opt` counts it.
+            it.tick()?;
+            if let crate::runtime::value::NativeIter::Range { next, step, left } =
+                &mut *cell.borrow_mut()
+            {
+                let v = *next;
+                *next = next.wrapping_add(*step);
+                *left -= 1;
+                return Ok(Some(match i64::try_from(v) {
+                    Ok(v) => Value::Int(v),
+                    Err(_) => Value::from_i128(v),
+                }));
+            }
+        }
+    }
+    it.next_opt(i)
+}
+
 /// A `for` loop's own level, recorded when its body suspends: its iterator.
 #[inline]
 fn suspended_in_for(frame: &mut Frame, iter: &Value) {
@@ -472,7 +497,7 @@ fn stmt(body: &Body, idx: usize) -> StmtFn {
                     }
                 };
                 loop {
-                    let next = it.next_opt(&i).and_then(|v| match v {
+                    let next = next_item(it, &i).and_then(|v| match v {
                         Some(v) => store(it, fr, v).map(|()| true),
                         None => Ok(false),
                     });
@@ -1090,7 +1115,7 @@ fn await_call(value: &Expr, target: Option<&Expr>, body: &Body, idx: usize) -> O
             let called = parts.eval(it, fr, |it, fr, callee, args| {
                 match &callee {
                     Value::Function(func) if func.code.awaits_inline() => {
-                        let r = it.await_straight(func, args, Vec::new(), vspan);
+                        let r = it.await_straight_pos(func, args, vspan);
                         return Ok(r.map(Awaited::Done));
                     }
                     Value::Builtin(b) if b.awaits.is_some() && b.bound.is_none() => {

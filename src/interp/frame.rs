@@ -140,6 +140,7 @@ impl Frame {
     }
 
     /// A frame for a `direct` code object, which runs without a block stack.
+    #[inline(always)]
     pub fn straight(
         code: Rc<Code>,
         globals: Rc<Module>,
