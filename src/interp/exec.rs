@@ -192,12 +192,20 @@ impl Interp {
     }
 
     /// The checks made before every statement: a pending Ctrl-C, then the step limit.
+    #[inline(always)]
     pub(crate) fn before_statement(&mut self) -> PyResult<()> {
         if crate::repl::INTERRUPT.load(std::sync::atomic::Ordering::Relaxed) {
-            crate::repl::INTERRUPT.store(false, std::sync::atomic::Ordering::SeqCst);
-            return Err(new_exception(types().exc("KeyboardInterrupt"), vec![]));
+            return Err(Self::interrupted());
         }
         self.tick()
+    }
+
+    /// Ctrl-C arrived: the KeyboardInterrupt it raises (once).
+    #[cold]
+    #[inline(never)]
+    fn interrupted() -> Exc {
+        crate::repl::INTERRUPT.store(false, std::sync::atomic::Ordering::SeqCst);
+        new_exception(types().exc("KeyboardInterrupt"), vec![])
     }
 
     fn is_fresh(frame: &Frame) -> bool {
