@@ -44,6 +44,17 @@ pub struct Handle {
     pub when: Option<f64>,
 }
 
+/// An entry of the ready queue.
+#[derive(Debug)]
+pub enum Ready {
+    /// A callback with its `asyncio.Handle` (the program's `call_soon`, a due timer, or any
+    /// callback while a trace records, which names callbacks by their handles).
+    Handle(Rc<Handle>),
+    /// The loop's own callback (a task's step or wakeup, a done callback) that nothing can
+    /// cancel: no handle is made for it.
+    Soon(Callback),
+}
+
 /// A timer in the heap: earliest deadline first, then insertion order.
 #[derive(Debug)]
 pub struct Timer {
@@ -74,7 +85,7 @@ impl Ord for Timer {
 #[derive(Debug, Default)]
 pub struct EventLoop {
     /// Callbacks ready to run, in order.
-    pub ready: VecDeque<Rc<Handle>>,
+    pub ready: VecDeque<Ready>,
     /// Timers.
     pub timers: BinaryHeap<Timer>,
     /// Insertion counter for timers.
@@ -131,9 +142,21 @@ impl Interp {
             t.scheduled(Rc::as_ptr(&h) as usize);
         }
         if let Some(l) = self.event_loop.as_mut() {
-            l.ready.push_back(h.clone());
+            l.ready.push_back(Ready::Handle(h.clone()));
         }
         h
+    }
+
+    /// Schedules one of the loop's own callbacks, which no handle is needed for (one is made
+    /// while a trace records).
+    pub fn schedule(&mut self, cb: Callback) {
+        if self.tracer.is_some() {
+            self.call_soon(cb);
+            return;
+        }
+        if let Some(l) = self.event_loop.as_mut() {
+            l.ready.push_back(Ready::Soon(cb));
+        }
     }
 
     /// `loop.call_at`: runs `cb` when the loop's clock reaches `when`.
@@ -174,7 +197,7 @@ impl Interp {
                 DoneCallback::Wakeup(task) => Callback::Wakeup(task, fut.clone()),
                 DoneCallback::StopLoop => Callback::StopLoop,
             };
-            self.call_soon(c);
+            self.schedule(c);
         }
     }
 
@@ -349,13 +372,23 @@ impl Interp {
                     break;
                 }
                 let t = l.timers.pop().expect("peeked above");
-                l.ready.push_back(t.handle);
+                l.ready.push_back(Ready::Handle(t.handle));
             }
             l.ready.len()
         };
         for _ in 0..ntodo {
-            let Some(h) = self.event_loop.as_mut().and_then(|l| l.ready.pop_front()) else {
+            let Some(next) = self.event_loop.as_mut().and_then(|l| l.ready.pop_front()) else {
                 break;
+            };
+            let h = match next {
+                Ready::Handle(h) => h,
+                Ready::Soon(cb) => {
+                    self.run_callback(cb)?;
+                    if let Some(hit) = crate::interp::limits::current_hit() {
+                        return Err(self.limit_reached(hit));
+                    }
+                    continue;
+                }
             };
             if self.tracer.is_some() {
                 self.run_traced(&h)?;
@@ -477,7 +510,7 @@ impl Interp {
         if self.tracer.is_some() {
             self.trace_created(&task);
         }
-        self.call_soon(Callback::Step(task.clone(), None));
+        self.schedule(Callback::Step(task.clone(), None));
         if let Some(l) = self.event_loop.as_mut() {
             if l.tasks.len() > 64 && l.tasks.len().is_power_of_two() {
                 l.tasks.retain(|t| !t.done());
@@ -592,7 +625,7 @@ impl Interp {
                     if Rc::ptr_eq(f, task) {
                         let r = self.repr(&Value::Future(task.clone()))?;
                         let e = err("RuntimeError", format!("Task cannot await on itself: {r}"));
-                        self.call_soon(Callback::Step(task.clone(), Some(e)));
+                        self.schedule(Callback::Step(task.clone(), Some(e)));
                     } else {
                         f.blocking.set(false);
                         self.add_done_callback(f, DoneCallback::Wakeup(task.clone()));
@@ -606,7 +639,7 @@ impl Interp {
                     }
                 }
                 Value::None => {
-                    self.call_soon(Callback::Step(task.clone(), None));
+                    self.schedule(Callback::Step(task.clone(), None));
                 }
                 other => {
                     let t = self.repr(&Value::Future(task.clone()))?;
@@ -616,7 +649,7 @@ impl Interp {
                     } else {
                         format!("Task got bad yield: {o}")
                     };
-                    self.call_soon(Callback::Step(task.clone(), Some(err("RuntimeError", msg))));
+                    self.schedule(Callback::Step(task.clone(), Some(err("RuntimeError", msg))));
                 }
             },
         }

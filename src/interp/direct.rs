@@ -1059,7 +1059,8 @@ impl CallParts {
                     }
                     None => {
                         let callee = it.getattr(&o, name).map_err(|x| x.note_span(*fspan))?;
-                        (callee, Vec::with_capacity(n))
+                        let args = it.arg_vec(slots_for(&callee, n));
+                        (callee, args)
                     }
                 }
             }
