@@ -107,8 +107,9 @@ pub enum Waits {
         /// When it ends.
         deadline: f64,
         /// The timer that completes it, when an `await asyncio.sleep(delay)` waits on it
-        /// directly (see `Interp::await_builtin`): cancelled when the await ends.
-        timer: Option<Rc<crate::asyncio::event_loop::Handle>>,
+        /// directly (see `Interp::await_builtin`): cancelled when the await ends. Weak: the
+        /// timer's callback holds the future.
+        timer: Option<std::rc::Weak<crate::asyncio::event_loop::Handle>>,
     },
     /// A future that completes when other futures do (`gather`, `wait`, `wait_for`, `shield`…).
     Group {

@@ -488,9 +488,7 @@ impl Interp {
     pub(crate) fn recycle_slots(&mut self, slots: &mut Vec<Value>) {
         if self.spare_slots.len() < KEEP && slots.capacity() <= 64 {
             let mut slots = std::mem::take(slots);
-            for v in slots.drain(..) {
-                v.release();
-            }
+            slots.clear();
             self.spare_slots.push(slots);
         }
     }

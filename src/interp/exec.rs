@@ -349,14 +349,14 @@ impl Interp {
                 Some(Waits::Sleep {
                     timer: Some(handle),
                     ..
-                }) => (Value::None, Some((fut.clone(), handle.clone()))),
+                }) => (Value::None, Some((fut.clone(), handle.upgrade()))),
                 _ => return Err(resume),
             },
             _ => return Err(resume),
         };
         let r = match (resume, timer) {
             (Resume::Throw(e), timer) => {
-                if let Some((_, handle)) = timer {
+                if let Some((_, Some(handle))) = timer {
                     handle.cancelled.set(true);
                     handle.callback.borrow_mut().take();
                 }
@@ -364,8 +364,11 @@ impl Interp {
             }
             (Resume::Send(_), None) => Ok(value),
             (Resume::Send(_), Some((fut, handle))) => {
-                handle.cancelled.set(true);
-                handle.callback.borrow_mut().take();
+                // A timer that has fired is gone from the loop: nothing to cancel.
+                if let Some(handle) = handle {
+                    handle.cancelled.set(true);
+                    handle.callback.borrow_mut().take();
+                }
                 if fut.done() {
                     self.future_result(&fut)
                 } else {

@@ -323,7 +323,7 @@ fn sleep_timer(it: &mut Interp, delay: f64, result: Value) -> (Rc<Future>, Rc<Ha
     *fut.waits.borrow_mut() = Some(Box::new(Waits::Sleep {
         delay,
         deadline,
-        timer: Some(h.clone()),
+        timer: Some(Rc::downgrade(&h)),
     }));
     (fut, h)
 }

@@ -509,18 +509,6 @@ impl Value {
             other => other.clone(),
         }
     }
-
-    /// Drops a value, with the test for the kinds that own nothing inline (a hot path's
-    /// values are mostly ints, `None` and bools).
-    #[inline(always)]
-    pub fn release(self) {
-        match self {
-            Value::None | Value::Undef | Value::Bool(_) | Value::Int(_) | Value::Float(_) => {
-                std::mem::forget(self)
-            }
-            other => drop(other),
-        }
-    }
 }
 
 impl Value {
