@@ -35,6 +35,13 @@ impl GlobalNames {
     pub fn name(&self, i: u32) -> &Rc<str> {
         &self.names[i as usize]
     }
+    /// Whether the name at index `i` is this very string (not just equal text): an attribute
+    /// site's remembered index checked in one comparison (names in code are interned).
+    pub fn is_at(&self, i: u32, name: &Rc<str>) -> bool {
+        self.names
+            .get(i as usize)
+            .is_some_and(|n| Rc::ptr_eq(n, name))
+    }
     /// Number of names.
     pub fn len(&self) -> usize {
         self.names.len()

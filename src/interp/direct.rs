@@ -1010,8 +1010,9 @@ struct CallParts {
 /// How a compiled call finds what it calls.
 enum Callee {
     /// `obj.name(...)`: a method found on the class is called with `obj` prepended, without
-    /// building a bound method; the span is the attribute's.
-    Method(ExprFn, std::rc::Rc<str>, Span),
+    /// building a bound method; the span is the attribute's. A module's function
+    /// (`asyncio.sleep`) is read from its globals, at the index the site last found it.
+    Method(ExprFn, std::rc::Rc<str>, Span, std::cell::Cell<u32>),
     /// Any other callee expression.
     Value(ExprFn),
 }
@@ -1033,7 +1034,9 @@ impl CallParts {
             }
         }
         let callee = match &f.kind {
-            ExprKind::Attribute(obj, name) => Callee::Method(expr(obj), name.clone(), f.span),
+            ExprKind::Attribute(obj, name) => {
+                Callee::Method(expr(obj), name.clone(), f.span, Default::default())
+            }
             _ => Callee::Value(expr(f)),
         };
         Some(CallParts { callee, args: pos })
@@ -1048,9 +1051,17 @@ impl CallParts {
         then: impl FnOnce(&mut Interp, &mut Frame, Value, Vec<Value>) -> PyResult<R>,
     ) -> PyResult<R> {
         let n = self.args.len();
-        let (callee, mut args) = match &self.callee {
-            Callee::Method(obj, name, fspan) => {
+        let (callee, args) = match &self.callee {
+            Callee::Method(obj, name, fspan, hint) => {
                 let o = obj(it, fr)?;
+                if let Value::Module(m) = &o {
+                    if !name.starts_with("__") {
+                        if let Some(callee) = m.get_hinted(name, hint) {
+                            let args = it.arg_vec(slots_for(&callee, n));
+                            return self.finish_args(it, fr, callee, args, then);
+                        }
+                    }
+                }
                 match it.lookup_method(&o, name) {
                     Some(func) => {
                         let mut args = it.arg_vec(slots_for(&func, n + 1));
@@ -1070,6 +1081,19 @@ impl CallParts {
                 (callee, args)
             }
         };
+        self.finish_args(it, fr, callee, args, then)
+    }
+
+    /// Evaluates the arguments after the callee, into `args`, and hands them to `then`.
+    #[inline(always)]
+    fn finish_args<R>(
+        &self,
+        it: &mut Interp,
+        fr: &mut Frame,
+        callee: Value,
+        mut args: Vec<Value>,
+        then: impl FnOnce(&mut Interp, &mut Frame, Value, Vec<Value>) -> PyResult<R>,
+    ) -> PyResult<R> {
         for a in &self.args {
             args.push(a(it, fr)?);
         }

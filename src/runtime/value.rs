@@ -385,6 +385,22 @@ impl Module {
             values: RefCell::new(Vec::new()),
         })
     }
+    /// Reads a global by name, trying first the index a call site remembered in `hint` (and
+    /// remembering where it found it).
+    #[inline]
+    pub fn get_hinted(&self, name: &Rc<str>, hint: &std::cell::Cell<u32>) -> Option<Value> {
+        let i = if self.names.borrow().is_at(hint.get(), name) {
+            hint.get()
+        } else {
+            let i = self.names.borrow().get(name)?;
+            hint.set(i);
+            i
+        };
+        match self.values.borrow().get(i as usize) {
+            Some(Value::Undef) | None => None,
+            Some(v) => Some(v.clone()),
+        }
+    }
     /// Reads a global by name.
     pub fn get(&self, name: &str) -> Option<Value> {
         let i = self.names.borrow().get(name)?;
