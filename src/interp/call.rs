@@ -111,10 +111,14 @@ impl Interp {
                 if f.code.plain_args == Some(args.len() + 1) && kwargs.is_empty() =>
             {
                 self.tick()?;
-                let mut slots = self.arg_vec(f.code.varnames.len());
-                slots.push(inst.clone());
-                slots.extend(args);
-                slots.resize(f.code.varnames.len(), Value::Undef);
+                // The arguments' own vector becomes the slots, `self` first.
+                let mut slots = args;
+                let n = f.code.varnames.len();
+                slots.reserve(n.saturating_sub(slots.len()));
+                slots.insert(0, inst.clone());
+                if slots.len() < n {
+                    slots.resize(n, Value::Undef);
+                }
                 self.run_straight(f, slots, Vec::new())?
             }
             _ => {
