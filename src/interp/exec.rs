@@ -303,22 +303,21 @@ impl Interp {
         let StmtKind::Suspend(_, target, _) = &stmt.kind else {
             return Ok(None);
         };
-        let result = match frame.delegate.clone() {
+        // Taken out while it runs (it is not the frame's business meanwhile), put back if it
+        // yields again.
+        let result = match frame.delegate.take() {
             Some(d) => {
                 let r = match resume {
                     Resume::Send(v) => self.delegate_send(&d, v),
                     Resume::Throw(e) => self.delegate_throw(&d, e),
                 };
                 match r {
-                    Ok(Delegated::Yielded(v)) => return Ok(Some(v)),
-                    Ok(Delegated::Returned(v)) => {
-                        frame.delegate = None;
-                        Ok(v)
+                    Ok(Delegated::Yielded(v)) => {
+                        frame.delegate = Some(d);
+                        return Ok(Some(v));
                     }
-                    Err(e) => {
-                        frame.delegate = None;
-                        Err(e)
-                    }
+                    Ok(Delegated::Returned(v)) => Ok(v),
+                    Err(e) => Err(e),
                 }
             }
             None => match resume {
