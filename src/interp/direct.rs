@@ -396,13 +396,17 @@ fn stmt(body: &Body, idx: usize) -> StmtFn {
             // A name (attributes and items are above).
             let (op, load, rhs) = (*op, operand(t), operand(v));
             let at = t.span.to(v.span);
-            let (slot, store) = (local_slot(t), target(t));
+            let store = target(t);
             Box::new(move |it, fr| {
                 before(it, fr, span)?;
-                // A local int plus a small int or another local int: in place.
-                if let (Some(i), Some(x), Some(y)) = (slot, load.peek_int(fr), rhs.peek_int(fr)) {
+                // An int variable plus a small int or another int variable: in place.
+                if let (Some(x), Some(y)) = (load.peek_int(fr), rhs.peek_int(fr)) {
                     if let Some(r) = ops::int_fast(op, x, y) {
-                        fr.slots[i] = r;
+                        match &load {
+                            Operand::Local(i, _) => fr.slots[*i] = r,
+                            Operand::Global(i, _) => fr.globals.values.borrow_mut()[*i] = r,
+                            _ => unreachable!("peek_int read a variable"),
+                        }
                         return finish(it, fr, span, Ok(Exit::Normal));
                     }
                 }
@@ -886,20 +890,21 @@ fn binary(op: BinOp, a: &Expr, b: &Expr, span: Span) -> ExprFn {
         });
     }
     if let Operand::Int(k) = cb {
-        // A local and a small int: the common case reads the slot in place.
+        // A variable and a small int: the common case reads the variable in place.
         return Box::new(move |it, fr| {
-            if let Some(Value::Int(i)) = ca.peek(fr) {
-                if let Some(v) = ops::int_fast(op, *i, k) {
+            if let Some(i) = ca.peek_int(fr) {
+                if let Some(v) = ops::int_fast(op, i, k) {
                     return Ok(v);
                 }
             }
             binary_slow(it, fr, op, &ca, &cb, at)
         });
     }
-    if let (Operand::Local(..), Operand::Local(..)) = (&ca, &cb) {
+    if !matches!(ca, Operand::Expr(_)) && !matches!(cb, Operand::Expr(_)) {
+        // Two variables (or a small int and a variable): both read in place.
         return Box::new(move |it, fr| {
-            if let (Some(Value::Int(i)), Some(Value::Int(j))) = (ca.peek(fr), cb.peek(fr)) {
-                if let Some(v) = ops::int_fast(op, *i, *j) {
+            if let (Some(i), Some(j)) = (ca.peek_int(fr), cb.peek_int(fr)) {
+                if let Some(v) = ops::int_fast(op, i, j) {
                     return Ok(v);
                 }
             }
@@ -947,6 +952,9 @@ fn binary_slow(
 enum Operand {
     /// A local's slot, with the tree evaluation for when it is unbound (its NameError).
     Local(usize, ExprFn),
+    /// A module global's slot, with the tree evaluation for when it is unbound (a builtin,
+    /// or the NameError).
+    Global(usize, ExprFn),
     /// A small int constant.
     Int(i64),
     /// Any other expression.
@@ -956,6 +964,11 @@ enum Operand {
 fn operand(e: &Expr) -> Operand {
     if let Some(i) = local_slot(e) {
         return Operand::Local(i, by_tree(e));
+    }
+    if let ExprKind::Name(id) = &e.kind {
+        if let Scope::Global(i) = id.scope {
+            return Operand::Global(i as usize, by_tree(e));
+        }
     }
     match e.kind {
         ExprKind::Const(Constant::Int(IntLit::Small(k))) => Operand::Int(k),
@@ -972,6 +985,14 @@ impl Operand {
                 Some(Value::Undef) | None => slow(it, fr),
                 Some(v) => Ok(v.quick_clone()),
             },
+            Operand::Global(i, slow) => {
+                if let Some(v) = fr.globals.values.borrow().get(*i) {
+                    if !matches!(v, Value::Undef) {
+                        return Ok(v.quick_clone());
+                    }
+                }
+                slow(it, fr)
+            }
             Operand::Int(k) => Ok(Value::Int(*k)),
             Operand::Expr(f) => f(it, fr),
         }
@@ -986,17 +1007,12 @@ impl Operand {
                 Some(Value::Int(n)) => Some(*n),
                 _ => None,
             },
+            Operand::Global(i, _) => match fr.globals.values.borrow().get(*i) {
+                Some(Value::Int(n)) => Some(*n),
+                _ => None,
+            },
             Operand::Int(k) => Some(*k),
             Operand::Expr(_) => None,
-        }
-    }
-
-    /// A local's bound value, read in place (`None` for other operands).
-    #[inline(always)]
-    fn peek<'f>(&self, fr: &'f Frame) -> Option<&'f Value> {
-        match self {
-            Operand::Local(i, _) => fr.slots.get(*i),
-            _ => None,
         }
     }
 }
@@ -1042,36 +1058,32 @@ impl CallParts {
         Some(CallParts { callee, args: pos })
     }
 
-    /// Evaluates the callee, then the arguments, in CPython's order, and hands them to `then`.
+    /// Evaluates the callee, then the arguments, in CPython's order.
     #[inline(always)]
-    fn eval<R>(
-        &self,
-        it: &mut Interp,
-        fr: &mut Frame,
-        then: impl FnOnce(&mut Interp, &mut Frame, Value, Vec<Value>) -> PyResult<R>,
-    ) -> PyResult<R> {
+    fn eval(&self, it: &mut Interp, fr: &mut Frame) -> PyResult<(Value, Vec<Value>)> {
         let n = self.args.len();
-        let (callee, args) = match &self.callee {
+        let (callee, mut args) = match &self.callee {
             Callee::Method(obj, name, fspan, hint) => {
                 let o = obj(it, fr)?;
-                if let Value::Module(m) = &o {
-                    if !name.starts_with("__") {
-                        if let Some(callee) = m.get_hinted(name, hint) {
-                            let args = it.arg_vec(slots_for(&callee, n));
-                            return self.finish_args(it, fr, callee, args, then);
+                let module_fn = match &o {
+                    Value::Module(m) if !name.starts_with("__") => m.get_hinted(name, hint),
+                    _ => None,
+                };
+                if let Some(callee) = module_fn {
+                    let args = it.arg_vec(slots_for(&callee, n));
+                    (callee, args)
+                } else {
+                    match it.lookup_method(&o, name) {
+                        Some(func) => {
+                            let mut args = it.arg_vec(slots_for(&func, n + 1));
+                            args.push(o);
+                            (func, args)
                         }
-                    }
-                }
-                match it.lookup_method(&o, name) {
-                    Some(func) => {
-                        let mut args = it.arg_vec(slots_for(&func, n + 1));
-                        args.push(o);
-                        (func, args)
-                    }
-                    None => {
-                        let callee = it.getattr(&o, name).map_err(|x| x.note_span(*fspan))?;
-                        let args = it.arg_vec(slots_for(&callee, n));
-                        (callee, args)
+                        None => {
+                            let callee = it.getattr(&o, name).map_err(|x| x.note_span(*fspan))?;
+                            let args = it.arg_vec(slots_for(&callee, n));
+                            (callee, args)
+                        }
                     }
                 }
             }
@@ -1081,23 +1093,10 @@ impl CallParts {
                 (callee, args)
             }
         };
-        self.finish_args(it, fr, callee, args, then)
-    }
-
-    /// Evaluates the arguments after the callee, into `args`, and hands them to `then`.
-    #[inline(always)]
-    fn finish_args<R>(
-        &self,
-        it: &mut Interp,
-        fr: &mut Frame,
-        callee: Value,
-        mut args: Vec<Value>,
-        then: impl FnOnce(&mut Interp, &mut Frame, Value, Vec<Value>) -> PyResult<R>,
-    ) -> PyResult<R> {
         for a in &self.args {
             args.push(a(it, fr)?);
         }
-        then(it, fr, callee, args)
+        Ok((callee, args))
     }
 }
 
@@ -1106,11 +1105,11 @@ fn call(e: &Expr, f: &Expr, args: &[Arg]) -> Option<ExprFn> {
     let parts = CallParts::new(f, args)?;
     let (span, at) = (e.span, e.span.start);
     Some(Box::new(move |it, fr| {
-        parts
-            .eval(it, fr, |it, fr, callee, args| {
-                call_value(it, fr, &callee, args, at)
-            })
-            .map_err(|x| x.note_span(span))
+        let r = match parts.eval(it, fr) {
+            Ok((callee, args)) => call_value(it, fr, &callee, args, at),
+            Err(e) => Err(e),
+        };
+        r.map_err(|x| x.note_span(span))
     }))
 }
 
@@ -1137,23 +1136,10 @@ fn await_call(value: &Expr, target: Option<&Expr>, body: &Body, idx: usize) -> O
         let r = (|| {
             // The outer error is the call's (its span noted), the inner one the awaited
             // body's (reported on the statement).
-            let called = parts.eval(it, fr, |it, fr, callee, args| {
-                match &callee {
-                    Value::Function(func) if func.code.awaits_inline() => {
-                        let r = it.await_straight_pos(func, args, vspan);
-                        return Ok(r.map(Awaited::Done));
-                    }
-                    Value::Builtin(b) if b.awaits.is_some() && b.bound.is_none() => {
-                        if let Some(r) = it.await_builtin(fr, b, &args) {
-                            let mut args = args;
-                            it.recycle_slots(&mut args);
-                            return Ok(r);
-                        }
-                    }
-                    _ => {}
-                }
-                call_value(it, fr, &callee, args, vspan.start).map(|v| Ok(Awaited::Awaitable(v)))
-            });
+            let called = match parts.eval(it, fr) {
+                Ok((callee, args)) => await_callee(it, fr, &callee, args, vspan),
+                Err(e) => Err(e),
+            };
             match called.map_err(|x| x.note_span(vspan))?? {
                 Awaited::Done(r) => {
                     if let Some(store) = &store {
@@ -1173,6 +1159,33 @@ fn await_call(value: &Expr, target: Option<&Expr>, body: &Body, idx: usize) -> O
         })();
         finish(it, fr, span, r)
     }))
+}
+
+/// What `await callee(*args)` found: an inline coroutine's or a library coroutine's first
+/// step's result, or the call's value to await. The outer error is the call's, the inner one
+/// the awaited body's.
+#[inline(always)]
+fn await_callee(
+    it: &mut Interp,
+    fr: &mut Frame,
+    callee: &Value,
+    mut args: Vec<Value>,
+    vspan: Span,
+) -> PyResult<PyResult<Awaited>> {
+    match callee {
+        Value::Function(func) if func.code.awaits_inline() => {
+            let r = it.await_straight_pos(func, args, vspan);
+            return Ok(r.map(Awaited::Done));
+        }
+        Value::Builtin(b) if b.awaits.is_some() && b.bound.is_none() => {
+            if let Some(r) = it.await_builtin(fr, b, &args) {
+                it.recycle_slots(&mut args);
+                return Ok(r);
+            }
+        }
+        _ => {}
+    }
+    call_value(it, fr, callee, args, vspan.start).map(|v| Ok(Awaited::Awaitable(v)))
 }
 
 /// Room for `n` arguments, or for all the local slots of a user function (its arguments
