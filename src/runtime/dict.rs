@@ -49,6 +49,32 @@ pub fn check_hashable(v: &Value) -> Result<(), Unhashable> {
 /// CPython's modulus for numeric hashes (`_PyHASH_MODULUS`, 2**61 - 1).
 const MODULUS: u64 = (1u64 << 61) - 1;
 
+thread_local! {
+    /// The last str object hashed, held, and its hash: `k in d` followed by `d[k] += 1`
+    /// hashes the key once (CPython keeps a str's hash in the object). Holding the string
+    /// keeps its address from being reused by another.
+    static LAST_STR: std::cell::RefCell<Option<(Rc<str>, i64)>> =
+        const { std::cell::RefCell::new(None) };
+}
+
+/// The hash of a str value, from the one-entry cache when it is the same object.
+#[inline]
+fn str_object_hash(s: &Rc<str>) -> i64 {
+    LAST_STR
+        .try_with(|last| {
+            let mut last = last.borrow_mut();
+            if let Some((held, h)) = last.as_ref() {
+                if Rc::ptr_eq(held, s) {
+                    return *h;
+                }
+            }
+            let h = str_hash(s);
+            *last = Some((s.clone(), h));
+            h
+        })
+        .unwrap_or_else(|_| str_hash(s))
+}
+
 /// Python's hash of a builtin value, as CPython computes it for numbers (ints modulo 2**61 - 1,
 /// so `hash(5) == 5 == hash(5.0)`) and tuples; identity for other objects.
 pub fn hash_value(v: &Value) -> i64 {
@@ -65,7 +91,7 @@ pub fn hash_value(v: &Value) -> i64 {
         }
         Value::Float(f) => float_hash(*f, v),
         Value::BigInt(b) => big_hash(b),
-        Value::Str(s) => str_hash(s),
+        Value::Str(s) => str_object_hash(s),
         Value::Tuple(items) => tuple_hash(items.iter().map(hash_value)),
         Value::FrozenSet(s) => s.borrow().frozenset_hash(),
         Value::Range(r) => range_hash(r),
