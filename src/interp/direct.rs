@@ -760,6 +760,9 @@ fn expr(e: &Expr) -> ExprFn {
             Box::new(move |it, fr| {
                 let o = obj(it, fr)?;
                 let i = idx(it, fr)?;
+                if let Some(v) = quick_item(&o, &i) {
+                    return Ok(v);
+                }
                 // CPython anchors from the value's end to one past the index's end.
                 it.getitem(&o, &i)
                     .map_err(|x| x.note_anchored(span, anchor, u32::MAX))
@@ -822,6 +825,29 @@ fn cond(e: &Expr) -> CondFn {
         let v = f(it, fr)?;
         it.truthy(&v)
     })
+}
+
+/// `o[i]` for a list or tuple indexed by an int in range, or a dict holding a str or int key:
+/// read in place (`None`: anything else, and every error, goes the general way).
+#[inline]
+fn quick_item(o: &Value, i: &Value) -> Option<Value> {
+    match (o, i) {
+        (Value::List(l), Value::Int(i)) => {
+            let l = l.borrow();
+            let at = if *i < 0 { i + l.len() as i64 } else { *i };
+            usize::try_from(at).ok().and_then(|at| l.get(at).cloned())
+        }
+        (Value::Tuple(t), Value::Int(i)) => {
+            let at = if *i < 0 { i + t.len() as i64 } else { *i };
+            usize::try_from(at).ok().and_then(|at| t.get(at).cloned())
+        }
+        (Value::Dict(d), Value::Str(_) | Value::Int(_)) => {
+            let k = builtin_key(i)?;
+            let v = d.borrow().get(&k).cloned();
+            v
+        }
+        _ => None,
+    }
 }
 
 /// A dict key for a str or int value, whose hash is the builtin one (no program code runs to
