@@ -1049,12 +1049,22 @@ struct CallParts {
     args: Vec<ExprFn>,
 }
 
+/// A method call site's last lookup on a value of a builtin type (`words.append(w)`): the
+/// class version it was found at, the kind of value, and the method.
+type MethodCache = std::cell::RefCell<Option<(u64, std::mem::Discriminant<Value>, Value)>>;
+
 /// How a compiled call finds what it calls.
 enum Callee {
     /// `obj.name(...)`: a method found on the class is called with `obj` prepended, without
     /// building a bound method; the span is the attribute's. A module's function
     /// (`asyncio.sleep`) is read from its globals, at the index the site last found it.
-    Method(ExprFn, std::rc::Rc<str>, Span, std::cell::Cell<u32>),
+    Method(
+        ExprFn,
+        std::rc::Rc<str>,
+        Span,
+        std::cell::Cell<u32>,
+        MethodCache,
+    ),
     /// Any other callee expression.
     Value(ExprFn),
 }
@@ -1076,9 +1086,13 @@ impl CallParts {
             }
         }
         let callee = match &f.kind {
-            ExprKind::Attribute(obj, name) => {
-                Callee::Method(expr(obj), name.clone(), f.span, Default::default())
-            }
+            ExprKind::Attribute(obj, name) => Callee::Method(
+                expr(obj),
+                name.clone(),
+                f.span,
+                Default::default(),
+                Default::default(),
+            ),
             _ => Callee::Value(expr(f)),
         };
         Some(CallParts { callee, args: pos })
@@ -1089,8 +1103,42 @@ impl CallParts {
     fn eval(&self, it: &mut Interp, fr: &mut Frame) -> PyResult<(Value, Vec<Value>)> {
         let n = self.args.len();
         let (callee, mut args) = match &self.callee {
-            Callee::Method(obj, name, fspan, hint) => {
+            Callee::Method(obj, name, fspan, hint, cache) => {
                 let o = obj(it, fr)?;
+                // A value of a builtin type whose kind of value names its class: its type's
+                // method, as the site found it last, while no class has changed.
+                let builtin = matches!(
+                    o,
+                    Value::List(_)
+                        | Value::Dict(_)
+                        | Value::Str(_)
+                        | Value::Set(_)
+                        | Value::FrozenSet(_)
+                        | Value::Tuple(_)
+                        | Value::Int(_)
+                        | Value::BigInt(_)
+                        | Value::Float(_)
+                        | Value::Bool(_)
+                );
+                if builtin {
+                    let hit = match &*cache.borrow() {
+                        Some((v, kind, m))
+                            if *kind == std::mem::discriminant(&o)
+                                && *v == crate::runtime::class_dict::version() =>
+                        {
+                            Some(m.clone())
+                        }
+                        _ => None,
+                    };
+                    if let Some(func) = hit {
+                        let mut args = it.arg_vec(n + 1);
+                        args.push(o);
+                        for a in &self.args {
+                            args.push(a(it, fr)?);
+                        }
+                        return Ok((func, args));
+                    }
+                }
                 let module_fn = match &o {
                     Value::Module(m) if !name.starts_with("__") => m.get_hinted(name, hint),
                     _ => None,
@@ -1101,6 +1149,11 @@ impl CallParts {
                 } else {
                     match it.lookup_method(&o, name) {
                         Some(func) => {
+                            if builtin {
+                                let version = crate::runtime::class_dict::version();
+                                *cache.borrow_mut() =
+                                    Some((version, std::mem::discriminant(&o), func.clone()));
+                            }
                             let mut args = it.arg_vec(slots_for(&func, n + 1));
                             args.push(o);
                             (func, args)

@@ -33,6 +33,13 @@ struct Entry {
     found: Option<Value>,
 }
 
+/// The current version of all class namespaces: a lookup cached at this version holds until
+/// any class changes.
+#[inline]
+pub fn version() -> u64 {
+    VERSION.with(Cell::get)
+}
+
 /// Invalidates every cached lookup.
 pub fn bump() {
     VERSION.with(|v| v.set(v.get() + 1));
