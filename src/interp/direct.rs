@@ -1049,9 +1049,34 @@ struct CallParts {
     args: Vec<ExprFn>,
 }
 
-/// A method call site's last lookup on a value of a builtin type (`words.append(w)`): the
-/// class version it was found at, the kind of value, and the method.
-type MethodCache = std::cell::RefCell<Option<(u64, std::mem::Discriminant<Value>, Value)>>;
+/// A method call site's last lookup (`p.dot(q)`, `words.append(w)`): the class version it
+/// was found at, the class's key (`method_key`), and the method.
+type MethodCache = std::cell::RefCell<Option<(u64, usize, Value)>>;
+
+/// The key a method call site caches its lookup of `name` under: an instance's class (when
+/// the instance has no attribute `name` of its own), or the kind of a builtin value whose
+/// kind names its class; `None` for other values.
+#[inline]
+fn method_key(o: &Value, name: &str) -> Option<usize> {
+    Some(match o {
+        Value::Instance(i) => {
+            if i.attrs.borrow().contains(name) {
+                return None;
+            }
+            std::rc::Rc::as_ptr(&i.class) as usize
+        }
+        Value::List(_) => 1,
+        Value::Dict(_) => 2,
+        Value::Str(_) => 3,
+        Value::Set(_) => 4,
+        Value::FrozenSet(_) => 5,
+        Value::Tuple(_) => 6,
+        Value::Int(_) | Value::BigInt(_) => 7,
+        Value::Float(_) => 8,
+        Value::Bool(_) => 9,
+        _ => return None,
+    })
+}
 
 /// How a compiled call finds what it calls.
 enum Callee {
@@ -1105,33 +1130,20 @@ impl CallParts {
         let (callee, mut args) = match &self.callee {
             Callee::Method(obj, name, fspan, hint, cache) => {
                 let o = obj(it, fr)?;
-                // A value of a builtin type whose kind of value names its class: its type's
-                // method, as the site found it last, while no class has changed.
-                let builtin = matches!(
-                    o,
-                    Value::List(_)
-                        | Value::Dict(_)
-                        | Value::Str(_)
-                        | Value::Set(_)
-                        | Value::FrozenSet(_)
-                        | Value::Tuple(_)
-                        | Value::Int(_)
-                        | Value::BigInt(_)
-                        | Value::Float(_)
-                        | Value::Bool(_)
-                );
-                if builtin {
+                // The method the site found last for this class, while no class has changed
+                // (and the instance has no attribute of that name).
+                let key = method_key(&o, name);
+                if let Some(key) = key {
                     let hit = match &*cache.borrow() {
-                        Some((v, kind, m))
-                            if *kind == std::mem::discriminant(&o)
-                                && *v == crate::runtime::class_dict::version() =>
+                        Some((v, k, m))
+                            if *k == key && *v == crate::runtime::class_dict::version() =>
                         {
                             Some(m.clone())
                         }
                         _ => None,
                     };
                     if let Some(func) = hit {
-                        let mut args = it.arg_vec(n + 1);
+                        let mut args = it.arg_vec(slots_for(&func, n + 1));
                         args.push(o);
                         for a in &self.args {
                             args.push(a(it, fr)?);
@@ -1149,10 +1161,9 @@ impl CallParts {
                 } else {
                     match it.lookup_method(&o, name) {
                         Some(func) => {
-                            if builtin {
+                            if let Some(key) = key {
                                 let version = crate::runtime::class_dict::version();
-                                *cache.borrow_mut() =
-                                    Some((version, std::mem::discriminant(&o), func.clone()));
+                                *cache.borrow_mut() = Some((version, key, func.clone()));
                             }
                             let mut args = it.arg_vec(slots_for(&func, n + 1));
                             args.push(o);
