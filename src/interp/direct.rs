@@ -937,23 +937,26 @@ fn binary(op: BinOp, a: &Expr, b: &Expr, span: Span) -> ExprFn {
             binary_slow(it, fr, op, &ca, &cb, at)
         });
     }
-    Box::new(move |it, fr| {
-        let x = ca.get(it, fr)?;
-        let y = cb.get(it, fr)?;
-        if let (Value::Int(i), Value::Int(j)) = (&x, &y) {
-            if let Some(v) = ops::int_fast(op, *i, *j) {
-                return Ok(v);
-            }
-        }
-        it.binary_op(op, &x, &y)
-            .map_err(|e| e.note_anchored(at.0, at.1, at.2))
-    })
+    Box::new(move |it, fr| binary_full(it, fr, op, &ca, &cb, at))
+}
+
+/// `binary_full` out of line: the slow path of the closures that try a fast one first.
+#[inline(never)]
+fn binary_slow(
+    it: &mut Interp,
+    fr: &mut Frame,
+    op: BinOp,
+    a: &Operand,
+    b: &Operand,
+    at: (Span, u32, u32),
+) -> PyResult<Value> {
+    binary_full(it, fr, op, a, b, at)
 }
 
 /// `a op b` evaluated in full: the operands, the int fast path, else the operator (its error
 /// marked with the expression's span and the operator's anchors, `at`).
-#[inline(never)]
-fn binary_slow(
+#[inline(always)]
+fn binary_full(
     it: &mut Interp,
     fr: &mut Frame,
     op: BinOp,
