@@ -1077,6 +1077,8 @@ fn method_key(o: &Value, name: &str) -> Option<usize> {
         Value::Int(_) | Value::BigInt(_) => 7,
         Value::Float(_) => 8,
         Value::Bool(_) => 9,
+        Value::Future(f) if f.task.is_some() => 10,
+        Value::Future(_) => 11,
         _ => return None,
     })
 }
