@@ -585,16 +585,8 @@ impl Interp {
             GenState::NativeSuspended => {
                 *g.state.borrow_mut() = GenState::Done;
                 let timer = g.native.as_ref().and_then(|s| s.timer.borrow_mut().take());
-                if let Some((fut, handle)) = timer {
-                    handle.cancelled.set(true);
-                    handle.callback.borrow_mut().take();
-                    return match resume {
-                        Resume::Send(_) if !fut.done() => {
-                            Err(err("RuntimeError", "await wasn't used with future"))
-                        }
-                        Resume::Send(_) => self.future_result(&fut).map(Outcome::Return),
-                        Resume::Throw(e) => Err(e),
-                    };
+                if let Some(fut) = timer {
+                    return self.end_sleep(&fut, resume).map(Outcome::Return);
                 }
                 return match resume {
                     Resume::Send(_) => Ok(Outcome::Return(
@@ -635,9 +627,9 @@ impl Interp {
                 *start.result.borrow_mut() = r;
                 return Ok(Ok(Outcome::Yield(y)));
             }
-            NativeStep::AwaitTimer(fut, handle) => {
+            NativeStep::AwaitTimer(fut) => {
                 fut.blocking.set(true);
-                *start.timer.borrow_mut() = Some((fut.clone(), handle));
+                *start.timer.borrow_mut() = Some(fut.clone());
                 return Ok(Ok(Outcome::Yield(Value::Future(fut))));
             }
             NativeStep::HandOver => {}

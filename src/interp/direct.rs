@@ -696,21 +696,11 @@ fn expr(e: &Expr) -> ExprFn {
         ExprKind::Name(id) => match id.scope {
             Scope::Local(i) => {
                 let (i, slow) = (i as usize, by_tree(e));
-                Box::new(move |it, fr| match fr.slots.get(i) {
-                    Some(Value::Undef) | None => slow(it, fr),
-                    Some(v) => Ok(v.quick_clone()),
-                })
+                Box::new(move |it, fr| read_local(it, fr, i, &slow))
             }
             Scope::Global(i) => {
                 let (i, slow) = (i as usize, by_tree(e));
-                Box::new(move |it, fr| {
-                    if let Some(v) = fr.globals.values.borrow().get(i) {
-                        if !matches!(v, Value::Undef) {
-                            return Ok(v.quick_clone());
-                        }
-                    }
-                    slow(it, fr)
-                })
+                Box::new(move |it, fr| read_global(it, fr, i, &slow))
             }
             _ => by_tree(e),
         },
@@ -975,6 +965,28 @@ fn binary_full(
         .map_err(|e| e.note_anchored(span, from, to))
 }
 
+/// A local variable's value, from its slot; `slow` (the syntax node's evaluation) raises the
+/// error of an unbound one.
+#[inline(always)]
+fn read_local(it: &mut Interp, fr: &mut Frame, i: usize, slow: &ExprFn) -> PyResult<Value> {
+    match fr.slots.get(i) {
+        Some(Value::Undef) | None => slow(it, fr),
+        Some(v) => Ok(v.quick_clone()),
+    }
+}
+
+/// A module global's value, from its slot; `slow` finds a builtin of that name or raises the
+/// NameError.
+#[inline(always)]
+fn read_global(it: &mut Interp, fr: &mut Frame, i: usize, slow: &ExprFn) -> PyResult<Value> {
+    if let Some(v) = fr.globals.values.borrow().get(i) {
+        if !matches!(v, Value::Undef) {
+            return Ok(v.quick_clone());
+        }
+    }
+    slow(it, fr)
+}
+
 /// An operand of an arithmetic or comparison operator: a local variable is read from its
 /// slot and a small int constant made in place, without a closure call; anything else is a
 /// compiled expression.
@@ -1010,18 +1022,8 @@ impl Operand {
     #[inline(always)]
     fn get(&self, it: &mut Interp, fr: &mut Frame) -> PyResult<Value> {
         match self {
-            Operand::Local(i, slow) => match fr.slots.get(*i) {
-                Some(Value::Undef) | None => slow(it, fr),
-                Some(v) => Ok(v.quick_clone()),
-            },
-            Operand::Global(i, slow) => {
-                if let Some(v) = fr.globals.values.borrow().get(*i) {
-                    if !matches!(v, Value::Undef) {
-                        return Ok(v.quick_clone());
-                    }
-                }
-                slow(it, fr)
-            }
+            Operand::Local(i, slow) => read_local(it, fr, *i, slow),
+            Operand::Global(i, slow) => read_global(it, fr, *i, slow),
             Operand::Int(k) => Ok(Value::Int(*k)),
             Operand::Expr(f) => f(it, fr),
         }
@@ -1260,7 +1262,7 @@ fn await_call(value: &Expr, target: Option<&Expr>, body: &Body, idx: usize) -> O
 /// step's result, or the call's value to await. The outer error is the call's, the inner one
 /// the awaited body's.
 #[inline(always)]
-fn await_callee(
+pub(crate) fn await_callee(
     it: &mut Interp,
     fr: &mut Frame,
     callee: &Value,

@@ -5,7 +5,7 @@ use super::eval::CallArgs;
 use super::frame::{Block, BlockKind, Completion, Frame, TryPhase};
 use super::generator::{NativeStep, Outcome, Resume};
 use super::{Interp, RECURSION_LIMIT};
-use crate::asyncio::future::Waits;
+use crate::asyncio::future::{Future, Waits};
 use crate::runtime::exceptions::{err, new_exception, type_error};
 use crate::runtime::types::types;
 use crate::runtime::value::{Exc, NativeIter, PyResult, TbEntry, Value};
@@ -339,43 +339,44 @@ impl Interp {
     /// (`NativeIter::Resolved`, or a sleep's future with its timer): the end of that coroutine, as
     /// `gen_resume` ends a suspended native one. Anything else gets `resume` back.
     fn resume_native(&mut self, d: &Value, resume: Resume) -> Result<PyResult<Delegated>, Resume> {
-        let (value, timer) = match d {
-            Value::Iter(cell) => match &*cell.borrow() {
-                NativeIter::Resolved(v) => (v.clone(), None),
-                _ => return Err(resume),
-            },
-            Value::Future(fut) => match fut.waits.borrow().as_deref() {
-                Some(Waits::Sleep {
-                    timer: Some(handle),
-                    ..
-                }) => (Value::None, Some((fut.clone(), handle.upgrade()))),
-                _ => return Err(resume),
-            },
+        let r = match d {
+            Value::Iter(cell) => {
+                let value = match &*cell.borrow() {
+                    NativeIter::Resolved(v) => v.clone(),
+                    _ => return Err(resume),
+                };
+                match resume {
+                    Resume::Send(_) => Ok(value),
+                    Resume::Throw(e) => Err(e),
+                }
+            }
+            Value::Future(fut) if is_timed_sleep(fut) => self.end_sleep(fut, resume),
             _ => return Err(resume),
         };
-        let r = match (resume, timer) {
-            (Resume::Throw(e), timer) => {
-                if let Some((_, Some(handle))) = timer {
-                    handle.cancelled.set(true);
-                    handle.callback.borrow_mut().take();
-                }
-                Err(e)
-            }
-            (Resume::Send(_), None) => Ok(value),
-            (Resume::Send(_), Some((fut, handle))) => {
-                // A timer that has fired is gone from the loop: nothing to cancel.
-                if let Some(handle) = handle {
-                    handle.cancelled.set(true);
-                    handle.callback.borrow_mut().take();
-                }
-                if fut.done() {
-                    self.future_result(&fut)
-                } else {
-                    Err(err("RuntimeError", "await wasn't used with future"))
-                }
-            }
-        };
         Ok(r.map(Delegated::Returned))
+    }
+
+    /// The end of an `asyncio.sleep(delay)` resumed while waiting on its future `fut`: its
+    /// timer is cancelled (the library's `finally: h.cancel()`), then it returns the future's
+    /// result or raises what was thrown in.
+    pub(crate) fn end_sleep(&mut self, fut: &Rc<Future>, resume: Resume) -> PyResult<Value> {
+        let timer = match fut.waits.borrow().as_deref() {
+            Some(Waits::Sleep {
+                timer: Some(handle),
+                ..
+            }) => handle.upgrade(),
+            _ => None,
+        };
+        // A timer that has fired is gone from the loop: nothing to cancel.
+        if let Some(handle) = timer {
+            handle.cancelled.set(true);
+            handle.callback.borrow_mut().take();
+        }
+        match resume {
+            Resume::Throw(e) => Err(e),
+            Resume::Send(_) if fut.done() => self.future_result(fut),
+            Resume::Send(_) => Err(err("RuntimeError", "await wasn't used with future")),
+        }
     }
 
     /// `await f(args)` of a library coroutine function with a Rust first step
@@ -398,7 +399,7 @@ impl Interp {
                 frame.delegate = Some(resolved(r));
                 Awaited::Suspended(y)
             }
-            NativeStep::AwaitTimer(fut, _) => {
+            NativeStep::AwaitTimer(fut) => {
                 // The future stands for the rest of the sleep: it knows its timer.
                 fut.blocking.set(true);
                 frame.delegate = Some(Value::Future(fut.clone()));
@@ -781,19 +782,13 @@ impl Interp {
             .map_err(|x| x.note_span(span))?;
         match call {
             CallArgs::Done(v) => Ok(Awaited::Awaitable(v)),
+            // The compiled frames' way: the call's own error marked at the call.
+            CallArgs::Call(callee, pos, kw) if kw.is_empty() => {
+                super::direct::await_callee(self, frame, &callee, pos, span)
+                    .map_err(|x| x.note_span(span))?
+            }
             CallArgs::Call(Value::Function(func), pos, kw) if func.code.awaits_inline() => {
                 self.await_straight(&func, pos, kw, span).map(Awaited::Done)
-            }
-            CallArgs::Call(Value::Builtin(b), pos, kw)
-                if kw.is_empty() && b.awaits.is_some() && b.bound.is_none() =>
-            {
-                match self.await_builtin(frame, &b, &pos) {
-                    Some(r) => r.map_err(|x| x.note_span(span)),
-                    None => self
-                        .call_from(frame, &Value::Builtin(b), pos, kw, span.start)
-                        .map(Awaited::Awaitable)
-                        .map_err(|x| x.note_span(span)),
-                }
             }
             CallArgs::Call(callee, pos, kw) => self
                 .call_from(frame, &callee, pos, kw, span.start)
@@ -1249,4 +1244,13 @@ fn resolved(v: Value) -> Value {
         return RESOLVED_NONE.with(Value::clone);
     }
     Value::Iter(Rc::new(RefCell::new(NativeIter::Resolved(v))))
+}
+
+/// Whether `fut` is a sleep's future that knows its timer (what an `await asyncio.sleep(delay)`
+/// run by its first step delegates to).
+fn is_timed_sleep(fut: &Future) -> bool {
+    matches!(
+        fut.waits.borrow().as_deref(),
+        Some(Waits::Sleep { timer: Some(_), .. })
+    )
 }

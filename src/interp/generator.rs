@@ -65,10 +65,7 @@ pub enum NativeStep {
     /// future to its task; resumed, it cancels the timer and returns the future's result, or
     /// raises what was thrown in — the library's `try: return await fut` / `finally:
     /// handle.cancel()`, without its frame.
-    AwaitTimer(
-        Rc<crate::asyncio::future::Future>,
-        Rc<crate::asyncio::event_loop::Handle>,
-    ),
+    AwaitTimer(Rc<crate::asyncio::future::Future>),
 }
 
 /// The first step of a library coroutine done in Rust: `fast(interp, args)` either runs the
@@ -89,13 +86,9 @@ pub struct NativeStart {
     pub nones: usize,
     /// What a coroutine suspended by [`NativeStep::YieldThenReturn`] returns.
     pub result: RefCell<Value>,
-    /// The future and timer a coroutine suspended by [`NativeStep::AwaitTimer`] waits on.
-    pub timer: RefCell<
-        Option<(
-            Rc<crate::asyncio::future::Future>,
-            Rc<crate::asyncio::event_loop::Handle>,
-        )>,
-    >,
+    /// The future a coroutine suspended by [`NativeStep::AwaitTimer`] waits on (it knows its
+    /// timer).
+    pub timer: RefCell<Option<Rc<crate::asyncio::future::Future>>>,
 }
 
 impl NativeStart {

@@ -367,8 +367,8 @@ fn sleep_fast(it: &mut Interp, args: &[Value]) -> PyResult<NativeStep> {
     if it.event_loop.is_none() {
         return Ok(NativeStep::HandOver);
     }
-    let (fut, handle) = sleep_timer(it, delay, result);
-    Ok(NativeStep::AwaitTimer(fut, handle))
+    let (fut, _) = sleep_timer(it, delay, result);
+    Ok(NativeStep::AwaitTimer(fut))
 }
 
 /// `_aio_yield()`: an awaitable that gives up the rest of this loop iteration once (a bare

@@ -293,49 +293,11 @@ fn ldexp(it: &mut Interp, args: &[Value], kw: &Kwargs) -> PyResult<Value> {
     arity("ldexp", args, 2, 2)?;
     let x = num(it, &args[0])?;
     let e = int_arg(&args[1])?.to_i32().unwrap_or(i32::MAX);
-    let r = scale2(x, e.clamp(-2200, 2200));
+    let r = crate::runtime::ops::ldexp(x, e.clamp(-2200, 2200));
     if r.is_infinite() && x.is_finite() {
         return Err(range_err());
     }
     Ok(float_result(r))
-}
-
-/// `x * 2**n` rounded once, as C's `ldexp` / `scalbn` (musl's stepwise scaling, so a subnormal
-/// result is not rounded twice).
-fn scale2(x: f64, mut n: i32) -> f64 {
-    let p2 = |k: i32| f64::from_bits(((0x3ff + k) as u64) << 52);
-    let mut y = x;
-    if n > 1023 {
-        y *= p2(1023);
-        n -= 1023;
-        if n > 1023 {
-            y *= p2(1023);
-            n = (n - 1023).min(1023);
-        }
-    } else if n < -1022 {
-        // 2**-1022 * 2**53: stay normal until the last multiplication.
-        let down = p2(-1022) * p2(53);
-        y *= down;
-        n += 1022 - 53;
-        if n < -1022 {
-            y *= down;
-            n = (n + 1022 - 53).max(-1022);
-        }
-    }
-    y * p2(n)
-}
-
-/// C's `frexp` for a finite non-zero `x`: `(m, e)` with `x == m * 2**e`, `0.5 <= |m| < 1`.
-fn frexp_f64(x: f64) -> (f64, i32) {
-    let (x, adjust) = if x.abs() < f64::MIN_POSITIVE {
-        (x * f64::from_bits((0x3ff + 54) << 52), -54)
-    } else {
-        (x, 0)
-    };
-    let bits = x.to_bits();
-    let e = ((bits >> 52) & 0x7ff) as i32;
-    let m = f64::from_bits((bits & !(0x7ff << 52)) | (1022 << 52));
-    (m, e - 1022 + adjust)
 }
 
 /// glibc's `cbrt` (a polynomial guess and one Halley step), which CPython's `math.cbrt`
@@ -347,7 +309,7 @@ fn glibc_cbrt(x: f64) -> f64 {
     if x == 0.0 || !x.is_finite() {
         return x + x;
     }
-    let (xm, xe) = frexp_f64(x.abs());
+    let (xm, xe) = crate::runtime::ops::frexp(x.abs());
     let u = 0.354_895_765_043_919_84
         + ((1.508_191_937_815_849
             + ((-2.114_994_941_673_713
@@ -360,7 +322,7 @@ fn glibc_cbrt(x: f64) -> f64 {
             * xm);
     let t2 = u * u * u;
     let ym = u * (t2 + 2.0 * xm) / (2.0 * t2 + xm) * FACTOR[(2 + xe % 3) as usize];
-    scale2(if x > 0.0 { ym } else { -ym }, xe / 3)
+    crate::runtime::ops::ldexp(if x > 0.0 { ym } else { -ym }, xe / 3)
 }
 
 fn frexp(it: &mut Interp, args: &[Value], kw: &Kwargs) -> PyResult<Value> {
@@ -370,7 +332,7 @@ fn frexp(it: &mut Interp, args: &[Value], kw: &Kwargs) -> PyResult<Value> {
     if x == 0.0 || !x.is_finite() {
         return Ok(Value::tuple(vec![float_result(x), Value::Int(0)]));
     }
-    let (m, e) = frexp_f64(x);
+    let (m, e) = crate::runtime::ops::frexp(x);
     Ok(Value::tuple(vec![float_result(m), Value::Int(e as i64)]))
 }
 

@@ -1,6 +1,7 @@
 //! dict storage: an insertion-ordered hash map keyed by Python equality (`1 == 1.0 == True`
 //! are one key), and the hashing and key equality that sets share.
 
+use super::ops::frexp;
 use super::value::Value;
 use indexmap::IndexMap;
 use num_bigint::BigInt;
@@ -237,22 +238,6 @@ fn float_hash(f: f64, v: &Value) -> i64 {
     };
     x = ((x << e) & MODULUS) | (x >> (61 - e));
     x as i64 * sign
-}
-
-/// C's `frexp`: `f == m * 2**e` with `0.5 <= |m| < 1` (or `m == 0`).
-fn frexp(f: f64) -> (f64, i32) {
-    if f == 0.0 {
-        return (f, 0);
-    }
-    let bits = f.to_bits();
-    let exp = ((bits >> 52) & 0x7ff) as i32;
-    if exp == 0 {
-        // Subnormal: scale into the normal range first.
-        let (m, e) = frexp(f * 2f64.powi(64));
-        return (m, e - 64);
-    }
-    let m = f64::from_bits((bits & !(0x7ff << 52)) | (1022 << 52));
-    (m, exp - 1022)
 }
 
 /// CPython's tuple hash (the xxHash-based `tuplehash`) over the elements' hashes.

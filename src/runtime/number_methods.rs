@@ -3,40 +3,10 @@
 
 use super::builtins::{method_arity, no_method_kwargs};
 use super::exceptions::{err, type_error, value_error};
+use super::ops::{frexp, ldexp};
 use super::value::{Kwargs, PyResult, Value};
 use crate::interp::Interp;
 use num_bigint::BigInt;
-
-/// `frexp`: `x == m * 2**e` with `0.5 <= |m| < 1` (and `(0, 0)` for zero).
-fn frexp(x: f64) -> (f64, i32) {
-    if x == 0.0 || !x.is_finite() {
-        return (x, 0);
-    }
-    let (x, adjust) = if x.abs() < f64::MIN_POSITIVE {
-        (x * 2f64.powi(54), -54)
-    } else {
-        (x, 0)
-    };
-    let bits = x.to_bits();
-    let exp = ((bits >> 52) & 0x7ff) as i32;
-    let m = f64::from_bits((bits & !(0x7ff << 52)) | (1022 << 52));
-    (m, exp - 1022 + adjust)
-}
-
-/// `x * 2**n`, exact while the result is a normal float.
-fn ldexp(x: f64, n: i32) -> f64 {
-    let mut x = x;
-    let mut n = n;
-    while n > 1000 {
-        x *= 2f64.powi(1000);
-        n -= 1000;
-    }
-    while n < -1000 {
-        x *= 2f64.powi(-1000);
-        n += 1000;
-    }
-    x * 2f64.powi(n)
-}
 
 fn this_float(args: &[Value], name: &str) -> PyResult<f64> {
     match args.first() {

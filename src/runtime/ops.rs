@@ -11,6 +11,48 @@ use num_traits::{Signed, ToPrimitive, Zero};
 use std::cmp::Ordering;
 use std::rc::Rc;
 
+/// C's `frexp`: `x == m * 2**e` with `0.5 <= |m| < 1`; `(x, 0)` for zero, infinities and NaN.
+/// Subnormals are scaled into the normal range first, so their exponent is exact.
+pub fn frexp(x: f64) -> (f64, i32) {
+    if x == 0.0 || !x.is_finite() {
+        return (x, 0);
+    }
+    let (x, adjust) = if x.abs() < f64::MIN_POSITIVE {
+        (x * 2f64.powi(54), -54)
+    } else {
+        (x, 0)
+    };
+    let bits = x.to_bits();
+    let exp = ((bits >> 52) & 0x7ff) as i32;
+    let m = f64::from_bits((bits & !(0x7ff << 52)) | (1022 << 52));
+    (m, exp - 1022 + adjust)
+}
+
+/// `x * 2**n` rounded once, as C's `ldexp` / `scalbn` (musl's stepwise scaling, so a subnormal
+/// result is not rounded twice).
+pub fn ldexp(x: f64, mut n: i32) -> f64 {
+    let p2 = |k: i32| f64::from_bits(((0x3ff + k) as u64) << 52);
+    let mut y = x;
+    if n > 1023 {
+        y *= p2(1023);
+        n -= 1023;
+        if n > 1023 {
+            y *= p2(1023);
+            n = (n - 1023).min(1023);
+        }
+    } else if n < -1022 {
+        // 2**-1022 * 2**53: stay normal until the last multiplication.
+        let down = p2(-1022) * p2(53);
+        y *= down;
+        n += 1022 - 53;
+        if n < -1022 {
+            y *= down;
+            n = (n + 1022 - 53).max(-1022);
+        }
+    }
+    y * p2(n)
+}
+
 /// The value of a big int, demoted to a small one when it fits.
 pub fn big(b: BigInt) -> Value {
     match b.to_i64() {
