@@ -2,7 +2,7 @@
 //! insertion sequence). One iteration moves due timers to the ready queue and then runs exactly
 //! the callbacks that were ready when it began — CPython 3.11's `BaseEventLoop._run_once`.
 
-use super::future::{DoneCallback, FutState, Future};
+use super::future::{DoneCallback, FutState, Future, SleepTimer, Waits};
 use super::trace::Cause;
 use crate::interp::generator::{Outcome, Resume};
 use crate::interp::Interp;
@@ -26,9 +26,10 @@ pub enum Callback {
     Step(Rc<Future>, Option<Exc>),
     /// A task's awaited future finished (CPython's `Task.__wakeup`).
     Wakeup(Rc<Future>, Rc<Future>),
-    /// `asyncio.sleep`'s timer: finish the sleep's future with the result unless it was
-    /// cancelled (CPython's `futures._set_result_unless_cancelled`).
-    SleepDone(Rc<Future>, Value),
+    /// `asyncio.sleep`'s timer: finish the sleep's future with its result (kept in its
+    /// [`Waits::Sleep`]) unless it was cancelled (CPython's
+    /// `futures._set_result_unless_cancelled`).
+    SleepDone(Rc<Future>),
     /// Stop the loop at the end of this iteration.
     StopLoop,
 }
@@ -60,7 +61,37 @@ pub enum Ready {
 pub struct Timer {
     when: f64,
     seq: u64,
-    handle: Rc<Handle>,
+    what: Timed,
+}
+
+/// What a timer runs.
+#[derive(Debug)]
+enum Timed {
+    /// A callback with its `asyncio.TimerHandle`.
+    Handle(Rc<Handle>),
+    /// The end of a sleep whose timer has no handle ([`SleepTimer::Direct`]).
+    Sleep(Rc<Future>),
+}
+
+impl Timer {
+    /// Whether it was cancelled (it is then dropped unrun).
+    fn cancelled(&self) -> bool {
+        match &self.what {
+            Timed::Handle(h) => h.cancelled.get(),
+            Timed::Sleep(f) => !sleep_timer_live(f),
+        }
+    }
+}
+
+/// Whether the handle-less timer of the sleep's future `f` is still to fire.
+fn sleep_timer_live(f: &Future) -> bool {
+    matches!(
+        f.waits.borrow().as_deref(),
+        Some(Waits::Sleep {
+            timer: SleepTimer::Direct { live: true },
+            ..
+        })
+    )
 }
 
 impl PartialEq for Timer {
@@ -109,7 +140,7 @@ impl EventLoop {
     pub fn next_timer(&self) -> Option<f64> {
         self.timers
             .iter()
-            .filter(|t| !t.handle.cancelled.get())
+            .filter(|t| !t.cancelled())
             .map(|t| t.when)
             .min_by(|a, b| a.total_cmp(b))
     }
@@ -173,10 +204,24 @@ impl Interp {
             l.timers.push(Timer {
                 when,
                 seq,
-                handle: h.clone(),
+                what: Timed::Handle(h.clone()),
             });
         }
         h
+    }
+
+    /// A timer with no handle that ends the sleep of `fut` (labelled with a
+    /// [`SleepTimer::Direct`]) when the loop's clock reaches `when`.
+    pub fn sleep_at(&mut self, when: f64, fut: Rc<Future>) {
+        if let Some(l) = self.event_loop.as_mut() {
+            l.seq += 1;
+            let seq = l.seq;
+            l.timers.push(Timer {
+                when,
+                seq,
+                what: Timed::Sleep(fut),
+            });
+        }
     }
 
     /// `loop.time()`.
@@ -345,7 +390,7 @@ impl Interp {
         self.finalize_asyncgens()?;
         let (timeout_at, stopping) = {
             let l = self.event_loop()?;
-            while l.timers.peek().is_some_and(|t| t.handle.cancelled.get()) {
+            while l.timers.peek().is_some_and(|t| t.cancelled()) {
                 l.timers.pop();
             }
             if l.ready.is_empty() && l.timers.is_empty() && !l.stopping {
@@ -365,6 +410,7 @@ impl Interp {
             return Err(new_exception(types().exc("KeyboardInterrupt"), vec![]));
         }
         let end = self.loop_time() + CLOCK_RESOLUTION;
+        let traced = self.tracer.is_some();
         let ntodo = {
             let l = self.event_loop()?;
             while let Some(t) = l.timers.peek() {
@@ -372,7 +418,16 @@ impl Interp {
                     break;
                 }
                 let t = l.timers.pop().expect("peeked above");
-                l.ready.push_back(Ready::Handle(t.handle));
+                l.ready.push_back(match t.what {
+                    Timed::Handle(h) => Ready::Handle(h),
+                    // A trace names a timer firing by its handle: one is made for it then.
+                    Timed::Sleep(f) if traced => Ready::Handle(Rc::new(Handle {
+                        callback: RefCell::new(Some(Callback::SleepDone(f))),
+                        cancelled: Cell::new(false),
+                        when: Some(t.when),
+                    })),
+                    Timed::Sleep(f) => Ready::Soon(Callback::SleepDone(f)),
+                });
             }
             l.ready.len()
         };
@@ -468,7 +523,19 @@ impl Interp {
                 let exc = self.future_result(&fut).err();
                 self.task_step(&task, exc)?;
             }
-            Callback::SleepDone(fut, result) => {
+            Callback::SleepDone(fut) => {
+                let result = {
+                    let mut waits = fut.waits.borrow_mut();
+                    match waits.as_deref_mut() {
+                        // Cancelled after it was due, before it ran.
+                        Some(Waits::Sleep {
+                            timer: SleepTimer::Direct { live: false },
+                            ..
+                        }) => return Ok(()),
+                        Some(Waits::Sleep { result, .. }) => std::mem::take(result),
+                        _ => Value::None,
+                    }
+                };
                 if !fut.cancelled() {
                     if let Err(e) = self.future_set_result(&fut, result) {
                         let name = Value::str("_set_result_unless_cancelled");

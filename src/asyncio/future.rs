@@ -95,6 +95,23 @@ pub struct Site {
     pub line: u32,
 }
 
+/// The timer of a sleep's future.
+#[derive(Debug)]
+pub enum SleepTimer {
+    /// None known (a future labelled a sleep by the library).
+    Unknown,
+    /// A timer handle the library's `sleep` cancels itself (`_aio_sleep_timer`). Weak: the
+    /// handle's callback holds the future.
+    Handle(std::rc::Weak<crate::asyncio::event_loop::Handle>),
+    /// A timer with no handle, in the loop's heap for an `await asyncio.sleep(delay)` run by
+    /// its first step (see `Interp::await_builtin`); `live` is cleared when the await ends,
+    /// which cancels it.
+    Direct {
+        /// Not cancelled.
+        live: bool,
+    },
+}
+
 /// What a future represents, as the asyncio functions that create futures label them.
 #[derive(Debug)]
 pub enum Waits {
@@ -106,10 +123,10 @@ pub enum Waits {
         delay: f64,
         /// When it ends.
         deadline: f64,
-        /// The timer that completes it, when an `await asyncio.sleep(delay)` waits on it
-        /// directly (see `Interp::await_builtin`): cancelled when the await ends. Weak: the
-        /// timer's callback holds the future.
-        timer: Option<std::rc::Weak<crate::asyncio::event_loop::Handle>>,
+        /// What the sleep returns (the future's result once its timer fires; taken then).
+        result: Value,
+        /// The timer that completes it.
+        timer: SleepTimer,
     },
     /// A future that completes when other futures do (`gather`, `wait`, `wait_for`, `shield`…).
     Group {
@@ -134,6 +151,12 @@ impl Future {
         let f = Rc::new(Future::bare(None));
         crate::runtime::gc::track(&f);
         f
+    }
+
+    /// A pending future the cycle collector does not know (for the loop's own futures that
+    /// no cycle can pass through; references from it count as outside ones).
+    pub fn untracked() -> Rc<Future> {
+        Rc::new(Future::bare(None))
     }
 
     /// A pending task for `coro` named `name` (`None`: `Task-<serial>`).

@@ -5,7 +5,7 @@ use super::eval::CallArgs;
 use super::frame::{Block, BlockKind, Completion, Frame, TryPhase};
 use super::generator::{NativeStep, Outcome, Resume};
 use super::{Interp, RECURSION_LIMIT};
-use crate::asyncio::future::{Future, Waits};
+use crate::asyncio::future::{Future, SleepTimer, Waits};
 use crate::runtime::exceptions::{err, new_exception, type_error};
 use crate::runtime::types::types;
 use crate::runtime::value::{Exc, NativeIter, PyResult, TbEntry, Value};
@@ -360,11 +360,18 @@ impl Interp {
     /// timer is cancelled (the library's `finally: h.cancel()`), then it returns the future's
     /// result or raises what was thrown in.
     pub(crate) fn end_sleep(&mut self, fut: &Rc<Future>, resume: Resume) -> PyResult<Value> {
-        let timer = match fut.waits.borrow().as_deref() {
+        let timer = match fut.waits.borrow_mut().as_deref_mut() {
             Some(Waits::Sleep {
-                timer: Some(handle),
+                timer: SleepTimer::Handle(handle),
                 ..
             }) => handle.upgrade(),
+            Some(Waits::Sleep {
+                timer: SleepTimer::Direct { live },
+                ..
+            }) => {
+                *live = false;
+                None
+            }
             _ => None,
         };
         // A timer that has fired is gone from the loop: nothing to cancel.
@@ -1251,6 +1258,9 @@ fn resolved(v: Value) -> Value {
 fn is_timed_sleep(fut: &Future) -> bool {
     matches!(
         fut.waits.borrow().as_deref(),
-        Some(Waits::Sleep { timer: Some(_), .. })
+        Some(Waits::Sleep {
+            timer: SleepTimer::Handle(_) | SleepTimer::Direct { .. },
+            ..
+        })
     )
 }

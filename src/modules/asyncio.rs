@@ -4,7 +4,7 @@
 
 use super::{add_fns, run_in_module};
 use crate::asyncio::event_loop::{Callback, EventLoop, Handle};
-use crate::asyncio::future::{DoneCallback, FutState, Future, Site, Waits};
+use crate::asyncio::future::{DoneCallback, FutState, Future, Site, SleepTimer, Waits};
 use crate::asyncio::waits::is_library_file;
 use crate::interp::generator::{GenKind, NativeStep};
 use crate::interp::Interp;
@@ -265,7 +265,8 @@ fn a_wait_label(it: &mut Interp, args: &[Value], _: &Kwargs) -> PyResult<Value> 
             Waits::Sleep {
                 delay,
                 deadline: it.loop_time() + delay,
-                timer: None,
+                result: Value::None,
+                timer: SleepTimer::Unknown,
             }
         }
         "gather" | "wait" | "wait_for" | "shield" | "cancel_and_wait" | "TaskGroup" => {
@@ -314,16 +315,17 @@ fn a_sleep_timer(it: &mut Interp, args: &[Value], _: &Kwargs) -> PyResult<Value>
     Ok(Value::tuple(vec![Value::Future(fut), Value::Handle(h)]))
 }
 
-/// The future a sleep of `delay` seconds waits on, labelled as a sleep, and the timer that
-/// completes it with `result`.
+/// The future a sleep of `delay` seconds waits on, labelled as a sleep, and the timer handle
+/// that completes it with `result`.
 fn sleep_timer(it: &mut Interp, delay: f64, result: Value) -> (Rc<Future>, Rc<Handle>) {
     let deadline = it.loop_time() + delay;
     let fut = Future::new();
-    let h = it.call_at(deadline, Callback::SleepDone(fut.clone(), result));
+    let h = it.call_at(deadline, Callback::SleepDone(fut.clone()));
     *fut.waits.borrow_mut() = Some(Box::new(Waits::Sleep {
         delay,
         deadline,
-        timer: Some(Rc::downgrade(&h)),
+        result,
+        timer: SleepTimer::Handle(Rc::downgrade(&h)),
     }));
     (fut, h)
 }
@@ -367,7 +369,17 @@ fn sleep_fast(it: &mut Interp, args: &[Value]) -> PyResult<NativeStep> {
     if it.event_loop.is_none() {
         return Ok(NativeStep::HandOver);
     }
-    let (fut, _) = sleep_timer(it, delay, result);
+    // The future is the loop's own until the await ends (the timer and the awaiting frame
+    // hold it): not registered with the cycle collector, and its timer needs no handle.
+    let deadline = it.loop_time() + delay;
+    let fut = Future::untracked();
+    *fut.waits.borrow_mut() = Some(Box::new(Waits::Sleep {
+        delay,
+        deadline,
+        result,
+        timer: SleepTimer::Direct { live: true },
+    }));
+    it.sleep_at(deadline, fut.clone());
     Ok(NativeStep::AwaitTimer(fut))
 }
 

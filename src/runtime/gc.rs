@@ -63,7 +63,7 @@ use super::value::{
     BoundMethod, BuiltinFn, Class, DictView, Exc, Function, Instance, NativeIter, Value,
 };
 use crate::asyncio::event_loop::{Callback, Handle};
-use crate::asyncio::future::{DoneCallback, FutState, Future};
+use crate::asyncio::future::{DoneCallback, FutState, Future, Waits};
 use crate::interp::frame::{BlockKind, Completion, Frame, TryPhase};
 use crate::interp::generator::{GenState, Generator};
 use std::cell::{Cell, RefCell};
@@ -756,7 +756,12 @@ fn traverse_future(fut: &Future, f: &mut impl FnMut(usize)) {
     if let Ok(h) = fut.cancel_hook.try_borrow() {
         h.iter().for_each(|v| visit_value(v, f));
     }
-    // `waits` holds only weak references and labels.
+    // `waits` holds weak references and labels, and a sleep's result.
+    if let Ok(w) = fut.waits.try_borrow() {
+        if let Some(Waits::Sleep { result, .. }) = w.as_deref() {
+            visit_value(result, f);
+        }
+    }
     if let Some(t) = &fut.task {
         visit_value(&t.coro, f);
         if let Ok(m) = t.cancel_msg.try_borrow() {
@@ -782,10 +787,7 @@ fn traverse_callback(cb: &Callback, f: &mut impl FnMut(usize)) {
             f(addr(Rc::as_ptr(a)));
             f(addr(Rc::as_ptr(b)));
         }
-        Callback::SleepDone(t, v) => {
-            f(addr(Rc::as_ptr(t)));
-            visit_value(v, f);
-        }
+        Callback::SleepDone(t) => f(addr(Rc::as_ptr(t))),
         Callback::StopLoop => {}
     }
 }
@@ -945,6 +947,11 @@ impl Obj {
                 }
                 if let Ok(mut h) = fut.cancel_hook.try_borrow_mut() {
                     doomed.extend(h.take());
+                }
+                if let Ok(mut w) = fut.waits.try_borrow_mut() {
+                    if let Some(Waits::Sleep { result, .. }) = w.as_deref_mut() {
+                        doomed.push(std::mem::take(result));
+                    }
                 }
                 if let Some(t) = &fut.task {
                     if let Ok(mut m) = t.cancel_msg.try_borrow_mut() {
