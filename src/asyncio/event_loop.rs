@@ -2,7 +2,7 @@
 //! insertion sequence). One iteration moves due timers to the ready queue and then runs exactly
 //! the callbacks that were ready when it began — CPython 3.11's `BaseEventLoop._run_once`.
 
-use super::future::{DoneCallback, FutState, Future, SleepTimer, Waits};
+use super::future::{Cancelled, DoneCallback, FutState, Future, SleepTimer, Waits};
 use super::trace::Cause;
 use crate::interp::generator::{Outcome, Resume};
 use crate::interp::Interp;
@@ -20,8 +20,11 @@ const CLOCK_RESOLUTION: f64 = 1e-9;
 /// Something the loop runs.
 #[derive(Debug)]
 pub enum Callback {
-    /// `callback(*args)` from `call_soon` / `call_later` / a done callback.
-    Py(Value, Vec<Value>),
+    /// `callback(*args)` from `call_soon` / `call_later` (boxed, as is `Done`: the loop's own
+    /// callbacks, most of the ready queue, stay small).
+    Py(Box<(Value, Vec<Value>)>),
+    /// A program's done callback, called with the future that finished.
+    Done(Box<(Value, Rc<Future>)>),
     /// One step of a task, optionally throwing an exception in (CPython's `Task.__step`).
     Step(Rc<Future>, Option<Exc>),
     /// A task's awaited future finished (CPython's `Task.__wakeup`).
@@ -149,7 +152,10 @@ impl EventLoop {
 /// Registers a handle that runs a program's callback with the cycle collector (its arguments
 /// may refer back to it); the loop's own step and wake-up handles never reach the program.
 fn track_handle(h: &Rc<Handle>) {
-    if matches!(*h.callback.borrow(), Some(Callback::Py(..))) {
+    if matches!(
+        *h.callback.borrow(),
+        Some(Callback::Py(..) | Callback::Done(..))
+    ) {
         crate::runtime::gc::track(h);
     }
 }
@@ -238,7 +244,7 @@ impl Interp {
         let cbs = std::mem::take(&mut *fut.callbacks.borrow_mut());
         for cb in cbs {
             let c = match cb {
-                DoneCallback::Py(f) => Callback::Py(f, vec![Value::Future(fut.clone())]),
+                DoneCallback::Py(f) => Callback::Done(Box::new((f, fut.clone()))),
                 DoneCallback::Wakeup(task) => Callback::Wakeup(task, fut.clone()),
                 DoneCallback::StopLoop => Callback::StopLoop,
             };
@@ -250,10 +256,6 @@ impl Interp {
     pub fn add_done_callback(&mut self, fut: &Rc<Future>, cb: DoneCallback) {
         {
             let mut cbs = fut.callbacks.borrow_mut();
-            // Most futures get one callback (their awaiting task's wakeup): room for just it.
-            if cbs.capacity() == 0 {
-                cbs.reserve_exact(1);
-            }
             cbs.push(cb);
         }
         if fut.done() {
@@ -307,7 +309,7 @@ impl Interp {
         if fut.done() {
             return false;
         }
-        *fut.state.borrow_mut() = FutState::Cancelled(msg, exc);
+        *fut.state.borrow_mut() = FutState::Cancelled(Box::new(Cancelled { msg, exc }));
         if fut.task.is_some() {
             self.task_finished();
         }
@@ -320,7 +322,7 @@ impl Interp {
         if fut.task.is_some() {
             return self.task_cancel(fut, msg);
         }
-        let hook = fut.cancel_hook.borrow().clone();
+        let hook = fut.cancel_hook.borrow().as_deref().cloned();
         if let Some(h) = hook {
             if !fut.done() {
                 let r = self.call(&h, vec![msg], vec![])?;
@@ -353,15 +355,15 @@ impl Interp {
                 fut.log_traceback.set(false);
                 Err(e)
             }
-            FutState::Cancelled(msg, _) => Err(self.take_cancelled_error(fut, &msg)),
+            FutState::Cancelled(c) => Err(self.take_cancelled_error(fut, &c.msg)),
         }
     }
 
     /// The CancelledError a cancelled future raises: the one that ended the task the first
     /// time, a fresh one with the cancel message afterwards (as CPython's C Future).
     pub fn take_cancelled_error(&mut self, fut: &Rc<Future>, msg: &Value) -> Exc {
-        if let FutState::Cancelled(_, exc) = &mut *fut.state.borrow_mut() {
-            if let Some(e) = exc.take() {
+        if let FutState::Cancelled(c) = &mut *fut.state.borrow_mut() {
+            if let Some(e) = c.exc.take() {
                 return e;
             }
         }
@@ -381,7 +383,7 @@ impl Interp {
                 fut.log_traceback.set(false);
                 Ok(e.value())
             }
-            FutState::Cancelled(msg, _) => Err(self.take_cancelled_error(fut, &msg)),
+            FutState::Cancelled(c) => Err(self.take_cancelled_error(fut, &c.msg)),
         }
     }
 
@@ -510,13 +512,13 @@ impl Interp {
 
     fn run_callback(&mut self, cb: Callback) -> PyResult<()> {
         match cb {
-            Callback::Py(f, args) => {
-                if let Err(e) = self.call(&f, args, vec![]) {
-                    if e.is("SystemExit") || e.is("KeyboardInterrupt") {
-                        return Err(e);
-                    }
-                    self.report_callback_error(&f, &e);
-                }
+            Callback::Py(call) => {
+                let (f, args) = *call;
+                self.run_py_callback(&f, args)?;
+            }
+            Callback::Done(call) => {
+                let (f, fut) = *call;
+                self.run_py_callback(&f, vec![Value::Future(fut)])?;
             }
             Callback::Step(task, exc) => self.task_step(&task, exc)?,
             Callback::Wakeup(task, fut) => {
@@ -548,6 +550,18 @@ impl Interp {
                     l.stopping = true;
                 }
             }
+        }
+        Ok(())
+    }
+
+    /// Calls a program's callback; its error goes to the default exception handler, unless it
+    /// ends the program.
+    fn run_py_callback(&mut self, f: &Value, args: Vec<Value>) -> PyResult<()> {
+        if let Err(e) = self.call(f, args, vec![]) {
+            if e.is("SystemExit") || e.is("KeyboardInterrupt") {
+                return Err(e);
+            }
+            self.report_callback_error(f, &e);
         }
         Ok(())
     }
@@ -606,8 +620,7 @@ impl Interp {
                 return Ok(true);
             }
         }
-        td.must_cancel.set(true);
-        *td.cancel_msg.borrow_mut() = msg;
+        *td.must_cancel.borrow_mut() = Some(Box::new(msg));
         Ok(true)
     }
 
@@ -633,15 +646,14 @@ impl Interp {
             return Ok(());
         }
         let mut exc = exc;
-        if td.must_cancel.get() {
+        let pending = td.must_cancel.borrow_mut().take();
+        if let Some(msg) = pending {
             if !exc.as_ref().is_some_and(|e| {
                 e.class()
                     .is_subclass(&types().asyncio_exc("CancelledError"))
             }) {
-                let msg = td.cancel_msg.borrow().clone();
                 exc = Some(self.cancelled_error(&msg));
             }
-            td.must_cancel.set(false);
         }
         *td.fut_waiter.borrow_mut() = None;
         let Value::Generator(g) = &td.coro else {
@@ -668,10 +680,9 @@ impl Interp {
         }
         match r {
             Ok(Outcome::Return(v)) => {
-                if td.must_cancel.get() {
-                    td.must_cancel.set(false);
-                    let msg = td.cancel_msg.borrow().clone();
-                    self.future_cancel_plain(task, msg, None);
+                let pending = td.must_cancel.borrow_mut().take();
+                if let Some(msg) = pending {
+                    self.future_cancel_plain(task, *msg, None);
                 } else {
                     self.future_set_result(task, v)?;
                 }
@@ -697,10 +708,9 @@ impl Interp {
                         f.blocking.set(false);
                         self.add_done_callback(f, DoneCallback::Wakeup(task.clone()));
                         *td.fut_waiter.borrow_mut() = Some(f.clone());
-                        if td.must_cancel.get() {
-                            let msg = td.cancel_msg.borrow().clone();
+                        if let Some(msg) = td.pending_cancel() {
                             if self.cancel_any(f, msg)? {
-                                td.must_cancel.set(false);
+                                *td.must_cancel.borrow_mut() = None;
                             }
                         }
                     }

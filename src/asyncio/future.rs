@@ -14,10 +14,23 @@ pub enum FutState {
     Finished(Value),
     /// Done with an exception.
     Failed(Exc),
-    /// Cancelled, with the cancel message and (for tasks) the CancelledError that ended the
-    /// coroutine, which `result()` re-raises.
-    Cancelled(Value, Option<Exc>),
+    /// Cancelled (boxed: the common states stay the size of a value).
+    Cancelled(Box<Cancelled>),
 }
+
+/// How a future was cancelled.
+#[derive(Clone, Debug)]
+pub struct Cancelled {
+    /// The cancel message.
+    pub msg: Value,
+    /// For tasks: the CancelledError that ended the coroutine, which `result()` re-raises
+    /// the first time.
+    pub exc: Option<Exc>,
+}
+
+/// A future's done callbacks: one is kept inline (most futures have just their awaiting
+/// task's wake-up).
+pub type Callbacks = smallvec::SmallVec<[DoneCallback; 1]>;
 
 /// What runs when a future completes.
 #[derive(Clone, Debug)]
@@ -37,10 +50,9 @@ pub struct TaskData {
     pub coro: Value,
     /// `get_name()`, when it is not the default `Task-<serial>` (made on first use).
     name: RefCell<Option<Rc<str>>>,
-    /// A cancel arrived while no future was awaited: deliver it at the next step.
-    pub must_cancel: Cell<bool>,
-    /// The message of the pending cancel.
-    pub cancel_msg: RefCell<Value>,
+    /// A cancel that arrived while no future was awaited, with its message: delivered at the
+    /// next step (CPython's `_must_cancel` and `_cancel_message`; boxed, as it is rare).
+    pub must_cancel: RefCell<Option<Box<Value>>>,
     /// The future the task waits on.
     pub fut_waiter: RefCell<Option<Rc<Future>>>,
     /// `cancelling()`: cancel requests not yet uncancelled.
@@ -60,6 +72,11 @@ impl TaskData {
             .clone()
     }
 
+    /// The message of the pending cancel, if one is pending.
+    pub fn pending_cancel(&self) -> Option<Value> {
+        self.must_cancel.borrow().as_deref().cloned()
+    }
+
     /// `set_name(name)`.
     pub fn set_name(&self, name: Rc<str>) {
         *self.name.borrow_mut() = Some(name);
@@ -72,13 +89,14 @@ pub struct Future {
     /// State.
     pub state: RefCell<FutState>,
     /// Done callbacks, in registration order.
-    pub callbacks: RefCell<Vec<DoneCallback>>,
+    pub callbacks: RefCell<Callbacks>,
     /// Set while a task is being asked to block on it (`_asyncio_future_blocking`).
     pub blocking: Cell<bool>,
     /// An exception was set and nobody retrieved it yet.
     pub log_traceback: Cell<bool>,
-    /// Called instead of the normal cancel (used by `gather` for its outer future).
-    pub cancel_hook: RefCell<Option<Value>>,
+    /// Called instead of the normal cancel (used by `gather` for its outer future; boxed, as
+    /// it is rare).
+    pub cancel_hook: RefCell<Option<Box<Value>>>,
     /// For tasks: the coroutine and cancel state (boxed: most futures are not tasks).
     pub task: Option<Box<TaskData>>,
     /// What this future stands for (a sleep, a gather, a lock acquisition…), for deadlock
@@ -169,8 +187,7 @@ impl Future {
         let t = Rc::new(Future::bare(Some(Box::new(TaskData {
             coro,
             name: RefCell::new(name),
-            must_cancel: Cell::new(false),
-            cancel_msg: RefCell::new(Value::None),
+            must_cancel: RefCell::new(None),
             fut_waiter: RefCell::new(None),
             num_cancels: Cell::new(0),
             serial,
@@ -183,7 +200,7 @@ impl Future {
     fn bare(task: Option<Box<TaskData>>) -> Future {
         Future {
             state: RefCell::new(FutState::Pending),
-            callbacks: RefCell::new(Vec::new()),
+            callbacks: RefCell::new(Callbacks::new()),
             blocking: Cell::new(false),
             log_traceback: Cell::new(false),
             cancel_hook: RefCell::new(None),

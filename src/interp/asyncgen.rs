@@ -146,7 +146,10 @@ impl Interp {
             let aw = self.async_gen_op(&g, AsyncGenOp::Close);
             let m = self.import("asyncio")?;
             let spawn = self.getattr(&m, "_spawn_awaitable")?;
-            self.call_soon(crate::asyncio::event_loop::Callback::Py(spawn, vec![aw]));
+            self.call_soon(crate::asyncio::event_loop::Callback::Py(Box::new((
+                spawn,
+                vec![aw],
+            ))));
         }
         Ok(())
     }

@@ -278,7 +278,7 @@ fn abandon_task(t: &Rc<crate::asyncio::future::Future>, doomed: &mut Vec<Value>)
     let callbacks = std::mem::take(&mut *t.callbacks.borrow_mut());
     let hook = t.cancel_hook.borrow_mut().take();
     let waits = t.waits.borrow_mut().take();
-    doomed.extend(hook);
+    doomed.extend(hook.map(|h| *h));
     drop((callbacks, waits));
     let Some(task) = &t.task else {
         return;
@@ -287,7 +287,7 @@ fn abandon_task(t: &Rc<crate::asyncio::future::Future>, doomed: &mut Vec<Value>)
     if let Some(w) = waiter {
         let callbacks = std::mem::take(&mut *w.callbacks.borrow_mut());
         let hook = w.cancel_hook.borrow_mut().take();
-        doomed.extend(hook);
+        doomed.extend(hook.map(|h| *h));
         drop(callbacks);
     }
     if let Value::Generator(g) = &task.coro {

@@ -207,7 +207,7 @@ fn a_isfuture(_: &mut Interp, args: &[Value], _: &Kwargs) -> PyResult<Value> {
 fn a_set_cancel_hook(it: &mut Interp, args: &[Value], _: &Kwargs) -> PyResult<Value> {
     arity("_set_cancel_hook", args, 2, 2)?;
     let f = this_future(args)?;
-    *f.cancel_hook.borrow_mut() = Some(args[1].clone());
+    *f.cancel_hook.borrow_mut() = Some(Box::new(args[1].clone()));
     // Remember the future for teardown; forget dead ones now and then (amortised O(1)).
     let n = it.hooked.len();
     if n >= 64 && n.is_power_of_two() {
@@ -221,7 +221,7 @@ fn a_cancel_message(_: &mut Interp, args: &[Value], _: &Kwargs) -> PyResult<Valu
     let f = this_future(args)?;
     let st = f.state.borrow().clone();
     Ok(match st {
-        FutState::Cancelled(msg, _) => msg,
+        FutState::Cancelled(c) => c.msg,
         _ => Value::None,
     })
 }
@@ -493,7 +493,7 @@ fn f_make_cancelled_error(it: &mut Interp, args: &[Value], _: &Kwargs) -> PyResu
     let f = this_future(args)?;
     let st = f.state.borrow().clone();
     Ok(match st {
-        FutState::Cancelled(msg, _) => it.take_cancelled_error(&f, &msg).value(),
+        FutState::Cancelled(c) => it.take_cancelled_error(&f, &c.msg).value(),
         _ => it.cancelled_error(&Value::None).value(),
     })
 }
@@ -575,7 +575,7 @@ fn l_call_soon(it: &mut Interp, args: &[Value], kw: &Kwargs) -> PyResult<Value> 
             "call_soon() missing 1 required positional argument: 'callback'",
         ));
     };
-    let h = it.call_soon(Callback::Py(f.clone(), a[1..].to_vec()));
+    let h = it.call_soon(Callback::Py(Box::new((f.clone(), a[1..].to_vec()))));
     Ok(Value::Handle(h))
 }
 
@@ -588,7 +588,10 @@ fn l_call_later(it: &mut Interp, args: &[Value], kw: &Kwargs) -> PyResult<Value>
         ));
     }
     let when = it.loop_time() + delay_arg(&a[0])?;
-    let h = it.call_at(when, Callback::Py(a[1].clone(), a[2..].to_vec()));
+    let h = it.call_at(
+        when,
+        Callback::Py(Box::new((a[1].clone(), a[2..].to_vec()))),
+    );
     Ok(Value::Handle(h))
 }
 
@@ -601,7 +604,10 @@ fn l_call_at(it: &mut Interp, args: &[Value], kw: &Kwargs) -> PyResult<Value> {
         ));
     }
     let when = delay_arg(&a[0])?;
-    let h = it.call_at(when, Callback::Py(a[1].clone(), a[2..].to_vec()));
+    let h = it.call_at(
+        when,
+        Callback::Py(Box::new((a[1].clone(), a[2..].to_vec()))),
+    );
     Ok(Value::Handle(h))
 }
 

@@ -594,7 +594,7 @@ fn clear(entries: &[Tracked], garbage: &[usize]) -> usize {
 enum Taken {
     Frame(GenState),
     Iter(NativeIter),
-    Callbacks(Vec<DoneCallback>),
+    Callbacks(crate::asyncio::future::Callbacks),
     State(FutState),
     Waiter(Option<Rc<Future>>),
     Callback(Option<Callback>),
@@ -738,9 +738,9 @@ fn traverse_future(fut: &Future, f: &mut impl FnMut(usize)) {
             FutState::Pending => {}
             FutState::Finished(v) => visit_value(v, f),
             FutState::Failed(e) => visit_exc(e, f),
-            FutState::Cancelled(v, e) => {
-                visit_value(v, f);
-                e.iter().for_each(|e| visit_exc(e, f));
+            FutState::Cancelled(c) => {
+                visit_value(&c.msg, f);
+                c.exc.iter().for_each(|e| visit_exc(e, f));
             }
         }
     }
@@ -764,8 +764,8 @@ fn traverse_future(fut: &Future, f: &mut impl FnMut(usize)) {
     }
     if let Some(t) = &fut.task {
         visit_value(&t.coro, f);
-        if let Ok(m) = t.cancel_msg.try_borrow() {
-            visit_value(&m, f);
+        if let Ok(m) = t.must_cancel.try_borrow() {
+            m.iter().for_each(|v| visit_value(v, f));
         }
         if let Ok(w) = t.fut_waiter.try_borrow() {
             w.iter().for_each(|w| f(addr(Rc::as_ptr(w))));
@@ -775,9 +775,13 @@ fn traverse_future(fut: &Future, f: &mut impl FnMut(usize)) {
 
 fn traverse_callback(cb: &Callback, f: &mut impl FnMut(usize)) {
     match cb {
-        Callback::Py(g, args) => {
-            visit_value(g, f);
-            args.iter().for_each(|v| visit_value(v, f));
+        Callback::Py(call) => {
+            visit_value(&call.0, f);
+            call.1.iter().for_each(|v| visit_value(v, f));
+        }
+        Callback::Done(call) => {
+            visit_value(&call.0, f);
+            f(addr(Rc::as_ptr(&call.1)));
         }
         Callback::Step(t, e) => {
             f(addr(Rc::as_ptr(t)));
@@ -946,7 +950,7 @@ impl Obj {
                     rest.push(Taken::Callbacks(std::mem::take(&mut *c)));
                 }
                 if let Ok(mut h) = fut.cancel_hook.try_borrow_mut() {
-                    doomed.extend(h.take());
+                    doomed.extend(h.take().map(|v| *v));
                 }
                 if let Ok(mut w) = fut.waits.try_borrow_mut() {
                     if let Some(Waits::Sleep { result, .. }) = w.as_deref_mut() {
@@ -954,8 +958,8 @@ impl Obj {
                     }
                 }
                 if let Some(t) = &fut.task {
-                    if let Ok(mut m) = t.cancel_msg.try_borrow_mut() {
-                        doomed.push(std::mem::take(&mut *m));
+                    if let Ok(mut m) = t.must_cancel.try_borrow_mut() {
+                        doomed.extend(m.take().map(|v| *v));
                     }
                     if let Ok(mut w) = t.fut_waiter.try_borrow_mut() {
                         rest.push(Taken::Waiter(w.take()));
