@@ -406,7 +406,7 @@ impl Repl {
             }
         }
         let slots = vec![Value::Undef; code.varnames.len()];
-        let frame = Frame::new(code, main, slots, Vec::new());
+        let frame = Frame::new(code, main, slots, crate::interp::frame::Cells::new());
         let coro = crate::runtime::gc::tracked(Value::Generator(Rc::new(Generator::new(
             GenKind::Coroutine,
             frame,

@@ -14,7 +14,7 @@ use std::cell::RefCell;
 use std::rc::Rc;
 
 /// A frame's cells.
-type Cells = Vec<Rc<RefCell<Value>>>;
+use super::frame::Cells;
 
 /// How many spare slot and block vectors finished calls keep for later ones.
 const KEEP: usize = 64;
@@ -119,7 +119,7 @@ impl Interp {
                 if slots.len() < n {
                     slots.resize(n, Value::Undef);
                 }
-                self.run_straight(f, slots, Vec::new())?
+                self.run_straight(f, slots, Cells::new())?
             }
             _ => {
                 let mut full = Vec::with_capacity(args.len() + 1);
@@ -400,7 +400,7 @@ impl Interp {
                 if args.len() < n {
                     args.resize(n, Value::Undef);
                 }
-                (args, Vec::new())
+                (args, Cells::new())
             }
             _ => self
                 .bind_frame(f, args, Vec::new())
@@ -421,9 +421,9 @@ impl Interp {
         let code = &f.code;
         let ncells = code.cellvars.len() + f.closure.len();
         let mut cells = if ncells == 0 {
-            Vec::new()
+            Cells::new()
         } else {
-            Vec::with_capacity(ncells)
+            Cells::with_capacity(ncells)
         };
         for cv in &code.cellvars {
             let v = match cv.param_slot {

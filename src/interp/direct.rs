@@ -1311,7 +1311,7 @@ fn call_value(
             if args.len() < n {
                 args.resize(n, Value::Undef);
             }
-            it.run_straight(func, args, Vec::new())
+            it.run_straight(func, args, super::frame::Cells::new())
         }
         // A builtin function or method found on its type: called on the argument vector,
         // which then goes back to the pool (the call site recorded, as `call_from` does).

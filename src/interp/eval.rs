@@ -834,7 +834,7 @@ impl Interp {
         if !doc.is_none() {
             ns.borrow_mut().insert(Rc::from("__doc__"), doc);
         }
-        let mut cells: Vec<Rc<RefCell<Value>>> = code
+        let mut cells: super::frame::Cells = code
             .cellvars
             .iter()
             .map(|_| crate::runtime::gc::new_cell(Value::Undef))

@@ -59,7 +59,7 @@ impl Interp {
         self.depth += 1;
         let base = self.exc_stack.len();
         if !frame.saved_exc.is_empty() {
-            self.exc_stack.append(&mut frame.saved_exc);
+            self.exc_stack.extend(frame.saved_exc.drain(..));
         }
         let r = if frame.code.resumable {
             self.run_resumable(frame, resume)
@@ -69,7 +69,7 @@ impl Interp {
         match &r {
             // The exceptions it was handling wait with it (usually none).
             Ok(Outcome::Yield(_)) if self.exc_stack.len() > base => {
-                frame.saved_exc = self.exc_stack.split_off(base)
+                frame.saved_exc = self.exc_stack.drain(base..).collect()
             }
             Ok(Outcome::Yield(_)) => {}
             _ => self.exc_stack.truncate(base),

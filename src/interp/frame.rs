@@ -6,6 +6,10 @@ use crate::runtime::value::{Exc, Module, Value};
 use crate::syntax::ast::Body;
 use std::cell::RefCell;
 use std::rc::Rc;
+use thin_vec::ThinVec;
+
+/// A frame's cells (one pointer wide in the frame: most frames have none).
+pub type Cells = ThinVec<Rc<RefCell<Value>>>;
 
 /// How a block ended abnormally, carried through `finally` clauses and `with` exits.
 #[derive(Clone, Debug)]
@@ -99,15 +103,16 @@ pub struct Frame {
     /// Local variables by slot.
     pub slots: Vec<Value>,
     /// Own cells, then cells captured from the enclosing function.
-    pub cells: Vec<Rc<RefCell<Value>>>,
-    /// The block stack; empty when the frame has finished.
-    pub blocks: Vec<Block>,
+    pub cells: Cells,
+    /// The block stack (frames of code that is not compiled to closures); empty when the
+    /// frame has finished.
+    pub blocks: ThinVec<Block>,
     /// For class bodies: the namespace being built.
     pub class_ns: Option<Namespace>,
     /// The iterator an `await` / `yield from` is delegating to while suspended.
     pub delegate: Option<Value>,
     /// Exceptions being handled by this frame while it is suspended.
-    pub saved_exc: Vec<Exc>,
+    pub saved_exc: ThinVec<Exc>,
     /// Where a suspended frame of compiled code stopped (`interp/direct.rs`): one level per
     /// nested statement list and loop, innermost first. Empty while it runs.
     pub resume_path: Vec<Level>,
@@ -129,33 +134,23 @@ pub const ELSE: u32 = 1 << 31;
 
 impl Frame {
     /// A frame ready to run `code` from its first statement.
-    pub fn new(
-        code: Rc<Code>,
-        globals: Rc<Module>,
-        slots: Vec<Value>,
-        cells: Vec<Rc<RefCell<Value>>>,
-    ) -> Frame {
+    pub fn new(code: Rc<Code>, globals: Rc<Module>, slots: Vec<Value>, cells: Cells) -> Frame {
         // Room for a few nested blocks, so the first `if` or loop does not reallocate.
-        Frame::with_blocks(code, globals, slots, cells, Vec::with_capacity(4))
+        Frame::with_blocks(code, globals, slots, cells, ThinVec::with_capacity(4))
     }
 
     /// A frame for a `direct` code object, which runs without a block stack.
     #[inline(always)]
-    pub fn straight(
-        code: Rc<Code>,
-        globals: Rc<Module>,
-        slots: Vec<Value>,
-        cells: Vec<Rc<RefCell<Value>>>,
-    ) -> Frame {
+    pub fn straight(code: Rc<Code>, globals: Rc<Module>, slots: Vec<Value>, cells: Cells) -> Frame {
         Frame {
             code,
             globals,
             slots,
             cells,
-            blocks: Vec::new(),
+            blocks: ThinVec::new(),
             class_ns: None,
             delegate: None,
-            saved_exc: Vec::new(),
+            saved_exc: ThinVec::new(),
             resume_path: Vec::new(),
         }
     }
@@ -165,8 +160,8 @@ impl Frame {
         code: Rc<Code>,
         globals: Rc<Module>,
         slots: Vec<Value>,
-        cells: Vec<Rc<RefCell<Value>>>,
-        mut blocks: Vec<Block>,
+        cells: Cells,
+        mut blocks: ThinVec<Block>,
     ) -> Frame {
         let body = code.body.clone();
         blocks.push(Block {
@@ -182,7 +177,7 @@ impl Frame {
             blocks,
             class_ns: None,
             delegate: None,
-            saved_exc: Vec::new(),
+            saved_exc: ThinVec::new(),
             resume_path: Vec::new(),
         }
     }

@@ -65,7 +65,7 @@ pub struct Interp {
     /// Empty slot vectors of finished calls, reused for the next calls' arguments.
     pub spare_slots: Vec<Vec<Value>>,
     /// Empty block stacks of finished calls, reused by the next calls' frames.
-    pub spare_blocks: Vec<Vec<frame::Block>>,
+    pub spare_blocks: Vec<thin_vec::ThinVec<frame::Block>>,
     /// How a suspended compiled frame is being resumed, while it finds its way back to the
     /// statement it stopped at (`interp/direct.rs`).
     pub resume_with: Option<generator::Resume>,
@@ -149,10 +149,10 @@ impl Interp {
         }
         let slots = vec![Value::Undef; code.varnames.len()];
         if code.direct {
-            let mut frame = frame::Frame::straight(code, globals, slots, Vec::new());
+            let mut frame = frame::Frame::straight(code, globals, slots, frame::Cells::new());
             return self.run_direct(&mut frame);
         }
-        let mut frame = frame::Frame::new(code, globals, slots, Vec::new());
+        let mut frame = frame::Frame::new(code, globals, slots, frame::Cells::new());
         match self.run_frame(&mut frame, generator::Resume::Send(Value::None))? {
             generator::Outcome::Return(v) | generator::Outcome::Yield(v) => Ok(v),
         }
