@@ -145,15 +145,18 @@ const FINISHED: (usize, &str) = (5, "_finished");
 const ITEMS: (usize, &str) = (6, "_queue");
 const EVENT_VALUE: (usize, &str) = (2, "_value");
 
+#[inline(always)]
 pub(super) fn attr(i: &Instance, (pos, name): (usize, &str)) -> Option<Value> {
     i.attrs.borrow().get_at(pos, name)
 }
 
+#[inline(always)]
 pub(super) fn set_attr(i: &Instance, (pos, name): (usize, &str), v: Value) {
     let old = i.attrs.borrow_mut().set_at(pos, name, v);
     drop(old);
 }
 
+#[inline(always)]
 pub(super) fn list_attr(i: &Instance, at: (usize, &str)) -> Option<Rc<RefCell<Vec<Value>>>> {
     match attr(i, at) {
         Some(Value::List(l)) => Some(l),
@@ -161,6 +164,7 @@ pub(super) fn list_attr(i: &Instance, at: (usize, &str)) -> Option<Rc<RefCell<Ve
     }
 }
 
+#[inline(always)]
 fn int_attr(i: &Instance, at: (usize, &str)) -> Option<i64> {
     match attr(i, at) {
         Some(Value::Int(n)) => Some(n),

@@ -33,9 +33,25 @@ impl Default for Attrs {
 /// would get slow.
 const SMALL: usize = 24;
 
-/// Names and values in insertion order, searched from the first.
+/// Names and values in insertion order, searched from the first; `mask` has the [`name_bit`]
+/// of every name ever set, so most names that are not there are known without a search (a
+/// method call checks that the instance has no attribute of the method's name).
 #[derive(Debug, Default)]
-pub struct NameMap(Vec<(Rc<str>, Value)>);
+pub struct NameMap {
+    items: Vec<(Rc<str>, Value)>,
+    mask: u64,
+}
+
+/// One of 64 bits chosen by a name's length, second and last bytes (names that differ
+/// mostly differ in those: `_getters` and `_putters` do).
+#[inline(always)]
+fn name_bit(name: &str) -> u64 {
+    let b = name.as_bytes();
+    let last = u32::from(b.last().copied().unwrap_or(0));
+    let second = u32::from(b.get(1).copied().unwrap_or(0));
+    let h = (b.len() as u32).wrapping_mul(0x9e37) ^ last.wrapping_mul(0x1f) ^ (second << 2);
+    1u64 << (h & 63)
+}
 
 /// Whether attribute name `k` is `name`: the same string (names in code are interned, see
 /// `syntax::layout::intern`), else equal text.
@@ -47,26 +63,36 @@ fn same_name(k: &str, name: &str) -> bool {
 
 impl NameMap {
     fn position(&self, name: &str) -> Option<usize> {
-        self.0.iter().position(|(k, _)| same_name(k, name))
+        if self.mask & name_bit(name) == 0 {
+            return None;
+        }
+        self.items.iter().position(|(k, _)| same_name(k, name))
+    }
+    fn push(&mut self, name: Rc<str>, v: Value) {
+        self.mask |= name_bit(&name);
+        self.items.push((name, v));
     }
     /// The value of `name`.
     pub fn get(&self, name: &str) -> Option<&Value> {
-        self.0
+        if self.mask & name_bit(name) == 0 {
+            return None;
+        }
+        self.items
             .iter()
             .find(|(k, _)| same_name(k, name))
             .map(|(_, v)| v)
     }
     /// The values, in insertion order.
     pub fn values(&self) -> impl Iterator<Item = &Value> {
-        self.0.iter().map(|(_, v)| v)
+        self.items.iter().map(|(_, v)| v)
     }
     /// The number of names.
     pub fn len(&self) -> usize {
-        self.0.len()
+        self.items.len()
     }
     /// Whether there is none.
     pub fn is_empty(&self) -> bool {
-        self.0.is_empty()
+        self.items.is_empty()
     }
 }
 
@@ -100,9 +126,10 @@ impl Attrs {
     }
     /// The attribute `name`, looked for first at position `pos` of the name map (where the
     /// class's `__init__` puts it: an inline cache that needs no hashing), then by name.
+    #[inline(always)]
     pub fn get_at(&self, pos: usize, name: &str) -> Option<Value> {
         if let Attrs::Names(m) = self {
-            if let Some((k, v)) = m.0.get(pos) {
+            if let Some((k, v)) = m.items.get(pos) {
                 if same_name(k, name) {
                     return Some(v.clone());
                 }
@@ -112,9 +139,10 @@ impl Attrs {
     }
     /// Sets the attribute `name`, looking for it first at position `pos` (see `get_at`);
     /// returns the value it replaces.
+    #[inline(always)]
     pub fn set_at(&mut self, pos: usize, name: &str, v: Value) -> Option<Value> {
         if let Attrs::Names(m) = self {
-            if let Some((k, slot)) = m.0.get_mut(pos) {
+            if let Some((k, slot)) = m.items.get_mut(pos) {
                 if same_name(k, name) {
                     return Some(std::mem::replace(slot, v));
                 }
@@ -134,9 +162,9 @@ impl Attrs {
     pub fn set(&mut self, name: Rc<str>, v: Value) -> Option<Value> {
         if let Attrs::Names(m) = self {
             match m.position(&name) {
-                Some(i) => return Some(std::mem::replace(&mut m.0[i].1, v)),
-                None if m.0.len() < SMALL => {
-                    m.0.push((name, v));
+                Some(i) => return Some(std::mem::replace(&mut m.items[i].1, v)),
+                None if m.items.len() < SMALL => {
+                    m.push(name, v);
                     return None;
                 }
                 None => {
@@ -161,7 +189,7 @@ impl Attrs {
     /// Removes an attribute (keeping the order of the others), returning its value.
     pub fn remove(&mut self, name: &str) -> Option<Value> {
         match self {
-            Attrs::Names(m) => m.position(name).map(|i| m.0.remove(i).1),
+            Attrs::Names(m) => m.position(name).map(|i| m.items.remove(i).1),
             Attrs::Dict(d) => d.borrow_mut().map.shift_remove(&str_key(name)),
         }
     }
@@ -176,7 +204,7 @@ impl Attrs {
     /// strs are left out).
     pub fn names(&self) -> Vec<Rc<str>> {
         match self {
-            Attrs::Names(m) => m.0.iter().map(|(k, _)| k.clone()).collect(),
+            Attrs::Names(m) => m.items.iter().map(|(k, _)| k.clone()).collect(),
             Attrs::Dict(d) => d
                 .borrow()
                 .map
@@ -196,7 +224,7 @@ impl Attrs {
         };
         let mut d = Dict::new();
         d.map.reserve(names.len());
-        for (k, v) in names.0 {
+        for (k, v) in names.items {
             d.map.insert(DictKey::str(k), v);
         }
         let shared = Rc::new(RefCell::new(d));
@@ -207,7 +235,7 @@ impl Attrs {
     /// Takes every attribute value out (for dropping an instance without deep recursion).
     pub fn take_values(&mut self) -> impl Iterator<Item = Value> {
         let (names, dict) = match std::mem::take(self) {
-            Attrs::Names(m) => (m.0, None),
+            Attrs::Names(m) => (m.items, None),
             Attrs::Dict(d) => (Vec::new(), Some(Value::Dict(d))),
         };
         names.into_iter().map(|(_, v)| v).chain(dict)
