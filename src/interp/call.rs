@@ -497,6 +497,15 @@ impl Interp {
         }
     }
 
+    /// Keeps a call's spent argument vector for later calls (its values dropped).
+    #[inline]
+    pub(crate) fn recycle_args(&mut self, mut args: Vec<Value>) {
+        if self.spare_slots.len() < KEEP && args.capacity() <= 64 {
+            args.clear();
+            self.spare_slots.push(args);
+        }
+    }
+
     /// An empty vector with room for `cap` values, reused from finished calls when possible.
     pub(crate) fn arg_vec(&mut self, cap: usize) -> Vec<Value> {
         match self.spare_slots.pop() {

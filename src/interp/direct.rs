@@ -276,14 +276,13 @@ fn next_item(it: &mut Interp, i: &Value) -> PyResult<Option<Value>> {
     it.next_opt(i)
 }
 
-/// A `for` loop's own level, recorded when its body suspends: its iterator.
+/// A `for` loop's own level, recorded when its body suspends: its iterator (kept there
+/// until the loop resumes).
 #[inline]
-fn suspended_in_for(frame: &mut Frame, iter: &Value) {
+fn suspended_in_for(frame: &mut Frame, iter: Value) -> Exit {
     reserve_level(frame);
-    frame.resume_path.push(Level {
-        idx: 0,
-        iter: iter.clone(),
-    });
+    frame.resume_path.push(Level { idx: 0, iter });
+    Exit::Yield
 }
 
 /// The checks before every statement, an error marked with the statement's line.
@@ -485,7 +484,7 @@ fn stmt(body: &Body, idx: usize) -> StmtFn {
                         let i = fr.resume_path.pop().map(|l| l.iter).unwrap_or_default();
                         let r = run_block(it, fr, &b)?;
                         if let Exit::Yield = r {
-                            suspended_in_for(fr, &i);
+                            return Ok(suspended_in_for(fr, i));
                         }
                         if let Some(exit) = after_body(r) {
                             return Ok(exit);
@@ -512,7 +511,7 @@ fn stmt(body: &Body, idx: usize) -> StmtFn {
                     }
                     let r = run_block(it, fr, &b)?;
                     if let Exit::Yield = r {
-                        suspended_in_for(fr, &i);
+                        return Ok(suspended_in_for(fr, i));
                     }
                     if let Some(exit) = after_body(r) {
                         return Ok(exit);
@@ -1266,7 +1265,7 @@ pub(crate) fn await_callee(
     it: &mut Interp,
     fr: &mut Frame,
     callee: &Value,
-    mut args: Vec<Value>,
+    args: Vec<Value>,
     vspan: Span,
 ) -> PyResult<PyResult<Awaited>> {
     match callee {
@@ -1276,7 +1275,7 @@ pub(crate) fn await_callee(
         }
         Value::Builtin(b) if b.awaits.is_some() && b.bound.is_none() => {
             if let Some(r) = it.await_builtin(fr, b, &args) {
-                it.recycle_slots(&mut args);
+                it.recycle_args(args);
                 return Ok(r);
             }
         }
@@ -1320,7 +1319,7 @@ fn call_value(
             it.call_sites.push((fr.code.clone(), at));
             let r = (b.func)(it, &args, &Vec::new());
             it.call_sites.pop();
-            it.recycle_slots(&mut args);
+            it.recycle_args(args);
             r
         }
         _ => it.call_from(fr, callee, args, Vec::new(), at),
