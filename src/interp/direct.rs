@@ -536,10 +536,25 @@ fn stmt(body: &Body, idx: usize) -> StmtFn {
             let (kind, body) = (*kind, body.clone());
             // A plain `yield` evaluates its value here; `await` and `yield from` delegate.
             let yielded = (kind == SuspendKind::Yield).then(|| value.as_ref().map(expr));
+            // A plain `yield` sent a value: `None` for a bare statement, else where it goes.
+            let sent: Option<Option<StoreFn>> =
+                (kind == SuspendKind::Yield).then(|| target.as_ref().map(self::target));
             let (target, value) = (target.clone(), value.clone());
             Box::new(move |it, fr| {
                 if let Some(resume) = it.resume_with.take() {
-                    // The statement the frame stopped at: continue it.
+                    // The statement the frame stopped at: continue it. A plain `yield` sent a
+                    // value stores it here (a throw, or a delegate, goes the general way).
+                    if let (Some(sent), Resume::Send(_), None) = (&sent, &resume, &fr.delegate) {
+                        let Resume::Send(v) = resume else {
+                            unreachable!("matched above")
+                        };
+                        return match sent {
+                            None => Ok(Exit::Normal),
+                            Some(store) => store(it, fr, v)
+                                .map(|()| Exit::Normal)
+                                .map_err(|e| it.traceback_here(fr, e, span)),
+                        };
+                    }
                     return Ok(match it.resume_stmt(fr, &body[idx], resume)? {
                         Some(v) => yielding(it, v),
                         None => Exit::Normal,
