@@ -78,7 +78,8 @@ pub const FLOOR: usize = 10_000;
 /// A registered object, held weakly.
 pub(crate) enum Tracked {
     List(Weak<RefCell<Vec<Value>>>),
-    Tuple(Weak<[Value]>),
+    /// Boxed: the one wide pointer, which would make every entry a word longer.
+    Tuple(Box<Weak<[Value]>>),
     Dict(Weak<RefCell<Dict>>),
     Set(Weak<RefCell<Set>>),
     Instance(Weak<Instance>),
@@ -194,9 +195,15 @@ macro_rules! trackable {
     )*};
 }
 
+impl Track for [Value] {
+    #[inline]
+    fn entry(rc: &Rc<Self>) -> Tracked {
+        Tracked::Tuple(Box::new(Rc::downgrade(rc)))
+    }
+}
+
 trackable! {
     RefCell<Vec<Value>> => List,
-    [Value] => Tuple,
     RefCell<Dict> => Dict,
     RefCell<Set> => Set,
     Instance => Instance,
