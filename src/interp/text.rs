@@ -246,31 +246,35 @@ impl Interp {
         })
     }
 
-    /// `repr()` of a Future or Task, in CPython's shape (`<Task pending name='Task-2' coro=…>`).
+    /// `repr()` of a Future or Task, in CPython's shape (`<Task pending name='Task-2'
+    /// coro=<main() running at f.py:5> wait_for=<Future pending cb=[Task.task_wakeup()]>>`,
+    /// as `base_tasks._task_repr_info` and `base_futures._future_repr_info` build it).
     fn future_repr(&mut self, f: &Rc<crate::asyncio::future::Future>) -> PyResult<String> {
         use crate::asyncio::future::FutState;
         let st = f.state.borrow().clone();
-        let state = match &st {
-            FutState::Pending => "pending".to_string(),
-            FutState::Cancelled(..) => "cancelled".to_string(),
-            FutState::Finished(_) | FutState::Failed(_) => "finished".to_string(),
+        let mut state = match &st {
+            FutState::Pending => "pending",
+            FutState::Cancelled(..) => "cancelled",
+            FutState::Finished(_) | FutState::Failed(_) => "finished",
         };
+        if let (Some(td), FutState::Pending) = (&f.task, &st) {
+            if td.num_cancels.get() > 0 {
+                state = "cancelling";
+            }
+        }
         let mut s = match &f.task {
             Some(td) => {
                 let name = td.name();
                 let coro = match &td.coro {
-                    Value::Generator(g) => {
-                        let how = if g.is_done() { "done" } else { "running" };
-                        format!(
-                            "<{}() {how}, defined at {}:{}>",
-                            g.code.qualname,
-                            g.code.source.name,
-                            g.code.source.line_of(g.code.span.start)
-                        )
-                    }
+                    Value::Generator(g) => format!("<{}>", self.coro_where(g)),
                     other => self.repr(other)?,
                 };
-                format!("<Task {state} name='{name}' coro={coro}")
+                let mut s = format!("<Task {state} name='{name}' coro={coro}");
+                let waiter = td.fut_waiter.borrow().clone();
+                if let Some(w) = waiter {
+                    s.push_str(&format!(" wait_for={}", self.future_repr(&w)?));
+                }
+                s
             }
             None => format!("<Future {state}"),
         };
@@ -279,8 +283,46 @@ impl Interp {
             FutState::Failed(e) => s.push_str(&format!(" exception={}", self.repr(&e.value())?)),
             _ => {}
         }
+        let cbs = f.callbacks.borrow().clone();
+        if !cbs.is_empty() {
+            let names: Vec<String> = cbs.iter().map(callback_source).collect();
+            let shown = match names.len() {
+                1 | 2 => names.join(", "),
+                n => format!("{}, <{} more>, {}", names[0], n - 2, names[n - 1]),
+            };
+            s.push_str(&format!(" cb=[{shown}]"));
+        }
         s.push('>');
         Ok(s)
+    }
+
+    /// Where a task's coroutine is, as `coroutines._format_coroutine` says it: the line it
+    /// runs or waits at, or where it was defined once it is done.
+    fn coro_where(&self, g: &crate::interp::generator::Generator) -> String {
+        use crate::interp::generator::GenState;
+        let code = &g.code;
+        let (file, def_line) = (&code.source.name, code.source.line_of(code.span.start));
+        let at = match &*g.state.borrow() {
+            GenState::Done => None,
+            GenState::Suspended(frame) => Some(
+                frame
+                    .suspended_stmt()
+                    .map_or(def_line, |st| code.source.line_of(st.span.start)),
+            ),
+            // Running now: the line of its innermost call in progress (the one that asked).
+            GenState::Running => Some(
+                self.call_sites
+                    .iter()
+                    .rev()
+                    .find(|(c, _)| Rc::ptr_eq(c, code))
+                    .map_or(def_line, |(c, at)| c.source.line_of(*at)),
+            ),
+            _ => Some(def_line),
+        };
+        match at {
+            Some(line) => format!("{}() running at {file}:{line}", code.qualname),
+            None => format!("{}() done, defined at {file}:{def_line}", code.qualname),
+        }
     }
 
     fn join_reprs(&mut self, items: &[Value]) -> PyResult<String> {
@@ -430,5 +472,34 @@ pub(crate) fn instance_default_repr(inst: &crate::runtime::value::Instance, v: &
             inst.class.qualname,
             v.address()
         )
+    }
+}
+
+/// A done callback as a future's repr names it (`format_helpers._format_callback_source`):
+/// the task wake-up, or the function with where it is defined.
+fn callback_source(cb: &crate::asyncio::future::DoneCallback) -> String {
+    use crate::asyncio::future::DoneCallback;
+    let f = match cb {
+        DoneCallback::Wakeup(_) => return "Task.task_wakeup()".to_string(),
+        DoneCallback::StopLoop => return "_run_until_complete_cb()".to_string(),
+        DoneCallback::Py(f) => f,
+    };
+    match f {
+        // A bound method is named without its source (`inspect.isfunction` is false for it).
+        Value::BoundMethod(m) => match &m.func {
+            Value::Function(func) => format!("{}()", func.code.qualname),
+            other => format!("{}()", crate::runtime::ops::type_name(other)),
+        },
+        Value::Function(func) => {
+            let code = &func.code;
+            format!(
+                "{}() at {}:{}",
+                code.qualname,
+                code.source.name,
+                code.source.line_of(code.span.start)
+            )
+        }
+        Value::Builtin(b) => format!("{}()", b.name),
+        _ => format!("{}()", crate::runtime::ops::type_name(f)),
     }
 }
