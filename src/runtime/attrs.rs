@@ -241,8 +241,12 @@ impl Attrs {
         names.into_iter().map(|(_, v)| v).chain(dict)
     }
 
-    /// Whether it holds nothing to drop: no attribute and no shared dict.
-    pub fn holds_nothing(&self) -> bool {
-        matches!(self, Attrs::Names(m) if m.is_empty())
+    /// Whether dropping it may drop a container along with it: an attribute holds the only
+    /// reference to one, or the attributes are in a shared dict.
+    pub fn may_own_container(&self) -> bool {
+        match self {
+            Attrs::Names(m) => m.values().any(super::drop::owns_container),
+            Attrs::Dict(_) => true,
+        }
     }
 }

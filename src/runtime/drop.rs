@@ -15,7 +15,8 @@ thread_local! {
 }
 
 /// Whether dropping `v` would drop a container along with it.
-fn owns_container(v: &Value) -> bool {
+#[inline]
+pub fn owns_container(v: &Value) -> bool {
     use std::rc::Rc;
     match v {
         Value::List(l) => Rc::strong_count(l) == 1,

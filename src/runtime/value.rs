@@ -359,7 +359,9 @@ impl Drop for Instance {
     fn drop(&mut self) {
         // No borrow here: a shared `__dict__` may be borrowed by whatever is dropping us.
         let attrs = self.attrs.get_mut();
-        if !attrs.holds_nothing() {
+        // Values that die with it and are containers go through `release` (no deep
+        // recursion); atoms and shared values (most attributes) just drop with the map.
+        if attrs.may_own_container() {
             super::drop::release(attrs.take_values());
         }
     }
