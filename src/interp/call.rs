@@ -700,10 +700,11 @@ impl Interp {
 
     /// Calls a class: instantiates it (or converts, for builtin types).
     fn call_class(&mut self, c: &Rc<Class>, args: Vec<Value>, kwargs: Kwargs) -> PyResult<Value> {
-        if Rc::ptr_eq(c, &types().future) {
+        if c.builtin == BuiltinType::Iterator && Rc::ptr_eq(c, &types().future) {
             return crate::modules::asyncio::ctor_future(self, &args, &kwargs);
         }
-        if let Some(new) = c.lookup("__new__") {
+        let plan = c.ctor();
+        if let Some(new) = plan.new {
             return self.call_class_new(c, new, args, kwargs);
         }
         if c.builtin != BuiltinType::Object
@@ -742,7 +743,7 @@ impl Interp {
                 c.builtin,
                 BuiltinType::List | BuiltinType::Dict | BuiltinType::Set
             );
-            let has_init = c.lookup("__init__").is_some();
+            let has_init = plan.init.is_some();
             let base = if mutable && has_init {
                 ctor(self, &[], &Vec::new())?
             } else if has_init {
@@ -757,7 +758,7 @@ impl Interp {
                 return Ok(inst);
             }
         }
-        match c.lookup("__init__") {
+        match plan.init {
             Some(init) => self.run_init(&init, &inst, args, kwargs)?,
             None => {
                 if !c.is_exception && (!args.is_empty() || !kwargs.is_empty()) {

@@ -961,6 +961,7 @@ impl Interp {
             dict: crate::runtime::class_dict::ClassDict::new(dict),
             builtin,
             is_exception,
+            ctor: Default::default(),
         });
         crate::runtime::gc::track(&cls);
         Ok(cls)

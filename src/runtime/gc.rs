@@ -837,6 +837,11 @@ impl Obj {
                 if let Ok(d) = c.dict.try_borrow() {
                     d.values().for_each(|v| visit_value(v, f));
                 }
+                if let Ok(k) = c.ctor.try_borrow() {
+                    if let Some(k) = &*k {
+                        k.new.iter().chain(&k.init).for_each(|v| visit_value(v, f));
+                    }
+                }
             }
             Obj::Function(func) => {
                 func.defaults.iter().for_each(|v| visit_value(v, f));
@@ -917,6 +922,11 @@ impl Obj {
             Obj::Class(c) => match c.dict.try_borrow_mut() {
                 Ok(mut d) => {
                     doomed.extend(std::mem::take(&mut *d).into_values());
+                    if let Ok(mut k) = c.ctor.try_borrow_mut() {
+                        if let Some(k) = k.take() {
+                            doomed.extend(k.new.into_iter().chain(k.init));
+                        }
+                    }
                     true
                 }
                 Err(_) => false,

@@ -123,6 +123,7 @@ pub fn new_class(name: &str, bases: Vec<Rc<Class>>, builtin: BuiltinType) -> Rc<
         bases,
         mro,
         dict: Default::default(),
+        ctor: Default::default(),
         builtin,
         is_exception,
     })

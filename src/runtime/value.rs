@@ -253,9 +253,39 @@ pub struct Class {
     pub builtin: BuiltinType,
     /// Whether instances are exceptions (the class derives from `BaseException`).
     pub is_exception: bool,
+    /// `__new__` and `__init__` as a call of the class last found them.
+    pub ctor: RefCell<Option<Ctor>>,
+}
+
+/// What calling a class runs: its `__new__` and `__init__` along the MRO, as found at a
+/// version of the class namespaces (`class_dict::version`).
+#[derive(Clone, Debug)]
+pub struct Ctor {
+    version: u64,
+    /// `__new__`, if any class defines one.
+    pub new: Option<Value>,
+    /// `__init__`, if any class defines one.
+    pub init: Option<Value>,
 }
 
 impl Class {
+    /// `__new__` and `__init__` (found once per version of the class namespaces).
+    pub fn ctor(&self) -> Ctor {
+        let version = super::class_dict::version();
+        if let Some(c) = &*self.ctor.borrow() {
+            if c.version == version {
+                return c.clone();
+            }
+        }
+        let c = Ctor {
+            version,
+            new: self.lookup("__new__"),
+            init: self.lookup("__init__"),
+        };
+        *self.ctor.borrow_mut() = Some(c.clone());
+        c
+    }
+
     /// Looks `name` up along the MRO (through the lookup cache).
     pub fn lookup(&self, name: &str) -> Option<Value> {
         let addr = self as *const Class as usize;
