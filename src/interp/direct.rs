@@ -21,7 +21,7 @@
 //! the value sent or the exception thrown in from `Interp::resume_with`. (Frames with `try` or
 //! `with` keep to the block-stack loop of `exec.rs`.)
 
-use super::exec::{Awaited, Flow};
+use super::exec::{Awaited, Delegated, Flow};
 use super::frame::{Completion, Frame, Level, ELSE};
 use super::generator::{Outcome, Resume};
 use super::{Interp, RECURSION_LIMIT};
@@ -1236,8 +1236,25 @@ fn await_call(value: &Expr, target: Option<&Expr>, body: &Body, idx: usize) -> O
     let target = target.cloned();
     let (span, vspan, body) = (body[idx].span, value.span, body.clone());
     Some(Box::new(move |it, fr| {
-        if let Some(resume) = it.resume_with.take() {
-            // The statement the frame stopped at: continue it.
+        if let Some(mut resume) = it.resume_with.take() {
+            // The statement the frame stopped at: continue it. A library coroutine's first
+            // step left a delegate that ends at once (a sleep's end): done here.
+            if let Some(d) = &fr.delegate {
+                match it.resume_native(d, resume) {
+                    Ok(r) => {
+                        fr.delegate = None;
+                        let r = match (r, &store) {
+                            (Ok(Delegated::Returned(v)), Some(store)) => store(it, fr, v),
+                            (Ok(_), _) => Ok(()),
+                            (Err(e), _) => Err(e),
+                        };
+                        return r
+                            .map(|()| Exit::Normal)
+                            .map_err(|e| it.traceback_here(fr, e, span));
+                    }
+                    Err(back) => resume = back,
+                }
+            }
             return Ok(match it.resume_stmt(fr, &body[idx], resume)? {
                 Some(v) => yielding(it, v),
                 None => Exit::Normal,

@@ -338,7 +338,11 @@ impl Interp {
     /// Resumes what a library coroutine's first step left an `await` delegating to
     /// (`NativeIter::Resolved`, or a sleep's future with its timer): the end of that coroutine, as
     /// `gen_resume` ends a suspended native one. Anything else gets `resume` back.
-    fn resume_native(&mut self, d: &Value, resume: Resume) -> Result<PyResult<Delegated>, Resume> {
+    pub(crate) fn resume_native(
+        &mut self,
+        d: &Value,
+        resume: Resume,
+    ) -> Result<PyResult<Delegated>, Resume> {
         let r = match d {
             Value::Iter(cell) => {
                 let value = match &*cell.borrow() {
