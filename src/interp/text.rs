@@ -279,7 +279,10 @@ impl Interp {
             None => format!("<Future {state}"),
         };
         match st {
-            FutState::Finished(v) => s.push_str(&format!(" result={}", self.repr(&v)?)),
+            FutState::Finished(v) => {
+                let r = self.short_repr(&v, 6)?;
+                s.push_str(&format!(" result={r}"));
+            }
             FutState::Failed(e) => s.push_str(&format!(" exception={}", self.repr(&e.value())?)),
             _ => {}
         }
@@ -294,6 +297,129 @@ impl Interp {
         }
         s.push('>');
         Ok(s)
+    }
+
+    /// `reprlib.repr(v)` (what a finished future's repr shows its result with): containers
+    /// cut to their first few items (6; 4 for dicts, by sorted key) and `level` levels deep,
+    /// long strs, ints and other reprs cut in the middle.
+    fn short_repr(&mut self, v: &Value, level: u32) -> PyResult<String> {
+        fn middle(s: String, max: usize) -> String {
+            let chars: Vec<char> = s.chars().collect();
+            if chars.len() <= max {
+                return s;
+            }
+            let i = (max - 3) / 2;
+            let j = max - 3 - i;
+            let head: String = chars[..i].iter().collect();
+            let tail: String = chars[chars.len() - j..].iter().collect();
+            format!("{head}...{tail}")
+        }
+        let items = |it: &mut Self, xs: &[Value], open: &str, close: &str, trail: &str| {
+            if level == 0 && !xs.is_empty() {
+                return Ok(format!("{open}...{close}"));
+            }
+            let mut parts = Vec::new();
+            for x in xs.iter().take(6) {
+                parts.push(it.short_repr(x, level - 1)?);
+            }
+            if xs.len() > 6 {
+                parts.push("...".to_string());
+            }
+            let close = if xs.len() == 1 {
+                format!("{trail}{close}")
+            } else {
+                close.to_string()
+            };
+            Ok::<String, crate::runtime::value::Exc>(format!("{open}{}{close}", parts.join(", ")))
+        };
+        let sorted = |it: &mut Self, mut xs: Vec<Value>| {
+            // `_possibly_sorted`: sorted when the items compare, else as they come.
+            let plain = xs.clone();
+            match crate::runtime::builtins::sort_values(it, &mut xs, None, false) {
+                Ok(()) => xs,
+                Err(_) => plain,
+            }
+        };
+        Ok(match v {
+            Value::Str(text) => {
+                let cut: String = text.chars().take(30).collect();
+                let r = self.repr(&Value::str(&cut))?;
+                if r.chars().count() <= 30 {
+                    r
+                } else {
+                    let chars: Vec<char> = text.chars().collect();
+                    let (i, j) = (13, 14);
+                    let joined: String = chars[..i.min(chars.len())]
+                        .iter()
+                        .chain(&chars[chars.len().saturating_sub(j)..])
+                        .collect();
+                    let r: Vec<char> = self.repr(&Value::str(&joined))?.chars().collect();
+                    let head: String = r[..i].iter().collect();
+                    let tail: String = r[r.len() - j..].iter().collect();
+                    format!("{head}...{tail}")
+                }
+            }
+            Value::Int(_) | Value::BigInt(_) => middle(self.repr(v)?, 40),
+            Value::List(l) => {
+                let xs = l.borrow().clone();
+                items(self, &xs, "[", "]", "")?
+            }
+            Value::Tuple(t) => items(self, t, "(", ")", ",")?,
+            Value::Set(set) | Value::FrozenSet(set) => {
+                let frozen = matches!(v, Value::FrozenSet(_));
+                let xs: Vec<Value> = set.borrow().iter().map(|k| k.0.clone()).collect();
+                let name = if frozen { "frozenset" } else { "set" };
+                if xs.is_empty() {
+                    format!("{name}()")
+                } else {
+                    let xs = sorted(self, xs);
+                    let inner = items(self, &xs, "{", "}", "")?;
+                    if frozen {
+                        format!("frozenset({inner})")
+                    } else {
+                        inner
+                    }
+                }
+            }
+            Value::Dict(d) => {
+                let pairs: Vec<(Value, Value)> = d
+                    .borrow()
+                    .map
+                    .iter()
+                    .map(|(k, v)| (k.0.clone(), v.clone()))
+                    .collect();
+                if pairs.is_empty() {
+                    "{}".to_string()
+                } else if level == 0 {
+                    "{...}".to_string()
+                } else {
+                    // By sorted key when the keys compare (the index breaks no ties: keys
+                    // are distinct), else in insertion order.
+                    let order: Vec<Value> = pairs
+                        .iter()
+                        .enumerate()
+                        .map(|(i, (k, _))| Value::tuple(vec![k.clone(), Value::Int(i as i64)]))
+                        .collect();
+                    let order = sorted(self, order);
+                    let mut parts = Vec::new();
+                    for t in order.iter().take(4) {
+                        let Value::Tuple(t) = t else { continue };
+                        let Some(Value::Int(i)) = t.get(1) else {
+                            continue;
+                        };
+                        let (k, val) = &pairs[*i as usize];
+                        let kr = self.short_repr(k, level - 1)?;
+                        let vr = self.short_repr(val, level - 1)?;
+                        parts.push(format!("{kr}: {vr}"));
+                    }
+                    if pairs.len() > 4 {
+                        parts.push("...".to_string());
+                    }
+                    format!("{{{}}}", parts.join(", "))
+                }
+            }
+            other => middle(self.repr(other)?, 30),
+        })
     }
 
     /// Where a task's coroutine is, as `coroutines._format_coroutine` says it: the line it
