@@ -204,29 +204,22 @@ impl Interp {
             when: Some(when),
         });
         track_handle(&h);
-        if let Some(l) = self.event_loop.as_mut() {
-            l.seq += 1;
-            let seq = l.seq;
-            l.timers.push(Timer {
-                when,
-                seq,
-                what: Timed::Handle(h.clone()),
-            });
-        }
+        self.push_timer(when, Timed::Handle(h.clone()));
         h
     }
 
     /// A timer with no handle that ends the sleep of `fut` (labelled with a
     /// [`SleepTimer::Direct`]) when the loop's clock reaches `when`.
     pub fn sleep_at(&mut self, when: f64, fut: Rc<Future>) {
+        self.push_timer(when, Timed::Sleep(fut));
+    }
+
+    /// Puts a timer in the heap, after the ones already there for the same moment.
+    fn push_timer(&mut self, when: f64, what: Timed) {
         if let Some(l) = self.event_loop.as_mut() {
             l.seq += 1;
             let seq = l.seq;
-            l.timers.push(Timer {
-                when,
-                seq,
-                what: Timed::Sleep(fut),
-            });
+            l.timers.push(Timer { when, seq, what });
         }
     }
 

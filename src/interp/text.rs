@@ -75,12 +75,7 @@ impl Interp {
                 if self.repr_enter(v) {
                     return Ok("{...}".into());
                 }
-                let items: Vec<(Value, Value)> = d
-                    .borrow()
-                    .map
-                    .iter()
-                    .map(|(k, v)| (k.0.clone(), v.clone()))
-                    .collect();
+                let items = d.borrow().item_pairs();
                 let mut parts = Vec::with_capacity(items.len());
                 for (k, x) in items {
                     let kr = self.repr(&k);
@@ -382,12 +377,7 @@ impl Interp {
                 }
             }
             Value::Dict(d) => {
-                let pairs: Vec<(Value, Value)> = d
-                    .borrow()
-                    .map
-                    .iter()
-                    .map(|(k, v)| (k.0.clone(), v.clone()))
-                    .collect();
+                let pairs = d.borrow().item_pairs();
                 if pairs.is_empty() {
                     "{}".to_string()
                 } else if level == 0 {

@@ -386,6 +386,13 @@ impl Dict {
     pub fn remove(&mut self, k: &DictKey) -> Option<Value> {
         self.map.shift_remove(k)
     }
+    /// The items, copied out (to go over while the dict may change or be borrowed again).
+    pub fn item_pairs(&self) -> Vec<(Value, Value)> {
+        self.map
+            .iter()
+            .map(|(k, v)| (k.0.clone(), v.clone()))
+            .collect()
+    }
     /// A str-keyed lookup.
     pub fn get_str(&self, s: &str) -> Option<&Value> {
         self.map.get(&DictKey::str(Rc::from(s)))

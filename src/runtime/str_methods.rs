@@ -611,12 +611,7 @@ fn str_maketrans(it: &mut Interp, args: &[Value], kw: &Kwargs) -> PyResult<Value
     let mut d = super::dict::Dict::new();
     match args {
         [Value::Dict(src)] => {
-            let items: Vec<(Value, Value)> = src
-                .borrow()
-                .map
-                .iter()
-                .map(|(k, v)| (k.0.clone(), v.clone()))
-                .collect();
+            let items = src.borrow().item_pairs();
             for (k, v) in items {
                 let key = match &k {
                     Value::Str(c) if c.chars().count() == 1 => {
