@@ -432,6 +432,11 @@ impl Interp {
             let fut = match &mut *cell.borrow_mut() {
                 crate::runtime::value::NativeIter::FutureAwait(f, yielded) => {
                     if !*yielded && !f.done() {
+                        // As CPython's C future: one already given to a task (its blocking
+                        // flag set) cannot be awaited again while pending.
+                        if f.blocking.get() {
+                            return Err(err("RuntimeError", "await wasn't used with future"));
+                        }
                         *yielded = true;
                         f.blocking.set(true);
                         return Ok(Delegated::Yielded(Value::Future(f.clone())));

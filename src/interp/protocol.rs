@@ -316,6 +316,9 @@ impl Interp {
             NativeIter::FutureAwait(f, yielded) => {
                 if *yielded || f.done() {
                     None
+                } else if f.blocking.get() {
+                    // As CPython's C future (see `delegate_send`).
+                    return Err(err("RuntimeError", "await wasn't used with future"));
                 } else {
                     *yielded = true;
                     f.blocking.set(true);
