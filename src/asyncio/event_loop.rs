@@ -430,29 +430,22 @@ impl Interp {
             let Some(next) = self.event_loop.as_mut().and_then(|l| l.ready.pop_front()) else {
                 break;
             };
-            let h = match next {
-                Ready::Handle(h) => h,
-                Ready::Soon(cb) => {
-                    self.run_callback(cb)?;
-                    if let Some(hit) = crate::interp::limits::current_hit() {
-                        return Err(self.limit_reached(hit));
+            match next {
+                Ready::Soon(cb) => self.run_callback(cb)?,
+                Ready::Handle(h) if self.tracer.is_some() => self.run_traced(&h)?,
+                Ready::Handle(h) => {
+                    if h.cancelled.get() {
+                        continue;
                     }
-                    continue;
+                    let cb = h.callback.borrow_mut().take();
+                    match cb {
+                        Some(cb) => self.run_callback(cb)?,
+                        None => continue,
+                    }
                 }
-            };
-            if self.tracer.is_some() {
-                self.run_traced(&h)?;
-                continue;
             }
-            if h.cancelled.get() {
-                continue;
-            }
-            let cb = h.callback.borrow_mut().take();
-            if let Some(cb) = cb {
-                self.run_callback(cb)?;
-                if let Some(hit) = crate::interp::limits::current_hit() {
-                    return Err(self.limit_reached(hit));
-                }
+            if let Some(hit) = crate::interp::limits::current_hit() {
+                return Err(self.limit_reached(hit));
             }
         }
         Ok(true)

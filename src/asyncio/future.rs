@@ -116,8 +116,6 @@ pub struct Site {
 /// The timer of a sleep's future.
 #[derive(Debug)]
 pub enum SleepTimer {
-    /// None known (a future labelled a sleep by the library).
-    Unknown,
     /// A timer handle the library's `sleep` cancels itself (`_aio_sleep_timer`). Weak: the
     /// handle's callback holds the future.
     Handle(std::rc::Weak<crate::asyncio::event_loop::Handle>),

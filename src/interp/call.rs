@@ -447,7 +447,7 @@ impl Interp {
     ) -> PyResult<Value> {
         let mut frame = Frame::straight(f.code.clone(), f.globals.clone(), slots, cells);
         let r = self.run_direct_code(&mut frame, &f.code);
-        self.recycle_slots(&mut frame.slots);
+        self.recycle_args(std::mem::take(&mut frame.slots));
         if self.reports_pending() {
             self.closes_after_call(r.as_ref().err());
         }
@@ -486,18 +486,7 @@ impl Interp {
         }
     }
 
-    /// Keeps a finished straight frame's slot vector (or a call's spent argument vector) for
-    /// later calls.
-    #[inline]
-    pub(crate) fn recycle_slots(&mut self, slots: &mut Vec<Value>) {
-        if self.spare_slots.len() < KEEP && slots.capacity() <= 64 {
-            let mut slots = std::mem::take(slots);
-            slots.clear();
-            self.spare_slots.push(slots);
-        }
-    }
-
-    /// Keeps a call's spent argument vector for later calls (its values dropped).
+    /// Keeps a call's spent argument vector (or a finished straight frame's slots) for later calls (its values dropped).
     #[inline]
     pub(crate) fn recycle_args(&mut self, mut args: Vec<Value>) {
         if self.spare_slots.len() < KEEP && args.capacity() <= 64 {

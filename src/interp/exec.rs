@@ -431,15 +431,8 @@ impl Interp {
         if let Value::Iter(cell) = d {
             let fut = match &mut *cell.borrow_mut() {
                 crate::runtime::value::NativeIter::FutureAwait(f, yielded) => {
-                    if !*yielded && !f.done() {
-                        // As CPython's C future: one already given to a task (its blocking
-                        // flag set) cannot be awaited again while pending.
-                        if f.blocking.get() {
-                            return Err(err("RuntimeError", "await wasn't used with future"));
-                        }
-                        *yielded = true;
-                        f.blocking.set(true);
-                        return Ok(Delegated::Yielded(Value::Future(f.clone())));
+                    if let Some(y) = future_await_step(f, yielded)? {
+                        return Ok(Delegated::Yielded(y));
                     }
                     Some(f.clone())
                 }
@@ -1262,14 +1255,23 @@ fn resolved(v: Value) -> Value {
     Value::Iter(Rc::new(RefCell::new(NativeIter::Resolved(v))))
 }
 
-/// Whether `fut` is a sleep's future that knows its timer (what an `await asyncio.sleep(delay)`
-/// run by its first step delegates to).
+/// One step of `await future` (CPython's C `FutureIter`): the future, to yield, the first time
+/// while it is pending; `None` once it is done or was yielded. A pending future already given
+/// to a driver (its blocking flag set) cannot be awaited again.
+pub(crate) fn future_await_step(f: &Rc<Future>, yielded: &mut bool) -> PyResult<Option<Value>> {
+    if *yielded || f.done() {
+        return Ok(None);
+    }
+    if f.blocking.get() {
+        return Err(err("RuntimeError", "await wasn't used with future"));
+    }
+    *yielded = true;
+    f.blocking.set(true);
+    Ok(Some(Value::Future(f.clone())))
+}
+
+/// Whether `fut` is a sleep's future (what an `await asyncio.sleep(delay)` run by its first
+/// step delegates to; it knows its timer).
 fn is_timed_sleep(fut: &Future) -> bool {
-    matches!(
-        fut.waits.borrow().as_deref(),
-        Some(Waits::Sleep {
-            timer: SleepTimer::Handle(_) | SleepTimer::Direct { .. },
-            ..
-        })
-    )
+    matches!(fut.waits.borrow().as_deref(), Some(Waits::Sleep { .. }))
 }

@@ -313,18 +313,7 @@ impl Interp {
                     Some(Value::None)
                 }
             }
-            NativeIter::FutureAwait(f, yielded) => {
-                if *yielded || f.done() {
-                    None
-                } else if f.blocking.get() {
-                    // As CPython's C future (see `delegate_send`).
-                    return Err(err("RuntimeError", "await wasn't used with future"));
-                } else {
-                    *yielded = true;
-                    f.blocking.set(true);
-                    Some(Value::Future(f.clone()))
-                }
-            }
+            NativeIter::FutureAwait(f, yielded) => super::exec::future_await_step(f, yielded)?,
             NativeIter::CoroWrapper(g) => {
                 let g = g.clone();
                 drop(st);

@@ -255,20 +255,6 @@ fn a_wait_label(it: &mut Interp, args: &[Value], _: &Kwargs) -> PyResult<Value> 
         return Err(type_error("_aio_wait_label: what must be a str"));
     };
     let waits = match &**what {
-        "sleep" => {
-            let delay = match &args[2] {
-                Value::Int(i) => *i as f64,
-                Value::Float(x) => *x,
-                Value::Bool(b) => *b as i64 as f64,
-                _ => 0.0,
-            };
-            Waits::Sleep {
-                delay,
-                deadline: it.loop_time() + delay,
-                result: Value::None,
-                timer: SleepTimer::Unknown,
-            }
-        }
         "gather" | "wait" | "wait_for" | "shield" | "cancel_and_wait" | "TaskGroup" => {
             let items = it.iterate(&args[2])?;
             let of = items
