@@ -445,9 +445,10 @@ impl Interp {
         slots: Vec<Value>,
         cells: Cells,
     ) -> PyResult<Value> {
-        let mut frame = Frame::straight(f.code.clone(), f.globals.clone(), slots, cells);
-        let r = self.run_direct_code(&mut frame, &f.code);
-        self.recycle_args(std::mem::take(&mut frame.slots));
+        let (r, slots) = Frame::with_straight(&f.code, &f.globals, slots, cells, |frame| {
+            self.run_direct_code(frame, &f.code)
+        });
+        self.recycle_args(slots);
         if self.reports_pending() {
             self.closes_after_call(r.as_ref().err());
         }

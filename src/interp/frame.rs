@@ -155,6 +155,48 @@ impl Frame {
         }
     }
 
+    /// Runs `run` on a frame for a `direct` code object that borrows `code` and `globals`
+    /// from a function the caller holds, instead of counting references of its own (a call
+    /// of a plain function is the interpreter's hottest path). The frame's slots are handed
+    /// back with the result; everything else it owns is dropped.
+    #[inline(always)]
+    pub fn with_straight<R>(
+        code: &Rc<Code>,
+        globals: &Rc<Module>,
+        slots: Vec<Value>,
+        cells: Cells,
+        run: impl FnOnce(&mut Frame) -> R,
+    ) -> (R, Vec<Value>) {
+        // SAFETY: the frame's `code` and `globals` are copies of the caller's pointers made
+        // without a count of their own; the caller's references keep them alive for the whole
+        // call, and the copies are never dropped (the frame is `ManuallyDrop` and only its
+        // other fields are dropped below), so the counts balance. Code that keeps the frame's
+        // code or globals (a traceback) clones them, taking counts of its own.
+        let mut frame = std::mem::ManuallyDrop::new(unsafe {
+            Frame::straight(
+                Rc::from_raw(Rc::as_ptr(code)),
+                Rc::from_raw(Rc::as_ptr(globals)),
+                slots,
+                cells,
+            )
+        });
+        let r = run(&mut frame);
+        let slots = std::mem::take(&mut frame.slots);
+        // A straight frame never suspends and has no block stack or class namespace: only
+        // its cells can own anything.
+        debug_assert!(
+            frame.blocks.is_empty()
+                && frame.class_ns.is_none()
+                && frame.delegate.is_none()
+                && frame.saved_exc.is_empty()
+                && frame.resume_path.capacity() == 0
+        );
+        if !frame.cells.is_empty() {
+            drop(std::mem::take(&mut frame.cells));
+        }
+        (r, slots)
+    }
+
     /// As `new`, reusing `blocks` (an empty vector) for the block stack.
     pub fn with_blocks(
         code: Rc<Code>,
