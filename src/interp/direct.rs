@@ -35,6 +35,8 @@ use crate::syntax::ast::{
 };
 use crate::syntax::token::IntLit;
 
+mod operands;
+
 /// How a statement list ended. The value of a `return` or a suspension travels beside it, in
 /// `Interp::exit_value`, so that this stays small enough to come back in registers.
 #[derive(Clone, Copy)]
@@ -396,28 +398,18 @@ fn stmt(body: &Body, idx: usize) -> StmtFn {
             let (op, load, rhs) = (*op, operand(t), operand(v));
             let at = t.span.to(v.span);
             let store = target(t);
-            Box::new(move |it, fr| {
-                before(it, fr, span)?;
-                // An int variable plus a small int or another int variable: in place.
-                if let (Some(x), Some(y)) = (load.peek_int(fr), rhs.peek_int(fr)) {
-                    if let Some(r) = ops::int_fast(op, x, y) {
-                        match &load {
-                            Operand::Local(i, _) => fr.slots[*i] = r,
-                            Operand::Global(i, _) => fr.globals.values.borrow_mut()[*i] = r,
-                            _ => unreachable!("peek_int read a variable"),
-                        }
-                        return finish(it, fr, span, Ok(Exit::Normal));
-                    }
-                }
+            let (load2, rhs2) = (operand(t), operand(v));
+            let general: StmtFn = Box::new(move |it, fr| {
                 let r = (|| {
-                    let cur = load.get(it, fr)?;
-                    let rhs = rhs.get(it, fr)?;
+                    let cur = load2.get(it, fr)?;
+                    let rhs = rhs2.get(it, fr)?;
                     let r = augmented(it, op, &cur, &rhs, at)?;
                     store(it, fr, r)?;
                     Ok(Exit::Normal)
                 })();
                 finish(it, fr, span, r)
-            })
+            });
+            operands::augmented_name(op, load, rhs, span, general)
         }
         StmtKind::If(test, then, orelse) => {
             let (test, then, orelse) = (cond(test), block(then, 0), block(orelse, ELSE));
@@ -813,15 +805,7 @@ fn cond(e: &Expr) -> CondFn {
     if let ExprKind::Compare(first, rest) = &e.kind {
         if rest.len() == 1 {
             let (op, re) = &rest[0];
-            let (op, l, r) = (*op, operand(first), operand(re));
-            return Box::new(move |it, fr| {
-                if let (Some(x), Some(y)) = (l.peek_int(fr), r.peek_int(fr)) {
-                    if let Some(b) = ops::int_compare(op, x, y) {
-                        return Ok(b);
-                    }
-                }
-                compare_truth(it, fr, op, &l, &r, span)
-            });
+            return operands::cond(*op, operand(first), operand(re), span);
         }
     }
     let f = expr(e);
@@ -901,60 +885,9 @@ fn compare_truth(
     it.truthy(&c)
 }
 
-/// `a op b`, with the int fast path inline; a small int constant on the right is folded in.
+/// `a op b`, specialised for its operands and operator (`operands::binary`).
 fn binary(op: BinOp, a: &Expr, b: &Expr, span: Span) -> ExprFn {
-    let at = (span, a.span.end, b.span.start);
-    let (ca, cb) = (operand(a), operand(b));
-    if let (Operand::Expr(_), Operand::Int(k)) = (&ca, &cb) {
-        // An expression and a small int: no second operand to evaluate.
-        let k = *k;
-        return Box::new(move |it, fr| {
-            let x = ca.get(it, fr)?;
-            if let Value::Int(i) = x {
-                if let Some(v) = ops::int_fast(op, i, k) {
-                    return Ok(v);
-                }
-            }
-            it.binary_op(op, &x, &Value::Int(k))
-                .map_err(|e| e.note_anchored(at.0, at.1, at.2))
-        });
-    }
-    if let Operand::Int(k) = cb {
-        // A variable and a small int: the common case reads the variable in place.
-        return Box::new(move |it, fr| {
-            if let Some(i) = ca.peek_int(fr) {
-                if let Some(v) = ops::int_fast(op, i, k) {
-                    return Ok(v);
-                }
-            }
-            binary_slow(it, fr, op, &ca, &cb, at)
-        });
-    }
-    if !matches!(ca, Operand::Expr(_)) && !matches!(cb, Operand::Expr(_)) {
-        // Two variables (or a small int and a variable): both read in place.
-        return Box::new(move |it, fr| {
-            if let (Some(i), Some(j)) = (ca.peek_int(fr), cb.peek_int(fr)) {
-                if let Some(v) = ops::int_fast(op, i, j) {
-                    return Ok(v);
-                }
-            }
-            binary_slow(it, fr, op, &ca, &cb, at)
-        });
-    }
-    Box::new(move |it, fr| binary_full(it, fr, op, &ca, &cb, at))
-}
-
-/// `binary_full` out of line: the slow path of the closures that try a fast one first.
-#[inline(never)]
-fn binary_slow(
-    it: &mut Interp,
-    fr: &mut Frame,
-    op: BinOp,
-    a: &Operand,
-    b: &Operand,
-    at: (Span, u32, u32),
-) -> PyResult<Value> {
-    binary_full(it, fr, op, a, b, at)
+    operands::binary(op, operand(a), operand(b), (span, a.span.end, b.span.start))
 }
 
 /// `a op b` evaluated in full: the operands, the int fast path, else the operator (its error
@@ -993,12 +926,29 @@ fn read_local(it: &mut Interp, fr: &mut Frame, i: usize, slow: &ExprFn) -> PyRes
 /// NameError.
 #[inline(always)]
 fn read_global(it: &mut Interp, fr: &mut Frame, i: usize, slow: &ExprFn) -> PyResult<Value> {
-    if let Some(v) = fr.globals.values.borrow().get(i) {
-        if !matches!(v, Value::Undef) {
-            return Ok(v.quick_clone());
+    // SAFETY: the reference lives only while the value is cloned, and cloning runs no
+    // program code, so nothing can store into the globals meanwhile.
+    if let Ok(values) = unsafe { fr.globals.values.try_borrow_unguarded() } {
+        if let Some(v) = values.get(i) {
+            if !matches!(v, Value::Undef) {
+                return Ok(v.quick_clone());
+            }
         }
     }
     slow(it, fr)
+}
+
+/// Module global `i`'s value when it is an int, read in place.
+#[inline(always)]
+fn global_int(fr: &Frame, i: usize) -> Option<i64> {
+    // SAFETY: the reference lives only while the int is copied out.
+    match unsafe { fr.globals.values.try_borrow_unguarded() } {
+        Ok(values) => match values.get(i) {
+            Some(Value::Int(n)) => Some(*n),
+            _ => None,
+        },
+        Err(_) => None,
+    }
 }
 
 /// An operand of an arithmetic or comparison operator: a local variable is read from its
@@ -1040,24 +990,6 @@ impl Operand {
             Operand::Global(i, slow) => read_global(it, fr, *i, slow),
             Operand::Int(k) => Ok(Value::Int(*k)),
             Operand::Expr(f) => f(it, fr),
-        }
-    }
-
-    /// The operand's int value when it is a local holding an int or an int constant, read
-    /// in place (`None` otherwise).
-    #[inline(always)]
-    fn peek_int(&self, fr: &Frame) -> Option<i64> {
-        match self {
-            Operand::Local(i, _) => match fr.slots.get(*i) {
-                Some(Value::Int(n)) => Some(*n),
-                _ => None,
-            },
-            Operand::Global(i, _) => match fr.globals.values.borrow().get(*i) {
-                Some(Value::Int(n)) => Some(*n),
-                _ => None,
-            },
-            Operand::Int(k) => Some(*k),
-            Operand::Expr(_) => None,
         }
     }
 }

@@ -1,0 +1,427 @@
+//! Operators on simple operands, specialised when the closure is built.
+//!
+//! An arithmetic operator, a comparison or an augmented assignment whose operands are
+//! variables or small int constants is the inner step of most loops. Its closure is made for
+//! the kinds of its two operands (a local's slot, a global's slot, an int constant, any other
+//! expression) and for its operator (the common ones each get their own; the rest are matched
+//! at run time), so that the int fast path is a few instructions with no dispatch on what the
+//! operands are or what the operator is. Everything else goes the general way, with the same
+//! errors and spans as before.
+
+use super::{binary_full, compare_truth, ExprFn, Operand};
+use crate::interp::frame::Frame;
+use crate::interp::Interp;
+use crate::runtime::ops;
+use crate::runtime::value::{PyResult, Value};
+use crate::source::Span;
+use crate::syntax::ast::{BinOp, CmpOp};
+
+/// One operand, its kind known when the closure is built.
+pub(super) trait Opd: 'static {
+    /// Whether `peek_int` can see the value without evaluating anything (a variable or a
+    /// constant); when false, `peek_int` is never asked.
+    const PEEKS: bool;
+    /// The operand's int value, read in place when it is a variable holding an int or an int
+    /// constant.
+    fn peek_int(&self, fr: &Frame) -> Option<i64>;
+    /// The operand as the general [`Operand`] (for the slow paths shared by every kind).
+    fn general(&self) -> &Operand;
+}
+
+/// A local variable's slot.
+pub(super) struct Local(Operand);
+/// A module global's slot.
+pub(super) struct Global(Operand);
+/// A small int constant.
+pub(super) struct Int(Operand);
+/// Any other expression.
+pub(super) struct Other(Operand);
+
+impl Opd for Local {
+    const PEEKS: bool = true;
+    #[inline(always)]
+    fn peek_int(&self, fr: &Frame) -> Option<i64> {
+        let Operand::Local(i, _) = &self.0 else {
+            return None;
+        };
+        match fr.slots.get(*i) {
+            Some(Value::Int(n)) => Some(*n),
+            _ => None,
+        }
+    }
+    #[inline(always)]
+    fn general(&self) -> &Operand {
+        &self.0
+    }
+}
+
+impl Opd for Global {
+    const PEEKS: bool = true;
+    #[inline(always)]
+    fn peek_int(&self, fr: &Frame) -> Option<i64> {
+        let Operand::Global(i, _) = &self.0 else {
+            return None;
+        };
+        super::global_int(fr, *i)
+    }
+    #[inline(always)]
+    fn general(&self) -> &Operand {
+        &self.0
+    }
+}
+
+impl Opd for Int {
+    const PEEKS: bool = true;
+    #[inline(always)]
+    fn peek_int(&self, _: &Frame) -> Option<i64> {
+        match self.0 {
+            Operand::Int(k) => Some(k),
+            _ => None,
+        }
+    }
+    #[inline(always)]
+    fn general(&self) -> &Operand {
+        &self.0
+    }
+}
+
+impl Opd for Other {
+    const PEEKS: bool = false;
+    #[inline(always)]
+    fn peek_int(&self, _: &Frame) -> Option<i64> {
+        None
+    }
+    #[inline(always)]
+    fn general(&self) -> &Operand {
+        &self.0
+    }
+}
+
+/// Calls `$body` with `$x` bound to operand `$o` wrapped in the type of its kind.
+macro_rules! with_kind {
+    ($o:expr, $x:ident => $body:expr) => {
+        match $o {
+            o @ Operand::Local(..) => {
+                let $x = Local(o);
+                $body
+            }
+            o @ Operand::Global(..) => {
+                let $x = Global(o);
+                $body
+            }
+            o @ Operand::Int(_) => {
+                let $x = Int(o);
+                $body
+            }
+            o @ Operand::Expr(_) => {
+                let $x = Other(o);
+                $body
+            }
+        }
+    };
+}
+
+/// An arithmetic operator on two machine ints.
+pub(super) trait IntArith: 'static {
+    /// The operator.
+    fn op(&self) -> BinOp;
+    /// `a op b` when it is a machine int (`None`: the general path).
+    fn int(&self, a: i64, b: i64) -> Option<i64>;
+}
+
+/// Defines a zero-sized [`IntArith`] for one operator.
+macro_rules! arith {
+    ($name:ident, $op:expr, |$a:ident, $b:ident| $e:expr) => {
+        /// An operator with its own closures.
+        pub(super) struct $name;
+        impl IntArith for $name {
+            #[inline(always)]
+            fn op(&self) -> BinOp {
+                $op
+            }
+            #[inline(always)]
+            fn int(&self, $a: i64, $b: i64) -> Option<i64> {
+                $e
+            }
+        }
+    };
+}
+
+arith!(Add, BinOp::Add, |a, b| a.checked_add(b));
+arith!(Sub, BinOp::Sub, |a, b| a.checked_sub(b));
+arith!(Mul, BinOp::Mul, |a, b| a.checked_mul(b));
+arith!(
+    Mod,
+    BinOp::Mod,
+    |a, b| match ops::int_fast(BinOp::Mod, a, b) {
+        Some(Value::Int(r)) => Some(r),
+        _ => None,
+    }
+);
+arith!(BitAnd, BinOp::BitAnd, |a, b| Some(a & b));
+
+/// Any other operator, matched at run time.
+pub(super) struct AnyArith(BinOp);
+
+impl IntArith for AnyArith {
+    #[inline(always)]
+    fn op(&self) -> BinOp {
+        self.0
+    }
+    #[inline(always)]
+    fn int(&self, a: i64, b: i64) -> Option<i64> {
+        match ops::int_fast(self.0, a, b) {
+            Some(Value::Int(r)) => Some(r),
+            _ => None,
+        }
+    }
+}
+
+/// Calls `$body` with `$x` bound to the [`IntArith`] of operator `$op`.
+macro_rules! with_arith {
+    ($op:expr, $x:ident => $body:expr) => {
+        match $op {
+            BinOp::Add => {
+                let $x = Add;
+                $body
+            }
+            BinOp::Sub => {
+                let $x = Sub;
+                $body
+            }
+            BinOp::Mul => {
+                let $x = Mul;
+                $body
+            }
+            BinOp::Mod => {
+                let $x = Mod;
+                $body
+            }
+            BinOp::BitAnd => {
+                let $x = BitAnd;
+                $body
+            }
+            op => {
+                let $x = AnyArith(op);
+                $body
+            }
+        }
+    };
+}
+
+/// A comparison of two machine ints.
+pub(super) trait IntCmp: 'static {
+    /// The operator.
+    fn op(&self) -> CmpOp;
+    /// `x op y` (`None` for the operators that do not compare values: `is`, `in`…).
+    fn cmp(&self, x: i64, y: i64) -> Option<bool>;
+}
+
+/// Defines a zero-sized [`IntCmp`] for one operator.
+macro_rules! comparison {
+    ($name:ident, $op:expr, |$x:ident, $y:ident| $e:expr) => {
+        /// A comparison with its own closures.
+        pub(super) struct $name;
+        impl IntCmp for $name {
+            #[inline(always)]
+            fn op(&self) -> CmpOp {
+                $op
+            }
+            #[inline(always)]
+            fn cmp(&self, $x: i64, $y: i64) -> Option<bool> {
+                Some($e)
+            }
+        }
+    };
+}
+
+comparison!(Lt, CmpOp::Lt, |x, y| x < y);
+comparison!(LtE, CmpOp::LtE, |x, y| x <= y);
+comparison!(Gt, CmpOp::Gt, |x, y| x > y);
+comparison!(GtE, CmpOp::GtE, |x, y| x >= y);
+comparison!(Eq, CmpOp::Eq, |x, y| x == y);
+comparison!(NotEq, CmpOp::NotEq, |x, y| x != y);
+
+/// Any other comparison, matched at run time.
+pub(super) struct AnyCmp(CmpOp);
+
+impl IntCmp for AnyCmp {
+    #[inline(always)]
+    fn op(&self) -> CmpOp {
+        self.0
+    }
+    #[inline(always)]
+    fn cmp(&self, x: i64, y: i64) -> Option<bool> {
+        ops::int_compare(self.0, x, y)
+    }
+}
+
+/// Calls `$body` with `$x` bound to the [`IntCmp`] of operator `$op`.
+macro_rules! with_cmp {
+    ($op:expr, $x:ident => $body:expr) => {
+        match $op {
+            CmpOp::Lt => {
+                let $x = Lt;
+                $body
+            }
+            CmpOp::LtE => {
+                let $x = LtE;
+                $body
+            }
+            CmpOp::Gt => {
+                let $x = Gt;
+                $body
+            }
+            CmpOp::GtE => {
+                let $x = GtE;
+                $body
+            }
+            CmpOp::Eq => {
+                let $x = Eq;
+                $body
+            }
+            CmpOp::NotEq => {
+                let $x = NotEq;
+                $body
+            }
+            op => {
+                let $x = AnyCmp(op);
+                $body
+            }
+        }
+    };
+}
+
+/// `a op b`, specialised for its operands' kinds and its operator; `at` is the expression's
+/// span and the operator's anchors.
+pub(super) fn binary(op: BinOp, a: Operand, b: Operand, at: (Span, u32, u32)) -> ExprFn {
+    with_kind!(a, a => with_kind!(b, b => with_arith!(op, o => binary_for(a, b, o, at))))
+}
+
+fn binary_for<A: Opd, B: Opd, O: IntArith>(a: A, b: B, o: O, at: (Span, u32, u32)) -> ExprFn {
+    Box::new(move |it, fr| {
+        if A::PEEKS && B::PEEKS {
+            if let (Some(x), Some(y)) = (a.peek_int(fr), b.peek_int(fr)) {
+                if let Some(v) = o.int(x, y) {
+                    return Ok(Value::Int(v));
+                }
+            }
+            return binary_slow(it, fr, o.op(), a.general(), b.general(), at);
+        }
+        let x = a.general().get(it, fr)?;
+        let y = b.general().get(it, fr)?;
+        if let (Value::Int(i), Value::Int(j)) = (&x, &y) {
+            if let Some(v) = o.int(*i, *j) {
+                return Ok(Value::Int(v));
+            }
+        }
+        it.binary_op(o.op(), &x, &y)
+            .map_err(|e| e.note_anchored(at.0, at.1, at.2))
+    })
+}
+
+/// `binary_full` out of line: the slow path of the closures that try a fast one first.
+#[inline(never)]
+fn binary_slow(
+    it: &mut Interp,
+    fr: &mut Frame,
+    op: BinOp,
+    a: &Operand,
+    b: &Operand,
+    at: (Span, u32, u32),
+) -> PyResult<Value> {
+    binary_full(it, fr, op, a, b, at)
+}
+
+/// The truth of `l op r`, specialised as [`binary`] is.
+pub(super) fn cond(op: CmpOp, l: Operand, r: Operand, span: Span) -> super::CondFn {
+    with_kind!(l, l => with_kind!(r, r => with_cmp!(op, o => cond_for(l, r, o, span))))
+}
+
+fn cond_for<L: Opd, R: Opd, O: IntCmp>(l: L, r: R, o: O, span: Span) -> super::CondFn {
+    Box::new(move |it, fr| {
+        if L::PEEKS && R::PEEKS {
+            if let (Some(x), Some(y)) = (l.peek_int(fr), r.peek_int(fr)) {
+                if let Some(b) = o.cmp(x, y) {
+                    return Ok(b);
+                }
+            }
+        }
+        compare_truth(it, fr, o.op(), l.general(), r.general(), span)
+    })
+}
+
+/// A variable that an augmented assignment can write an int into in place.
+pub(super) trait IntTarget: Opd {
+    /// Writes `v` over the variable's int value (which `peek_int` has just read).
+    fn set_int(&self, fr: &mut Frame, v: i64);
+}
+
+impl IntTarget for Local {
+    #[inline(always)]
+    fn set_int(&self, fr: &mut Frame, v: i64) {
+        if let Operand::Local(i, _) = &self.0 {
+            if let Some(Value::Int(n)) = fr.slots.get_mut(*i) {
+                *n = v;
+            }
+        }
+    }
+}
+
+impl IntTarget for Global {
+    #[inline(always)]
+    fn set_int(&self, fr: &mut Frame, v: i64) {
+        if let Operand::Global(i, _) = &self.0 {
+            if let Some(Value::Int(n)) = fr.globals.values.borrow_mut().get_mut(*i) {
+                *n = v;
+            }
+        }
+    }
+}
+
+/// `name op= value` for a local or global `name`, after the checks before a statement: when
+/// both are ints and the result is one, the variable's int is written in place; otherwise
+/// `general` (the statement's evaluation, its errors marked) runs.
+pub(super) fn augmented_name(
+    op: BinOp,
+    load: Operand,
+    rhs: Operand,
+    span: Span,
+    general: super::StmtFn,
+) -> super::StmtFn {
+    match load {
+        t @ Operand::Local(..) => {
+            let t = Local(t);
+            with_kind!(rhs, r => with_arith!(op, o => augmented_for(t, r, o, span, general)))
+        }
+        t @ Operand::Global(..) => {
+            let t = Global(t);
+            with_kind!(rhs, r => with_arith!(op, o => augmented_for(t, r, o, span, general)))
+        }
+        _ => Box::new(move |it, fr| {
+            super::before(it, fr, span)?;
+            general(it, fr)
+        }),
+    }
+}
+
+fn augmented_for<T: IntTarget, R: Opd, O: IntArith>(
+    t: T,
+    r: R,
+    o: O,
+    span: Span,
+    general: super::StmtFn,
+) -> super::StmtFn {
+    Box::new(move |it, fr| {
+        super::before(it, fr, span)?;
+        if R::PEEKS {
+            if let (Some(x), Some(y)) = (t.peek_int(fr), r.peek_int(fr)) {
+                if let Some(v) = o.int(x, y) {
+                    t.set_int(fr, v);
+                    return super::finish(it, fr, span, Ok(super::Exit::Normal));
+                }
+            }
+        }
+        general(it, fr)
+    })
+}
