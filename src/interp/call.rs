@@ -439,6 +439,7 @@ impl Interp {
     /// Runs the body of a function whose code is `direct` to its end, `slots` its bound
     /// local slots. Its frame's vectors are reused by the next call instead of going back to
     /// the allocator.
+    #[inline(always)]
     pub(crate) fn run_straight(
         &mut self,
         f: &Function,

@@ -104,7 +104,7 @@ impl Interp {
 
     /// As `run_direct`, for a frame running `code` (held by the caller, which saves the frame
     /// a clone of it).
-    #[inline]
+    #[inline(always)]
     pub(crate) fn run_direct_code(&mut self, frame: &mut Frame, code: &Code) -> PyResult<Value> {
         if self.depth >= RECURSION_LIMIT {
             return Err(err("RecursionError", "maximum recursion depth exceeded"));
