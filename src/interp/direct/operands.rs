@@ -28,10 +28,10 @@ pub(super) trait Opd: 'static {
     fn general(&self) -> &Operand;
 }
 
-/// A local variable's slot.
-pub(super) struct Local(Operand);
-/// A module global's slot.
-pub(super) struct Global(Operand);
+/// A local variable's slot (its index, then the general operand).
+pub(super) struct Local(usize, Operand);
+/// A module global's slot (its index, then the general operand).
+pub(super) struct Global(usize, Operand);
 /// A small int constant.
 pub(super) struct Int(Operand);
 /// Any other expression.
@@ -41,17 +41,14 @@ impl Opd for Local {
     const PEEKS: bool = true;
     #[inline(always)]
     fn peek_int(&self, fr: &Frame) -> Option<i64> {
-        let Operand::Local(i, _) = &self.0 else {
-            return None;
-        };
-        match fr.slots.get(*i) {
+        match fr.slots.get(self.0) {
             Some(Value::Int(n)) => Some(*n),
             _ => None,
         }
     }
     #[inline(always)]
     fn general(&self) -> &Operand {
-        &self.0
+        &self.1
     }
 }
 
@@ -59,14 +56,11 @@ impl Opd for Global {
     const PEEKS: bool = true;
     #[inline(always)]
     fn peek_int(&self, fr: &Frame) -> Option<i64> {
-        let Operand::Global(i, _) = &self.0 else {
-            return None;
-        };
-        super::global_int(fr, *i)
+        super::global_int(fr, self.0)
     }
     #[inline(always)]
     fn general(&self) -> &Operand {
-        &self.0
+        &self.1
     }
 }
 
@@ -101,12 +95,12 @@ impl Opd for Other {
 macro_rules! with_kind {
     ($o:expr, $x:ident => $body:expr) => {
         match $o {
-            o @ Operand::Local(..) => {
-                let $x = Local(o);
+            Operand::Local(i, slow) => {
+                let $x = Local(i, Operand::Local(i, slow));
                 $body
             }
-            o @ Operand::Global(..) => {
-                let $x = Global(o);
+            Operand::Global(i, slow) => {
+                let $x = Global(i, Operand::Global(i, slow));
                 $body
             }
             o @ Operand::Int(_) => {
@@ -360,10 +354,8 @@ pub(super) trait IntTarget: Opd {
 impl IntTarget for Local {
     #[inline(always)]
     fn set_int(&self, fr: &mut Frame, v: i64) {
-        if let Operand::Local(i, _) = &self.0 {
-            if let Some(Value::Int(n)) = fr.slots.get_mut(*i) {
-                *n = v;
-            }
+        if let Some(Value::Int(n)) = fr.slots.get_mut(self.0) {
+            *n = v;
         }
     }
 }
@@ -371,10 +363,8 @@ impl IntTarget for Local {
 impl IntTarget for Global {
     #[inline(always)]
     fn set_int(&self, fr: &mut Frame, v: i64) {
-        if let Operand::Global(i, _) = &self.0 {
-            if let Some(Value::Int(n)) = fr.globals.values.borrow_mut().get_mut(*i) {
-                *n = v;
-            }
+        if let Some(Value::Int(n)) = fr.globals.values.borrow_mut().get_mut(self.0) {
+            *n = v;
         }
     }
 }
@@ -390,12 +380,12 @@ pub(super) fn augmented_name(
     general: super::StmtFn,
 ) -> super::StmtFn {
     match load {
-        t @ Operand::Local(..) => {
-            let t = Local(t);
+        Operand::Local(i, slow) => {
+            let t = Local(i, Operand::Local(i, slow));
             with_kind!(rhs, r => with_arith!(op, o => augmented_for(t, r, o, span, general)))
         }
-        t @ Operand::Global(..) => {
-            let t = Global(t);
+        Operand::Global(i, slow) => {
+            let t = Global(i, Operand::Global(i, slow));
             with_kind!(rhs, r => with_arith!(op, o => augmented_for(t, r, o, span, general)))
         }
         _ => Box::new(move |it, fr| {
