@@ -510,6 +510,57 @@ impl Interp {
         }
     }
 
+    /// The next item of a generator, for a `for` loop or `next_opt`: a plain generator
+    /// suspended in compiled code with no exceptions it was handling resumes straight into its
+    /// closures (what `gen_resume` and `run_frame` do, without their other cases); anything
+    /// else goes through `gen_resume`.
+    #[inline]
+    pub(crate) fn gen_next(&mut self, g: &Rc<Generator>) -> PyResult<Option<Value>> {
+        let fast = g.kind == GenKind::Generator
+            && self.depth < super::RECURSION_LIMIT
+            && matches!(&*g.state.borrow(),
+                GenState::Suspended(f) if f.code.resumable && f.saved_exc.is_empty());
+        if !fast {
+            return match self.gen_resume(g, Resume::Send(Value::None))? {
+                Outcome::Yield(v) => Ok(Some(v)),
+                Outcome::Return(_) => Ok(None),
+            };
+        }
+        let GenState::Suspended(mut frame) =
+            std::mem::replace(&mut *g.state.borrow_mut(), GenState::Running)
+        else {
+            unreachable!("checked above")
+        };
+        self.depth += 1;
+        let base = self.exc_stack.len();
+        let r = self.run_resumable(&mut frame, Resume::Send(Value::None));
+        if let Ok(Outcome::Yield(_)) = r {
+            // The exceptions it was handling wait with it (usually none).
+            if self.exc_stack.len() > base {
+                frame.saved_exc = self.exc_stack.drain(base..).collect();
+            }
+        } else {
+            self.exc_stack.truncate(base);
+        }
+        self.depth -= 1;
+        match r {
+            Ok(Outcome::Yield(v)) => {
+                *g.state.borrow_mut() = GenState::Suspended(frame);
+                Ok(Some(v))
+            }
+            Ok(Outcome::Return(_)) => {
+                *g.state.borrow_mut() = GenState::Done;
+                self.recycle(&mut frame);
+                Ok(None)
+            }
+            Err(e) => {
+                *g.state.borrow_mut() = GenState::Done;
+                self.recycle(&mut frame);
+                Err(no_stop_iteration(GenKind::Generator.type_name(), e))
+            }
+        }
+    }
+
     /// Resumes a generator or coroutine: CPython's `gen_send_ex`.
     pub fn gen_resume(&mut self, g: &Rc<Generator>, mut resume: Resume) -> PyResult<Outcome> {
         let what = g.kind.type_name();

@@ -34,6 +34,7 @@ use crate::syntax::ast::{
     Arg, BinOp, Body, Constant, Expr, ExprKind, Scope, Stmt, StmtKind, SuspendKind, UnaryOp,
 };
 use crate::syntax::token::IntLit;
+use std::rc::Rc;
 
 mod operands;
 
@@ -141,7 +142,9 @@ impl Interp {
         } else {
             self.resume_with = Some(resume);
         }
-        let code = frame.code.clone();
+        // SAFETY: a frame's code is never replaced, and the frame outlives this call, so
+        // its code lives at least as long as this reference.
+        let code: &Code = unsafe { &*Rc::as_ptr(&frame.code) };
         let body = code.compiled.get_or_init(|| CompiledBody::new(&code.body));
         let outer = std::mem::take(&mut self.exit_value);
         let r = run_block(self, frame, &body.0);

@@ -212,10 +212,7 @@ impl Interp {
         self.tick()?;
         match it {
             Value::Iter(cell) => self.native_next(cell),
-            Value::Generator(g) => match self.gen_resume(g, Resume::Send(Value::None))? {
-                Outcome::Yield(v) => Ok(Some(v)),
-                Outcome::Return(_) => Ok(None),
-            },
+            Value::Generator(g) => self.gen_next(g),
             _ => match self.call_special(it, "__next__", vec![]) {
                 Some(Ok(v)) => Ok(Some(v)),
                 Some(Err(e)) if e.is("StopIteration") => Ok(None),
