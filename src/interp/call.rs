@@ -545,7 +545,11 @@ impl Interp {
         self.depth -= 1;
         match r {
             Ok(Outcome::Yield(v)) => {
-                *g.state.borrow_mut() = GenState::Suspended(frame);
+                // The state it replaces is `Running`, which owns nothing.
+                std::mem::forget(std::mem::replace(
+                    &mut *g.state.borrow_mut(),
+                    GenState::Suspended(frame),
+                ));
                 Ok(Some(v))
             }
             Ok(Outcome::Return(_)) => {

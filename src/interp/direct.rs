@@ -634,11 +634,17 @@ fn target(t: &Expr) -> StoreFn {
             };
             let (i, id) = (i as usize, id.clone());
             return Box::new(move |it, fr, v| {
-                if let Some(slot) = fr.globals.values.borrow_mut().get_mut(i) {
-                    *slot = v;
-                    return Ok(());
+                let old = match fr.globals.values.borrow_mut().get_mut(i) {
+                    Some(slot) => Ok(std::mem::replace(slot, v)),
+                    None => Err(v),
+                };
+                match old {
+                    Ok(old) => {
+                        old.drop_quick();
+                        Ok(())
+                    }
+                    Err(v) => it.store(fr, &id, v),
                 }
-                it.store(fr, &id, v)
             });
         }
         ExprKind::Attribute(obj, name) => {
@@ -670,7 +676,7 @@ fn target(t: &Expr) -> StoreFn {
     }
     match local_slot(t) {
         Some(i) => Box::new(move |_, fr, v| {
-            fr.slots[i] = v;
+            std::mem::replace(&mut fr.slots[i], v).drop_quick();
             Ok(())
         }),
         None => {

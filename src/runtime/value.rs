@@ -560,6 +560,21 @@ impl Value {
 }
 
 impl Value {
+    /// Drops the value, skipping the general drop when it owns nothing (an int, a float, a
+    /// bool, `None`): for the hot paths' stores and temporaries, where that drop is an
+    /// out-of-line call.
+    #[inline(always)]
+    pub fn drop_quick(self) {
+        if matches!(
+            self,
+            Value::Int(_) | Value::Float(_) | Value::Bool(_) | Value::None | Value::Undef
+        ) {
+            std::mem::forget(self);
+        } else {
+            drop(self);
+        }
+    }
+
     /// An int value from a wide integer.
     pub fn from_i128(i: i128) -> Value {
         match i64::try_from(i) {

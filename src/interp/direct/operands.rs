@@ -306,6 +306,8 @@ fn binary_for<A: Opd, B: Opd, O: IntArith>(a: A, b: B, o: O, at: (Span, u32, u32
         let y = b.general().get(it, fr)?;
         if let (Value::Int(i), Value::Int(j)) = (&x, &y) {
             if let Some(v) = o.int(*i, *j) {
+                x.drop_quick();
+                y.drop_quick();
                 return Ok(Value::Int(v));
             }
         }
