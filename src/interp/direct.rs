@@ -647,6 +647,26 @@ fn target(t: &Expr) -> StoreFn {
                 }
             });
         }
+        ExprKind::Attribute(obj, name) if local_slot(obj).is_some() && &**name != "__dict__" => {
+            // `local.name = v`: stored through the local's slot (no count taken on the
+            // instance), where this site found the name last.
+            let slot = local_slot(obj).unwrap_or_default();
+            let (obj, name) = (expr(obj), name.clone());
+            let hint = std::cell::Cell::new(0);
+            return Box::new(move |it, fr, v| {
+                let v = match fr.slots.get(slot) {
+                    Some(Value::Instance(inst)) => {
+                        match super::protocol::plain_instance_set_hinted(inst, &name, v, &hint) {
+                            Ok(()) => return Ok(()),
+                            Err(v) => v,
+                        }
+                    }
+                    _ => v,
+                };
+                let o = obj(it, fr)?;
+                it.setattr(&o, &name, v).map_err(|e| e.note_span(span))
+            });
+        }
         ExprKind::Attribute(obj, name) => {
             let (obj, name) = (expr(obj), name.clone());
             let plain = &*name != "__dict__";
@@ -746,6 +766,23 @@ fn expr(e: &Expr) -> ExprFn {
             })
         }
         ExprKind::Call(f, args) => call(e, f, args).unwrap_or_else(|| by_tree(e)),
+        ExprKind::Attribute(obj, name) if local_slot(obj).is_some() && !name.starts_with("__") => {
+            // `local.name`: an instance's own attribute is read through the local's slot
+            // (no count taken on the instance), where this site found it last.
+            let slot = local_slot(obj).unwrap_or_default();
+            let (obj, name) = (expr(obj), name.clone());
+            let hint = std::cell::Cell::new(0);
+            Box::new(move |it, fr| {
+                if let Some(Value::Instance(inst)) = fr.slots.get(slot) {
+                    if let Some(v) = super::protocol::plain_instance_attr_hinted(inst, &name, &hint)
+                    {
+                        return Ok(v);
+                    }
+                }
+                let o = obj(it, fr)?;
+                it.getattr(&o, &name).map_err(|x| x.note_span(span))
+            })
+        }
         ExprKind::Attribute(obj, name) => {
             let (obj, name) = (expr(obj), name.clone());
             let plain = !name.starts_with("__");

@@ -1604,6 +1604,19 @@ pub(crate) fn plain_instance_attr(
     None
 }
 
+/// As `plain_instance_attr`, looking first where the read site found it last (`hint`).
+#[inline(always)]
+pub(crate) fn plain_instance_attr_hinted(
+    inst: &crate::runtime::value::Instance,
+    name: &str,
+    hint: &std::cell::Cell<u32>,
+) -> Option<Value> {
+    if plain_setattr(&inst.class) {
+        return inst.attrs.borrow().get_hinted(name, hint);
+    }
+    None
+}
+
 /// `inst.name = v` when the instance's class is plain: the compiled attribute store's fast
 /// path; `v` comes back when the class is not. `name` must not be `__dict__`.
 #[inline]
@@ -1615,6 +1628,24 @@ pub(crate) fn plain_instance_set(
     if plain_setattr(&inst.class) {
         let old = inst.attrs.borrow_mut().set(name.clone(), v);
         drop(old);
+        return Ok(());
+    }
+    Err(v)
+}
+
+/// As `plain_instance_set`, looking first where the store site found the name last (`hint`).
+#[inline(always)]
+pub(crate) fn plain_instance_set_hinted(
+    inst: &crate::runtime::value::Instance,
+    name: &Rc<str>,
+    v: Value,
+    hint: &std::cell::Cell<u32>,
+) -> Result<(), Value> {
+    if plain_setattr(&inst.class) {
+        let old = inst.attrs.borrow_mut().set_hinted(name, v, hint);
+        if let Some(old) = old {
+            old.drop_quick();
+        }
         return Ok(());
     }
     Err(v)

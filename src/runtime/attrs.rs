@@ -150,6 +150,54 @@ impl Attrs {
         }
         self.set(Rc::from(name), v)
     }
+    /// The attribute `name`, looked for first at position `hint` of the name map (where a
+    /// read site last found it: an inline cache), which is updated when it is elsewhere.
+    #[inline(always)]
+    pub fn get_hinted(&self, name: &str, hint: &std::cell::Cell<u32>) -> Option<Value> {
+        let Attrs::Names(m) = self else {
+            return self.get(name);
+        };
+        if let Some((k, v)) = m.items.get(hint.get() as usize) {
+            if std::ptr::eq(&**k, name) {
+                return Some(v.quick_clone());
+            }
+        }
+        let pos = m.position(name)?;
+        hint.set(pos as u32);
+        Some(m.items[pos].1.clone())
+    }
+    /// Sets the attribute `name`, looking for it first at position `hint` (see `get_hinted`),
+    /// which is updated to where it is; returns the value it replaces.
+    #[inline(always)]
+    pub fn set_hinted(
+        &mut self,
+        name: &Rc<str>,
+        v: Value,
+        hint: &std::cell::Cell<u32>,
+    ) -> Option<Value> {
+        if let Attrs::Names(m) = self {
+            let at = hint.get() as usize;
+            if let Some((k, slot)) = m.items.get_mut(at) {
+                if Rc::ptr_eq(k, name) {
+                    return Some(std::mem::replace(slot, v));
+                }
+            }
+            if m.items.len() < SMALL {
+                return Some(match m.position(name) {
+                    Some(i) => {
+                        hint.set(i as u32);
+                        std::mem::replace(&mut m.items[i].1, v)
+                    }
+                    None => {
+                        hint.set(m.items.len() as u32);
+                        m.push(name.clone(), v);
+                        return None;
+                    }
+                });
+            }
+        }
+        self.set(name.clone(), v)
+    }
     /// Whether the attribute `name` is set.
     pub fn contains(&self, name: &str) -> bool {
         match self {
