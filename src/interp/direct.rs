@@ -1303,6 +1303,34 @@ fn slots_for(callee: &Value, n: usize) -> usize {
     }
 }
 
+/// A new instance of plain class `c`, initialised by its `__init__` function `init` with
+/// `args`, which fit its positional parameters after `self`.
+fn construct(
+    it: &mut Interp,
+    c: &Rc<crate::runtime::value::Class>,
+    init: &crate::runtime::value::Function,
+    mut args: Vec<Value>,
+) -> PyResult<Value> {
+    let inst = it.new_instance(c, Vec::new());
+    it.tick()?;
+    let n = init.code.varnames.len();
+    let mut slots = it.arg_vec(n.max(args.len() + 1));
+    slots.push(inst.clone());
+    slots.append(&mut args);
+    it.recycle_args(args);
+    if slots.len() < n {
+        slots.resize(n, Value::Undef);
+    }
+    let r = it.run_straight(init, slots, super::frame::Cells::new())?;
+    if !r.is_none() {
+        return Err(crate::runtime::exceptions::type_error(format!(
+            "__init__() should return None, not '{}'",
+            crate::runtime::types::types().class_of(&r).name
+        )));
+    }
+    Ok(inst)
+}
+
 /// Calls `callee` (`Interp::call_from`); a plain function given exactly its positional
 /// parameters gets them moved into its local slots and runs its compiled body at once.
 #[inline(always)]
@@ -1322,6 +1350,19 @@ fn call_value(
             }
             it.run_straight(func, args, super::frame::Cells::new())
         }
+        // A plain class whose `__init__` takes exactly these positional arguments: the new
+        // instance and the arguments become `__init__`'s slots (the steps and call site as
+        // `call_class` and `run_init` count and record them).
+        Value::Class(c) => match c.plain_init() {
+            Some(init) if init.code.plain_args == Some(args.len() + 1) => {
+                it.tick()?;
+                it.call_sites.push((fr.code.clone(), at));
+                let r = construct(it, c, &init, args);
+                it.call_sites.pop();
+                r
+            }
+            _ => it.call_from(fr, callee, args, Vec::new(), at),
+        },
         // A builtin function or method found on its type: called on the argument vector,
         // which then goes back to the pool (the call site recorded, as `call_from` does).
         Value::Builtin(b) if b.bound.is_none() => {

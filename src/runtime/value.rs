@@ -286,6 +286,33 @@ impl Class {
         c
     }
 
+    /// The `__init__` function a call of this class runs when that is all it runs: a plain
+    /// class (not an exception, not wrapping a builtin value) with no `__new__` and a Python
+    /// `__init__` (the compiled call's fast path; `None`: the general path).
+    #[inline]
+    pub fn plain_init(&self) -> Option<Rc<Function>> {
+        if self.builtin != BuiltinType::Object || self.is_exception {
+            return None;
+        }
+        let version = super::class_dict::version();
+        if let Some(c) = &*self.ctor.borrow() {
+            if c.version == version {
+                return match (&c.new, &c.init) {
+                    (None, Some(Value::Function(f))) => Some(f.clone()),
+                    _ => None,
+                };
+            }
+        }
+        match self.ctor() {
+            Ctor {
+                new: None,
+                init: Some(Value::Function(f)),
+                ..
+            } => Some(f),
+            _ => None,
+        }
+    }
+
     /// Looks `name` up along the MRO (through the lookup cache).
     pub fn lookup(&self, name: &str) -> Option<Value> {
         let addr = self as *const Class as usize;
