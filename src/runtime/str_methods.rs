@@ -60,6 +60,15 @@ fn str_join(it: &mut Interp, args: &[Value], kw: &Kwargs) -> PyResult<Value> {
     no_method_kwargs(args, "join", kw)?;
     method_arity(args, "join", 1, 1)?;
     let sep = this_str(args, "join")?;
+    // A list or tuple is joined in place, into a string of exactly its length.
+    let joined = match &args[1] {
+        Value::List(l) => join_items(&sep, &l.borrow()),
+        Value::Tuple(t) => join_items(&sep, t),
+        _ => None,
+    };
+    if let Some(out) = joined {
+        return Ok(s(&out));
+    }
     let iter = it
         .get_iter(&args[1])
         .map_err(|_| type_error("can only join an iterable"))?;
@@ -71,15 +80,63 @@ fn str_join(it: &mut Interp, args: &[Value], kw: &Kwargs) -> PyResult<Value> {
         }
         match x {
             Value::Str(p) => out.push_str(p),
-            other => {
-                return Err(type_error(format!(
-                    "sequence item {i}: expected str instance, {} found",
-                    type_name(other)
-                )))
-            }
+            // An instance of a subclass of str joins as the str it is.
+            other => match crate::interp::protocol::builtin_base(other) {
+                Some(Value::Str(p)) => out.push_str(&p),
+                _ => {
+                    return Err(type_error(format!(
+                        "sequence item {i}: expected str instance, {} found",
+                        type_name(other)
+                    )))
+                }
+            },
         }
     }
     Ok(s(&out))
+}
+
+/// `sep.join(items)` when every item is a str (`None`: the general path, which raises for
+/// the first that is not).
+fn join_items(sep: &str, items: &[Value]) -> Option<String> {
+    let mut len = sep.len().saturating_mul(items.len().saturating_sub(1));
+    for x in items {
+        match x {
+            Value::Str(p) => len = len.saturating_add(p.len()),
+            _ => return None,
+        }
+    }
+    let mut out = String::with_capacity(len);
+    for (i, x) in items.iter().enumerate() {
+        if i > 0 {
+            out.push_str(sep);
+        }
+        if let Value::Str(p) = x {
+            out.push_str(p);
+        }
+    }
+    Some(out)
+}
+
+/// `text.split()` of an ASCII text: the runs between Python's ASCII whitespace (space, `\t`,
+/// `\n`, `\x0b`, `\x0c`, `\r` and the separators `\x1c`..`\x1f`), found byte by byte.
+fn split_ascii_space(text: &str) -> Vec<&str> {
+    let is_space = |b: u8| matches!(b, 9..=13 | 28..=32);
+    let bytes = text.as_bytes();
+    let mut out = Vec::new();
+    let mut i = 0;
+    while i < bytes.len() {
+        while i < bytes.len() && is_space(bytes[i]) {
+            i += 1;
+        }
+        let start = i;
+        while i < bytes.len() && !is_space(bytes[i]) {
+            i += 1;
+        }
+        if i > start {
+            out.push(&text[start..i]);
+        }
+    }
+    out
 }
 
 /// Python's whitespace: Rust's plus the ASCII separators `\x1c`..`\x1f`.
@@ -105,42 +162,47 @@ fn split_common(args: &[Value], kw: &Kwargs, right: bool) -> PyResult<Value> {
     } else {
         maxsplit as usize
     };
-    let parts: Vec<String> = match &sep {
+    let parts: Vec<&str> = match &sep {
         Value::None => {
-            let words: Vec<&str> = text.split(py_space).filter(|w| !w.is_empty()).collect();
-            if max == usize::MAX || words.len() <= max + 1 {
-                words.into_iter().map(String::from).collect()
+            let words: Vec<&str> = if text.is_ascii() {
+                split_ascii_space(&text)
+            } else {
+                text.split(py_space).filter(|w| !w.is_empty()).collect()
+            };
+            // With no more words than splits, none keeps the whitespace after it.
+            if max == usize::MAX || words.len() <= max {
+                words
             } else if !right {
-                let mut out: Vec<String> = Vec::new();
+                let mut out: Vec<&str> = Vec::new();
                 let mut rest = text.trim_start_matches(py_space);
                 while out.len() < max {
                     match rest.find(py_space) {
                         Some(i) => {
-                            out.push(rest[..i].to_string());
+                            out.push(&rest[..i]);
                             rest = rest[i..].trim_start_matches(py_space);
                         }
                         None => break,
                     }
                 }
                 if !rest.is_empty() {
-                    out.push(rest.to_string());
+                    out.push(rest);
                 }
                 out
             } else {
-                let mut out: Vec<String> = Vec::new();
+                let mut out: Vec<&str> = Vec::new();
                 let mut rest = text.trim_end_matches(py_space);
                 while out.len() < max {
                     match rest.rfind(py_space) {
                         Some(i) => {
                             let word = rest[i..].trim_start_matches(py_space);
-                            out.push(word.to_string());
+                            out.push(word);
                             rest = rest[..i].trim_end_matches(py_space);
                         }
                         None => break,
                     }
                 }
                 if !rest.is_empty() {
-                    out.push(rest.to_string());
+                    out.push(rest);
                 }
                 out.reverse();
                 out
@@ -151,16 +213,11 @@ fn split_common(args: &[Value], kw: &Kwargs, right: bool) -> PyResult<Value> {
                 return Err(value_error("empty separator"));
             }
             if right {
-                let mut v: Vec<String> = text
-                    .rsplitn(max.saturating_add(1), &**sep)
-                    .map(String::from)
-                    .collect();
+                let mut v: Vec<&str> = text.rsplitn(max.saturating_add(1), &**sep).collect();
                 v.reverse();
                 v
             } else {
-                text.splitn(max.saturating_add(1), &**sep)
-                    .map(String::from)
-                    .collect()
+                text.splitn(max.saturating_add(1), &**sep).collect()
             }
         }
         other => {
@@ -170,7 +227,7 @@ fn split_common(args: &[Value], kw: &Kwargs, right: bool) -> PyResult<Value> {
             )))
         }
     };
-    Ok(Value::list(parts.into_iter().map(|p| s(&p)).collect()))
+    Ok(Value::list(parts.into_iter().map(s).collect()))
 }
 
 fn str_split(_: &mut Interp, args: &[Value], kw: &Kwargs) -> PyResult<Value> {
