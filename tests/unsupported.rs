@@ -185,3 +185,13 @@ fn new_in_a_builtin_subclass_is_named() {
         6,
     );
 }
+
+#[test]
+fn finalizer_is_named_at_its_def() {
+    fails(
+        "finalizer",
+        "class A:\n    x = 1\n\n    def __del__(self):\n        print('bye')\n\n\na = A()\n",
+        "SyntaxError: aio does not support __del__ (finalizers)",
+        4,
+    );
+}

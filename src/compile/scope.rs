@@ -347,6 +347,18 @@ impl Scanner {
                 for a in &c.bases {
                     self.arg(a)?;
                 }
+                // aio never calls finalizers: a class defining one is named as unsupported
+                // rather than run without it.
+                for st in c.body.iter() {
+                    if let StmtKind::FunctionDef(f) = &st.kind {
+                        if &*f.name == "__del__" {
+                            return Err(SyntaxError::new(
+                                "aio does not support __del__ (finalizers)",
+                                st.span,
+                            ));
+                        }
+                    }
+                }
                 self.stack.push(ScopeTable::new(ScopeKind::Class));
                 self.body(&c.body)?;
                 let t = self.stack.pop().expect("pushed above");
