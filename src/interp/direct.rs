@@ -58,14 +58,15 @@ pub(crate) enum Exit {
 /// A `return` of `v` out of compiled statements.
 #[inline(always)]
 fn returning(it: &mut Interp, v: Value) -> Exit {
-    it.exit_value = v;
+    // What it replaces is the `None` the running body started with.
+    std::mem::replace(&mut it.exit_value, v).drop_quick();
     Exit::Return
 }
 
 /// A suspension yielding `v` out of compiled statements.
 #[inline(always)]
 fn yielding(it: &mut Interp, v: Value) -> Exit {
-    it.exit_value = v;
+    std::mem::replace(&mut it.exit_value, v).drop_quick();
     Exit::Yield
 }
 
@@ -377,14 +378,22 @@ fn stmt(body: &Body, idx: usize) -> StmtFn {
                     // found read and written back (no `__hash__` of the program's to call
                     // twice); a missing key goes the general way, to its KeyError.
                     if let (Place::Item(..), Value::Dict(d)) = (place, &o) {
-                        if let Some(k) = builtin_key(&key) {
-                            let cur = d.borrow().get(&k).cloned();
-                            if let Some(cur) = cur {
-                                let rhs = rhs(it, fr)?;
-                                let r = augmented(it, op, &cur, &rhs, at)?;
-                                d.borrow_mut().insert(k, r);
-                                return Ok(Exit::Normal);
+                        let cur = d.borrow().get_builtin(&key).flatten().cloned();
+                        if let Some(cur) = cur {
+                            let rhs = rhs(it, fr)?;
+                            let r = augmented(it, op, &cur, &rhs, at)?;
+                            // The key's entry is found again: the right side may have
+                            // changed the dict.
+                            let mut dm = d.borrow_mut();
+                            match dm.get_builtin_mut(&key) {
+                                Some(Some(slot)) => *slot = r,
+                                _ => {
+                                    if let Some(k) = builtin_key(&key) {
+                                        dm.insert(k, r);
+                                    }
+                                }
                             }
+                            return Ok(Exit::Normal);
                         }
                     }
                     let cur = place.read(it, &o, &key).map_err(|e| e.note_span(t_at))?;
@@ -876,8 +885,7 @@ fn quick_item(o: &Value, i: &Value) -> Option<Value> {
             usize::try_from(at).ok().and_then(|at| t.get(at).cloned())
         }
         (Value::Dict(d), Value::Str(_) | Value::Int(_)) => {
-            let k = builtin_key(i)?;
-            let v = d.borrow().get(&k).cloned();
+            let v = d.borrow().get_builtin(i)?.cloned();
             v
         }
         _ => None,
@@ -902,8 +910,7 @@ fn dict_membership(op: crate::syntax::ast::CmpOp, l: &Value, r: &Value) -> Optio
     let (CmpOp::In | CmpOp::NotIn, Value::Dict(d)) = (op, r) else {
         return None;
     };
-    let k = builtin_key(l)?;
-    let found = d.borrow().get(&k).is_some();
+    let found = d.borrow().get_builtin(l)?.is_some();
     Some(found == (op == CmpOp::In))
 }
 

@@ -393,6 +393,43 @@ impl Dict {
             .map(|(k, v)| (k.0.clone(), v.clone()))
             .collect()
     }
+    /// The value for key `k` when `k` is a str or an int, found without making a key of it
+    /// (`None`: `k` is another kind, whose lookup may need the general path).
+    #[inline]
+    pub fn get_builtin(&self, k: &Value) -> Option<Option<&Value>> {
+        use indexmap::map::RawEntryApiV1;
+        if !matches!(k, Value::Str(_) | Value::Int(_)) {
+            return None;
+        }
+        let h = hash_value(k);
+        let spread = self.map.hasher().hash_one(h);
+        Some(
+            self.map
+                .raw_entry_v1()
+                .from_hash(spread, |stored| stored.1 == h && key_eq(&stored.0, k))
+                .map(|(_, v)| v),
+        )
+    }
+    /// As `get_builtin`, for changing the value in place.
+    #[inline]
+    pub fn get_builtin_mut(&mut self, k: &Value) -> Option<Option<&mut Value>> {
+        use indexmap::map::raw_entry_v1::{RawEntryApiV1, RawEntryMut};
+        if !matches!(k, Value::Str(_) | Value::Int(_)) {
+            return None;
+        }
+        let h = hash_value(k);
+        let spread = self.map.hasher().hash_one(h);
+        Some(
+            match self
+                .map
+                .raw_entry_mut_v1()
+                .from_hash(spread, |stored| stored.1 == h && key_eq(&stored.0, k))
+            {
+                RawEntryMut::Occupied(e) => Some(e.into_mut()),
+                RawEntryMut::Vacant(_) => None,
+            },
+        )
+    }
     /// A str-keyed lookup.
     pub fn get_str(&self, s: &str) -> Option<&Value> {
         self.map.get(&DictKey::str(Rc::from(s)))

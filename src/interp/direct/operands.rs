@@ -24,6 +24,11 @@ pub(super) trait Opd: 'static {
     /// The operand's int value, read in place when it is a variable holding an int or an int
     /// constant.
     fn peek_int(&self, fr: &Frame) -> Option<i64>;
+    /// The variable's value, borrowed in place (`None` for constants, other expressions and
+    /// unbound variables). The borrow must end before any program code runs.
+    fn peek<'f>(&self, _fr: &'f Frame) -> Option<&'f Value> {
+        None
+    }
     /// The operand as the general [`Operand`] (for the slow paths shared by every kind).
     fn general(&self) -> &Operand;
 }
@@ -47,6 +52,10 @@ impl Opd for Local {
         }
     }
     #[inline(always)]
+    fn peek<'f>(&self, fr: &'f Frame) -> Option<&'f Value> {
+        fr.slots.get(self.0).filter(|v| !matches!(v, Value::Undef))
+    }
+    #[inline(always)]
     fn general(&self) -> &Operand {
         &self.1
     }
@@ -57,6 +66,13 @@ impl Opd for Global {
     #[inline(always)]
     fn peek_int(&self, fr: &Frame) -> Option<i64> {
         super::global_int(fr, self.0)
+    }
+    #[inline(always)]
+    fn peek<'f>(&self, fr: &'f Frame) -> Option<&'f Value> {
+        // SAFETY: the caller ends the borrow before any program code runs, so nothing can
+        // store into the globals while it lives.
+        let values = unsafe { fr.globals.values.try_borrow_unguarded() }.ok()?;
+        values.get(self.0).filter(|v| !matches!(v, Value::Undef))
     }
     #[inline(always)]
     fn general(&self) -> &Operand {
@@ -339,6 +355,13 @@ fn cond_for<L: Opd, R: Opd, O: IntCmp>(l: L, r: R, o: O, span: Span) -> super::C
         if L::PEEKS && R::PEEKS {
             if let (Some(x), Some(y)) = (l.peek_int(fr), r.peek_int(fr)) {
                 if let Some(b) = o.cmp(x, y) {
+                    return Ok(b);
+                }
+            }
+            // `key in d` of two variables: looked up in place (a str or int key runs no
+            // program code to hash or compare).
+            if let (Some(x), Some(y)) = (l.peek(fr), r.peek(fr)) {
+                if let Some(b) = super::dict_membership(o.op(), x, y) {
                     return Ok(b);
                 }
             }
