@@ -979,28 +979,37 @@ fn read_local(it: &mut Interp, fr: &mut Frame, i: usize, slow: &ExprFn) -> PyRes
 /// NameError.
 #[inline(always)]
 fn read_global(it: &mut Interp, fr: &mut Frame, i: usize, slow: &ExprFn) -> PyResult<Value> {
-    // SAFETY: the reference lives only while the value is cloned, and cloning runs no
-    // program code, so nothing can store into the globals meanwhile.
-    if let Ok(values) = unsafe { fr.globals.values.try_borrow_unguarded() } {
-        if let Some(v) = values.get(i) {
-            if !matches!(v, Value::Undef) {
-                return Ok(v.quick_clone());
-            }
-        }
+    match global_ref(fr, i) {
+        Some(v) => Ok(v.quick_clone()),
+        None => slow(it, fr),
     }
-    slow(it, fr)
+}
+
+/// Module global `i`'s value, borrowed in place (`None` when unbound). The borrow must end
+/// before any program code runs.
+#[inline(always)]
+fn global_ref(fr: &Frame, i: usize) -> Option<&Value> {
+    // SAFETY: the caller ends the borrow before any program code runs, so nothing can store
+    // into the globals while it lives.
+    let values = unsafe { fr.globals.values.try_borrow_unguarded() }.ok()?;
+    values.get(i).filter(|v| !matches!(v, Value::Undef))
+}
+
+/// Drops a called value, a function's count given back inline.
+#[inline(always)]
+fn drop_callee(v: Value) {
+    match v {
+        Value::Function(f) => drop(f),
+        other => drop(other),
+    }
 }
 
 /// Module global `i`'s value when it is an int, read in place.
 #[inline(always)]
 fn global_int(fr: &Frame, i: usize) -> Option<i64> {
-    // SAFETY: the reference lives only while the int is copied out.
-    match unsafe { fr.globals.values.try_borrow_unguarded() } {
-        Ok(values) => match values.get(i) {
-            Some(Value::Int(n)) => Some(*n),
-            _ => None,
-        },
-        Err(_) => None,
+    match global_ref(fr, i) {
+        Some(Value::Int(n)) => Some(*n),
+        _ => None,
     }
 }
 
@@ -1096,6 +1105,10 @@ enum Callee {
         std::cell::Cell<u32>,
         MethodCache,
     ),
+    /// A module global (`f(...)` of a function defined at the top level): read in place, a
+    /// function's count taken inline; the tree evaluation finds a builtin of that name or
+    /// raises the NameError.
+    Global(usize, ExprFn),
     /// Any other callee expression.
     Value(ExprFn),
 }
@@ -1124,6 +1137,12 @@ impl CallParts {
                 Default::default(),
                 Default::default(),
             ),
+            ExprKind::Name(id) if matches!(id.scope, Scope::Global(_)) => {
+                let Scope::Global(i) = id.scope else {
+                    unreachable!("matched a global above")
+                };
+                Callee::Global(i as usize, by_tree(f))
+            }
             _ => Callee::Value(expr(f)),
         };
         Some(CallParts { callee, args: pos })
@@ -1183,6 +1202,19 @@ impl CallParts {
                     }
                 }
             }
+            Callee::Global(i, slow) => {
+                let found = match global_ref(fr, *i) {
+                    Some(Value::Function(f)) => Some(Value::Function(std::rc::Rc::clone(f))),
+                    Some(v) => Some(v.clone()),
+                    None => None,
+                };
+                let callee = match found {
+                    Some(v) => v,
+                    None => slow(it, fr)?,
+                };
+                let args = it.arg_vec(slots_for(&callee, n));
+                (callee, args)
+            }
             Callee::Value(f) => {
                 let callee = f(it, fr)?;
                 let args = it.arg_vec(slots_for(&callee, n));
@@ -1202,7 +1234,11 @@ fn call(e: &Expr, f: &Expr, args: &[Arg]) -> Option<ExprFn> {
     let (span, at) = (e.span, e.span.start);
     Some(Box::new(move |it, fr| {
         let r = match parts.eval(it, fr) {
-            Ok((callee, args)) => call_value(it, fr, &callee, args, at),
+            Ok((callee, args)) => {
+                let r = call_value(it, fr, &callee, args, at);
+                drop_callee(callee);
+                r
+            }
             Err(e) => Err(e),
         };
         r.map_err(|x| x.note_span(span))

@@ -69,10 +69,7 @@ impl Opd for Global {
     }
     #[inline(always)]
     fn peek<'f>(&self, fr: &'f Frame) -> Option<&'f Value> {
-        // SAFETY: the caller ends the borrow before any program code runs, so nothing can
-        // store into the globals while it lives.
-        let values = unsafe { fr.globals.values.try_borrow_unguarded() }.ok()?;
-        values.get(self.0).filter(|v| !matches!(v, Value::Undef))
+        super::global_ref(fr, self.0)
     }
     #[inline(always)]
     fn general(&self) -> &Operand {
