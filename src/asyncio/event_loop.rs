@@ -654,9 +654,13 @@ impl Interp {
             true => Some(self.trace_step_begin(task)),
             false => None,
         };
-        let r = match exc {
-            None => self.gen_resume(&g, Resume::Send(Value::None)),
-            Some(e) => self.gen_resume(&g, Resume::Throw(e)),
+        let resume = match exc {
+            None => Resume::Send(Value::None),
+            Some(e) => Resume::Throw(e),
+        };
+        let r = match self.take_compiled_frame(&g, crate::interp::generator::GenKind::Coroutine) {
+            Some(frame) => self.run_taken_frame(&g, frame, resume),
+            None => self.gen_resume(&g, resume),
         };
         if let Some((slice, _)) = traced {
             self.trace_step_end(task, slice, &r);

@@ -516,53 +516,114 @@ impl Interp {
     /// else goes through `gen_resume`.
     #[inline]
     pub(crate) fn gen_next(&mut self, g: &Rc<Generator>) -> PyResult<Option<Value>> {
-        let fast = g.kind == GenKind::Generator
-            && self.depth < super::RECURSION_LIMIT
-            && matches!(&*g.state.borrow(),
-                GenState::Suspended(f) if f.code.resumable && f.saved_exc.is_empty());
-        if !fast {
+        let Some(mut frame) = self.take_compiled_frame(g, GenKind::Generator) else {
             return match self.gen_resume(g, Resume::Send(Value::None))? {
                 Outcome::Yield(v) => Ok(Some(v)),
                 Outcome::Return(_) => Ok(None),
             };
-        }
-        let GenState::Suspended(mut frame) =
-            std::mem::replace(&mut *g.state.borrow_mut(), GenState::Running)
-        else {
-            unreachable!("checked above")
         };
         self.depth += 1;
         let base = self.exc_stack.len();
         let r = self.run_resumable(&mut frame, Resume::Send(Value::None));
-        if let Ok(Outcome::Yield(_)) = r {
-            // The exceptions it was handling wait with it (usually none).
+        self.settle_exc_stack(&mut frame, base, matches!(r, Ok(Outcome::Yield(_))));
+        self.depth -= 1;
+        match r {
+            Ok(Outcome::Yield(v)) => {
+                self.put_back_suspended(g, frame);
+                Ok(Some(v))
+            }
+            Ok(Outcome::Return(_)) => {
+                self.end_taken(g, frame);
+                Ok(None)
+            }
+            Err(e) => {
+                self.end_taken(g, frame);
+                Err(no_stop_iteration(GenKind::Generator.type_name(), e))
+            }
+        }
+    }
+
+    /// The frame of a generator or coroutine of kind `kind` suspended in compiled code with no
+    /// exceptions it was handling, taken out (the generator marked running) to be resumed by
+    /// `run_taken_frame`: `gen_resume`'s commonest case without its others or `run_frame`'s,
+    /// for the hot callers (`for` loops, task steps). `None` for any other state.
+    #[inline(always)]
+    pub(crate) fn take_compiled_frame(
+        &mut self,
+        g: &Rc<Generator>,
+        kind: GenKind,
+    ) -> Option<Box<Frame>> {
+        let fast = g.kind == kind
+            && self.depth < super::RECURSION_LIMIT
+            && matches!(&*g.state.borrow(),
+                GenState::Suspended(f) if f.code.resumable && f.saved_exc.is_empty());
+        if !fast {
+            return None;
+        }
+        match std::mem::replace(&mut *g.state.borrow_mut(), GenState::Running) {
+            GenState::Suspended(frame) => Some(frame),
+            _ => unreachable!("checked above"),
+        }
+    }
+
+    /// Resumes `frame`, taken from `g` by `take_compiled_frame`, with `resume`, and puts it
+    /// back suspended or ends the generator.
+    #[inline(always)]
+    pub(crate) fn run_taken_frame(
+        &mut self,
+        g: &Rc<Generator>,
+        mut frame: Box<Frame>,
+        resume: Resume,
+    ) -> PyResult<Outcome> {
+        self.depth += 1;
+        let base = self.exc_stack.len();
+        let r = self.run_resumable(&mut frame, resume);
+        self.settle_exc_stack(&mut frame, base, matches!(r, Ok(Outcome::Yield(_))));
+        self.depth -= 1;
+        match r {
+            Ok(Outcome::Yield(v)) => {
+                self.put_back_suspended(g, frame);
+                Ok(Outcome::Yield(v))
+            }
+            Ok(Outcome::Return(v)) => {
+                self.end_taken(g, frame);
+                Ok(Outcome::Return(v))
+            }
+            Err(e) => {
+                self.end_taken(g, frame);
+                Err(no_stop_iteration(g.kind.type_name(), e))
+            }
+        }
+    }
+
+    /// After a frame's step from exception-stack height `base`: a frame that suspended
+    /// (`yielded`) keeps the exceptions it was handling (usually none); any other leaves none.
+    #[inline(always)]
+    fn settle_exc_stack(&mut self, frame: &mut Frame, base: usize, yielded: bool) {
+        if yielded {
             if self.exc_stack.len() > base {
                 frame.saved_exc = self.exc_stack.drain(base..).collect();
             }
         } else {
             self.exc_stack.truncate(base);
         }
-        self.depth -= 1;
-        match r {
-            Ok(Outcome::Yield(v)) => {
-                // The state it replaces is `Running`, which owns nothing.
-                std::mem::forget(std::mem::replace(
-                    &mut *g.state.borrow_mut(),
-                    GenState::Suspended(frame),
-                ));
-                Ok(Some(v))
-            }
-            Ok(Outcome::Return(_)) => {
-                *g.state.borrow_mut() = GenState::Done;
-                self.recycle(&mut frame);
-                Ok(None)
-            }
-            Err(e) => {
-                *g.state.borrow_mut() = GenState::Done;
-                self.recycle(&mut frame);
-                Err(no_stop_iteration(GenKind::Generator.type_name(), e))
-            }
-        }
+    }
+
+    /// Puts a frame taken by `take_compiled_frame` back, suspended.
+    #[inline(always)]
+    fn put_back_suspended(&mut self, g: &Generator, frame: Box<Frame>) {
+        // The state it replaces is `Running`, which owns nothing.
+        std::mem::forget(std::mem::replace(
+            &mut *g.state.borrow_mut(),
+            GenState::Suspended(frame),
+        ));
+    }
+
+    /// Ends a generator whose taken frame finished, keeping the frame's vectors.
+    #[inline(always)]
+    fn end_taken(&mut self, g: &Generator, mut frame: Box<Frame>) {
+        *g.state.borrow_mut() = GenState::Done;
+        self.recycle(&mut frame);
     }
 
     /// Resumes a generator or coroutine: CPython's `gen_send_ex`.
