@@ -1168,11 +1168,7 @@ impl Interp {
                     frame.blocks.pop();
                     match &c {
                         Completion::Raise(e) => {
-                            let tb = if e.data().traceback.is_empty() {
-                                Value::None
-                            } else {
-                                Value::Class(types().traceback.clone())
-                            };
+                            let tb = super::protocol::traceback_object(&e.0);
                             let args = vec![Value::Class(e.class().clone()), e.value(), tb];
                             self.exc_stack.push(e.clone());
                             let r = self.call(&exit, args, vec![]).and_then(|v| self.truthy(&v));

@@ -1151,11 +1151,8 @@ impl Interp {
             "__context__" => d.context.as_ref().map(|e| e.value()).unwrap_or(Value::None),
             "__suppress_context__" => Value::Bool(d.suppress_context),
             "__traceback__" => {
-                if d.traceback.is_empty() {
-                    Value::None
-                } else {
-                    Value::Class(types().traceback.clone())
-                }
+                drop(d);
+                return Some(traceback_object(inst));
             }
             "name" | "obj"
                 if inst.class.is_subclass(&types().exc("AttributeError"))
@@ -1591,6 +1588,122 @@ fn module_dict_unsupported() -> crate::runtime::Exc {
 /// subclass of a builtin type) with no `__setattr__`, no `__slots__` and no property or other
 /// data descriptor (`__set__` / `__delete__`) anywhere along its MRO. Remembered in the class
 /// until any class changes.
+/// An exception's `__traceback__`: `None` before it has passed through a frame, else a chain
+/// of `traceback` objects from the outermost frame it passed through (`tb_next` going inwards),
+/// each with its line (`tb_lineno`) and a `frame` whose `f_code` names the code. The same object
+/// is given until the exception passes through another frame.
+pub(crate) fn traceback_object(inst: &Rc<crate::runtime::value::Instance>) -> Value {
+    let Some(exc) = inst.exc.as_ref() else {
+        return Value::None;
+    };
+    let entries: Vec<(Rc<crate::compile::code::Code>, u32)> = {
+        let d = exc.borrow();
+        if let Some((n, tb)) = &d.tb_object {
+            if *n == d.traceback.len() {
+                return tb.clone();
+            }
+        }
+        d.traceback
+            .iter()
+            .map(|e| (e.code.clone(), e.span.start))
+            .collect()
+    };
+    if entries.is_empty() {
+        return Value::None;
+    }
+    let t = types();
+    let object = |class: &Rc<Class>, attrs: Vec<(&str, Value)>| {
+        let v = crate::runtime::gc::tracked(Value::Instance(Rc::new(
+            crate::runtime::value::Instance {
+                class: class.clone(),
+                attrs: RefCell::new(Default::default()),
+                exc: None,
+                base_value: RefCell::new(None),
+            },
+        )));
+        if let Value::Instance(i) = &v {
+            let mut map = i.attrs.borrow_mut();
+            for (name, value) in attrs {
+                map.set(crate::syntax::layout::intern(name), value);
+            }
+        }
+        v
+    };
+    // Entries are innermost first; the chain starts at the outermost.
+    let mut next = Value::None;
+    for (code, at) in &entries {
+        let line = code.source.line_of(*at) as i64;
+        let code_obj = object(
+            &t.code,
+            vec![
+                ("co_name", Value::Str(code.name.clone())),
+                (
+                    "co_qualname",
+                    // Module code has no qualified name of its own: CPython's is its name.
+                    Value::Str(if code.qualname.is_empty() {
+                        code.name.clone()
+                    } else {
+                        code.qualname.clone()
+                    }),
+                ),
+                ("co_filename", Value::str(&code.source.name)),
+                (
+                    "co_firstlineno",
+                    Value::Int(code.source.line_of(code.span.start) as i64),
+                ),
+            ],
+        );
+        let frame = object(&t.frame, vec![("f_code", code_obj)]);
+        next = object(
+            &t.traceback,
+            vec![
+                ("tb_frame", frame),
+                ("tb_lineno", Value::Int(line)),
+                ("tb_next", next),
+            ],
+        );
+    }
+    exc.borrow_mut().tb_object = Some((entries.len(), next.clone()));
+    next
+}
+
+/// `repr()` of a frame: CPython shows the line the frame is at, which aio does not keep for
+/// the frames of a traceback, so it is named as unsupported rather than shown wrong.
+pub(crate) fn frame_repr(
+    _: &mut Interp,
+    _: &[Value],
+    _: &crate::runtime::value::Kwargs,
+) -> PyResult<Value> {
+    Err(crate::runtime::exceptions::err(
+        "NotImplementedError",
+        "aio does not support the repr of frame objects",
+    ))
+}
+
+/// `repr()` of a code object: `<code object NAME at 0x…, file "FILE", line N>`.
+pub(crate) fn code_repr(
+    _: &mut Interp,
+    args: &[Value],
+    _: &crate::runtime::value::Kwargs,
+) -> PyResult<Value> {
+    let Some(Value::Instance(code)) = args.first() else {
+        return Err(type_error("code.__repr__() needs a code object"));
+    };
+    let attrs = code.attrs.borrow();
+    let text = |name: &str| match attrs.get(name) {
+        Some(Value::Str(s)) => s.to_string(),
+        Some(Value::Int(n)) => n.to_string(),
+        _ => String::new(),
+    };
+    Ok(Value::str(&format!(
+        "<code object {} at {:#x}, file \"{}\", line {}>",
+        text("co_name"),
+        args[0].address(),
+        text("co_filename"),
+        text("co_firstlineno")
+    )))
+}
+
 /// `inst.name` when the instance's class is plain (see `plain_setattr`) and the instance has
 /// the attribute itself: the compiled attribute read's fast path. `name` must not be a dunder.
 #[inline]

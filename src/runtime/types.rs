@@ -68,8 +68,12 @@ pub struct Types {
     pub property: Rc<Class>,
     /// `super`
     pub super_: Rc<Class>,
-    /// `traceback` (what `__traceback__` gives when an exception has one).
+    /// `traceback`: the objects `__traceback__` gives (`tb_lineno`, `tb_next`, `tb_frame`).
     pub traceback: Rc<Class>,
+    /// `frame`: a traceback's `tb_frame` (its `f_code`).
+    pub frame: Rc<Class>,
+    /// `code`: a frame's `f_code` (`co_name`, `co_qualname`, `co_filename`, `co_firstlineno`).
+    pub code: Rc<Class>,
     /// `dict_keys`
     pub dict_keys: Rc<Class>,
     /// `dict_values`
@@ -408,7 +412,23 @@ impl Types {
             classmethod: new_class("classmethod", o(), B::Descriptor),
             property: new_class("property", o(), B::Descriptor),
             super_: new_class("super", o(), B::Descriptor),
-            traceback: new_class("traceback", o(), B::Iterator),
+            traceback: new_class("traceback", o(), B::Object),
+            frame: {
+                let c = new_class("frame", o(), B::Object);
+                c.dict.borrow_mut().insert(
+                    Rc::from("__repr__"),
+                    super::builtins::native("__repr__", crate::interp::protocol::frame_repr),
+                );
+                c
+            },
+            code: {
+                let c = new_class("code", o(), B::Object);
+                c.dict.borrow_mut().insert(
+                    Rc::from("__repr__"),
+                    super::builtins::native("__repr__", crate::interp::protocol::code_repr),
+                );
+                c
+            },
             dict_keys: new_class("dict_keys", o(), B::Iterator),
             dict_values: new_class("dict_values", o(), B::Iterator),
             dict_items: new_class("dict_items", o(), B::Iterator),
@@ -456,6 +476,8 @@ impl Types {
             &self.property,
             &self.super_,
             &self.traceback,
+            &self.frame,
+            &self.code,
             &self.dict_keys,
             &self.dict_values,
             &self.dict_items,

@@ -376,6 +376,9 @@ pub struct ExcData {
     /// Generators that died suspended in the calls it unwound, kept as CPython's traceback
     /// keeps those frames and their locals: they are closed when the exception goes.
     pub dying: Vec<Rc<crate::interp::generator::Generator>>,
+    /// The `__traceback__` object last made, with the number of traceback entries it was made
+    /// from (made again once the exception has passed through more frames).
+    pub tb_object: Option<(usize, Value)>,
 }
 
 /// Where a `NameError` or `AttributeError` looked its name up.
