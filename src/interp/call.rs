@@ -901,7 +901,12 @@ impl Interp {
                 ),
             ));
         }
-        let new = self.bind(new, &Value::Class(c.clone()));
+        // A plain function set as `__new__` after the class was made is called as it is (the
+        // class body's `def __new__` is a static method; a class method binds the class too).
+        let new = match new {
+            Value::Function(_) => new,
+            other => self.bind(other, &Value::Class(c.clone())),
+        };
         let mut full = Vec::with_capacity(args.len() + 1);
         full.push(Value::Class(c.clone()));
         full.extend(args.iter().cloned());
