@@ -1,6 +1,7 @@
 //! The arithmetic and comparison special methods of `int` (and so `bool`), `float`, `str`, `list` and `tuple`
 //! called by name: `(3).__add__(4)`, `int.__add__(3, 4)`, `(2.5).__radd__(1)`,
-//! `super().__mul__(n)` in a subclass. Operators never come here (they dispatch directly in
+//! `super().__mul__(n)` in a subclass; and the container protocol of `list`, `tuple`, `str` and
+//! `dict` by name (`list.__getitem__(l, 0)`, `d.__contains__(k)`, `s.__len__()`). Operators never come here (they dispatch directly in
 //! `ops::binary`); these mirror CPython's slot wrappers for code that names them, with their
 //! `NotImplemented` results for an operand of another type and their argument errors.
 
@@ -20,6 +21,7 @@ enum Owner {
     Str,
     List,
     Tuple,
+    Dict,
 }
 
 impl Owner {
@@ -30,6 +32,7 @@ impl Owner {
             Owner::Str => "str",
             Owner::List => "list",
             Owner::Tuple => "tuple",
+            Owner::Dict => "dict",
         }
     }
 
@@ -44,6 +47,7 @@ impl Owner {
                 | (Owner::Str, Value::Str(_))
                 | (Owner::List, Value::List(_))
                 | (Owner::Tuple, Value::Tuple(_))
+                | (Owner::Dict, Value::Dict(_))
         )
     }
 
@@ -111,6 +115,90 @@ fn wrapper_arity(name: &str, args: &[Value], kw: &Kwargs, min: usize, max: usize
         }));
     }
     Ok(())
+}
+
+/// How CPython exposes a container's special method: as a slot wrapper, or as a method
+/// (`list` and `dict` define `__getitem__`, and `dict` `__contains__`, as methods).
+#[derive(Clone, Copy, PartialEq, Eq)]
+enum Kind {
+    Wrapper,
+    Method,
+}
+
+/// The container protocol called by name: `__getitem__`, `__setitem__`, `__delitem__`,
+/// `__len__`, `__contains__` and `__iter__` on the builtin value (the one a subclass instance
+/// wraps), with CPython's errors for the receiver and the arguments of a slot wrapper or a
+/// method; `dict.__getitem__` of a subclass instance calls its `__missing__` for a missing key.
+fn protocol(
+    it: &mut Interp,
+    args: &[Value],
+    kw: &Kwargs,
+    owner: Owner,
+    name: &str,
+    kind: Kind,
+) -> PyResult<Value> {
+    let want = match name {
+        "__len__" | "__iter__" => 0,
+        "__setitem__" => 2,
+        _ => 1,
+    };
+    let this = match kind {
+        Kind::Wrapper => {
+            let this = receiver(owner, name, args)?;
+            wrapper_arity(name, args, kw, want, want)?;
+            this
+        }
+        Kind::Method => {
+            let Some(first) = args.first() else {
+                return Err(type_error(format!(
+                    "unbound method {}.{name}() needs an argument",
+                    owner.name()
+                )));
+            };
+            let this = unwrap(first);
+            if !owner.has(&this) {
+                return Err(type_error(format!(
+                    "descriptor '{name}' for '{}' objects doesn't apply to a '{}' object",
+                    owner.name(),
+                    type_name(first)
+                )));
+            }
+            if !kw.is_empty() {
+                return Err(type_error(format!(
+                    "{}.{name}() takes no keyword arguments",
+                    owner.name()
+                )));
+            }
+            if args.len() != 2 {
+                return Err(type_error(format!(
+                    "{}.{name}() takes exactly one argument ({} given)",
+                    owner.name(),
+                    args.len() - 1
+                )));
+            }
+            this
+        }
+    };
+    match name {
+        "__getitem__" => match it.getitem(&this, &args[1]) {
+            Err(e)
+                if owner == Owner::Dict
+                    && matches!(args[0], Value::Instance(_))
+                    && e.is("KeyError")
+                    && it.special(&args[0], "__missing__").is_some() =>
+            {
+                it.call_method(&args[0], "__missing__", vec![args[1].clone()])
+            }
+            r => r,
+        },
+        "__setitem__" => it
+            .setitem(&this, &args[1], args[2].clone())
+            .map(|()| Value::None),
+        "__delitem__" => it.delitem(&this, &args[1]).map(|()| Value::None),
+        "__len__" => it.len(&this).map(|n| Value::Int(n as i64)),
+        "__contains__" => it.contains(&this, &args[1]).map(Value::Bool),
+        _ => it.get_iter(&this),
+    }
 }
 
 /// `x.__op__(y)` / `x.__rop__(y)` of `int` and `float`.
@@ -479,6 +567,54 @@ const LIST_REPEAT: &[(&str, NativeFn)] = table!(Owner::List, repeat, [("__mul__"
 const TUPLE_METHODS: &[(&str, NativeFn)] = table!(Owner::Tuple, sequence, [("__add__")]);
 const TUPLE_REPEAT: &[(&str, NativeFn)] = table!(Owner::Tuple, repeat, [("__mul__"), ("__rmul__")]);
 
+/// The container protocol of each container type.
+const PROTOCOLS: [&[(&str, NativeFn)]; 4] = [
+    table!(
+        Owner::List,
+        protocol,
+        [
+            ("__getitem__", Kind::Method),
+            ("__setitem__", Kind::Wrapper),
+            ("__delitem__", Kind::Wrapper),
+            ("__len__", Kind::Wrapper),
+            ("__contains__", Kind::Wrapper),
+            ("__iter__", Kind::Wrapper),
+        ]
+    ),
+    table!(
+        Owner::Tuple,
+        protocol,
+        [
+            ("__getitem__", Kind::Wrapper),
+            ("__len__", Kind::Wrapper),
+            ("__contains__", Kind::Wrapper),
+            ("__iter__", Kind::Wrapper),
+        ]
+    ),
+    table!(
+        Owner::Str,
+        protocol,
+        [
+            ("__getitem__", Kind::Wrapper),
+            ("__len__", Kind::Wrapper),
+            ("__contains__", Kind::Wrapper),
+            ("__iter__", Kind::Wrapper),
+        ]
+    ),
+    table!(
+        Owner::Dict,
+        protocol,
+        [
+            ("__getitem__", Kind::Method),
+            ("__setitem__", Kind::Wrapper),
+            ("__delitem__", Kind::Wrapper),
+            ("__len__", Kind::Wrapper),
+            ("__contains__", Kind::Method),
+            ("__iter__", Kind::Wrapper),
+        ]
+    ),
+];
+
 const INT_COMPARE: &[(&str, NativeFn)] = comparisons!(Owner::Int);
 const FLOAT_COMPARE: &[(&str, NativeFn)] = comparisons!(Owner::Float);
 const STR_COMPARE: &[(&str, NativeFn)] = comparisons!(Owner::Str);
@@ -543,6 +679,12 @@ pub fn install(t: &super::types::Types) {
         .zip(HASHES)
     {
         add(class, hash);
+    }
+    for (class, table) in [&t.list, &t.tuple, &t.str_, &t.dict]
+        .into_iter()
+        .zip(PROTOCOLS)
+    {
+        add(class, table);
     }
     // The mutable containers are unhashable: their class says so.
     for class in [&t.list, &t.dict, &t.set] {
