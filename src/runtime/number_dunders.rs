@@ -69,21 +69,32 @@ fn unwrap(v: &Value) -> Value {
     builtin_base(v).unwrap_or_else(|| v.clone())
 }
 
-/// The receiver, checked as CPython's descriptors check it.
+/// The receiver, checked as CPython's slot wrappers check it.
 fn receiver(owner: Owner, name: &str, args: &[Value]) -> PyResult<Value> {
+    receiver_of(owner, name, args, Kind::Wrapper)
+}
+
+/// The receiver, checked as CPython checks it for a slot wrapper or a method (the two word
+/// their errors differently).
+fn receiver_of(owner: Owner, name: &str, args: &[Value], kind: Kind) -> PyResult<Value> {
+    let ty = owner.name();
     let Some(first) = args.first() else {
-        return Err(type_error(format!(
-            "descriptor '{name}' of '{}' object needs an argument",
-            owner.name()
-        )));
+        return Err(type_error(match kind {
+            Kind::Wrapper => format!("descriptor '{name}' of '{ty}' object needs an argument"),
+            Kind::Method => format!("unbound method {ty}.{name}() needs an argument"),
+        }));
     };
     let v = unwrap(first);
     if !owner.has(&v) {
-        return Err(type_error(format!(
-            "descriptor '{name}' requires a '{}' object but received a '{}'",
-            owner.name(),
-            type_name(first)
-        )));
+        let got = type_name(first);
+        return Err(type_error(match kind {
+            Kind::Wrapper => {
+                format!("descriptor '{name}' requires a '{ty}' object but received a '{got}'")
+            }
+            Kind::Method => {
+                format!("descriptor '{name}' for '{ty}' objects doesn't apply to a '{got}' object")
+            }
+        }));
     }
     Ok(v)
 }
@@ -149,20 +160,7 @@ fn protocol(
             this
         }
         Kind::Method => {
-            let Some(first) = args.first() else {
-                return Err(type_error(format!(
-                    "unbound method {}.{name}() needs an argument",
-                    owner.name()
-                )));
-            };
-            let this = unwrap(first);
-            if !owner.has(&this) {
-                return Err(type_error(format!(
-                    "descriptor '{name}' for '{}' objects doesn't apply to a '{}' object",
-                    owner.name(),
-                    type_name(first)
-                )));
-            }
+            let this = receiver_of(owner, name, args, kind)?;
             if !kw.is_empty() {
                 return Err(type_error(format!(
                     "{}.{name}() takes no keyword arguments",
@@ -567,50 +565,47 @@ const LIST_REPEAT: &[(&str, NativeFn)] = table!(Owner::List, repeat, [("__mul__"
 const TUPLE_METHODS: &[(&str, NativeFn)] = table!(Owner::Tuple, sequence, [("__add__")]);
 const TUPLE_REPEAT: &[(&str, NativeFn)] = table!(Owner::Tuple, repeat, [("__mul__"), ("__rmul__")]);
 
-/// The container protocol of each container type.
-const PROTOCOLS: [&[(&str, NativeFn)]; 4] = [
+/// The reading side of a container's protocol, `__getitem__` and `__contains__` as the kinds of
+/// descriptor CPython makes of them.
+macro_rules! reading {
+    ($owner:expr, $getitem:expr, $contains:expr) => {
+        table!(
+            $owner,
+            protocol,
+            [
+                ("__getitem__", $getitem),
+                ("__len__", Kind::Wrapper),
+                ("__contains__", $contains),
+                ("__iter__", Kind::Wrapper),
+            ]
+        )
+    };
+}
+
+/// The reading protocol of list, tuple, str and dict.
+const READING: [&[(&str, NativeFn)]; 4] = [
+    reading!(Owner::List, Kind::Method, Kind::Wrapper),
+    reading!(Owner::Tuple, Kind::Wrapper, Kind::Wrapper),
+    reading!(Owner::Str, Kind::Wrapper, Kind::Wrapper),
+    reading!(Owner::Dict, Kind::Method, Kind::Method),
+];
+
+/// `__setitem__` and `__delitem__` of list and dict.
+const WRITING: [&[(&str, NativeFn)]; 2] = [
     table!(
         Owner::List,
         protocol,
         [
-            ("__getitem__", Kind::Method),
             ("__setitem__", Kind::Wrapper),
-            ("__delitem__", Kind::Wrapper),
-            ("__len__", Kind::Wrapper),
-            ("__contains__", Kind::Wrapper),
-            ("__iter__", Kind::Wrapper),
-        ]
-    ),
-    table!(
-        Owner::Tuple,
-        protocol,
-        [
-            ("__getitem__", Kind::Wrapper),
-            ("__len__", Kind::Wrapper),
-            ("__contains__", Kind::Wrapper),
-            ("__iter__", Kind::Wrapper),
-        ]
-    ),
-    table!(
-        Owner::Str,
-        protocol,
-        [
-            ("__getitem__", Kind::Wrapper),
-            ("__len__", Kind::Wrapper),
-            ("__contains__", Kind::Wrapper),
-            ("__iter__", Kind::Wrapper),
+            ("__delitem__", Kind::Wrapper)
         ]
     ),
     table!(
         Owner::Dict,
         protocol,
         [
-            ("__getitem__", Kind::Method),
             ("__setitem__", Kind::Wrapper),
-            ("__delitem__", Kind::Wrapper),
-            ("__len__", Kind::Wrapper),
-            ("__contains__", Kind::Method),
-            ("__iter__", Kind::Wrapper),
+            ("__delitem__", Kind::Wrapper)
         ]
     ),
 ];
@@ -682,8 +677,11 @@ pub fn install(t: &super::types::Types) {
     }
     for (class, table) in [&t.list, &t.tuple, &t.str_, &t.dict]
         .into_iter()
-        .zip(PROTOCOLS)
+        .zip(READING)
     {
+        add(class, table);
+    }
+    for (class, table) in [&t.list, &t.dict].into_iter().zip(WRITING) {
         add(class, table);
     }
     // The mutable containers are unhashable: their class says so.
