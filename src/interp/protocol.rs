@@ -142,6 +142,8 @@ impl Interp {
                 left: r.len(),
             },
             Value::Dict(d) => NativeIter::DictKeys(d.clone(), 0, d.borrow().len()),
+            // `Future.__iter__` is its `__await__`.
+            Value::Future(f) => NativeIter::FutureAwait(f.clone(), false),
             Value::Set(s) | Value::FrozenSet(s) => {
                 let (cursor, n) = {
                     let ss = s.borrow();
@@ -229,6 +231,25 @@ impl Interp {
     pub fn next_raw(&mut self, it: &Value) -> PyResult<Value> {
         match it {
             Value::Generator(g) => self.gen_send(g, Value::None),
+            // A future's `__await__()` iterator driven by hand: once it has yielded, it returns
+            // the future's result (raises its exception), as `await` would.
+            Value::Iter(cell) if matches!(&*cell.borrow(), NativeIter::FutureAwait(..)) => {
+                let (step, fut) = match &mut *cell.borrow_mut() {
+                    NativeIter::FutureAwait(f, yielded) => {
+                        (super::exec::future_await_step(f, yielded), f.clone())
+                    }
+                    _ => unreachable!("matched above"),
+                };
+                self.tick()?;
+                match step? {
+                    Some(v) => Ok(v),
+                    None if !fut.done() => Err(crate::runtime::exceptions::err(
+                        "RuntimeError",
+                        "await wasn't used with future",
+                    )),
+                    None => Err(stop_iteration(self.future_result(&fut)?)),
+                }
+            }
             _ => match self.next_opt(it)? {
                 Some(v) => Ok(v),
                 None => Err(stop_iteration(Value::None)),
@@ -1080,6 +1101,10 @@ impl Interp {
                 Ok(Value::Float(if name == "real" { *f } else { 0.0 }))
             }
             Value::Builtin(b) if name == "__name__" => Ok(Value::str(b.name)),
+            // Whether the future was yielded to its driver by `await` (asyncio's handshake).
+            Value::Future(f) if name == "_asyncio_future_blocking" => {
+                Ok(Value::Bool(f.blocking.get()))
+            }
             Value::Generator(g) if matches!(name, "__name__" | "__qualname__") => {
                 Ok(Value::Str(if name == "__name__" {
                     g.code.name.clone()
@@ -1375,6 +1400,11 @@ impl Interp {
             Value::Module(m) if name == "__dict__" => Err(module_dict_unsupported()),
             Value::Module(m) => {
                 m.set(name, v);
+                Ok(())
+            }
+            Value::Future(f) if name == "_asyncio_future_blocking" => {
+                let blocking = self.truthy(&v)?;
+                f.blocking.set(blocking);
                 Ok(())
             }
             other => Err(read_only_attribute(other, name)),

@@ -401,6 +401,15 @@ fn f_done(_: &mut Interp, args: &[Value], _: &Kwargs) -> PyResult<Value> {
     Ok(Value::Bool(this_future(args)?.done()))
 }
 
+/// `Future.__await__()` (also `__iter__`): the iterator `await` drives, which yields the
+/// future while it is pending and returns its result.
+fn f_await(it: &mut Interp, args: &[Value], kw: &Kwargs) -> PyResult<Value> {
+    only_kwargs("__await__", kw, &[])?;
+    arity("__await__", rest(args), 0, 0)?;
+    let f = Value::Future(this_future(args)?.clone());
+    it.get_awaitable(&f)
+}
+
 fn f_cancelled(_: &mut Interp, args: &[Value], _: &Kwargs) -> PyResult<Value> {
     Ok(Value::Bool(this_future(args)?.cancelled()))
 }
@@ -672,6 +681,8 @@ fn install_classes() {
             ("remove_done_callback", f_remove_done_callback),
             ("get_loop", f_get_loop),
             ("_make_cancelled_error", f_make_cancelled_error),
+            ("__await__", f_await),
+            ("__iter__", f_await),
         ],
     );
     add_methods(
