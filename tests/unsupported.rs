@@ -195,3 +195,13 @@ fn finalizer_is_named_at_its_def() {
         4,
     );
 }
+
+#[test]
+fn frame_repr_is_named_where_it_is_asked_for() {
+    fails(
+        "frame_repr",
+        "try:\n    1 / 0\nexcept ZeroDivisionError as e:\n    print(e.__traceback__.tb_frame)\n",
+        "NotImplementedError: aio does not support the repr of frame objects",
+        4,
+    );
+}

@@ -57,6 +57,17 @@ fn name_list(names: &[&str]) -> String {
     }
 }
 
+/// What `__init__` returned, which must be None.
+pub(crate) fn init_returned(r: &Value) -> PyResult<()> {
+    if r.is_none() {
+        return Ok(());
+    }
+    Err(type_error(format!(
+        "__init__() should return None, not '{}'",
+        types().class_of(r).name
+    )))
+}
+
 impl Interp {
     /// Calls any callable value.
     pub fn call(&mut self, callee: &Value, args: Vec<Value>, kwargs: Kwargs) -> PyResult<Value> {
@@ -128,13 +139,7 @@ impl Interp {
                 self.call(init, full, kwargs)?
             }
         };
-        if !r.is_none() {
-            return Err(type_error(format!(
-                "__init__() should return None, not '{}'",
-                types().class_of(&r).name
-            )));
-        }
-        Ok(())
+        init_returned(&r)
     }
 
     /// The name CPython uses for a callable in argument errors (`f()`, `A.m()`).

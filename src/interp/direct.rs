@@ -409,19 +409,7 @@ fn stmt(body: &Body, idx: usize) -> StmtFn {
             // A name (attributes and items are above).
             let (op, load, rhs) = (*op, operand(t), operand(v));
             let at = t.span.to(v.span);
-            let store = target(t);
-            let (load2, rhs2) = (operand(t), operand(v));
-            let general: StmtFn = Box::new(move |it, fr| {
-                let r = (|| {
-                    let cur = load2.get(it, fr)?;
-                    let rhs = rhs2.get(it, fr)?;
-                    let r = augmented(it, op, &cur, &rhs, at)?;
-                    store(it, fr, r)?;
-                    Ok(Exit::Normal)
-                })();
-                finish(it, fr, span, r)
-            });
-            operands::augmented_name(op, load, rhs, span, general)
+            operands::augmented_name(op, load, rhs, (at, span), target(t))
         }
         StmtKind::If(test, then, orelse) => {
             let (test, then, orelse) = (cond(test), block(then, 0), block(orelse, ELSE));
@@ -718,6 +706,26 @@ fn target(t: &Expr) -> StoreFn {
 /// `cur op= rhs`'s new value: the int fast path, else the in-place operator (its error marked
 /// at `at`).
 #[inline]
+/// `name op= value` evaluated in full, after the checks before the statement: the name's
+/// value, the right side, the operator, the store (errors marked as the statement's).
+fn augmented_general(
+    it: &mut Interp,
+    fr: &mut Frame,
+    op: BinOp,
+    (load, rhs): (&Operand, &Operand),
+    (at, span): (Span, Span),
+    store: &StoreFn,
+) -> Result<Exit, Exc> {
+    let r = (|| {
+        let cur = load.get(it, fr)?;
+        let rhs = rhs.get(it, fr)?;
+        let r = augmented(it, op, &cur, &rhs, at)?;
+        store(it, fr, r)?;
+        Ok(Exit::Normal)
+    })();
+    finish(it, fr, span, r)
+}
+
 fn augmented(it: &mut Interp, op: BinOp, cur: &Value, rhs: &Value, at: Span) -> PyResult<Value> {
     if let (Value::Int(a), Value::Int(b)) = (cur, rhs) {
         if let Some(r) = ops::int_fast(op, *a, *b) {
@@ -1365,12 +1373,7 @@ fn construct(
         slots.resize(n, Value::Undef);
     }
     let r = it.run_straight(init, slots, super::frame::Cells::new())?;
-    if !r.is_none() {
-        return Err(crate::runtime::exceptions::type_error(format!(
-            "__init__() should return None, not '{}'",
-            crate::runtime::types::types().class_of(&r).name
-        )));
-    }
+    super::call::init_returned(&r)?;
     Ok(inst)
 }
 

@@ -420,6 +420,27 @@ impl Interp {
         }))
     }
 
+    /// The next step of a future's `__await__` iterator (`None` for other iterators): it
+    /// yields the pending future once, then returns its result (raises its exception), or
+    /// raises "await wasn't used with future" while the future is still pending.
+    pub(crate) fn future_await_advance(
+        &mut self,
+        cell: &std::cell::RefCell<crate::runtime::value::NativeIter>,
+    ) -> Option<PyResult<Delegated>> {
+        let (step, f) = match &mut *cell.borrow_mut() {
+            crate::runtime::value::NativeIter::FutureAwait(f, yielded) => {
+                (future_await_step(f, yielded), f.clone())
+            }
+            _ => return None,
+        };
+        Some(match step {
+            Err(e) => Err(e),
+            Ok(Some(y)) => Ok(Delegated::Yielded(y)),
+            Ok(None) if !f.done() => Err(err("RuntimeError", "await wasn't used with future")),
+            Ok(None) => self.future_result(&f).map(Delegated::Returned),
+        })
+    }
+
     /// Sends into the iterator an `await` / `yield from` delegates to.
     pub(crate) fn delegate_send(&mut self, d: &Value, v: Value) -> PyResult<Delegated> {
         if let Ok(r) = self.resume_native(d, Resume::Send(Value::None)) {
@@ -429,20 +450,8 @@ impl Interp {
             return r;
         }
         if let Value::Iter(cell) = d {
-            let fut = match &mut *cell.borrow_mut() {
-                crate::runtime::value::NativeIter::FutureAwait(f, yielded) => {
-                    if let Some(y) = future_await_step(f, yielded)? {
-                        return Ok(Delegated::Yielded(y));
-                    }
-                    Some(f.clone())
-                }
-                _ => None,
-            };
-            if let Some(f) = fut {
-                if !f.done() {
-                    return Err(err("RuntimeError", "await wasn't used with future"));
-                }
-                return Ok(Delegated::Returned(self.future_result(&f)?));
+            if let Some(r) = self.future_await_advance(cell) {
+                return r;
             }
         }
         if let Value::Generator(g) = d {
@@ -1168,7 +1177,7 @@ impl Interp {
                     frame.blocks.pop();
                     match &c {
                         Completion::Raise(e) => {
-                            let tb = super::protocol::traceback_object(&e.0);
+                            let tb = super::protocol::traceback_object(self, &e.0);
                             let args = vec![Value::Class(e.class().clone()), e.value(), tb];
                             self.exc_stack.push(e.clone());
                             let r = self.call(&exit, args, vec![]).and_then(|v| self.truthy(&v));

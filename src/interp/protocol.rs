@@ -234,20 +234,12 @@ impl Interp {
             // A future's `__await__()` iterator driven by hand: once it has yielded, it returns
             // the future's result (raises its exception), as `await` would.
             Value::Iter(cell) if matches!(&*cell.borrow(), NativeIter::FutureAwait(..)) => {
-                let (step, fut) = match &mut *cell.borrow_mut() {
-                    NativeIter::FutureAwait(f, yielded) => {
-                        (super::exec::future_await_step(f, yielded), f.clone())
-                    }
-                    _ => unreachable!("matched above"),
-                };
                 self.tick()?;
-                match step? {
-                    Some(v) => Ok(v),
-                    None if !fut.done() => Err(crate::runtime::exceptions::err(
-                        "RuntimeError",
-                        "await wasn't used with future",
-                    )),
-                    None => Err(stop_iteration(self.future_result(&fut)?)),
+                match self.future_await_advance(cell) {
+                    Some(Ok(super::exec::Delegated::Yielded(v))) => Ok(v),
+                    Some(Ok(super::exec::Delegated::Returned(v))) => Err(stop_iteration(v)),
+                    Some(Err(e)) => Err(e),
+                    None => unreachable!("matched a future's iterator above"),
                 }
             }
             _ => match self.next_opt(it)? {
@@ -1177,7 +1169,7 @@ impl Interp {
             "__suppress_context__" => Value::Bool(d.suppress_context),
             "__traceback__" => {
                 drop(d);
-                return Some(traceback_object(inst));
+                return Some(traceback_object(self, inst));
             }
             "name" | "obj"
                 if inst.class.is_subclass(&types().exc("AttributeError"))
@@ -1622,7 +1614,7 @@ fn module_dict_unsupported() -> crate::runtime::Exc {
 /// of `traceback` objects from the outermost frame it passed through (`tb_next` going inwards),
 /// each with its line (`tb_lineno`) and a `frame` whose `f_code` names the code. The same object
 /// is given until the exception passes through another frame.
-pub(crate) fn traceback_object(inst: &Rc<crate::runtime::value::Instance>) -> Value {
+pub(crate) fn traceback_object(it: &Interp, inst: &Rc<crate::runtime::value::Instance>) -> Value {
     let Some(exc) = inst.exc.as_ref() else {
         return Value::None;
     };
@@ -1643,14 +1635,7 @@ pub(crate) fn traceback_object(inst: &Rc<crate::runtime::value::Instance>) -> Va
     }
     let t = types();
     let object = |class: &Rc<Class>, attrs: Vec<(&str, Value)>| {
-        let v = crate::runtime::gc::tracked(Value::Instance(Rc::new(
-            crate::runtime::value::Instance {
-                class: class.clone(),
-                attrs: RefCell::new(Default::default()),
-                exc: None,
-                base_value: RefCell::new(None),
-            },
-        )));
+        let v = it.new_instance(class, Vec::new());
         if let Value::Instance(i) = &v {
             let mut map = i.attrs.borrow_mut();
             for (name, value) in attrs {

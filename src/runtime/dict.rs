@@ -398,11 +398,7 @@ impl Dict {
     #[inline]
     pub fn get_builtin(&self, k: &Value) -> Option<Option<&Value>> {
         use indexmap::map::RawEntryApiV1;
-        if !matches!(k, Value::Str(_) | Value::Int(_)) {
-            return None;
-        }
-        let h = hash_value(k);
-        let spread = self.map.hasher().hash_one(h);
+        let (h, spread) = self.builtin_hash(k)?;
         Some(
             self.map
                 .raw_entry_v1()
@@ -414,11 +410,7 @@ impl Dict {
     #[inline]
     pub fn get_builtin_mut(&mut self, k: &Value) -> Option<Option<&mut Value>> {
         use indexmap::map::raw_entry_v1::{RawEntryApiV1, RawEntryMut};
-        if !matches!(k, Value::Str(_) | Value::Int(_)) {
-            return None;
-        }
-        let h = hash_value(k);
-        let spread = self.map.hasher().hash_one(h);
+        let (h, spread) = self.builtin_hash(k)?;
         Some(
             match self
                 .map
@@ -429,6 +421,16 @@ impl Dict {
                 RawEntryMut::Vacant(_) => None,
             },
         )
+    }
+    /// A str or int key's Python hash and the map's spreading of it, as `DictKey` gives
+    /// them (`None` for other kinds).
+    #[inline]
+    fn builtin_hash(&self, k: &Value) -> Option<(i64, u64)> {
+        if !matches!(k, Value::Str(_) | Value::Int(_)) {
+            return None;
+        }
+        let h = hash_value(k);
+        Some((h, self.map.hasher().hash_one(h)))
     }
     /// A str-keyed lookup.
     pub fn get_str(&self, s: &str) -> Option<&Value> {

@@ -271,10 +271,17 @@ pub struct Ctor {
 impl Class {
     /// `__new__` and `__init__` (found once per version of the class namespaces).
     pub fn ctor(&self) -> Ctor {
+        self.with_ctor(Ctor::clone)
+    }
+
+    /// `f` of the class's `__new__` and `__init__`, found once per version of the class
+    /// namespaces and kept in `ctor`.
+    #[inline]
+    fn with_ctor<R>(&self, f: impl FnOnce(&Ctor) -> R) -> R {
         let version = super::class_dict::version();
         if let Some(c) = &*self.ctor.borrow() {
             if c.version == version {
-                return c.clone();
+                return f(c);
             }
         }
         let c = Ctor {
@@ -282,8 +289,9 @@ impl Class {
             new: self.lookup("__new__"),
             init: self.lookup("__init__"),
         };
-        *self.ctor.borrow_mut() = Some(c.clone());
-        c
+        let r = f(&c);
+        *self.ctor.borrow_mut() = Some(c);
+        r
     }
 
     /// The `__init__` function a call of this class runs when that is all it runs: a plain
@@ -294,23 +302,10 @@ impl Class {
         if self.builtin != BuiltinType::Object || self.is_exception {
             return None;
         }
-        let version = super::class_dict::version();
-        if let Some(c) = &*self.ctor.borrow() {
-            if c.version == version {
-                return match (&c.new, &c.init) {
-                    (None, Some(Value::Function(f))) => Some(f.clone()),
-                    _ => None,
-                };
-            }
-        }
-        match self.ctor() {
-            Ctor {
-                new: None,
-                init: Some(Value::Function(f)),
-                ..
-            } => Some(f),
+        self.with_ctor(|c| match (&c.new, &c.init) {
+            (None, Some(Value::Function(f))) => Some(f.clone()),
             _ => None,
-        }
+        })
     }
 
     /// Looks `name` up along the MRO (through the lookup cache).

@@ -184,35 +184,33 @@ impl IntArith for AnyArith {
     }
 }
 
-/// Calls `$body` with `$x` bound to the [`IntArith`] of operator `$op`.
-macro_rules! with_arith {
-    ($op:expr, $x:ident => $body:expr) => {
+/// Calls `$body` with `$x` bound to the operator value `$op` maps to: one of the listed
+/// zero-sized operators, or `$any` made from any other operator.
+macro_rules! with_op {
+    ($op:expr, $x:ident => $body:expr, [$($pat:path => $zst:expr),* $(,)?], $other:ident => $any:expr) => {
         match $op {
-            BinOp::Add => {
-                let $x = Add;
+            $($pat => {
+                let $x = $zst;
                 $body
-            }
-            BinOp::Sub => {
-                let $x = Sub;
-                $body
-            }
-            BinOp::Mul => {
-                let $x = Mul;
-                $body
-            }
-            BinOp::Mod => {
-                let $x = Mod;
-                $body
-            }
-            BinOp::BitAnd => {
-                let $x = BitAnd;
-                $body
-            }
-            op => {
-                let $x = AnyArith(op);
+            })*
+            $other => {
+                let $x = $any;
                 $body
             }
         }
+    };
+}
+
+/// Calls `$body` with `$x` bound to the [`IntArith`] of operator `$op`.
+macro_rules! with_arith {
+    ($op:expr, $x:ident => $body:expr) => {
+        with_op!($op, $x => $body, [
+            BinOp::Add => Add,
+            BinOp::Sub => Sub,
+            BinOp::Mul => Mul,
+            BinOp::Mod => Mod,
+            BinOp::BitAnd => BitAnd,
+        ], op => AnyArith(op))
     };
 }
 
@@ -266,36 +264,14 @@ impl IntCmp for AnyCmp {
 /// Calls `$body` with `$x` bound to the [`IntCmp`] of operator `$op`.
 macro_rules! with_cmp {
     ($op:expr, $x:ident => $body:expr) => {
-        match $op {
-            CmpOp::Lt => {
-                let $x = Lt;
-                $body
-            }
-            CmpOp::LtE => {
-                let $x = LtE;
-                $body
-            }
-            CmpOp::Gt => {
-                let $x = Gt;
-                $body
-            }
-            CmpOp::GtE => {
-                let $x = GtE;
-                $body
-            }
-            CmpOp::Eq => {
-                let $x = Eq;
-                $body
-            }
-            CmpOp::NotEq => {
-                let $x = NotEq;
-                $body
-            }
-            op => {
-                let $x = AnyCmp(op);
-                $body
-            }
-        }
+        with_op!($op, $x => $body, [
+            CmpOp::Lt => Lt,
+            CmpOp::LtE => LtE,
+            CmpOp::Gt => Gt,
+            CmpOp::GtE => GtE,
+            CmpOp::Eq => Eq,
+            CmpOp::NotEq => NotEq,
+        ], op => AnyCmp(op))
     };
 }
 
@@ -391,28 +367,28 @@ impl IntTarget for Global {
     }
 }
 
-/// `name op= value` for a local or global `name`, after the checks before a statement: when
-/// both are ints and the result is one, the variable's int is written in place; otherwise
-/// `general` (the statement's evaluation, its errors marked) runs.
+/// `name op= value` for a variable `name` (`at` spans both sides; `store` writes the name):
+/// when a local or global holds an int and the result is one, the int is written in place;
+/// otherwise the statement is evaluated in full (`augmented_general`).
 pub(super) fn augmented_name(
     op: BinOp,
     load: Operand,
     rhs: Operand,
-    span: Span,
-    general: super::StmtFn,
+    (at, span): (Span, Span),
+    store: super::StoreFn,
 ) -> super::StmtFn {
     match load {
         Operand::Local(i, slow) => {
             let t = Local(i, Operand::Local(i, slow));
-            with_kind!(rhs, r => with_arith!(op, o => augmented_for(t, r, o, span, general)))
+            with_kind!(rhs, r => with_arith!(op, o => augmented_for(t, r, o, (at, span), store)))
         }
         Operand::Global(i, slow) => {
             let t = Global(i, Operand::Global(i, slow));
-            with_kind!(rhs, r => with_arith!(op, o => augmented_for(t, r, o, span, general)))
+            with_kind!(rhs, r => with_arith!(op, o => augmented_for(t, r, o, (at, span), store)))
         }
-        _ => Box::new(move |it, fr| {
+        load => Box::new(move |it, fr| {
             super::before(it, fr, span)?;
-            general(it, fr)
+            super::augmented_general(it, fr, op, (&load, &rhs), (at, span), &store)
         }),
     }
 }
@@ -421,8 +397,8 @@ fn augmented_for<T: IntTarget, R: Opd, O: IntArith>(
     t: T,
     r: R,
     o: O,
-    span: Span,
-    general: super::StmtFn,
+    (at, span): (Span, Span),
+    store: super::StoreFn,
 ) -> super::StmtFn {
     Box::new(move |it, fr| {
         super::before(it, fr, span)?;
@@ -434,6 +410,7 @@ fn augmented_for<T: IntTarget, R: Opd, O: IntArith>(
                 }
             }
         }
-        general(it, fr)
+        let operands = (t.general(), r.general());
+        super::augmented_general(it, fr, o.op(), operands, (at, span), &store)
     })
 }
