@@ -1027,7 +1027,9 @@ impl Interp {
         }
         names.sort();
         names.dedup();
-        Ok(Value::list(names.into_iter().map(Value::Str).collect()))
+        Ok(Value::list(
+            names.into_iter().map(|n| Value::Str(n.into())).collect(),
+        ))
     }
 
     pub(crate) fn super_from_frame(&mut self, frame: &Frame) -> PyResult<Value> {

@@ -225,7 +225,7 @@ impl Interp {
             ExprKind::FString(parts) => {
                 let mut s = String::new();
                 self.fstring(frame, parts, &mut s)?;
-                Ok(Value::Str(Rc::from(s)))
+                Ok(Value::Str(crate::runtime::thin::PyStr::from(s)))
             }
             ExprKind::Slice(a, b, c) => {
                 let mut ev = |x: &Option<Box<Expr>>, this: &mut Self| -> PyResult<Value> {
@@ -294,11 +294,13 @@ impl Interp {
                 } => {
                     let v = self.eval(frame, value)?;
                     let v = match conversion {
-                        Some('r') => Value::Str(Rc::from(self.repr(&v)?)),
-                        Some('s') => Value::Str(Rc::from(self.to_str(&v)?)),
-                        Some('a') => {
-                            Value::Str(Rc::from(crate::runtime::repr::ascii(&self.repr(&v)?)))
+                        Some('r') => Value::Str(crate::runtime::thin::PyStr::from(self.repr(&v)?)),
+                        Some('s') => {
+                            Value::Str(crate::runtime::thin::PyStr::from(self.to_str(&v)?))
                         }
+                        Some('a') => Value::Str(crate::runtime::thin::PyStr::from(
+                            crate::runtime::repr::ascii(&self.repr(&v)?),
+                        )),
                         _ => v,
                     };
                     let spec_s = match spec {
@@ -415,14 +417,14 @@ impl Interp {
                         let Value::Str(k) = k else {
                             return Err(type_error("keywords must be strings"));
                         };
-                        if kw.iter().any(|(n, _)| *n == k) {
+                        if kw.iter().any(|(n, _)| **n == *k) {
                             return Err(type_error(format!(
                                 "{} got multiple values for keyword argument '{}'",
                                 self.function_str(&callee),
                                 k
                             )));
                         }
-                        kw.push((k, v));
+                        kw.push((k.into(), v));
                     }
                 }
             }
@@ -827,8 +829,10 @@ impl Interp {
             Rc::new(RefCell::new(Default::default()));
         ns.borrow_mut()
             .insert(Rc::from("__module__"), Value::str(&frame.globals.name));
-        ns.borrow_mut()
-            .insert(Rc::from("__qualname__"), Value::Str(code.qualname.clone()));
+        ns.borrow_mut().insert(
+            Rc::from("__qualname__"),
+            Value::Str(code.qualname.clone().into()),
+        );
         // A docstring is the body's first statement, stored before any other name.
         let doc = docstring(&c.body);
         if !doc.is_none() {

@@ -265,7 +265,9 @@ impl Interp {
             NativeIter::Str(s, i) => match s[*i..].chars().next() {
                 Some(c) => {
                     *i += c.len_utf8();
-                    Some(Value::Str(Rc::from(c.encode_utf8(&mut [0; 4]) as &str)))
+                    Some(Value::Str(crate::runtime::thin::PyStr::from(
+                        c.encode_utf8(&mut [0; 4]) as &str,
+                    )))
                 }
                 None => None,
             },
@@ -1017,9 +1019,9 @@ impl Interp {
                     });
                 }
                 match name {
-                    "__name__" => Ok(Value::Str(c.name.clone())),
-                    "__qualname__" => Ok(Value::Str(c.qualname.clone())),
-                    "__module__" => Ok(Value::Str(c.module.clone())),
+                    "__name__" => Ok(Value::Str(c.name.clone().into())),
+                    "__qualname__" => Ok(Value::Str(c.qualname.clone().into())),
+                    "__module__" => Ok(Value::Str(c.module.clone().into())),
                     "__bases__" => Ok(Value::tuple(
                         c.bases.iter().map(|b| Value::Class(b.clone())).collect(),
                     )),
@@ -1061,9 +1063,9 @@ impl Interp {
                 }
                 match name {
                     "__dict__" => Ok(Value::Dict(f.dict.borrow_mut().shared_dict())),
-                    "__name__" => Ok(Value::Str(f.name.borrow().clone())),
-                    "__qualname__" => Ok(Value::Str(f.code.qualname.clone())),
-                    "__module__" => Ok(Value::Str(f.globals.name.clone())),
+                    "__name__" => Ok(Value::Str(f.name.borrow().clone().into())),
+                    "__qualname__" => Ok(Value::Str(f.code.qualname.clone().into())),
+                    "__module__" => Ok(Value::Str(f.globals.name.clone().into())),
                     "__doc__" => Ok(super::eval::docstring(&f.code.body)),
                     "__class__" => Ok(Value::Class(types().function.clone())),
                     _ => Err(attribute_error(format!(
@@ -1099,9 +1101,9 @@ impl Interp {
             }
             Value::Generator(g) if matches!(name, "__name__" | "__qualname__") => {
                 Ok(Value::Str(if name == "__name__" {
-                    g.code.name.clone()
+                    g.code.name.clone().into()
                 } else {
-                    g.code.qualname.clone()
+                    g.code.qualname.clone().into()
                 }))
             }
             _ => {
@@ -1184,7 +1186,7 @@ impl Interp {
                             | SuggestFrom::Name { name: n, .. },
                         ),
                         "name",
-                    ) => Value::Str(n.clone()),
+                    ) => Value::Str(n.clone().into()),
                     _ => Value::None,
                 }
             }
@@ -1370,7 +1372,7 @@ impl Interp {
             Value::Function(f) => {
                 if name == "__name__" {
                     if let Value::Str(s) = &v {
-                        *f.name.borrow_mut() = s.clone();
+                        *f.name.borrow_mut() = s.clone().into();
                         return Ok(());
                     }
                 }
@@ -1472,7 +1474,11 @@ impl Interp {
         for (name, v) in entries {
             if let Some(hook) = self.special(&v, "__set_name__") {
                 let what = type_name(&v);
-                let args = vec![v, Value::Class(cls.clone()), Value::Str(name.clone())];
+                let args = vec![
+                    v,
+                    Value::Class(cls.clone()),
+                    Value::Str(name.clone().into()),
+                ];
                 // Python 3.11 wraps the hook's error in a RuntimeError caused by it.
                 self.call(&hook, args, vec![]).map_err(|cause| {
                     let e = err(
@@ -1651,14 +1657,14 @@ pub(crate) fn traceback_object(it: &Interp, inst: &Rc<crate::runtime::value::Ins
         let code_obj = object(
             &t.code,
             vec![
-                ("co_name", Value::Str(code.name.clone())),
+                ("co_name", Value::Str(code.name.clone().into())),
                 (
                     "co_qualname",
                     // Module code has no qualified name of its own: CPython's is its name.
                     Value::Str(if code.qualname.is_empty() {
-                        code.name.clone()
+                        code.name.clone().into()
                     } else {
-                        code.qualname.clone()
+                        code.qualname.clone().into()
                     }),
                 ),
                 ("co_filename", Value::str(&code.source.name)),
@@ -1826,7 +1832,7 @@ fn slot_names(cls: &Rc<Class>) -> Option<Vec<Rc<str>>> {
         for s in items {
             match s {
                 Value::Str(s) if &*s == "__dict__" => return None,
-                Value::Str(s) => names.push(s),
+                Value::Str(s) => names.push(s.into()),
                 _ => return None,
             }
         }

@@ -303,7 +303,7 @@ impl Interp {
                     .borrow()
                     .iter()
                     .filter_map(|v| match v {
-                        Value::Str(s) => Some(s.clone()),
+                        Value::Str(s) => Some(Rc::from(s)),
                         _ => None,
                     })
                     .collect();

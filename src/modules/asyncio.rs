@@ -265,7 +265,7 @@ fn a_wait_label(it: &mut Interp, args: &[Value], _: &Kwargs) -> PyResult<Value> 
                 })
                 .collect();
             Waits::Group {
-                what: what.clone(),
+                what: what.clone().into(),
                 of,
             }
         }
@@ -273,7 +273,7 @@ fn a_wait_label(it: &mut Interp, args: &[Value], _: &Kwargs) -> PyResult<Value> 
             let site = match &args[2] {
                 Value::Tuple(t) if t.len() == 2 => match (&t[0], &t[1]) {
                     (Value::Str(file), Value::Int(line)) => Some(Site {
-                        file: file.clone(),
+                        file: file.clone().into(),
                         line: *line as u32,
                     }),
                     _ => None,
@@ -281,7 +281,7 @@ fn a_wait_label(it: &mut Interp, args: &[Value], _: &Kwargs) -> PyResult<Value> 
                 _ => None,
             };
             Waits::Primitive {
-                what: what.clone(),
+                what: what.clone().into(),
                 site,
             }
         }
@@ -382,7 +382,7 @@ fn a_yield(_: &mut Interp, args: &[Value], _: &Kwargs) -> PyResult<Value> {
 /// or None (for a primitive's creation site).
 fn a_site(it: &mut Interp, _: &[Value], _: &Kwargs) -> PyResult<Value> {
     Ok(match it.user_site() {
-        Some(s) => Value::tuple(vec![Value::Str(s.file), Value::Int(s.line as i64)]),
+        Some(s) => Value::tuple(vec![Value::Str(s.file.into()), Value::Int(s.line as i64)]),
         None => Value::None,
     })
 }
@@ -508,7 +508,7 @@ fn t_get_name(_: &mut Interp, args: &[Value], _: &Kwargs) -> PyResult<Value> {
         .as_ref()
         .map(|d| d.name())
         .unwrap_or_else(|| Rc::from(""));
-    Ok(Value::Str(name))
+    Ok(Value::Str(name.into()))
 }
 
 fn t_set_name(it: &mut Interp, args: &[Value], _: &Kwargs) -> PyResult<Value> {

@@ -258,7 +258,7 @@ impl Attrs {
                 .map
                 .keys()
                 .filter_map(|k| match &k.0 {
-                    Value::Str(s) => Some(s.clone()),
+                    Value::Str(s) => Some(Rc::from(s)),
                     _ => None,
                 })
                 .collect(),

@@ -759,7 +759,7 @@ fn builtin_all(it: &mut Interp, args: &[Value], kw: &Kwargs) -> PyResult<Value> 
 
 fn attr_name(v: &Value) -> PyResult<Rc<str>> {
     match v {
-        Value::Str(s) => Ok(s.clone()),
+        Value::Str(s) => Ok(s.clone().into()),
         other => Err(type_error(format!(
             "attribute name must be string, not '{}'",
             ops::type_name(other)
@@ -1236,7 +1236,9 @@ fn builtin_dir(it: &mut Interp, args: &[Value], kw: &Kwargs) -> PyResult<Value> 
         Value::Module(m) => {
             let mut names = m.names_list();
             names.sort();
-            return Ok(Value::list(names.into_iter().map(Value::Str).collect()));
+            return Ok(Value::list(
+                names.into_iter().map(|n| Value::Str(n.into())).collect(),
+            ));
         }
         // A user class's namespace holds its `__module__`, `__dict__` and `__weakref__`; the
         // builtin classes with a `__dict__` (the exceptions) do not list it in aio's namespaces.
@@ -1266,7 +1268,9 @@ fn builtin_dir(it: &mut Interp, args: &[Value], kw: &Kwargs) -> PyResult<Value> 
     names.extend(OBJECT_ATTRS.iter().map(|s| Rc::from(*s)));
     names.sort();
     names.dedup();
-    Ok(Value::list(names.into_iter().map(Value::Str).collect()))
+    Ok(Value::list(
+        names.into_iter().map(|n| Value::Str(n.into())).collect(),
+    ))
 }
 
 fn builtin_input(it: &mut Interp, args: &[Value], kw: &Kwargs) -> PyResult<Value> {

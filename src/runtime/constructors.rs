@@ -485,10 +485,10 @@ fn ctor_type(it: &mut Interp, args: &[Value], _: &Kwargs) -> PyResult<Value> {
             let mut dict = crate::runtime::value::AttrMap::default();
             for (k, v) in ns.borrow().map.iter() {
                 if let Value::Str(s) = &k.0 {
-                    dict.insert(s.clone(), v.clone());
+                    dict.insert(s.clone().into(), v.clone());
                 }
             }
-            let c = it.new_user_class(name.clone(), name.clone(), bs, dict, "__main__")?;
+            let c = it.new_user_class(name.into(), name.into(), bs, dict, "__main__")?;
             Ok(Value::Class(c))
         }
         _ => Err(type_error("type() takes 1 or 3 arguments")),

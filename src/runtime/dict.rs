@@ -28,7 +28,7 @@ impl DictKey {
     }
     /// A str key.
     pub fn str(s: Rc<str>) -> DictKey {
-        let v = Value::Str(s);
+        let v = Value::Str(s.into());
         let h = hash_value(&v);
         DictKey(v, h)
     }
@@ -50,30 +50,10 @@ pub fn check_hashable(v: &Value) -> Result<(), Unhashable> {
 /// CPython's modulus for numeric hashes (`_PyHASH_MODULUS`, 2**61 - 1).
 const MODULUS: u64 = (1u64 << 61) - 1;
 
-thread_local! {
-    /// The last str object hashed, held, and its hash: `k in d` followed by `d[k] += 1`
-    /// hashes the key once (CPython keeps a str's hash in the object). Holding the string
-    /// keeps its address from being reused by another.
-    static LAST_STR: std::cell::RefCell<Option<(Rc<str>, i64)>> =
-        const { std::cell::RefCell::new(None) };
-}
-
-/// The hash of a str value, from the one-entry cache when it is the same object.
+/// The hash of a str value, computed once and kept in the str (as CPython does).
 #[inline]
-fn str_object_hash(s: &Rc<str>) -> i64 {
-    LAST_STR
-        .try_with(|last| {
-            let mut last = last.borrow_mut();
-            if let Some((held, h)) = last.as_ref() {
-                if Rc::ptr_eq(held, s) {
-                    return *h;
-                }
-            }
-            let h = str_hash(s);
-            *last = Some((s.clone(), h));
-            h
-        })
-        .unwrap_or_else(|_| str_hash(s))
+fn str_object_hash(s: &crate::runtime::thin::PyStr) -> i64 {
+    s.hash_with(str_hash)
 }
 
 /// Python's hash of a builtin value, as CPython computes it for numbers (ints modulo 2**61 - 1,

@@ -59,6 +59,7 @@
 use super::attrs::Attrs;
 use super::dict::Dict;
 use super::set::Set;
+use super::thin::{ThinRc, ThinWeak};
 use super::value::{
     BoundMethod, BuiltinFn, Class, DictView, Exc, Function, Instance, NativeIter, Value,
 };
@@ -78,8 +79,7 @@ pub const FLOOR: usize = 10_000;
 /// A registered object, held weakly.
 pub(crate) enum Tracked {
     List(Weak<RefCell<Vec<Value>>>),
-    /// Boxed: the one wide pointer, which would make every entry a word longer.
-    Tuple(Box<Weak<[Value]>>),
+    Tuple(ThinWeak<Value>),
     Dict(Weak<RefCell<Dict>>),
     Set(Weak<RefCell<Set>>),
     Instance(Weak<Instance>),
@@ -99,7 +99,7 @@ pub(crate) enum Tracked {
 /// A registered object, held strongly while the collector looks at it.
 enum Obj {
     List(Rc<RefCell<Vec<Value>>>),
-    Tuple(Rc<[Value]>),
+    Tuple(ThinRc<Value>),
     Dict(Rc<RefCell<Dict>>),
     Set(Rc<RefCell<Set>>),
     Instance(Rc<Instance>),
@@ -195,11 +195,10 @@ macro_rules! trackable {
     )*};
 }
 
-impl Track for [Value] {
-    #[inline]
-    fn entry(rc: &Rc<Self>) -> Tracked {
-        Tracked::Tuple(Box::new(Rc::downgrade(rc)))
-    }
+/// Registers a tuple (one that may hold a cycle).
+#[inline]
+fn track_tuple(t: &ThinRc<Value>) {
+    register(Tracked::Tuple(ThinRc::downgrade(t)));
 }
 
 trackable! {
@@ -288,7 +287,7 @@ pub(crate) fn new_cell(v: Value) -> Rc<RefCell<Value>> {
 pub(crate) fn tracked(v: Value) -> Value {
     match &v {
         Value::List(r) => track(r),
-        Value::Tuple(r) if r.iter().any(|x| may_hold_cycle(x, 2)) => track(r),
+        Value::Tuple(r) if r.iter().any(|x| may_hold_cycle(x, 2)) => track_tuple(r),
         Value::Dict(r) => track(r),
         Value::Set(r) | Value::FrozenSet(r) => track(r),
         Value::Function(r) => track(r),
@@ -612,7 +611,7 @@ enum Taken {
 fn visit_value(v: &Value, f: &mut impl FnMut(usize)) {
     let a = match v {
         Value::List(r) => addr(Rc::as_ptr(r)),
-        Value::Tuple(r) => addr(Rc::as_ptr(r)),
+        Value::Tuple(r) => ThinRc::as_ptr(r) as usize,
         Value::Dict(r) => addr(Rc::as_ptr(r)),
         Value::Set(r) | Value::FrozenSet(r) => addr(Rc::as_ptr(r)),
         Value::Function(r) => addr(Rc::as_ptr(r)),
@@ -708,7 +707,7 @@ fn traverse_iter(it: &NativeIter, f: &mut impl FnMut(usize)) {
     use NativeIter as N;
     match it {
         N::List(l, _) => f(addr(Rc::as_ptr(l))),
-        N::Tuple(t, _) => f(addr(Rc::as_ptr(t))),
+        N::Tuple(t, _) => f(ThinRc::as_ptr(t) as usize),
         N::DictKeys(d, ..) | N::DictValues(d, ..) | N::DictItems(d, ..) => f(addr(Rc::as_ptr(d))),
         N::SetKeys(s, ..) => f(addr(Rc::as_ptr(s))),
         N::Values(rest) | N::Snapshot(_, rest) => {

@@ -203,7 +203,7 @@ fn slot_list(v: &Value) -> Option<Vec<Rc<str>>> {
     items
         .into_iter()
         .map(|s| match s {
-            Value::Str(s) => Some(s),
+            Value::Str(s) => Some(s.into()),
             _ => None,
         })
         .collect()

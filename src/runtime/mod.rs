@@ -19,6 +19,7 @@ pub mod set;
 pub mod set_methods;
 pub mod str_methods;
 pub mod strformat;
+pub mod thin;
 pub mod types;
 pub mod value;
 

@@ -400,7 +400,7 @@ pub fn binary(op: BinOp, a: &Value, b: &Value) -> Option<PyResult<Value>> {
             let mut s = String::with_capacity(x.len() + y.len());
             s.push_str(x);
             s.push_str(y);
-            Some(Ok(Value::Str(Rc::from(s))))
+            Some(Ok(Value::Str(crate::runtime::thin::PyStr::from(s))))
         }
         (BinOp::Add, List(x), List(y)) => {
             let n = x.borrow().len() + y.borrow().len();
@@ -468,7 +468,7 @@ fn repeat(seq: &Value, n: &Value) -> PyResult<Value> {
         return Err(err("MemoryError", ""));
     }
     Ok(match seq {
-        Value::Str(s) => Value::Str(Rc::from(s.repeat(n))),
+        Value::Str(s) => Value::Str(crate::runtime::thin::PyStr::from(s.repeat(n))),
         Value::List(l) => {
             let src = l.borrow();
             let mut v = Vec::with_capacity(src.len() * n);

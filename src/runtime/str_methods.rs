@@ -8,9 +8,10 @@ use super::ops::type_name;
 use super::types::Types;
 use super::value::{Kwargs, PyResult, Value};
 use crate::interp::Interp;
+use crate::runtime::thin::PyStr;
 use std::rc::Rc;
 
-fn this_str(args: &[Value], name: &str) -> PyResult<Rc<str>> {
+fn this_str(args: &[Value], name: &str) -> PyResult<PyStr> {
     match args.first() {
         Some(Value::Str(s)) => Ok(s.clone()),
         _ => Err(type_error(format!(
@@ -19,7 +20,7 @@ fn this_str(args: &[Value], name: &str) -> PyResult<Rc<str>> {
     }
 }
 
-fn arg_str(v: &Value, what: &str) -> PyResult<Rc<str>> {
+fn arg_str(v: &Value, what: &str) -> PyResult<PyStr> {
     match v {
         Value::Str(s) => Ok(s.clone()),
         // Argument Clinic's wording names None itself rather than its type.
@@ -795,7 +796,7 @@ fn pad(args: &[Value], name: &str, align: char) -> PyResult<Value> {
     for _ in 0..r {
         out.push(fill);
     }
-    Ok(Value::Str(Rc::from(out)))
+    Ok(Value::Str(crate::runtime::thin::PyStr::from(out)))
 }
 
 fn str_center(_: &mut Interp, args: &[Value], kw: &Kwargs) -> PyResult<Value> {

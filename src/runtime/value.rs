@@ -41,11 +41,11 @@ pub enum Value {
     /// A float.
     Float(f64),
     /// A str.
-    Str(Rc<str>),
+    Str(super::thin::PyStr),
     /// A list.
     List(Rc<RefCell<Vec<Value>>>),
     /// A tuple.
-    Tuple(Rc<[Value]>),
+    Tuple(super::thin::ThinRc<Value>),
     /// A dict.
     Dict(Rc<RefCell<Dict>>),
     /// A set.
@@ -524,9 +524,9 @@ pub enum NativeIter {
     /// Over a list, by index (sees appends, as CPython's list iterator does).
     List(Rc<RefCell<Vec<Value>>>, usize),
     /// Over a tuple.
-    Tuple(Rc<[Value]>, usize),
+    Tuple(super::thin::ThinRc<Value>, usize),
     /// Over the characters of a str, by byte offset.
-    Str(Rc<str>, usize),
+    Str(super::thin::PyStr, usize),
     /// Over a range.
     Range { next: i128, step: i128, left: i128 },
     /// Over a dict's keys, by entry index; `len` catches size changes.
@@ -609,11 +609,11 @@ impl Value {
     }
     /// A str value.
     pub fn str(s: &str) -> Value {
-        Value::Str(Rc::from(s))
+        Value::Str(crate::runtime::thin::PyStr::from(s))
     }
     /// A tuple value.
     pub fn tuple(v: Vec<Value>) -> Value {
-        super::gc::tracked(Value::Tuple(Rc::from(v)))
+        super::gc::tracked(Value::Tuple(super::thin::ThinRc::from_vec(v)))
     }
     /// A list value.
     pub fn list(v: Vec<Value>) -> Value {
@@ -636,10 +636,12 @@ impl Value {
             (Bool(a), Bool(b)) => a == b,
             (Int(a), Int(b)) => a == b,
             (Float(a), Float(b)) => a.to_bits() == b.to_bits(),
-            (Str(a), Str(b)) => Rc::ptr_eq(a, b) || (a.len() <= 1 && a == b),
+            (Str(a), Str(b)) => super::thin::PyStr::ptr_eq(a, b) || (a.len() <= 1 && a == b),
             (BigInt(a), BigInt(b)) => Rc::ptr_eq(a, b),
             (List(a), List(b)) => Rc::ptr_eq(a, b),
-            (Tuple(a), Tuple(b)) => Rc::ptr_eq(a, b) || (a.is_empty() && b.is_empty()),
+            (Tuple(a), Tuple(b)) => {
+                super::thin::ThinRc::ptr_eq(a, b) || (a.is_empty() && b.is_empty())
+            }
             (Dict(a), Dict(b)) => Rc::ptr_eq(a, b),
             (Set(a), Set(b)) | (FrozenSet(a), FrozenSet(b)) => Rc::ptr_eq(a, b),
             (Function(a), Function(b)) => Rc::ptr_eq(a, b),
@@ -663,10 +665,10 @@ impl Value {
     pub fn address(&self) -> usize {
         use Value::*;
         match self {
-            Str(s) => Rc::as_ptr(s) as *const u8 as usize,
+            Str(s) => super::thin::PyStr::as_ptr(s) as usize,
             BigInt(r) => Rc::as_ptr(r) as usize,
             List(r) => Rc::as_ptr(r) as usize,
-            Tuple(r) => Rc::as_ptr(r) as *const u8 as usize,
+            Tuple(r) => super::thin::ThinRc::as_ptr(r) as usize,
             Dict(r) => Rc::as_ptr(r) as usize,
             Set(r) | FrozenSet(r) => Rc::as_ptr(r) as usize,
             Function(r) => Rc::as_ptr(r) as usize,

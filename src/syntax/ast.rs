@@ -54,7 +54,7 @@ pub enum Constant {
     /// A float literal.
     Float(f64),
     /// A string literal (adjacent literals already joined).
-    Str(Rc<str>),
+    Str(crate::runtime::thin::PyStr),
     /// `...`
     Ellipsis,
 }

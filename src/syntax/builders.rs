@@ -412,7 +412,11 @@ pub fn strings(pieces: Vec<Tok>, l: usize, r: usize) -> Result<Expr, PErr> {
                 s.push_str(v);
             }
         }
-        return Ok(expr(ExprKind::Const(Constant::Str(Rc::from(s))), l, r));
+        return Ok(expr(
+            ExprKind::Const(Constant::Str(crate::runtime::thin::PyStr::from(s))),
+            l,
+            r,
+        ));
     }
     let mut parts = Vec::new();
     for p in pieces {
