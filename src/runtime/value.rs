@@ -26,6 +26,9 @@ pub type AttrMap = IndexMap<Rc<str>, Value, rustc_hash::FxBuildHasher>;
 
 /// A Python value. Small values are inline; everything else is reference-counted.
 #[derive(Clone, Debug, Default)]
+// A whole word of tag: a value written as two words is read back as two words (a byte tag
+// written alone and then read in a wider load stalls the store-to-load forwarding).
+#[repr(u64)]
 pub enum Value {
     /// `None`
     #[default]
