@@ -41,6 +41,7 @@ mod operands;
 /// How a statement list ended. The value of a `return` or a suspension travels beside it, in
 /// `Interp::exit_value`, so that this stays small enough to come back in registers.
 #[derive(Clone, Copy)]
+#[repr(u64)] // A whole word, as `Value`'s tag: the result is written and read as words.
 pub(crate) enum Exit {
     /// It ran to its end.
     Normal,
