@@ -37,6 +37,7 @@ use crate::syntax::token::IntLit;
 use std::rc::Rc;
 
 mod operands;
+mod packed;
 
 /// How a statement list ended. The value of a `return` or a suspension travels beside it, in
 /// `Interp::exit_value`, so that this stays small enough to come back in registers.
@@ -71,10 +72,7 @@ fn yielding(it: &mut Interp, v: Value) -> Exit {
     Exit::Yield
 }
 
-/// An expression compiled to a closure.
-type ExprFn = Box<dyn Fn(&mut Interp, &mut Frame) -> PyResult<Value>>;
-/// A statement compiled to a closure; an error comes back with the frame's traceback line.
-type StmtFn = Box<dyn Fn(&mut Interp, &mut Frame) -> Result<Exit, Exc>>;
+use packed::{ExprFn, StmtFn};
 /// A statement list compiled to closures. `tag` marks the levels it adds to a suspended
 /// frame's `resume_path`: [`ELSE`] for the `else` block of an `if`, `while` or `for`.
 struct Block {
@@ -202,7 +200,7 @@ fn run_block(it: &mut Interp, frame: &mut Frame, b: &Block) -> Result<Exit, Exc>
         resume_index(frame)
     };
     for (i, s) in b.stmts.iter().enumerate().skip(start) {
-        match s(it, frame)? {
+        match s.call(it, frame)? {
             Exit::Normal => {}
             Exit::Yield => return Ok(suspended_at(frame, i as u32 | b.tag)),
             exit => return Ok(exit),
@@ -330,33 +328,34 @@ fn stmt(body: &Body, idx: usize) -> StmtFn {
     match &s.kind {
         StmtKind::Expr(e) => {
             let e = expr(e);
-            Box::new(move |it, fr| {
+            StmtFn::new(move |it, fr| {
                 before(it, fr, span)?;
-                let r = e(it, fr).map(|_| Exit::Normal);
+                let r = e.call(it, fr).map(|_| Exit::Normal);
                 finish(it, fr, span, r)
             })
         }
         StmtKind::Return(v) => {
             let v = v.as_ref().map(expr);
-            Box::new(move |it, fr| {
+            StmtFn::new(move |it, fr| {
                 before(it, fr, span)?;
                 let r = match &v {
-                    Some(v) => v(it, fr).map(|v| returning(it, v)),
+                    Some(v) => v.call(it, fr).map(|v| returning(it, v)),
                     None => Ok(returning(it, Value::None)),
                 };
                 finish(it, fr, span, r)
             })
         }
-        StmtKind::Pass => Box::new(move |it, fr| {
+        StmtKind::Pass => StmtFn::new(move |it, fr| {
             before(it, fr, span)?;
             finish(it, fr, span, Ok(Exit::Normal))
         }),
         StmtKind::Assign(targets, v) if targets.len() == 1 => {
             let v = expr(v);
             let store = target(&targets[0]);
-            Box::new(move |it, fr| {
+            StmtFn::new(move |it, fr| {
                 before(it, fr, span)?;
-                let r = v(it, fr)
+                let r = v
+                    .call(it, fr)
                     .and_then(|v| store(it, fr, v))
                     .map(|()| Exit::Normal);
                 finish(it, fr, span, r)
@@ -365,7 +364,7 @@ fn stmt(body: &Body, idx: usize) -> StmtFn {
         StmtKind::AugAssign(t, op, v) if !matches!(t.kind, ExprKind::Name(_)) => {
             let (op, place, rhs) = (*op, place(t), expr(v));
             let (t_at, at) = (t.span, t.span.to(v.span));
-            Box::new(move |it, fr| {
+            StmtFn::new(move |it, fr| {
                 before(it, fr, span)?;
                 let r = (|| {
                     let Some(place) = &place else {
@@ -381,7 +380,7 @@ fn stmt(body: &Body, idx: usize) -> StmtFn {
                     if let (Place::Item(..), Value::Dict(d)) = (place, &o) {
                         let cur = d.borrow().get_builtin(&key).flatten().cloned();
                         if let Some(cur) = cur {
-                            let rhs = rhs(it, fr)?;
+                            let rhs = rhs.call(it, fr)?;
                             let r = augmented(it, op, &cur, &rhs, at)?;
                             // The key's entry is found again: the right side may have
                             // changed the dict.
@@ -398,7 +397,7 @@ fn stmt(body: &Body, idx: usize) -> StmtFn {
                         }
                     }
                     let cur = place.read(it, &o, &key).map_err(|e| e.note_span(t_at))?;
-                    let rhs = rhs(it, fr)?;
+                    let rhs = rhs.call(it, fr)?;
                     let r = augmented(it, op, &cur, &rhs, at)?;
                     place.write(it, &o, key, r)?;
                     Ok(Exit::Normal)
@@ -414,7 +413,7 @@ fn stmt(body: &Body, idx: usize) -> StmtFn {
         }
         StmtKind::If(test, then, orelse) => {
             let (test, then, orelse) = (cond(test), block(then, 0), block(orelse, ELSE));
-            Box::new(move |it, fr| {
+            StmtFn::new(move |it, fr| {
                 if let Some(in_else) = resuming_else(fr) {
                     return run_block(it, fr, if in_else { &orelse } else { &then });
                 }
@@ -431,7 +430,7 @@ fn stmt(body: &Body, idx: usize) -> StmtFn {
         StmtKind::While(test, b, orelse) => {
             let test_at = test.span;
             let (test, b, orelse) = (cond(test), block(b, 0), block(orelse, ELSE));
-            Box::new(move |it, fr| {
+            StmtFn::new(move |it, fr| {
                 // The first test is the statement's own; later ones are the loop's.
                 let mut test_span = span;
                 match resuming_else(fr) {
@@ -486,7 +485,8 @@ fn stmt(body: &Body, idx: usize) -> StmtFn {
                     }
                     None => {
                         before(it, fr, span)?;
-                        let i = iter(it, fr)
+                        let i = iter
+                            .call(it, fr)
                             .and_then(|i| it.get_iter(&i).map_err(|e| e.note_span(iter_at)));
                         it.reports_at(fr, span);
                         i.map_err(|e| it.traceback_here(fr, e, span))?
@@ -511,7 +511,7 @@ fn stmt(body: &Body, idx: usize) -> StmtFn {
                     }
                 }
             };
-            Box::new(move |it, fr| {
+            StmtFn::new(move |it, fr| {
                 let r = run(it, fr);
                 // The iterator is gone: a generator left suspended is closed now, as in CPython.
                 if it.reports_pending() {
@@ -533,7 +533,7 @@ fn stmt(body: &Body, idx: usize) -> StmtFn {
             let sent: Option<Option<StoreFn>> =
                 (kind == SuspendKind::Yield).then(|| target.as_ref().map(self::target));
             let (target, value) = (target.clone(), value.clone());
-            Box::new(move |it, fr| {
+            StmtFn::new(move |it, fr| {
                 if let Some(resume) = it.resume_with.take() {
                     // The statement the frame stopped at: continue it. A plain `yield` sent a
                     // value stores it here (a throw, or a delegate, goes the general way).
@@ -556,7 +556,7 @@ fn stmt(body: &Body, idx: usize) -> StmtFn {
                 before(it, fr, span)?;
                 if let Some(v) = &yielded {
                     let r = match v {
-                        Some(v) => v(it, fr).map(|v| yielding(it, v)),
+                        Some(v) => v.call(it, fr).map(|v| yielding(it, v)),
                         None => Ok(yielding(it, Value::None)),
                     };
                     return finish(it, fr, span, r);
@@ -571,7 +571,7 @@ fn stmt(body: &Body, idx: usize) -> StmtFn {
         }
         _ => {
             let body = body.clone();
-            Box::new(move |it, fr| {
+            StmtFn::new(move |it, fr| {
                 before(it, fr, span)?;
                 it.exec_simple(fr, &body, idx)
             })
@@ -599,10 +599,10 @@ impl Place {
     /// The object, and for an item its index (evaluated once, as CPython does).
     fn locate(&self, it: &mut Interp, fr: &mut Frame) -> PyResult<(Value, Value)> {
         match self {
-            Place::Attr(obj, _) => Ok((obj(it, fr)?, Value::None)),
+            Place::Attr(obj, _) => Ok((obj.call(it, fr)?, Value::None)),
             Place::Item(obj, idx) => {
-                let o = obj(it, fr)?;
-                Ok((o, idx(it, fr)?))
+                let o = obj.call(it, fr)?;
+                Ok((o, idx.call(it, fr)?))
             }
         }
     }
@@ -661,7 +661,7 @@ fn target(t: &Expr) -> StoreFn {
                     }
                     _ => v,
                 };
-                let o = obj(it, fr)?;
+                let o = obj.call(it, fr)?;
                 it.setattr(&o, &name, v).map_err(|e| e.note_span(span))
             });
         }
@@ -669,7 +669,7 @@ fn target(t: &Expr) -> StoreFn {
             let (obj, name) = (expr(obj), name.clone());
             let plain = &*name != "__dict__";
             return Box::new(move |it, fr, v| {
-                let o = obj(it, fr)?;
+                let o = obj.call(it, fr)?;
                 let v = match (&o, plain) {
                     (Value::Instance(inst), true) => {
                         match super::protocol::plain_instance_set(inst, &name, v) {
@@ -685,8 +685,8 @@ fn target(t: &Expr) -> StoreFn {
         ExprKind::Subscript(obj, idx) => {
             let (obj, idx) = (expr(obj), expr(idx));
             return Box::new(move |it, fr, v| {
-                let o = obj(it, fr)?;
-                let i = idx(it, fr)?;
+                let o = obj.call(it, fr)?;
+                let i = idx.call(it, fr)?;
                 it.setitem(&o, &i, v).map_err(|e| e.note_span(span))
             });
         }
@@ -740,7 +740,7 @@ fn augmented(it: &mut Interp, op: BinOp, cur: &Value, rhs: &Value, at: Span) -> 
 /// paths (an unbound name's error) of those with one.
 fn by_tree(e: &Expr) -> ExprFn {
     let e = e.clone();
-    Box::new(move |it, fr| it.eval(fr, &e))
+    ExprFn::new(move |it, fr| it.eval(fr, &e))
 }
 
 fn expr(e: &Expr) -> ExprFn {
@@ -749,27 +749,27 @@ fn expr(e: &Expr) -> ExprFn {
         ExprKind::Name(id) => match id.scope {
             Scope::Local(i) => {
                 let (i, slow) = (i as usize, by_tree(e));
-                Box::new(move |it, fr| read_local(it, fr, i, &slow))
+                ExprFn::new(move |it, fr| read_local(it, fr, i, &slow))
             }
             Scope::Global(i) => {
                 let (i, slow) = (i as usize, by_tree(e));
-                Box::new(move |it, fr| read_global(it, fr, i, &slow))
+                ExprFn::new(move |it, fr| read_global(it, fr, i, &slow))
             }
             _ => by_tree(e),
         },
         ExprKind::Const(Constant::Int(IntLit::Small(i))) => {
             let i = *i;
-            Box::new(move |_, _| Ok(Value::Int(i)))
+            ExprFn::new(move |_, _| Ok(Value::Int(i)))
         }
         ExprKind::Const(c) => {
             let v = super::eval::constant_value(c);
-            Box::new(move |_, _| Ok(v.clone()))
+            ExprFn::new(move |_, _| Ok(v.clone()))
         }
         ExprKind::BinOp(op, a, b) => binary(*op, a, b, span),
         ExprKind::Compare(first, rest) if rest.len() == 1 => {
             let (op, re) = &rest[0];
             let (op, l, r) = (*op, operand(first), operand(re));
-            Box::new(move |it, fr| {
+            ExprFn::new(move |it, fr| {
                 let l = l.get(it, fr)?;
                 let r = r.get(it, fr)?;
                 if let (Value::Int(x), Value::Int(y)) = (&l, &r) {
@@ -790,22 +790,22 @@ fn expr(e: &Expr) -> ExprFn {
             let slot = local_slot(obj).unwrap_or_default();
             let (obj, name) = (expr(obj), name.clone());
             let hint = std::cell::Cell::new(0);
-            Box::new(move |it, fr| {
+            ExprFn::new(move |it, fr| {
                 if let Some(Value::Instance(inst)) = fr.slots.get(slot) {
                     if let Some(v) = super::protocol::plain_instance_attr_hinted(inst, &name, &hint)
                     {
                         return Ok(v);
                     }
                 }
-                let o = obj(it, fr)?;
+                let o = obj.call(it, fr)?;
                 it.getattr(&o, &name).map_err(|x| x.note_span(span))
             })
         }
         ExprKind::Attribute(obj, name) => {
             let (obj, name) = (expr(obj), name.clone());
             let plain = !name.starts_with("__");
-            Box::new(move |it, fr| {
-                let o = obj(it, fr)?;
+            ExprFn::new(move |it, fr| {
+                let o = obj.call(it, fr)?;
                 if let (Value::Instance(inst), true) = (&o, plain) {
                     if let Some(v) = super::protocol::plain_instance_attr(inst, &name) {
                         return Ok(v);
@@ -817,9 +817,9 @@ fn expr(e: &Expr) -> ExprFn {
         ExprKind::Subscript(obj, idx) => {
             let anchor = obj.span.end;
             let (obj, idx) = (expr(obj), expr(idx));
-            Box::new(move |it, fr| {
-                let o = obj(it, fr)?;
-                let i = idx(it, fr)?;
+            ExprFn::new(move |it, fr| {
+                let o = obj.call(it, fr)?;
+                let i = idx.call(it, fr)?;
                 if let Some(v) = quick_item(&o, &i) {
                     return Ok(v);
                 }
@@ -830,29 +830,29 @@ fn expr(e: &Expr) -> ExprFn {
         }
         ExprKind::BoolOp(is_and, a, b) => {
             let (is_and, a, b) = (*is_and, expr(a), expr(b));
-            Box::new(move |it, fr| {
-                let v = a(it, fr)?;
+            ExprFn::new(move |it, fr| {
+                let v = a.call(it, fr)?;
                 if it.truthy(&v)? != is_and {
                     return Ok(v);
                 }
-                b(it, fr)
+                b.call(it, fr)
             })
         }
         ExprKind::Unary(UnaryOp::Not, x) => {
             let x = expr(x);
-            Box::new(move |it, fr| {
-                let v = x(it, fr)?;
+            ExprFn::new(move |it, fr| {
+                let v = x.call(it, fr)?;
                 Ok(Value::Bool(!it.truthy(&v)?))
             })
         }
         ExprKind::IfExp(c, a, b) => {
             let (c, a, b) = (expr(c), expr(a), expr(b));
-            Box::new(move |it, fr| {
-                let v = c(it, fr)?;
+            ExprFn::new(move |it, fr| {
+                let v = c.call(it, fr)?;
                 if it.truthy(&v)? {
-                    a(it, fr)
+                    a.call(it, fr)
                 } else {
-                    b(it, fr)
+                    b.call(it, fr)
                 }
             })
         }
@@ -874,7 +874,7 @@ fn cond(e: &Expr) -> CondFn {
     }
     let f = expr(e);
     Box::new(move |it, fr| {
-        let v = f(it, fr)?;
+        let v = f.call(it, fr)?;
         it.truthy(&v)
     })
 }
@@ -979,7 +979,7 @@ fn binary_full(
 #[inline(always)]
 fn read_local(it: &mut Interp, fr: &mut Frame, i: usize, slow: &ExprFn) -> PyResult<Value> {
     match fr.slots.get(i) {
-        Some(Value::Undef) | None => slow(it, fr),
+        Some(Value::Undef) | None => slow.call(it, fr),
         Some(v) => Ok(v.quick_clone()),
     }
 }
@@ -990,7 +990,7 @@ fn read_local(it: &mut Interp, fr: &mut Frame, i: usize, slow: &ExprFn) -> PyRes
 fn read_global(it: &mut Interp, fr: &mut Frame, i: usize, slow: &ExprFn) -> PyResult<Value> {
     match global_ref(fr, i) {
         Some(v) => Ok(v.quick_clone()),
-        None => slow(it, fr),
+        None => slow.call(it, fr),
     }
 }
 
@@ -1060,7 +1060,7 @@ impl Operand {
             Operand::Local(i, slow) => read_local(it, fr, *i, slow),
             Operand::Global(i, slow) => read_global(it, fr, *i, slow),
             Operand::Int(k) => Ok(Value::Int(*k)),
-            Operand::Expr(f) => f(it, fr),
+            Operand::Expr(f) => f.call(it, fr),
         }
     }
 }
@@ -1163,7 +1163,7 @@ impl CallParts {
         let n = self.args.len();
         let (callee, mut args) = match &self.callee {
             Callee::Method(obj, name, fspan, hint, cache) => {
-                let o = obj(it, fr)?;
+                let o = obj.call(it, fr)?;
                 // The method the site found last for this class, while no class has changed
                 // (and the instance has no attribute of that name).
                 let key = method_key(&o, name);
@@ -1180,7 +1180,7 @@ impl CallParts {
                         let mut args = it.arg_vec(slots_for(&func, n + 1));
                         args.push(o);
                         for a in &self.args {
-                            args.push(a(it, fr)?);
+                            args.push(a.call(it, fr)?);
                         }
                         return Ok((func, args));
                     }
@@ -1219,19 +1219,19 @@ impl CallParts {
                 };
                 let callee = match found {
                     Some(v) => v,
-                    None => slow(it, fr)?,
+                    None => slow.call(it, fr)?,
                 };
                 let args = it.arg_vec(slots_for(&callee, n));
                 (callee, args)
             }
             Callee::Value(f) => {
-                let callee = f(it, fr)?;
+                let callee = f.call(it, fr)?;
                 let args = it.arg_vec(slots_for(&callee, n));
                 (callee, args)
             }
         };
         for a in &self.args {
-            args.push(a(it, fr)?);
+            args.push(a.call(it, fr)?);
         }
         Ok((callee, args))
     }
@@ -1241,7 +1241,7 @@ impl CallParts {
 fn call(e: &Expr, f: &Expr, args: &[Arg]) -> Option<ExprFn> {
     let parts = CallParts::new(f, args)?;
     let (span, at) = (e.span, e.span.start);
-    Some(Box::new(move |it, fr| {
+    Some(ExprFn::new(move |it, fr| {
         let r = match parts.eval(it, fr) {
             Ok((callee, args)) => {
                 let r = call_value(it, fr, &callee, args, at);
@@ -1265,7 +1265,7 @@ fn await_call(value: &Expr, target: Option<&Expr>, body: &Body, idx: usize) -> O
     let store = target.map(self::target);
     let target = target.cloned();
     let (span, vspan, body) = (body[idx].span, value.span, body.clone());
-    Some(Box::new(move |it, fr| {
+    Some(StmtFn::new(move |it, fr| {
         if let Some(mut resume) = it.resume_with.take() {
             // The statement the frame stopped at: continue it. A library coroutine's first
             // step left a delegate that ends at once (a sleep's end): done here.

@@ -8,7 +8,7 @@
 //! operands are or what the operator is. Everything else goes the general way, with the same
 //! errors and spans as before.
 
-use super::{binary_full, compare_truth, ExprFn, Operand};
+use super::{binary_full, compare_truth, ExprFn, Operand, StmtFn};
 use crate::interp::frame::Frame;
 use crate::interp::Interp;
 use crate::runtime::ops;
@@ -282,7 +282,7 @@ pub(super) fn binary(op: BinOp, a: Operand, b: Operand, at: (Span, u32, u32)) ->
 }
 
 fn binary_for<A: Opd, B: Opd, O: IntArith>(a: A, b: B, o: O, at: (Span, u32, u32)) -> ExprFn {
-    Box::new(move |it, fr| {
+    ExprFn::new(move |it, fr| {
         if A::PEEKS && B::PEEKS {
             if let (Some(x), Some(y)) = (a.peek_int(fr), b.peek_int(fr)) {
                 if let Some(v) = o.int(x, y) {
@@ -386,7 +386,7 @@ pub(super) fn augmented_name(
             let t = Global(i, Operand::Global(i, slow));
             with_kind!(rhs, r => with_arith!(op, o => augmented_for(t, r, o, (at, span), store)))
         }
-        load => Box::new(move |it, fr| {
+        load => StmtFn::new(move |it, fr| {
             super::before(it, fr, span)?;
             super::augmented_general(it, fr, op, (&load, &rhs), (at, span), &store)
         }),
@@ -400,7 +400,7 @@ fn augmented_for<T: IntTarget, R: Opd, O: IntArith>(
     (at, span): (Span, Span),
     store: super::StoreFn,
 ) -> super::StmtFn {
-    Box::new(move |it, fr| {
+    StmtFn::new(move |it, fr| {
         super::before(it, fr, span)?;
         if R::PEEKS {
             if let (Some(x), Some(y)) = (t.peek_int(fr), r.peek_int(fr)) {
