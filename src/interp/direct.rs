@@ -1241,6 +1241,30 @@ impl CallParts {
 fn call(e: &Expr, f: &Expr, args: &[Arg]) -> Option<ExprFn> {
     let parts = CallParts::new(f, args)?;
     let (span, at) = (e.span, e.span.start);
+    if let Callee::Global(i, _) = parts.callee {
+        // `f(args)` of a module global: a plain function taking exactly these arguments gets
+        // them evaluated straight into its local slots.
+        let n = parts.args.len();
+        return Some(ExprFn::new(move |it, fr| {
+            if let Some(Value::Function(f)) = global_ref(fr, i) {
+                if f.code.plain_args == Some(n) {
+                    let f = std::rc::Rc::clone(f);
+                    let r = call_plain(it, fr, &f, &parts.args);
+                    drop(f);
+                    return r.map_err(|x| x.note_span(span));
+                }
+            }
+            let r = match parts.eval(it, fr) {
+                Ok((callee, args)) => {
+                    let r = call_value(it, fr, &callee, args, at);
+                    drop_callee(callee);
+                    r
+                }
+                Err(e) => Err(e),
+            };
+            r.map_err(|x| x.note_span(span))
+        }));
+    }
     Some(ExprFn::new(move |it, fr| {
         let r = match parts.eval(it, fr) {
             Ok((callee, args)) => {
@@ -1376,6 +1400,33 @@ fn construct(
     let r = it.run_straight(init, slots, super::frame::Cells::new())?;
     super::call::init_returned(&r)?;
     Ok(inst)
+}
+
+/// Calls plain function `f` (`plain_args` is the number of `args`): the arguments are
+/// evaluated into its local slots, and its compiled body runs at once.
+#[inline(always)]
+fn call_plain(
+    it: &mut Interp,
+    fr: &mut Frame,
+    f: &std::rc::Rc<crate::runtime::value::Function>,
+    args: &[ExprFn],
+) -> PyResult<Value> {
+    let n = f.code.varnames.len();
+    let mut slots = it.arg_vec(n);
+    for a in args {
+        match a.call(it, fr) {
+            Ok(v) => slots.push(v),
+            Err(e) => {
+                it.recycle_args(slots);
+                return Err(e);
+            }
+        }
+    }
+    it.tick()?;
+    if slots.len() < n {
+        slots.resize(n, Value::Undef);
+    }
+    it.run_straight(f, slots, super::frame::Cells::new())
 }
 
 /// Calls `callee` (`Interp::call_from`); a plain function given exactly its positional
