@@ -1318,9 +1318,12 @@ fn await_call(value: &Expr, target: Option<&Expr>, body: &Body, idx: usize) -> O
         let r = (|| {
             // The outer error is the call's (its span noted), the inner one the awaited
             // body's (reported on the statement).
-            let called = match parts.eval(it, fr) {
-                Ok((callee, args)) => await_callee(it, fr, &callee, args, vspan),
-                Err(e) => Err(e),
+            let called = match await_global_plain(it, fr, &parts, vspan) {
+                Some(r) => r,
+                None => match parts.eval(it, fr) {
+                    Ok((callee, args)) => await_callee(it, fr, &callee, args, vspan),
+                    Err(e) => Err(e),
+                },
             };
             match called.map_err(|x| x.note_span(vspan))?? {
                 Awaited::Done(r) => {
@@ -1341,6 +1344,51 @@ fn await_call(value: &Expr, target: Option<&Expr>, body: &Body, idx: usize) -> O
         })();
         finish(it, fr, span, r)
     }))
+}
+
+/// `await f(args)` of a module global holding a coroutine function that runs inline and
+/// takes exactly these positional arguments: they are evaluated straight into its local slots
+/// and its body runs at once (what `await_callee` and `Interp::await_straight_pos` do, without
+/// the argument vector and callee going back through memory). `None` for other callees.
+#[inline(always)]
+fn await_global_plain(
+    it: &mut Interp,
+    fr: &mut Frame,
+    parts: &CallParts,
+    vspan: Span,
+) -> Option<PyResult<PyResult<Awaited>>> {
+    let Callee::Global(i, _) = parts.callee else {
+        return None;
+    };
+    let f = match global_ref(fr, i) {
+        Some(Value::Function(f))
+            if f.code.awaits_inline() && f.code.await_args == Some(parts.args.len()) =>
+        {
+            std::rc::Rc::clone(f)
+        }
+        _ => return None,
+    };
+    let n = f.code.varnames.len();
+    let mut slots = it.arg_vec(n);
+    for a in &parts.args {
+        match a.call(it, fr) {
+            Ok(v) => slots.push(v),
+            Err(e) => {
+                it.recycle_args(slots);
+                return Some(Err(e));
+            }
+        }
+    }
+    if let Err(e) = it.tick() {
+        return Some(Ok(Err(e.note_span(vspan))));
+    }
+    if slots.len() < n {
+        slots.resize(n, Value::Undef);
+    }
+    let r = it
+        .run_straight(&f, slots, super::frame::Cells::new())
+        .map_err(|e| super::call::no_stop_iteration("coroutine", e));
+    Some(Ok(r.map(Awaited::Done)))
 }
 
 /// What `await callee(*args)` found: an inline coroutine's or a library coroutine's first
