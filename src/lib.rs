@@ -220,7 +220,7 @@ fn finish(it: &mut Interp, r: Result<Value, runtime::Exc>) -> i32 {
             match args.first() {
                 None | Some(Value::None) => 0,
                 Some(Value::Int(n)) => *n as i32,
-                Some(Value::Bool(b)) => *b as i32,
+                Some(Value::Bool(b)) => b.get() as i32,
                 Some(other) => {
                     let msg = it.to_str(other).unwrap_or_default();
                     eprintln!("{msg}");

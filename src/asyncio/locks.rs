@@ -17,6 +17,7 @@ use super::queue::{
 use crate::interp::generator::NativeStep;
 use crate::interp::Interp;
 use crate::runtime::exceptions::err;
+use crate::runtime::value::B64;
 use crate::runtime::value::{Class, Function, Instance, Kwargs, PyResult, Value};
 use std::rc::Rc;
 
@@ -138,7 +139,7 @@ fn try_acquire(l: &Instance) -> Option<bool> {
             _ => return None,
         };
     if free {
-        set_attr(l, LOCKED, Value::Bool(true));
+        set_attr(l, LOCKED, Value::Bool(B64::TRUE));
     }
     Some(free)
 }
@@ -161,10 +162,10 @@ fn release(it: &mut Interp, l: &Instance) -> PyResult<Option<()>> {
     if !locked {
         return Err(err("RuntimeError", "Lock is not acquired."));
     }
-    set_attr(l, LOCKED, Value::Bool(false));
+    set_attr(l, LOCKED, Value::Bool(B64::FALSE));
     if let Some(f) = first {
         if !f.done() {
-            it.future_set_result(&f, Value::Bool(true))?;
+            it.future_set_result(&f, Value::Bool(B64::TRUE))?;
         }
     }
     Ok(Some(()))
@@ -175,7 +176,7 @@ fn acquire_fast(it: &mut Interp, args: &[Value]) -> PyResult<NativeStep> {
     let lib = lib(it);
     Ok(
         match exact(&lib.lock, &args[0]).and_then(|l| try_acquire(&l)) {
-            Some(true) => NativeStep::Return(Value::Bool(true)),
+            Some(true) => NativeStep::Return(Value::Bool(B64::TRUE)),
             _ => NativeStep::HandOver,
         },
     )
@@ -209,7 +210,7 @@ fn wait_fast(it: &mut Interp, args: &[Value]) -> PyResult<NativeStep> {
     let lib = lib(it);
     let set = exact(&lib.event, &args[0]).and_then(|e| attr(&e, VALUE));
     Ok(match set {
-        Some(Value::Bool(true)) => NativeStep::Return(Value::Bool(true)),
+        Some(Value::Bool(B64::TRUE)) => NativeStep::Return(Value::Bool(B64::TRUE)),
         _ => NativeStep::HandOver,
     })
 }
@@ -286,8 +287,8 @@ fn e_set(it: &mut Interp, args: &[Value], kw: &Kwargs) -> PyResult<Value> {
     if let ([this], true) = (args, kw.is_empty()) {
         if let Some(e) = exact(&lib.event, this) {
             match (attr(&e, VALUE), list_attr(&e, WAITERS)) {
-                (Some(Value::Bool(true)), Some(_)) => return Ok(Value::None),
-                (Some(Value::Bool(false)), Some(ws)) => {
+                (Some(Value::Bool(B64::TRUE)), Some(_)) => return Ok(Value::None),
+                (Some(Value::Bool(B64::FALSE)), Some(ws)) => {
                     let waiters: Option<Vec<_>> = ws
                         .borrow()
                         .iter()
@@ -297,10 +298,10 @@ fn e_set(it: &mut Interp, args: &[Value], kw: &Kwargs) -> PyResult<Value> {
                         })
                         .collect();
                     if let Some(waiters) = waiters {
-                        set_attr(&e, VALUE, Value::Bool(true));
+                        set_attr(&e, VALUE, Value::Bool(B64::TRUE));
                         for f in waiters {
                             if !f.done() {
-                                it.future_set_result(&f, Value::Bool(true))?;
+                                it.future_set_result(&f, Value::Bool(B64::TRUE))?;
                             }
                         }
                         return Ok(Value::None);
@@ -319,7 +320,7 @@ fn e_clear(it: &mut Interp, args: &[Value], kw: &Kwargs) -> PyResult<Value> {
     if let ([this], true) = (args, kw.is_empty()) {
         if let Some(e) = exact(&lib.event, this) {
             if let Some(Value::Bool(_)) = attr(&e, VALUE) {
-                set_attr(&e, VALUE, Value::Bool(false));
+                set_attr(&e, VALUE, Value::Bool(B64::FALSE));
                 return Ok(Value::None);
             }
         }

@@ -17,6 +17,7 @@
 use crate::interp::generator::{Generator, NativeStart, NativeStep};
 use crate::interp::Interp;
 use crate::runtime::exceptions::new_exception;
+use crate::runtime::value::B64;
 use crate::runtime::value::{Class, Function, Instance, Kwargs, PyResult, Value};
 use std::cell::RefCell;
 use std::rc::Rc;
@@ -218,7 +219,7 @@ pub(super) fn wakeup_next(it: &mut Interp, waiters: &RefCell<Vec<Value>>) -> PyR
 fn clear_event(it: &mut Interp, lib: &QueueLib, event: &Value) -> PyResult<()> {
     match event {
         Value::Instance(e) if Rc::ptr_eq(&e.class, &lib.event) => {
-            set_attr(e, EVENT_VALUE, Value::Bool(false));
+            set_attr(e, EVENT_VALUE, Value::Bool(B64::FALSE));
             Ok(())
         }
         other => it.call_method(other, "clear", vec![]).map(|_| ()),

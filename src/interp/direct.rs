@@ -28,6 +28,7 @@ use super::{Interp, RECURSION_LIMIT};
 use crate::compile::code::Code;
 use crate::runtime::exceptions::err;
 use crate::runtime::ops;
+use crate::runtime::value::B64;
 use crate::runtime::value::{Exc, PyResult, Value};
 use crate::source::Span;
 use crate::syntax::ast::{
@@ -774,11 +775,11 @@ fn expr(e: &Expr) -> ExprFn {
                 let r = r.get(it, fr)?;
                 if let (Value::Int(x), Value::Int(y)) = (&l, &r) {
                     if let Some(b) = ops::int_compare(op, *x, *y) {
-                        return Ok(Value::Bool(b));
+                        return Ok(Value::Bool(B64::new(b)));
                     }
                 }
                 if let Some(b) = dict_membership(op, &l, &r) {
-                    return Ok(Value::Bool(b));
+                    return Ok(Value::Bool(B64::new(b)));
                 }
                 it.compare(op, &l, &r).map_err(|x| x.note_span(span))
             })
@@ -842,7 +843,7 @@ fn expr(e: &Expr) -> ExprFn {
             let x = expr(x);
             ExprFn::new(move |it, fr| {
                 let v = x.call(it, fr)?;
-                Ok(Value::Bool(!it.truthy(&v)?))
+                Ok(Value::Bool(B64::new(!B64::new(it.truthy(&v)?))))
             })
         }
         ExprKind::IfExp(c, a, b) => {

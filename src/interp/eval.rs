@@ -6,6 +6,7 @@ use crate::runtime::exceptions::{err, type_error, value_error};
 use crate::runtime::ops;
 use crate::runtime::types::types;
 use crate::runtime::value::{BuiltinType, Class, Function, Instance, Kwargs, PyResult, Value};
+use crate::runtime::value::{B64, F64};
 use crate::syntax::ast::*;
 use crate::syntax::token::IntLit;
 use std::cell::RefCell;
@@ -15,10 +16,10 @@ use std::rc::Rc;
 pub(crate) fn constant_value(c: &Constant) -> Value {
     match c {
         Constant::None => Value::None,
-        Constant::Bool(b) => Value::Bool(*b),
+        Constant::Bool(b) => Value::Bool(B64::new(*b)),
         Constant::Int(IntLit::Small(i)) => Value::Int(*i),
         Constant::Int(IntLit::Big(b)) => Value::BigInt(b.clone()),
-        Constant::Float(f) => Value::Float(*f),
+        Constant::Float(f) => Value::Float(F64::new(*f)),
         Constant::Str(s) => Value::Str(s.clone()),
         Constant::Ellipsis => Value::Ellipsis,
     }
@@ -77,7 +78,7 @@ impl Interp {
                 let right = self.eval(frame, re)?;
                 if let (Value::Int(x), Value::Int(y)) = (&left, &right) {
                     if let Some(b) = ops::int_compare(*op, *x, *y) {
-                        return Ok(Value::Bool(b));
+                        return Ok(Value::Bool(B64::new(b)));
                     }
                 }
                 self.compare_slow(e, *op, left, right)
@@ -148,7 +149,7 @@ impl Interp {
                     let right = self.eval(frame, re)?;
                     if let (Value::Int(x), Value::Int(y)) = (&left, &right) {
                         if let Some(b) = ops::int_compare(*op, *x, *y) {
-                            return Ok(Value::Bool(b));
+                            return Ok(Value::Bool(B64::new(b)));
                         }
                     }
                     return self
@@ -168,7 +169,7 @@ impl Interp {
                     }
                     left = right;
                 }
-                Ok(Value::Bool(true))
+                Ok(Value::Bool(B64::TRUE))
             }
             ExprKind::BoolOp(is_and, a, b) => {
                 let a = self.eval(frame, a)?;
@@ -181,7 +182,7 @@ impl Interp {
             ExprKind::Unary(op, x) => {
                 let v = self.eval(frame, x)?;
                 match op {
-                    UnaryOp::Not => Ok(Value::Bool(!self.truthy(&v)?)),
+                    UnaryOp::Not => Ok(Value::Bool(B64::new(!B64::new(self.truthy(&v)?)))),
                     _ => self.unary_op(*op, &v).map_err(|x| x.note_span(e.span)),
                 }
             }

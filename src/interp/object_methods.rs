@@ -5,6 +5,7 @@
 use super::Interp;
 use crate::runtime::exceptions::{attribute_error, type_error};
 use crate::runtime::types::types;
+use crate::runtime::value::B64;
 use crate::runtime::value::{BuiltinFn, Kwargs, NativeFn, PyResult, Value};
 use crate::syntax::ast::CmpOp;
 use std::rc::Rc;
@@ -75,11 +76,11 @@ fn d_eq(it: &mut Interp, args: &[Value], _: &Kwargs) -> PyResult<Value> {
     let (a, b) = (comparand(args)?, arg(args, 1, "__eq__")?);
     match scalar_comparable(&a, &b) {
         Some(false) => return Ok(Value::NotImplemented),
-        Some(true) => return Ok(Value::Bool(it.eq(&a, &b)?)),
+        Some(true) => return Ok(Value::Bool(B64::new(it.eq(&a, &b)?))),
         None => {}
     }
     if a.is(&b) {
-        return Ok(Value::Bool(true));
+        return Ok(Value::Bool(B64::TRUE));
     }
     if matches!(a, Value::Instance(_)) {
         return Ok(Value::NotImplemented);
@@ -87,12 +88,12 @@ fn d_eq(it: &mut Interp, args: &[Value], _: &Kwargs) -> PyResult<Value> {
     if types().class_of(&a).builtin != types().class_of(&b).builtin {
         return Ok(Value::NotImplemented);
     }
-    Ok(Value::Bool(it.eq(&a, &b)?))
+    Ok(Value::Bool(B64::new(it.eq(&a, &b)?)))
 }
 
 fn d_ne(it: &mut Interp, args: &[Value], kw: &Kwargs) -> PyResult<Value> {
     match d_eq(it, args, kw)? {
-        Value::Bool(b) => Ok(Value::Bool(!b)),
+        Value::Bool(b) => Ok(Value::Bool(B64::new(!b))),
         other => Ok(other),
     }
 }
@@ -184,7 +185,7 @@ fn d_next(it: &mut Interp, args: &[Value], _: &Kwargs) -> PyResult<Value> {
 
 fn d_contains(it: &mut Interp, args: &[Value], _: &Kwargs) -> PyResult<Value> {
     let (c, x) = (this(args)?.clone(), arg(args, 1, "__contains__")?);
-    Ok(Value::Bool(it.contains(&c, &x)?))
+    Ok(Value::Bool(B64::new(it.contains(&c, &x)?)))
 }
 
 fn d_getitem(it: &mut Interp, args: &[Value], _: &Kwargs) -> PyResult<Value> {
@@ -243,7 +244,7 @@ fn d_init_subclass(_: &mut Interp, args: &[Value], kw: &Kwargs) -> PyResult<Valu
 
 fn d_bool(it: &mut Interp, args: &[Value], _: &Kwargs) -> PyResult<Value> {
     let v = this(args)?.clone();
-    Ok(Value::Bool(it.truthy(&v)?))
+    Ok(Value::Bool(B64::new(it.truthy(&v)?)))
 }
 
 /// The methods of `object` itself, which every value has.

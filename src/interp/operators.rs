@@ -9,6 +9,7 @@ use crate::runtime::mappingproxy;
 use crate::runtime::ops::{self, type_name};
 use crate::runtime::set::Set;
 use crate::runtime::set_methods;
+use crate::runtime::value::B64;
 use crate::runtime::value::{PyResult, Value};
 use crate::syntax::ast::{BinOp, CmpOp, Expr, ExprKind, UnaryOp};
 use std::cell::RefCell;
@@ -245,15 +246,15 @@ impl Interp {
                 .checked_neg()
                 .map(Value::Int)
                 .unwrap_or_else(|| ops::big(-num_bigint::BigInt::from(*i)))),
-            (UnaryOp::Neg, Value::Bool(b)) => Ok(Value::Int(-(*b as i64))),
+            (UnaryOp::Neg, Value::Bool(b)) => Ok(Value::Int(-(b.get() as i64))),
             (UnaryOp::Neg, Value::BigInt(b)) => Ok(ops::big(-(**b).clone())),
-            (UnaryOp::Neg, Value::Float(f)) => Ok(ops::float_result(-f)),
+            (UnaryOp::Neg, Value::Float(f)) => Ok(ops::float_result(-f.get())),
             (UnaryOp::Pos, Value::Int(_) | Value::BigInt(_) | Value::Float(_)) => Ok(v.clone()),
-            (UnaryOp::Pos, Value::Bool(b)) => Ok(Value::Int(*b as i64)),
+            (UnaryOp::Pos, Value::Bool(b)) => Ok(Value::Int(b.get() as i64)),
             (UnaryOp::Invert, Value::Int(i)) => Ok(Value::Int(!i)),
-            (UnaryOp::Invert, Value::Bool(b)) => Ok(Value::Int(!(*b as i64))),
+            (UnaryOp::Invert, Value::Bool(b)) => Ok(Value::Int(!(b.get() as i64))),
             (UnaryOp::Invert, Value::BigInt(b)) => Ok(ops::big(-(**b).clone() - 1)),
-            (UnaryOp::Not, _) => Ok(Value::Bool(!self.truthy(v)?)),
+            (UnaryOp::Not, _) => Ok(Value::Bool(B64::new(!B64::new(self.truthy(v)?)))),
             _ => {
                 let (name, sym) = match op {
                     UnaryOp::Neg => ("__neg__", "-"),
@@ -275,7 +276,7 @@ impl Interp {
     #[inline]
     pub fn truthy(&mut self, v: &Value) -> PyResult<bool> {
         match v {
-            Value::Bool(b) => Ok(*b),
+            Value::Bool(b) => Ok(b.get()),
             _ => self.truthy_slow(v),
         }
     }
@@ -283,10 +284,10 @@ impl Interp {
     fn truthy_slow(&mut self, v: &Value) -> PyResult<bool> {
         Ok(match v {
             Value::None | Value::Undef => false,
-            Value::Bool(b) => *b,
+            Value::Bool(b) => b.get(),
             Value::Int(i) => *i != 0,
             Value::BigInt(_) => true,
-            Value::Float(f) => *f != 0.0,
+            Value::Float(f) => f.get() != 0.0,
             Value::Str(s) => !s.is_empty(),
             Value::List(l) => !l.borrow().is_empty(),
             Value::Tuple(t) => !t.is_empty(),
@@ -305,7 +306,7 @@ impl Interp {
             Value::Instance(_) => {
                 if let Some(r) = self.call_special(v, "__bool__", vec![]) {
                     return match r? {
-                        Value::Bool(b) => Ok(b),
+                        Value::Bool(b) => Ok(b.get()),
                         other => Err(type_error(format!(
                             "__bool__ should return bool, returned {}",
                             type_name(&other)
@@ -433,7 +434,7 @@ impl Interp {
             }
         }
         let o = x.len().cmp(&y.len());
-        Ok(Value::Bool(ord_matches(op, o)))
+        Ok(Value::Bool(B64::new(ord_matches(op, o))))
     }
 
     /// One side of a rich comparison: `x.m(y)`, or None when `x` has no such method or it
@@ -449,7 +450,7 @@ impl Interp {
                 if matches!(r, Value::NotImplemented) {
                     return Ok(None);
                 }
-                return Ok(Some(Value::Bool(!self.truthy(&r)?)));
+                return Ok(Some(Value::Bool(B64::new(!B64::new(self.truthy(&r)?)))));
             }
         }
         Ok(None)
@@ -468,14 +469,14 @@ impl Interp {
 
     fn compare_inner(&mut self, op: CmpOp, a: &Value, b: &Value) -> PyResult<Value> {
         match op {
-            CmpOp::Is => return Ok(Value::Bool(a.is(b))),
-            CmpOp::IsNot => return Ok(Value::Bool(!a.is(b))),
-            CmpOp::In => return Ok(Value::Bool(self.contains(b, a)?)),
-            CmpOp::NotIn => return Ok(Value::Bool(!self.contains(b, a)?)),
+            CmpOp::Is => return Ok(Value::Bool(B64::new(a.is(b)))),
+            CmpOp::IsNot => return Ok(Value::Bool(B64::new(!a.is(b)))),
+            CmpOp::In => return Ok(Value::Bool(B64::new(self.contains(b, a)?))),
+            CmpOp::NotIn => return Ok(Value::Bool(B64::new(!B64::new(self.contains(b, a)?)))),
             _ => {}
         }
         if let (Value::Int(x), Value::Int(y)) = (a, b) {
-            return Ok(Value::Bool(ord_matches(op, x.cmp(y))));
+            return Ok(Value::Bool(B64::new(ord_matches(op, x.cmp(y)))));
         }
         let (name, rname) = match op {
             CmpOp::Eq => ("__eq__", "__eq__"),
@@ -507,18 +508,18 @@ impl Interp {
                 return self.compare(op, &x, &y);
             }
             match op {
-                CmpOp::Eq => return Ok(Value::Bool(a.is(b))),
-                CmpOp::NotEq => return Ok(Value::Bool(!a.is(b))),
+                CmpOp::Eq => return Ok(Value::Bool(B64::new(a.is(b)))),
+                CmpOp::NotEq => return Ok(Value::Bool(B64::new(!a.is(b)))),
                 _ => {}
             }
         }
         match op {
-            CmpOp::Eq => return Ok(Value::Bool(self.eq(a, b)?)),
-            CmpOp::NotEq => return Ok(Value::Bool(!self.eq(a, b)?)),
+            CmpOp::Eq => return Ok(Value::Bool(B64::new(self.eq(a, b)?))),
+            CmpOp::NotEq => return Ok(Value::Bool(B64::new(!B64::new(self.eq(a, b)?)))),
             _ => {}
         }
         if let Some(o) = ops::order(a, b) {
-            return Ok(Value::Bool(ord_matches(op, o)));
+            return Ok(Value::Bool(B64::new(ord_matches(op, o))));
         }
         // Keys and items views order like sets, against sets and each other (CPython's
         // dictviews_richcompare).
@@ -551,13 +552,13 @@ impl Interp {
                 CmpOp::GtE => self.is_subset(y, x)?,
                 _ => ny < nx && self.is_subset(y, x)?,
             };
-            return Ok(Value::Bool(r));
+            return Ok(Value::Bool(B64::new(r)));
         }
         match (a, b) {
             (Value::Float(x), _) | (_, Value::Float(x))
                 if x.is_nan() && ops::to_f64(a).is_some() && ops::to_f64(b).is_some() =>
             {
-                return Ok(Value::Bool(false))
+                return Ok(Value::Bool(B64::FALSE))
             }
             (Value::List(x), Value::List(y)) => {
                 let (x, y) = (x.borrow().clone(), y.borrow().clone());
@@ -784,7 +785,7 @@ impl Interp {
                 let nonzero = |v: &Value| bits(v).is_some_and(|b| b > 0);
                 let small = |v: &Value| match v {
                     Value::Int(i) => Some(*i),
-                    Value::Bool(b) => Some(*b as i64),
+                    Value::Bool(b) => Some(b.get() as i64),
                     _ => None,
                 };
                 match op {

@@ -10,6 +10,7 @@ use crate::runtime::exceptions::{
 };
 use crate::runtime::ops::{norm_index, slice_indices, slice_positions, type_name};
 use crate::runtime::types::types;
+use crate::runtime::value::B64;
 use crate::runtime::value::{BuiltinType, Class, Exc, NativeIter, PyResult, Value};
 use std::cell::RefCell;
 use std::rc::Rc;
@@ -546,7 +547,7 @@ impl Interp {
             Value::Instance(_) => match self.call_special(v, "__len__", vec![]) {
                 Some(r) => match r? {
                     Value::Int(n) if n >= 0 => n as usize,
-                    Value::Bool(b) => b as usize,
+                    Value::Bool(b) => b.get() as usize,
                     Value::Int(_) => return Err(err("ValueError", "__len__() should return >= 0")),
                     Value::BigInt(b) if b.sign() == num_bigint::Sign::Minus => {
                         return Err(err("ValueError", "__len__() should return >= 0"))
@@ -629,7 +630,7 @@ impl Interp {
             (
                 Value::List(_) | Value::Tuple(_) | Value::Str(_) | Value::Range(_),
                 Value::Bool(b),
-            ) => self.getitem(obj, &Value::Int(*b as i64)),
+            ) => self.getitem(obj, &Value::Int(b.get() as i64)),
             (Value::Range(r), Value::BigInt(n)) => {
                 // CPython's range indexes with arbitrary ints, so a huge index is just outside it.
                 let len = r.len().max(0);
@@ -1082,7 +1083,7 @@ impl Interp {
                 if matches!(name, "real" | "imag" | "numerator" | "denominator") =>
             {
                 let as_int = match obj {
-                    Value::Bool(b) => Value::Int(*b as i64),
+                    Value::Bool(b) => Value::Int(b.get() as i64),
                     other => other.clone(),
                 };
                 Ok(match name {
@@ -1092,12 +1093,12 @@ impl Interp {
                 })
             }
             Value::Float(f) if matches!(name, "real" | "imag") => {
-                Ok(Value::Float(if name == "real" { *f } else { 0.0 }))
+                Ok(Value::Float(if name == "real" { *f } else { 0.0.into() }))
             }
             Value::Builtin(b) if name == "__name__" => Ok(Value::str(b.name)),
             // Whether the future was yielded to its driver by `await` (asyncio's handshake).
             Value::Future(f) if name == "_asyncio_future_blocking" => {
-                Ok(Value::Bool(f.blocking.get()))
+                Ok(Value::Bool(B64::new(f.blocking.get())))
             }
             Value::Generator(g) if matches!(name, "__name__" | "__qualname__") => {
                 Ok(Value::Str(if name == "__name__" {
@@ -1168,7 +1169,7 @@ impl Interp {
             "args" => Value::tuple(d.args.clone()),
             "__cause__" => d.cause.as_ref().map(|e| e.value()).unwrap_or(Value::None),
             "__context__" => d.context.as_ref().map(|e| e.value()).unwrap_or(Value::None),
-            "__suppress_context__" => Value::Bool(d.suppress_context),
+            "__suppress_context__" => Value::Bool(B64::new(d.suppress_context)),
             "__traceback__" => {
                 drop(d);
                 return Some(traceback_object(self, inst));
@@ -1330,7 +1331,7 @@ impl Interp {
                             return Ok(());
                         }
                         "__suppress_context__" => {
-                            d.suppress_context = matches!(v, Value::Bool(true));
+                            d.suppress_context = matches!(v, Value::Bool(B64::TRUE));
                             return Ok(());
                         }
                         _ => {}

@@ -38,10 +38,10 @@ impl Interp {
     fn repr_inner(&mut self, v: &Value) -> PyResult<String> {
         Ok(match v {
             Value::None | Value::Undef => "None".into(),
-            Value::Bool(b) => if *b { "True" } else { "False" }.into(),
+            Value::Bool(b) => if b.get() { "True" } else { "False" }.into(),
             Value::Int(i) => i.to_string(),
             Value::BigInt(b) => big_to_str(b)?,
-            Value::Float(f) => crate::runtime::format::float_repr(*f),
+            Value::Float(f) => crate::runtime::format::float_repr(f.get()),
             Value::Str(s) => str_repr(s),
             Value::Ellipsis => "Ellipsis".into(),
             Value::NotImplemented => "NotImplemented".into(),
@@ -523,16 +523,16 @@ impl Interp {
             Value::Str(s) => format_str(s, spec),
             Value::Int(i) => format_i64(*i, spec),
             Value::Bool(b) if spec.is_empty() => {
-                return Ok(if *b { "True" } else { "False" }.into())
+                return Ok(if b.get() { "True" } else { "False" }.into())
             }
-            Value::Bool(b) => format_bool(*b, spec),
+            Value::Bool(b) => format_bool(b.get(), spec),
             Value::BigInt(b) => {
                 if spec.is_empty() {
                     return big_to_str(b);
                 }
                 format_int(b, spec)
             }
-            Value::Float(f) => format_float(*f, spec),
+            Value::Float(f) => format_float(f.get(), spec),
             Value::Instance(inst)
                 if inst.class.lookup("__format__").is_none()
                     && inst.class.lookup("__str__").is_none()

@@ -13,6 +13,7 @@ use crate::runtime::exceptions::{err, type_error, value_error};
 use crate::runtime::ops;
 use crate::runtime::types::types;
 use crate::runtime::value::{Kwargs, Module, NativeFn, PyResult, Value};
+use crate::runtime::value::{B64, F64};
 use std::rc::Rc;
 
 const LIB: &str = include_str!("asyncio_lib.aio");
@@ -184,7 +185,7 @@ fn a_iscoroutine(_: &mut Interp, args: &[Value], _: &Kwargs) -> PyResult<Value> 
     arity("iscoroutine", args, 1, 1)?;
     // As CPython 3.11, generators count too (generator-based coroutines).
     Ok(Value::Bool(
-        matches!(&args[0], Value::Generator(g) if g.kind != GenKind::AsyncGenerator),
+        matches!(&args[0], Value::Generator(g) if g.kind != GenKind::AsyncGenerator).into(),
     ))
 }
 
@@ -195,13 +196,13 @@ fn a_iscoroutinefunction(_: &mut Interp, args: &[Value], _: &Kwargs) -> PyResult
         other => other.clone(),
     };
     Ok(Value::Bool(
-        matches!(&f, Value::Function(f) if f.code.kind == crate::compile::code::FunctionKind::Coroutine),
+        matches!(&f, Value::Function(f) if f.code.kind == crate::compile::code::FunctionKind::Coroutine).into(),
     ))
 }
 
 fn a_isfuture(_: &mut Interp, args: &[Value], _: &Kwargs) -> PyResult<Value> {
     arity("isfuture", args, 1, 1)?;
-    Ok(Value::Bool(matches!(&args[0], Value::Future(_))))
+    Ok(Value::Bool(matches!(&args[0], Value::Future(_)).into()))
 }
 
 fn a_set_cancel_hook(it: &mut Interp, args: &[Value], _: &Kwargs) -> PyResult<Value> {
@@ -345,8 +346,8 @@ fn sleep_fast(it: &mut Interp, args: &[Value]) -> PyResult<NativeStep> {
     };
     let delay = match delay {
         Value::Int(i) => *i as f64,
-        Value::Float(x) if !x.is_nan() => *x,
-        Value::Bool(b) => f64::from(u8::from(*b)),
+        Value::Float(x) if !x.is_nan() => x.get(),
+        Value::Bool(b) => f64::from(u8::from(b.get())),
         _ => return Ok(NativeStep::HandOver),
     };
     if delay <= 0.0 {
@@ -398,7 +399,7 @@ fn f_exception(it: &mut Interp, args: &[Value], _: &Kwargs) -> PyResult<Value> {
 }
 
 fn f_done(_: &mut Interp, args: &[Value], _: &Kwargs) -> PyResult<Value> {
-    Ok(Value::Bool(this_future(args)?.done()))
+    Ok(Value::Bool(B64::new(this_future(args)?.done())))
 }
 
 /// `Future.__await__()` (also `__iter__`): the iterator `await` drives, which yields the
@@ -411,7 +412,7 @@ fn f_await(it: &mut Interp, args: &[Value], kw: &Kwargs) -> PyResult<Value> {
 }
 
 fn f_cancelled(_: &mut Interp, args: &[Value], _: &Kwargs) -> PyResult<Value> {
-    Ok(Value::Bool(this_future(args)?.cancelled()))
+    Ok(Value::Bool(B64::new(this_future(args)?.cancelled())))
 }
 
 fn f_set_result(it: &mut Interp, args: &[Value], _: &Kwargs) -> PyResult<Value> {
@@ -449,7 +450,7 @@ fn f_cancel(it: &mut Interp, args: &[Value], kw: &Kwargs) -> PyResult<Value> {
         .cloned()
         .or_else(|| kwarg(kw, "msg"))
         .unwrap_or(Value::None);
-    Ok(Value::Bool(it.cancel_any(&f, msg)?))
+    Ok(Value::Bool(B64::new(it.cancel_any(&f, msg)?)))
 }
 
 fn f_add_done_callback(it: &mut Interp, args: &[Value], kw: &Kwargs) -> PyResult<Value> {
@@ -559,7 +560,7 @@ fn delay_arg(v: &Value) -> PyResult<f64> {
 }
 
 fn l_time(it: &mut Interp, _: &[Value], _: &Kwargs) -> PyResult<Value> {
-    Ok(Value::Float(it.loop_time()))
+    Ok(Value::Float(F64::new(it.loop_time())))
 }
 
 fn l_call_soon(it: &mut Interp, args: &[Value], kw: &Kwargs) -> PyResult<Value> {
@@ -611,11 +612,11 @@ fn l_create_future(it: &mut Interp, _: &[Value], _: &Kwargs) -> PyResult<Value> 
 }
 
 fn l_is_running(it: &mut Interp, _: &[Value], _: &Kwargs) -> PyResult<Value> {
-    Ok(Value::Bool(it.event_loop.is_some()))
+    Ok(Value::Bool(B64::new(it.event_loop.is_some())))
 }
 
 fn l_is_closed(it: &mut Interp, _: &[Value], _: &Kwargs) -> PyResult<Value> {
-    Ok(Value::Bool(it.event_loop.is_none()))
+    Ok(Value::Bool(B64::new(it.event_loop.is_none())))
 }
 
 fn l_run_until_complete(it: &mut Interp, args: &[Value], _: &Kwargs) -> PyResult<Value> {
@@ -631,7 +632,9 @@ fn l_run_until_complete(it: &mut Interp, args: &[Value], _: &Kwargs) -> PyResult
 }
 
 fn l_get_debug(it: &mut Interp, _: &[Value], _: &Kwargs) -> PyResult<Value> {
-    Ok(Value::Bool(it.event_loop.as_ref().is_some_and(|l| l.debug)))
+    Ok(Value::Bool(B64::new(
+        it.event_loop.as_ref().is_some_and(|l| l.debug),
+    )))
 }
 
 fn h_cancel(_: &mut Interp, args: &[Value], _: &Kwargs) -> PyResult<Value> {
@@ -644,13 +647,16 @@ fn h_cancel(_: &mut Interp, args: &[Value], _: &Kwargs) -> PyResult<Value> {
 
 fn h_cancelled(_: &mut Interp, args: &[Value], _: &Kwargs) -> PyResult<Value> {
     Ok(Value::Bool(
-        matches!(args.first(), Some(Value::Handle(h)) if h.cancelled.get()),
+        matches!(args.first(), Some(Value::Handle(h)) if h.cancelled.get()).into(),
     ))
 }
 
 fn h_when(_: &mut Interp, args: &[Value], _: &Kwargs) -> PyResult<Value> {
     match args.first() {
-        Some(Value::Handle(h)) => Ok(h.when.map(Value::Float).unwrap_or(Value::None)),
+        Some(Value::Handle(h)) => Ok(h
+            .when
+            .map(|w| Value::Float(w.into()))
+            .unwrap_or(Value::None)),
         _ => Err(type_error("descriptor requires a TimerHandle")),
     }
 }

@@ -7,6 +7,7 @@ use crate::runtime::builtins::{arity, no_kwargs};
 use crate::runtime::exceptions::{err, type_error, value_error};
 use crate::runtime::ops::{self, big, float_result, to_big};
 use crate::runtime::value::{Kwargs, Module, PyResult, Value};
+use crate::runtime::value::{B64, F64};
 use num_bigint::BigInt;
 use num_integer::Integer;
 use num_traits::{One, Signed, ToPrimitive, Zero};
@@ -18,7 +19,7 @@ fn num(it: &mut Interp, v: &Value) -> PyResult<f64> {
         None => {
             if let Some(r) = it.call_special(v, "__float__", vec![]) {
                 if let Value::Float(f) = r? {
-                    return Ok(f);
+                    return Ok(f.get());
                 }
             }
             Err(type_error(format!(
@@ -585,33 +586,33 @@ fn isclose(it: &mut Interp, args: &[Value], kw: &Kwargs) -> PyResult<Value> {
         return Err(value_error("tolerances must be non-negative"));
     }
     if a == b {
-        return Ok(Value::Bool(true));
+        return Ok(Value::Bool(B64::TRUE));
     }
     if a.is_infinite() || b.is_infinite() {
-        return Ok(Value::Bool(false));
+        return Ok(Value::Bool(B64::FALSE));
     }
     let d = (a - b).abs();
-    Ok(Value::Bool(
+    Ok(Value::Bool(B64::new(
         d <= (rel * b).abs() || d <= (rel * a).abs() || d <= abs_tol,
-    ))
+    )))
 }
 
 fn isfinite(it: &mut Interp, args: &[Value], kw: &Kwargs) -> PyResult<Value> {
     no_kwargs("math.isfinite", kw)?;
     arity("math.isfinite", args, 1, 1)?;
-    Ok(Value::Bool(num(it, &args[0])?.is_finite()))
+    Ok(Value::Bool(B64::new(num(it, &args[0])?.is_finite())))
 }
 
 fn isinf(it: &mut Interp, args: &[Value], kw: &Kwargs) -> PyResult<Value> {
     no_kwargs("math.isinf", kw)?;
     arity("math.isinf", args, 1, 1)?;
-    Ok(Value::Bool(num(it, &args[0])?.is_infinite()))
+    Ok(Value::Bool(B64::new(num(it, &args[0])?.is_infinite())))
 }
 
 fn isnan(it: &mut Interp, args: &[Value], kw: &Kwargs) -> PyResult<Value> {
     no_kwargs("math.isnan", kw)?;
     arity("math.isnan", args, 1, 1)?;
-    Ok(Value::Bool(num(it, &args[0])?.is_nan()))
+    Ok(Value::Bool(B64::new(num(it, &args[0])?.is_nan())))
 }
 
 fn fsum(it: &mut Interp, args: &[Value], kw: &Kwargs) -> PyResult<Value> {
@@ -772,10 +773,10 @@ pub fn build(_: &mut Interp) -> PyResult<Rc<Module>> {
             ("erfc", erfc),
         ],
     );
-    m.set("pi", Value::Float(std::f64::consts::PI));
-    m.set("e", Value::Float(std::f64::consts::E));
-    m.set("tau", Value::Float(std::f64::consts::TAU));
-    m.set("inf", Value::Float(f64::INFINITY));
-    m.set("nan", Value::Float(f64::NAN));
+    m.set("pi", Value::Float(F64::new(std::f64::consts::PI)));
+    m.set("e", Value::Float(F64::new(std::f64::consts::E)));
+    m.set("tau", Value::Float(F64::new(std::f64::consts::TAU)));
+    m.set("inf", Value::Float(F64::new(f64::INFINITY)));
+    m.set("nan", Value::Float(F64::new(f64::NAN)));
     Ok(m)
 }

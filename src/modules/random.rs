@@ -9,6 +9,7 @@ use crate::interp::Interp;
 use crate::runtime::builtins::arity;
 use crate::runtime::exceptions::{type_error, value_error};
 use crate::runtime::ops::{big, to_big};
+use crate::runtime::value::F64;
 use crate::runtime::value::{Kwargs, Module, PyResult, Value};
 use num_bigint::{BigInt, Sign};
 use std::rc::Rc;
@@ -160,9 +161,9 @@ fn mt_random(_: &mut Interp, args: &[Value], _: &Kwargs) -> PyResult<Value> {
     let a = (g.next_u32() >> 5) as f64;
     let b = (g.next_u32() >> 6) as f64;
     store(&l, &g);
-    Ok(Value::Float(
+    Ok(Value::Float(F64::new(
         (a * 67_108_864.0 + b) * (1.0 / 9_007_199_254_740_992.0),
-    ))
+    )))
 }
 
 /// `_mt_getrandbits(state, k)`: an int of `k` random bits, as CPython's
@@ -171,7 +172,7 @@ fn mt_getrandbits(_: &mut Interp, args: &[Value], _: &Kwargs) -> PyResult<Value>
     arity("_mt_getrandbits", args, 2, 2)?;
     let k = match &args[1] {
         Value::Int(k) => *k,
-        Value::Bool(b) => *b as i64,
+        Value::Bool(b) => b.get() as i64,
         other => {
             return Err(type_error(format!(
                 "'{}' object cannot be interpreted as an integer",

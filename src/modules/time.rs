@@ -6,6 +6,7 @@ use crate::interp::Interp;
 use crate::runtime::builtins::arity;
 use crate::runtime::exceptions::{type_error, value_error};
 use crate::runtime::ops;
+use crate::runtime::value::F64;
 use crate::runtime::value::{Kwargs, Module, PyResult, Value};
 use chrono::{DateTime, Datelike, Local, NaiveDateTime, TimeZone, Timelike, Utc};
 use std::rc::Rc;
@@ -74,7 +75,7 @@ fn seconds(v: &Value) -> PyResult<f64> {
 }
 
 fn t_time(it: &mut Interp, _: &[Value], _: &Kwargs) -> PyResult<Value> {
-    Ok(Value::Float(it.clock.wall()))
+    Ok(Value::Float(F64::new(it.clock.wall())))
 }
 
 fn t_time_ns(it: &mut Interp, _: &[Value], _: &Kwargs) -> PyResult<Value> {
@@ -82,7 +83,7 @@ fn t_time_ns(it: &mut Interp, _: &[Value], _: &Kwargs) -> PyResult<Value> {
 }
 
 fn t_monotonic(it: &mut Interp, _: &[Value], _: &Kwargs) -> PyResult<Value> {
-    Ok(Value::Float(it.clock.monotonic()))
+    Ok(Value::Float(F64::new(it.clock.monotonic())))
 }
 
 fn t_monotonic_ns(it: &mut Interp, _: &[Value], _: &Kwargs) -> PyResult<Value> {

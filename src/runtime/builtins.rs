@@ -8,6 +8,7 @@ use super::ops::{self, big, to_big};
 use super::types::types;
 use super::value::{BuiltinFn, Class, Exc, Kwargs, Module, NativeFn, NativeIter, PyResult, Value};
 use crate::interp::Interp;
+use crate::runtime::value::B64;
 use num_bigint::BigInt;
 use num_traits::{Signed, Zero};
 use std::cell::RefCell;
@@ -174,7 +175,7 @@ pub fn sort_keywords(kw: &Kwargs) -> PyResult<()> {
 pub fn to_i64(v: &Value, message: &str) -> PyResult<i64> {
     match v {
         Value::Int(i) => Ok(*i),
-        Value::Bool(b) => Ok(*b as i64),
+        Value::Bool(b) => Ok(b.get() as i64),
         Value::BigInt(_) => Err(err(
             "OverflowError",
             "Python int too large to convert to C ssize_t",
@@ -230,7 +231,7 @@ fn builtin_print(it: &mut Interp, args: &[Value], kw: &Kwargs) -> PyResult<Value
         eprint!("{s}");
     } else {
         it.write_out(&s);
-        if matches!(kwarg(kw, "flush"), Some(Value::Bool(true))) {
+        if matches!(kwarg(kw, "flush"), Some(Value::Bool(B64::TRUE))) {
             it.flush();
         }
     }
@@ -264,7 +265,11 @@ fn builtin_isinstance(_: &mut Interp, args: &[Value], kw: &Kwargs) -> PyResult<V
         )));
     }
     let cls = types().class_of(&args[0]);
-    Ok(Value::Bool(class_matches(&cls, &args[1], "isinstance")?))
+    Ok(Value::Bool(B64::new(class_matches(
+        &cls,
+        &args[1],
+        "isinstance",
+    )?)))
 }
 
 fn class_matches(cls: &Rc<Class>, spec: &Value, what: &str) -> PyResult<bool> {
@@ -299,7 +304,11 @@ fn builtin_issubclass(_: &mut Interp, args: &[Value], kw: &Kwargs) -> PyResult<V
     let Value::Class(c) = &args[0] else {
         return Err(type_error("issubclass() arg 1 must be a class"));
     };
-    Ok(Value::Bool(class_matches(c, &args[1], "issubclass")?))
+    Ok(Value::Bool(B64::new(class_matches(
+        c,
+        &args[1],
+        "issubclass",
+    )?)))
 }
 
 fn builtin_iter(it: &mut Interp, args: &[Value], kw: &Kwargs) -> PyResult<Value> {
@@ -345,7 +354,7 @@ pub(crate) fn builtin_abs(it: &mut Interp, args: &[Value], kw: &Kwargs) -> PyRes
             .checked_abs()
             .map(Value::Int)
             .unwrap_or_else(|| big(BigInt::from(*i).abs())),
-        Value::Bool(b) => Value::Int(*b as i64),
+        Value::Bool(b) => Value::Int(b.get() as i64),
         Value::BigInt(b) => big(b.abs()),
         Value::Float(f) => ops::float_result(f.abs()),
         other => match it.call_special(other, "__abs__", vec![]) {
@@ -450,7 +459,7 @@ fn builtin_sum(it: &mut Interp, args: &[Value], kw: &Kwargs) -> PyResult<Value> 
     }
     // CPython's float path returns a new float made from its running total.
     if let Value::Float(f) = acc {
-        return Ok(ops::float_result(f));
+        return Ok(ops::float_result(f.get()));
     }
     Ok(acc)
 }
@@ -545,7 +554,7 @@ pub fn index_arg(it: &mut Interp, v: &Value) -> PyResult<Value> {
 pub fn index_value(it: &mut Interp, v: &Value) -> PyResult<Value> {
     match v {
         Value::Int(_) | Value::BigInt(_) => Ok(v.clone()),
-        Value::Bool(b) => Ok(Value::Int(*b as i64)),
+        Value::Bool(b) => Ok(Value::Int(b.get() as i64)),
         _ => match it.call_special(v, "__index__", vec![]) {
             Some(r) => match r? {
                 r @ (Value::Int(_) | Value::BigInt(_)) => Ok(r),
@@ -739,10 +748,10 @@ fn builtin_any(it: &mut Interp, args: &[Value], kw: &Kwargs) -> PyResult<Value> 
     let i = it.get_iter(&args[0])?;
     while let Some(x) = it.next_opt(&i)? {
         if it.truthy(&x)? {
-            return Ok(Value::Bool(true));
+            return Ok(Value::Bool(B64::TRUE));
         }
     }
-    Ok(Value::Bool(false))
+    Ok(Value::Bool(B64::FALSE))
 }
 
 fn builtin_all(it: &mut Interp, args: &[Value], kw: &Kwargs) -> PyResult<Value> {
@@ -751,10 +760,10 @@ fn builtin_all(it: &mut Interp, args: &[Value], kw: &Kwargs) -> PyResult<Value> 
     let i = it.get_iter(&args[0])?;
     while let Some(x) = it.next_opt(&i)? {
         if !it.truthy(&x)? {
-            return Ok(Value::Bool(false));
+            return Ok(Value::Bool(B64::FALSE));
         }
     }
-    Ok(Value::Bool(true))
+    Ok(Value::Bool(B64::TRUE))
 }
 
 fn attr_name(v: &Value) -> PyResult<Rc<str>> {
@@ -782,8 +791,8 @@ fn builtin_hasattr(it: &mut Interp, args: &[Value], kw: &Kwargs) -> PyResult<Val
     arity("hasattr", args, 2, 2)?;
     let name = attr_name(&args[1])?;
     match it.getattr(&args[0], &name) {
-        Ok(_) => Ok(Value::Bool(true)),
-        Err(e) if e.is("AttributeError") => Ok(Value::Bool(false)),
+        Ok(_) => Ok(Value::Bool(B64::TRUE)),
+        Err(e) if e.is("AttributeError") => Ok(Value::Bool(B64::FALSE)),
         Err(e) => Err(e),
     }
 }
@@ -816,7 +825,7 @@ fn is_callable(it: &Interp, v: &Value) -> bool {
 fn builtin_callable(it: &mut Interp, args: &[Value], kw: &Kwargs) -> PyResult<Value> {
     no_kwargs("callable", kw)?;
     arity("callable", args, 1, 1)?;
-    Ok(Value::Bool(is_callable(it, &args[0])))
+    Ok(Value::Bool(B64::new(is_callable(it, &args[0]))))
 }
 
 fn builtin_id(_: &mut Interp, args: &[Value], kw: &Kwargs) -> PyResult<Value> {
@@ -1065,15 +1074,16 @@ pub(crate) fn builtin_round(it: &mut Interp, args: &[Value], kw: &Kwargs) -> PyR
             }
             Some(n) => {
                 let n = to_i64(&index_arg(it, &n)?, "")?;
+                let f = f.get();
                 if !f.is_finite() || n > 330 {
-                    return Ok(ops::float_result(*f));
+                    return Ok(ops::float_result(f));
                 }
                 if n >= 0 {
                     let s = format!("{:.*}", n as usize, f);
-                    Ok(Value::Float(s.parse().unwrap_or(*f)))
+                    Ok(Value::Float(s.parse().unwrap_or(f).into()))
                 } else {
                     if n < -330 {
-                        return Ok(Value::Float(0.0f64.copysign(*f)));
+                        return Ok(Value::Float(0.0f64.copysign(f).into()));
                     }
                     // Exactly, as CPython's correctly rounded dtoa: the float's integer part
                     // rounded half to even at a multiple of 10**-n.
@@ -1086,8 +1096,8 @@ pub(crate) fn builtin_round(it: &mut Interp, args: &[Value], kw: &Kwargs) -> PyR
                         || (twice == p
                             && (frac > 0.0 || (frac == 0.0 && num_integer::Integer::is_odd(&q))));
                     let q = if up { q + 1 } else { q };
-                    let y = num_traits::ToPrimitive::to_f64(&(q * p)).unwrap_or(*f);
-                    Ok(Value::Float(y.copysign(*f)))
+                    let y = num_traits::ToPrimitive::to_f64(&(q * p)).unwrap_or(f);
+                    Ok(Value::Float(y.copysign(f).into()))
                 }
             }
         },
@@ -1471,7 +1481,7 @@ pub fn make_builtins() -> Rc<Module> {
     m.set("NotImplemented", Value::NotImplemented);
     m.set("Ellipsis", Value::Ellipsis);
     m.set("__name__", Value::str("builtins"));
-    m.set("__debug__", Value::Bool(true));
+    m.set("__debug__", Value::Bool(B64::TRUE));
     t.property
         .dict
         .borrow_mut()

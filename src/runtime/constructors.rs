@@ -12,6 +12,7 @@ use super::set_methods;
 use super::types::types;
 use super::value::{BuiltinType, Class, Kwargs, NativeFn, PyResult, RangeObj, Value};
 use crate::interp::Interp;
+use crate::runtime::value::{B64, F64};
 use num_bigint::BigInt;
 use num_traits::ToPrimitive;
 use std::cell::RefCell;
@@ -148,7 +149,7 @@ fn ctor_int(it: &mut Interp, args: &[Value], kw: &Kwargs) -> PyResult<Value> {
     }
     match v {
         Value::Int(_) | Value::BigInt(_) => Ok(v.clone()),
-        Value::Bool(b) => Ok(Value::Int(*b as i64)),
+        Value::Bool(b) => Ok(Value::Int(b.get() as i64)),
         Value::Float(f) => {
             if f.is_nan() {
                 Err(value_error("cannot convert float NaN to integer"))
@@ -279,14 +280,14 @@ fn ctor_float(it: &mut Interp, args: &[Value], kw: &Kwargs) -> PyResult<Value> {
     no_kwargs("float", kw)?;
     arity("float", args, 0, 1)?;
     let Some(v) = args.first() else {
-        return Ok(Value::Float(0.0));
+        return Ok(Value::Float(0.0.into()));
     };
     match v {
         Value::Float(_) => Ok(v.clone()),
-        Value::Int(i) => Ok(Value::Float(*i as f64)),
-        Value::Bool(b) => Ok(Value::Float(*b as i64 as f64)),
-        Value::BigInt(b) => Ok(Value::Float(big_to_f64(b)?)),
-        Value::Str(s) => parse_float(s).map(Value::Float),
+        Value::Int(i) => Ok(Value::Float(F64::new(*i as f64))),
+        Value::Bool(b) => Ok(Value::Float(F64::new(b.get() as i64 as f64))),
+        Value::BigInt(b) => Ok(Value::Float(F64::new(big_to_f64(b)?))),
+        Value::Str(s) => parse_float(s).map(|f| Value::Float(f.into())),
         other => {
             if let Some(r) = it.call_special(other, "__float__", vec![]) {
                 return r;
@@ -376,8 +377,8 @@ fn ctor_bool(it: &mut Interp, args: &[Value], kw: &Kwargs) -> PyResult<Value> {
     no_kwargs("bool", kw)?;
     arity("bool", args, 0, 1)?;
     match args.first() {
-        None => Ok(Value::Bool(false)),
-        Some(v) => Ok(Value::Bool(it.truthy(v)?)),
+        None => Ok(Value::Bool(B64::FALSE)),
+        Some(v) => Ok(Value::Bool(B64::new(it.truthy(v)?))),
     }
 }
 

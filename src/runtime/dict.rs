@@ -61,7 +61,7 @@ fn str_object_hash(s: &crate::runtime::thin::PyStr) -> i64 {
 pub fn hash_value(v: &Value) -> i64 {
     let h = match v {
         Value::None => 0x5f3d_1a2b,
-        Value::Bool(b) => *b as i64,
+        Value::Bool(b) => b.get() as i64,
         Value::Int(i) => {
             let m = (i.unsigned_abs() % MODULUS) as i64;
             if *i < 0 {
@@ -70,7 +70,7 @@ pub fn hash_value(v: &Value) -> i64 {
                 m
             }
         }
-        Value::Float(f) => float_hash(*f, v),
+        Value::Float(f) => float_hash(f.get(), v),
         Value::BigInt(b) => big_hash(b),
         Value::Str(s) => str_object_hash(s),
         Value::Tuple(items) => tuple_hash(items.iter().map(hash_value)),
@@ -292,19 +292,19 @@ pub fn num_eq(a: &Value, b: &Value) -> bool {
     match (a, b) {
         (Int(x), Int(y)) => x == y,
         (Bool(x), Bool(y)) => x == y,
-        (Bool(x), Int(y)) | (Int(y), Bool(x)) => *x as i64 == *y,
-        (Float(x), Float(y)) => x == y,
+        (Bool(x), Int(y)) | (Int(y), Bool(x)) => x.get() as i64 == *y,
+        (Float(x), Float(y)) => x.get() == y.get(),
         (Float(f), Int(i)) | (Int(i), Float(f)) => {
-            *f == *i as f64 && f.fract() == 0.0 && (*f as i128) == (*i as i128)
+            f.get() == *i as f64 && f.fract() == 0.0 && (f.get() as i128) == (*i as i128)
         }
-        (Float(f), Bool(x)) | (Bool(x), Float(f)) => *f == *x as i64 as f64,
+        (Float(f), Bool(x)) | (Bool(x), Float(f)) => f.get() == x.get() as i64 as f64,
         (BigInt(x), BigInt(y)) => x == y,
         (BigInt(_), Int(_) | Bool(_)) | (Int(_) | Bool(_), BigInt(_)) => false,
         // Exactly: an integral float converts to a BigInt without loss.
         (BigInt(x), Float(f)) | (Float(f), BigInt(x)) => {
             f.is_finite()
                 && f.fract() == 0.0
-                && num_traits::FromPrimitive::from_f64(*f)
+                && num_traits::FromPrimitive::from_f64(f.get())
                     .is_some_and(|v: num_bigint::BigInt| v == **x)
         }
         _ => false,

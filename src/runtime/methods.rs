@@ -12,6 +12,7 @@ use super::str_methods::{rest, s};
 use super::types::Types;
 use super::value::{DictView, Kwargs, NativeFn, PyResult, RangeObj, Value, ViewKind};
 use crate::interp::Interp;
+use crate::runtime::value::B64;
 use std::cell::RefCell;
 use std::rc::Rc;
 
@@ -235,7 +236,7 @@ fn tuple_count(it: &mut Interp, args: &[Value], kw: &Kwargs) -> PyResult<Value> 
 fn range_position(r: &RangeObj, x: &Value) -> Option<i128> {
     let x = match x {
         Value::Int(n) => *n as i128,
-        Value::Bool(b) => *b as i128,
+        Value::Bool(b) => b.get() as i128,
         Value::BigInt(b) => i128::try_from(&**b).ok()?,
         _ => return None,
     };
@@ -414,7 +415,7 @@ fn int_bit_length(_: &mut Interp, args: &[Value], kw: &Kwargs) -> PyResult<Value
     method_arity(args, "bit_length", 0, 0)?;
     Ok(Value::Int(match args.first() {
         Some(Value::Int(i)) => 64 - i.unsigned_abs().leading_zeros() as i64,
-        Some(Value::Bool(b)) => *b as i64,
+        Some(Value::Bool(b)) => b.get() as i64,
         Some(Value::BigInt(b)) => b.bits() as i64,
         _ => {
             return Err(type_error(
@@ -429,7 +430,7 @@ fn int_bit_count(_: &mut Interp, args: &[Value], kw: &Kwargs) -> PyResult<Value>
     method_arity(args, "bit_count", 0, 0)?;
     Ok(Value::Int(match args.first() {
         Some(Value::Int(i)) => i.unsigned_abs().count_ones() as i64,
-        Some(Value::Bool(b)) => *b as i64,
+        Some(Value::Bool(b)) => b.get() as i64,
         Some(Value::BigInt(b)) => b
             .magnitude()
             .to_u64_digits()
@@ -466,7 +467,7 @@ fn float_is_integer(_: &mut Interp, args: &[Value], kw: &Kwargs) -> PyResult<Val
     no_method_kwargs(args, "is_integer", kw)?;
     method_arity(args, "is_integer", 0, 0)?;
     match args.first() {
-        Some(Value::Float(f)) => Ok(Value::Bool(f.is_finite() && f.fract() == 0.0)),
+        Some(Value::Float(f)) => Ok(Value::Bool(B64::new(f.is_finite() && f.fract() == 0.0))),
         _ => Err(type_error(
             "descriptor 'is_integer' requires a 'float' object",
         )),
@@ -549,10 +550,10 @@ fn view_isdisjoint(it: &mut Interp, args: &[Value], kw: &Kwargs) -> PyResult<Val
     method_arity(args, "isdisjoint", 1, 1)?;
     for x in it.iterate(&args[1])? {
         if it.contains(&args[0], &x)? {
-            return Ok(Value::Bool(false));
+            return Ok(Value::Bool(B64::FALSE));
         }
     }
-    Ok(Value::Bool(true))
+    Ok(Value::Bool(B64::TRUE))
 }
 
 /// `staticmethod.__call__`: since Python 3.10 the wrapper calls the function it holds.

@@ -11,6 +11,7 @@ use super::ops::type_name;
 use super::value::{Kwargs, NativeFn, PyResult, Value};
 use crate::interp::protocol::builtin_base;
 use crate::interp::Interp;
+use crate::runtime::value::F64;
 use crate::syntax::ast::BinOp;
 
 /// The builtin type a slot wrapper belongs to.
@@ -194,7 +195,7 @@ fn protocol(
             .map(|()| Value::None),
         "__delitem__" => it.delitem(&this, &args[1]).map(|()| Value::None),
         "__len__" => it.len(&this).map(|n| Value::Int(n as i64)),
-        "__contains__" => it.contains(&this, &args[1]).map(Value::Bool),
+        "__contains__" => it.contains(&this, &args[1]).map(|b| Value::Bool(b.into())),
         _ => it.get_iter(&this),
     }
 }
@@ -307,7 +308,7 @@ fn unary(
     let this = receiver(owner, name, args)?;
     wrapper_arity(name, args, kw, 0, 0)?;
     let as_int = |v: Value| match v {
-        Value::Bool(b) => Value::Int(b as i64),
+        Value::Bool(b) => Value::Int(b.get() as i64),
         v => v,
     };
     match (name, &this) {
@@ -317,7 +318,7 @@ fn unary(
         ("__abs__", _) => builtins::builtin_abs(it, &[this], &Vec::new()),
         ("__float__", Value::Float(_)) => Ok(this),
         ("__float__", _) => match super::ops::to_f64(&this) {
-            Some(f) => Ok(Value::Float(f?)),
+            Some(f) => Ok(Value::Float(F64::new(f?))),
             None => Ok(Value::NotImplemented),
         },
         ("__int__", Value::Float(f)) => float_to_int(f.trunc()),
@@ -359,7 +360,7 @@ fn rounding(
             "__ceil__" => f.ceil(),
             _ => f.trunc(),
         }),
-        Value::Bool(b) => Ok(Value::Int(b as i64)),
+        Value::Bool(b) => Ok(Value::Int(b.get() as i64)),
         v => Ok(v),
     }
 }

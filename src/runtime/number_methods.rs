@@ -6,11 +6,12 @@ use super::exceptions::{err, type_error, value_error};
 use super::ops::{frexp, ldexp};
 use super::value::{Kwargs, PyResult, Value};
 use crate::interp::Interp;
+use crate::runtime::value::F64;
 use num_bigint::BigInt;
 
 fn this_float(args: &[Value], name: &str) -> PyResult<f64> {
     match args.first() {
-        Some(Value::Float(f)) => Ok(*f),
+        Some(Value::Float(f)) => Ok(f.get()),
         _ => Err(type_error(format!(
             "descriptor '{name}' for 'float' objects doesn't apply to a '{}' object",
             args.first()
@@ -22,7 +23,7 @@ fn this_float(args: &[Value], name: &str) -> PyResult<f64> {
 
 fn int_value(args: &[Value], name: &str) -> PyResult<Value> {
     match args.first() {
-        Some(Value::Bool(b)) => Ok(Value::Int(*b as i64)),
+        Some(Value::Bool(b)) => Ok(Value::Int(b.get() as i64)),
         Some(v @ (Value::Int(_) | Value::BigInt(_))) => Ok(v.clone()),
         _ => Err(type_error(format!(
             "descriptor '{name}' requires an 'int' object"
@@ -49,7 +50,7 @@ pub fn int_conjugate(_: &mut Interp, args: &[Value], kw: &Kwargs) -> PyResult<Va
 pub fn float_conjugate(_: &mut Interp, args: &[Value], kw: &Kwargs) -> PyResult<Value> {
     no_method_kwargs(args, "conjugate", kw)?;
     method_arity(args, "conjugate", 0, 0)?;
-    Ok(Value::Float(this_float(args, "conjugate")?))
+    Ok(Value::Float(F64::new(this_float(args, "conjugate")?)))
 }
 
 /// `float.as_integer_ratio()`: the exact fraction in lowest terms, as CPython computes it.

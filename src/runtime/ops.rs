@@ -4,6 +4,7 @@
 
 use super::exceptions::{err, type_error, zero_division};
 use super::value::{PyResult, Value};
+use crate::runtime::value::F64;
 use crate::syntax::ast::{BinOp, CmpOp};
 use num_bigint::BigInt;
 use num_integer::Integer;
@@ -65,7 +66,7 @@ pub fn big(b: BigInt) -> Value {
 pub fn to_big(v: &Value) -> Option<BigInt> {
     match v {
         Value::Int(i) => Some(BigInt::from(*i)),
-        Value::Bool(b) => Some(BigInt::from(*b as i64)),
+        Value::Bool(b) => Some(BigInt::from(b.get() as i64)),
         Value::BigInt(b) => Some((**b).clone()),
         _ => None,
     }
@@ -74,9 +75,9 @@ pub fn to_big(v: &Value) -> Option<BigInt> {
 /// A numeric value as a float (for int/float mixing). `Err` when an int is too large.
 pub fn to_f64(v: &Value) -> Option<PyResult<f64>> {
     match v {
-        Value::Float(f) => Some(Ok(*f)),
+        Value::Float(f) => Some(Ok(f.get())),
         Value::Int(i) => Some(Ok(*i as f64)),
-        Value::Bool(b) => Some(Ok(*b as i64 as f64)),
+        Value::Bool(b) => Some(Ok(b.get() as i64 as f64)),
         Value::BigInt(b) => Some(big_to_f64(b)),
         _ => None,
     }
@@ -154,9 +155,9 @@ pub fn new_nan(negative: bool) -> f64 {
 #[inline]
 pub fn float_result(f: f64) -> Value {
     if f.is_nan() {
-        Value::Float(new_nan(f.is_sign_negative()))
+        Value::Float(F64::new(new_nan(f.is_sign_negative())))
     } else {
-        Value::Float(f)
+        Value::Float(F64::new(f))
     }
 }
 
@@ -249,7 +250,7 @@ fn int_op(op: BinOp, a: &Value, b: &Value) -> PyResult<Value> {
             if y.is_zero() {
                 return Err(zero_division("division by zero"));
             }
-            return Ok(Value::Float(int_true_div(&x, &y)?));
+            return Ok(Value::Float(F64::new(int_true_div(&x, &y)?)));
         }
         BinOp::FloorDiv => {
             if y.is_zero() {
@@ -358,9 +359,9 @@ pub fn binary(op: BinOp, a: &Value, b: &Value) -> Option<PyResult<Value>> {
     use Value::*;
     if let (Bool(x), Bool(y)) = (a, b) {
         match op {
-            BinOp::BitAnd => return Some(Ok(Bool(*x & *y))),
-            BinOp::BitOr => return Some(Ok(Bool(*x | *y))),
-            BinOp::BitXor => return Some(Ok(Bool(*x ^ *y))),
+            BinOp::BitAnd => return Some(Ok(Bool((x.get() & y.get()).into()))),
+            BinOp::BitOr => return Some(Ok(Bool((x.get() | y.get()).into()))),
+            BinOp::BitXor => return Some(Ok(Bool((x.get() ^ y.get()).into()))),
             _ => {}
         }
     }
@@ -443,7 +444,7 @@ pub fn binary(op: BinOp, a: &Value, b: &Value) -> Option<PyResult<Value>> {
 fn repeat(seq: &Value, n: &Value) -> PyResult<Value> {
     let n = match n {
         Value::Int(i) => *i,
-        Value::Bool(b) => *b as i64,
+        Value::Bool(b) => b.get() as i64,
         _ => {
             return Err(err(
                 "OverflowError",
@@ -499,8 +500,8 @@ pub fn order(a: &Value, b: &Value) -> Option<Ordering> {
         _ if is_num(a) && is_num(b) => {
             // Exact int/float comparison, as CPython does.
             let (f, i, flip) = match (a, b) {
-                (Float(f), _) => (*f, to_big(b)?, false),
-                (_, Float(f)) => (*f, to_big(a)?, true),
+                (Float(f), _) => (f.get(), to_big(b)?, false),
+                (_, Float(f)) => (f.get(), to_big(a)?, true),
                 _ => return Option::None,
             };
             let o = if f.is_nan() {
@@ -559,7 +560,7 @@ pub fn slice_indices(s: &(Value, Value, Value), len: usize) -> PyResult<(i64, i6
         match v {
             Value::None => Ok(None),
             Value::Int(i) => Ok(Some(*i)),
-            Value::Bool(b) => Ok(Some(*b as i64)),
+            Value::Bool(b) => Ok(Some(b.get() as i64)),
             Value::BigInt(b) => Ok(Some(if b.is_negative() {
                 i64::MIN / 2
             } else {

@@ -11,6 +11,7 @@ use super::types::Types;
 use super::value::{Kwargs, NativeFn, PyResult, Value, ViewKind};
 use crate::interp::protocol::builtin_base;
 use crate::interp::Interp;
+use crate::runtime::value::B64;
 use std::cell::RefCell;
 use std::rc::Rc;
 
@@ -527,9 +528,9 @@ fn set_issubset(it: &mut Interp, args: &[Value], kw: &Kwargs) -> PyResult<Value>
     let (so, other) = relation_operands(args, "issubset")?;
     let other = as_set(it, &other)?;
     if so.borrow().len() > other.borrow().len() {
-        return Ok(Value::Bool(false));
+        return Ok(Value::Bool(B64::FALSE));
     }
-    Ok(Value::Bool(it.is_subset(&so, &other)?))
+    Ok(Value::Bool(B64::new(it.is_subset(&so, &other)?)))
 }
 
 fn set_issuperset(it: &mut Interp, args: &[Value], kw: &Kwargs) -> PyResult<Value> {
@@ -538,16 +539,16 @@ fn set_issuperset(it: &mut Interp, args: &[Value], kw: &Kwargs) -> PyResult<Valu
     let (so, other) = relation_operands(args, "issuperset")?;
     if let Some(o) = any_set(&other) {
         let smaller = o.borrow().len() <= so.borrow().len();
-        return Ok(Value::Bool(smaller && it.is_subset(&o, &so)?));
+        return Ok(Value::Bool(B64::new(smaller && it.is_subset(&o, &so)?)));
     }
     let iter = it.get_iter(&other)?;
     while let Some(x) = it.next_opt(&iter)? {
         let k = it.key(x)?;
         if !it.set_has(&so, &k)? {
-            return Ok(Value::Bool(false));
+            return Ok(Value::Bool(B64::FALSE));
         }
     }
-    Ok(Value::Bool(true))
+    Ok(Value::Bool(B64::TRUE))
 }
 
 fn set_isdisjoint(it: &mut Interp, args: &[Value], kw: &Kwargs) -> PyResult<Value> {
@@ -563,19 +564,19 @@ fn set_isdisjoint(it: &mut Interp, args: &[Value], kw: &Kwargs) -> PyResult<Valu
         let keys = small.borrow().keys();
         for k in keys {
             if it.set_has(&big, &k)? {
-                return Ok(Value::Bool(false));
+                return Ok(Value::Bool(B64::FALSE));
             }
         }
-        return Ok(Value::Bool(true));
+        return Ok(Value::Bool(B64::TRUE));
     }
     let iter = it.get_iter(&other)?;
     while let Some(x) = it.next_opt(&iter)? {
         let k = it.key(x)?;
         if it.set_has(&so, &k)? {
-            return Ok(Value::Bool(false));
+            return Ok(Value::Bool(B64::FALSE));
         }
     }
-    Ok(Value::Bool(true))
+    Ok(Value::Bool(B64::TRUE))
 }
 
 fn set_clear(_: &mut Interp, args: &[Value], kw: &Kwargs) -> PyResult<Value> {

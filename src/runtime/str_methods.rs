@@ -9,6 +9,7 @@ use super::types::Types;
 use super::value::{Kwargs, PyResult, Value};
 use crate::interp::Interp;
 use crate::runtime::thin::PyStr;
+use crate::runtime::value::B64;
 use std::rc::Rc;
 
 fn this_str(args: &[Value], name: &str) -> PyResult<PyStr> {
@@ -405,11 +406,11 @@ fn prefix_check(args: &[Value], name: &str, start: bool) -> PyResult<Value> {
         }
     };
     match p {
-        Value::Str(x) => Ok(Value::Bool(test(x))),
+        Value::Str(x) => Ok(Value::Bool(B64::new(test(x)))),
         Value::Tuple(items) => {
             for i in items.iter() {
                 match i {
-                    Value::Str(x) if test(x) => return Ok(Value::Bool(true)),
+                    Value::Str(x) if test(x) => return Ok(Value::Bool(B64::TRUE)),
                     Value::Str(_) => {}
                     other => {
                         return Err(type_error(format!(
@@ -419,7 +420,7 @@ fn prefix_check(args: &[Value], name: &str, start: bool) -> PyResult<Value> {
                     }
                 }
             }
-            Ok(Value::Bool(false))
+            Ok(Value::Bool(B64::FALSE))
         }
         other => Err(type_error(format!(
             "{name} first arg must be str or a tuple of str, not {}",
@@ -545,7 +546,7 @@ fn str_count(_: &mut Interp, args: &[Value], kw: &Kwargs) -> PyResult<Value> {
 
 fn char_test(args: &[Value], name: &str, f: fn(char) -> bool) -> PyResult<Value> {
     let t = this_str(args, name)?;
-    Ok(Value::Bool(!t.is_empty() && t.chars().all(f)))
+    Ok(Value::Bool(B64::new(!t.is_empty() && t.chars().all(f))))
 }
 
 /// Numeric characters outside Unicode's decimal digits (categories No and Nl): superscripts,
@@ -602,15 +603,15 @@ fn str_isnumeric(_: &mut Interp, args: &[Value], kw: &Kwargs) -> PyResult<Value>
 fn str_isascii(_: &mut Interp, args: &[Value], kw: &Kwargs) -> PyResult<Value> {
     no_method_kwargs(args, "isascii", kw)?;
     method_arity(args, "isascii", 0, 0)?;
-    Ok(Value::Bool(this_str(args, "isascii")?.is_ascii()))
+    Ok(Value::Bool(B64::new(this_str(args, "isascii")?.is_ascii())))
 }
 
 fn str_isprintable(_: &mut Interp, args: &[Value], kw: &Kwargs) -> PyResult<Value> {
     no_method_kwargs(args, "isprintable", kw)?;
     method_arity(args, "isprintable", 0, 0)?;
-    Ok(Value::Bool(
+    Ok(Value::Bool(B64::new(
         this_str(args, "isprintable")?.chars().all(is_printable),
-    ))
+    )))
 }
 
 fn str_isidentifier(_: &mut Interp, args: &[Value], kw: &Kwargs) -> PyResult<Value> {
@@ -620,7 +621,7 @@ fn str_isidentifier(_: &mut Interp, args: &[Value], kw: &Kwargs) -> PyResult<Val
     let mut cs = t.chars();
     let ok = cs.next().is_some_and(|c| c == '_' || c.is_alphabetic())
         && cs.all(|c| c == '_' || c.is_alphanumeric());
-    Ok(Value::Bool(ok))
+    Ok(Value::Bool(B64::new(ok)))
 }
 
 /// `str.translate(table)`: each character's code point looked up in the table; a missing
@@ -737,18 +738,18 @@ fn str_isupper(_: &mut Interp, args: &[Value], kw: &Kwargs) -> PyResult<Value> {
     no_method_kwargs(args, "isupper", kw)?;
     method_arity(args, "isupper", 0, 0)?;
     let t = this_str(args, "isupper")?;
-    Ok(Value::Bool(
+    Ok(Value::Bool(B64::new(
         t.chars().any(char::is_uppercase) && !t.chars().any(char::is_lowercase),
-    ))
+    )))
 }
 
 fn str_islower(_: &mut Interp, args: &[Value], kw: &Kwargs) -> PyResult<Value> {
     no_method_kwargs(args, "islower", kw)?;
     method_arity(args, "islower", 0, 0)?;
     let t = this_str(args, "islower")?;
-    Ok(Value::Bool(
+    Ok(Value::Bool(B64::new(
         t.chars().any(char::is_lowercase) && !t.chars().any(char::is_uppercase),
-    ))
+    )))
 }
 
 fn pad(args: &[Value], name: &str, align: char) -> PyResult<Value> {
@@ -952,13 +953,13 @@ fn str_istitle(_: &mut Interp, args: &[Value], kw: &Kwargs) -> PyResult<Value> {
     for c in t.chars() {
         if c.is_uppercase() {
             if prev_cased {
-                return Ok(Value::Bool(false));
+                return Ok(Value::Bool(B64::FALSE));
             }
             prev_cased = true;
             any = true;
         } else if c.is_lowercase() {
             if !prev_cased {
-                return Ok(Value::Bool(false));
+                return Ok(Value::Bool(B64::FALSE));
             }
             prev_cased = true;
             any = true;
@@ -966,7 +967,7 @@ fn str_istitle(_: &mut Interp, args: &[Value], kw: &Kwargs) -> PyResult<Value> {
             prev_cased = false;
         }
     }
-    Ok(Value::Bool(any))
+    Ok(Value::Bool(B64::new(any)))
 }
 
 fn str_expandtabs(_: &mut Interp, args: &[Value], kw: &Kwargs) -> PyResult<Value> {

@@ -281,7 +281,7 @@ impl PercentArgs {
     fn star(&mut self) -> PyResult<i64> {
         match self.take()? {
             Value::Int(n) => Ok(n),
-            Value::Bool(b) => Ok(b as i64),
+            Value::Bool(b) => Ok(b.get() as i64),
             Value::BigInt(_) => Err(err(
                 "OverflowError",
                 "Python int too large to convert to C ssize_t",
@@ -517,7 +517,7 @@ pub fn percent(it: &mut Interp, fmt: &str, args: &Value) -> PyResult<String> {
                     Value::Int(_) | Value::Bool(_) | Value::BigInt(_) => {
                         let n = match &v {
                             Value::Int(n) => u32::try_from(*n).ok(),
-                            Value::Bool(b) => Some(*b as u32),
+                            Value::Bool(b) => Some(b.get() as u32),
                             _ => None,
                         };
                         n.and_then(char::from_u32)

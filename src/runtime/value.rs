@@ -24,6 +24,108 @@ pub struct Exc(pub Rc<Instance>);
 /// a Python dict, and the order never depends on the hash).
 pub type AttrMap = IndexMap<Rc<str>, Value, rustc_hash::FxBuildHasher>;
 
+/// A bool as a whole word: with every payload a word (an int, a pointer, a float's bits), a
+/// `Value` is a pair of integers to the compiler, moved and returned in two registers and
+/// never copied with one wide load (which stalls when its two words were just stored).
+#[derive(Clone, Copy, PartialEq, Eq, Hash)]
+#[repr(transparent)]
+pub struct B64(u64);
+
+impl B64 {
+    /// `True`.
+    pub const TRUE: B64 = B64(1);
+    /// `False`.
+    pub const FALSE: B64 = B64(0);
+
+    /// `b` as a word.
+    #[inline(always)]
+    pub const fn new(b: bool) -> B64 {
+        B64(b as u64)
+    }
+
+    /// The bool.
+    #[inline(always)]
+    pub const fn get(self) -> bool {
+        self.0 != 0
+    }
+}
+
+impl std::ops::Deref for B64 {
+    type Target = bool;
+    #[inline(always)]
+    fn deref(&self) -> &bool {
+        if self.get() {
+            &true
+        } else {
+            &false
+        }
+    }
+}
+
+impl std::ops::Not for B64 {
+    type Output = bool;
+    #[inline(always)]
+    fn not(self) -> bool {
+        !self.get()
+    }
+}
+
+impl From<bool> for B64 {
+    #[inline(always)]
+    fn from(b: bool) -> B64 {
+        B64::new(b)
+    }
+}
+
+impl std::fmt::Debug for B64 {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        self.get().fmt(f)
+    }
+}
+
+/// A float kept as its bits, for the same reason as [`B64`] (a float field would make the
+/// compiler move a `Value` as a block of memory).
+#[derive(Clone, Copy)]
+#[repr(transparent)]
+pub struct F64(u64);
+
+impl F64 {
+    /// `f`'s bits.
+    #[inline(always)]
+    pub const fn new(f: f64) -> F64 {
+        F64(f.to_bits())
+    }
+
+    /// The float.
+    #[inline(always)]
+    pub const fn get(self) -> f64 {
+        f64::from_bits(self.0)
+    }
+}
+
+impl std::ops::Deref for F64 {
+    type Target = f64;
+    #[inline(always)]
+    fn deref(&self) -> &f64 {
+        // SAFETY: `F64` is a transparent `u64`, which has the size and alignment of `f64`,
+        // and every bit pattern is a valid `f64`.
+        unsafe { &*(self as *const F64 as *const f64) }
+    }
+}
+
+impl From<f64> for F64 {
+    #[inline(always)]
+    fn from(f: f64) -> F64 {
+        F64::new(f)
+    }
+}
+
+impl std::fmt::Debug for F64 {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        self.get().fmt(f)
+    }
+}
+
 /// A Python value. Small values are inline; everything else is reference-counted.
 #[derive(Clone, Debug, Default)]
 // A whole word of tag: a value written as two words is read back as two words (a byte tag
@@ -36,13 +138,13 @@ pub enum Value {
     /// Internal marker of an unbound local or global; never visible to programs.
     Undef,
     /// `True` / `False`
-    Bool(bool),
+    Bool(B64),
     /// An int that fits in a machine word.
     Int(i64),
     /// An int that does not.
     BigInt(Rc<BigInt>),
     /// A float.
-    Float(f64),
+    Float(F64),
     /// A str.
     Str(super::thin::PyStr),
     /// A list.
@@ -691,7 +793,7 @@ impl Value {
             EventLoop(id) => 0x7f00_0000 + *id as usize * 64,
             Int(i) => 0x1000 + (*i as usize).wrapping_mul(32),
             Float(f) => f.to_bits() as usize,
-            Bool(b) => 0x900 + *b as usize * 32,
+            Bool(b) => 0x900 + b.get() as usize * 32,
             None => 0x800,
             Ellipsis => 0x840,
             NotImplemented => 0x880,
