@@ -451,14 +451,17 @@ impl Interp {
         slots: Vec<Value>,
         cells: Cells,
     ) -> PyResult<Value> {
+        // The result stays packed in registers (see `direct::packed`) until it is returned.
         let (r, slots) = Frame::with_straight(&f.code, &f.globals, slots, cells, |frame| {
-            self.run_direct_code(frame, &f.code)
+            super::direct::packed::Packed::pack(self.run_direct_code(frame, &f.code))
         });
         self.recycle_args(slots);
         if self.reports_pending() {
+            let r = r.unpack();
             self.closes_after_call(r.as_ref().err());
+            return r;
         }
-        r
+        r.unpack()
     }
 
     /// Generators a call's locals left suspended when it ended are closed before the caller

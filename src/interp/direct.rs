@@ -38,7 +38,7 @@ use crate::syntax::token::IntLit;
 use std::rc::Rc;
 
 mod operands;
-mod packed;
+pub(crate) mod packed;
 
 /// How a statement list ended. The value of a `return` or a suspension travels beside it, in
 /// `Interp::exit_value`, so that this stays small enough to come back in registers.
