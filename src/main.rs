@@ -40,6 +40,7 @@ struct Cli {
 }
 
 fn main() {
+    aio::memory::tune_allocator();
     let cli = Cli::parse();
     let virtual_time = cli.virtual_time
         || std::env::var("AIO_VIRTUAL_TIME").is_ok_and(|v| !v.is_empty() && v != "0");

@@ -1,13 +1,17 @@
 //! Counting the bytes the interpreter holds, for `--max-memory`.
 //!
-//! [`CountingAllocator`] wraps the system allocator and keeps, per thread, the bytes allocated
+//! [`CountingAllocator`] wraps mimalloc and keeps, per thread, the bytes allocated
 //! and not yet freed. The interpreter runs on one thread and its values are `Rc`, so that count is
 //! the bytes its values, frames and code hold. Crossing the thread's memory limit does not fail
 //! the allocation (Rust would abort); it only trips the step fuel (see `interp::limits`) so that
 //! the next step — the next statement, call or iteration — stops the run. Single allocations
 //! large enough to matter are checked before they are made ([`would_exceed`]).
 
-use std::alloc::{GlobalAlloc, Layout, System};
+use std::alloc::{GlobalAlloc, Layout};
+
+/// The allocator underneath the count: mimalloc (faster than the system allocator for the
+/// interpreter's many small, short-lived blocks).
+static ALLOC: mimalloc::MiMalloc = mimalloc::MiMalloc;
 use std::cell::Cell;
 
 thread_local! {
@@ -20,7 +24,7 @@ thread_local! {
     static GIVEN: Cell<usize> = const { Cell::new(0) };
 }
 
-/// The system allocator with a per-thread count of the bytes held.
+/// mimalloc with a per-thread count of the bytes held.
 pub struct CountingAllocator;
 
 #[inline]
@@ -39,12 +43,16 @@ fn note_free(size: usize) {
     let _ = USED.try_with(|u| u.set(u.get().wrapping_sub(size)));
 }
 
-// SAFETY: every method forwards to `System` with the caller's layout unchanged; the counting
+// SAFETY: every method forwards to mimalloc with the caller's layout unchanged (or refuses a
+// block larger than the machine, returning null as an allocator may); the counting
 // touches only const-initialised thread-locals without destructors, which never allocate.
 unsafe impl GlobalAlloc for CountingAllocator {
     unsafe fn alloc(&self, layout: Layout) -> *mut u8 {
+        if too_large(layout.size()) {
+            return std::ptr::null_mut();
+        }
         // SAFETY: forwarded with the caller's guarantees.
-        let p = unsafe { System.alloc(layout) };
+        let p = unsafe { ALLOC.alloc(layout) };
         if !p.is_null() {
             note_alloc(layout.size());
         }
@@ -52,8 +60,11 @@ unsafe impl GlobalAlloc for CountingAllocator {
     }
 
     unsafe fn alloc_zeroed(&self, layout: Layout) -> *mut u8 {
+        if too_large(layout.size()) {
+            return std::ptr::null_mut();
+        }
         // SAFETY: forwarded with the caller's guarantees.
-        let p = unsafe { System.alloc_zeroed(layout) };
+        let p = unsafe { ALLOC.alloc_zeroed(layout) };
         if !p.is_null() {
             note_alloc(layout.size());
         }
@@ -62,18 +73,65 @@ unsafe impl GlobalAlloc for CountingAllocator {
 
     unsafe fn dealloc(&self, ptr: *mut u8, layout: Layout) {
         // SAFETY: forwarded with the caller's guarantees.
-        unsafe { System.dealloc(ptr, layout) };
+        unsafe { ALLOC.dealloc(ptr, layout) };
         note_free(layout.size());
     }
 
     unsafe fn realloc(&self, ptr: *mut u8, layout: Layout, new_size: usize) -> *mut u8 {
+        if too_large(new_size) {
+            return std::ptr::null_mut();
+        }
         // SAFETY: forwarded with the caller's guarantees.
-        let p = unsafe { System.realloc(ptr, layout, new_size) };
+        let p = unsafe { ALLOC.realloc(ptr, layout, new_size) };
         if !p.is_null() {
             note_free(layout.size());
             note_alloc(new_size);
         }
         p
+    }
+}
+
+/// The largest single block the allocator is asked for: the machine's memory and swap (set by
+/// [`tune_allocator`]). mimalloc reserves address space without committing it, so a block
+/// larger than the machine could ever hold would be handed out and then fill memory as it is
+/// touched; refusing it makes the request fail as it does with the system allocator under
+/// Linux's overcommit heuristic (`list(range(10**11))` is a MemoryError, not an OOM kill).
+static MAX_BLOCK: std::sync::atomic::AtomicUsize = std::sync::atomic::AtomicUsize::new(usize::MAX);
+
+#[inline]
+fn too_large(size: usize) -> bool {
+    size > MAX_BLOCK.load(std::sync::atomic::Ordering::Relaxed)
+}
+
+/// MemTotal plus SwapTotal from `/proc/meminfo`, in bytes.
+fn machine_memory() -> Option<usize> {
+    let info = std::fs::read_to_string("/proc/meminfo").ok()?;
+    let kib = |key: &str| -> Option<usize> {
+        let line = info.lines().find(|l| l.starts_with(key))?;
+        line[key.len()..]
+            .trim()
+            .trim_end_matches("kB")
+            .trim()
+            .parse()
+            .ok()
+    };
+    Some(kib("MemTotal:")?.saturating_add(kib("SwapTotal:").unwrap_or(0)) * 1024)
+}
+
+/// Tunes the allocator for a short-lived interpreter process: memory is committed as it is
+/// used rather than a whole arena at once (see `.cargo/config.toml`), and freed pages go back
+/// to the system at once, so the peak RSS is what the program holds (mimalloc's defaults keep
+/// far more resident); blocks larger than the machine's memory are refused.
+pub fn tune_allocator() {
+    if let Some(n) = machine_memory() {
+        MAX_BLOCK.store(n, std::sync::atomic::Ordering::Relaxed);
+    }
+    use libmimalloc_sys::{mi_option_set, mi_option_t};
+    // `mi_option_e` in mimalloc.h (the crate names only some of its options).
+    const PURGE_DELAY: mi_option_t = 15;
+    // SAFETY: setting an option is thread-safe and applies to later allocations.
+    unsafe {
+        mi_option_set(PURGE_DELAY, 0);
     }
 }
 
