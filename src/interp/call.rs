@@ -497,15 +497,19 @@ impl Interp {
     }
 
     /// Keeps a call's spent argument vector (or a finished straight frame's slots) for later calls (its values dropped).
-    #[inline]
+    #[inline(always)]
     pub(crate) fn recycle_args(&mut self, mut args: Vec<Value>) {
         if self.spare_slots.len() < KEEP && args.capacity() <= 64 {
-            args.clear();
+            // Values that own nothing (a call's int arguments) are dropped inline.
+            while let Some(v) = args.pop() {
+                v.drop_quick();
+            }
             self.spare_slots.push(args);
         }
     }
 
     /// An empty vector with room for `cap` values, reused from finished calls when possible.
+    #[inline(always)]
     pub(crate) fn arg_vec(&mut self, cap: usize) -> Vec<Value> {
         match self.spare_slots.pop() {
             Some(mut v) => {

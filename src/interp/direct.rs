@@ -73,7 +73,7 @@ fn yielding(it: &mut Interp, v: Value) -> Exit {
     Exit::Yield
 }
 
-use packed::{ExprFn, StmtFn};
+use packed::{CondFn, ExprFn, StmtFn};
 /// A statement list compiled to closures. `tag` marks the levels it adds to a suspended
 /// frame's `resume_path`: [`ELSE`] for the `else` block of an `if`, `while` or `for`.
 struct Block {
@@ -419,7 +419,7 @@ fn stmt(body: &Body, idx: usize) -> StmtFn {
                     return run_block(it, fr, if in_else { &orelse } else { &then });
                 }
                 before(it, fr, span)?;
-                let c = test(it, fr);
+                let c = test.call(it, fr);
                 it.reports_at(fr, span);
                 match c {
                     Ok(true) => run_block(it, fr, &then),
@@ -445,7 +445,7 @@ fn stmt(body: &Body, idx: usize) -> StmtFn {
                     None => before(it, fr, span)?,
                 }
                 loop {
-                    let c = test(it, fr);
+                    let c = test.call(it, fr);
                     it.reports_at(fr, test_span);
                     match c {
                         Ok(true) => {}
@@ -861,10 +861,6 @@ fn expr(e: &Expr) -> ExprFn {
     }
 }
 
-/// A test compiled to a closure giving its truth: a comparison of ints gives it without
-/// making the bool value.
-type CondFn = Box<dyn Fn(&mut Interp, &mut Frame) -> PyResult<bool>>;
-
 fn cond(e: &Expr) -> CondFn {
     let span = e.span;
     if let ExprKind::Compare(first, rest) = &e.kind {
@@ -874,7 +870,7 @@ fn cond(e: &Expr) -> CondFn {
         }
     }
     let f = expr(e);
-    Box::new(move |it, fr| {
+    CondFn::new(move |it, fr| {
         let v = f.call(it, fr)?;
         it.truthy(&v)
     })

@@ -8,7 +8,7 @@
 //! operands are or what the operator is. Everything else goes the general way, with the same
 //! errors and spans as before.
 
-use super::{binary_full, compare_truth, ExprFn, Operand, StmtFn};
+use super::{binary_full, compare_truth, CondFn, ExprFn, Operand, StmtFn};
 use crate::interp::frame::Frame;
 use crate::interp::Interp;
 use crate::runtime::ops;
@@ -324,7 +324,7 @@ pub(super) fn cond(op: CmpOp, l: Operand, r: Operand, span: Span) -> super::Cond
 }
 
 fn cond_for<L: Opd, R: Opd, O: IntCmp>(l: L, r: R, o: O, span: Span) -> super::CondFn {
-    Box::new(move |it, fr| {
+    CondFn::new(move |it, fr| {
         if L::PEEKS && R::PEEKS {
             if let (Some(x), Some(y)) = (l.peek_int(fr), r.peek_int(fr)) {
                 if let Some(b) = o.cmp(x, y) {

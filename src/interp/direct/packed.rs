@@ -70,3 +70,8 @@ compiled_fn!(
     /// A statement compiled to a closure; an error comes back with the frame's traceback line.
     StmtFn -> Result<Exit, Exc>
 );
+compiled_fn!(
+    /// A test compiled to a closure giving its truth: a comparison of ints gives it without
+    /// making the bool value.
+    CondFn -> PyResult<bool>
+);
