@@ -28,8 +28,7 @@ use super::{Interp, RECURSION_LIMIT};
 use crate::compile::code::Code;
 use crate::runtime::exceptions::err;
 use crate::runtime::ops;
-use crate::runtime::value::B64;
-use crate::runtime::value::{Exc, PyResult, Value};
+use crate::runtime::value::{Exc, PyResult, Value, B64};
 use crate::source::Span;
 use crate::syntax::ast::{
     Arg, BinOp, Body, Constant, Expr, ExprKind, Scope, Stmt, StmtKind, SuspendKind, UnaryOp,
@@ -39,6 +38,8 @@ use std::rc::Rc;
 
 mod operands;
 pub(crate) mod packed;
+
+use packed::{CondFn, ExprFn, StmtFn};
 
 /// How a statement list ended. The value of a `return` or a suspension travels beside it, in
 /// `Interp::exit_value`, so that this stays small enough to come back in registers.
@@ -73,7 +74,6 @@ fn yielding(it: &mut Interp, v: Value) -> Exit {
     Exit::Yield
 }
 
-use packed::{CondFn, ExprFn, StmtFn};
 /// A statement list compiled to closures. `tag` marks the levels it adds to a suspended
 /// frame's `resume_path`: [`ELSE`] for the `else` block of an `if`, `while` or `for`.
 struct Block {
@@ -1251,28 +1251,21 @@ fn call(e: &Expr, f: &Expr, args: &[Arg]) -> Option<ExprFn> {
                     return r.map_err(|x| x.note_span(span));
                 }
             }
-            let r = match parts.eval(it, fr) {
-                Ok((callee, args)) => {
-                    let r = call_value(it, fr, &callee, args, at);
-                    drop_callee(callee);
-                    r
-                }
-                Err(e) => Err(e),
-            };
-            r.map_err(|x| x.note_span(span))
+            call_parts(it, fr, &parts, at).map_err(|x| x.note_span(span))
         }));
     }
     Some(ExprFn::new(move |it, fr| {
-        let r = match parts.eval(it, fr) {
-            Ok((callee, args)) => {
-                let r = call_value(it, fr, &callee, args, at);
-                drop_callee(callee);
-                r
-            }
-            Err(e) => Err(e),
-        };
-        r.map_err(|x| x.note_span(span))
+        call_parts(it, fr, &parts, at).map_err(|x| x.note_span(span))
     }))
+}
+
+/// A call's callee and arguments evaluated by `parts`, then the call (`call_value`).
+#[inline(always)]
+fn call_parts(it: &mut Interp, fr: &mut Frame, parts: &CallParts, at: u32) -> PyResult<Value> {
+    let (callee, args) = parts.eval(it, fr)?;
+    let r = call_value(it, fr, &callee, args, at);
+    drop_callee(callee);
+    r
 }
 
 /// `target = await f(args)` with positional arguments: the callee and arguments evaluated by
