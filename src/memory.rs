@@ -8,11 +8,11 @@
 //! large enough to matter are checked before they are made ([`would_exceed`]).
 
 use std::alloc::{GlobalAlloc, Layout};
+use std::cell::Cell;
 
 /// The allocator underneath the count: mimalloc (faster than the system allocator for the
 /// interpreter's many small, short-lived blocks).
 static ALLOC: mimalloc::MiMalloc = mimalloc::MiMalloc;
-use std::cell::Cell;
 
 thread_local! {
     /// Bytes allocated by this thread and not yet freed (wrapping: frees of other threads'

@@ -122,7 +122,7 @@ fn try_acquire(l: &Instance) -> Option<bool> {
     let Some(Value::Bool(locked)) = attr(l, LOCKED) else {
         return None;
     };
-    let free = !locked
+    let free = !locked.get()
         && match attr(l, WAITERS)? {
             Value::None => true,
             Value::List(ws) => {
@@ -159,7 +159,7 @@ fn release(it: &mut Interp, l: &Instance) -> PyResult<Option<()>> {
         },
         _ => return Ok(None),
     };
-    if !locked {
+    if !locked.get() {
         return Err(err("RuntimeError", "Lock is not acquired."));
     }
     set_attr(l, LOCKED, Value::Bool(B64::FALSE));

@@ -525,7 +525,8 @@ impl Interp {
     /// The next item of a generator, for a `for` loop or `next_opt`: a plain generator
     /// suspended in compiled code with no exceptions it was handling resumes straight into its
     /// closures (what `gen_resume` and `run_frame` do, without their other cases); anything
-    /// else goes through `gen_resume`.
+    /// else goes through `gen_resume`. (It is `run_taken_frame` written out again on purpose:
+    /// the `for` loop's `next` calling that helper measured 4–15 % slower on gen.py.)
     #[inline]
     pub(crate) fn gen_next(&mut self, g: &Rc<Generator>) -> PyResult<Option<Value>> {
         let Some(mut frame) = self.take_compiled_frame(g, GenKind::Generator) else {

@@ -705,9 +705,6 @@ fn target(t: &Expr) -> StoreFn {
     }
 }
 
-/// `cur op= rhs`'s new value: the int fast path, else the in-place operator (its error marked
-/// at `at`).
-#[inline]
 /// `name op= value` evaluated in full, after the checks before the statement: the name's
 /// value, the right side, the operator, the store (errors marked as the statement's).
 fn augmented_general(
@@ -728,6 +725,9 @@ fn augmented_general(
     finish(it, fr, span, r)
 }
 
+/// `cur op= rhs`'s new value: the int fast path, else the in-place operator (its error marked
+/// at `at`).
+#[inline]
 fn augmented(it: &mut Interp, op: BinOp, cur: &Value, rhs: &Value, at: Span) -> PyResult<Value> {
     if let (Value::Int(a), Value::Int(b)) = (cur, rhs) {
         if let Some(r) = ops::int_fast(op, *a, *b) {
@@ -843,7 +843,7 @@ fn expr(e: &Expr) -> ExprFn {
             let x = expr(x);
             ExprFn::new(move |it, fr| {
                 let v = x.call(it, fr)?;
-                Ok(Value::Bool(B64::new(!B64::new(it.truthy(&v)?))))
+                Ok(Value::Bool(B64::new(!it.truthy(&v)?)))
             })
         }
         ExprKind::IfExp(c, a, b) => {
@@ -1358,22 +1358,13 @@ fn await_global_plain(
         }
         _ => return None,
     };
-    let n = f.code.varnames.len();
-    let mut slots = it.arg_vec(n);
-    for a in &parts.args {
-        match a.call(it, fr) {
-            Ok(v) => slots.push(v),
-            Err(e) => {
-                it.recycle_args(slots);
-                return Some(Err(e));
-            }
-        }
+    let mut slots = it.arg_vec(f.code.varnames.len());
+    if let Err(e) = args_into_slots(it, fr, &f, &parts.args, &mut slots) {
+        it.recycle_args(slots);
+        return Some(Err(e));
     }
     if let Err(e) = it.tick() {
         return Some(Ok(Err(e.note_span(vspan))));
-    }
-    if slots.len() < n {
-        slots.resize(n, Value::Undef);
     }
     let r = it
         .run_straight(&f, slots, super::frame::Cells::new())
@@ -1446,25 +1437,36 @@ fn construct(
 fn call_plain(
     it: &mut Interp,
     fr: &mut Frame,
-    f: &std::rc::Rc<crate::runtime::value::Function>,
+    f: &crate::runtime::value::Function,
     args: &[ExprFn],
 ) -> PyResult<Value> {
-    let n = f.code.varnames.len();
-    let mut slots = it.arg_vec(n);
-    for a in args {
-        match a.call(it, fr) {
-            Ok(v) => slots.push(v),
-            Err(e) => {
-                it.recycle_args(slots);
-                return Err(e);
-            }
-        }
+    let mut slots = it.arg_vec(f.code.varnames.len());
+    if let Err(e) = args_into_slots(it, fr, f, args, &mut slots) {
+        it.recycle_args(slots);
+        return Err(e);
     }
     it.tick()?;
+    it.run_straight(f, slots, super::frame::Cells::new())
+}
+
+/// Fills `slots` (empty, from `arg_vec`) as the local slots of a call of `f` whose positional
+/// parameters are exactly the values of `args`, evaluated in order; the other locals unbound.
+#[inline(always)]
+fn args_into_slots(
+    it: &mut Interp,
+    fr: &mut Frame,
+    f: &crate::runtime::value::Function,
+    args: &[ExprFn],
+    slots: &mut Vec<Value>,
+) -> PyResult<()> {
+    for a in args {
+        slots.push(a.call(it, fr)?);
+    }
+    let n = f.code.varnames.len();
     if slots.len() < n {
         slots.resize(n, Value::Undef);
     }
-    it.run_straight(f, slots, super::frame::Cells::new())
+    Ok(())
 }
 
 /// Calls `callee` (`Interp::call_from`); a plain function given exactly its positional

@@ -182,7 +182,7 @@ impl Interp {
             ExprKind::Unary(op, x) => {
                 let v = self.eval(frame, x)?;
                 match op {
-                    UnaryOp::Not => Ok(Value::Bool(B64::new(!B64::new(self.truthy(&v)?)))),
+                    UnaryOp::Not => Ok(Value::Bool(B64::new(!self.truthy(&v)?))),
                     _ => self.unary_op(*op, &v).map_err(|x| x.note_span(e.span)),
                 }
             }

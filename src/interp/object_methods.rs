@@ -93,7 +93,7 @@ fn d_eq(it: &mut Interp, args: &[Value], _: &Kwargs) -> PyResult<Value> {
 
 fn d_ne(it: &mut Interp, args: &[Value], kw: &Kwargs) -> PyResult<Value> {
     match d_eq(it, args, kw)? {
-        Value::Bool(b) => Ok(Value::Bool(B64::new(!b))),
+        Value::Bool(b) => Ok(Value::Bool(B64::new(!b.get()))),
         other => Ok(other),
     }
 }

@@ -254,7 +254,7 @@ impl Interp {
             (UnaryOp::Invert, Value::Int(i)) => Ok(Value::Int(!i)),
             (UnaryOp::Invert, Value::Bool(b)) => Ok(Value::Int(!(b.get() as i64))),
             (UnaryOp::Invert, Value::BigInt(b)) => Ok(ops::big(-(**b).clone() - 1)),
-            (UnaryOp::Not, _) => Ok(Value::Bool(B64::new(!B64::new(self.truthy(v)?)))),
+            (UnaryOp::Not, _) => Ok(Value::Bool(B64::new(!self.truthy(v)?))),
             _ => {
                 let (name, sym) = match op {
                     UnaryOp::Neg => ("__neg__", "-"),
@@ -450,7 +450,7 @@ impl Interp {
                 if matches!(r, Value::NotImplemented) {
                     return Ok(None);
                 }
-                return Ok(Some(Value::Bool(B64::new(!B64::new(self.truthy(&r)?)))));
+                return Ok(Some(Value::Bool(B64::new(!self.truthy(&r)?))));
             }
         }
         Ok(None)
@@ -472,7 +472,7 @@ impl Interp {
             CmpOp::Is => return Ok(Value::Bool(B64::new(a.is(b)))),
             CmpOp::IsNot => return Ok(Value::Bool(B64::new(!a.is(b)))),
             CmpOp::In => return Ok(Value::Bool(B64::new(self.contains(b, a)?))),
-            CmpOp::NotIn => return Ok(Value::Bool(B64::new(!B64::new(self.contains(b, a)?)))),
+            CmpOp::NotIn => return Ok(Value::Bool(B64::new(!self.contains(b, a)?))),
             _ => {}
         }
         if let (Value::Int(x), Value::Int(y)) = (a, b) {
@@ -515,7 +515,7 @@ impl Interp {
         }
         match op {
             CmpOp::Eq => return Ok(Value::Bool(B64::new(self.eq(a, b)?))),
-            CmpOp::NotEq => return Ok(Value::Bool(B64::new(!B64::new(self.eq(a, b)?)))),
+            CmpOp::NotEq => return Ok(Value::Bool(B64::new(!self.eq(a, b)?))),
             _ => {}
         }
         if let Some(o) = ops::order(a, b) {

@@ -50,12 +50,6 @@ pub fn check_hashable(v: &Value) -> Result<(), Unhashable> {
 /// CPython's modulus for numeric hashes (`_PyHASH_MODULUS`, 2**61 - 1).
 const MODULUS: u64 = (1u64 << 61) - 1;
 
-/// The hash of a str value, computed once and kept in the str (as CPython does).
-#[inline]
-fn str_object_hash(s: &crate::runtime::thin::PyStr) -> i64 {
-    s.hash_with(str_hash)
-}
-
 /// Python's hash of a builtin value, as CPython computes it for numbers (ints modulo 2**61 - 1,
 /// so `hash(5) == 5 == hash(5.0)`) and tuples; identity for other objects.
 pub fn hash_value(v: &Value) -> i64 {
@@ -72,7 +66,8 @@ pub fn hash_value(v: &Value) -> i64 {
         }
         Value::Float(f) => float_hash(f.get(), v),
         Value::BigInt(b) => big_hash(b),
-        Value::Str(s) => str_object_hash(s),
+        // Computed once and kept in the str, as CPython does.
+        Value::Str(s) => s.hash_with(str_hash),
         Value::Tuple(items) => tuple_hash(items.iter().map(hash_value)),
         Value::FrozenSet(s) => s.borrow().frozenset_hash(),
         Value::Range(r) => range_hash(r),

@@ -246,30 +246,6 @@ impl<T: std::fmt::Debug> std::fmt::Debug for ThinRc<T> {
     }
 }
 
-impl<T> std::fmt::Debug for ThinWeak<T> {
-    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        f.write_str("(weak)")
-    }
-}
-
-impl<T> From<Vec<T>> for ThinRc<T> {
-    fn from(v: Vec<T>) -> Self {
-        ThinRc::from_vec(v)
-    }
-}
-
-impl<T: Clone> From<&[T]> for ThinRc<T> {
-    fn from(s: &[T]) -> Self {
-        ThinRc::from_slice(s)
-    }
-}
-
-impl<T> FromIterator<T> for ThinRc<T> {
-    fn from_iter<I: IntoIterator<Item = T>>(iter: I) -> Self {
-        ThinRc::from_vec(iter.into_iter().collect())
-    }
-}
-
 /// A Python str's text: UTF-8 behind one thin reference-counted pointer, with its hash kept
 /// once computed.
 #[derive(Clone)]
@@ -291,11 +267,6 @@ impl PyStr {
     /// Whether two strs share one allocation.
     pub fn ptr_eq(a: &Self, b: &Self) -> bool {
         ThinRc::ptr_eq(&a.0, &b.0)
-    }
-
-    /// The number of strong references.
-    pub fn strong_count(this: &Self) -> usize {
-        ThinRc::strong_count(&this.0)
     }
 
     /// The str's hash as `hash` computes it, computed once and then kept.
@@ -321,18 +292,6 @@ impl std::ops::Deref for PyStr {
     }
 }
 
-impl AsRef<str> for PyStr {
-    fn as_ref(&self) -> &str {
-        self.as_str()
-    }
-}
-
-impl std::borrow::Borrow<str> for PyStr {
-    fn borrow(&self) -> &str {
-        self.as_str()
-    }
-}
-
 impl From<&str> for PyStr {
     fn from(s: &str) -> Self {
         PyStr(ThinRc::from_slice(s.as_bytes()))
@@ -345,38 +304,8 @@ impl From<String> for PyStr {
     }
 }
 
-impl From<&String> for PyStr {
-    fn from(s: &String) -> Self {
-        PyStr::from(s.as_str())
-    }
-}
-
-impl From<Box<str>> for PyStr {
-    fn from(s: Box<str>) -> Self {
-        PyStr::from(&*s)
-    }
-}
-
 impl From<std::rc::Rc<str>> for PyStr {
     fn from(s: std::rc::Rc<str>) -> Self {
-        PyStr::from(&*s)
-    }
-}
-
-impl From<&std::rc::Rc<str>> for PyStr {
-    fn from(s: &std::rc::Rc<str>) -> Self {
-        PyStr::from(&**s)
-    }
-}
-
-impl From<char> for PyStr {
-    fn from(c: char) -> Self {
-        PyStr::from(c.encode_utf8(&mut [0; 4]) as &str)
-    }
-}
-
-impl From<std::borrow::Cow<'_, str>> for PyStr {
-    fn from(s: std::borrow::Cow<'_, str>) -> Self {
         PyStr::from(&*s)
     }
 }
@@ -402,18 +331,6 @@ impl PartialEq for PyStr {
 
 impl Eq for PyStr {}
 
-impl PartialEq<str> for PyStr {
-    fn eq(&self, other: &str) -> bool {
-        self.as_str() == other
-    }
-}
-
-impl PartialEq<&str> for PyStr {
-    fn eq(&self, other: &&str) -> bool {
-        self.as_str() == *other
-    }
-}
-
 impl PartialOrd for PyStr {
     fn partial_cmp(&self, other: &Self) -> Option<std::cmp::Ordering> {
         Some(self.cmp(other))
@@ -423,12 +340,6 @@ impl PartialOrd for PyStr {
 impl Ord for PyStr {
     fn cmp(&self, other: &Self) -> std::cmp::Ordering {
         self.as_str().cmp(other.as_str())
-    }
-}
-
-impl std::hash::Hash for PyStr {
-    fn hash<H: std::hash::Hasher>(&self, state: &mut H) {
-        self.as_str().hash(state)
     }
 }
 

@@ -50,26 +50,6 @@ impl B64 {
     }
 }
 
-impl std::ops::Deref for B64 {
-    type Target = bool;
-    #[inline(always)]
-    fn deref(&self) -> &bool {
-        if self.get() {
-            &true
-        } else {
-            &false
-        }
-    }
-}
-
-impl std::ops::Not for B64 {
-    type Output = bool;
-    #[inline(always)]
-    fn not(self) -> bool {
-        !self.get()
-    }
-}
-
 impl From<bool> for B64 {
     #[inline(always)]
     fn from(b: bool) -> B64 {
