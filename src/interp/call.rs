@@ -452,10 +452,11 @@ impl Interp {
         cells: Cells,
     ) -> PyResult<Value> {
         // The result stays packed in registers (see `direct::packed`) until it is returned.
-        let (r, slots) = Frame::with_straight(&f.code, &f.globals, slots, cells, |frame| {
-            super::direct::packed::Packed::pack(self.run_direct_code(frame, &f.code))
+        let r = Frame::with_straight(&f.code, &f.globals, slots, cells, |frame| {
+            let r = super::direct::packed::Packed::pack(self.run_direct_code(frame, &f.code));
+            self.recycle_slots(&mut frame.slots);
+            r
         });
-        self.recycle_args(slots);
         if self.reports_pending() {
             let r = r.unpack();
             self.closes_after_call(r.as_ref().err());
@@ -496,15 +497,22 @@ impl Interp {
         }
     }
 
-    /// Keeps a call's spent argument vector (or a finished straight frame's slots) for later calls (its values dropped).
+    /// Keeps a call's spent argument vector for later calls (its values dropped).
     #[inline(always)]
     pub(crate) fn recycle_args(&mut self, mut args: Vec<Value>) {
-        if self.spare_slots.len() < KEEP && args.capacity() <= 64 {
+        self.recycle_slots(&mut args);
+    }
+
+    /// Moves a finished straight frame's slot vector (or a spent argument vector) into the
+    /// pool for later calls, its values dropped, when the pool has room; else leaves it.
+    #[inline(always)]
+    pub(crate) fn recycle_slots(&mut self, slots: &mut Vec<Value>) {
+        if self.spare_slots.len() < KEEP && slots.capacity() <= 64 {
             // Values that own nothing (a call's int arguments) are dropped inline.
-            while let Some(v) = args.pop() {
+            while let Some(v) = slots.pop() {
                 v.drop_quick();
             }
-            self.spare_slots.push(args);
+            self.spare_slots.push(std::mem::take(slots));
         }
     }
 
