@@ -119,7 +119,7 @@ impl Interp {
     ) -> PyResult<()> {
         let r = match init {
             Value::Function(f)
-                if f.code.plain_args == Some(args.len() + 1) && kwargs.is_empty() =>
+                if f.plain_args == Some(args.len() as u32 + 1) && kwargs.is_empty() =>
             {
                 self.tick()?;
                 // The arguments' own vector becomes the slots, `self` first.

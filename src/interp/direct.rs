@@ -1244,7 +1244,7 @@ fn call(e: &Expr, f: &Expr, args: &[Arg]) -> Option<ExprFn> {
         let n = parts.args.len();
         return Some(ExprFn::new(move |it, fr| {
             if let Some(Value::Function(f)) = global_ref(fr, i) {
-                if f.code.plain_args == Some(n) {
+                if f.plain_args == Some(n as u32) {
                     let f = std::rc::Rc::clone(f);
                     let r = call_plain(it, fr, &f, &parts.args);
                     drop(f);
@@ -1480,7 +1480,7 @@ fn call_value(
     at: u32,
 ) -> PyResult<Value> {
     match callee {
-        Value::Function(func) if func.code.plain_args == Some(args.len()) => {
+        Value::Function(func) if func.plain_args == Some(args.len() as u32) => {
             it.tick()?;
             let n = func.code.varnames.len();
             if args.len() < n {
@@ -1492,7 +1492,7 @@ fn call_value(
         // instance and the arguments become `__init__`'s slots (the steps and call site as
         // `call_class` and `run_init` count and record them).
         Value::Class(c) => match c.plain_init() {
-            Some(init) if init.code.plain_args == Some(args.len() + 1) => {
+            Some(init) if init.plain_args == Some(args.len() as u32 + 1) => {
                 it.tick()?;
                 it.call_sites.push((fr.code.clone(), at));
                 let r = construct(it, c, &init, args);

@@ -780,6 +780,7 @@ impl Interp {
             .collect();
         Ok(crate::runtime::gc::tracked(Value::Function(Rc::new(
             Function {
+                plain_args: code.plain_args.map(|n| n as u32),
                 code: code.clone(),
                 globals: frame.globals.clone(),
                 defaults,

@@ -237,6 +237,9 @@ impl std::fmt::Debug for BuiltinFn {
 /// A user-defined function: code plus what the `def` statement captured.
 #[derive(Debug)]
 pub struct Function {
+    /// `code.plain_args`, kept here too: the check of a call's hottest path then reads one
+    /// pointer less (a chain of dependent loads the call waits on).
+    pub plain_args: Option<u32>,
     /// The compiled body and signature.
     pub code: Rc<Code>,
     /// The module whose globals it sees.
