@@ -232,7 +232,7 @@ impl Interp {
     pub fn schedule_callbacks(&mut self, fut: &Rc<Future>) {
         // A done future needs no cancel hook, and `gather`'s closes over the future itself:
         // dropping it breaks that reference cycle.
-        let hook = fut.cancel_hook.borrow_mut().take();
+        let hook = fut.cancel_hook.take();
         drop(hook);
         let cbs = std::mem::take(&mut *fut.callbacks.borrow_mut());
         for cb in cbs {
@@ -315,7 +315,7 @@ impl Interp {
         if fut.task.is_some() {
             return self.task_cancel(fut, msg);
         }
-        let hook = fut.cancel_hook.borrow().as_deref().cloned();
+        let hook = fut.cancel_hook.with(|h| h.map(|h| (**h).clone()));
         if let Some(h) = hook {
             if !fut.done() {
                 let r = self.call(&h, vec![msg], vec![])?;
@@ -600,13 +600,13 @@ impl Interp {
             return Ok(self.future_cancel_plain(task, msg, None));
         };
         td.num_cancels.set(td.num_cancels.get() + 1);
-        let waiter = td.fut_waiter.borrow().clone();
+        let waiter = td.fut_waiter.get();
         if let Some(w) = waiter {
             if self.cancel_any(&w, msg.clone())? {
                 return Ok(true);
             }
         }
-        *td.must_cancel.borrow_mut() = Some(Box::new(msg));
+        drop(td.must_cancel.replace(Some(Box::new(msg))));
         Ok(true)
     }
 
@@ -614,7 +614,7 @@ impl Interp {
     /// awaited future and it is marked cancelled (the REPL ends a deadlocked statement so).
     pub fn detach_task(&mut self, task: &Rc<Future>) {
         let Some(td) = &task.task else { return };
-        if let Some(w) = td.fut_waiter.borrow_mut().take() {
+        if let Some(w) = td.fut_waiter.take() {
             w.callbacks
                 .borrow_mut()
                 .retain(|c| !matches!(c, DoneCallback::Wakeup(t) if Rc::ptr_eq(t, task)));
@@ -632,7 +632,7 @@ impl Interp {
             return Ok(());
         }
         let mut exc = exc;
-        let pending = td.must_cancel.borrow_mut().take();
+        let pending = td.must_cancel.take();
         if let Some(msg) = pending {
             if !exc.as_ref().is_some_and(|e| {
                 e.class()
@@ -641,7 +641,7 @@ impl Interp {
                 exc = Some(self.cancelled_error(&msg));
             }
         }
-        *td.fut_waiter.borrow_mut() = None;
+        drop(td.fut_waiter.take());
         let Value::Generator(g) = &td.coro else {
             return self.future_set_exception(task, err("TypeError", "a coroutine was expected"));
         };
@@ -670,7 +670,7 @@ impl Interp {
         }
         match r {
             Ok(Outcome::Return(v)) => {
-                let pending = td.must_cancel.borrow_mut().take();
+                let pending = td.must_cancel.take();
                 if let Some(msg) = pending {
                     self.future_cancel_plain(task, *msg, None);
                 } else {
@@ -697,10 +697,10 @@ impl Interp {
                     } else {
                         f.blocking.set(false);
                         self.add_done_callback(f, DoneCallback::Wakeup(task.clone()));
-                        *td.fut_waiter.borrow_mut() = Some(f.clone());
+                        drop(td.fut_waiter.replace(Some(f.clone())));
                         if let Some(msg) = td.pending_cancel() {
                             if self.cancel_any(f, msg)? {
-                                *td.must_cancel.borrow_mut() = None;
+                                drop(td.must_cancel.take());
                             }
                         }
                     }

@@ -5,6 +5,69 @@ use crate::runtime::value::{Exc, Value};
 use std::cell::{Cell, RefCell};
 use std::rc::Rc;
 
+/// An optional owned value in a `Cell`: one word for a pointer, where a `RefCell` takes two
+/// (a task's rarely-set fields, kept small because a program may hold a hundred thousand
+/// tasks). Read by taking the value out and putting it back, with no program code in between.
+pub struct TakeCell<T>(Cell<Option<T>>);
+
+impl<T> TakeCell<T> {
+    /// A cell holding `v`.
+    pub const fn new(v: Option<T>) -> TakeCell<T> {
+        TakeCell(Cell::new(v))
+    }
+
+    /// Takes the value out, leaving nothing.
+    pub fn take(&self) -> Option<T> {
+        self.0.take()
+    }
+
+    /// Puts `v` in, returning what was there (for the caller to drop).
+    pub fn replace(&self, v: Option<T>) -> Option<T> {
+        self.0.replace(v)
+    }
+
+    /// Whether it holds a value.
+    pub fn is_some(&self) -> bool {
+        let v = self.0.take();
+        let some = v.is_some();
+        self.0.set(v);
+        some
+    }
+
+    /// Runs `f` on the value held. `f` must not reach this cell (it would find it empty);
+    /// the callers only copy or visit what it holds.
+    pub fn with<R>(&self, f: impl FnOnce(Option<&T>) -> R) -> R {
+        let v = self.0.take();
+        let r = f(v.as_ref());
+        let stray = self.0.replace(v);
+        debug_assert!(stray.is_none(), "a TakeCell was written while it was read");
+        r
+    }
+}
+
+impl<T: Clone> TakeCell<T> {
+    /// A copy of the value held.
+    pub fn get(&self) -> Option<T> {
+        self.with(|v| v.cloned())
+    }
+}
+
+impl<T> Default for TakeCell<T> {
+    fn default() -> TakeCell<T> {
+        TakeCell::new(None)
+    }
+}
+
+impl<T> std::fmt::Debug for TakeCell<T> {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str(if self.is_some() {
+            "TakeCell(Some(..))"
+        } else {
+            "TakeCell(None)"
+        })
+    }
+}
+
 /// Where a future is.
 #[derive(Clone, Debug)]
 pub enum FutState {
@@ -48,38 +111,49 @@ pub enum DoneCallback {
 pub struct TaskData {
     /// The coroutine the task drives.
     pub coro: Value,
-    /// `get_name()`, when it is not the default `Task-<serial>` (made on first use).
-    name: RefCell<Option<Rc<str>>>,
+    /// `get_name()`, when it is not the default `Task-<serial>` (made on first use; boxed, so
+    /// that the field is one word).
+    name: TakeCell<Box<Rc<str>>>,
     /// A cancel that arrived while no future was awaited, with its message: delivered at the
     /// next step (CPython's `_must_cancel` and `_cancel_message`; boxed, as it is rare).
-    pub must_cancel: RefCell<Option<Box<Value>>>,
+    pub must_cancel: TakeCell<Box<Value>>,
     /// The future the task waits on.
-    pub fut_waiter: RefCell<Option<Rc<Future>>>,
+    pub fut_waiter: TakeCell<Rc<Future>>,
+    /// The code of the program's call that created it, for reports (`created_pos` is where
+    /// in it).
+    created_code: Option<Rc<crate::compile::code::Code>>,
+    /// The offset in `created_code` of that call.
+    created_pos: u32,
     /// `cancelling()`: cancel requests not yet uncancelled.
     pub num_cancels: Cell<u32>,
     /// The task's number on its interpreter (1 for the first task), for traces.
     pub serial: u64,
-    /// The program's call that created it (code and offset), for reports.
-    pub created_at: Option<(Rc<crate::compile::code::Code>, u32)>,
 }
 
 impl TaskData {
     /// `get_name()`.
     pub fn name(&self) -> Rc<str> {
-        self.name
-            .borrow_mut()
-            .get_or_insert_with(|| Rc::from(format!("Task-{}", self.serial)))
-            .clone()
+        if let Some(n) = self.name.with(|n| n.map(|n| Rc::clone(n))) {
+            return n;
+        }
+        let n: Rc<str> = Rc::from(format!("Task-{}", self.serial));
+        self.set_name(n.clone());
+        n
     }
 
     /// The message of the pending cancel, if one is pending.
     pub fn pending_cancel(&self) -> Option<Value> {
-        self.must_cancel.borrow().as_deref().cloned()
+        self.must_cancel.with(|m| m.map(|m| (**m).clone()))
     }
 
     /// `set_name(name)`.
     pub fn set_name(&self, name: Rc<str>) {
-        *self.name.borrow_mut() = Some(name);
+        drop(self.name.replace(Some(Box::new(name))));
+    }
+
+    /// The program's call that created it: its code and the offset in it.
+    pub fn created_at(&self) -> Option<(&Rc<crate::compile::code::Code>, u32)> {
+        self.created_code.as_ref().map(|c| (c, self.created_pos))
     }
 }
 
@@ -96,7 +170,7 @@ pub struct Future {
     pub log_traceback: Cell<bool>,
     /// Called instead of the normal cancel (used by `gather` for its outer future; boxed, as
     /// it is rare).
-    pub cancel_hook: RefCell<Option<Box<Value>>>,
+    pub cancel_hook: TakeCell<Box<Value>>,
     /// For tasks: the coroutine and cancel state (boxed: most futures are not tasks).
     pub task: Option<Box<TaskData>>,
     /// What this future stands for (a sleep, a gather, a lock acquisition…), for deadlock
@@ -184,12 +258,13 @@ impl Future {
     ) -> Rc<Future> {
         let t = Rc::new(Future::bare(Some(Box::new(TaskData {
             coro,
-            name: RefCell::new(name),
-            must_cancel: RefCell::new(None),
-            fut_waiter: RefCell::new(None),
+            name: TakeCell::new(name.map(Box::new)),
+            must_cancel: TakeCell::new(None),
+            fut_waiter: TakeCell::new(None),
+            created_pos: created_at.as_ref().map_or(0, |c| c.1),
+            created_code: created_at.map(|c| c.0),
             num_cancels: Cell::new(0),
             serial,
-            created_at,
         }))));
         crate::runtime::gc::track(&t);
         t
@@ -201,7 +276,7 @@ impl Future {
             callbacks: RefCell::new(Callbacks::new()),
             blocking: Cell::new(false),
             log_traceback: Cell::new(false),
-            cancel_hook: RefCell::new(None),
+            cancel_hook: TakeCell::new(None),
             task,
             waits: RefCell::new(None),
         }
@@ -253,5 +328,32 @@ impl Future {
 impl Drop for Future {
     fn drop(&mut self) {
         self.report_unretrieved();
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn take_cell_reads_put_the_value_back() {
+        let c = TakeCell::new(Some(Rc::new(5)));
+        assert!(c.is_some());
+        let v = c.get().expect("a value was put in");
+        assert_eq!(*v, 5);
+        // The copy and the value still held: two counts.
+        assert_eq!(Rc::strong_count(&v), 2);
+        assert_eq!(c.with(|x| x.map(|x| **x)), Some(5));
+        assert_eq!(c.replace(None).map(|x| *x), Some(5));
+        assert!(!c.is_some());
+        assert!(c.get().is_none());
+    }
+
+    #[test]
+    fn a_task_stays_small() {
+        // 100,000 live tasks each hold one of these (bench/spawn.py): a field that grows it
+        // past a mimalloc size class costs megabytes.
+        assert!(std::mem::size_of::<TaskData>() <= 64);
+        assert!(std::mem::size_of::<Future>() <= 96);
     }
 }

@@ -147,7 +147,7 @@ fn next_hops(fut: &Rc<Future>) -> Vec<Rc<Future>> {
         if fut.done() {
             return Vec::new();
         }
-        return t.fut_waiter.borrow().iter().cloned().collect();
+        return t.fut_waiter.get().into_iter().collect();
     }
     match fut.waits.borrow().as_deref() {
         Some(Waits::Group { of, .. }) => of.iter().filter_map(|w| w.upgrade()).collect(),
@@ -245,7 +245,7 @@ impl Interp {
             let stack = await_stack(&td.coro);
             let here = stack.last().map(|f| &*f.file);
             let is_main = main.is_some_and(|m| Rc::ptr_eq(m, t));
-            let waiter = td.fut_waiter.borrow().clone();
+            let waiter = td.fut_waiter.get();
             let what = match &waiter {
                 Some(f) => format!("waits for {}", describe(f, here)),
                 None if self.is_running(t) => "is running".to_string(),
@@ -255,11 +255,11 @@ impl Interp {
                 Value::Generator(g) => format!("{}()", g.code.qualname),
                 _ => "?".to_string(),
             };
-            let created = match &td.created_at {
+            let created = match td.created_at() {
                 Some((code, pos)) => {
                     let site = Site {
                         file: Rc::from(code.source.name.as_str()),
-                        line: code.source.line_of(*pos) as u32,
+                        line: code.source.line_of(pos) as u32,
                     };
                     format!(" created at {}", site_text(&site, here))
                 }

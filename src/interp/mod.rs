@@ -276,17 +276,17 @@ impl Interp {
 /// their values into `doomed`.
 fn abandon_task(t: &Rc<crate::asyncio::future::Future>, doomed: &mut Vec<Value>) {
     let callbacks = std::mem::take(&mut *t.callbacks.borrow_mut());
-    let hook = t.cancel_hook.borrow_mut().take();
+    let hook = t.cancel_hook.take();
     let waits = t.waits.borrow_mut().take();
     doomed.extend(hook.map(|h| *h));
     drop((callbacks, waits));
     let Some(task) = &t.task else {
         return;
     };
-    let waiter = task.fut_waiter.borrow_mut().take();
+    let waiter = task.fut_waiter.take();
     if let Some(w) = waiter {
         let callbacks = std::mem::take(&mut *w.callbacks.borrow_mut());
-        let hook = w.cancel_hook.borrow_mut().take();
+        let hook = w.cancel_hook.take();
         doomed.extend(hook.map(|h| *h));
         drop(callbacks);
     }

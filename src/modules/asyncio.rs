@@ -208,7 +208,7 @@ fn a_isfuture(_: &mut Interp, args: &[Value], _: &Kwargs) -> PyResult<Value> {
 fn a_set_cancel_hook(it: &mut Interp, args: &[Value], _: &Kwargs) -> PyResult<Value> {
     arity("_set_cancel_hook", args, 2, 2)?;
     let f = this_future(args)?;
-    *f.cancel_hook.borrow_mut() = Some(Box::new(args[1].clone()));
+    drop(f.cancel_hook.replace(Some(Box::new(args[1].clone()))));
     // Remember the future for teardown; forget dead ones now and then (amortised O(1)).
     let n = it.hooked.len();
     if n >= 64 && n.is_power_of_two() {

@@ -759,9 +759,8 @@ fn traverse_future(fut: &Future, f: &mut impl FnMut(usize)) {
             }
         }
     }
-    if let Ok(h) = fut.cancel_hook.try_borrow() {
-        h.iter().for_each(|v| visit_value(v, f));
-    }
+    fut.cancel_hook
+        .with(|h| h.iter().for_each(|v| visit_value(v, f)));
     // `waits` holds weak references and labels, and a sleep's result.
     if let Ok(w) = fut.waits.try_borrow() {
         if let Some(Waits::Sleep { result, .. }) = w.as_deref() {
@@ -770,12 +769,10 @@ fn traverse_future(fut: &Future, f: &mut impl FnMut(usize)) {
     }
     if let Some(t) = &fut.task {
         visit_value(&t.coro, f);
-        if let Ok(m) = t.must_cancel.try_borrow() {
-            m.iter().for_each(|v| visit_value(v, f));
-        }
-        if let Ok(w) = t.fut_waiter.try_borrow() {
-            w.iter().for_each(|w| f(addr(Rc::as_ptr(w))));
-        }
+        t.must_cancel
+            .with(|m| m.iter().for_each(|v| visit_value(v, f)));
+        t.fut_waiter
+            .with(|w| w.iter().for_each(|w| f(addr(Rc::as_ptr(w)))));
     }
 }
 
@@ -965,21 +962,15 @@ impl Obj {
                 if let Ok(mut c) = fut.callbacks.try_borrow_mut() {
                     rest.push(Taken::Callbacks(std::mem::take(&mut *c)));
                 }
-                if let Ok(mut h) = fut.cancel_hook.try_borrow_mut() {
-                    doomed.extend(h.take().map(|v| *v));
-                }
+                doomed.extend(fut.cancel_hook.take().map(|v| *v));
                 if let Ok(mut w) = fut.waits.try_borrow_mut() {
                     if let Some(Waits::Sleep { result, .. }) = w.as_deref_mut() {
                         doomed.push(std::mem::take(result));
                     }
                 }
                 if let Some(t) = &fut.task {
-                    if let Ok(mut m) = t.must_cancel.try_borrow_mut() {
-                        doomed.extend(m.take().map(|v| *v));
-                    }
-                    if let Ok(mut w) = t.fut_waiter.try_borrow_mut() {
-                        rest.push(Taken::Waiter(w.take()));
-                    }
+                    doomed.extend(t.must_cancel.take().map(|v| *v));
+                    rest.push(Taken::Waiter(t.fut_waiter.take()));
                 }
                 true
             }
