@@ -7,7 +7,9 @@
 //!   the whole operation in its first step with no frame at all; otherwise the library's
 //!   `async def` takes over from its first line (see [`NativeStart`]), so blocking, wake-up
 //!   order and cancellation are the library's code;
-//! - `put_nowait(item)` and `get_nowait()` in Rust.
+//! - `put_nowait(item)` and `get_nowait()` in Rust;
+//! - `full()` and `empty()` in Rust (the library's blocking `put` and `get` test them at
+//!   every turn of their loops).
 //!
 //! The Rust paths run only for instances of exactly these three classes whose state is the
 //! usual one (an int `_maxsize`, lists for `_queue` and the waiters); anything else — a
@@ -44,6 +46,9 @@ pub struct QueueLib {
     get: Rc<Function>,
     put_nowait: Value,
     get_nowait: Value,
+    full: Value,
+    empty: Value,
+    qsize: Value,
 }
 
 /// The class `name` of the library module `m`.
@@ -79,11 +84,17 @@ pub fn install(it: &mut Interp, m: &crate::runtime::value::Module) {
         Some(Value::Function(get)),
         Some(put_nowait),
         Some(get_nowait),
+        Some(full),
+        Some(empty),
+        Some(qsize),
     ) = (
         method(&queue, "put"),
         method(&queue, "get"),
         method(&queue, "put_nowait"),
         method(&queue, "get_nowait"),
+        method(&queue, "full"),
+        method(&queue, "empty"),
+        method(&queue, "qsize"),
     )
     else {
         return;
@@ -96,6 +107,8 @@ pub fn install(it: &mut Interp, m: &crate::runtime::value::Module) {
         d.insert(Rc::from("get"), native_awaitable("get", q_get, get_fast));
         d.insert(Rc::from("put_nowait"), native("put_nowait", q_put_nowait));
         d.insert(Rc::from("get_nowait"), native("get_nowait", q_get_nowait));
+        d.insert(Rc::from("full"), native("full", q_full));
+        d.insert(Rc::from("empty"), native("empty", q_empty));
     }
     it.queue_lib = Some(Rc::new(QueueLib {
         queue,
@@ -108,6 +121,9 @@ pub fn install(it: &mut Interp, m: &crate::runtime::value::Module) {
         get,
         put_nowait,
         get_nowait,
+        full,
+        empty,
+        qsize,
     }));
 }
 
@@ -403,4 +419,34 @@ fn q_get_nowait(it: &mut Interp, args: &[Value], kw: &Kwargs) -> PyResult<Value>
         }
     }
     it.call(&lib.get_nowait, args.to_vec(), kw.clone())
+}
+
+/// `Queue.full(self)`: the library's `self.qsize() >= self._maxsize`, so only while the
+/// `qsize` found on the queue is still the library's.
+fn q_full(it: &mut Interp, args: &[Value], kw: &Kwargs) -> PyResult<Value> {
+    let lib = lib(it);
+    if let ([v], true) = (args, kw.is_empty()) {
+        if let Some((q, _)) = exact(&lib, v) {
+            let own_qsize = it
+                .lookup_method(v, "qsize")
+                .is_some_and(|f| f.is(&lib.qsize));
+            if let (true, Some((_, full))) = (own_qsize, full(&q)) {
+                return Ok(Value::Bool(B64::new(full)));
+            }
+        }
+    }
+    it.call(&lib.full, args.to_vec(), kw.clone())
+}
+
+/// `Queue.empty(self)`.
+fn q_empty(it: &mut Interp, args: &[Value], kw: &Kwargs) -> PyResult<Value> {
+    let lib = lib(it);
+    if let ([q], true) = (args, kw.is_empty()) {
+        if let Some((q, _)) = exact(&lib, q) {
+            if let Some((_, empty)) = empty(&q) {
+                return Ok(Value::Bool(B64::new(empty)));
+            }
+        }
+    }
+    it.call(&lib.empty, args.to_vec(), kw.clone())
 }
