@@ -157,9 +157,9 @@ impl Frame {
 
     /// Runs `run` on a frame for a `direct` code object that borrows `code` and `globals`
     /// from a function the caller holds, instead of counting references of its own (a call
-    /// of a plain function is the interpreter's hottest path). The frame's slots are handed
-    /// left for `run` to take (it gives them back to the call pool in place, so that the vector is
-    /// not moved through memory twice on the way); everything else the frame owns is dropped.
+    /// of a plain function is the interpreter's hottest path). The frame's slots are left for
+    /// `run` to take (it moves them into the call pool from the frame, so that the vector is
+    /// not copied through memory on the way); everything else the frame owns is dropped.
     #[inline(always)]
     pub fn with_straight<R>(
         code: &Rc<Code>,
@@ -183,7 +183,7 @@ impl Frame {
         });
         let r = run(&mut frame);
         // A straight frame never suspends and has no block stack or class namespace: only
-        // its cells can own anything.
+        // its cells, and its slots if `run` left them, can own anything.
         debug_assert!(
             frame.blocks.is_empty()
                 && frame.class_ns.is_none()

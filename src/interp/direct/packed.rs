@@ -53,27 +53,23 @@ pub(crate) trait Packing: Sized {
     unsafe fn unpack(bits: MaybeUninit<u128>) -> Self;
 }
 
-impl Packing for PyResult<Value> {
-    #[inline(always)]
-    fn pack(v: Self) -> MaybeUninit<u128> {
-        Packed::pack(v).0
-    }
-    #[inline(always)]
-    unsafe fn unpack(bits: MaybeUninit<u128>) -> Self {
-        Packed::<Self>(bits, PhantomData).unpack()
-    }
+/// Results whose two words are written as words: packed by copying their bytes.
+macro_rules! packed_as_bytes {
+    ($($t:ty),*) => {$(
+        impl Packing for $t {
+            #[inline(always)]
+            fn pack(v: Self) -> MaybeUninit<u128> {
+                Packed::pack(v).0
+            }
+            #[inline(always)]
+            unsafe fn unpack(bits: MaybeUninit<u128>) -> Self {
+                Packed::<Self>(bits, PhantomData).unpack()
+            }
+        }
+    )*};
 }
 
-impl Packing for Result<Exit, Exc> {
-    #[inline(always)]
-    fn pack(v: Self) -> MaybeUninit<u128> {
-        Packed::pack(v).0
-    }
-    #[inline(always)]
-    unsafe fn unpack(bits: MaybeUninit<u128>) -> Self {
-        Packed::<Self>(bits, PhantomData).unpack()
-    }
-}
+packed_as_bytes!(PyResult<Value>, Result<Exit, Exc>);
 
 /// A truth is packed by arithmetic, not through memory: written to memory it would be two
 /// byte stores (the tag, the bool) read back as one word, which the CPU cannot forward from
