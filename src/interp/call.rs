@@ -452,9 +452,24 @@ impl Interp {
         cells: Cells,
     ) -> PyResult<Value> {
         // The result stays packed in registers (see `direct::packed`) until it is returned.
+        self.run_straight_in(f, super::frame::Slots::from_vec(slots), cells)
+    }
+
+    /// `run_straight` on slots made already: a vector's go back to the pool after the call, a
+    /// window of the value stack is emptied (its values dropped in place).
+    #[inline(always)]
+    pub(crate) fn run_straight_in(
+        &mut self,
+        f: &Function,
+        slots: super::frame::Slots,
+        cells: Cells,
+    ) -> PyResult<Value> {
         let r = Frame::with_straight(&f.code, &f.globals, slots, cells, |frame| {
             let r = super::direct::packed::Packed::pack(self.run_direct_code(frame, &f.code));
-            self.recycle_slots(&mut frame.slots);
+            match frame.slots.take_vec() {
+                Some(slots) => self.recycle_args(slots),
+                None => frame.slots.clear_window(),
+            }
             r
         });
         if self.reports_pending() {
@@ -485,11 +500,13 @@ impl Interp {
     /// Keeps a finished frame's slot and block vectors for later calls and coroutines (a few
     /// of each).
     fn recycle(&mut self, frame: &mut Frame) {
-        let mut slots = std::mem::take(&mut frame.slots);
+        let slots = frame.slots.take_vec();
         let mut blocks = std::mem::take(&mut frame.blocks);
-        if self.spare_slots.len() < KEEP && slots.capacity() <= 64 {
-            slots.clear();
-            self.spare_slots.push(slots);
+        if let Some(mut slots) = slots {
+            if self.spare_slots.len() < KEEP && slots.capacity() <= 64 {
+                slots.clear();
+                self.spare_slots.push(slots);
+            }
         }
         if self.spare_blocks.len() < KEEP && (1..=16).contains(&blocks.capacity()) {
             blocks.clear();
@@ -497,22 +514,16 @@ impl Interp {
         }
     }
 
-    /// Keeps a call's spent argument vector for later calls (its values dropped).
+    /// Keeps a call's spent argument vector, or a finished straight frame's slot vector, for
+    /// later calls (its values dropped); moved into the pool, so nothing is left to drop.
     #[inline(always)]
     pub(crate) fn recycle_args(&mut self, mut args: Vec<Value>) {
-        self.recycle_slots(&mut args);
-    }
-
-    /// Moves a finished straight frame's slot vector (or a spent argument vector) into the
-    /// pool for later calls, its values dropped, when the pool has room; else leaves it.
-    #[inline(always)]
-    pub(crate) fn recycle_slots(&mut self, slots: &mut Vec<Value>) {
-        if self.spare_slots.len() < KEEP && slots.capacity() <= 64 {
+        if self.spare_slots.len() < KEEP && args.capacity() <= 64 {
             // Values that own nothing (a call's int arguments) are dropped inline.
-            while let Some(v) = slots.pop() {
+            while let Some(v) = args.pop() {
                 v.drop_quick();
             }
-            self.spare_slots.push(std::mem::take(slots));
+            self.spare_slots.push(args);
         }
     }
 
@@ -1023,7 +1034,7 @@ impl Interp {
         } else {
             let code = &frame.code;
             let bound = |v: &Value| !matches!(v, Value::Undef);
-            for (name, v) in code.varnames.iter().zip(&frame.slots) {
+            for (name, v) in code.varnames.iter().zip(frame.slots.iter()) {
                 let in_cell = code.cellvars.iter().any(|c| &c.name == name);
                 // `$…` names are the compiler's temporaries, never the program's.
                 if bound(v) && !in_cell && !name.starts_with('$') {

@@ -1358,6 +1358,15 @@ fn await_global_plain(
         }
         _ => return None,
     };
+    match call_windowed(it, fr, &f, &parts.args) {
+        Some(Windowed::Args(e)) => return Some(Err(e)),
+        Some(Windowed::Tick(e)) => return Some(Ok(Err(e.note_span(vspan)))),
+        Some(Windowed::Ran(r)) => {
+            let r = r.map_err(|e| super::call::no_stop_iteration("coroutine", e));
+            return Some(Ok(r.map(Awaited::Done)));
+        }
+        None => {}
+    }
     let mut slots = it.arg_vec(f.code.varnames.len());
     if let Err(e) = args_into_slots(it, fr, &f, &parts.args, &mut slots) {
         it.recycle_args(slots);
@@ -1440,6 +1449,11 @@ fn call_plain(
     f: &crate::runtime::value::Function,
     args: &[ExprFn],
 ) -> PyResult<Value> {
+    match call_windowed(it, fr, f, args) {
+        Some(Windowed::Args(e) | Windowed::Tick(e)) => return Err(e),
+        Some(Windowed::Ran(r)) => return r,
+        None => {}
+    }
     let mut slots = it.arg_vec(f.code.varnames.len());
     if let Err(e) = args_into_slots(it, fr, f, args, &mut slots) {
         it.recycle_args(slots);
@@ -1447,6 +1461,88 @@ fn call_plain(
     }
     it.tick()?;
     it.run_straight(f, slots, super::frame::Cells::new())
+}
+
+/// `call_plain` with the callee's slots in a window of the value stack: the arguments are
+/// evaluated straight into it (the top rising past each, so that calls made while evaluating
+/// the next use the stack above), the other locals unbound, and the body run; the frame
+/// drops the window's values as the call ends, and the top goes back. Calls nest as the Rust calls that make
+/// them do, so windows are freed in the reverse order of their making. `None` (nothing done)
+/// when the stack has no room left.
+#[inline(always)]
+fn call_windowed(
+    it: &mut Interp,
+    fr: &mut Frame,
+    f: &crate::runtime::value::Function,
+    args: &[ExprFn],
+) -> Option<Windowed> {
+    let n = f.code.varnames.len().max(args.len());
+    let base = it.sp;
+    if n > it.vstack.capacity() - base {
+        return None;
+    }
+    // SAFETY: `base + n` is within the buffer's capacity; `as_mut_ptr` makes no reference to
+    // the buffer, so the windows of calls still running stay valid.
+    let ptr = unsafe { it.vstack.as_mut_ptr().add(base) };
+    for (k, a) in args.iter().enumerate() {
+        match a.call(it, fr) {
+            // SAFETY: slot `base + k` is free (the top is at it) and within the buffer.
+            Ok(v) => unsafe {
+                ptr.add(k).write(v);
+                it.sp = base + k + 1;
+            },
+            Err(e) => {
+                // SAFETY: the `k` values written above, dropped once.
+                unsafe { drop_window(ptr, k) };
+                it.sp = base;
+                return Some(Windowed::Args(e));
+            }
+        }
+    }
+    for j in args.len()..n {
+        // SAFETY: free slots within the buffer.
+        unsafe { ptr.add(j).write(Value::Undef) };
+    }
+    it.sp = base + n;
+    let r = match it.tick() {
+        Ok(()) => {
+            // SAFETY: `n` values written above, used by this call's frame only (calls it makes
+            // take windows above `sp`), and dropped below after the frame is gone.
+            let slots =
+                unsafe { super::frame::Slots::window(std::ptr::NonNull::new_unchecked(ptr), n) };
+            // The frame drops the window's values when its body ends.
+            Windowed::Ran(it.run_straight_in(f, slots, super::frame::Cells::new()))
+        }
+        Err(e) => {
+            // SAFETY: the window's `n` values, no frame made, dropped once.
+            unsafe { drop_window(ptr, n) };
+            Windowed::Tick(e)
+        }
+    };
+    it.sp = base;
+    Some(r)
+}
+
+/// How `call_windowed` ended.
+enum Windowed {
+    /// An argument raised (the call was not made).
+    Args(Exc),
+    /// The step before the body raised (a limit, an interrupt).
+    Tick(Exc),
+    /// The body ran, with this result.
+    Ran(PyResult<Value>),
+}
+
+/// Drops the `n` values of a stack window at `ptr`.
+///
+/// # Safety
+/// `ptr` must point to `n` initialised values that nothing uses any more.
+#[inline(always)]
+unsafe fn drop_window(ptr: *mut Value, n: usize) {
+    for j in 0..n {
+        // SAFETY: as the caller promises.
+        unsafe { ptr.add(j).read() }.drop_quick();
+    }
 }
 
 /// Fills `slots` (empty, from `arg_vec`) as the local slots of a call of `f` whose positional

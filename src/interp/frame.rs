@@ -11,6 +11,118 @@ use thin_vec::ThinVec;
 /// A frame's cells (one pointer wide in the frame: most frames have none).
 pub type Cells = ThinVec<Rc<RefCell<Value>>>;
 
+/// A frame's local slots: a vector of the frame's own (generators, coroutines, module and
+/// class bodies, most calls), or a window of the interpreter's value stack (the straight frame
+/// of a plain call, which ends before its caller goes on; see `Interp::call_in_window`).
+/// The parts of a `Vec`, so that moving one in and out costs nothing.
+pub struct Slots {
+    ptr: std::ptr::NonNull<Value>,
+    len: usize,
+    /// The vector's capacity when the slots are the frame's own; 0 for a window (whose values
+    /// the window's owner drops) or an empty vector (which owns no memory).
+    cap: usize,
+}
+
+impl Slots {
+    /// No slots.
+    pub const fn empty() -> Slots {
+        Slots {
+            ptr: std::ptr::NonNull::dangling(),
+            len: 0,
+            cap: 0,
+        }
+    }
+
+    /// `v`'s values as the frame's own slots.
+    #[inline(always)]
+    pub fn from_vec(v: Vec<Value>) -> Slots {
+        let mut v = std::mem::ManuallyDrop::new(v);
+        Slots {
+            // SAFETY: a vector's pointer is never null.
+            ptr: unsafe { std::ptr::NonNull::new_unchecked(v.as_mut_ptr()) },
+            len: v.len(),
+            cap: v.capacity(),
+        }
+    }
+
+    /// A window of `len` initialised values at `ptr`, which its owner keeps alive and drops
+    /// after the frame is gone.
+    ///
+    /// # Safety
+    /// `ptr` must point to `len` initialised values that nothing else uses while the frame
+    /// lives, and that outlive it.
+    #[inline(always)]
+    pub unsafe fn window(ptr: std::ptr::NonNull<Value>, len: usize) -> Slots {
+        Slots { ptr, len, cap: 0 }
+    }
+
+    /// The frame's own vector, taken out (its slots left empty); `None` for a window, which
+    /// stays.
+    #[inline(always)]
+    pub fn take_vec(&mut self) -> Option<Vec<Value>> {
+        if self.cap == 0 {
+            return None;
+        }
+        let s = std::mem::take(self);
+        let s = std::mem::ManuallyDrop::new(s);
+        // SAFETY: `cap != 0`: the parts are those of a vector made by `from_vec`, given back
+        // once (the slots were replaced by empty ones).
+        Some(unsafe { Vec::from_raw_parts(s.ptr.as_ptr(), s.len, s.cap) })
+    }
+}
+
+impl Slots {
+    /// Drops the values of a window in place, leaving it empty: its owner then has none left
+    /// to drop. (A call's locals go when it returns, before its caller goes on, as CPython's
+    /// frame's do: a generator left in one is closed then.)
+    #[inline(always)]
+    pub fn clear_window(&mut self) {
+        debug_assert_eq!(self.cap, 0, "clear_window on a vector's slots");
+        let n = std::mem::replace(&mut self.len, 0);
+        for j in 0..n {
+            // SAFETY: the window's `n` initialised values, each read out once; the length is
+            // already 0, so nothing reads them again.
+            unsafe { self.ptr.as_ptr().add(j).read() }.drop_quick();
+        }
+    }
+}
+
+impl std::ops::Deref for Slots {
+    type Target = [Value];
+    #[inline(always)]
+    fn deref(&self) -> &[Value] {
+        // SAFETY: `ptr` points to `len` initialised values (a vector's, or a window's kept
+        // alive by its owner for the frame's life), or is dangling with `len` 0.
+        unsafe { std::slice::from_raw_parts(self.ptr.as_ptr(), self.len) }
+    }
+}
+
+impl std::ops::DerefMut for Slots {
+    #[inline(always)]
+    fn deref_mut(&mut self) -> &mut [Value] {
+        // SAFETY: as in `deref`; the frame is their only user while it lives.
+        unsafe { std::slice::from_raw_parts_mut(self.ptr.as_ptr(), self.len) }
+    }
+}
+
+impl Drop for Slots {
+    fn drop(&mut self) {
+        drop(self.take_vec());
+    }
+}
+
+impl Default for Slots {
+    fn default() -> Slots {
+        Slots::empty()
+    }
+}
+
+impl std::fmt::Debug for Slots {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_list().entries(self.iter()).finish()
+    }
+}
+
 /// How a block ended abnormally, carried through `finally` clauses and `with` exits.
 #[derive(Clone, Debug)]
 pub enum Completion {
@@ -101,7 +213,7 @@ pub struct Frame {
     /// The module whose globals it uses.
     pub globals: Rc<Module>,
     /// Local variables by slot.
-    pub slots: Vec<Value>,
+    pub slots: Slots,
     /// Own cells, then cells captured from the enclosing function.
     pub cells: Cells,
     /// The block stack (frames of code that is not compiled to closures); empty when the
@@ -142,6 +254,12 @@ impl Frame {
     /// A frame for a `direct` code object, which runs without a block stack.
     #[inline(always)]
     pub fn straight(code: Rc<Code>, globals: Rc<Module>, slots: Vec<Value>, cells: Cells) -> Frame {
+        Frame::straight_in(code, globals, Slots::from_vec(slots), cells)
+    }
+
+    /// `straight` with slots made already.
+    #[inline(always)]
+    fn straight_in(code: Rc<Code>, globals: Rc<Module>, slots: Slots, cells: Cells) -> Frame {
         Frame {
             code,
             globals,
@@ -164,7 +282,7 @@ impl Frame {
     pub fn with_straight<R>(
         code: &Rc<Code>,
         globals: &Rc<Module>,
-        slots: Vec<Value>,
+        slots: Slots,
         cells: Cells,
         run: impl FnOnce(&mut Frame) -> R,
     ) -> R {
@@ -174,7 +292,7 @@ impl Frame {
         // other fields are dropped below), so the counts balance. Code that keeps the frame's
         // code or globals (a traceback) clones them, taking counts of its own.
         let mut frame = std::mem::ManuallyDrop::new(unsafe {
-            Frame::straight(
+            Frame::straight_in(
                 Rc::from_raw(Rc::as_ptr(code)),
                 Rc::from_raw(Rc::as_ptr(globals)),
                 slots,
@@ -194,9 +312,7 @@ impl Frame {
         if !frame.cells.is_empty() {
             drop(std::mem::take(&mut frame.cells));
         }
-        if frame.slots.capacity() != 0 {
-            drop(std::mem::take(&mut frame.slots));
-        }
+        drop(frame.slots.take_vec());
         r
     }
 
@@ -217,7 +333,7 @@ impl Frame {
         Frame {
             code,
             globals,
-            slots,
+            slots: Slots::from_vec(slots),
             cells,
             blocks,
             class_ns: None,
@@ -266,5 +382,70 @@ impl Frame {
                 _ => return Some(stmt),
             };
         }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn slots_of_a_vector_go_back_as_that_vector() {
+        let mut v = Vec::with_capacity(4);
+        v.push(Value::Int(1));
+        v.push(Value::str("x"));
+        let p = v.as_ptr();
+        let mut s = Slots::from_vec(v);
+        assert_eq!(s.len(), 2);
+        s[0] = Value::Int(5);
+        let back = s.take_vec().expect("the slots were a vector's");
+        assert_eq!(back.as_ptr(), p);
+        assert_eq!(back.capacity(), 4);
+        assert!(matches!(back[0], Value::Int(5)));
+        assert!(s.is_empty() && s.take_vec().is_none());
+    }
+
+    #[test]
+    fn a_window_is_left_to_its_owner() {
+        let mut buf = [Value::Int(1), Value::Int(2)];
+        // SAFETY: `buf` outlives the window and is not used while it lives.
+        let mut w = unsafe { Slots::window(std::ptr::NonNull::from(&mut buf[0]), 2) };
+        w[1] = Value::Int(7);
+        assert!(w.take_vec().is_none());
+        drop(w);
+        assert!(matches!(buf[1], Value::Int(7)));
+    }
+
+    #[test]
+    fn calls_give_their_stack_windows_back() {
+        // Arguments that raise part-way, recursion past the stack's size, and a call that
+        // ends by an uncaught exception.
+        let program = "
+def boom():
+    raise ValueError('x')
+def f(a, b, c):
+    return a + b + c
+def deep(n, a, b, c, d, e, g, h, i, j, k, l, m, o, p, q, r, s, t, u):
+    if n == 0:
+        return 0
+    return deep(n - 1, a, b, c, d, e, g, h, i, j, k, l, m, o, p, q, r, s, t, u) + 1
+def g(i):
+    return f(i, boom(), 3)
+for i in range(100):
+    try:
+        g(i)
+    except ValueError:
+        pass
+if deep(900, *range(19)) != 900:
+    raise SystemExit(3)
+g(0)
+";
+        let (rc, sp) = crate::with_big_stack(move || {
+            let mut it = crate::interp::Interp::new(Box::new(std::io::sink()));
+            let rc = crate::run_in(&mut it, "<test>", program.to_string());
+            (rc, it.sp)
+        });
+        assert_eq!(rc, 1, "the last call's exception ends the program");
+        assert_eq!(sp, 0, "every window was given back");
     }
 }

@@ -25,6 +25,10 @@ use std::rc::Rc;
 /// CPython's default recursion limit.
 pub const RECURSION_LIMIT: usize = 1000;
 
+/// Slots in the value stack (256 KiB; memory only as deep recursion touches it). A call that
+/// would go past it gets a vector of its own instead.
+const VSTACK_SLOTS: usize = 1 << 14;
+
 /// The interpreter state shared by all frames of one program.
 pub struct Interp {
     /// The builtins namespace.
@@ -64,6 +68,11 @@ pub struct Interp {
     pub sleep_lib: Option<Rc<crate::runtime::value::Function>>,
     /// Empty slot vectors of finished calls, reused for the next calls' arguments.
     pub spare_slots: Vec<Vec<Value>>,
+    /// The value stack: plain calls' local slots are windows of its buffer, which never
+    /// grows (its length stays 0; `sp` is the top). See `direct::call_windowed`.
+    pub(crate) vstack: Vec<Value>,
+    /// The top of `vstack`: the values below it belong to calls still running.
+    pub(crate) sp: usize,
     /// Empty block stacks of finished calls, reused by the next calls' frames.
     pub spare_blocks: Vec<thin_vec::ThinVec<frame::Block>>,
     /// How a suspended compiled frame is being resumed, while it finds its way back to the
@@ -119,6 +128,8 @@ impl Interp {
             sleep_lib: None,
             locks_lib: None,
             spare_slots: Vec::new(),
+            vstack: Vec::with_capacity(VSTACK_SLOTS),
+            sp: 0,
             spare_blocks: Vec::new(),
             resume_with: None,
             exit_value: Value::None,
