@@ -1466,9 +1466,9 @@ fn call_plain(
 /// `call_plain` with the callee's slots in a window of the value stack: the arguments are
 /// evaluated straight into it (the top rising past each, so that calls made while evaluating
 /// the next use the stack above), the other locals unbound, and the body run; the frame
-/// drops the window's values as the call ends, and the top goes back. Calls nest as the Rust calls that make
-/// them do, so windows are freed in the reverse order of their making. `None` (nothing done)
-/// when the stack has no room left.
+/// drops the window's values as the call ends, and the top goes back. Calls nest as the Rust
+/// calls that make them do, so windows are freed in the reverse order of their making.
+/// `None` (nothing done) when the stack has no room left.
 #[inline(always)]
 fn call_windowed(
     it: &mut Interp,
