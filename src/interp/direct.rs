@@ -335,6 +335,13 @@ fn stmt(body: &Body, idx: usize) -> StmtFn {
                 finish(it, fr, span, r)
             })
         }
+        StmtKind::Return(Some(v)) if matches!(v.kind, ExprKind::BinOp(..)) => {
+            let ExprKind::BinOp(op, a, b) = &v.kind else {
+                unreachable!("matched as a binary operation above")
+            };
+            let at = (v.span, a.span.end, b.span.start);
+            operands::return_binary(*op, operand(a), operand(b), at, span)
+        }
         StmtKind::Return(v) => {
             let v = v.as_ref().map(expr);
             StmtFn::new(move |it, fr| {
