@@ -12,8 +12,10 @@
 //!   every turn of their loops).
 //!
 //! The Rust paths run only for instances of exactly these three classes whose state is the
-//! usual one (an int `_maxsize`, lists for `_queue` and the waiters); anything else — a
-//! subclass that may override `_put`, `full` or `qsize`, a float maxsize — runs the library's
+//! usual one (an int `_maxsize`, lists for `_queue` and the waiters, no attribute beyond those
+//! `__init__` sets) while the classes' methods that CPython's code calls on the queue are still
+//! the library's (see [`STANDS_FOR`]); anything else — a subclass or an instance that may
+//! override `_put`, `full` or `qsize`, a replaced method, a float maxsize — runs the library's
 //! methods unchanged.
 
 use crate::interp::generator::{Generator, NativeStart, NativeStep};
@@ -21,8 +23,24 @@ use crate::interp::Interp;
 use crate::runtime::exceptions::new_exception;
 use crate::runtime::value::B64;
 use crate::runtime::value::{Class, Function, Instance, Kwargs, PyResult, Value};
-use std::cell::RefCell;
+use std::cell::{Cell, RefCell};
 use std::rc::Rc;
+
+/// The methods CPython's `put`, `get`, `put_nowait`, `get_nowait`, `full` and `empty` call on
+/// the queue: the Rust paths do what these do, so they run only while these are unchanged.
+const STANDS_FOR: [&str; 8] = [
+    "full",
+    "empty",
+    "qsize",
+    "put_nowait",
+    "get_nowait",
+    "_put",
+    "_get",
+    "_wakeup_next",
+];
+
+/// The attributes `Queue.__init__` sets: an instance with more may shadow a method.
+const INIT_ATTRS: usize = 7;
 
 /// Which of the library's queue classes an instance is exactly.
 #[derive(Clone, Copy, PartialEq, Eq)]
@@ -48,7 +66,10 @@ pub struct QueueLib {
     get_nowait: Value,
     full: Value,
     empty: Value,
-    qsize: Value,
+    /// What each class (`queue`, `lifo`, `priority`) gives for [`STANDS_FOR`], as installed.
+    methods: [Vec<Option<Value>>; 3],
+    /// The class-namespace version at which `methods` were last found unchanged.
+    checked: Cell<u64>,
 }
 
 /// The class `name` of the library module `m`.
@@ -86,7 +107,6 @@ pub fn install(it: &mut Interp, m: &crate::runtime::value::Module) {
         Some(get_nowait),
         Some(full),
         Some(empty),
-        Some(qsize),
     ) = (
         method(&queue, "put"),
         method(&queue, "get"),
@@ -94,7 +114,6 @@ pub fn install(it: &mut Interp, m: &crate::runtime::value::Module) {
         method(&queue, "get_nowait"),
         method(&queue, "full"),
         method(&queue, "empty"),
-        method(&queue, "qsize"),
     )
     else {
         return;
@@ -110,6 +129,8 @@ pub fn install(it: &mut Interp, m: &crate::runtime::value::Module) {
         d.insert(Rc::from("full"), native("full", q_full));
         d.insert(Rc::from("empty"), native("empty", q_empty));
     }
+    crate::runtime::class_dict::bump();
+    let methods = [&queue, &lifo, &priority].map(|c| STANDS_FOR.map(|n| c.lookup(n)).to_vec());
     it.queue_lib = Some(Rc::new(QueueLib {
         queue,
         lifo,
@@ -123,7 +144,8 @@ pub fn install(it: &mut Interp, m: &crate::runtime::value::Module) {
         get_nowait,
         full,
         empty,
-        qsize,
+        methods,
+        checked: Cell::new(crate::runtime::class_dict::version()),
     }));
 }
 
@@ -145,7 +167,37 @@ fn exact(lib: &QueueLib, v: &Value) -> Option<(Rc<Instance>, Kind)> {
     } else {
         return None;
     };
+    if i.attrs.borrow().len() != INIT_ATTRS || !methods_unchanged(lib) {
+        return None;
+    }
     Some((i.clone(), kind))
+}
+
+/// Whether the three classes still give the methods of [`STANDS_FOR`] they had when the Rust
+/// paths were installed: looked up again only after some class has changed.
+#[inline]
+fn methods_unchanged(lib: &QueueLib) -> bool {
+    let version = crate::runtime::class_dict::version();
+    if lib.checked.get() == version {
+        return true;
+    }
+    let same = [&lib.queue, &lib.lifo, &lib.priority]
+        .iter()
+        .zip(&lib.methods)
+        .all(|(c, was)| {
+            STANDS_FOR
+                .iter()
+                .zip(was)
+                .all(|(n, m)| match (c.lookup(n), m) {
+                    (Some(now), Some(m)) => now.is(m),
+                    (None, None) => true,
+                    _ => false,
+                })
+        });
+    if same {
+        lib.checked.set(version);
+    }
+    same
 }
 
 // The instance's attributes, read and written as the library's methods do. Each is looked for
@@ -421,18 +473,12 @@ fn q_get_nowait(it: &mut Interp, args: &[Value], kw: &Kwargs) -> PyResult<Value>
     it.call(&lib.get_nowait, args.to_vec(), kw.clone())
 }
 
-/// `Queue.full(self)`: the library's `self.qsize() >= self._maxsize`, so only while the
-/// `qsize` found on the queue is still the library's.
+/// `Queue.full(self)`: the library's `self.qsize() >= self._maxsize`.
 fn q_full(it: &mut Interp, args: &[Value], kw: &Kwargs) -> PyResult<Value> {
     let lib = lib(it);
     if let ([v], true) = (args, kw.is_empty()) {
-        if let Some((q, _)) = exact(&lib, v) {
-            let own_qsize = it
-                .lookup_method(v, "qsize")
-                .is_some_and(|f| f.is(&lib.qsize));
-            if let (true, Some((_, full))) = (own_qsize, full(&q)) {
-                return Ok(Value::Bool(B64::new(full)));
-            }
+        if let Some((_, full)) = exact(&lib, v).and_then(|(q, _)| full(&q)) {
+            return Ok(Value::Bool(B64::new(full)));
         }
     }
     it.call(&lib.full, args.to_vec(), kw.clone())

@@ -248,6 +248,13 @@ impl Attrs {
             Attrs::Dict(d) => d.borrow().is_empty(),
         }
     }
+    /// How many attributes are set.
+    pub fn len(&self) -> usize {
+        match self {
+            Attrs::Names(m) => m.len(),
+            Attrs::Dict(d) => d.borrow().len(),
+        }
+    }
     /// The names of the attributes, in insertion order (keys of a shared dict that are not
     /// strs are left out).
     pub fn names(&self) -> Vec<Rc<str>> {
