@@ -451,7 +451,6 @@ impl Interp {
         slots: Vec<Value>,
         cells: Cells,
     ) -> PyResult<Value> {
-        // The result stays packed in registers (see `direct::packed`) until it is returned.
         self.run_straight_in(f, super::frame::Slots::from_vec(slots), cells)
     }
 
@@ -464,6 +463,7 @@ impl Interp {
         slots: super::frame::Slots,
         cells: Cells,
     ) -> PyResult<Value> {
+        // The result stays packed in registers (see `direct::packed`) until it is returned.
         let r = Frame::with_straight(&f.code, &f.globals, slots, cells, |frame| {
             let r = super::direct::packed::Packed::pack(self.run_direct_code(frame, &f.code));
             match frame.slots.take_vec() {

@@ -13,7 +13,7 @@ pub type Cells = ThinVec<Rc<RefCell<Value>>>;
 
 /// A frame's local slots: a vector of the frame's own (generators, coroutines, module and
 /// class bodies, most calls), or a window of the interpreter's value stack (the straight frame
-/// of a plain call, which ends before its caller goes on; see `Interp::call_in_window`).
+/// of a plain call, which ends before its caller goes on; see `direct::call_windowed`).
 /// The parts of a `Vec`, so that moving one in and out costs nothing.
 pub struct Slots {
     ptr: std::ptr::NonNull<Value>,
@@ -69,9 +69,7 @@ impl Slots {
         // once (the slots were replaced by empty ones).
         Some(unsafe { Vec::from_raw_parts(s.ptr.as_ptr(), s.len, s.cap) })
     }
-}
 
-impl Slots {
     /// Drops the values of a window in place, leaving it empty: its owner then has none left
     /// to drop. (A call's locals go when it returns, before its caller goes on, as CPython's
     /// frame's do: a generator left in one is closed then.)
