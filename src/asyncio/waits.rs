@@ -245,7 +245,7 @@ impl Interp {
             let stack = await_stack(&td.coro);
             let here = stack.last().map(|f| &*f.file);
             let is_main = main.is_some_and(|m| Rc::ptr_eq(m, t));
-            let waiter = td.fut_waiter.get();
+            let waiter = self.task_waiter(t);
             let what = match &waiter {
                 Some(f) => format!("waits for {}", describe(f, here)),
                 None if self.is_running(t) => "is running".to_string(),

@@ -660,6 +660,11 @@ impl Interp {
 
     /// Resumes a generator or coroutine: CPython's `gen_send_ex`.
     pub fn gen_resume(&mut self, g: &Rc<Generator>, mut resume: Resume) -> PyResult<Outcome> {
+        // Not its task's step, nor an await within it: a sleep with no future at the end of
+        // its awaits becomes its future first.
+        if g.kind == GenKind::Coroutine && self.depth != self.task_depth + self.await_links {
+            self.sleep_reached_from_outside(g);
+        }
         let what = g.kind.type_name();
         let state = std::mem::replace(&mut *g.state.borrow_mut(), GenState::Running);
         let mut frame = match state {
@@ -670,6 +675,12 @@ impl Interp {
             GenState::Done => {
                 *g.state.borrow_mut() = GenState::Done;
                 return match resume {
+                    // A finished coroutine refuses a throw as it refuses a send (CPython's
+                    // `gen_send_ex`); a finished generator raises what was thrown.
+                    Resume::Throw(_) if g.kind == GenKind::Coroutine => Err(err(
+                        "RuntimeError",
+                        "cannot reuse already awaited coroutine",
+                    )),
                     Resume::Throw(e) => Err(e),
                     Resume::Send(_) if g.kind == GenKind::Coroutine => Err(err(
                         "RuntimeError",
@@ -731,11 +742,22 @@ impl Interp {
                 }
             },
             GenState::NativeSuspended => {
-                *g.state.borrow_mut() = GenState::Done;
-                let timer = g.native.as_ref().and_then(|s| s.timer.borrow_mut().take());
+                let timer = g.native.as_ref().and_then(|s| s.timer.borrow().clone());
                 if let Some(fut) = timer {
-                    return self.end_sleep(&fut, resume).map(Outcome::Return);
+                    use super::exec::Delegated;
+                    let r = self.end_sleep(&fut, resume);
+                    if matches!(r, Ok(Delegated::Yielded(_))) {
+                        *g.state.borrow_mut() = GenState::NativeSuspended;
+                    } else {
+                        *g.state.borrow_mut() = GenState::Done;
+                        drop(g.native.as_ref().and_then(|s| s.timer.borrow_mut().take()));
+                    }
+                    return r.map(|d| match d {
+                        Delegated::Yielded(v) => Outcome::Yield(v),
+                        Delegated::Returned(v) => Outcome::Return(v),
+                    });
                 }
+                *g.state.borrow_mut() = GenState::Done;
                 return match resume {
                     Resume::Send(_) => Ok(Outcome::Return(
                         g.native
@@ -775,7 +797,8 @@ impl Interp {
                 *start.result.borrow_mut() = r;
                 return Ok(Ok(Outcome::Yield(y)));
             }
-            NativeStep::AwaitTimer(fut) => {
+            NativeStep::Sleep(delay, result) => {
+                let fut = self.sleep_future(delay, result);
                 fut.blocking.set(true);
                 *start.timer.borrow_mut() = Some(fut.clone());
                 return Ok(Ok(Outcome::Yield(Value::Future(fut))));

@@ -347,6 +347,9 @@ impl Interp {
             Value::Iter(cell) => {
                 let value = match &*cell.borrow() {
                     NativeIter::Resolved(v) => v.clone(),
+                    NativeIter::SleepDirect => {
+                        return Ok(self.end_direct_sleep(resume).map(Delegated::Returned))
+                    }
                     _ => return Err(resume),
                 };
                 match resume {
@@ -354,16 +357,22 @@ impl Interp {
                     Resume::Throw(e) => Err(e),
                 }
             }
-            Value::Future(fut) if is_timed_sleep(fut) => self.end_sleep(fut, resume),
+            Value::Future(fut) if is_timed_sleep(fut) => return Ok(self.end_sleep(fut, resume)),
             _ => return Err(resume),
         };
         Ok(r.map(Delegated::Returned))
     }
 
-    /// The end of an `asyncio.sleep(delay)` resumed while waiting on its future `fut`: its
-    /// timer is cancelled (the library's `finally: h.cancel()`), then it returns the future's
-    /// result or raises what was thrown in.
-    pub(crate) fn end_sleep(&mut self, fut: &Rc<Future>, resume: Resume) -> PyResult<Value> {
+    /// An `asyncio.sleep(delay)` resumed while waiting on its future `fut`. Sent into while
+    /// the future is pending and no task holds it blocked (a program drives the coroutine by
+    /// hand), it yields the future again, as CPython's future iterator does. Otherwise the
+    /// sleep ends: its timer is cancelled (the library's `finally: h.cancel()`), then it
+    /// returns the future's result or raises what was thrown in.
+    pub(crate) fn end_sleep(&mut self, fut: &Rc<Future>, resume: Resume) -> PyResult<Delegated> {
+        if matches!(resume, Resume::Send(_)) && !fut.done() && !fut.blocking.get() {
+            fut.blocking.set(true);
+            return Ok(Delegated::Yielded(Value::Future(fut.clone())));
+        }
         let timer = match fut.waits.borrow_mut().as_deref_mut() {
             Some(Waits::Sleep {
                 timer: SleepTimer::Handle(handle),
@@ -385,7 +394,7 @@ impl Interp {
         }
         match resume {
             Resume::Throw(e) => Err(e),
-            Resume::Send(_) if fut.done() => self.future_result(fut),
+            Resume::Send(_) if fut.done() => self.future_result(fut).map(Delegated::Returned),
             Resume::Send(_) => Err(err("RuntimeError", "await wasn't used with future")),
         }
     }
@@ -410,8 +419,16 @@ impl Interp {
                 frame.delegate = Some(resolved(r));
                 Awaited::Suspended(y)
             }
-            NativeStep::AwaitTimer(fut) => {
+            NativeStep::Sleep(delay, result) if result.is_none() && self.sleeps_direct() => {
+                self.sleep_direct(delay);
+                frame.delegate = Some(SLEEP_DIRECT.with(Value::clone));
+                // What the task's step gets is not looked at: the task's `sleep` says it
+                // sleeps.
+                Awaited::Suspended(Value::None)
+            }
+            NativeStep::Sleep(delay, result) => {
                 // The future stands for the rest of the sleep: it knows its timer.
+                let fut = self.sleep_future(delay, result);
                 fut.blocking.set(true);
                 frame.delegate = Some(Value::Future(fut.clone()));
                 Awaited::Suspended(Value::Future(fut))
@@ -455,7 +472,10 @@ impl Interp {
             }
         }
         if let Value::Generator(g) = d {
-            return match self.gen_resume(g, Resume::Send(v))? {
+            self.await_links += 1;
+            let r = self.gen_resume(g, Resume::Send(v));
+            self.await_links -= 1;
+            return match r? {
                 Outcome::Yield(x) => Ok(Delegated::Yielded(x)),
                 Outcome::Return(r) => Ok(Delegated::Returned(r)),
             };
@@ -491,7 +511,10 @@ impl Interp {
             return Err(e);
         }
         if let Value::Generator(g) = d {
-            return match self.gen_resume(g, Resume::Throw(e))? {
+            self.await_links += 1;
+            let r = self.gen_resume(g, Resume::Throw(e));
+            self.await_links -= 1;
+            return match r? {
                 Outcome::Yield(x) => Ok(Delegated::Yielded(x)),
                 Outcome::Return(r) => Ok(Delegated::Returned(r)),
             };
@@ -1252,6 +1275,12 @@ thread_local! {
         Value::Iter(Rc::new(RefCell::new(NativeIter::Resolved(Value::None))));
 }
 
+thread_local! {
+    /// The delegate of every `await asyncio.sleep(delay)` with no future (see
+    /// `Interp::sleep_direct`): shared, as what it stands for is kept by the task.
+    static SLEEP_DIRECT: Value = Value::Iter(Rc::new(RefCell::new(NativeIter::SleepDirect)));
+}
+
 /// The delegate standing for a library coroutine that, resumed, returns `v`.
 fn resolved(v: Value) -> Value {
     if v.is_none() {
@@ -1260,11 +1289,12 @@ fn resolved(v: Value) -> Value {
     Value::Iter(Rc::new(RefCell::new(NativeIter::Resolved(v))))
 }
 
-/// One step of `await future` (CPython's C `FutureIter`): the future, to yield, the first time
-/// while it is pending; `None` once it is done or was yielded. A pending future already given
-/// to a driver (its blocking flag set) cannot be awaited again.
+/// One step of `await future` (CPython's C `FutureIter`): the future, to yield, while it is
+/// pending and no driver holds it blocked (a task that takes it clears the flag, so a
+/// coroutine resumed by hand yields it again); `None` once it is done. A pending future
+/// already given to a driver (its blocking flag set) cannot be awaited again.
 pub(crate) fn future_await_step(f: &Rc<Future>, yielded: &mut bool) -> PyResult<Option<Value>> {
-    if *yielded || f.done() {
+    if f.done() {
         return Ok(None);
     }
     if f.blocking.get() {

@@ -61,11 +61,15 @@ pub enum NativeStep {
     YieldThenReturn(Value, Value),
     /// It would have to wait: the library's `async def` takes over from its first line.
     HandOver,
-    /// It waits for a future that a timer completes (`asyncio.sleep(delay)`): it yields the
-    /// future to its task; resumed, it cancels the timer and returns the future's result, or
-    /// raises what was thrown in — the library's `try: return await fut` / `finally:
-    /// handle.cancel()`, without its frame.
-    AwaitTimer(Rc<crate::asyncio::future::Future>),
+    /// It sleeps for `delay` seconds (more than 0), then returns `result`
+    /// (`asyncio.sleep(delay, result)`). Usually it waits for a future a timer completes
+    /// ([`Interp::sleep_future`]): it yields the future to its task; resumed, it cancels the
+    /// timer and returns the future's result, or raises what was thrown in — the library's
+    /// `try: return await fut` / `finally: handle.cancel()`, without its frame. An `await`
+    /// whose yield goes straight to its task's step needs no future (`Interp::await_builtin`).
+    ///
+    /// [`Interp::sleep_future`]: crate::interp::Interp::sleep_future
+    Sleep(f64, Value),
 }
 
 /// The first step of a library coroutine done in Rust: `fast(interp, args)` either runs the
@@ -86,7 +90,7 @@ pub struct NativeStart {
     pub nones: usize,
     /// What a coroutine suspended by [`NativeStep::YieldThenReturn`] returns.
     pub result: RefCell<Value>,
-    /// The future a coroutine suspended by [`NativeStep::AwaitTimer`] waits on (it knows its
+    /// The future a coroutine suspended by [`NativeStep::Sleep`] waits on (it knows its
     /// timer).
     pub timer: RefCell<Option<Rc<crate::asyncio::future::Future>>>,
 }

@@ -41,6 +41,13 @@ pub struct Interp {
     pub exc_stack: Vec<Exc>,
     /// Current depth of nested frames.
     pub depth: usize,
+    /// `depth` where the running task's step resumes its coroutine (`usize::MAX / 2` outside
+    /// a task's step). With `await_links`, it tells whether a frame's `await` yields straight
+    /// to that step (see `Interp::sleeps_direct`).
+    pub task_depth: usize,
+    /// How many `await`s between generators are resuming one another since the running task's
+    /// step began (each adds one to `depth` too).
+    pub await_links: usize,
     /// Buffered standard output.
     pub out: Box<dyn Write>,
     /// Set when writing to stdout failed (a closed pipe): later writes are dropped.
@@ -115,6 +122,8 @@ impl Interp {
             modules: Vec::new(),
             exc_stack: Vec::new(),
             depth: 0,
+            task_depth: usize::MAX / 2,
+            await_links: 0,
             out,
             out_broken: false,
             repr_stack: Vec::new(),

@@ -265,7 +265,7 @@ impl Interp {
                     other => self.repr(other)?,
                 };
                 let mut s = format!("<Task {state} name='{name}' coro={coro}");
-                let waiter = td.fut_waiter.get();
+                let waiter = self.task_waiter(f);
                 if let Some(w) = waiter {
                     s.push_str(&format!(" wait_for={}", self.future_repr(&w)?));
                 }

@@ -356,18 +356,7 @@ fn sleep_fast(it: &mut Interp, args: &[Value]) -> PyResult<NativeStep> {
     if it.event_loop.is_none() {
         return Ok(NativeStep::HandOver);
     }
-    // The future is the loop's own until the await ends (the timer and the awaiting frame
-    // hold it): not registered with the cycle collector, and its timer needs no handle.
-    let deadline = it.loop_time() + delay;
-    let fut = Future::untracked();
-    *fut.waits.borrow_mut() = Some(Box::new(Waits::Sleep {
-        delay,
-        deadline,
-        result,
-        timer: SleepTimer::Direct { live: true },
-    }));
-    it.sleep_at(deadline, fut.clone());
-    Ok(NativeStep::AwaitTimer(fut))
+    Ok(NativeStep::Sleep(delay, result))
 }
 
 /// `_aio_yield()`: an awaitable that gives up the rest of this loop iteration once (a bare

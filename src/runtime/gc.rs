@@ -734,7 +734,7 @@ fn traverse_iter(it: &NativeIter, f: &mut impl FnMut(usize)) {
         N::CoroWrapper(g) => f(addr(Rc::as_ptr(g))),
         N::FutureAwait(fut, _) => f(addr(Rc::as_ptr(fut))),
         N::Resolved(v) => visit_value(v, f),
-        N::Str(..) | N::Range { .. } | N::YieldOnce(_) | N::Done => {}
+        N::Str(..) | N::Range { .. } | N::YieldOnce(_) | N::SleepDirect | N::Done => {}
     }
 }
 
@@ -794,7 +794,7 @@ fn traverse_callback(cb: &Callback, f: &mut impl FnMut(usize)) {
             f(addr(Rc::as_ptr(a)));
             f(addr(Rc::as_ptr(b)));
         }
-        Callback::SleepDone(t) => f(addr(Rc::as_ptr(t))),
+        Callback::SleepDone(t) | Callback::WakeSleeper(t, _) => f(addr(Rc::as_ptr(t))),
         Callback::StopLoop => {}
     }
 }
