@@ -12,7 +12,13 @@ use std::cell::Cell;
 
 /// The allocator underneath the count: mimalloc (faster than the system allocator for the
 /// interpreter's many small, short-lived blocks).
+#[cfg(not(aio_system_alloc))]
 static ALLOC: mimalloc::MiMalloc = mimalloc::MiMalloc;
+
+/// The system allocator, for heap profilers that watch `malloc` (`valgrind --tool=dhat`):
+/// build with `RUSTFLAGS="--cfg aio_system_alloc"`.
+#[cfg(aio_system_alloc)]
+static ALLOC: std::alloc::System = std::alloc::System;
 
 thread_local! {
     /// Bytes allocated by this thread and not yet freed (wrapping: frees of other threads'

@@ -148,6 +148,55 @@ fn a_ensure_future(it: &mut Interp, args: &[Value], kw: &Kwargs) -> PyResult<Val
     Ok(Value::Future(it.future_arg(&args[0])?))
 }
 
+/// `_aio_gather_children(aws, done)`: `gather`'s loop over its awaitables, as CPython's
+/// `gather` runs it — each awaitable becomes a future (`ensure_future`), one given again is
+/// the same future again, and each distinct future gets `done` as a done callback — giving
+/// the list of futures, one per awaitable, and how many distinct ones there are. Futures are
+/// told apart by identity in a set of addresses (a dict of a hundred thousand tasks would
+/// be most of `gather`'s memory); other awaitables by equality, in a dict, as CPython does.
+fn a_gather_children(it: &mut Interp, args: &[Value], _: &Kwargs) -> PyResult<Value> {
+    arity("_aio_gather_children", args, 2, 2)?;
+    let aws = match &args[0] {
+        Value::Tuple(t) => t.clone(),
+        other => crate::runtime::thin::ThinRc::from_vec(it.iterate(other)?),
+    };
+    let done = &args[1];
+    let mut futures: std::collections::HashSet<*const Future> =
+        std::collections::HashSet::with_capacity(aws.len());
+    let mut others: Option<std::cell::RefCell<crate::runtime::dict::Dict>> = None;
+    let mut children = Vec::with_capacity(aws.len());
+    let mut distinct = 0i64;
+    for aw in aws[..].iter() {
+        let fut = match aw {
+            Value::Future(f) if !futures.insert(Rc::as_ptr(f)) => {
+                children.push(aw.clone());
+                continue;
+            }
+            Value::Future(f) => f.clone(),
+            _ => {
+                let seen = others.get_or_insert_with(Default::default);
+                // `if aw in seen: fut = seen[aw]`: two lookups, as the program can see.
+                if it.dict_lookup(seen, aw)?.is_some() {
+                    let f = it.dict_lookup(seen, aw)?.unwrap_or_default();
+                    children.push(f);
+                    continue;
+                }
+                let f = it.future_arg(aw)?;
+                let k = it.key(aw.clone())?;
+                it.dict_insert(seen, k, Value::Future(f.clone()))?;
+                f
+            }
+        };
+        distinct += 1;
+        it.add_done_callback(&fut, DoneCallback::Py(done.clone()));
+        children.push(Value::Future(fut));
+    }
+    Ok(Value::tuple(vec![
+        Value::list(children),
+        Value::Int(distinct),
+    ]))
+}
+
 fn a_get_running_loop(it: &mut Interp, _: &[Value], _: &Kwargs) -> PyResult<Value> {
     if it.event_loop.is_none() {
         return Err(err("RuntimeError", "no running event loop"));
@@ -257,14 +306,20 @@ fn a_wait_label(it: &mut Interp, args: &[Value], _: &Kwargs) -> PyResult<Value> 
     };
     let waits = match &**what {
         "gather" | "wait" | "wait_for" | "shield" | "cancel_and_wait" | "TaskGroup" => {
-            let items = it.iterate(&args[2])?;
-            let of = items
-                .iter()
-                .filter_map(|v| match v {
-                    Value::Future(f) => Some(Rc::downgrade(f)),
-                    _ => None,
-                })
-                .collect();
+            let weak = |items: &[Value]| {
+                items
+                    .iter()
+                    .filter_map(|v| match v {
+                        Value::Future(f) => Some(Rc::downgrade(f)),
+                        _ => None,
+                    })
+                    .collect()
+            };
+            // A list (gather's children) is read in place, not copied.
+            let of = match &args[2] {
+                Value::List(l) => weak(&l.borrow()),
+                other => weak(&it.iterate(other)?),
+            };
             Waits::Group {
                 what: what.clone().into(),
                 of,
@@ -745,6 +800,7 @@ pub fn build(it: &mut Interp) -> PyResult<Rc<Module>> {
             ("_set_cancel_hook", a_set_cancel_hook),
             ("_cancel_message", a_cancel_message),
             ("_aio_wait_label", a_wait_label),
+            ("_aio_gather_children", a_gather_children),
             ("_aio_site", a_site),
             ("_aio_sleep_timer", a_sleep_timer),
             ("_aio_yield", a_yield),
