@@ -213,7 +213,6 @@ fn run_block(it: &mut Interp, frame: &mut Frame, b: &Block) -> Result<Exit, Exc>
 /// A statement list suspended at its statement `idx` (tagged): records it.
 #[inline]
 fn suspended_at(frame: &mut Frame, idx: u32) -> Exit {
-    reserve_level(frame);
     frame.resume_path.push(Level {
         idx,
         iter: Value::None,
@@ -221,21 +220,12 @@ fn suspended_at(frame: &mut Frame, idx: u32) -> Exit {
     Exit::Yield
 }
 
-/// Room for one more level of a suspension point; a frame suspended at the top level of
-/// its body (most coroutines) keeps room for just one.
-#[inline]
-fn reserve_level(frame: &mut Frame) {
-    if frame.resume_path.capacity() == 0 {
-        frame.resume_path.reserve_exact(1);
-    }
-}
-
 /// For a compound statement of a frame that is resuming: whether it goes back into its
 /// `else` block (`Some(true)`) or its body (`Some(false)`); `None` when the frame is not
 /// resuming (always, for plain functions), found with one test.
 #[inline(always)]
 fn resuming_else(frame: &Frame) -> Option<bool> {
-    frame.resume_path.last().map(|l| l.idx & ELSE != 0)
+    frame.resume_path.last_idx().map(|i| i & ELSE != 0)
 }
 
 /// The statement a resuming statement list goes back to.
@@ -286,7 +276,6 @@ fn next_item(it: &mut Interp, i: &Value) -> PyResult<Option<Value>> {
 /// until the loop resumes).
 #[inline]
 fn suspended_in_for(frame: &mut Frame, iter: Value) -> Exit {
-    reserve_level(frame);
     frame.resume_path.push(Level { idx: 0, iter });
     Exit::Yield
 }

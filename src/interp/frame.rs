@@ -15,12 +15,14 @@ pub type Cells = ThinVec<Rc<RefCell<Value>>>;
 /// class bodies, most calls), or a window of the interpreter's value stack (the straight frame
 /// of a plain call, which ends before its caller goes on; see `direct::call_windowed`).
 /// The parts of a `Vec`, so that moving one in and out costs nothing.
+/// Lengths are 32 bits (a frame has far fewer locals), which keeps a suspended coroutine's
+/// frame in a smaller allocation.
 pub struct Slots {
     ptr: std::ptr::NonNull<Value>,
-    len: usize,
+    len: u32,
     /// The vector's capacity when the slots are the frame's own; 0 for a window (whose values
     /// the window's owner drops) or an empty vector (which owns no memory).
-    cap: usize,
+    cap: u32,
 }
 
 impl Slots {
@@ -36,12 +38,16 @@ impl Slots {
     /// `v`'s values as the frame's own slots.
     #[inline(always)]
     pub fn from_vec(v: Vec<Value>) -> Slots {
+        // A frame's slot vector holds its locals, made for its code's variables (or, for a
+        // plain function, its arguments, one per parameter) in a vector kept at most 64
+        // long (`recycle_args`): its length and capacity are far below 2^32.
+        debug_assert!(v.capacity() <= u32::MAX as usize);
         let mut v = std::mem::ManuallyDrop::new(v);
         Slots {
             // SAFETY: a vector's pointer is never null.
             ptr: unsafe { std::ptr::NonNull::new_unchecked(v.as_mut_ptr()) },
-            len: v.len(),
-            cap: v.capacity(),
+            len: v.len() as u32,
+            cap: v.capacity() as u32,
         }
     }
 
@@ -53,7 +59,11 @@ impl Slots {
     /// lives, and that outlive it.
     #[inline(always)]
     pub unsafe fn window(ptr: std::ptr::NonNull<Value>, len: usize) -> Slots {
-        Slots { ptr, len, cap: 0 }
+        Slots {
+            ptr,
+            len: len as u32,
+            cap: 0,
+        }
     }
 
     /// The frame's own vector, taken out (its slots left empty); `None` for a window, which
@@ -67,7 +77,7 @@ impl Slots {
         let s = std::mem::ManuallyDrop::new(s);
         // SAFETY: `cap != 0`: the parts are those of a vector made by `from_vec`, given back
         // once (the slots were replaced by empty ones).
-        Some(unsafe { Vec::from_raw_parts(s.ptr.as_ptr(), s.len, s.cap) })
+        Some(unsafe { Vec::from_raw_parts(s.ptr.as_ptr(), s.len as usize, s.cap as usize) })
     }
 
     /// Drops the values of a window in place, leaving it empty: its owner then has none left
@@ -76,7 +86,7 @@ impl Slots {
     #[inline(always)]
     pub fn clear_window(&mut self) {
         debug_assert_eq!(self.cap, 0, "clear_window on a vector's slots");
-        let n = std::mem::replace(&mut self.len, 0);
+        let n = std::mem::replace(&mut self.len, 0) as usize;
         for j in 0..n {
             // SAFETY: the window's `n` initialised values, each read out once; the length is
             // already 0, so nothing reads them again.
@@ -91,7 +101,7 @@ impl std::ops::Deref for Slots {
     fn deref(&self) -> &[Value] {
         // SAFETY: `ptr` points to `len` initialised values (a vector's, or a window's kept
         // alive by its owner for the frame's life), or is dangling with `len` 0.
-        unsafe { std::slice::from_raw_parts(self.ptr.as_ptr(), self.len) }
+        unsafe { std::slice::from_raw_parts(self.ptr.as_ptr(), self.len as usize) }
     }
 }
 
@@ -99,7 +109,7 @@ impl std::ops::DerefMut for Slots {
     #[inline(always)]
     fn deref_mut(&mut self) -> &mut [Value] {
         // SAFETY: as in `deref`; the frame is their only user while it lives.
-        unsafe { std::slice::from_raw_parts_mut(self.ptr.as_ptr(), self.len) }
+        unsafe { std::slice::from_raw_parts_mut(self.ptr.as_ptr(), self.len as usize) }
     }
 }
 
@@ -225,7 +235,114 @@ pub struct Frame {
     pub saved_exc: ThinVec<Exc>,
     /// Where a suspended frame of compiled code stopped (`interp/direct.rs`): one level per
     /// nested statement list and loop, innermost first. Empty while it runs.
-    pub resume_path: Vec<Level>,
+    pub resume_path: ResumePath,
+}
+
+/// Where a suspended compiled frame stopped: its [`Level`]s, innermost first, used as a
+/// stack (the outermost is pushed last and popped first). The innermost level is kept inline,
+/// so that a coroutine suspended at the top of its body (most of them) allocates nothing for
+/// it; emptiness, tested before every compound statement, is one comparison.
+#[derive(Debug, Default)]
+pub struct ResumePath {
+    /// How many levels there are.
+    len: u32,
+    /// The innermost level's index (when `len > 0`).
+    idx: u32,
+    /// The innermost level's iterator: `None` when `len` is 0, and dropped only when it is
+    /// not (so that a plain call's frame, never suspended, drops nothing here).
+    iter: std::mem::ManuallyDrop<Value>,
+    /// The levels past the innermost, innermost first.
+    more: ThinVec<Level>,
+}
+
+impl Drop for ResumePath {
+    #[inline(always)]
+    fn drop(&mut self) {
+        if self.len > 0 {
+            // SAFETY: dropped once, here, as the path goes.
+            unsafe { std::mem::ManuallyDrop::drop(&mut self.iter) }
+        }
+    }
+}
+
+impl ResumePath {
+    /// No levels: the frame is not suspended.
+    pub fn new() -> ResumePath {
+        ResumePath::default()
+    }
+
+    /// Whether there are no levels.
+    #[inline(always)]
+    pub fn is_empty(&self) -> bool {
+        self.len == 0
+    }
+
+    /// Adds a level outside those there.
+    #[inline(always)]
+    pub fn push(&mut self, level: Level) {
+        if self.len == 0 {
+            self.idx = level.idx;
+            // With no levels the inline iterator is `None`: nothing to drop.
+            debug_assert!(self.iter.is_none());
+            self.iter = std::mem::ManuallyDrop::new(level.iter);
+        } else {
+            self.more.push(level);
+        }
+        self.len += 1;
+    }
+
+    /// Takes the outermost level off.
+    #[inline(always)]
+    pub fn pop(&mut self) -> Option<Level> {
+        match self.len {
+            0 => None,
+            1 => {
+                self.len = 0;
+                // SAFETY: the iterator is taken out once and `None` left in its place.
+                let iter = unsafe { std::mem::ManuallyDrop::take(&mut self.iter) };
+                self.iter = std::mem::ManuallyDrop::new(Value::None);
+                Some(Level {
+                    idx: self.idx,
+                    iter,
+                })
+            }
+            _ => {
+                self.len -= 1;
+                self.more.pop()
+            }
+        }
+    }
+
+    /// The outermost level's index.
+    #[inline(always)]
+    pub fn last_idx(&self) -> Option<u32> {
+        match self.len {
+            0 => None,
+            1 => Some(self.idx),
+            _ => self.more.last().map(|l| l.idx),
+        }
+    }
+
+    /// Drops every level.
+    pub fn clear(&mut self) {
+        while self.len > 1 {
+            self.pop();
+        }
+        drop(self.pop());
+    }
+
+    /// The levels' iterators (`None` for levels that are not a `for` loop's), for the cycle
+    /// collector.
+    pub fn iters(&self) -> impl Iterator<Item = &Value> + '_ {
+        let inner = (self.len > 0).then_some(&*self.iter);
+        inner.into_iter().chain(self.more.iter().map(|l| &l.iter))
+    }
+
+    /// The levels' indexes, outermost first.
+    pub fn idxs_outermost_first(&self) -> impl Iterator<Item = u32> + '_ {
+        let inner = (self.len > 0).then_some(self.idx);
+        self.more.iter().rev().map(|l| l.idx).chain(inner)
+    }
 }
 
 /// One level of a compiled frame's suspension point: in a statement list, the index of the
@@ -267,7 +384,7 @@ impl Frame {
             class_ns: None,
             delegate: None,
             saved_exc: ThinVec::new(),
-            resume_path: Vec::new(),
+            resume_path: ResumePath::new(),
         }
     }
 
@@ -305,7 +422,7 @@ impl Frame {
                 && frame.class_ns.is_none()
                 && frame.delegate.is_none()
                 && frame.saved_exc.is_empty()
-                && frame.resume_path.capacity() == 0
+                && frame.resume_path.is_empty()
         );
         if !frame.cells.is_empty() {
             drop(std::mem::take(&mut frame.cells));
@@ -337,7 +454,7 @@ impl Frame {
             class_ns: None,
             delegate: None,
             saved_exc: ThinVec::new(),
-            resume_path: Vec::new(),
+            resume_path: ResumePath::new(),
         }
     }
 }
@@ -359,11 +476,11 @@ impl Frame {
             return b.body.get(b.pc.checked_sub(1)?);
         }
         // Levels are innermost first: walk them from the outermost.
-        let mut levels = self.resume_path.iter().rev().peekable();
+        let mut levels = self.resume_path.idxs_outermost_first().peekable();
         let mut body: &Body = &self.code.body;
         loop {
-            let stmt = body.get((levels.next()?.idx & !ELSE) as usize)?;
-            let in_else = levels.peek().is_some_and(|l| l.idx & ELSE != 0);
+            let stmt = body.get((levels.next()? & !ELSE) as usize)?;
+            let in_else = levels.peek().is_some_and(|i| i & ELSE != 0);
             body = match (&stmt.kind, in_else) {
                 (
                     StmtKind::If(_, _, o)
@@ -401,6 +518,55 @@ mod tests {
         assert_eq!(back.capacity(), 4);
         assert!(matches!(back[0], Value::Int(5)));
         assert!(s.is_empty() && s.take_vec().is_none());
+    }
+
+    #[test]
+    fn a_resume_path_is_a_stack_with_its_innermost_level_inline() {
+        let mut p = ResumePath::new();
+        assert!(p.is_empty() && p.last_idx().is_none() && p.pop().is_none());
+        p.push(Level {
+            idx: 3,
+            iter: Value::None,
+        });
+        assert_eq!(p.last_idx(), Some(3));
+        p.push(Level {
+            idx: 0,
+            iter: Value::Int(9),
+        });
+        p.push(Level {
+            idx: 1 | ELSE,
+            iter: Value::None,
+        });
+        assert_eq!(p.last_idx(), Some(1 | ELSE));
+        assert_eq!(
+            p.idxs_outermost_first().collect::<Vec<_>>(),
+            [1 | ELSE, 0, 3]
+        );
+        assert_eq!(p.iters().filter(|v| !v.is_none()).count(), 1);
+        assert_eq!(p.pop().map(|l| l.idx), Some(1 | ELSE));
+        let for_level = p.pop().expect("the loop's level");
+        assert!(matches!(for_level.iter, Value::Int(9)));
+        assert_eq!(p.pop().map(|l| l.idx), Some(3));
+        assert!(p.is_empty());
+        // Pushed again after emptying, and cleared with an iterator inline.
+        p.push(Level {
+            idx: 0,
+            iter: Value::str("it"),
+        });
+        p.push(Level {
+            idx: 2,
+            iter: Value::None,
+        });
+        p.clear();
+        assert!(p.is_empty() && p.iters().next().is_none());
+    }
+
+    #[test]
+    fn a_suspended_frame_stays_small() {
+        // A hundred thousand sleeping coroutines each hold one (bench/spawn.py): past a
+        // mimalloc size class it costs megabytes.
+        assert!(std::mem::size_of::<Frame>() <= 112);
+        assert!(std::mem::size_of::<Slots>() <= 16);
     }
 
     #[test]

@@ -698,7 +698,7 @@ fn traverse_frame(fr: &Frame, f: &mut impl FnMut(usize)) {
             BlockKind::Plain | BlockKind::While { .. } => {}
         }
     }
-    fr.resume_path.iter().for_each(|l| visit_value(&l.iter, f));
+    fr.resume_path.iters().for_each(|v| visit_value(v, f));
     fr.delegate.iter().for_each(|v| visit_value(v, f));
     fr.saved_exc.iter().for_each(|e| visit_exc(e, f));
 }
