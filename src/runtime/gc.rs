@@ -750,7 +750,8 @@ fn traverse_future(fut: &Future, f: &mut impl FnMut(usize)) {
             }
         }
     }
-    if let Ok(cbs) = fut.callbacks.try_borrow() {
+    {
+        let cbs = fut.callbacks.borrow();
         for cb in cbs.iter() {
             match cb {
                 DoneCallback::Py(v) => visit_value(v, f),
@@ -762,7 +763,8 @@ fn traverse_future(fut: &Future, f: &mut impl FnMut(usize)) {
     fut.cancel_hook
         .with(|h| h.iter().for_each(|v| visit_value(v, f)));
     // `waits` holds weak references and labels, and a sleep's result.
-    if let Ok(w) = fut.waits.try_borrow() {
+    {
+        let w = fut.waits.borrow();
         if let Some(Waits::Sleep { result, .. }) = w.as_deref() {
             visit_value(result, f);
         }
@@ -959,11 +961,12 @@ impl Obj {
                 if let Ok(mut s) = fut.state.try_borrow_mut() {
                     rest.push(Taken::State(std::mem::replace(&mut *s, FutState::Pending)));
                 }
-                if let Ok(mut c) = fut.callbacks.try_borrow_mut() {
-                    rest.push(Taken::Callbacks(std::mem::take(&mut *c)));
-                }
+                rest.push(Taken::Callbacks(std::mem::take(
+                    &mut *fut.callbacks.borrow_mut(),
+                )));
                 doomed.extend(fut.cancel_hook.take().map(|v| *v));
-                if let Ok(mut w) = fut.waits.try_borrow_mut() {
+                {
+                    let mut w = fut.waits.borrow_mut();
                     if let Some(Waits::Sleep { result, .. }) = w.as_deref_mut() {
                         doomed.push(std::mem::take(result));
                     }
