@@ -15,14 +15,12 @@ pub type Cells = ThinVec<Rc<RefCell<Value>>>;
 /// class bodies, most calls), or a window of the interpreter's value stack (the straight frame
 /// of a plain call, which ends before its caller goes on; see `direct::call_windowed`).
 /// The parts of a `Vec`, so that moving one in and out costs nothing.
-/// Lengths are 32 bits (a frame has far fewer locals), which keeps a suspended coroutine's
-/// frame in a smaller allocation.
 pub struct Slots {
     ptr: std::ptr::NonNull<Value>,
-    len: u32,
+    len: usize,
     /// The vector's capacity when the slots are the frame's own; 0 for a window (whose values
     /// the window's owner drops) or an empty vector (which owns no memory).
-    cap: u32,
+    cap: usize,
 }
 
 impl Slots {
@@ -38,16 +36,12 @@ impl Slots {
     /// `v`'s values as the frame's own slots.
     #[inline(always)]
     pub fn from_vec(v: Vec<Value>) -> Slots {
-        // A frame's slot vector holds its locals, made for its code's variables (or, for a
-        // plain function, its arguments, one per parameter) in a vector kept at most 64
-        // long (`recycle_args`): its length and capacity are far below 2^32.
-        debug_assert!(v.capacity() <= u32::MAX as usize);
         let mut v = std::mem::ManuallyDrop::new(v);
         Slots {
             // SAFETY: a vector's pointer is never null.
             ptr: unsafe { std::ptr::NonNull::new_unchecked(v.as_mut_ptr()) },
-            len: v.len() as u32,
-            cap: v.capacity() as u32,
+            len: v.len(),
+            cap: v.capacity(),
         }
     }
 
@@ -59,11 +53,7 @@ impl Slots {
     /// lives, and that outlive it.
     #[inline(always)]
     pub unsafe fn window(ptr: std::ptr::NonNull<Value>, len: usize) -> Slots {
-        Slots {
-            ptr,
-            len: len as u32,
-            cap: 0,
-        }
+        Slots { ptr, len, cap: 0 }
     }
 
     /// The frame's own vector, taken out (its slots left empty); `None` for a window, which
@@ -77,7 +67,7 @@ impl Slots {
         let s = std::mem::ManuallyDrop::new(s);
         // SAFETY: `cap != 0`: the parts are those of a vector made by `from_vec`, given back
         // once (the slots were replaced by empty ones).
-        Some(unsafe { Vec::from_raw_parts(s.ptr.as_ptr(), s.len as usize, s.cap as usize) })
+        Some(unsafe { Vec::from_raw_parts(s.ptr.as_ptr(), s.len, s.cap) })
     }
 
     /// Drops the values of a window in place, leaving it empty: its owner then has none left
@@ -86,7 +76,7 @@ impl Slots {
     #[inline(always)]
     pub fn clear_window(&mut self) {
         debug_assert_eq!(self.cap, 0, "clear_window on a vector's slots");
-        let n = std::mem::replace(&mut self.len, 0) as usize;
+        let n = std::mem::replace(&mut self.len, 0);
         for j in 0..n {
             // SAFETY: the window's `n` initialised values, each read out once; the length is
             // already 0, so nothing reads them again.
@@ -101,7 +91,7 @@ impl std::ops::Deref for Slots {
     fn deref(&self) -> &[Value] {
         // SAFETY: `ptr` points to `len` initialised values (a vector's, or a window's kept
         // alive by its owner for the frame's life), or is dangling with `len` 0.
-        unsafe { std::slice::from_raw_parts(self.ptr.as_ptr(), self.len as usize) }
+        unsafe { std::slice::from_raw_parts(self.ptr.as_ptr(), self.len) }
     }
 }
 
@@ -109,7 +99,7 @@ impl std::ops::DerefMut for Slots {
     #[inline(always)]
     fn deref_mut(&mut self) -> &mut [Value] {
         // SAFETY: as in `deref`; the frame is their only user while it lives.
-        unsafe { std::slice::from_raw_parts_mut(self.ptr.as_ptr(), self.len as usize) }
+        unsafe { std::slice::from_raw_parts_mut(self.ptr.as_ptr(), self.len) }
     }
 }
 
@@ -239,36 +229,30 @@ pub struct Frame {
 }
 
 /// Where a suspended compiled frame stopped: its [`Level`]s, innermost first, used as a
-/// stack (the outermost is pushed last and popped first). The innermost level is kept inline,
-/// so that a coroutine suspended at the top of its body (most of them) allocates nothing for
-/// it; emptiness, tested before every compound statement, is one comparison.
+/// stack (the outermost is pushed last and popped first). The innermost level is always a
+/// statement's (a `for` loop's level, with its iterator, is pushed after its body's), so it
+/// is kept inline as just its index: a coroutine suspended at the top of its body (most of
+/// them) allocates nothing for where it stopped, and emptiness, tested before every
+/// compound statement, is one comparison.
 #[derive(Debug, Default)]
 pub struct ResumePath {
     /// How many levels there are.
     len: u32,
     /// The innermost level's index (when `len > 0`).
     idx: u32,
-    /// The innermost level's iterator: `None` when `len` is 0, and dropped only when it is
-    /// not (so that a plain call's frame, never suspended, drops nothing here).
-    iter: std::mem::ManuallyDrop<Value>,
     /// The levels past the innermost, innermost first.
     more: ThinVec<Level>,
 }
 
-impl Drop for ResumePath {
-    #[inline(always)]
-    fn drop(&mut self) {
-        if self.len > 0 {
-            // SAFETY: dropped once, here, as the path goes.
-            unsafe { std::mem::ManuallyDrop::drop(&mut self.iter) }
-        }
-    }
-}
-
 impl ResumePath {
     /// No levels: the frame is not suspended.
+    #[inline(always)]
     pub fn new() -> ResumePath {
-        ResumePath::default()
+        ResumePath {
+            len: 0,
+            idx: 0,
+            more: ThinVec::new(),
+        }
     }
 
     /// Whether there are no levels.
@@ -281,10 +265,8 @@ impl ResumePath {
     #[inline(always)]
     pub fn push(&mut self, level: Level) {
         if self.len == 0 {
+            debug_assert!(level.iter.is_none(), "an innermost level with an iterator");
             self.idx = level.idx;
-            // With no levels the inline iterator is `None`: nothing to drop.
-            debug_assert!(self.iter.is_none());
-            self.iter = std::mem::ManuallyDrop::new(level.iter);
         } else {
             self.more.push(level);
         }
@@ -298,12 +280,9 @@ impl ResumePath {
             0 => None,
             1 => {
                 self.len = 0;
-                // SAFETY: the iterator is taken out once and `None` left in its place.
-                let iter = unsafe { std::mem::ManuallyDrop::take(&mut self.iter) };
-                self.iter = std::mem::ManuallyDrop::new(Value::None);
                 Some(Level {
                     idx: self.idx,
-                    iter,
+                    iter: Value::None,
                 })
             }
             _ => {
@@ -325,17 +304,14 @@ impl ResumePath {
 
     /// Drops every level.
     pub fn clear(&mut self) {
-        while self.len > 1 {
-            self.pop();
-        }
-        drop(self.pop());
+        self.len = 0;
+        self.more.clear();
     }
 
     /// The levels' iterators (`None` for levels that are not a `for` loop's), for the cycle
     /// collector.
     pub fn iters(&self) -> impl Iterator<Item = &Value> + '_ {
-        let inner = (self.len > 0).then_some(&*self.iter);
-        inner.into_iter().chain(self.more.iter().map(|l| &l.iter))
+        self.more.iter().map(|l| &l.iter)
     }
 
     /// The levels' indexes, outermost first.
@@ -543,19 +519,20 @@ mod tests {
             [1 | ELSE, 0, 3]
         );
         assert_eq!(p.iters().filter(|v| !v.is_none()).count(), 1);
+        assert_eq!(p.iters().count(), 2);
         assert_eq!(p.pop().map(|l| l.idx), Some(1 | ELSE));
         let for_level = p.pop().expect("the loop's level");
         assert!(matches!(for_level.iter, Value::Int(9)));
         assert_eq!(p.pop().map(|l| l.idx), Some(3));
         assert!(p.is_empty());
-        // Pushed again after emptying, and cleared with an iterator inline.
+        // Pushed again after emptying, and cleared with an iterator held.
         p.push(Level {
             idx: 0,
-            iter: Value::str("it"),
+            iter: Value::None,
         });
         p.push(Level {
             idx: 2,
-            iter: Value::None,
+            iter: Value::str("it"),
         });
         p.clear();
         assert!(p.is_empty() && p.iters().next().is_none());
@@ -566,7 +543,6 @@ mod tests {
         // A hundred thousand sleeping coroutines each hold one (bench/spawn.py): past a
         // mimalloc size class it costs megabytes.
         assert!(std::mem::size_of::<Frame>() <= 112);
-        assert!(std::mem::size_of::<Slots>() <= 16);
     }
 
     #[test]
