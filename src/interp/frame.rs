@@ -15,12 +15,14 @@ pub type Cells = ThinVec<Rc<RefCell<Value>>>;
 /// class bodies, most calls), or a window of the interpreter's value stack (the straight frame
 /// of a plain call, which ends before its caller goes on; see `direct::call_windowed`).
 /// The parts of a `Vec`, so that moving one in and out costs nothing.
+/// Lengths are 32 bits (a frame has far fewer locals), which keeps a suspended coroutine's
+/// frame in a smaller allocation.
 pub struct Slots {
     ptr: std::ptr::NonNull<Value>,
-    len: usize,
+    len: u32,
     /// The vector's capacity when the slots are the frame's own; 0 for a window (whose values
     /// the window's owner drops) or an empty vector (which owns no memory).
-    cap: usize,
+    cap: u32,
 }
 
 impl Slots {
@@ -36,12 +38,16 @@ impl Slots {
     /// `v`'s values as the frame's own slots.
     #[inline(always)]
     pub fn from_vec(v: Vec<Value>) -> Slots {
+        // A frame's slot vector holds its locals, made for its code's variables (or, for a
+        // plain function, its arguments, one per parameter) in a vector kept at most 64
+        // long (`recycle_args`): its length and capacity are far below 2^32.
+        debug_assert!(v.capacity() <= u32::MAX as usize);
         let mut v = std::mem::ManuallyDrop::new(v);
         Slots {
             // SAFETY: a vector's pointer is never null.
             ptr: unsafe { std::ptr::NonNull::new_unchecked(v.as_mut_ptr()) },
-            len: v.len(),
-            cap: v.capacity(),
+            len: v.len() as u32,
+            cap: v.capacity() as u32,
         }
     }
 
@@ -53,7 +59,11 @@ impl Slots {
     /// lives, and that outlive it.
     #[inline(always)]
     pub unsafe fn window(ptr: std::ptr::NonNull<Value>, len: usize) -> Slots {
-        Slots { ptr, len, cap: 0 }
+        Slots {
+            ptr,
+            len: len as u32,
+            cap: 0,
+        }
     }
 
     /// The frame's own vector, taken out (its slots left empty); `None` for a window, which
@@ -67,7 +77,7 @@ impl Slots {
         let s = std::mem::ManuallyDrop::new(s);
         // SAFETY: `cap != 0`: the parts are those of a vector made by `from_vec`, given back
         // once (the slots were replaced by empty ones).
-        Some(unsafe { Vec::from_raw_parts(s.ptr.as_ptr(), s.len, s.cap) })
+        Some(unsafe { Vec::from_raw_parts(s.ptr.as_ptr(), s.len as usize, s.cap as usize) })
     }
 
     /// Drops the values of a window in place, leaving it empty: its owner then has none left
@@ -76,7 +86,7 @@ impl Slots {
     #[inline(always)]
     pub fn clear_window(&mut self) {
         debug_assert_eq!(self.cap, 0, "clear_window on a vector's slots");
-        let n = std::mem::replace(&mut self.len, 0);
+        let n = std::mem::replace(&mut self.len, 0) as usize;
         for j in 0..n {
             // SAFETY: the window's `n` initialised values, each read out once; the length is
             // already 0, so nothing reads them again.
@@ -91,7 +101,7 @@ impl std::ops::Deref for Slots {
     fn deref(&self) -> &[Value] {
         // SAFETY: `ptr` points to `len` initialised values (a vector's, or a window's kept
         // alive by its owner for the frame's life), or is dangling with `len` 0.
-        unsafe { std::slice::from_raw_parts(self.ptr.as_ptr(), self.len) }
+        unsafe { std::slice::from_raw_parts(self.ptr.as_ptr(), self.len as usize) }
     }
 }
 
@@ -99,7 +109,7 @@ impl std::ops::DerefMut for Slots {
     #[inline(always)]
     fn deref_mut(&mut self) -> &mut [Value] {
         // SAFETY: as in `deref`; the frame is their only user while it lives.
-        unsafe { std::slice::from_raw_parts_mut(self.ptr.as_ptr(), self.len) }
+        unsafe { std::slice::from_raw_parts_mut(self.ptr.as_ptr(), self.len as usize) }
     }
 }
 
@@ -542,7 +552,7 @@ mod tests {
     fn a_suspended_frame_stays_small() {
         // A hundred thousand sleeping coroutines each hold one (bench/spawn.py): past a
         // mimalloc size class it costs megabytes.
-        assert!(std::mem::size_of::<Frame>() <= 112);
+        assert!(std::mem::size_of::<Frame>() <= 96);
     }
 
     #[test]
