@@ -274,6 +274,34 @@ pub enum SleepTimer {
     },
 }
 
+/// The futures a [`Waits::Group`] waits for.
+#[derive(Debug)]
+pub enum GroupOf {
+    /// As they were when it was labelled.
+    Futures(Vec<std::rc::Weak<Future>>),
+    /// The futures in a list that does not change (`gather`'s children), read when a report
+    /// asks: one word for a group of a hundred thousand tasks.
+    List(std::rc::Weak<RefCell<Vec<Value>>>),
+}
+
+impl GroupOf {
+    /// The futures, those still alive as futures and the others as `None`.
+    pub fn futures(&self) -> Vec<Option<Rc<Future>>> {
+        match self {
+            GroupOf::Futures(of) => of.iter().map(std::rc::Weak::upgrade).collect(),
+            GroupOf::List(list) => list.upgrade().map_or_else(Vec::new, |l| {
+                l.borrow()
+                    .iter()
+                    .filter_map(|v| match v {
+                        Value::Future(f) => Some(Some(f.clone())),
+                        _ => None,
+                    })
+                    .collect()
+            }),
+        }
+    }
+}
+
 /// What a future represents, as the asyncio functions that create futures label them.
 #[derive(Debug)]
 pub enum Waits {
@@ -295,7 +323,7 @@ pub enum Waits {
         /// The function, e.g. `"gather"`.
         what: Rc<str>,
         /// The futures it waits for.
-        of: Vec<std::rc::Weak<Future>>,
+        of: GroupOf,
     },
     /// An operation on a synchronisation primitive or queue (`"Event.wait()"`), with the
     /// primitive's creation site.

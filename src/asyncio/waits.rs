@@ -123,9 +123,10 @@ pub fn describe(fut: &Rc<Future>, here: Option<&str>) -> String {
         }
         Some(Waits::Group { what, of }) => {
             let names: Vec<String> = of
+                .futures()
                 .iter()
-                .map(|w| match w.upgrade() {
-                    Some(f) => describe(&f, here),
+                .map(|f| match f {
+                    Some(f) => describe(f, here),
                     None => "a finished Future".to_string(),
                 })
                 .collect();
@@ -150,7 +151,7 @@ fn next_hops(fut: &Rc<Future>) -> Vec<Rc<Future>> {
         return t.fut_waiter.get().into_iter().collect();
     }
     match fut.waits.borrow().as_deref() {
-        Some(Waits::Group { of, .. }) => of.iter().filter_map(|w| w.upgrade()).collect(),
+        Some(Waits::Group { of, .. }) => of.futures().into_iter().flatten().collect(),
         _ => Vec::new(),
     }
 }

@@ -4,7 +4,7 @@
 
 use super::{add_fns, run_in_module};
 use crate::asyncio::event_loop::{Callback, EventLoop, Handle};
-use crate::asyncio::future::{DoneCallback, FutState, Future, Site, SleepTimer, Waits};
+use crate::asyncio::future::{DoneCallback, FutState, Future, GroupOf, Site, SleepTimer, Waits};
 use crate::asyncio::waits::is_library_file;
 use crate::interp::generator::{GenKind, NativeStep};
 use crate::interp::Interp;
@@ -306,19 +306,18 @@ fn a_wait_label(it: &mut Interp, args: &[Value], _: &Kwargs) -> PyResult<Value> 
     };
     let waits = match &**what {
         "gather" | "wait" | "wait_for" | "shield" | "cancel_and_wait" | "TaskGroup" => {
-            let weak = |items: &[Value]| {
-                items
-                    .iter()
-                    .filter_map(|v| match v {
-                        Value::Future(f) => Some(Rc::downgrade(f)),
-                        _ => None,
-                    })
-                    .collect()
-            };
-            // A list (gather's children) is read in place, not copied.
             let of = match &args[2] {
-                Value::List(l) => weak(&l.borrow()),
-                other => weak(&it.iterate(other)?),
+                // gather's children, a list it never changes: kept as the list.
+                Value::List(l) if &**what == "gather" => GroupOf::List(Rc::downgrade(l)),
+                other => GroupOf::Futures(
+                    it.iterate(other)?
+                        .iter()
+                        .filter_map(|v| match v {
+                            Value::Future(f) => Some(Rc::downgrade(f)),
+                            _ => None,
+                        })
+                        .collect(),
+                ),
             };
             Waits::Group {
                 what: what.clone().into(),
