@@ -103,7 +103,12 @@ const FIRST_SLEEP_TOKEN: u32 = 2;
 /// it: pending, labelled with the sleep, the task's wake-up its callback. It has no timer:
 /// made when something outside the sleep acts on it (a cancel) or shows it (a report).
 fn stand_in_sleep(task: &Rc<Future>) -> Rc<Future> {
-    let (delay, deadline) = task.task.as_ref().map_or((0.0, 0.0), |td| td.sleep.get());
+    let deadline = task.task.as_ref().map_or(0.0, |td| td.sleep_deadline.get());
+    // The delay is the sleeping frame's delegate (see `Interp::sleep_direct`).
+    let delay = match task.task.as_ref().map(|td| &td.coro) {
+        Some(Value::Generator(g)) => sleeping_end(g).map_or(f64::NAN, |(_, d)| d),
+        _ => f64::NAN,
+    };
     let fut = Future::untracked();
     *fut.waits.borrow_mut() = Some(Box::new(Waits::Sleep {
         delay,
@@ -128,18 +133,12 @@ fn next_seq(l: &mut EventLoop) -> u64 {
     l.seq
 }
 
-/// Whether `cell` is the delegate of a sleep with no future.
-fn is_sleep_direct(cell: &RefCell<crate::runtime::value::NativeIter>) -> bool {
-    matches!(
-        cell.try_borrow().as_deref(),
-        Ok(crate::runtime::value::NativeIter::SleepDirect)
-    )
-}
-
-/// The innermost coroutine of `g`'s chain of suspended awaits, when it sleeps with no future.
+/// The innermost coroutine of `g`'s chain of suspended awaits and its sleep's delay, when it
+/// sleeps with no future (its frame's delegate is the delay, a float: see
+/// `Interp::sleep_direct`).
 fn sleeping_end(
     g: &Rc<crate::interp::generator::Generator>,
-) -> Option<Rc<crate::interp::generator::Generator>> {
+) -> Option<(Rc<crate::interp::generator::Generator>, f64)> {
     let mut g = g.clone();
     loop {
         let next = {
@@ -149,13 +148,16 @@ fn sleeping_end(
             };
             match &frame.delegate {
                 Some(Value::Generator(inner)) => inner.clone(),
-                Some(Value::Iter(cell)) if is_sleep_direct(cell) => break,
+                Some(Value::Float(delay)) => {
+                    let delay = delay.get();
+                    drop(state);
+                    return Some((g, delay));
+                }
                 _ => return None,
             }
         };
         g = next;
     }
-    Some(g)
 }
 
 /// Whether the handle-less timer of the sleep's future `f` is still to fire.
@@ -319,7 +321,7 @@ impl Interp {
             return;
         };
         let Some(td) = &task.task else { return };
-        td.sleep.set((delay, deadline));
+        td.sleep_deadline.set(deadline);
         let seq = next_seq(l);
         // The token is the low half of the timer's sequence number (never NO_SLEEP or
         // SLEEP_OVER: see `next_seq`), from which `sleep_to_future` finds the number again.
@@ -361,7 +363,7 @@ impl Interp {
                 // 2^32 timers came since, as the token is the number's low half.
                 let back = (l.seq as u32).wrapping_sub(token);
                 l.timers.push(Timer {
-                    when: td.sleep.get().1,
+                    when: td.sleep_deadline.get(),
                     seq: l.seq - u64::from(back),
                     what: Timed::Sleep(fut.clone()),
                 });
@@ -381,7 +383,7 @@ impl Interp {
                     drop(state);
                     d = inner;
                 }
-                Some(Value::Iter(cell)) if is_sleep_direct(cell) => {
+                Some(Value::Float(_)) => {
                     frame.delegate = Some(Value::Future(fut.clone()));
                     break;
                 }
@@ -399,7 +401,7 @@ impl Interp {
         &mut self,
         g: &Rc<crate::interp::generator::Generator>,
     ) {
-        let Some(innermost) = sleeping_end(g) else {
+        let Some((innermost, _)) = sleeping_end(g) else {
             return;
         };
         let owner = self.event_loop.as_ref().and_then(|l| {
@@ -408,7 +410,7 @@ impl Interp {
                 .filter(|t| t.sleep.get() != NO_SLEEP)
                 .find(|t| match t.task.as_ref().map(|td| &td.coro) {
                     Some(Value::Generator(c)) => {
-                        sleeping_end(c).is_some_and(|e| Rc::ptr_eq(&e, &innermost))
+                        sleeping_end(c).is_some_and(|(e, _)| Rc::ptr_eq(&e, &innermost))
                     }
                     _ => false,
                 })
@@ -428,8 +430,7 @@ impl Interp {
             .or_else(|| (task.sleep.get() >= FIRST_SLEEP_TOKEN).then(|| stand_in_sleep(task)))
     }
 
-    /// The end of a sleep with no future, resumed through the shared
-    /// [`NativeIter::SleepDirect`](crate::runtime::value::NativeIter::SleepDirect) delegate by
+    /// The end of a sleep with no future, resumed through its delegate (the delay, a float) by
     /// its task's step after the timer fired: it returns `None` (a throw raises). Anything else
     /// that reaches the sleep has turned it into its future first (`sleep_to_future`); were one
     /// to slip through, the sleep ends as one whose future is not done.
@@ -858,7 +859,7 @@ impl Interp {
                 return Ok(true);
             }
         }
-        drop(td.must_cancel.replace(Some(Box::new(msg))));
+        td.set_must_cancel(msg);
         Ok(true)
     }
 
@@ -885,7 +886,7 @@ impl Interp {
             return Ok(());
         }
         let mut exc = exc;
-        let pending = td.must_cancel.take();
+        let pending = td.take_must_cancel();
         if let Some(msg) = pending {
             if !exc.as_ref().is_some_and(|e| {
                 e.class()
@@ -928,9 +929,9 @@ impl Interp {
         }
         match r {
             Ok(Outcome::Return(v)) => {
-                let pending = td.must_cancel.take();
+                let pending = td.take_must_cancel();
                 if let Some(msg) = pending {
-                    self.future_cancel_plain(task, *msg, None);
+                    self.future_cancel_plain(task, msg, None);
                 } else {
                     self.future_set_result(task, v)?;
                 }
@@ -952,7 +953,7 @@ impl Interp {
                 if let Some(msg) = td.pending_cancel() {
                     if let Some(f) = self.sleep_to_future(task) {
                         if self.cancel_any(&f, msg)? {
-                            drop(td.must_cancel.take());
+                            drop(td.take_must_cancel());
                         }
                     }
                 }
@@ -969,7 +970,7 @@ impl Interp {
                         drop(td.fut_waiter.replace(Some(f.clone())));
                         if let Some(msg) = td.pending_cancel() {
                             if self.cancel_any(f, msg)? {
-                                drop(td.must_cancel.take());
+                                drop(td.take_must_cancel());
                             }
                         }
                     }

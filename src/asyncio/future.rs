@@ -170,12 +170,8 @@ pub enum DoneCallback {
 pub struct TaskData {
     /// The coroutine the task drives.
     pub coro: Value,
-    /// `get_name()`, when it is not the default `Task-<serial>` (made on first use; boxed, so
-    /// that the field is one word).
-    name: TakeCell<Box<Rc<str>>>,
-    /// A cancel that arrived while no future was awaited, with its message: delivered at the
-    /// next step (CPython's `_must_cancel` and `_cancel_message`; boxed, as it is rare).
-    pub must_cancel: TakeCell<Box<Value>>,
+    /// Its name and pending cancel, boxed together in one word (see [`TaskRare`]).
+    rare: TakeCell<Box<TaskRare>>,
     /// The future the task waits on.
     pub fut_waiter: TakeCell<Rc<Future>>,
     /// The code of the program's call that created it, for reports (`created_pos` is where
@@ -187,15 +183,25 @@ pub struct TaskData {
     pub num_cancels: Cell<u32>,
     /// The task's number on its interpreter (1 for the first task), for traces.
     pub serial: u64,
-    /// The delay and the deadline of its sleep with no future (see [`Future::sleep`]), for
-    /// reports.
-    pub sleep: Cell<(f64, f64)>,
+    /// The deadline of its sleep with no future (see [`Future::sleep`]; the delay is the
+    /// sleeping frame's delegate).
+    pub sleep_deadline: Cell<f64>,
+}
+
+/// A task's rarely-set fields, made when the first is set (most tasks never have them).
+#[derive(Debug, Default)]
+struct TaskRare {
+    /// `get_name()`, when it is not the default `Task-<serial>` (or once that was asked for).
+    name: Option<Rc<str>>,
+    /// A cancel that arrived while no future was awaited, with its message: delivered at the
+    /// next step (CPython's `_must_cancel` and `_cancel_message`).
+    must_cancel: Option<Value>,
 }
 
 impl TaskData {
     /// `get_name()`.
     pub fn name(&self) -> Rc<str> {
-        if let Some(n) = self.name.with(|n| n.map(|n| Rc::clone(n))) {
+        if let Some(n) = self.rare.with(|r| r.and_then(|r| r.name.clone())) {
             return n;
         }
         let n: Rc<str> = Rc::from(format!("Task-{}", self.serial));
@@ -203,14 +209,46 @@ impl TaskData {
         n
     }
 
+    /// Changes the rare fields with `f`.
+    fn change_rare<R>(&self, f: impl FnOnce(&mut TaskRare) -> R) -> R {
+        let mut rare = self.rare.take().unwrap_or_default();
+        let r = f(&mut rare);
+        drop(self.rare.replace(Some(rare)));
+        r
+    }
+
     /// The message of the pending cancel, if one is pending.
     pub fn pending_cancel(&self) -> Option<Value> {
-        self.must_cancel.with(|m| m.map(|m| (**m).clone()))
+        self.rare.with(|r| r.and_then(|r| r.must_cancel.clone()))
+    }
+
+    /// Runs `f` on the pending cancel's message (for the cycle collector: no copy is made).
+    pub fn visit_pending_cancel(&self, f: impl FnOnce(&Value)) {
+        self.rare.with(|r| {
+            if let Some(msg) = r.and_then(|r| r.must_cancel.as_ref()) {
+                f(msg);
+            }
+        });
+    }
+
+    /// Makes a cancel with `msg` pending (replacing any).
+    pub fn set_must_cancel(&self, msg: Value) {
+        let old = self.change_rare(|r| r.must_cancel.replace(msg));
+        drop(old);
+    }
+
+    /// Takes the pending cancel's message, if one is pending.
+    pub fn take_must_cancel(&self) -> Option<Value> {
+        if !self.rare.is_some() {
+            return None;
+        }
+        self.change_rare(|r| r.must_cancel.take())
     }
 
     /// `set_name(name)`.
     pub fn set_name(&self, name: Rc<str>) {
-        drop(self.name.replace(Some(Box::new(name))));
+        let old = self.change_rare(|r| r.name.replace(name));
+        drop(old);
     }
 
     /// The program's call that created it: its code and the offset in it.
@@ -358,14 +396,18 @@ impl Future {
     ) -> Rc<Future> {
         let t = Rc::new(Future::bare(Some(Box::new(TaskData {
             coro,
-            name: TakeCell::new(name.map(Box::new)),
-            must_cancel: TakeCell::new(None),
+            rare: TakeCell::new(name.map(|name| {
+                Box::new(TaskRare {
+                    name: Some(name),
+                    must_cancel: None,
+                })
+            })),
             fut_waiter: TakeCell::new(None),
             created_pos: created_at.as_ref().map_or(0, |c| c.1),
             created_code: created_at.map(|c| c.0),
             num_cancels: Cell::new(0),
             serial,
-            sleep: Cell::new((0.0, 0.0)),
+            sleep_deadline: Cell::new(0.0),
         }))));
         crate::runtime::gc::track(&t);
         t
@@ -467,7 +509,7 @@ mod tests {
     fn a_task_stays_small() {
         // 100,000 live tasks each hold one of these (bench/spawn.py): a field that grows it
         // past a mimalloc size class costs megabytes.
-        assert!(std::mem::size_of::<TaskData>() <= 80);
+        assert!(std::mem::size_of::<TaskData>() <= 64);
         assert!(std::mem::size_of::<Future>() <= 80);
     }
 }

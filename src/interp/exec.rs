@@ -347,9 +347,6 @@ impl Interp {
             Value::Iter(cell) => {
                 let value = match &*cell.borrow() {
                     NativeIter::Resolved(v) => v.clone(),
-                    NativeIter::SleepDirect => {
-                        return Ok(self.end_direct_sleep(resume).map(Delegated::Returned))
-                    }
                     _ => return Err(resume),
                 };
                 match resume {
@@ -358,6 +355,8 @@ impl Interp {
                 }
             }
             Value::Future(fut) if is_timed_sleep(fut) => return Ok(self.end_sleep(fut, resume)),
+            // A task's sleep with no future (its delay).
+            Value::Float(_) => self.end_direct_sleep(resume),
             _ => return Err(resume),
         };
         Ok(r.map(Delegated::Returned))
@@ -421,7 +420,9 @@ impl Interp {
             }
             NativeStep::Sleep(delay, result) if result.is_none() && self.sleeps_direct() => {
                 self.sleep_direct(delay);
-                frame.delegate = Some(SLEEP_DIRECT.with(Value::clone));
+                // The delegate is the delay: a float, which no other await leaves there
+                // (awaiting a float is a TypeError), kept for reports.
+                frame.delegate = Some(Value::Float(crate::runtime::value::F64::new(delay)));
                 // What the task's step gets is not looked at: the task's `sleep` says it
                 // sleeps.
                 Awaited::Suspended(Value::None)
@@ -1273,12 +1274,6 @@ thread_local! {
     /// resumed (`await asyncio.sleep(0)`): shared, as resuming it changes nothing.
     static RESOLVED_NONE: Value =
         Value::Iter(Rc::new(RefCell::new(NativeIter::Resolved(Value::None))));
-}
-
-thread_local! {
-    /// The delegate of every `await asyncio.sleep(delay)` with no future (see
-    /// `Interp::sleep_direct`): shared, as what it stands for is kept by the task.
-    static SLEEP_DIRECT: Value = Value::Iter(Rc::new(RefCell::new(NativeIter::SleepDirect)));
 }
 
 /// The delegate standing for a library coroutine that, resumed, returns `v`.

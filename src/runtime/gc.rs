@@ -734,7 +734,7 @@ fn traverse_iter(it: &NativeIter, f: &mut impl FnMut(usize)) {
         N::CoroWrapper(g) => f(addr(Rc::as_ptr(g))),
         N::FutureAwait(fut, _) => f(addr(Rc::as_ptr(fut))),
         N::Resolved(v) => visit_value(v, f),
-        N::Str(..) | N::Range { .. } | N::YieldOnce(_) | N::SleepDirect | N::Done => {}
+        N::Str(..) | N::Range { .. } | N::YieldOnce(_) | N::Done => {}
     }
 }
 
@@ -771,8 +771,7 @@ fn traverse_future(fut: &Future, f: &mut impl FnMut(usize)) {
     }
     if let Some(t) = &fut.task {
         visit_value(&t.coro, f);
-        t.must_cancel
-            .with(|m| m.iter().for_each(|v| visit_value(v, f)));
+        t.visit_pending_cancel(|msg| visit_value(msg, f));
         t.fut_waiter
             .with(|w| w.iter().for_each(|w| f(addr(Rc::as_ptr(w)))));
     }
@@ -972,7 +971,7 @@ impl Obj {
                     }
                 }
                 if let Some(t) = &fut.task {
-                    doomed.extend(t.must_cancel.take().map(|v| *v));
+                    doomed.extend(t.take_must_cancel());
                     rest.push(Taken::Waiter(t.fut_waiter.take()));
                 }
                 true

@@ -651,10 +651,6 @@ pub enum NativeIter {
     /// What an `await` of a library coroutine whose first step yielded (see
     /// [`BuiltinFn::awaits`]) delegates to: resumed, it returns this value (a throw raises).
     Resolved(Value),
-    /// What an `await asyncio.sleep(delay)` whose timer wakes its task directly, with no
-    /// future, delegates to (one shared value; see `Interp::await_builtin`): resumed by the
-    /// task's step it returns `None` (a throw raises).
-    SleepDirect,
     /// `asyncio.sleep(0)`'s awaitable: yields `None` to the task once (giving up the rest of the
     /// loop iteration), then returns `None`. The flag says it has yielded.
     YieldOnce(bool),
