@@ -198,8 +198,6 @@ pub struct EventLoop {
     pub timers: BinaryHeap<Timer>,
     /// Insertion counter for timers.
     pub seq: u64,
-    /// The token of the last sleep with no future (see [`Future::sleep`]).
-    pub sleep_tokens: u32,
     /// The task whose step is running.
     pub current_task: Option<Rc<Future>>,
     /// Tasks created on this loop (done ones are pruned as it goes).
