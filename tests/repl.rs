@@ -192,3 +192,22 @@ fn a_deadlocked_await_prints_the_report_and_tasks_lists_waiters() {
     control(&mut p, 'd');
     p.exp_eof().unwrap();
 }
+
+#[test]
+fn tasks_lists_a_sleeping_task_with_its_sleep() {
+    // A task's `await asyncio.sleep(d)` keeps no future while it sleeps; `:tasks` still
+    // names the sleep (the stand-in future the loop makes for reports).
+    let h = home("sleeping");
+    let mut p = start(&h, &[]);
+    type_line(&mut p, "async def napper(): await asyncio.sleep(30)");
+    type_line(&mut p, "");
+    type_line(&mut p, "t = asyncio.create_task(napper())");
+    type_line(&mut p, ":tasks");
+    p.exp_string("waits for asyncio.sleep(30.0), due at loop time")
+        .unwrap();
+    p.exp_string(">>> ").unwrap();
+    type_line(&mut p, "t.cancel(); print('cancelled', 6 * 7)");
+    p.exp_string("cancelled 42").unwrap();
+    control(&mut p, 'd');
+    p.exp_eof().unwrap();
+}

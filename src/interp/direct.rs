@@ -1281,6 +1281,9 @@ fn await_call(value: &Expr, target: Option<&Expr>, body: &Body, idx: usize) -> O
             // step left a delegate that ends at once (a sleep's end): done here.
             if let Some(d) = &fr.delegate {
                 match it.resume_native(d, resume) {
+                    // Sent into by hand while the sleep's future is pending: the future is
+                    // yielded again and the statement stays suspended on it.
+                    Ok(Ok(Delegated::Yielded(y))) => return Ok(yielding(it, y)),
                     Ok(r) => {
                         fr.delegate = None;
                         let r = match (r, &store) {

@@ -439,22 +439,19 @@ impl Interp {
     }
 
     /// The next step of a future's `__await__` iterator (`None` for other iterators): it
-    /// yields the pending future once, then returns its result (raises its exception), or
-    /// raises "await wasn't used with future" while the future is still pending.
+    /// yields the pending future (see [`future_await_step`]), and once the future is done
+    /// returns its result (raises its exception).
     pub(crate) fn future_await_advance(
         &mut self,
         cell: &std::cell::RefCell<crate::runtime::value::NativeIter>,
     ) -> Option<PyResult<Delegated>> {
-        let (step, f) = match &mut *cell.borrow_mut() {
-            crate::runtime::value::NativeIter::FutureAwait(f, yielded) => {
-                (future_await_step(f, yielded), f.clone())
-            }
+        let (step, f) = match &*cell.borrow() {
+            crate::runtime::value::NativeIter::FutureAwait(f) => (future_await_step(f), f.clone()),
             _ => return None,
         };
         Some(match step {
             Err(e) => Err(e),
             Ok(Some(y)) => Ok(Delegated::Yielded(y)),
-            Ok(None) if !f.done() => Err(err("RuntimeError", "await wasn't used with future")),
             Ok(None) => self.future_result(&f).map(Delegated::Returned),
         })
     }
@@ -1288,14 +1285,13 @@ fn resolved(v: Value) -> Value {
 /// pending and no driver holds it blocked (a task that takes it clears the flag, so a
 /// coroutine resumed by hand yields it again); `None` once it is done. A pending future
 /// already given to a driver (its blocking flag set) cannot be awaited again.
-pub(crate) fn future_await_step(f: &Rc<Future>, yielded: &mut bool) -> PyResult<Option<Value>> {
+pub(crate) fn future_await_step(f: &Rc<Future>) -> PyResult<Option<Value>> {
     if f.done() {
         return Ok(None);
     }
     if f.blocking.get() {
         return Err(err("RuntimeError", "await wasn't used with future"));
     }
-    *yielded = true;
     f.blocking.set(true);
     Ok(Some(Value::Future(f.clone())))
 }

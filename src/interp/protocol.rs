@@ -144,7 +144,7 @@ impl Interp {
             },
             Value::Dict(d) => NativeIter::DictKeys(d.clone(), 0, d.borrow().len()),
             // `Future.__iter__` is its `__await__`.
-            Value::Future(f) => NativeIter::FutureAwait(f.clone(), false),
+            Value::Future(f) => NativeIter::FutureAwait(f.clone()),
             Value::Set(s) | Value::FrozenSet(s) => {
                 let (cursor, n) = {
                     let ss = s.borrow();
@@ -326,7 +326,7 @@ impl Interp {
                     Some(Value::None)
                 }
             }
-            NativeIter::FutureAwait(f, yielded) => super::exec::future_await_step(f, yielded)?,
+            NativeIter::FutureAwait(f) => super::exec::future_await_step(f)?,
             NativeIter::CoroWrapper(g) => {
                 let g = g.clone();
                 drop(st);
@@ -488,7 +488,7 @@ impl Interp {
     pub fn get_awaitable(&mut self, v: &Value) -> PyResult<Value> {
         match v {
             Value::Future(f) => Ok(crate::runtime::gc::tracked(Value::Iter(Rc::new(
-                RefCell::new(NativeIter::FutureAwait(f.clone(), false)),
+                RefCell::new(NativeIter::FutureAwait(f.clone())),
             )))),
             Value::Iter(cell)
                 if matches!(

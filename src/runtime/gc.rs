@@ -732,7 +732,7 @@ fn traverse_iter(it: &NativeIter, f: &mut impl FnMut(usize)) {
             }
         }
         N::CoroWrapper(g) => f(addr(Rc::as_ptr(g))),
-        N::FutureAwait(fut, _) => f(addr(Rc::as_ptr(fut))),
+        N::FutureAwait(fut) => f(addr(Rc::as_ptr(fut))),
         N::Resolved(v) => visit_value(v, f),
         N::Str(..) | N::Range { .. } | N::YieldOnce(_) | N::Done => {}
     }

@@ -647,7 +647,7 @@ pub enum NativeIter {
     /// `coroutine.__await__()`: an iterator driving the coroutine.
     CoroWrapper(Rc<crate::interp::generator::Generator>),
     /// `await future`: yields the future once, then returns its result.
-    FutureAwait(Rc<crate::asyncio::future::Future>, bool),
+    FutureAwait(Rc<crate::asyncio::future::Future>),
     /// What an `await` of a library coroutine whose first step yielded (see
     /// [`BuiltinFn::awaits`]) delegates to: resumed, it returns this value (a throw raises).
     Resolved(Value),
