@@ -62,12 +62,16 @@ pub enum Ready {
     Soon(Callback),
 }
 
-/// A timer in the heap: earliest deadline first, then insertion order.
-#[derive(Debug)]
+/// A timer in the heap: earliest deadline first, then insertion order. 24 bytes (a program
+/// with many sleeping tasks has as many timers): what it runs is a raw `Rc` whose kind is in
+/// the low two bits of its key.
 pub struct Timer {
     when: f64,
-    seq: u64,
-    what: Timed,
+    /// The insertion number shifted left two bits, or'ed with the kind of `ptr`
+    /// ([`TIMER_HANDLE`], [`TIMER_SLEEP`] or [`TIMER_WAKE`]).
+    key: u64,
+    /// `Rc::into_raw` of the `Handle` or `Future` it runs, owned by the timer.
+    ptr: std::ptr::NonNull<()>,
 }
 
 /// What a timer runs.
@@ -77,18 +81,95 @@ enum Timed {
     Handle(Rc<Handle>),
     /// The end of a sleep whose timer has no handle ([`SleepTimer::Direct`]).
     Sleep(Rc<Future>),
-    /// The end of a task's sleep with no future, with the sleep's token.
-    Wake(Rc<Future>, u32),
+    /// The end of a task's sleep with no future (its token is the low half of the key).
+    Wake(Rc<Future>),
 }
 
+/// The kinds of [`Timer::key`].
+const TIMER_HANDLE: u64 = 0;
+const TIMER_SLEEP: u64 = 1;
+const TIMER_WAKE: u64 = 2;
+const TIMER_KIND: u64 = 3;
+
 impl Timer {
+    /// A timer running `what` at `when`, the `seq`-th inserted.
+    fn new(when: f64, seq: u64, what: Timed) -> Timer {
+        let (kind, ptr) = match what {
+            Timed::Handle(h) => (TIMER_HANDLE, Rc::into_raw(h) as *mut ()),
+            Timed::Sleep(f) => (TIMER_SLEEP, Rc::into_raw(f) as *mut ()),
+            Timed::Wake(t) => (TIMER_WAKE, Rc::into_raw(t) as *mut ()),
+        };
+        Timer {
+            when,
+            key: (seq << 2) | kind,
+            // SAFETY: `Rc::into_raw` never gives a null pointer.
+            ptr: unsafe { std::ptr::NonNull::new_unchecked(ptr) },
+        }
+    }
+
+    /// The token of a [`Timed::Wake`] timer: the low half of its key (never [`NO_SLEEP`] or
+    /// [`SLEEP_OVER`], its kind bits being [`TIMER_WAKE`]).
+    fn token(&self) -> u32 {
+        self.key as u32
+    }
+
+    /// The handle a [`TIMER_HANDLE`] timer runs.
+    fn handle(&self) -> &Handle {
+        debug_assert_eq!(self.key & TIMER_KIND, TIMER_HANDLE);
+        // SAFETY: the timer owns a count of this `Rc<Handle>` (its kind says so).
+        unsafe { &*(self.ptr.as_ptr() as *const Handle) }
+    }
+
+    /// The future (a sleep's or a task) a [`TIMER_SLEEP`] or [`TIMER_WAKE`] timer runs.
+    fn future(&self) -> &Future {
+        debug_assert_ne!(self.key & TIMER_KIND, TIMER_HANDLE);
+        // SAFETY: the timer owns a count of this `Rc<Future>` (its kind says so).
+        unsafe { &*(self.ptr.as_ptr() as *const Future) }
+    }
+
+    /// What the timer runs, taken out of it.
+    fn into_what(self) -> Timed {
+        let t = std::mem::ManuallyDrop::new(self);
+        let p = t.ptr.as_ptr();
+        // SAFETY: the count the timer owned, given back once (the timer is not dropped).
+        unsafe {
+            match t.key & TIMER_KIND {
+                TIMER_HANDLE => Timed::Handle(Rc::from_raw(p as *const Handle)),
+                TIMER_SLEEP => Timed::Sleep(Rc::from_raw(p as *const Future)),
+                _ => Timed::Wake(Rc::from_raw(p as *const Future)),
+            }
+        }
+    }
+
     /// Whether it was cancelled (it is then dropped unrun).
     fn cancelled(&self) -> bool {
-        match &self.what {
-            Timed::Handle(h) => h.cancelled.get(),
-            Timed::Sleep(f) => !sleep_timer_live(f),
-            Timed::Wake(t, token) => t.sleep.get() != *token,
+        match self.key & TIMER_KIND {
+            TIMER_HANDLE => self.handle().cancelled.get(),
+            TIMER_SLEEP => !sleep_timer_live(self.future()),
+            _ => self.future().sleep.get() != self.token(),
         }
+    }
+}
+
+impl Drop for Timer {
+    fn drop(&mut self) {
+        let p = self.ptr.as_ptr();
+        // SAFETY: the count the timer owns, given back once.
+        unsafe {
+            match self.key & TIMER_KIND {
+                TIMER_HANDLE => drop(Rc::from_raw(p as *const Handle)),
+                _ => drop(Rc::from_raw(p as *const Future)),
+            }
+        }
+    }
+}
+
+impl std::fmt::Debug for Timer {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("Timer")
+            .field("when", &self.when)
+            .field("key", &self.key)
+            .finish()
     }
 }
 
@@ -96,7 +177,8 @@ impl Timer {
 pub const NO_SLEEP: u32 = 0;
 /// [`Future::sleep`] of a task whose sleep's timer fired: the task's next step ends it.
 pub const SLEEP_OVER: u32 = 1;
-/// The first token of a pending sleep (tokens count up from here, wrapping back to it).
+/// Tokens of pending sleeps are at least this (a wake timer's key has [`TIMER_WAKE`] in its
+/// low bits).
 const FIRST_SLEEP_TOKEN: u32 = 2;
 
 /// The future a task's sleep with no future stands for, as `asyncio.sleep` would have made
@@ -122,14 +204,16 @@ fn stand_in_sleep(task: &Rc<Future>) -> Rc<Future> {
     fut
 }
 
-/// The next timer sequence number of `l`, skipping those whose low half is [`NO_SLEEP`] or
-/// [`SLEEP_OVER`] (the low half is a sleep's token).
+/// The room to shrink a queue of `len` items and room for `cap` to, when a burst grew it and
+/// it has drained to a quarter (halving then keeps shrinking amortized O(1), as doubling
+/// keeps growing).
+fn drained(len: usize, cap: usize) -> Option<usize> {
+    (cap > 4096 && len < cap / 4).then_some(cap / 2)
+}
+
+/// The next timer insertion number of `l`.
 fn next_seq(l: &mut EventLoop) -> u64 {
     l.seq += 1;
-    let low = l.seq as u32;
-    if low < FIRST_SLEEP_TOKEN {
-        l.seq += u64::from(FIRST_SLEEP_TOKEN - low);
-    }
     l.seq
 }
 
@@ -173,7 +257,7 @@ fn sleep_timer_live(f: &Future) -> bool {
 
 impl PartialEq for Timer {
     fn eq(&self, o: &Self) -> bool {
-        self.seq == o.seq
+        self.key == o.key
     }
 }
 impl Eq for Timer {}
@@ -185,7 +269,7 @@ impl PartialOrd for Timer {
 impl Ord for Timer {
     fn cmp(&self, o: &Self) -> Ordering {
         // Reversed: BinaryHeap is a max-heap and we want the earliest first.
-        o.when.total_cmp(&self.when).then(o.seq.cmp(&self.seq))
+        o.when.total_cmp(&self.when).then(o.key.cmp(&self.key))
     }
 }
 
@@ -321,15 +405,11 @@ impl Interp {
         let Some(td) = &task.task else { return };
         td.sleep_deadline.set(deadline);
         let seq = next_seq(l);
-        // The token is the low half of the timer's sequence number (never NO_SLEEP or
-        // SLEEP_OVER: see `next_seq`), from which `sleep_to_future` finds the number again.
-        let token = seq as u32;
-        task.sleep.set(token);
-        l.timers.push(Timer {
-            when: deadline,
-            seq,
-            what: Timed::Wake(task, token),
-        });
+        // The token is the low half of the timer's key, from which `sleep_to_future` finds
+        // the key again.
+        let timer = Timer::new(deadline, seq, Timed::Wake(task.clone()));
+        task.sleep.set(timer.token());
+        l.timers.push(timer);
     }
 
     /// Turns a task's sleep with no future ([`Future::sleep`] not [`NO_SLEEP`]) into the sleep
@@ -357,14 +437,15 @@ impl Interp {
                 *timer = SleepTimer::Direct { live: true };
             }
             if let Some(l) = self.event_loop.as_mut() {
-                // The sleep's own timer (now stale) had this sequence number: fewer than
-                // 2^32 timers came since, as the token is the number's low half.
-                let back = (l.seq as u32).wrapping_sub(token);
-                l.timers.push(Timer {
-                    when: td.sleep_deadline.get(),
-                    seq: l.seq - u64::from(back),
-                    what: Timed::Sleep(fut.clone()),
-                });
+                // The sleep's own timer (now stale) had the key whose low half is the
+                // token: fewer than 2^30 timers came since. The new one takes its place.
+                let back = ((l.seq << 2) as u32).wrapping_sub(token & !(TIMER_KIND as u32));
+                let seq = ((l.seq << 2) - u64::from(back)) >> 2;
+                l.timers.push(Timer::new(
+                    td.sleep_deadline.get(),
+                    seq,
+                    Timed::Sleep(fut.clone()),
+                ));
             }
         }
         let mut d = td.coro.clone();
@@ -455,7 +536,7 @@ impl Interp {
     fn push_timer(&mut self, when: f64, what: Timed) {
         if let Some(l) = self.event_loop.as_mut() {
             let seq = next_seq(l);
-            l.timers.push(Timer { when, seq, what });
+            l.timers.push(Timer::new(when, seq, what));
         }
     }
 
@@ -649,27 +730,46 @@ impl Interp {
                     break;
                 }
                 let t = l.timers.pop().expect("peeked above");
-                l.ready.push_back(match t.what {
+                // Thousands of timers due at once move to the ready queue: the heap's room
+                // goes back as the queue's grows.
+                if l.timers.len() % 1024 == 0 {
+                    if let Some(room) = drained(l.timers.len(), l.timers.capacity()) {
+                        l.timers.shrink_to(room);
+                    }
+                }
+                let (when, token) = (t.when, t.token());
+                l.ready.push_back(match t.into_what() {
                     Timed::Handle(h) => Ready::Handle(h),
                     // A trace names a timer firing by its handle: one is made for it then.
                     Timed::Sleep(f) if traced => Ready::Handle(Rc::new(Handle {
                         callback: RefCell::new(Some(Callback::SleepDone(f))),
                         cancelled: Cell::new(false),
-                        when: Some(t.when),
+                        when: Some(when),
                     })),
                     Timed::Sleep(f) => Ready::Soon(Callback::SleepDone(f)),
-                    Timed::Wake(task, token) if traced => Ready::Handle(Rc::new(Handle {
+                    Timed::Wake(task) if traced => Ready::Handle(Rc::new(Handle {
                         callback: RefCell::new(Some(Callback::WakeSleeper(task, token))),
                         cancelled: Cell::new(false),
-                        when: Some(t.when),
+                        when: Some(when),
                     })),
-                    Timed::Wake(task, token) => Ready::Soon(Callback::WakeSleeper(task, token)),
+                    Timed::Wake(task) => Ready::Soon(Callback::WakeSleeper(task, token)),
                 });
             }
             l.ready.len()
         };
-        for _ in 0..ntodo {
-            let Some(next) = self.event_loop.as_mut().and_then(|l| l.ready.pop_front()) else {
+        for k in 0..ntodo {
+            let Some(l) = self.event_loop.as_mut() else {
+                break;
+            };
+            // A queue that a burst (thousands of tasks created at once) grew gives its room
+            // back as it drains, as CPython's deque frees its blocks: the tasks' next wait
+            // (their timers) grows other memory meanwhile.
+            if k % 1024 == 1023 {
+                if let Some(room) = drained(l.ready.len(), l.ready.capacity()) {
+                    l.ready.shrink_to(room);
+                }
+            }
+            let Some(next) = l.ready.pop_front() else {
                 break;
             };
             match next {
@@ -1018,5 +1118,44 @@ impl Interp {
     fn deadlock(&mut self, main: &Rc<Future>) -> Exc {
         let report = self.deadlock_report(Some(main));
         new_exception(types().deadlock.clone(), vec![Value::str(&report)])
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn a_timer_is_three_words() {
+        // A program with many sleeping tasks has a timer for each in the heap.
+        assert_eq!(std::mem::size_of::<Timer>(), 24);
+    }
+
+    #[test]
+    fn a_timer_gives_back_what_it_runs_and_drops_its_count() {
+        let f = Future::untracked();
+        let t = Timer::new(1.0, 7, Timed::Wake(f.clone()));
+        assert_eq!(Rc::strong_count(&f), 2);
+        assert_eq!(t.key >> 2, 7);
+        assert!(t.token() >= FIRST_SLEEP_TOKEN);
+        assert!(std::ptr::eq(t.future(), &*f));
+        match t.into_what() {
+            Timed::Wake(g) => assert!(Rc::ptr_eq(&g, &f)),
+            other => panic!("{other:?}"),
+        }
+        assert_eq!(Rc::strong_count(&f), 1);
+        drop(Timer::new(2.0, 8, Timed::Sleep(f.clone())));
+        assert_eq!(Rc::strong_count(&f), 1);
+    }
+
+    #[test]
+    fn timers_due_together_run_in_insertion_order() {
+        let f = Future::untracked();
+        let mut heap = BinaryHeap::new();
+        heap.push(Timer::new(1.0, 3, Timed::Sleep(f.clone())));
+        heap.push(Timer::new(1.0, 2, Timed::Wake(f.clone())));
+        heap.push(Timer::new(0.5, 9, Timed::Sleep(f.clone())));
+        let order: Vec<u64> = std::iter::from_fn(|| heap.pop().map(|t| t.key >> 2)).collect();
+        assert_eq!(order, [9, 2, 3]);
     }
 }

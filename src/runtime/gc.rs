@@ -153,9 +153,6 @@ impl Tracked {
     fn alive(&self) -> bool {
         self.strong() > 0
     }
-    fn addr(&self) -> usize {
-        each_kind!(self, w => addr(w.as_ptr()), Tracked)
-    }
     fn upgrade(&self) -> Option<Obj> {
         Some(match self {
             Tracked::List(w) => Obj::List(w.upgrade()?),
@@ -175,6 +172,148 @@ impl Tracked {
             Tracked::Future(w) => Obj::Future(w.upgrade()?),
             Tracked::Handle(w) => Obj::Handle(w.upgrade()?),
         })
+    }
+}
+
+/// Converts between entries and their packed form in the registry: a kind number and the
+/// `Weak`'s raw pointer (8 + 1 bytes instead of the enum's 16).
+macro_rules! raw_kinds {
+    ($($n:literal => $K:ident($T:ty)),* $(,)?) => {
+        impl Tracked {
+            /// The entry's kind and raw pointer; its weak count goes with the pointer.
+            fn into_raw(self) -> (u8, *const ()) {
+                match self {
+                    Tracked::Tuple(w) => (TUPLE_KIND, w.into_raw()),
+                    $(Tracked::$K(w) => ($n, Weak::into_raw(w) as *const ()),)*
+                }
+            }
+
+            /// The entry `into_raw` packed.
+            ///
+            /// # Safety
+            /// `(kind, p)` comes from `into_raw`, and is taken back once.
+            unsafe fn from_raw(kind: u8, p: *const ()) -> Tracked {
+                // SAFETY: as the caller promises, `p` is the raw pointer of a `Weak` of the
+                // type its kind names.
+                unsafe {
+                    match kind {
+                        TUPLE_KIND => Tracked::Tuple(ThinWeak::from_raw(p)),
+                        $($n => Tracked::$K(Weak::from_raw(p as *const $T)),)*
+                        _ => unreachable!("a registry kind is one into_raw gives"),
+                    }
+                }
+            }
+        }
+    };
+}
+
+/// The packed kind of tuple entries (the others are numbered by `raw_kinds!`).
+const TUPLE_KIND: u8 = 0;
+
+raw_kinds! {
+    1 => List(RefCell<Vec<Value>>),
+    2 => Dict(RefCell<Dict>),
+    3 => Set(RefCell<Set>),
+    4 => Instance(Instance),
+    5 => Class(Class),
+    6 => Function(Function),
+    7 => Cell(RefCell<Value>),
+    8 => Method(BoundMethod),
+    9 => Builtin(BuiltinFn),
+    10 => Generator(Generator),
+    11 => Iter(RefCell<NativeIter>),
+    12 => View(DictView),
+    13 => Slice((Value, Value, Value)),
+    14 => Future(Future),
+    15 => Handle(Handle),
+}
+
+/// The registry's entries, packed: each entry's raw pointer and kind in two vectors (a
+/// program with many live tasks or generators has as many entries, at 9 bytes each).
+struct Entries {
+    ptrs: Vec<*const ()>,
+    kinds: Vec<u8>,
+}
+
+impl Entries {
+    const fn new() -> Entries {
+        Entries {
+            ptrs: Vec::new(),
+            kinds: Vec::new(),
+        }
+    }
+
+    fn len(&self) -> usize {
+        self.ptrs.len()
+    }
+
+    fn push(&mut self, t: Tracked) {
+        let (k, p) = t.into_raw();
+        self.ptrs.push(p);
+        self.kinds.push(k);
+    }
+
+    /// Whether entry `i`'s object is still alive.
+    #[inline]
+    fn alive(&self, i: usize) -> bool {
+        self.view(i).alive()
+    }
+
+    /// Drops entry `i`; the last takes its place.
+    fn swap_remove(&mut self, i: usize) {
+        let (k, p) = (self.kinds.swap_remove(i), self.ptrs.swap_remove(i));
+        // SAFETY: the entry, taken out of the vectors, is given back once.
+        drop(unsafe { Tracked::from_raw(k, p) });
+    }
+
+    fn swap(&mut self, a: usize, b: usize) {
+        self.ptrs.swap(a, b);
+        self.kinds.swap(a, b);
+    }
+
+    /// The identity of entry `i`'s object: the address `addr` gives for its `Rc` (`Weak::into_raw`
+    /// and `ThinWeak::into_raw` give the address `Rc::as_ptr` and `ThinRc::as_ptr` do).
+    #[inline]
+    fn addr(&self, i: usize) -> usize {
+        self.ptrs[i] as usize
+    }
+
+    /// Entry `i`, borrowed (never to be dropped).
+    #[inline]
+    fn view(&self, i: usize) -> std::mem::ManuallyDrop<Tracked> {
+        // SAFETY: the entry is borrowed, not taken: the handle is never dropped.
+        std::mem::ManuallyDrop::new(unsafe { Tracked::from_raw(self.kinds[i], self.ptrs[i]) })
+    }
+
+    /// Keeps the entries `keep` is true of (given each one's index), in order.
+    fn retain(&mut self, mut keep: impl FnMut(&Entries, usize) -> bool) {
+        let mut to = 0;
+        for i in 0..self.len() {
+            if keep(self, i) {
+                self.swap(to, i);
+                to += 1;
+            }
+        }
+        self.truncate(to);
+    }
+
+    /// Drops the entries from `n` on.
+    fn truncate(&mut self, n: usize) {
+        while self.len() > n {
+            self.swap_remove(self.len() - 1);
+        }
+    }
+
+    /// Moves the entries of `other` to the end of these.
+    fn append(&mut self, other: &mut Entries) {
+        self.ptrs.append(&mut other.ptrs);
+        self.kinds.append(&mut other.kinds);
+    }
+}
+
+impl Drop for Entries {
+    fn drop(&mut self) {
+        self.truncate(0);
     }
 }
 
@@ -221,7 +360,7 @@ trackable! {
 
 /// The registry: the entries that survived the last pruning, then the young ones since.
 struct Registry {
-    entries: Vec<Tracked>,
+    entries: Entries,
     /// Where the young entries start.
     young_from: usize,
     /// The number of entries at which a collection becomes due.
@@ -230,7 +369,7 @@ struct Registry {
 
 thread_local! {
     static REGISTRY: RefCell<Registry> = const {
-        RefCell::new(Registry { entries: Vec::new(), young_from: 0, threshold: FLOOR })
+        RefCell::new(Registry { entries: Entries::new(), young_from: 0, threshold: FLOOR })
     };
     /// A collection is due at the next step.
     static DUE: Cell<bool> = const { Cell::new(false) };
@@ -352,7 +491,7 @@ impl Registry {
         let len = self.entries.len();
         let low = self.young_from.max(len.saturating_sub(RECENT));
         for i in (low..len).rev() {
-            if !self.entries[i].alive() {
+            if !self.entries.alive(i) {
                 self.entries.swap_remove(i);
             }
         }
@@ -364,7 +503,7 @@ impl Registry {
     fn promote(&mut self) {
         let mut keep = self.young_from;
         for i in self.young_from..self.entries.len() {
-            if self.entries[i].alive() {
+            if self.entries.alive(i) {
                 self.entries.swap(keep, i);
                 keep += 1;
             }
@@ -399,9 +538,9 @@ pub fn collect() -> usize {
         let mut entries = REGISTRY.with(|r| {
             let mut r = r.borrow_mut();
             r.young_from = 0;
-            std::mem::take(&mut r.entries)
+            std::mem::replace(&mut r.entries, Entries::new())
         });
-        entries.retain(Tracked::alive);
+        entries.retain(Entries::alive);
         let mut cleared = 0;
         // Finalizers may keep objects alive (a report holds the exception it reports): after
         // they ran, reachability is computed again. Each round disarms every finalizer among
@@ -418,14 +557,14 @@ pub fn collect() -> usize {
             break;
         }
         if cleared > 0 {
-            entries.retain(Tracked::alive);
+            entries.retain(Entries::alive);
         }
         REGISTRY.with(|r| {
             let mut r = r.borrow_mut();
-            let newer = std::mem::replace(&mut r.entries, entries);
+            let mut newer = std::mem::replace(&mut r.entries, entries);
             r.threshold = FLOOR.max(2 * r.entries.len());
             r.young_from = r.entries.len();
-            r.entries.extend(newer);
+            r.entries.append(&mut newer);
         });
         cleared
     });
@@ -441,37 +580,39 @@ pub fn collect() -> usize {
 
 /// The indices (into `entries`) of the objects no longer reachable from outside the tracked
 /// objects.
-fn find_garbage(entries: &mut Vec<Tracked>) -> Vec<usize> {
+fn find_garbage(entries: &mut Entries) -> Vec<usize> {
     let mut index = AddrIndex::with_capacity(entries.len());
     let mut twice = false;
-    for (i, e) in entries.iter().enumerate() {
-        twice |= !index.insert(e.addr(), i as u32);
+    for i in 0..entries.len() {
+        twice |= !index.insert(entries, i as u32);
     }
     if twice {
         // An object registered twice would be two nodes, one of them looking external: keep
         // one entry each.
         debug_assert!(false, "cycle collector: an object was registered twice");
+        let mut seen = std::collections::HashSet::new();
+        entries.retain(|e, i| seen.insert(e.addr(i)));
         index = AddrIndex::with_capacity(entries.len());
-        let mut i = 0;
-        entries.retain(|e| {
-            let fresh = index.insert(e.addr(), i);
-            i += fresh as u32;
-            fresh
-        });
+        for i in 0..entries.len() {
+            index.insert(entries, i as u32);
+        }
     }
     let n = entries.len();
     // Counts are read before any object is upgraded, so the collector's own temporary
     // references are not among them. The edges between tracked objects found on the way are
     // kept (`edges[start[i]..start[i + 1]]` leave object `i`), so marking needs no second
-    // traversal and sees exactly the edges that were subtracted.
-    let mut refs: Vec<isize> = entries.iter().map(|e| e.strong() as isize).collect();
+    // traversal and sees exactly the edges that were subtracted. (Counts beyond `i32` — more
+    // references to one object than could fit in memory — would stay reachable.)
+    let mut refs: Vec<i32> = (0..n)
+        .map(|i| entries.view(i).strong().min(i32::MAX as usize) as i32)
+        .collect();
     let mut start: Vec<u32> = Vec::with_capacity(n + 1);
     let mut edges: Vec<u32> = Vec::with_capacity(n * 2);
-    for e in entries.iter() {
+    for i in 0..n {
         start.push(edges.len() as u32);
-        if let Some(o) = e.upgrade() {
+        if let Some(o) = entries.view(i).upgrade() {
             o.traverse(&mut |a| {
-                if let Some(j) = index.get(a) {
+                if let Some(j) = index.get(entries, a) {
                     refs[j as usize] -= 1;
                     edges.push(j);
                 }
@@ -503,23 +644,25 @@ fn find_garbage(entries: &mut Vec<Tracked>) -> Vec<usize> {
     (0..n).filter(|&i| refs[i] == 0).collect()
 }
 
-/// A map from the identity of each tracked object to its index in the collection, an
-/// open-addressing table with linear probing (identities are non-zero addresses; zero marks a
-/// free slot). The collector looks one up for every reference it follows, so it is kept simpler
-/// and cheaper than a general hash map.
+/// A map from the identity of each tracked object to its index in the registry's entries,
+/// an open-addressing table with linear probing that holds only the indices (4 bytes a slot:
+/// the collector's scratch memory grows with the number of tracked objects) and compares
+/// identities through the entries. The collector looks one up for every reference it follows,
+/// so it is kept simpler and cheaper than a general hash map.
 struct AddrIndex {
-    keys: Vec<usize>,
-    values: Vec<u32>,
+    /// Entry indices; [`AddrIndex::FREE`] marks a free slot.
+    slots: Vec<u32>,
     /// `64 - log2(capacity)`: the hash keeps the top bits.
     shift: u32,
 }
 
 impl AddrIndex {
+    const FREE: u32 = u32::MAX;
+
     fn with_capacity(n: usize) -> AddrIndex {
         let cap = (2 * n).next_power_of_two().max(16);
         AddrIndex {
-            keys: vec![0; cap],
-            values: vec![0; cap],
+            slots: vec![Self::FREE; cap],
             shift: u64::BITS - cap.trailing_zeros(),
         }
     }
@@ -530,42 +673,43 @@ impl AddrIndex {
         (((key as u64) >> 3).wrapping_mul(0x9E37_79B9_7F4A_7C15) >> self.shift) as usize
     }
 
-    /// Adds `key`; false (and nothing changed) when it is already there.
-    fn insert(&mut self, key: usize, value: u32) -> bool {
-        let mask = self.keys.len() - 1;
-        let mut i = self.slot(key);
+    /// Adds entry `i` of `entries`; false (and nothing changed) when an entry with its
+    /// identity is already there.
+    fn insert(&mut self, entries: &Entries, i: u32) -> bool {
+        let key = entries.addr(i as usize);
+        let mask = self.slots.len() - 1;
+        let mut s = self.slot(key);
         loop {
-            match self.keys[i] {
-                0 => {
-                    self.keys[i] = key;
-                    self.values[i] = value;
+            match self.slots[s] {
+                Self::FREE => {
+                    self.slots[s] = i;
                     return true;
                 }
-                k if k == key => return false,
-                _ => i = (i + 1) & mask,
+                j if entries.addr(j as usize) == key => return false,
+                _ => s = (s + 1) & mask,
             }
         }
     }
 
     #[inline]
-    fn get(&self, key: usize) -> Option<u32> {
-        let mask = self.keys.len() - 1;
-        let mut i = self.slot(key);
+    fn get(&self, entries: &Entries, key: usize) -> Option<u32> {
+        let mask = self.slots.len() - 1;
+        let mut s = self.slot(key);
         loop {
-            match self.keys[i] {
-                0 => return None,
-                k if k == key => return Some(self.values[i]),
-                _ => i = (i + 1) & mask,
+            match self.slots[s] {
+                Self::FREE => return None,
+                j if entries.addr(j as usize) == key => return Some(j),
+                _ => s = (s + 1) & mask,
             }
         }
     }
 }
 
 /// Runs the finalizers of the garbage objects that have one; whether any ran.
-fn finalize(entries: &[Tracked], garbage: &[usize]) -> bool {
+fn finalize(entries: &Entries, garbage: &[usize]) -> bool {
     let mut ran = false;
     for &i in garbage {
-        ran |= match entries[i].upgrade() {
+        ran |= match entries.view(i).upgrade() {
             Some(Obj::Generator(g)) => g.finalize_unreachable(),
             Some(Obj::Future(f)) => f.report_unretrieved(),
             _ => false,
@@ -575,10 +719,10 @@ fn finalize(entries: &[Tracked], garbage: &[usize]) -> bool {
 }
 
 /// Empties the garbage objects, which breaks their cycles; how many it emptied.
-fn clear(entries: &[Tracked], garbage: &[usize]) -> usize {
+fn clear(entries: &Entries, garbage: &[usize]) -> usize {
     let objs: Vec<Obj> = garbage
         .iter()
-        .filter_map(|&i| entries[i].upgrade())
+        .filter_map(|&i| entries.view(i).upgrade())
         .collect();
     let mut doomed: Vec<Value> = Vec::new();
     let mut rest: Vec<Taken> = Vec::new();
@@ -987,5 +1131,40 @@ impl Obj {
                 false
             }
         }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn packed_entries_keep_weak_counts_and_kinds() {
+        let list = Rc::new(RefCell::new(vec![Value::Int(1)]));
+        let tuple = ThinRc::from_vec(vec![Value::Int(2)]);
+        let fut = Future::untracked();
+        let mut e = Entries::new();
+        e.push(RefCell::<Vec<Value>>::entry(&list));
+        e.push(Tracked::Tuple(ThinRc::downgrade(&tuple)));
+        e.push(Future::entry(&fut));
+        assert_eq!(Rc::weak_count(&list), 1);
+        assert!((0..3).all(|i| e.alive(i)));
+        drop(fut);
+        assert!(!e.alive(2));
+        e.swap(0, 1);
+        e.swap_remove(2);
+        assert_eq!(e.len(), 2);
+        assert!(matches!(*e.view(0), Tracked::Tuple(_)));
+        assert_eq!(e.addr(1), Rc::as_ptr(&list) as *const () as usize);
+        let mut more = Entries::new();
+        more.push(RefCell::<Vec<Value>>::entry(&list));
+        e.append(&mut more);
+        assert_eq!(Rc::weak_count(&list), 2);
+        e.retain(|_, i| i != 1);
+        assert_eq!(Rc::weak_count(&list), 1);
+        e.truncate(1);
+        assert_eq!(Rc::weak_count(&list), 0);
+        drop(e);
+        assert_eq!(ThinRc::strong_count(&tuple), 1);
     }
 }

@@ -217,6 +217,25 @@ impl<T> ThinWeak<T> {
         self.ptr.as_ptr() as *const ()
     }
 
+    /// Gives up the handle for its raw pointer, keeping its weak count (see `from_raw`).
+    pub(crate) fn into_raw(self) -> *const () {
+        let p = self.ptr.as_ptr() as *const ();
+        std::mem::forget(self);
+        p
+    }
+
+    /// The handle `into_raw` gave up.
+    ///
+    /// # Safety
+    /// `p` comes from `into_raw` of a `ThinWeak<T>` of the same `T`, and is taken back once.
+    pub(crate) unsafe fn from_raw(p: *const ()) -> ThinWeak<T> {
+        ThinWeak {
+            // SAFETY: `into_raw` gave a non-null header pointer.
+            ptr: unsafe { NonNull::new_unchecked(p as *mut Header) },
+            _own: PhantomData,
+        }
+    }
+
     /// The items, while a strong reference still holds them.
     pub fn upgrade(&self) -> Option<ThinRc<T>> {
         // SAFETY: a weak reference keeps the header alive.
