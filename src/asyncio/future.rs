@@ -128,9 +128,10 @@ impl<T: Default + std::fmt::Debug> std::fmt::Debug for SwapCell<T> {
 }
 
 /// Where a future is.
-#[derive(Clone, Debug)]
+#[derive(Clone, Debug, Default)]
 pub enum FutState {
     /// Not done.
+    #[default]
     Pending,
     /// Done with a result.
     Finished(Value),
@@ -150,9 +151,98 @@ pub struct Cancelled {
     pub exc: Option<Exc>,
 }
 
-/// A future's done callbacks: one is kept inline (most futures have just their awaiting
-/// task's wake-up).
-pub type Callbacks = smallvec::SmallVec<[DoneCallback; 1]>;
+/// A future's done callbacks, in registration order: one is kept inline (most futures have
+/// just their awaiting task's wake-up), more in a boxed vector. Two words (a program may hold
+/// a hundred thousand futures).
+#[derive(Clone, Debug, Default)]
+pub enum Callbacks {
+    /// None.
+    #[default]
+    Zero,
+    /// Just this one.
+    One(DoneCallback),
+    /// Two or more.
+    Many(Box<Vec<DoneCallback>>),
+}
+
+impl Callbacks {
+    /// No callbacks.
+    pub const fn new() -> Callbacks {
+        Callbacks::Zero
+    }
+
+    /// The callbacks, in registration order.
+    pub fn as_slice(&self) -> &[DoneCallback] {
+        match self {
+            Callbacks::Zero => &[],
+            Callbacks::One(c) => std::slice::from_ref(c),
+            Callbacks::Many(v) => v,
+        }
+    }
+
+    /// The callbacks, in registration order.
+    pub fn iter(&self) -> std::slice::Iter<'_, DoneCallback> {
+        self.as_slice().iter()
+    }
+
+    /// How many there are.
+    pub fn len(&self) -> usize {
+        self.as_slice().len()
+    }
+
+    /// Whether there are none.
+    pub fn is_empty(&self) -> bool {
+        matches!(self, Callbacks::Zero)
+    }
+
+    /// Adds `cb` after the others.
+    pub fn push(&mut self, cb: DoneCallback) {
+        *self = match std::mem::take(self) {
+            Callbacks::Zero => Callbacks::One(cb),
+            Callbacks::One(a) => Callbacks::Many(Box::new(vec![a, cb])),
+            Callbacks::Many(mut v) => {
+                v.push(cb);
+                Callbacks::Many(v)
+            }
+        };
+    }
+
+    /// Drops them all.
+    pub fn clear(&mut self) {
+        *self = Callbacks::Zero;
+    }
+
+    /// Keeps the callbacks `keep` is true of, in order.
+    pub fn retain(&mut self, mut keep: impl FnMut(&DoneCallback) -> bool) {
+        *self = match std::mem::take(self) {
+            Callbacks::One(a) if keep(&a) => Callbacks::One(a),
+            Callbacks::Many(mut v) => {
+                v.retain(|c| keep(c));
+                match v.len() {
+                    0 => Callbacks::Zero,
+                    1 => Callbacks::One(v.pop().expect("one left")),
+                    _ => Callbacks::Many(v),
+                }
+            }
+            _ => Callbacks::Zero,
+        };
+    }
+}
+
+impl IntoIterator for Callbacks {
+    type Item = DoneCallback;
+    type IntoIter =
+        std::iter::Chain<std::option::IntoIter<DoneCallback>, std::vec::IntoIter<DoneCallback>>;
+
+    fn into_iter(self) -> Self::IntoIter {
+        let (one, many) = match self {
+            Callbacks::Zero => (None, Vec::new()),
+            Callbacks::One(c) => (Some(c), Vec::new()),
+            Callbacks::Many(v) => (None, *v),
+        };
+        one.into_iter().chain(many)
+    }
+}
 
 /// What runs when a future completes.
 #[derive(Clone, Debug)]
@@ -261,7 +351,7 @@ impl TaskData {
 #[derive(Debug)]
 pub struct Future {
     /// State.
-    pub state: RefCell<FutState>,
+    pub state: SwapCell<FutState>,
     /// Done callbacks, in registration order.
     pub callbacks: SwapCell<Callbacks>,
     /// Set while a task is being asked to block on it (`_asyncio_future_blocking`).
@@ -415,7 +505,7 @@ impl Future {
 
     fn bare(task: Option<Box<TaskData>>) -> Future {
         Future {
-            state: RefCell::new(FutState::Pending),
+            state: SwapCell::new(FutState::Pending),
             callbacks: SwapCell::new(Callbacks::new()),
             blocking: Cell::new(false),
             sleep: Cell::new(0),
@@ -453,9 +543,7 @@ impl Future {
         if !self.log_traceback.get() {
             return false;
         }
-        let Ok(state) = self.state.try_borrow() else {
-            return false;
-        };
+        let state = self.state.borrow();
         let FutState::Failed(e) = &*state else {
             return false;
         };
@@ -506,10 +594,34 @@ mod tests {
     }
 
     #[test]
+    fn callbacks_keep_registration_order_through_push_and_retain() {
+        let num = |c: &DoneCallback| match c {
+            DoneCallback::Py(Value::Int(n)) => *n,
+            _ => -1,
+        };
+        let mut cbs = Callbacks::new();
+        assert!(cbs.is_empty());
+        for n in 0..4 {
+            cbs.push(DoneCallback::Py(Value::Int(n)));
+        }
+        assert_eq!(cbs.iter().map(num).collect::<Vec<_>>(), [0, 1, 2, 3]);
+        cbs.retain(|c| num(c) % 2 == 1);
+        assert_eq!(cbs.len(), 2);
+        cbs.retain(|c| num(c) == 3);
+        assert!(matches!(cbs, Callbacks::One(_)));
+        cbs.push(DoneCallback::StopLoop);
+        let all: Vec<i64> = cbs.clone().into_iter().map(|c| num(&c)).collect();
+        assert_eq!(all, [3, -1]);
+        cbs.retain(|_| false);
+        assert!(cbs.is_empty());
+    }
+
+    #[test]
     fn a_task_stays_small() {
         // 100,000 live tasks each hold one of these (bench/spawn.py): a field that grows it
         // past a mimalloc size class costs megabytes.
         assert!(std::mem::size_of::<TaskData>() <= 64);
-        assert!(std::mem::size_of::<Future>() <= 80);
+        assert!(std::mem::size_of::<Future>() <= 64);
+        assert_eq!(std::mem::size_of::<Callbacks>(), 16);
     }
 }

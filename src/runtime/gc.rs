@@ -607,7 +607,7 @@ fn find_garbage(entries: &mut Entries) -> Vec<usize> {
         .map(|i| entries.view(i).strong().min(i32::MAX as usize) as i32)
         .collect();
     let mut start: Vec<u32> = Vec::with_capacity(n + 1);
-    let mut edges: Vec<u32> = Vec::with_capacity(n * 2);
+    let mut edges: Vec<u32> = Vec::with_capacity(n);
     for i in 0..n {
         start.push(edges.len() as u32);
         if let Some(o) = entries.view(i).upgrade() {
@@ -660,7 +660,8 @@ impl AddrIndex {
     const FREE: u32 = u32::MAX;
 
     fn with_capacity(n: usize) -> AddrIndex {
-        let cap = (2 * n).next_power_of_two().max(16);
+        // At most two-thirds full.
+        let cap = (n + n / 2 + 1).next_power_of_two().max(16);
         AddrIndex {
             slots: vec![Self::FREE; cap],
             shift: u64::BITS - cap.trailing_zeros(),
@@ -883,7 +884,8 @@ fn traverse_iter(it: &NativeIter, f: &mut impl FnMut(usize)) {
 }
 
 fn traverse_future(fut: &Future, f: &mut impl FnMut(usize)) {
-    if let Ok(s) = fut.state.try_borrow() {
+    {
+        let s = fut.state.borrow();
         match &*s {
             FutState::Pending => {}
             FutState::Finished(v) => visit_value(v, f),
@@ -1101,9 +1103,7 @@ impl Obj {
                 Err(_) => false,
             },
             Obj::Future(fut) => {
-                if let Ok(mut s) = fut.state.try_borrow_mut() {
-                    rest.push(Taken::State(std::mem::replace(&mut *s, FutState::Pending)));
-                }
+                rest.push(Taken::State(std::mem::take(&mut *fut.state.borrow_mut())));
                 rest.push(Taken::Callbacks(std::mem::take(
                     &mut *fut.callbacks.borrow_mut(),
                 )));
