@@ -1,7 +1,8 @@
 # Many tasks created at once, each awaiting asyncio.sleep(0.05), gathered: task creation,
 # timer heap and gather cost, and the memory held by live tasks (peak RSS).
-# The brief asked for 100,000 tasks, but that takes ~3.9 s under CPython 3.11 on the reference
-# machine (over the 3 s budget), so 50,000 are spawned.
+# 100,000 tasks, as the issue asks (~2.0 s under CPython 3.11 on the reference machine, inside
+# the 3 s budget; an earlier measurement on a busier machine gave 3.9 s and the benchmark ran
+# 50,000 for a while).
 import asyncio
 
 
@@ -11,7 +12,7 @@ async def sleeper(k):
 
 
 async def main():
-    tasks = [asyncio.create_task(sleeper(k)) for k in range(50000)]
+    tasks = [asyncio.create_task(sleeper(k)) for k in range(100000)]
     results = await asyncio.gather(*tasks)
     return len(results), sum(results)
 
