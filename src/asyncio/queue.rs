@@ -20,6 +20,7 @@
 
 use crate::interp::generator::{Generator, NativeStart, NativeStep};
 use crate::interp::Interp;
+use crate::runtime::attrs::NameCache;
 use crate::runtime::exceptions::new_exception;
 use crate::runtime::value::B64;
 use crate::runtime::value::{Class, Function, Instance, Kwargs, PyResult, Value};
@@ -70,7 +71,24 @@ pub struct QueueLib {
     methods: [Vec<Option<Value>>; 3],
     /// The class-namespace version at which `methods` were last found unchanged.
     checked: Cell<u64>,
+    /// The attribute names of a queue `Queue.__init__` made, and of an `Event`.
+    names: NameCache,
+    event_names: NameCache,
 }
+
+/// The attributes `Queue.__init__` sets, in its order (the positions below are into these).
+static QUEUE_NAMES: [&str; INIT_ATTRS] = [
+    "_aio_site",
+    "_maxsize",
+    "_getters",
+    "_putters",
+    "_unfinished_tasks",
+    "_finished",
+    "_queue",
+];
+
+/// The attributes `Event.__init__` sets, in its order.
+static EVENT_NAMES: [&str; 3] = ["_aio_site", "_waiters", "_value"];
 
 /// The class `name` of the library module `m`.
 pub(super) fn class(m: &crate::runtime::value::Module, name: &str) -> Option<Rc<Class>> {
@@ -146,6 +164,8 @@ pub fn install(it: &mut Interp, m: &crate::runtime::value::Module) {
         empty,
         methods,
         checked: Cell::new(crate::runtime::class_dict::version()),
+        names: NameCache::new(&QUEUE_NAMES),
+        event_names: NameCache::new(&EVENT_NAMES),
     }));
 }
 
@@ -171,6 +191,147 @@ fn exact(lib: &QueueLib, v: &Value) -> Option<(Rc<Instance>, Kind)> {
         return None;
     }
     Some((i.clone(), kind))
+}
+
+/// The kind of `v`, when it is exactly one of the library's queue classes whose methods are
+/// unchanged (its attributes are checked by the caller).
+#[inline]
+fn kind_of<'a>(lib: &QueueLib, v: &'a Value) -> Option<(&'a Rc<Instance>, Kind)> {
+    let Value::Instance(i) = v else { return None };
+    let kind = if Rc::ptr_eq(&i.class, &lib.queue) {
+        Kind::Fifo
+    } else if Rc::ptr_eq(&i.class, &lib.lifo) {
+        Kind::Lifo
+    } else if Rc::ptr_eq(&i.class, &lib.priority) {
+        Kind::Priority
+    } else {
+        return None;
+    };
+    methods_unchanged(lib).then_some((i, kind))
+}
+
+/// The list a value is, if it is one.
+fn as_list(v: &Value) -> Option<&Rc<RefCell<Vec<Value>>>> {
+    match v {
+        Value::List(l) => Some(l),
+        _ => None,
+    }
+}
+
+/// What `put_direct` did.
+enum Put {
+    /// The item went in; what is left to do: clear `_finished` by its method (when it is not
+    /// the library's `Event`), then wake the first getter (when there are getters).
+    Done(Option<Value>, Option<Rc<RefCell<Vec<Value>>>>),
+    /// The queue is full (nothing changed).
+    Full,
+    /// The queue's state is not the usual one (nothing changed).
+    Unusual,
+}
+
+/// `put_nowait(item)` on a FIFO or LIFO queue, done on its attributes in one borrow when they
+/// are exactly those `__init__` set and of the usual types. `item` is cloned only when it goes
+/// in.
+fn put_direct(lib: &QueueLib, q: &Instance, item: &Value) -> Put {
+    let Ok(mut attrs) = q.attrs.try_borrow_mut() else {
+        return Put::Unusual;
+    };
+    let Some(a) = attrs.named_mut(&lib.names) else {
+        return Put::Unusual;
+    };
+    let (Value::Int(maxsize), Value::Int(unfinished), Some(items), Some(getters)) = (
+        &a[MAXSIZE.0].1,
+        &a[UNFINISHED.0].1,
+        as_list(&a[ITEMS.0].1),
+        as_list(&a[GETTERS.0].1),
+    ) else {
+        return Put::Unusual;
+    };
+    let (Some(unfinished), Ok(mut items), Ok(waiting)) = (
+        unfinished.checked_add(1),
+        items.try_borrow_mut(),
+        getters.try_borrow().map(|g| !g.is_empty()),
+    ) else {
+        return Put::Unusual;
+    };
+    if *maxsize > 0 && items.len() as i64 >= *maxsize {
+        return Put::Full;
+    }
+    items.push(item.clone());
+    drop(items);
+    let getters = waiting.then(|| getters.clone());
+    a[UNFINISHED.0].1 = Value::Int(unfinished);
+    // `self._finished.clear()`: the library's Event's `_value` set here.
+    let finished = match &a[FINISHED.0].1 {
+        Value::Instance(e) if Rc::ptr_eq(&e.class, &lib.event) => {
+            let cleared = e.attrs.try_borrow_mut().ok().and_then(|mut ea| {
+                let ev = ea.named_mut(&lib.event_names)?;
+                ev[EVENT_VALUE.0].1 = Value::Bool(B64::FALSE);
+                Some(())
+            });
+            cleared.is_none().then(|| a[FINISHED.0].1.clone())
+        }
+        other => Some(other.clone()),
+    };
+    Put::Done(finished, getters)
+}
+
+/// What `put_direct` left to do.
+fn put_after(
+    it: &mut Interp,
+    finished: Option<Value>,
+    getters: Option<Rc<RefCell<Vec<Value>>>>,
+) -> PyResult<()> {
+    if let Some(f) = finished {
+        it.call_method(&f, "clear", vec![])?;
+    }
+    match getters {
+        Some(g) => wakeup_next(it, &g),
+        None => Ok(()),
+    }
+}
+
+/// What `get_direct` did.
+enum Get {
+    /// The first item (the last, for a LIFO queue), and the putters when there are any, the
+    /// first of which is to be woken.
+    Done(Value, Option<Rc<RefCell<Vec<Value>>>>),
+    /// The queue is empty.
+    Empty,
+    /// The queue's state is not the usual one (nothing changed).
+    Unusual,
+}
+
+/// `get_nowait()` on a FIFO or LIFO queue, done on its attributes in one borrow when they are
+/// exactly those `__init__` set and of the usual types.
+fn get_direct(lib: &QueueLib, q: &Instance, kind: Kind) -> Get {
+    let Ok(mut attrs) = q.attrs.try_borrow_mut() else {
+        return Get::Unusual;
+    };
+    let Some(a) = attrs.named_mut(&lib.names) else {
+        return Get::Unusual;
+    };
+    let (Some(items), Some(putters)) = (as_list(&a[ITEMS.0].1), as_list(&a[PUTTERS.0].1)) else {
+        return Get::Unusual;
+    };
+    let (Ok(mut items), Ok(waiting)) = (
+        items.try_borrow_mut(),
+        putters.try_borrow().map(|p| !p.is_empty()),
+    ) else {
+        return Get::Unusual;
+    };
+    if items.is_empty() {
+        return Get::Empty;
+    }
+    let item = match kind {
+        Kind::Fifo => items.remove(0),
+        Kind::Lifo => match items.pop() {
+            Some(x) => x,
+            None => return Get::Empty,
+        },
+        Kind::Priority => return Get::Unusual,
+    };
+    Get::Done(item, waiting.then(|| putters.clone()))
 }
 
 /// Whether the three classes still give the methods of [`STANDS_FOR`] they had when the Rust
@@ -359,6 +520,18 @@ fn put_fast(it: &mut Interp, args: &[Value]) -> PyResult<NativeStep> {
         return Ok(NativeStep::HandOver);
     }
     let lib = lib(it);
+    let Some((q, kind)) = kind_of(&lib, &args[0]) else {
+        return Ok(NativeStep::HandOver);
+    };
+    if kind != Kind::Priority {
+        return Ok(match put_direct(&lib, q, &args[1]) {
+            Put::Done(finished, getters) => {
+                put_after(it, finished, getters)?;
+                NativeStep::Return(Value::None)
+            }
+            Put::Full | Put::Unusual => NativeStep::HandOver,
+        });
+    }
     let Some((q, kind)) = exact(&lib, &args[0]) else {
         return Ok(NativeStep::HandOver);
     };
@@ -380,6 +553,20 @@ fn get_fast(it: &mut Interp, args: &[Value]) -> PyResult<NativeStep> {
         return Ok(NativeStep::HandOver);
     }
     let lib = lib(it);
+    let Some((q, kind)) = kind_of(&lib, &args[0]) else {
+        return Ok(NativeStep::HandOver);
+    };
+    if kind != Kind::Priority {
+        return Ok(match get_direct(&lib, q, kind) {
+            Get::Done(item, putters) => {
+                if let Some(p) = putters {
+                    wakeup_next(it, &p)?;
+                }
+                NativeStep::Return(item)
+            }
+            Get::Empty | Get::Unusual => NativeStep::HandOver,
+        });
+    }
     let Some((q, kind)) = exact(&lib, &args[0]) else {
         return Ok(NativeStep::HandOver);
     };
@@ -439,6 +626,17 @@ fn q_get(it: &mut Interp, args: &[Value], kw: &Kwargs) -> PyResult<Value> {
 fn q_put_nowait(it: &mut Interp, args: &[Value], kw: &Kwargs) -> PyResult<Value> {
     let lib = lib(it);
     if args.len() == 2 && kw.is_empty() {
+        match kind_of(&lib, &args[0]) {
+            Some((q, kind)) if kind != Kind::Priority => match put_direct(&lib, q, &args[1]) {
+                Put::Done(finished, getters) => {
+                    put_after(it, finished, getters)?;
+                    return Ok(Value::None);
+                }
+                Put::Full => return Err(new_exception(lib.queue_full.clone(), vec![])),
+                Put::Unusual => {}
+            },
+            _ => {}
+        }
         if let Some((q, kind)) = exact(&lib, &args[0]) {
             match full(&q) {
                 Some((_, true)) => return Err(new_exception(lib.queue_full.clone(), vec![])),
@@ -458,6 +656,19 @@ fn q_put_nowait(it: &mut Interp, args: &[Value], kw: &Kwargs) -> PyResult<Value>
 fn q_get_nowait(it: &mut Interp, args: &[Value], kw: &Kwargs) -> PyResult<Value> {
     let lib = lib(it);
     if args.len() == 1 && kw.is_empty() {
+        match kind_of(&lib, &args[0]) {
+            Some((q, kind)) if kind != Kind::Priority => match get_direct(&lib, q, kind) {
+                Get::Done(item, putters) => {
+                    if let Some(p) = putters {
+                        wakeup_next(it, &p)?;
+                    }
+                    return Ok(item);
+                }
+                Get::Empty => return Err(new_exception(lib.queue_empty.clone(), vec![])),
+                Get::Unusual => {}
+            },
+            _ => {}
+        }
         if let Some((q, kind)) = exact(&lib, &args[0]) {
             match empty(&q) {
                 Some((_, true)) => return Err(new_exception(lib.queue_empty.clone(), vec![])),

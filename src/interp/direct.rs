@@ -858,10 +858,22 @@ fn expr(e: &Expr) -> ExprFn {
 }
 
 fn cond(e: &Expr) -> CondFn {
+    use crate::syntax::ast::{CmpOp, Constant};
     let span = e.span;
     if let ExprKind::Compare(first, rest) = &e.kind {
         if rest.len() == 1 {
             let (op, re) = &rest[0];
+            // `local is None` / `local is not None`: the slot looked at in place.
+            if let (CmpOp::Is | CmpOp::IsNot, Some(i), ExprKind::Const(Constant::None)) =
+                (op, local_slot(first), &re.kind)
+            {
+                let (op, is) = (*op, *op == CmpOp::Is);
+                let (l, r) = (operand(first), operand(re));
+                return CondFn::new(move |it, fr| match fr.slots.get(i) {
+                    Some(Value::Undef) | None => compare_truth(it, fr, op, &l, &r, span),
+                    Some(v) => Ok(matches!(v, Value::None) == is),
+                });
+            }
             return operands::cond(*op, operand(first), operand(re), span);
         }
     }

@@ -10,7 +10,7 @@
 use super::dict::{str_hash, Dict, DictKey};
 use super::value::Value;
 use indexmap::Equivalent;
-use std::cell::RefCell;
+use std::cell::{Cell, RefCell};
 use std::hash::{Hash, Hasher};
 use std::rc::Rc;
 
@@ -116,7 +116,73 @@ fn str_key(name: &str) -> StrKey<'_> {
     StrKey(name, str_hash(name))
 }
 
+/// The attribute names a class's `__init__` sets, in order, with the name strings last seen in
+/// a map that has exactly them (held, so that the addresses compared stay theirs): a map whose
+/// keys are those same strings — every instance that `__init__` made — matches by address,
+/// with no text compared. For Rust code that reads an instance's whole state at once
+/// ([`Attrs::named_mut`]).
+#[derive(Debug)]
+pub struct NameCache {
+    names: &'static [&'static str],
+    /// The addresses of `held`'s strings.
+    seen: Box<[Cell<usize>]>,
+    /// The name strings of the last map that matched by text.
+    held: RefCell<Vec<Rc<str>>>,
+}
+
+/// The address of a name string, as [`NameCache`] compares them.
+#[inline(always)]
+fn name_addr(k: &Rc<str>) -> usize {
+    Rc::as_ptr(k) as *const u8 as usize
+}
+
+impl NameCache {
+    /// A cache for maps holding exactly `names`, in this order.
+    pub fn new(names: &'static [&'static str]) -> NameCache {
+        NameCache {
+            names,
+            seen: names.iter().map(|_| Cell::new(0)).collect(),
+            held: RefCell::new(Vec::new()),
+        }
+    }
+
+    /// Whether `items` are exactly the cache's names, in order.
+    #[inline]
+    fn matches(&self, items: &[(Rc<str>, Value)]) -> bool {
+        items.len() == self.seen.len()
+            && (items
+                .iter()
+                .zip(self.seen.iter())
+                .all(|((k, _), s)| name_addr(k) == s.get())
+                || self.learn(items))
+    }
+
+    /// `matches` by text, remembering the strings when they match.
+    #[cold]
+    fn learn(&self, items: &[(Rc<str>, Value)]) -> bool {
+        if !items.iter().zip(self.names).all(|((k, _), n)| **k == **n) {
+            return false;
+        }
+        let held: Vec<Rc<str>> = items.iter().map(|(k, _)| k.clone()).collect();
+        for (s, k) in self.seen.iter().zip(&held) {
+            s.set(name_addr(k));
+        }
+        *self.held.borrow_mut() = held;
+        true
+    }
+}
+
 impl Attrs {
+    /// The attributes (name and value, in the order they were set), when they are exactly
+    /// `names`'s: the caller reads and changes them by position.
+    #[inline]
+    pub fn named_mut(&mut self, names: &NameCache) -> Option<&mut [(Rc<str>, Value)]> {
+        match self {
+            Attrs::Names(m) if names.matches(&m.items) => Some(&mut m.items),
+            _ => None,
+        }
+    }
+
     /// The attribute `name`, if set.
     pub fn get(&self, name: &str) -> Option<Value> {
         match self {
@@ -303,5 +369,47 @@ impl Attrs {
             Attrs::Names(m) => m.values().any(super::drop::owns_container),
             Attrs::Dict(_) => true,
         }
+    }
+}
+
+#[cfg(test)]
+mod name_cache_tests {
+    use super::*;
+
+    fn map(names: &[Rc<str>]) -> Attrs {
+        let mut a = Attrs::default();
+        for (i, n) in names.iter().enumerate() {
+            a.set(n.clone(), Value::Int(i as i64));
+        }
+        a
+    }
+
+    #[test]
+    fn a_name_cache_matches_by_text_then_by_address() {
+        static NAMES: [&str; 2] = ["_a", "_b"];
+        let cache = NameCache::new(&NAMES);
+        let first: Vec<Rc<str>> = vec![Rc::from("_a"), Rc::from("_b")];
+        let mut a = map(&first);
+        let got = a.named_mut(&cache).map(|v| v.len());
+        assert_eq!(got, Some(2));
+        assert!(Rc::ptr_eq(&cache.held.borrow()[1], &first[1]));
+        // Other strings with the same text match too (and are remembered instead).
+        let other: Vec<Rc<str>> = vec![Rc::from("_a"), Rc::from("_b")];
+        let mut b = map(&other);
+        assert!(b.named_mut(&cache).is_some());
+        assert!(Rc::ptr_eq(&cache.held.borrow()[0], &other[0]));
+        // Another order, another name or another count does not.
+        assert!(map(&[other[1].clone(), other[0].clone()])
+            .named_mut(&cache)
+            .is_none());
+        assert!(map(&[other[0].clone(), Rc::from("_c")])
+            .named_mut(&cache)
+            .is_none());
+        assert!(map(&[other[0].clone()]).named_mut(&cache).is_none());
+        // Positions are the order of setting: a value changed through the slice is read back.
+        if let Some(v) = a.named_mut(&cache) {
+            v[1].1 = Value::Int(7);
+        }
+        assert!(matches!(a.get("_b"), Some(Value::Int(7))));
     }
 }
