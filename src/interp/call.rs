@@ -451,13 +451,14 @@ impl Interp {
         slots: Vec<Value>,
         cells: Cells,
     ) -> PyResult<Value> {
-        self.run_straight_in(f, super::frame::Slots::from_vec(slots), cells)
+        self.run_straight_in::<false>(f, super::frame::Slots::from_vec(slots), cells)
     }
 
     /// `run_straight` on slots made already: a vector's go back to the pool after the call, a
-    /// window of the value stack is emptied (its values dropped in place).
+    /// window of the value stack is emptied (its values dropped in place). `RET` as in
+    /// `run_direct_body`.
     #[inline(always)]
-    pub(crate) fn run_straight_in(
+    pub(crate) fn run_straight_in<const RET: bool>(
         &mut self,
         f: &Function,
         slots: super::frame::Slots,
@@ -465,7 +466,8 @@ impl Interp {
     ) -> PyResult<Value> {
         // The result stays packed in registers (see `direct::packed`) until it is returned.
         let r = Frame::with_straight(&f.code, &f.globals, slots, cells, |frame| {
-            let r = super::direct::packed::Packed::pack(self.run_direct_code(frame, &f.code));
+            let r =
+                super::direct::packed::Packed::pack(self.run_direct_body::<RET>(frame, &f.code));
             match frame.slots.take_vec() {
                 Some(slots) => self.recycle_args(slots),
                 None => frame.slots.clear_window(),

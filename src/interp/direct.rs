@@ -81,8 +81,10 @@ struct Block {
     tag: u32,
 }
 
-/// A direct function's body compiled to closures (kept in its `Code`, made on the first call).
-pub struct CompiledBody(Block);
+/// A direct function's body compiled to closures (kept in its `Code`, made on the first call),
+/// and, for a body that is just `return <expression>`, the expression and the statement's
+/// span.
+pub struct CompiledBody(Block, Option<(ExprFn, Span)>);
 
 impl std::fmt::Debug for CompiledBody {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
@@ -93,7 +95,14 @@ impl std::fmt::Debug for CompiledBody {
 impl CompiledBody {
     /// Compiles a statement list.
     pub fn new(body: &Body) -> CompiledBody {
-        CompiledBody(block(body, 0))
+        let ret = match &body[..] {
+            [Stmt {
+                kind: StmtKind::Return(Some(e)),
+                span,
+            }] => Some((expr(e), *span)),
+            _ => None,
+        };
+        CompiledBody(block(body, 0), ret)
     }
 }
 
@@ -108,12 +117,34 @@ impl Interp {
     /// a clone of it).
     #[inline(always)]
     pub(crate) fn run_direct_code(&mut self, frame: &mut Frame, code: &Code) -> PyResult<Value> {
+        self.run_direct_body::<false>(frame, code)
+    }
+
+    /// `run_direct_code`; with `RET`, a body that is just `return e` runs as that expression
+    /// (for the inline await of a coroutine: a check a plain call does not pay for).
+    #[inline(always)]
+    pub(crate) fn run_direct_body<const RET: bool>(
+        &mut self,
+        frame: &mut Frame,
+        code: &Code,
+    ) -> PyResult<Value> {
         if self.depth >= RECURSION_LIMIT {
             return Err(err("RecursionError", "maximum recursion depth exceeded"));
         }
         self.depth += 1;
-        let base = self.exc_stack.len();
         let body = code.compiled.get_or_init(|| CompiledBody::new(&code.body));
+        if let (true, Some((e, span))) = (RET, &body.1) {
+            // `return e`, the whole body: the statement's steps, without the statement list
+            // and the value's trip through `exit_value`.
+            let r = before(self, frame, *span).and_then(|()| {
+                let v = e.call(self, frame);
+                self.reports_at(frame, *span);
+                v.map_err(|x| self.traceback_here(frame, x, *span))
+            });
+            self.depth -= 1;
+            return r;
+        }
+        let base = self.exc_stack.len();
         // A caller's value on its way out may be waiting while this runs (a `return` whose
         // dropped loop iterator closes a generator that calls this function).
         let outer = std::mem::take(&mut self.exit_value);
@@ -1369,7 +1400,7 @@ fn await_global_plain(
         }
         _ => return None,
     };
-    match call_windowed(it, fr, &f, &parts.args) {
+    match call_windowed::<true>(it, fr, &f, &parts.args) {
         Some(Windowed::Args(e)) => return Some(Err(e)),
         Some(Windowed::Tick(e)) => return Some(Ok(Err(e.note_span(vspan)))),
         Some(Windowed::Ran(r)) => {
@@ -1460,7 +1491,7 @@ fn call_plain(
     f: &crate::runtime::value::Function,
     args: &[ExprFn],
 ) -> PyResult<Value> {
-    match call_windowed(it, fr, f, args) {
+    match call_windowed::<false>(it, fr, f, args) {
         Some(Windowed::Args(e) | Windowed::Tick(e)) => return Err(e),
         Some(Windowed::Ran(r)) => return r,
         None => {}
@@ -1484,7 +1515,7 @@ fn call_plain(
 /// calls that make them do, so windows are freed in the reverse order of their making.
 /// `None` (nothing done) when the stack has no room left.
 #[inline(always)]
-fn call_windowed(
+fn call_windowed<const RET: bool>(
     it: &mut Interp,
     fr: &mut Frame,
     f: &crate::runtime::value::Function,
@@ -1525,7 +1556,7 @@ fn call_windowed(
             let slots =
                 unsafe { super::frame::Slots::window(std::ptr::NonNull::new_unchecked(ptr), n) };
             // The frame drops the window's values when its body ends.
-            Windowed::Ran(it.run_straight_in(f, slots, super::frame::Cells::new()))
+            Windowed::Ran(it.run_straight_in::<RET>(f, slots, super::frame::Cells::new()))
         }
         Err(e) => {
             // SAFETY: the window's `n` values, no frame made, dropped once.
