@@ -326,10 +326,71 @@ fn finish(it: &mut Interp, frame: &Frame, span: Span, r: PyResult<Exit>) -> Resu
 }
 
 fn block(body: &Body, tag: u32) -> Block {
+    let mut stmts = Vec::with_capacity(body.len());
+    let mut i = 0;
+    while i < body.len() {
+        if let Some(fused) = await_augmented(body, i) {
+            // The augmented assignment is done by the await statement before it: its own
+            // place in the list (kept, so that statement indexes stay the tree's) does nothing.
+            stmts.push(fused);
+            stmts.push(StmtFn::new(|_, _| Ok(Exit::Normal)));
+            i += 2;
+            continue;
+        }
+        stmts.push(stmt(body, i));
+        i += 1;
+    }
     Block {
-        stmts: (0..body.len()).map(|i| stmt(body, i)).collect(),
+        stmts: stmts.into(),
         tag,
     }
+}
+
+/// `local op= await f(args)`, which lowering splits into `$t = await f(args)` (statement
+/// `idx`) and `local op= $t`: one statement that does both, the awaited value going straight
+/// into the augmented assignment (`$t` is used when a path of the tree's stores it there).
+/// `None` for anything else.
+fn await_augmented(body: &Body, idx: usize) -> Option<StmtFn> {
+    let (StmtKind::Suspend(SuspendKind::Await, Some(tmp), Some(v)), Some(next)) =
+        (&body[idx].kind, body.get(idx + 1))
+    else {
+        return None;
+    };
+    let StmtKind::AugAssign(t, op, rhs) = &next.kind else {
+        return None;
+    };
+    let (ExprKind::Name(tmp_id), ExprKind::Name(rhs_id)) = (&tmp.kind, &rhs.kind) else {
+        return None;
+    };
+    let (Some(slot), Some(tmp_slot), Some(rhs_slot)) =
+        (local_slot(t), local_slot(tmp), local_slot(rhs))
+    else {
+        return None;
+    };
+    if !tmp_id.name.starts_with('$') || tmp_slot != rhs_slot || rhs_id.name != tmp_id.name {
+        return None;
+    }
+    let (op, load, at) = (*op, operand(t), t.span.to(rhs.span));
+    let store: StoreFn = Box::new(move |it, fr, v| {
+        if let (Some(Value::Int(a)), Value::Int(b)) = (fr.slots.get(slot), &v) {
+            if let Some(r) = ops::int_fast(op, *a, *b) {
+                if let Some(cur) = fr.slots.get_mut(slot) {
+                    // Ints both: nothing to drop.
+                    std::mem::forget(std::mem::replace(cur, r));
+                }
+                std::mem::forget(v);
+                return Ok(());
+            }
+        }
+        let cur = load.get(it, fr)?;
+        let r = augmented(it, op, &cur, &v, at)?;
+        drop(cur);
+        if let Some(old) = fr.slots.get_mut(slot) {
+            std::mem::replace(old, r).drop_quick();
+        }
+        Ok(())
+    });
+    await_call_with(v, Some(tmp), body, idx, Some((store, stmt(body, idx + 1))))
 }
 
 /// The local slot a plain name target or operand uses.
@@ -1311,11 +1372,33 @@ fn call_parts(it: &mut Interp, fr: &mut Frame, parts: &CallParts, at: u32) -> Py
 /// closures; a coroutine function whose body never suspends is awaited inline
 /// (`Interp::await_straight`), anything else is called and its value awaited.
 fn await_call(value: &Expr, target: Option<&Expr>, body: &Body, idx: usize) -> Option<StmtFn> {
+    await_call_with(value, target, body, idx, None)
+}
+
+/// `await_call`; with `fused`, the awaited value goes to its store instead of `target`'s, and
+/// its statement runs after a path of the tree's has stored the value in `target`.
+fn await_call_with(
+    value: &Expr,
+    target: Option<&Expr>,
+    body: &Body,
+    idx: usize,
+    fused: Option<(StoreFn, StmtFn)>,
+) -> Option<StmtFn> {
     let ExprKind::Call(f, args) = &value.kind else {
         return None;
     };
     let parts = CallParts::new(f, args)?;
-    let store = target.map(self::target);
+    let (store, then) = match fused {
+        Some((store, then)) => (Some(store), Some(then)),
+        None => (target.map(self::target), None),
+    };
+    // After the tree's code stored the value in `target` (or the statement ended without it).
+    let done = move |it: &mut Interp, fr: &mut Frame| -> Result<Exit, Exc> {
+        match &then {
+            Some(then) => then.call(it, fr),
+            None => Ok(Exit::Normal),
+        }
+    };
     let target = target.cloned();
     let (span, vspan, body) = (body[idx].span, value.span, body.clone());
     Some(StmtFn::new(move |it, fr| {
@@ -1341,12 +1424,14 @@ fn await_call(value: &Expr, target: Option<&Expr>, body: &Body, idx: usize) -> O
                     Err(back) => resume = back,
                 }
             }
-            return Ok(match it.resume_stmt(fr, &body[idx], resume)? {
-                Some(v) => yielding(it, v),
-                None => Exit::Normal,
-            });
+            return match it.resume_stmt(fr, &body[idx], resume)? {
+                Some(v) => Ok(yielding(it, v)),
+                None => done(it, fr),
+            };
         }
         before(it, fr, span)?;
+        // Set when the tree's code stored the value in `target`.
+        let mut tree_stored = false;
         let r = (|| {
             // The outer error is the call's (its span noted), the inner one the awaited
             // body's (reported on the statement).
@@ -1368,13 +1453,20 @@ fn await_call(value: &Expr, target: Option<&Expr>, body: &Body, idx: usize) -> O
                     let flow = it.delegate_to(fr, SuspendKind::Await, target.as_ref(), v)?;
                     Ok(match flow {
                         Flow::Yield(v) => yielding(it, v),
-                        _ => Exit::Normal,
+                        _ => {
+                            tree_stored = true;
+                            Exit::Normal
+                        }
                     })
                 }
                 Awaited::Suspended(y) => Ok(yielding(it, y)),
             }
         })();
-        finish(it, fr, span, r)
+        let exit = finish(it, fr, span, r)?;
+        if tree_stored {
+            return done(it, fr);
+        }
+        Ok(exit)
     }))
 }
 
