@@ -303,6 +303,42 @@ fn next_item(it: &mut Interp, i: &Value) -> PyResult<Option<Value>> {
     it.next_opt(i)
 }
 
+/// The next item of a `range` iterator with items left, written straight into local slot
+/// `slot` (the loop's target): whether there was one (always), or the step's error. `None`
+/// (nothing done) for other iterators, a finished range or an item beyond a machine int.
+#[inline(always)]
+fn range_into_local(
+    it: &mut Interp,
+    fr: &mut Frame,
+    i: &Value,
+    slot: usize,
+) -> Option<PyResult<bool>> {
+    use crate::runtime::value::NativeIter;
+    let Value::Iter(cell) = i else { return None };
+    if slot >= fr.slots.len() {
+        return None;
+    }
+    let mut r = cell.try_borrow_mut().ok()?;
+    let NativeIter::Range { next, step, left } = &mut *r else {
+        return None;
+    };
+    if *left <= 0 {
+        return None;
+    }
+    let v = i64::try_from(*next).ok()?;
+    // The step is counted first, as `next_opt` counts it (the collector, should it run,
+    // leaves the borrowed iterator alone).
+    if let Err(e) = it.tick() {
+        return Some(Err(e));
+    }
+    *next = next.wrapping_add(*step);
+    *left -= 1;
+    drop(r);
+    let old = std::mem::replace(fr.slots.get_mut(slot)?, Value::Int(v));
+    old.drop_quick();
+    Some(Ok(true))
+}
+
 /// A `for` loop's own level, recorded when its body suspends: its iterator (kept there
 /// until the loop resumes).
 #[inline]
@@ -555,7 +591,7 @@ fn stmt(body: &Body, idx: usize) -> StmtFn {
             ..
         } => {
             let (iter_at, next_at) = (iter.span, super::exec::loop_span(span, b));
-            let (store, iter) = (target(t), expr(iter));
+            let (store, iter, slot) = (target(t), expr(iter), local_slot(t));
             let (b, orelse) = (block(b, 0), block(orelse, ELSE));
             let run = move |it: &mut Interp, fr: &mut Frame| -> Result<Exit, Exc> {
                 let i = match resuming_else(fr) {
@@ -582,10 +618,13 @@ fn stmt(body: &Body, idx: usize) -> StmtFn {
                     }
                 };
                 loop {
-                    let next = next_item(it, &i).and_then(|v| match v {
-                        Some(v) => store(it, fr, v).map(|()| true),
-                        None => Ok(false),
-                    });
+                    let next = match slot.and_then(|k| range_into_local(it, fr, &i, k)) {
+                        Some(next) => next,
+                        None => next_item(it, &i).and_then(|v| match v {
+                            Some(v) => store(it, fr, v).map(|()| true),
+                            None => Ok(false),
+                        }),
+                    };
                     match next {
                         Ok(true) => {}
                         Ok(false) => return run_block(it, fr, &orelse),
