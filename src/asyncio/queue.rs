@@ -177,20 +177,8 @@ fn lib(it: &Interp) -> Rc<QueueLib> {
 
 /// The instance and its kind, when `v` is exactly one of the library's queue classes.
 fn exact(lib: &QueueLib, v: &Value) -> Option<(Rc<Instance>, Kind)> {
-    let Value::Instance(i) = v else { return None };
-    let kind = if Rc::ptr_eq(&i.class, &lib.queue) {
-        Kind::Fifo
-    } else if Rc::ptr_eq(&i.class, &lib.lifo) {
-        Kind::Lifo
-    } else if Rc::ptr_eq(&i.class, &lib.priority) {
-        Kind::Priority
-    } else {
-        return None;
-    };
-    if i.attrs.borrow().len() != INIT_ATTRS || !methods_unchanged(lib) {
-        return None;
-    }
-    Some((i.clone(), kind))
+    let (i, kind) = kind_of(lib, v)?;
+    (i.attrs.borrow().len() == INIT_ATTRS).then(|| (i.clone(), kind))
 }
 
 /// The kind of `v`, when it is exactly one of the library's queue classes whose methods are
