@@ -240,6 +240,14 @@ impl<'r, 'a> Lowerer<'r, 'a> {
                 if contains_suspend(&t) {
                     return Err(Self::unsupported(span));
                 }
+                if contains_suspend(&v) && !self.is_local_name(&t) {
+                    // CPython reads the target before it evaluates the value: what it read is
+                    // held in a temporary across the suspension, the operation done on it, and
+                    // the result stored back (a local cannot change meanwhile: it keeps the
+                    // plain form).
+                    self.aug_across_suspension(t, op, v, span, &mut pre)?;
+                    return Ok(pre);
+                }
                 let v = self.lin(v, &mut pre)?;
                 let v = self.spill(v, &mut pre);
                 pre.push(stmt(StmtKind::AugAssign(t, op, v), span));
@@ -707,6 +715,51 @@ impl<'r, 'a> Lowerer<'r, 'a> {
             }
             _ => return Err(Self::unsupported(span)),
         })
+    }
+
+    /// Whether `t` names a local slot of the function being lowered (not a cell or a global).
+    fn is_local_name(&mut self, t: &Expr) -> bool {
+        match &t.kind {
+            ExprKind::Name(id) => matches!(self.r.scope_of(&id.name), Scope::Local(_)),
+            _ => false,
+        }
+    }
+
+    /// `t op= v` whose value suspends, `t` a global or cell name, an attribute or an item: the
+    /// target's object (and key) and its current value are read into temporaries first, then
+    /// the value, then `$cur op= value` and the store of `$cur` into the target.
+    fn aug_across_suspension(
+        &mut self,
+        t: Expr,
+        op: crate::syntax::ast::BinOp,
+        v: Expr,
+        span: Span,
+        pre: &mut Vec<Stmt>,
+    ) -> Result<(), SyntaxError> {
+        let tspan = t.span;
+        let place = match t.kind {
+            ExprKind::Name(_) => t,
+            ExprKind::Attribute(obj, name) => {
+                let o = self.spill(*obj, pre);
+                Expr::new(ExprKind::Attribute(Box::new(o), name), tspan)
+            }
+            ExprKind::Subscript(obj, idx) => {
+                let o = self.spill(*obj, pre);
+                let i = self.spill(*idx, pre);
+                Expr::new(ExprKind::Subscript(Box::new(o), Box::new(i)), tspan)
+            }
+            _ => return Err(Self::unsupported(span)),
+        };
+        let cur = self.r.temp(tspan);
+        pre.push(stmt(
+            StmtKind::Assign(vec![cur.clone()], place.clone()),
+            span,
+        ));
+        let v = self.lin(v, pre)?;
+        let v = self.spill(v, pre);
+        pre.push(stmt(StmtKind::AugAssign(cur.clone(), op, v), span));
+        pre.push(stmt(StmtKind::Assign(vec![place], cur), span));
+        Ok(())
     }
 
     fn suspend_temp(

@@ -297,7 +297,7 @@ impl<'a> Resolver<'a> {
     }
 
     /// Resolves a name for loading or storing in the current scope.
-    fn scope_of(&mut self, name: &Rc<str>) -> Scope {
+    pub(super) fn scope_of(&mut self, name: &Rc<str>) -> Scope {
         let ctx = self.scopes.last().expect("a scope is open");
         match ctx.kind {
             ScopeKind::Module => Scope::Global(self.globals.index(name)),
