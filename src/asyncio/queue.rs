@@ -16,7 +16,10 @@
 //! `__init__` sets) while the classes' methods that CPython's code calls on the queue are still
 //! the library's (see [`STANDS_FOR`]); anything else — a subclass or an instance that may
 //! override `_put`, `full` or `qsize`, a replaced method, a float maxsize — runs the library's
-//! methods unchanged.
+//! methods unchanged. A FIFO or LIFO queue's put and get also need its attributes in the order
+//! `__init__` set them (they are read by position, in one borrow: `put_direct`, `get_direct`);
+//! a priority queue's are read by name, and its heap push and pop are the library's `_put` and
+//! `_get`.
 
 use crate::interp::generator::{Generator, NativeStart, NativeStep};
 use crate::interp::Interp;
@@ -390,19 +393,16 @@ fn int_attr(i: &Instance, at: (usize, &str)) -> Option<i64> {
     }
 }
 
-/// The items list and whether `self.full()`, when the state is the usual one.
-fn full(q: &Instance) -> Option<(Rc<RefCell<Vec<Value>>>, bool)> {
+/// Whether `self.full()`, when the state is the usual one (attributes found by name).
+fn full(q: &Instance) -> Option<bool> {
     let maxsize = int_attr(q, MAXSIZE)?;
-    let items = list_attr(q, ITEMS)?;
-    let n = items.borrow().len() as i64;
-    Some((items, maxsize > 0 && n >= maxsize))
+    let n = list_attr(q, ITEMS)?.borrow().len() as i64;
+    Some(maxsize > 0 && n >= maxsize)
 }
 
-/// The items list and whether `self.empty()`, when the state is the usual one.
-fn empty(q: &Instance) -> Option<(Rc<RefCell<Vec<Value>>>, bool)> {
-    let items = list_attr(q, ITEMS)?;
-    let empty = items.borrow().is_empty();
-    Some((items, empty))
+/// Whether `self.empty()`, when the state is the usual one (attributes found by name).
+fn empty(q: &Instance) -> Option<bool> {
+    Some(list_attr(q, ITEMS)?.borrow().is_empty())
 }
 
 /// `Queue._wakeup_next(waiters)`: wakes the first waiter not done, dropping those before it.
@@ -443,127 +443,113 @@ fn clear_event(it: &mut Interp, lib: &QueueLib, event: &Value) -> PyResult<()> {
     }
 }
 
-/// `put_nowait(item)` on a queue known not to be full, whose items are `items`. `Ok(None)` when the state is unusual;
-/// nothing has been changed then.
-fn put_unchecked(
-    it: &mut Interp,
-    lib: &QueueLib,
-    q: &Rc<Instance>,
-    kind: Kind,
-    items: &RefCell<Vec<Value>>,
-    item: Value,
-) -> PyResult<Option<()>> {
-    let (Some(unfinished), Some(getters), Some(finished)) = (
-        int_attr(q, UNFINISHED).and_then(|n| n.checked_add(1)),
-        list_attr(q, GETTERS),
-        attr(q, FINISHED),
-    ) else {
-        return Ok(None);
-    };
-    match kind {
-        Kind::Fifo | Kind::Lifo => items.borrow_mut().push(item),
-        Kind::Priority => {
-            it.call_method(&Value::Instance(q.clone()), "_put", vec![item])?;
-        }
-    }
-    set_attr(q, UNFINISHED, Value::Int(unfinished));
-    clear_event(it, lib, &finished)?;
-    wakeup_next(it, &getters)?;
-    Ok(Some(()))
+/// What `put_nowait_fast` / `get_nowait_fast` found.
+enum Nowait<T> {
+    /// Done, with this result.
+    Done(T),
+    /// The queue is full (empty, for a get): nothing changed.
+    Blocked,
+    /// Not a queue whose state the Rust paths know: the library's method is to run.
+    Library,
 }
 
-/// `get_nowait()` on a queue known not to be empty, whose items are `items`. `Ok(None)` when
-/// the state is unusual; nothing has been changed then.
-fn get_unchecked(
+/// `put_nowait(item)` on a queue of the library's exact classes in the usual state: a FIFO or
+/// LIFO queue's attributes changed in place (`put_direct`); a priority queue's by name, its
+/// heap push (`_put`) the library's.
+fn put_nowait_fast(
     it: &mut Interp,
-    q: &Rc<Instance>,
-    kind: Kind,
-    items: &RefCell<Vec<Value>>,
-) -> PyResult<Option<Value>> {
-    let Some(putters) = list_attr(q, PUTTERS) else {
-        return Ok(None);
+    lib: &QueueLib,
+    v: &Value,
+    item: &Value,
+) -> PyResult<Nowait<()>> {
+    let Some((q, kind)) = kind_of(lib, v) else {
+        return Ok(Nowait::Library);
     };
-    let item = match kind {
-        Kind::Fifo => {
-            let mut v = items.borrow_mut();
-            if v.is_empty() {
-                return Ok(None);
+    if kind != Kind::Priority {
+        return Ok(match put_direct(lib, q, item) {
+            Put::Done(finished, getters) => {
+                put_after(it, finished, getters)?;
+                Nowait::Done(())
             }
-            v.remove(0)
-        }
-        Kind::Lifo => match items.borrow_mut().pop() {
-            Some(x) => x,
-            None => return Ok(None),
-        },
-        Kind::Priority => it.call_method(&Value::Instance(q.clone()), "_get", vec![])?,
+            Put::Full => Nowait::Blocked,
+            Put::Unusual => Nowait::Library,
+        });
+    }
+    let Some((q, _)) = exact(lib, v) else {
+        return Ok(Nowait::Library);
     };
+    match full(&q) {
+        Some(true) => return Ok(Nowait::Blocked),
+        Some(false) => {}
+        None => return Ok(Nowait::Library),
+    }
+    let (Some(unfinished), Some(getters), Some(finished)) = (
+        int_attr(&q, UNFINISHED).and_then(|n| n.checked_add(1)),
+        list_attr(&q, GETTERS),
+        attr(&q, FINISHED),
+    ) else {
+        return Ok(Nowait::Library);
+    };
+    it.call_method(v, "_put", vec![item.clone()])?;
+    set_attr(&q, UNFINISHED, Value::Int(unfinished));
+    clear_event(it, lib, &finished)?;
+    wakeup_next(it, &getters)?;
+    Ok(Nowait::Done(()))
+}
+
+/// `get_nowait()` on a queue of the library's exact classes in the usual state (as
+/// `put_nowait_fast`).
+fn get_nowait_fast(it: &mut Interp, lib: &QueueLib, v: &Value) -> PyResult<Nowait<Value>> {
+    let Some((q, kind)) = kind_of(lib, v) else {
+        return Ok(Nowait::Library);
+    };
+    if kind != Kind::Priority {
+        return Ok(match get_direct(lib, q, kind) {
+            Get::Done(item, putters) => {
+                if let Some(p) = putters {
+                    wakeup_next(it, &p)?;
+                }
+                Nowait::Done(item)
+            }
+            Get::Empty => Nowait::Blocked,
+            Get::Unusual => Nowait::Library,
+        });
+    }
+    let Some((q, _)) = exact(lib, v) else {
+        return Ok(Nowait::Library);
+    };
+    let (Some(is_empty), Some(putters)) = (empty(&q), list_attr(&q, PUTTERS)) else {
+        return Ok(Nowait::Library);
+    };
+    if is_empty {
+        return Ok(Nowait::Blocked);
+    }
+    let item = it.call_method(v, "_get", vec![])?;
     wakeup_next(it, &putters)?;
-    Ok(Some(item))
+    Ok(Nowait::Done(item))
 }
 
 /// The first step of `await q.put(item)`: CPython's `put` when the queue is not full is
 /// exactly `put_nowait(item)`.
 fn put_fast(it: &mut Interp, args: &[Value]) -> PyResult<NativeStep> {
-    if args.len() != 2 {
-        return Ok(NativeStep::HandOver);
-    }
-    let lib = lib(it);
-    let Some((q, kind)) = kind_of(&lib, &args[0]) else {
+    let [q, item] = args else {
         return Ok(NativeStep::HandOver);
     };
-    if kind != Kind::Priority {
-        return Ok(match put_direct(&lib, q, &args[1]) {
-            Put::Done(finished, getters) => {
-                put_after(it, finished, getters)?;
-                NativeStep::Return(Value::None)
-            }
-            Put::Full | Put::Unusual => NativeStep::HandOver,
-        });
-    }
-    let Some((q, kind)) = exact(&lib, &args[0]) else {
-        return Ok(NativeStep::HandOver);
-    };
-    let Some((items, false)) = full(&q) else {
-        return Ok(NativeStep::HandOver);
-    };
-    Ok(
-        match put_unchecked(it, &lib, &q, kind, &items, args[1].clone())? {
-            Some(()) => NativeStep::Return(Value::None),
-            None => NativeStep::HandOver,
-        },
-    )
+    Ok(match put_nowait_fast(it, &lib(it), q, item)? {
+        Nowait::Done(()) => NativeStep::Return(Value::None),
+        Nowait::Blocked | Nowait::Library => NativeStep::HandOver,
+    })
 }
 
 /// The first step of `await q.get()`: CPython's `get` when the queue is not empty is exactly
 /// `get_nowait()`.
 fn get_fast(it: &mut Interp, args: &[Value]) -> PyResult<NativeStep> {
-    if args.len() != 1 {
-        return Ok(NativeStep::HandOver);
-    }
-    let lib = lib(it);
-    let Some((q, kind)) = kind_of(&lib, &args[0]) else {
+    let [q] = args else {
         return Ok(NativeStep::HandOver);
     };
-    if kind != Kind::Priority {
-        return Ok(match get_direct(&lib, q, kind) {
-            Get::Done(item, putters) => {
-                if let Some(p) = putters {
-                    wakeup_next(it, &p)?;
-                }
-                NativeStep::Return(item)
-            }
-            Get::Empty | Get::Unusual => NativeStep::HandOver,
-        });
-    }
-    let Some((q, kind)) = exact(&lib, &args[0]) else {
-        return Ok(NativeStep::HandOver);
-    };
-    let Some((items, false)) = empty(&q) else {
-        return Ok(NativeStep::HandOver);
-    };
-    Ok(match get_unchecked(it, &q, kind, &items)? {
-        Some(item) => NativeStep::Return(item),
-        None => NativeStep::HandOver,
+    Ok(match get_nowait_fast(it, &lib(it), q)? {
+        Nowait::Done(item) => NativeStep::Return(item),
+        Nowait::Blocked | Nowait::Library => NativeStep::HandOver,
     })
 }
 
@@ -613,28 +599,11 @@ fn q_get(it: &mut Interp, args: &[Value], kw: &Kwargs) -> PyResult<Value> {
 /// `Queue.put_nowait(self, item)`.
 fn q_put_nowait(it: &mut Interp, args: &[Value], kw: &Kwargs) -> PyResult<Value> {
     let lib = lib(it);
-    if args.len() == 2 && kw.is_empty() {
-        match kind_of(&lib, &args[0]) {
-            Some((q, kind)) if kind != Kind::Priority => match put_direct(&lib, q, &args[1]) {
-                Put::Done(finished, getters) => {
-                    put_after(it, finished, getters)?;
-                    return Ok(Value::None);
-                }
-                Put::Full => return Err(new_exception(lib.queue_full.clone(), vec![])),
-                Put::Unusual => {}
-            },
-            _ => {}
-        }
-        if let Some((q, kind)) = exact(&lib, &args[0]) {
-            match full(&q) {
-                Some((_, true)) => return Err(new_exception(lib.queue_full.clone(), vec![])),
-                Some((items, false))
-                    if put_unchecked(it, &lib, &q, kind, &items, args[1].clone())?.is_some() =>
-                {
-                    return Ok(Value::None);
-                }
-                _ => {}
-            }
+    if let ([q, item], true) = (args, kw.is_empty()) {
+        match put_nowait_fast(it, &lib, q, item)? {
+            Nowait::Done(()) => return Ok(Value::None),
+            Nowait::Blocked => return Err(new_exception(lib.queue_full.clone(), vec![])),
+            Nowait::Library => {}
         }
     }
     it.call(&lib.put_nowait, args.to_vec(), kw.clone())
@@ -643,30 +612,11 @@ fn q_put_nowait(it: &mut Interp, args: &[Value], kw: &Kwargs) -> PyResult<Value>
 /// `Queue.get_nowait(self)`.
 fn q_get_nowait(it: &mut Interp, args: &[Value], kw: &Kwargs) -> PyResult<Value> {
     let lib = lib(it);
-    if args.len() == 1 && kw.is_empty() {
-        match kind_of(&lib, &args[0]) {
-            Some((q, kind)) if kind != Kind::Priority => match get_direct(&lib, q, kind) {
-                Get::Done(item, putters) => {
-                    if let Some(p) = putters {
-                        wakeup_next(it, &p)?;
-                    }
-                    return Ok(item);
-                }
-                Get::Empty => return Err(new_exception(lib.queue_empty.clone(), vec![])),
-                Get::Unusual => {}
-            },
-            _ => {}
-        }
-        if let Some((q, kind)) = exact(&lib, &args[0]) {
-            match empty(&q) {
-                Some((_, true)) => return Err(new_exception(lib.queue_empty.clone(), vec![])),
-                Some((items, false)) => {
-                    if let Some(item) = get_unchecked(it, &q, kind, &items)? {
-                        return Ok(item);
-                    }
-                }
-                _ => {}
-            }
+    if let ([q], true) = (args, kw.is_empty()) {
+        match get_nowait_fast(it, &lib, q)? {
+            Nowait::Done(item) => return Ok(item),
+            Nowait::Blocked => return Err(new_exception(lib.queue_empty.clone(), vec![])),
+            Nowait::Library => {}
         }
     }
     it.call(&lib.get_nowait, args.to_vec(), kw.clone())
@@ -676,7 +626,7 @@ fn q_get_nowait(it: &mut Interp, args: &[Value], kw: &Kwargs) -> PyResult<Value>
 fn q_full(it: &mut Interp, args: &[Value], kw: &Kwargs) -> PyResult<Value> {
     let lib = lib(it);
     if let ([v], true) = (args, kw.is_empty()) {
-        if let Some((_, full)) = exact(&lib, v).and_then(|(q, _)| full(&q)) {
+        if let Some(full) = exact(&lib, v).and_then(|(q, _)| full(&q)) {
             return Ok(Value::Bool(B64::new(full)));
         }
     }
@@ -688,7 +638,7 @@ fn q_empty(it: &mut Interp, args: &[Value], kw: &Kwargs) -> PyResult<Value> {
     let lib = lib(it);
     if let ([q], true) = (args, kw.is_empty()) {
         if let Some((q, _)) = exact(&lib, q) {
-            if let Some((_, empty)) = empty(&q) {
+            if let Some(empty) = empty(&q) {
                 return Ok(Value::Bool(B64::new(empty)));
             }
         }

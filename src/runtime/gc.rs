@@ -286,9 +286,14 @@ impl Entries {
     }
 
     /// Keeps the entries `keep` is true of (given each one's index), in order.
-    fn retain(&mut self, mut keep: impl FnMut(&Entries, usize) -> bool) {
-        let mut to = 0;
-        for i in 0..self.len() {
+    fn retain(&mut self, keep: impl FnMut(&Entries, usize) -> bool) {
+        self.retain_from(0, keep);
+    }
+
+    /// `retain` on the entries from `start` on (those before stay as they are).
+    fn retain_from(&mut self, start: usize, mut keep: impl FnMut(&Entries, usize) -> bool) {
+        let mut to = start;
+        for i in start..self.len() {
             if keep(self, i) {
                 self.swap(to, i);
                 to += 1;
@@ -501,14 +506,8 @@ impl Registry {
     /// makes the rest old; asks for a collection at the next step when there are enough.
     #[cold]
     fn promote(&mut self) {
-        let mut keep = self.young_from;
-        for i in self.young_from..self.entries.len() {
-            if self.entries.alive(i) {
-                self.entries.swap(keep, i);
-                keep += 1;
-            }
-        }
-        self.entries.truncate(keep);
+        self.entries.retain_from(self.young_from, Entries::alive);
+        let keep = self.entries.len();
         self.young_from = keep;
         if keep >= self.threshold {
             DUE.with(|d| d.set(true));
