@@ -21,12 +21,14 @@
 //! a priority queue's are read by name, and its heap push and pop are the library's `_put` and
 //! `_get`.
 
-use crate::interp::generator::{Generator, NativeStart, NativeStep};
+use super::future::{Future, Waits};
+use crate::interp::exec::Delegated;
+use crate::interp::generator::{Generator, NativeStart, NativeStep, NativeWait, Resume};
 use crate::interp::Interp;
 use crate::runtime::attrs::NameCache;
-use crate::runtime::exceptions::new_exception;
+use crate::runtime::exceptions::{err, new_exception};
 use crate::runtime::value::B64;
-use crate::runtime::value::{Class, Function, Instance, Kwargs, PyResult, Value};
+use crate::runtime::value::{Class, Exc, Function, Instance, Kwargs, PyResult, Value};
 use std::cell::{Cell, RefCell};
 use std::rc::Rc;
 
@@ -77,6 +79,8 @@ pub struct QueueLib {
     /// The attribute names of a queue `Queue.__init__` made, and of an `Event`.
     names: NameCache,
     event_names: NameCache,
+    /// The labels of the futures `put` and `get` wait on.
+    labels: [Rc<str>; 2],
 }
 
 /// The attributes `Queue.__init__` sets, in its order (the positions below are into these).
@@ -169,6 +173,7 @@ pub fn install(it: &mut Interp, m: &crate::runtime::value::Module) {
         checked: Cell::new(crate::runtime::class_dict::version()),
         names: NameCache::new(&QUEUE_NAMES),
         event_names: NameCache::new(&EVENT_NAMES),
+        labels: [PUT.label, GET.label].map(Rc::from),
     }));
 }
 
@@ -358,6 +363,7 @@ fn methods_unchanged(lib: &QueueLib) -> bool {
 // place that knows how instance attributes are stored.)
 
 /// Positions of the attributes `Queue.__init__` and `Event.__init__` set, in their order.
+const SITE: (usize, &str) = (0, "_aio_site");
 const MAXSIZE: (usize, &str) = (1, "_maxsize");
 const GETTERS: (usize, &str) = (2, "_getters");
 const PUTTERS: (usize, &str) = (3, "_putters");
@@ -530,27 +536,208 @@ fn get_nowait_fast(it: &mut Interp, lib: &QueueLib, v: &Value) -> PyResult<Nowai
 }
 
 /// The first step of `await q.put(item)`: CPython's `put` when the queue is not full is
-/// exactly `put_nowait(item)`.
+/// exactly `put_nowait(item)`; when it is full, the first turn of its waiting loop.
 fn put_fast(it: &mut Interp, args: &[Value]) -> PyResult<NativeStep> {
     let [q, item] = args else {
         return Ok(NativeStep::HandOver);
     };
     Ok(match put_nowait_fast(it, &lib(it), q, item)? {
         Nowait::Done(()) => NativeStep::Return(Value::None),
-        Nowait::Blocked | Nowait::Library => NativeStep::HandOver,
+        Nowait::Blocked => NativeStep::Wait(Box::new(NativeWait {
+            fut: new_waiter(it, q, &PUT)?,
+            args: [q.clone(), item.clone()],
+            resume: put_resume,
+        })),
+        Nowait::Library => NativeStep::HandOver,
     })
 }
 
 /// The first step of `await q.get()`: CPython's `get` when the queue is not empty is exactly
-/// `get_nowait()`.
+/// `get_nowait()`; when it is empty, the first turn of its waiting loop.
 fn get_fast(it: &mut Interp, args: &[Value]) -> PyResult<NativeStep> {
     let [q] = args else {
         return Ok(NativeStep::HandOver);
     };
     Ok(match get_nowait_fast(it, &lib(it), q)? {
         Nowait::Done(item) => NativeStep::Return(item),
-        Nowait::Blocked | Nowait::Library => NativeStep::HandOver,
+        Nowait::Blocked => NativeStep::Wait(Box::new(NativeWait {
+            fut: new_waiter(it, q, &GET)?,
+            args: [q.clone(), Value::None],
+            resume: get_resume,
+        })),
+        Nowait::Library => NativeStep::HandOver,
     })
+}
+
+// The waiting loops of the library's `put` and `get`, in Rust:
+//
+//     while self.full():                      # self.empty(), for get
+//         putter = get_running_loop().create_future()
+//         _aio_wait_label(putter, "Queue.put()", self._aio_site)
+//         self._putters.append(putter)
+//         try:
+//             await putter
+//         except BaseException:
+//             putter.cancel()
+//             if putter in self._putters:
+//                 self._putters.remove(putter)
+//             if not self.full() and not putter.cancelled():
+//                 self._wakeup_next(self._putters)
+//             raise
+//     return self.put_nowait(item)            # self.get_nowait()
+//
+// The first step has found the queue full (empty) in its usual state; from then on every
+// method and attribute is looked up as that code does, since the program may change them
+// while the coroutine waits.
+
+/// What differs between the waiting loops of `put` and `get`.
+struct Side {
+    /// The method the loop tests: `full` or `empty`.
+    test: &'static str,
+    /// The attribute with the waiting futures: `_putters` or `_getters`.
+    waiters: (usize, &'static str),
+    /// The waiting future's label, and its index in [`QueueLib::labels`].
+    label: &'static str,
+    which: usize,
+}
+
+const PUT: Side = Side {
+    test: "full",
+    waiters: PUTTERS,
+    label: "Queue.put()",
+    which: 0,
+};
+
+const GET: Side = Side {
+    test: "empty",
+    waiters: GETTERS,
+    label: "Queue.get()",
+    which: 1,
+};
+
+/// `self.<name>` of a queue: read in place when the queue is one of the library's exact
+/// classes, else looked up as Python does.
+fn queue_attr(it: &mut Interp, q: &Value, at: (usize, &str)) -> PyResult<Value> {
+    if let Some(v) = exact(&lib(it), q).and_then(|(i, _)| attr(&i, at)) {
+        return Ok(v);
+    }
+    it.getattr(q, at.1)
+}
+
+/// The loop's body up to its `await`: a new future of the running loop, labelled, appended to
+/// the waiters.
+fn new_waiter(it: &mut Interp, q: &Value, side: &Side) -> PyResult<Rc<Future>> {
+    if it.event_loop.is_none() {
+        return Err(err("RuntimeError", "no running event loop"));
+    }
+    let fut = Future::new();
+    let site = queue_attr(it, q, SITE)?;
+    *fut.waits.borrow_mut() = Some(Box::new(Waits::Primitive {
+        what: lib(it).labels[side.which].clone(),
+        site: crate::modules::asyncio::site_of(&site),
+    }));
+    match queue_attr(it, q, side.waiters)? {
+        Value::List(l) => l.borrow_mut().push(Value::Future(fut.clone())),
+        other => drop(it.call_method(&other, "append", vec![Value::Future(fut.clone())])?),
+    }
+    Ok(fut)
+}
+
+/// `self.full()` (`self.empty()`) as a bool.
+fn test(it: &mut Interp, q: &Value, side: &Side) -> PyResult<bool> {
+    if let Some((i, _)) = exact(&lib(it), q) {
+        let known = match side.test {
+            "full" => full(&i),
+            _ => empty(&i),
+        };
+        if let Some(b) = known {
+            return Ok(b);
+        }
+    }
+    let r = it.call_method(q, side.test, vec![])?;
+    it.truthy(&r)
+}
+
+fn put_resume(it: &mut Interp, w: &mut NativeWait, resume: Resume) -> PyResult<Delegated> {
+    wait_resume(it, w, resume, &PUT)
+}
+
+fn get_resume(it: &mut Interp, w: &mut NativeWait, resume: Resume) -> PyResult<Delegated> {
+    wait_resume(it, w, resume, &GET)
+}
+
+/// The waiting loop from its `await`: waits again (yielding the new future) or returns what
+/// `put_nowait(item)` (`get_nowait()`) does.
+fn wait_resume(
+    it: &mut Interp,
+    w: &mut NativeWait,
+    resume: Resume,
+    side: &Side,
+) -> PyResult<Delegated> {
+    let q = w.args[0].clone();
+    // `await putter` ends: with its result (ignored), or raising.
+    let awaited = match resume {
+        Resume::Throw(e) => Err(e),
+        Resume::Send(_) if !w.fut.done() => {
+            Err(err("RuntimeError", "await wasn't used with future"))
+        }
+        Resume::Send(_) => it.future_result(&w.fut).map(drop),
+    };
+    if let Err(e) = awaited {
+        return Err(abandon(it, &q, &w.fut, side, e));
+    }
+    if test(it, &q, side)? {
+        let fut = new_waiter(it, &q, side)?;
+        fut.blocking.set(true);
+        w.fut = fut.clone();
+        return Ok(Delegated::Yielded(Value::Future(fut)));
+    }
+    // `put_nowait` / `get_nowait` as `q_put_nowait` / `q_get_nowait` do them.
+    let lib = lib(it);
+    let r = match side.test {
+        "full" => match put_nowait_fast(it, &lib, &q, &w.args[1])? {
+            Nowait::Done(()) => Value::None,
+            _ => it.call_method(&q, "put_nowait", vec![w.args[1].clone()])?,
+        },
+        _ => match get_nowait_fast(it, &lib, &q)? {
+            Nowait::Done(item) => item,
+            _ => it.call_method(&q, "get_nowait", vec![])?,
+        },
+    };
+    Ok(Delegated::Returned(r))
+}
+
+/// The loop's `except BaseException:` for `e`, raised at the `await` of `fut`: what it
+/// raises (`e`, or what the handler itself raised, with `e` as its context).
+fn abandon(it: &mut Interp, q: &Value, fut: &Rc<Future>, side: &Side, e: Exc) -> Exc {
+    it.exc_stack.push(e.clone());
+    let handled = (|| -> PyResult<()> {
+        it.cancel_any(fut, Value::None)?;
+        let waiter = Value::Future(fut.clone());
+        let waiters = it.getattr(q, side.waiters.1)?;
+        if it.contains(&waiters, &waiter)? {
+            let waiters = it.getattr(q, side.waiters.1)?;
+            it.call_method(&waiters, "remove", vec![waiter])?;
+        }
+        if !test(it, q, side)? && !fut.cancelled() {
+            let waiters = it.getattr(q, side.waiters.1)?;
+            it.call_method(q, "_wakeup_next", vec![waiters])?;
+        }
+        Ok(())
+    })();
+    it.exc_stack.pop();
+    match handled {
+        Ok(()) => e,
+        Err(raised) => {
+            if !Rc::ptr_eq(&raised.0, &e.0) {
+                let mut d = raised.data();
+                if d.context.is_none() {
+                    d.context = Some(e);
+                }
+            }
+            raised
+        }
+    }
 }
 
 /// A library coroutine whose first step is `fast`, standing for `slow(*args)` (at most two

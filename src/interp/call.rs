@@ -744,15 +744,18 @@ impl Interp {
                 }
             },
             GenState::NativeSuspended => {
-                let timer = g.native.as_ref().and_then(|s| s.timer.borrow().clone());
-                if let Some(fut) = timer {
+                let rest = g.native.as_ref().and_then(|s| s.rest.borrow().clone());
+                if let Some(rest) = rest {
                     use super::exec::Delegated;
-                    let r = self.end_sleep(&fut, resume);
+                    let r = match self.resume_native(&rest, resume) {
+                        Ok(r) => r,
+                        Err(_) => Err(type_error("a native coroutine lost its wait")),
+                    };
                     if matches!(r, Ok(Delegated::Yielded(_))) {
                         *g.state.borrow_mut() = GenState::NativeSuspended;
                     } else {
                         *g.state.borrow_mut() = GenState::Done;
-                        drop(g.native.as_ref().and_then(|s| s.timer.borrow_mut().take()));
+                        drop(g.native.as_ref().and_then(|s| s.rest.borrow_mut().take()));
                     }
                     return r.map(|d| match d {
                         Delegated::Yielded(v) => Outcome::Yield(v),
@@ -802,7 +805,14 @@ impl Interp {
             NativeStep::Sleep(delay, result) => {
                 let fut = self.sleep_future(delay, result);
                 fut.blocking.set(true);
-                *start.timer.borrow_mut() = Some(fut.clone());
+                *start.rest.borrow_mut() = Some(Value::Future(fut.clone()));
+                return Ok(Ok(Outcome::Yield(Value::Future(fut))));
+            }
+            NativeStep::Wait(w) => {
+                let fut = w.fut.clone();
+                fut.blocking.set(true);
+                let rest = crate::runtime::value::NativeIter::Wait(w);
+                *start.rest.borrow_mut() = Some(Value::Iter(Rc::new(RefCell::new(rest))));
                 return Ok(Ok(Outcome::Yield(Value::Future(fut))));
             }
             NativeStep::HandOver => {}

@@ -336,8 +336,9 @@ impl Interp {
     }
 
     /// Resumes what a library coroutine's first step left an `await` delegating to
-    /// (`NativeIter::Resolved`, or a sleep's future with its timer): the end of that coroutine, as
-    /// `gen_resume` ends a suspended native one. Anything else gets `resume` back.
+    /// (`NativeIter::Resolved`, a `NativeIter::Wait`, or a sleep's future with its timer): the
+    /// end of that coroutine, as `gen_resume` ends a suspended native one. Anything else gets
+    /// `resume` back.
     pub(crate) fn resume_native(
         &mut self,
         d: &Value,
@@ -345,13 +346,25 @@ impl Interp {
     ) -> Result<PyResult<Delegated>, Resume> {
         let r = match d {
             Value::Iter(cell) => {
-                let value = match &*cell.borrow() {
-                    NativeIter::Resolved(v) => v.clone(),
+                let taken = match &mut *cell.borrow_mut() {
+                    NativeIter::Resolved(v) => Err(v.clone()),
+                    // Taken out while it runs (it calls methods of the queue).
+                    w @ NativeIter::Wait(_) => Ok(std::mem::replace(w, NativeIter::Done)),
                     _ => return Err(resume),
                 };
-                match resume {
-                    Resume::Send(_) => Ok(value),
-                    Resume::Throw(e) => Err(e),
+                match taken {
+                    Ok(NativeIter::Wait(mut w)) => {
+                        let r = (w.resume)(self, &mut w, resume);
+                        if matches!(r, Ok(Delegated::Yielded(_))) {
+                            *cell.borrow_mut() = NativeIter::Wait(w);
+                        }
+                        return Ok(r);
+                    }
+                    Ok(_) => return Err(resume),
+                    Err(value) => match resume {
+                        Resume::Send(_) => Ok(value),
+                        Resume::Throw(e) => Err(e),
+                    },
                 }
             }
             Value::Future(fut) if is_timed_sleep(fut) => return Ok(self.end_sleep(fut, resume)),
@@ -432,6 +445,12 @@ impl Interp {
                 let fut = self.sleep_future(delay, result);
                 fut.blocking.set(true);
                 frame.delegate = Some(Value::Future(fut.clone()));
+                Awaited::Suspended(Value::Future(fut))
+            }
+            NativeStep::Wait(w) => {
+                let fut = w.fut.clone();
+                fut.blocking.set(true);
+                frame.delegate = Some(Value::Iter(Rc::new(RefCell::new(NativeIter::Wait(w)))));
                 Awaited::Suspended(Value::Future(fut))
             }
             NativeStep::HandOver => return None,

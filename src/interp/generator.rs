@@ -70,6 +70,28 @@ pub enum NativeStep {
     ///
     /// [`Interp::sleep_future`]: crate::interp::Interp::sleep_future
     Sleep(f64, Value),
+    /// It waits on a future, and what follows the wait is Rust too (see [`NativeWait`]): it
+    /// yields the future to its task.
+    Wait(Box<NativeWait>),
+}
+
+/// The rest of a library coroutine whose Rust first step found it has to wait (a queue's
+/// blocking `put` or `get`): it waits on `fut`; resumed, `resume` does what the library's code
+/// after its `await` does, then either waits again (on a new future, which it keeps in `fut`
+/// and yields) or returns. No library frame runs at all.
+pub struct NativeWait {
+    /// The future it waits on now.
+    pub fut: Rc<crate::asyncio::future::Future>,
+    /// The coroutine's arguments, `self` first.
+    pub args: [Value; 2],
+    /// What follows the wait, given how the coroutine was resumed.
+    pub resume: fn(&mut Interp, &mut NativeWait, Resume) -> PyResult<super::exec::Delegated>,
+}
+
+impl std::fmt::Debug for NativeWait {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        write!(f, "<native wait>")
+    }
 }
 
 /// The first step of a library coroutine done in Rust: `fast(interp, args)` either runs the
@@ -90,9 +112,10 @@ pub struct NativeStart {
     pub nones: usize,
     /// What a coroutine suspended by [`NativeStep::YieldThenReturn`] returns.
     pub result: RefCell<Value>,
-    /// The future a coroutine suspended by [`NativeStep::Sleep`] waits on (it knows its
-    /// timer).
-    pub timer: RefCell<Option<Rc<crate::asyncio::future::Future>>>,
+    /// What a coroutine suspended by [`NativeStep::Sleep`] or [`NativeStep::Wait`] delegates
+    /// to: the sleep's future (it knows its timer), or the wait
+    /// ([`crate::runtime::value::NativeIter::Wait`]).
+    pub rest: RefCell<Option<Value>>,
 }
 
 impl NativeStart {
@@ -115,7 +138,7 @@ impl NativeStart {
             nargs: args.len().min(2),
             nones,
             result: RefCell::new(Value::None),
-            timer: RefCell::new(None),
+            rest: RefCell::new(None),
         }
     }
 

@@ -317,7 +317,7 @@ impl Interp {
             NativeIter::Values(it) | NativeIter::Snapshot(_, it) => it.next(),
             NativeIter::Done => None,
             // Only `await` delegates to these, and it resumes them itself (`delegate_send`).
-            NativeIter::Resolved(_) => None,
+            NativeIter::Resolved(_) | NativeIter::Wait(_) => None,
             NativeIter::YieldOnce(yielded) => {
                 if *yielded {
                     None

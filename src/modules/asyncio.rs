@@ -324,25 +324,27 @@ fn a_wait_label(it: &mut Interp, args: &[Value], _: &Kwargs) -> PyResult<Value> 
                 of,
             }
         }
-        _ => {
-            let site = match &args[2] {
-                Value::Tuple(t) if t.len() == 2 => match (&t[0], &t[1]) {
-                    (Value::Str(file), Value::Int(line)) => Some(Site {
-                        file: file.clone().into(),
-                        line: *line as u32,
-                    }),
-                    _ => None,
-                },
-                _ => None,
-            };
-            Waits::Primitive {
-                what: what.clone().into(),
-                site,
-            }
-        }
+        _ => Waits::Primitive {
+            what: what.clone().into(),
+            site: site_of(&args[2]),
+        },
     };
     *f.waits.borrow_mut() = Some(Box::new(waits));
     Ok(Value::None)
+}
+
+/// The creation site `_aio_site()` gave a primitive: a `(file, line)` tuple.
+pub(crate) fn site_of(v: &Value) -> Option<Site> {
+    match v {
+        Value::Tuple(t) if t.len() == 2 => match (&t[0], &t[1]) {
+            (Value::Str(file), Value::Int(line)) => Some(Site {
+                file: file.clone().into(),
+                line: *line as u32,
+            }),
+            _ => None,
+        },
+        _ => None,
+    }
 }
 
 /// `_aio_sleep_timer(delay, result)`: the future `asyncio.sleep` waits on, labelled as a sleep,

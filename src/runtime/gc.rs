@@ -878,6 +878,10 @@ fn traverse_iter(it: &NativeIter, f: &mut impl FnMut(usize)) {
         N::CoroWrapper(g) => f(addr(Rc::as_ptr(g))),
         N::FutureAwait(fut) => f(addr(Rc::as_ptr(fut))),
         N::Resolved(v) => visit_value(v, f),
+        N::Wait(w) => {
+            f(addr(Rc::as_ptr(&w.fut)));
+            w.args.iter().for_each(|v| visit_value(v, f));
+        }
         N::Str(..) | N::Range { .. } | N::YieldOnce(_) | N::Done => {}
     }
 }
@@ -1010,6 +1014,12 @@ impl Obj {
                 if let Ok(s) = g.state.try_borrow() {
                     if let GenState::Created(fr) | GenState::Suspended(fr) = &*s {
                         traverse_frame(fr, f);
+                    }
+                }
+                if let Some(start) = &g.native {
+                    start.args.iter().for_each(|v| visit_value(v, f));
+                    if let Ok(rest) = start.rest.try_borrow() {
+                        rest.iter().for_each(|v| visit_value(v, f));
                     }
                 }
             }

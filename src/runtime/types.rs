@@ -579,7 +579,7 @@ impl Types {
                     N::Values(_) | N::Done => "iterator",
                     N::Snapshot(name, _) => name,
                     N::FutureAwait(..) => "FutureIter",
-                    N::Resolved(..) => "coroutine",
+                    N::Resolved(..) | N::Wait(..) => "coroutine",
                     N::YieldOnce(..) => "generator",
                     N::CoroWrapper(_) => "coroutine_wrapper",
                     N::GetItem(..) => "iterator",

@@ -651,6 +651,9 @@ pub enum NativeIter {
     /// What an `await` of a library coroutine whose first step yielded (see
     /// [`BuiltinFn::awaits`]) delegates to: resumed, it returns this value (a throw raises).
     Resolved(Value),
+    /// What an `await` of a library coroutine waiting in Rust delegates to (see
+    /// [`crate::interp::generator::NativeWait`]).
+    Wait(Box<crate::interp::generator::NativeWait>),
     /// `asyncio.sleep(0)`'s awaitable: yields `None` to the task once (giving up the rest of the
     /// loop iteration), then returns `None`. The flag says it has yielded.
     YieldOnce(bool),
