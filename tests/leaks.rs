@@ -239,6 +239,14 @@ box.append(f)
 "#,
     ),
     (
+        "deque",
+        r#"
+from collections import deque
+box = deque([[0] * 500])
+box.append(box)
+"#,
+    ),
+    (
         "future",
         r#"
 import asyncio

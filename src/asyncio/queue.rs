@@ -26,6 +26,7 @@ use crate::interp::exec::Delegated;
 use crate::interp::generator::{Generator, NativeStart, NativeStep, NativeWait, Resume};
 use crate::interp::Interp;
 use crate::runtime::attrs::NameCache;
+use crate::runtime::deque::Deque;
 use crate::runtime::exceptions::{err, new_exception};
 use crate::runtime::value::B64;
 use crate::runtime::value::{Class, Exc, Function, Instance, Kwargs, PyResult, Value};
@@ -214,6 +215,53 @@ fn as_list(v: &Value) -> Option<&Rc<RefCell<Vec<Value>>>> {
     }
 }
 
+/// A queue's items as its kind keeps them: a deque for a FIFO queue (`put` appends on the
+/// right, `get` pops on the left), a list for a LIFO one.
+enum Items<'a> {
+    List(&'a Rc<RefCell<Vec<Value>>>),
+    Deque(&'a Rc<RefCell<Deque>>),
+}
+
+impl Items<'_> {
+    /// The items of a FIFO or LIFO queue, when `v` is what its kind keeps them in.
+    fn of(kind: Kind, v: &Value) -> Option<Items<'_>> {
+        match (kind, v) {
+            (Kind::Fifo, Value::Deque(d)) => Some(Items::Deque(d)),
+            (Kind::Lifo, Value::List(l)) => Some(Items::List(l)),
+            _ => None,
+        }
+    }
+
+    /// How many there are, when they are not borrowed and the deque has no `maxlen` (the
+    /// library's never has).
+    fn len(&self) -> Option<usize> {
+        match self {
+            Items::List(l) => l.try_borrow().ok().map(|l| l.len()),
+            Items::Deque(d) => d
+                .try_borrow()
+                .ok()
+                .filter(|d| d.maxlen.is_none())
+                .map(|d| d.items.len()),
+        }
+    }
+
+    /// `_put(item)`: appends (the length was checked, so nothing is borrowed).
+    fn push(&self, item: Value) {
+        match self {
+            Items::List(l) => l.borrow_mut().push(item),
+            Items::Deque(d) => drop(d.borrow_mut().push_back(item)),
+        }
+    }
+
+    /// `_get()`: the next item, the first of a deque or the last of a list.
+    fn take(&self) -> Option<Value> {
+        match self {
+            Items::List(l) => l.borrow_mut().pop(),
+            Items::Deque(d) => d.borrow_mut().pop_front(),
+        }
+    }
+}
+
 /// What `put_direct` did.
 enum Put {
     /// The item went in; what is left to do: clear `_finished` by its method (when it is not
@@ -228,7 +276,7 @@ enum Put {
 /// `put_nowait(item)` on a FIFO or LIFO queue, done on its attributes in one borrow when they
 /// are exactly those `__init__` set and of the usual types. `item` is cloned only when it goes
 /// in.
-fn put_direct(lib: &QueueLib, q: &Instance, item: &Value) -> Put {
+fn put_direct(lib: &QueueLib, q: &Instance, kind: Kind, item: &Value) -> Put {
     let Ok(mut attrs) = q.attrs.try_borrow_mut() else {
         return Put::Unusual;
     };
@@ -238,23 +286,22 @@ fn put_direct(lib: &QueueLib, q: &Instance, item: &Value) -> Put {
     let (Value::Int(maxsize), Value::Int(unfinished), Some(items), Some(getters)) = (
         &a[MAXSIZE.0].1,
         &a[UNFINISHED.0].1,
-        as_list(&a[ITEMS.0].1),
+        Items::of(kind, &a[ITEMS.0].1),
         as_list(&a[GETTERS.0].1),
     ) else {
         return Put::Unusual;
     };
-    let (Some(unfinished), Ok(mut items), Ok(waiting)) = (
+    let (Some(unfinished), Some(n), Ok(waiting)) = (
         unfinished.checked_add(1),
-        items.try_borrow_mut(),
+        items.len(),
         getters.try_borrow().map(|g| !g.is_empty()),
     ) else {
         return Put::Unusual;
     };
-    if *maxsize > 0 && items.len() as i64 >= *maxsize {
+    if *maxsize > 0 && n as i64 >= *maxsize {
         return Put::Full;
     }
     items.push(item.clone());
-    drop(items);
     let getters = waiting.then(|| getters.clone());
     a[UNFINISHED.0].1 = Value::Int(unfinished);
     // `self._finished.clear()`: the library's Event's `_value` set here.
@@ -307,27 +354,20 @@ fn get_direct(lib: &QueueLib, q: &Instance, kind: Kind) -> Get {
     let Some(a) = attrs.named_mut(&lib.names) else {
         return Get::Unusual;
     };
-    let (Some(items), Some(putters)) = (as_list(&a[ITEMS.0].1), as_list(&a[PUTTERS.0].1)) else {
+    let (Some(items), Some(putters)) = (Items::of(kind, &a[ITEMS.0].1), as_list(&a[PUTTERS.0].1))
+    else {
         return Get::Unusual;
     };
-    let (Ok(mut items), Ok(waiting)) = (
-        items.try_borrow_mut(),
-        putters.try_borrow().map(|p| !p.is_empty()),
-    ) else {
+    let (Some(n), Ok(waiting)) = (items.len(), putters.try_borrow().map(|p| !p.is_empty())) else {
         return Get::Unusual;
     };
-    if items.is_empty() {
+    if n == 0 {
         return Get::Empty;
     }
-    let item = match kind {
-        Kind::Fifo => items.remove(0),
-        Kind::Lifo => match items.pop() {
-            Some(x) => x,
-            None => return Get::Empty,
-        },
-        Kind::Priority => return Get::Unusual,
-    };
-    Get::Done(item, waiting.then(|| putters.clone()))
+    match items.take() {
+        Some(item) => Get::Done(item, waiting.then(|| putters.clone())),
+        None => Get::Empty,
+    }
 }
 
 /// Whether the three classes still give the methods of [`STANDS_FOR`] they had when the Rust
@@ -399,16 +439,25 @@ fn int_attr(i: &Instance, at: (usize, &str)) -> Option<i64> {
     }
 }
 
+/// `self.qsize()` (`len(self._queue)`) when the items are a list or a deque.
+fn qsize(q: &Instance) -> Option<usize> {
+    match attr(q, ITEMS)? {
+        Value::List(l) => Some(l.borrow().len()),
+        Value::Deque(d) => Some(d.borrow().items.len()),
+        _ => None,
+    }
+}
+
 /// Whether `self.full()`, when the state is the usual one (attributes found by name).
 fn full(q: &Instance) -> Option<bool> {
     let maxsize = int_attr(q, MAXSIZE)?;
-    let n = list_attr(q, ITEMS)?.borrow().len() as i64;
+    let n = qsize(q)? as i64;
     Some(maxsize > 0 && n >= maxsize)
 }
 
 /// Whether `self.empty()`, when the state is the usual one (attributes found by name).
 fn empty(q: &Instance) -> Option<bool> {
-    Some(list_attr(q, ITEMS)?.borrow().is_empty())
+    Some(qsize(q)? == 0)
 }
 
 /// `Queue._wakeup_next(waiters)`: wakes the first waiter not done, dropping those before it.
@@ -472,7 +521,7 @@ fn put_nowait_fast(
         return Ok(Nowait::Library);
     };
     if kind != Kind::Priority {
-        return Ok(match put_direct(lib, q, item) {
+        return Ok(match put_direct(lib, q, kind, item) {
             Put::Done(finished, getters) => {
                 put_after(it, finished, getters)?;
                 Nowait::Done(())

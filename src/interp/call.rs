@@ -886,7 +886,7 @@ impl Interp {
             && c.dict.borrow().get("__init__").is_none()
         {
             if let Some(ctor) = crate::runtime::builtins::constructor(c) {
-                if c.module.as_ref() == "builtins" {
+                if c.module.as_ref() == "builtins" || Rc::ptr_eq(c, &types().deque) {
                     // int(x), float(x) of a subclass instance convert the value it wraps.
                     let mut args = args;
                     if matches!(c.builtin, BuiltinType::Int | BuiltinType::Float) {

@@ -3,6 +3,7 @@
 
 use super::frame::Frame;
 use super::Interp;
+use crate::runtime::deque;
 use crate::runtime::dict::DictKey;
 use crate::runtime::exceptions::type_error;
 use crate::runtime::mappingproxy;
@@ -137,6 +138,11 @@ impl Interp {
                 }
             });
         }
+        if matches!(a, Value::Deque(_)) || matches!(b, Value::Deque(_)) {
+            if let Some(r) = deque::binary(self, op, a, b) {
+                return r;
+            }
+        }
         if op == BinOp::Mod {
             if let Value::Str(s) = a {
                 let s = s.clone();
@@ -198,6 +204,9 @@ impl Interp {
         if let (Value::Dict(x), BinOp::BitOr) = (a, op) {
             crate::runtime::builtins::dict_fill(self, x, Some(b), &Vec::new())?;
             return Ok(a.clone());
+        }
+        if let Some(r) = deque::inplace(self, op, a, b) {
+            return r;
         }
         if let (BinOp::Add, Value::List(l)) = (op, a) {
             let items = self.iterate(b)?;
@@ -290,6 +299,7 @@ impl Interp {
             Value::Float(f) => f.get() != 0.0,
             Value::Str(s) => !s.is_empty(),
             Value::List(l) => !l.borrow().is_empty(),
+            Value::Deque(d) => !d.borrow().items.is_empty(),
             Value::Tuple(t) => !t.is_empty(),
             Value::Dict(d) => !d.borrow().is_empty(),
             Value::Set(s) | Value::FrozenSet(s) => !s.borrow().is_empty(),
@@ -345,6 +355,13 @@ impl Interp {
                     return Ok(true);
                 }
                 let (x, y) = (x.borrow().clone(), y.borrow().clone());
+                self.seq_eq(&x, &y)
+            }
+            (Deque(x), Deque(y)) => {
+                if Rc::ptr_eq(x, y) {
+                    return Ok(true);
+                }
+                let (x, y) = (deque::items(x), deque::items(y));
                 self.seq_eq(&x, &y)
             }
             (Tuple(x), Tuple(y)) => {
@@ -564,6 +581,10 @@ impl Interp {
                 let (x, y) = (x.borrow().clone(), y.borrow().clone());
                 return self.seq_order(&x, &y, op);
             }
+            (Value::Deque(x), Value::Deque(y)) => {
+                let (x, y) = (deque::items(x), deque::items(y));
+                return self.seq_order(&x, &y, op);
+            }
             (Value::Tuple(x), Value::Tuple(y)) => {
                 let (x, y) = (x.clone(), y.clone());
                 return self.seq_order(&x, &y, op);
@@ -625,9 +646,10 @@ impl Interp {
                     Ok(false)
                 }
             },
-            Value::List(_) | Value::Tuple(_) => {
+            Value::List(_) | Value::Tuple(_) | Value::Deque(_) => {
                 let items = match container {
                     Value::List(l) => l.borrow().clone(),
+                    Value::Deque(d) => deque::items(d),
                     Value::Tuple(t) => t.to_vec(),
                     _ => vec![],
                 };
@@ -869,6 +891,6 @@ pub(crate) fn ord_matches(op: CmpOp, o: Ordering) -> bool {
 pub(crate) fn is_container(v: &Value) -> bool {
     matches!(
         v,
-        Value::List(_) | Value::Tuple(_) | Value::Dict(_) | Value::Set(_)
+        Value::List(_) | Value::Tuple(_) | Value::Dict(_) | Value::Set(_) | Value::Deque(_)
     )
 }

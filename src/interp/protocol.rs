@@ -53,6 +53,11 @@ fn read_only_attribute(v: &Value, name: &str) -> crate::runtime::value::Exc {
         _ => &[],
     };
     let cls = types().class_of(v);
+    if let (Value::Deque(_), "maxlen") = (v, name) {
+        return attribute_error(
+            "attribute 'maxlen' of 'collections.deque' objects is not writable",
+        );
+    }
     if getset.contains(&name) {
         // The descriptors belong to int, so a bool reports int.
         let owner = if matches!(v, Value::Float(_)) {
@@ -136,6 +141,7 @@ impl Interp {
         let it = match v {
             Value::List(l) => NativeIter::List(l.clone(), 0),
             Value::Tuple(t) => NativeIter::Tuple(t.clone(), 0),
+            Value::Deque(d) => NativeIter::Deque(d.clone(), 0, d.borrow().state, false),
             Value::Str(s) => NativeIter::Str(s.clone(), 0),
             Value::Range(r) => NativeIter::Range {
                 next: r.start,
@@ -262,6 +268,15 @@ impl Interp {
                 let v = t.get(*i).cloned();
                 *i += 1;
                 v
+            }
+            NativeIter::Deque(d, pos, state, rev) => {
+                match crate::runtime::deque::next(d, pos, *state, *rev) {
+                    Ok(v) => v,
+                    Err(e) => {
+                        *st = NativeIter::Done;
+                        return Err(e);
+                    }
+                }
             }
             NativeIter::Str(s, i) => match s[*i..].chars().next() {
                 Some(c) => {
@@ -464,6 +479,7 @@ impl Interp {
     pub fn iterate(&mut self, v: &Value) -> PyResult<Vec<Value>> {
         match v {
             Value::List(l) => return Ok(l.borrow().clone()),
+            Value::Deque(d) => return Ok(crate::runtime::deque::items(d)),
             Value::Tuple(t) => return Ok(t.to_vec()),
             _ => {}
         }
@@ -533,6 +549,7 @@ impl Interp {
         Ok(match v {
             Value::Str(s) => s.chars().count(),
             Value::List(l) => l.borrow().len(),
+            Value::Deque(d) => d.borrow().items.len(),
             Value::Tuple(t) => t.len(),
             Value::Dict(d) => d.borrow().len(),
             Value::Set(s) | Value::FrozenSet(s) => s.borrow().len(),
@@ -584,6 +601,7 @@ impl Interp {
     /// `obj[i]`.
     pub fn getitem(&mut self, obj: &Value, i: &Value) -> PyResult<Value> {
         match (obj, i) {
+            (Value::Deque(d), _) => crate::runtime::deque::get_item(self, d, i),
             (Value::List(l), Value::Int(n)) => {
                 let l = l.borrow();
                 norm_index(*n, l.len())
@@ -768,6 +786,7 @@ impl Interp {
     /// `obj[i] = v`.
     pub fn setitem(&mut self, obj: &Value, i: &Value, v: Value) -> PyResult<()> {
         match (obj, i) {
+            (Value::Deque(d), _) => crate::runtime::deque::set_item(self, d, i, v),
             (Value::List(l), Value::Int(n)) => {
                 let mut l = l.borrow_mut();
                 let len = l.len();
@@ -844,6 +863,7 @@ impl Interp {
     /// `del obj[i]`.
     pub fn delitem(&mut self, obj: &Value, i: &Value) -> PyResult<()> {
         match (obj, i) {
+            (Value::Deque(d), _) => crate::runtime::deque::del_item(self, d, i),
             (Value::List(l), Value::Int(n)) => {
                 let mut l = l.borrow_mut();
                 let len = l.len();
@@ -1121,6 +1141,12 @@ impl Interp {
                         "stop" => s.1.clone(),
                         _ => s.2.clone(),
                     });
+                }
+                if let (Value::Deque(d), "maxlen") = (obj, name) {
+                    return Ok(d
+                        .borrow()
+                        .maxlen
+                        .map_or(Value::None, |n| Value::Int(n as i64)));
                 }
                 if let (Value::Range(r), "start" | "stop" | "step") = (obj, name) {
                     return Ok(Value::from_i128(match name {

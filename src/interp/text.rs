@@ -45,6 +45,7 @@ impl Interp {
             Value::Str(s) => str_repr(s),
             Value::Ellipsis => "Ellipsis".into(),
             Value::NotImplemented => "NotImplemented".into(),
+            Value::Deque(d) => crate::runtime::deque::repr(self, v, d)?,
             Value::List(l) => {
                 if self.repr_enter(v) {
                     return Ok("[...]".into());
@@ -441,7 +442,7 @@ impl Interp {
         }
     }
 
-    fn join_reprs(&mut self, items: &[Value]) -> PyResult<String> {
+    pub(crate) fn join_reprs(&mut self, items: &[Value]) -> PyResult<String> {
         let mut s = String::new();
         for (i, x) in items.iter().enumerate() {
             if i > 0 {
@@ -452,7 +453,7 @@ impl Interp {
         Ok(s)
     }
 
-    fn repr_enter(&mut self, v: &Value) -> bool {
+    pub(crate) fn repr_enter(&mut self, v: &Value) -> bool {
         let a = v.address();
         if self.repr_stack.contains(&a) {
             return true;
@@ -461,7 +462,7 @@ impl Interp {
         false
     }
 
-    fn repr_leave(&mut self) {
+    pub(crate) fn repr_leave(&mut self) {
         self.repr_stack.pop();
     }
 

@@ -23,6 +23,9 @@ pub fn build(it: &mut Interp, name: &str) -> Option<PyResult<Rc<Module>>> {
         "math" => Some(math::build(it)),
         "__future__" => Some(Ok(future_module())),
         "random" => Some(random::build(it)),
+        "collections" => Some(Ok(crate::runtime::deque::module(
+            &crate::runtime::types::types(),
+        ))),
         _ => None,
     }
 }

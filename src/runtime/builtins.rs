@@ -689,6 +689,11 @@ fn builtin_reversed(it: &mut Interp, args: &[Value], kw: &Kwargs) -> PyResult<Va
     if let Some(r) = it.call_special(v, "__reversed__", vec![]) {
         return r;
     }
+    if let Value::Deque(d) = v {
+        let state = d.borrow().state;
+        let r = Rc::new(RefCell::new(NativeIter::Deque(d.clone(), 0, state, true)));
+        return Ok(crate::runtime::gc::tracked(Value::Iter(r)));
+    }
     let items = match v {
         Value::List(_)
         | Value::Tuple(_)

@@ -551,6 +551,7 @@ pub fn constructor(c: &Rc<Class>) -> Option<NativeFn> {
         BuiltinType::Float => ctor_float,
         BuiltinType::Str => ctor_str,
         BuiltinType::List => ctor_list,
+        BuiltinType::Deque => super::deque::ctor,
         BuiltinType::Tuple => ctor_tuple,
         BuiltinType::Dict => ctor_dict,
         BuiltinType::Set => ctor_set,

@@ -38,6 +38,7 @@ impl DictKey {
 pub fn check_hashable(v: &Value) -> Result<(), Unhashable> {
     match v {
         Value::List(_) => Err(Unhashable("list")),
+        Value::Deque(_) => Err(Unhashable("collections.deque")),
         Value::Dict(_) => Err(Unhashable("dict")),
         Value::Set(_) => Err(Unhashable("set")),
         Value::Slice(_) => Err(Unhashable("slice")),

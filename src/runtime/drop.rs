@@ -20,6 +20,7 @@ pub fn owns_container(v: &Value) -> bool {
     use std::rc::Rc;
     match v {
         Value::List(l) => Rc::strong_count(l) == 1,
+        Value::Deque(d) => Rc::strong_count(d) == 1,
         Value::Tuple(t) => crate::runtime::thin::ThinRc::strong_count(t) == 1,
         Value::Dict(d) => Rc::strong_count(d) == 1,
         Value::Set(s) | Value::FrozenSet(s) => Rc::strong_count(s) == 1,

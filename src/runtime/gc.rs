@@ -67,6 +67,7 @@ use crate::asyncio::event_loop::{Callback, Handle};
 use crate::asyncio::future::{DoneCallback, FutState, Future, Waits};
 use crate::interp::frame::{BlockKind, Completion, Frame, TryPhase};
 use crate::interp::generator::{GenState, Generator};
+use crate::runtime::deque::Deque;
 use std::cell::{Cell, RefCell};
 use std::rc::{Rc, Weak};
 
@@ -79,6 +80,7 @@ pub const FLOOR: usize = 10_000;
 /// A registered object, held weakly.
 pub(crate) enum Tracked {
     List(Weak<RefCell<Vec<Value>>>),
+    Deque(Weak<RefCell<Deque>>),
     Tuple(ThinWeak<Value>),
     Dict(Weak<RefCell<Dict>>),
     Set(Weak<RefCell<Set>>),
@@ -99,6 +101,7 @@ pub(crate) enum Tracked {
 /// A registered object, held strongly while the collector looks at it.
 enum Obj {
     List(Rc<RefCell<Vec<Value>>>),
+    Deque(Rc<RefCell<Deque>>),
     Tuple(ThinRc<Value>),
     Dict(Rc<RefCell<Dict>>),
     Set(Rc<RefCell<Set>>),
@@ -127,6 +130,7 @@ macro_rules! each_kind {
     ($x:expr, $p:pat => $e:expr, $Ty:ident) => {
         match $x {
             $Ty::List($p) => $e,
+            $Ty::Deque($p) => $e,
             $Ty::Tuple($p) => $e,
             $Ty::Dict($p) => $e,
             $Ty::Set($p) => $e,
@@ -156,6 +160,7 @@ impl Tracked {
     fn upgrade(&self) -> Option<Obj> {
         Some(match self {
             Tracked::List(w) => Obj::List(w.upgrade()?),
+            Tracked::Deque(w) => Obj::Deque(w.upgrade()?),
             Tracked::Tuple(w) => Obj::Tuple(w.upgrade()?),
             Tracked::Dict(w) => Obj::Dict(w.upgrade()?),
             Tracked::Set(w) => Obj::Set(w.upgrade()?),
@@ -226,6 +231,7 @@ raw_kinds! {
     13 => Slice((Value, Value, Value)),
     14 => Future(Future),
     15 => Handle(Handle),
+    16 => Deque(RefCell<Deque>),
 }
 
 /// The registry's entries, packed: each entry's raw pointer and kind in two vectors (a
@@ -347,6 +353,7 @@ fn track_tuple(t: &ThinRc<Value>) {
 
 trackable! {
     RefCell<Vec<Value>> => List,
+    RefCell<Deque> => Deque,
     RefCell<Dict> => Dict,
     RefCell<Set> => Set,
     Instance => Instance,
@@ -431,6 +438,7 @@ pub(crate) fn new_cell(v: Value) -> Rc<RefCell<Value>> {
 pub(crate) fn tracked(v: Value) -> Value {
     match &v {
         Value::List(r) => track(r),
+        Value::Deque(r) => track(r),
         Value::Tuple(r) if r.iter().any(|x| may_hold_cycle(x, 2)) => track_tuple(r),
         Value::Dict(r) => track(r),
         Value::Set(r) | Value::FrozenSet(r) => track(r),
@@ -755,6 +763,7 @@ enum Taken {
 fn visit_value(v: &Value, f: &mut impl FnMut(usize)) {
     let a = match v {
         Value::List(r) => addr(Rc::as_ptr(r)),
+        Value::Deque(r) => addr(Rc::as_ptr(r)),
         Value::Tuple(r) => ThinRc::as_ptr(r) as usize,
         Value::Dict(r) => addr(Rc::as_ptr(r)),
         Value::Set(r) | Value::FrozenSet(r) => addr(Rc::as_ptr(r)),
@@ -851,6 +860,7 @@ fn traverse_iter(it: &NativeIter, f: &mut impl FnMut(usize)) {
     use NativeIter as N;
     match it {
         N::List(l, _) => f(addr(Rc::as_ptr(l))),
+        N::Deque(d, ..) => f(addr(Rc::as_ptr(d))),
         N::Tuple(t, _) => f(ThinRc::as_ptr(t) as usize),
         N::DictKeys(d, ..) | N::DictValues(d, ..) | N::DictItems(d, ..) => f(addr(Rc::as_ptr(d))),
         N::SetKeys(s, ..) => f(addr(Rc::as_ptr(s))),
@@ -960,6 +970,11 @@ impl Obj {
                     l.iter().for_each(|v| visit_value(v, f));
                 }
             }
+            Obj::Deque(d) => {
+                if let Ok(d) = d.try_borrow() {
+                    d.items.iter().for_each(|v| visit_value(v, f));
+                }
+            }
             Obj::Tuple(t) => t.iter().for_each(|v| visit_value(v, f)),
             Obj::Dict(d) => {
                 if let Ok(d) = d.try_borrow() {
@@ -1051,6 +1066,13 @@ impl Obj {
             Obj::List(l) => match l.try_borrow_mut() {
                 Ok(mut l) => {
                     doomed.append(&mut l);
+                    true
+                }
+                Err(_) => false,
+            },
+            Obj::Deque(d) => match d.try_borrow_mut() {
+                Ok(mut d) => {
+                    doomed.extend(std::mem::take(&mut d.items));
                     true
                 }
                 Err(_) => false,

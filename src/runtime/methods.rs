@@ -575,6 +575,7 @@ pub fn install(t: &Types) {
     add(&t.dict_keys, &[("isdisjoint", view_isdisjoint)]);
     add(&t.dict_items, &[("isdisjoint", view_isdisjoint)]);
     super::set_methods::install(t);
+    super::deque::install(t);
     super::number_dunders::install(t);
     super::str_methods::install(t);
     super::mappingproxy::install(t);

@@ -4,6 +4,7 @@ pub mod attrs;
 pub mod builtins;
 pub mod class_dict;
 pub mod constructors;
+pub mod deque;
 pub mod dict;
 pub mod drop;
 pub mod exceptions;

@@ -539,6 +539,10 @@ pub fn order(a: &Value, b: &Value) -> Option<Ordering> {
 
 /// The Python type name used in operator error messages.
 pub fn type_name(v: &Value) -> Rc<str> {
+    if let Value::Deque(_) = v {
+        // CPython's messages give the type's full name.
+        return Rc::from("collections.deque");
+    }
     super::types::types().class_of(v).name.clone()
 }
 

@@ -24,6 +24,8 @@ pub struct Types {
     pub str_: Rc<Class>,
     /// `list`
     pub list: Rc<Class>,
+    /// `collections.deque`.
+    pub deque: Rc<Class>,
     /// `tuple`
     pub tuple: Rc<Class>,
     /// `dict`
@@ -342,6 +344,14 @@ impl Types {
         ] {
             iterators.insert(name, new_class(name, o(), B::Iterator));
         }
+        for name in ["_deque_iterator", "_deque_reverse_iterator"] {
+            let c = new_class(name, o(), B::Iterator);
+            let c = Rc::new(Class {
+                module: Rc::from("_collections"),
+                ..Rc::try_unwrap(c).expect("fresh class")
+            });
+            iterators.insert(name, c);
+        }
         let mut asyncio_exceptions = HashMap::new();
         for (name, parent) in [
             ("CancelledError", "BaseException"),
@@ -390,6 +400,13 @@ impl Types {
             float: new_class("float", o(), B::Float),
             str_: new_class("str", o(), B::Str),
             list: new_class("list", o(), B::List),
+            deque: {
+                let c = new_class("deque", o(), B::Deque);
+                Rc::new(Class {
+                    module: Rc::from("collections"),
+                    ..Rc::try_unwrap(c).expect("fresh class")
+                })
+            },
             tuple: new_class("tuple", o(), B::Tuple),
             dict: new_class("dict", o(), B::Dict),
             set: new_class("set", o(), B::Set),
@@ -539,6 +556,7 @@ impl Types {
             Value::Float(_) => self.float.clone(),
             Value::Str(_) => self.str_.clone(),
             Value::List(_) => self.list.clone(),
+            Value::Deque(_) => self.deque.clone(),
             Value::Tuple(_) => self.tuple.clone(),
             Value::Dict(_) => self.dict.clone(),
             Value::Set(_) => self.set.clone(),
@@ -564,6 +582,8 @@ impl Types {
                 let name = match &*it.borrow() {
                     N::List(..) => "list_iterator",
                     N::Tuple(..) => "tuple_iterator",
+                    N::Deque(.., false) => "_deque_iterator",
+                    N::Deque(.., true) => "_deque_reverse_iterator",
                     N::Str(s, _) if s.is_ascii() => "str_ascii_iterator",
                     N::Str(..) => "str_iterator",
                     N::Range { .. } => "range_iterator",
@@ -627,6 +647,7 @@ impl Types {
             B::Float => self.float.clone(),
             B::Str => self.str_.clone(),
             B::List => self.list.clone(),
+            B::Deque => self.deque.clone(),
             B::Tuple => self.tuple.clone(),
             B::Dict => self.dict.clone(),
             B::Set => self.set.clone(),

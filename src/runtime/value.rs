@@ -131,6 +131,8 @@ pub enum Value {
     List(Rc<RefCell<Vec<Value>>>),
     /// A tuple.
     Tuple(super::thin::ThinRc<Value>),
+    /// A `collections.deque`.
+    Deque(Rc<RefCell<super::deque::Deque>>),
     /// A dict.
     Dict(Rc<RefCell<Dict>>),
     /// A set.
@@ -284,6 +286,8 @@ pub enum BuiltinType {
     Str,
     /// `list`
     List,
+    /// `collections.deque`
+    Deque,
     /// `tuple`
     Tuple,
     /// `dict`
@@ -613,6 +617,9 @@ pub enum NativeIter {
     List(Rc<RefCell<Vec<Value>>>, usize),
     /// Over a tuple.
     Tuple(super::thin::ThinRc<Value>, usize),
+    /// Over a deque: the position, the deque's state when it was made, and whether from
+    /// the right (`reversed`).
+    Deque(Rc<RefCell<super::deque::Deque>>, usize, u64, bool),
     /// Over the characters of a str, by byte offset.
     Str(super::thin::PyStr, usize),
     /// Over a range.
@@ -759,6 +766,7 @@ impl Value {
             Str(s) => super::thin::PyStr::as_ptr(s) as usize,
             BigInt(r) => Rc::as_ptr(r) as usize,
             List(r) => Rc::as_ptr(r) as usize,
+            Deque(r) => Rc::as_ptr(r) as usize,
             Tuple(r) => super::thin::ThinRc::as_ptr(r) as usize,
             Dict(r) => Rc::as_ptr(r) as usize,
             Set(r) | FrozenSet(r) => Rc::as_ptr(r) as usize,
