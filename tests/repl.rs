@@ -110,6 +110,30 @@ fn ctrl_c_interrupts_a_long_await_within_a_second() {
 }
 
 #[test]
+fn ctrl_c_interrupts_a_busy_loop_within_a_second() {
+    let h = home("ctrlc_loop");
+    let mut p = start(&h, &[]);
+    type_line(&mut p, "n = 0");
+    type_line(&mut p, "while True:");
+    type_line(&mut p, "    n += 1");
+    type_line(&mut p, "");
+    std::thread::sleep(std::time::Duration::from_millis(300));
+    p.send_control('c').unwrap();
+    let t = std::time::Instant::now();
+    p.exp_string("KeyboardInterrupt").unwrap();
+    p.exp_string(">>> ").unwrap();
+    assert!(
+        t.elapsed() < std::time::Duration::from_secs(1),
+        "took {:?}",
+        t.elapsed()
+    );
+    type_line(&mut p, "print(n > 0)");
+    p.exp_string("True").unwrap();
+    control(&mut p, 'd');
+    p.exp_eof().unwrap();
+}
+
+#[test]
 fn tab_completes_attributes_after_a_dot() {
     let h = home("tab");
     let mut p = start(&h, &[]);

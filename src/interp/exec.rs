@@ -191,19 +191,17 @@ impl Interp {
         self.resume_with = resume_with;
     }
 
-    /// The checks made before every statement: a pending Ctrl-C, then the step limit.
+    /// The check made before every statement: one step (whose periodic slow check also
+    /// notices a pending Ctrl-C).
     #[inline(always)]
     pub(crate) fn before_statement(&mut self) -> PyResult<()> {
-        if crate::repl::INTERRUPT.load(std::sync::atomic::Ordering::Relaxed) {
-            return Err(Self::interrupted());
-        }
         self.tick()
     }
 
     /// Ctrl-C arrived: the KeyboardInterrupt it raises (once).
     #[cold]
     #[inline(never)]
-    fn interrupted() -> Exc {
+    pub(crate) fn interrupted() -> Exc {
         crate::repl::INTERRUPT.store(false, std::sync::atomic::Ordering::SeqCst);
         new_exception(types().exc("KeyboardInterrupt"), vec![])
     }

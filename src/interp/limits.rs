@@ -52,9 +52,13 @@ impl std::fmt::Display for LimitHit {
     }
 }
 
+/// The most steps between two slow checks: how late a Ctrl-C is noticed (well under a
+/// millisecond of statements).
+const CHECK_EVERY: u64 = 1 << 16;
+
 thread_local! {
     /// Steps left before the next slow check.
-    static FUEL: Cell<u64> = const { Cell::new(u64::MAX) };
+    static FUEL: Cell<u64> = const { Cell::new(CHECK_EVERY) };
     /// The fuel that was left when the memory counter tripped.
     static BANK: Cell<u64> = const { Cell::new(0) };
     /// Whether the memory counter tripped since the last slow check.
@@ -121,7 +125,10 @@ impl Interp {
         crate::memory::set_limit(limits.max_memory);
         TRIPPED.with(|t| t.set(false));
         HIT.with(|h| h.set(None));
-        let fuel = limits.max_steps.map_or(u64::MAX, |n| n.saturating_add(1));
+        let fuel = limits
+            .max_steps
+            .map_or(CHECK_EVERY, |n| n.saturating_add(1))
+            .min(CHECK_EVERY);
         self.budget.granted = fuel;
         FUEL.with(|f| f.set(fuel));
     }
@@ -142,6 +149,7 @@ impl Interp {
 
     #[cold]
     fn tick_slow(&mut self) -> Result<(), Exc> {
+        let interrupted = crate::repl::INTERRUPT.load(std::sync::atomic::Ordering::Relaxed);
         // A cycle collection asked for by a registration runs here, at a step boundary.
         if crate::runtime::gc::due() {
             crate::runtime::gc::collect();
@@ -169,10 +177,16 @@ impl Interp {
                 left = n + 1 - b.steps;
             }
         } else if left == 0 {
-            left = u64::MAX;
+            left = CHECK_EVERY;
         }
+        // Without a step limit the slow check still comes every `CHECK_EVERY` steps, for
+        // Ctrl-C.
+        left = left.min(CHECK_EVERY);
         self.budget.granted = left;
         FUEL.with(|f| f.set(left));
+        if interrupted {
+            return Err(Self::interrupted());
+        }
         Ok(())
     }
 
