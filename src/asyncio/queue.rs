@@ -4,15 +4,17 @@
 //! versions of the hot methods, installed over the library's when the module is built:
 //!
 //! - `put(item)` and `get()` return a coroutine that, when the queue has room (an item), does
-//!   the whole operation in its first step with no frame at all; otherwise the library's
-//!   `async def` takes over from its first line (see [`NativeStart`]), so blocking, wake-up
-//!   order and cancellation are the library's code;
+//!   the whole operation in its first step with no frame at all; when it must wait, it waits in
+//!   Rust too ([`NativeWait`]), following the library's waiting loop step by step (its future,
+//!   label and waiters list, its cleanup on cancellation); for a queue in an unusual state the
+//!   library's `async def` takes over from its first line (see [`NativeStart`]);
 //! - `put_nowait(item)` and `get_nowait()` in Rust;
 //! - `full()` and `empty()` in Rust (the library's blocking `put` and `get` test them at
 //!   every turn of their loops).
 //!
 //! The Rust paths run only for instances of exactly these three classes whose state is the
-//! usual one (an int `_maxsize`, lists for `_queue` and the waiters, no attribute beyond those
+//! usual one (an int `_maxsize`, a deque for a FIFO queue's `_queue` and a list for the
+//! others', lists for the waiters, no attribute beyond those
 //! `__init__` sets) while the classes' methods that CPython's code calls on the queue are still
 //! the library's (see [`STANDS_FOR`]); anything else — a subclass or an instance that may
 //! override `_put`, `full` or `qsize`, a replaced method, a float maxsize — runs the library's
