@@ -278,6 +278,7 @@ fn protocol_method(v: &Value, name: &str) -> Option<NativeFn> {
             | Value::FrozenSet(_)
             | Value::Range(_)
             | Value::DictView(_)
+            | Value::Deque(_)
     );
     let f: NativeFn = match name {
         "__len__" if container => d_len,
@@ -287,8 +288,12 @@ fn protocol_method(v: &Value, name: &str) -> Option<NativeFn> {
         "__getitem__" if container && !matches!(v, Value::Set(_) | Value::FrozenSet(_)) => {
             d_getitem
         }
-        "__setitem__" if matches!(v, Value::List(_) | Value::Dict(_)) => d_setitem,
-        "__delitem__" if matches!(v, Value::List(_) | Value::Dict(_)) => d_delitem,
+        "__setitem__" if matches!(v, Value::List(_) | Value::Dict(_) | Value::Deque(_)) => {
+            d_setitem
+        }
+        "__delitem__" if matches!(v, Value::List(_) | Value::Dict(_) | Value::Deque(_)) => {
+            d_delitem
+        }
         "__bool__"
             if matches!(
                 v,
