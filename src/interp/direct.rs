@@ -1319,8 +1319,50 @@ impl CallParts {
     fn eval(&self, it: &mut Interp, fr: &mut Frame) -> PyResult<(Value, Vec<Value>)> {
         let n = self.args.len();
         let (callee, mut args) = match &self.callee {
-            Callee::Method(obj, name, fspan, hint, cache) => {
+            Callee::Method(obj, ..) => {
                 let o = obj.call(it, fr)?;
+                return self.eval_method(it, fr, o);
+            }
+            Callee::Global(i, slow) => {
+                let found = match global_ref(fr, *i) {
+                    Some(Value::Function(f)) => Some(Value::Function(std::rc::Rc::clone(f))),
+                    Some(v) => Some(v.clone()),
+                    None => None,
+                };
+                let callee = match found {
+                    Some(v) => v,
+                    None => slow.call(it, fr)?,
+                };
+                let args = it.arg_vec(slots_for(&callee, n));
+                (callee, args)
+            }
+            Callee::Value(f) => {
+                let callee = f.call(it, fr)?;
+                let args = it.arg_vec(slots_for(&callee, n));
+                (callee, args)
+            }
+        };
+        for a in &self.args {
+            args.push(a.call(it, fr)?);
+        }
+        Ok((callee, args))
+    }
+
+    /// `eval` of `o.name(args)` from its object on: the method and the arguments, `o` first
+    /// when the method is found on its class.
+    #[inline(always)]
+    fn eval_method(
+        &self,
+        it: &mut Interp,
+        fr: &mut Frame,
+        o: Value,
+    ) -> PyResult<(Value, Vec<Value>)> {
+        let n = self.args.len();
+        let Callee::Method(_, name, fspan, hint, cache) = &self.callee else {
+            unreachable!("eval_method is for method calls")
+        };
+        let (callee, mut args) = {
+            {
                 // The method the site found last for this class, while no class has changed
                 // (and the instance has no attribute of that name).
                 let key = method_key(&o, name);
@@ -1368,24 +1410,6 @@ impl CallParts {
                     }
                 }
             }
-            Callee::Global(i, slow) => {
-                let found = match global_ref(fr, *i) {
-                    Some(Value::Function(f)) => Some(Value::Function(std::rc::Rc::clone(f))),
-                    Some(v) => Some(v.clone()),
-                    None => None,
-                };
-                let callee = match found {
-                    Some(v) => v,
-                    None => slow.call(it, fr)?,
-                };
-                let args = it.arg_vec(slots_for(&callee, n));
-                (callee, args)
-            }
-            Callee::Value(f) => {
-                let callee = f.call(it, fr)?;
-                let args = it.arg_vec(slots_for(&callee, n));
-                (callee, args)
-            }
         };
         for a in &self.args {
             args.push(a.call(it, fr)?);
@@ -1398,6 +1422,32 @@ impl CallParts {
 fn call(e: &Expr, f: &Expr, args: &[Arg]) -> Option<ExprFn> {
     let parts = CallParts::new(f, args)?;
     let (span, at) = (e.span, e.span.start);
+    let append = matches!(&parts.callee, Callee::Method(_, name, ..) if &**name == "append");
+    if append && parts.args.len() == 1 {
+        {
+            // `x.append(v)` on a list (whose methods a program cannot replace): the item
+            // pushed at once, counted as the builtin call's step; on anything else the
+            // method call as usual, from the object already evaluated.
+            return Some(ExprFn::new(move |it, fr| {
+                let Callee::Method(obj, ..) = &parts.callee else {
+                    unreachable!("an append call's callee is a method")
+                };
+                let o = obj.call(it, fr)?;
+                if let Value::List(l) = &o {
+                    let v = parts.args[0].call(it, fr)?;
+                    it.tick().map_err(|x| x.note_span(span))?;
+                    l.borrow_mut().push(v);
+                    return Ok(Value::None);
+                }
+                let r = parts.eval_method(it, fr, o).and_then(|(callee, args)| {
+                    let r = call_value(it, fr, &callee, args, at);
+                    drop_callee(callee);
+                    r
+                });
+                r.map_err(|x| x.note_span(span))
+            }));
+        }
+    }
     if let Callee::Global(i, _) = parts.callee {
         // `f(args)` of a module global: a plain function taking exactly these arguments gets
         // them evaluated straight into its local slots.
