@@ -100,12 +100,14 @@ fn list_remove(it: &mut Interp, args: &[Value], kw: &Kwargs) -> PyResult<Value> 
 }
 
 /// `seq.index(x[, start[, stop]])` over `items`; `bounds` are the optional start and stop.
+/// `what` makes the ValueError's message, only when `x` is not there (a list's shows
+/// `repr(x)`, which may run the program's code).
 fn seq_index(
     it: &mut Interp,
     items: &[Value],
     x: &Value,
     bounds: &[Value],
-    what: &str,
+    what: impl FnOnce(&mut Interp) -> PyResult<String>,
 ) -> PyResult<Value> {
     let n = items.len() as i64;
     let bound = |v: Option<&Value>, default: i64| -> PyResult<i64> {
@@ -124,7 +126,7 @@ fn seq_index(
             return Ok(Value::Int(i));
         }
     }
-    Err(value_error(what.to_string()))
+    Err(value_error(what(it)?))
 }
 
 fn list_index(it: &mut Interp, args: &[Value], kw: &Kwargs) -> PyResult<Value> {
@@ -132,9 +134,10 @@ fn list_index(it: &mut Interp, args: &[Value], kw: &Kwargs) -> PyResult<Value> {
     method_arity(args, "index", 1, 3)?;
     let items = this_list(args, "index")?.borrow().clone();
     let x = args.get(1).cloned().unwrap_or_default();
-    let r = it.repr(&x)?;
     let bounds = args.get(2..).unwrap_or(&[]);
-    seq_index(it, &items, &x, bounds, &format!("{r} is not in list"))
+    seq_index(it, &items, &x, bounds, |it| {
+        Ok(format!("{} is not in list", it.repr(&x)?))
+    })
 }
 
 fn seq_count(it: &mut Interp, items: &[Value], x: &Value) -> PyResult<Value> {
@@ -218,7 +221,7 @@ fn tuple_index(it: &mut Interp, args: &[Value], kw: &Kwargs) -> PyResult<Value> 
         &t,
         args.get(1).unwrap_or(&Value::None),
         args.get(2..).unwrap_or(&[]),
-        "tuple.index(x): x not in tuple",
+        |_| Ok("tuple.index(x): x not in tuple".into()),
     )
 }
 
@@ -270,7 +273,9 @@ fn range_index(it: &mut Interp, args: &[Value], kw: &Kwargs) -> PyResult<Value> 
         };
     }
     let items = it.iterate(&args[0])?;
-    seq_index(it, &items, x, &[], "sequence.index(x): x not in sequence")
+    seq_index(it, &items, x, &[], |_| {
+        Ok("sequence.index(x): x not in sequence".into())
+    })
 }
 
 fn range_count(it: &mut Interp, args: &[Value], kw: &Kwargs) -> PyResult<Value> {
