@@ -1849,7 +1849,11 @@ fn call_value(
         Value::Builtin(b) if b.bound.is_none() => {
             it.tick()?;
             it.call_sites.push((fr.code.clone(), at));
-            let r = (b.func)(it, &args, &Vec::new());
+            let no_kwargs = Vec::new();
+            let r = (b.func)(it, &args, &no_kwargs);
+            // Empty and never grown (the callee only reads it): nothing to free, and no call
+            // of the general drop.
+            std::mem::forget(no_kwargs);
             it.call_sites.pop();
             it.recycle_args(args);
             r
