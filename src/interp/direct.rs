@@ -79,6 +79,9 @@ fn yielding(it: &mut Interp, v: Value) -> Exit {
 struct Block {
     stmts: Box<[StmtFn]>,
     tag: u32,
+    /// Only the first statement does anything: the list has one, or a fused pair's two (see
+    /// `await_augmented`). Run as that statement, without the list's loop.
+    single: bool,
 }
 
 /// A direct function's body compiled to closures (kept in its `Code`, made on the first call),
@@ -227,6 +230,12 @@ impl Interp {
 #[inline(always)]
 fn run_block(it: &mut Interp, frame: &mut Frame, b: &Block) -> Result<Exit, Exc> {
     let start = if frame.resume_path.is_empty() {
+        if b.single {
+            return match b.stmts[0].call(it, frame)? {
+                Exit::Yield => Ok(suspended_at(frame, b.tag)),
+                exit => Ok(exit),
+            };
+        }
         0
     } else {
         resume_index(frame)
@@ -364,12 +373,14 @@ fn finish(it: &mut Interp, frame: &Frame, span: Span, r: PyResult<Exit>) -> Resu
 fn block(body: &Body, tag: u32) -> Block {
     let mut stmts = Vec::with_capacity(body.len());
     let mut i = 0;
+    let mut single = body.len() == 1;
     while i < body.len() {
         if let Some(fused) = await_augmented(body, i) {
             // The augmented assignment is done by the await statement before it: its own
             // place in the list (kept, so that statement indexes stay the tree's) does nothing.
             stmts.push(fused);
             stmts.push(StmtFn::new(|_, _| Ok(Exit::Normal)));
+            single = body.len() == 2;
             i += 2;
             continue;
         }
@@ -379,6 +390,7 @@ fn block(body: &Body, tag: u32) -> Block {
     Block {
         stmts: stmts.into(),
         tag,
+        single,
     }
 }
 
