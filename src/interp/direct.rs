@@ -1608,7 +1608,8 @@ fn await_global_plain(
     };
     let f = match global_ref(fr, i) {
         Some(Value::Function(f))
-            if f.code.awaits_inline() && f.code.await_args == Some(parts.args.len()) =>
+            // (Only a program's coroutine whose body never suspends has `await_args`.)
+            if f.await_args == Some(parts.args.len() as u32) =>
         {
             std::rc::Rc::clone(f)
         }

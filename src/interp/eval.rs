@@ -781,6 +781,7 @@ impl Interp {
         Ok(crate::runtime::gc::tracked(Value::Function(Rc::new(
             Function {
                 plain_args: code.plain_args.map(|n| n as u32),
+                await_args: code.await_args.map(|n| n as u32),
                 code: code.clone(),
                 globals: frame.globals.clone(),
                 defaults,

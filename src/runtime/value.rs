@@ -242,6 +242,9 @@ pub struct Function {
     /// `code.plain_args`, kept here too: the check of a call's hottest path then reads one
     /// pointer less (a chain of dependent loads the call waits on).
     pub plain_args: Option<u32>,
+    /// `code.await_args`, kept here for the same reason: `await f(args)` runs the body
+    /// inline when this is the number of arguments.
+    pub await_args: Option<u32>,
     /// The compiled body and signature.
     pub code: Rc<Code>,
     /// The module whose globals it sees.
