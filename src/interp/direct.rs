@@ -548,27 +548,6 @@ fn stmt(body: &Body, idx: usize) -> StmtFn {
             let at = t.span.to(v.span);
             operands::augmented_name(op, load, rhs, (at, span), target(t))
         }
-        StmtKind::If(test, then, orelse) if then.len() == 1 && orelse.is_empty() => {
-            // `if c: <one statement>` (`if n < 2: return n`, `if x: continue`): the statement
-            // run without the statement list's loop, and no empty `else` list.
-            let (test, then, orelse) = (cond(test), block(then, 0), block(orelse, ELSE));
-            StmtFn::new(move |it, fr| {
-                if let Some(in_else) = resuming_else(fr) {
-                    return run_block(it, fr, if in_else { &orelse } else { &then });
-                }
-                before(it, fr, span)?;
-                let c = test.call(it, fr);
-                it.reports_at(fr, span);
-                match c {
-                    Ok(true) => match then.stmts[0].call(it, fr)? {
-                        Exit::Yield => Ok(suspended_at(fr, then.tag)),
-                        exit => Ok(exit),
-                    },
-                    Ok(false) => Ok(Exit::Normal),
-                    Err(e) => Err(it.traceback_here(fr, e, span)),
-                }
-            })
-        }
         StmtKind::If(test, then, orelse) => {
             let (test, then, orelse) = (cond(test), block(then, 0), block(orelse, ELSE));
             StmtFn::new(move |it, fr| {
@@ -580,6 +559,8 @@ fn stmt(body: &Body, idx: usize) -> StmtFn {
                 it.reports_at(fr, span);
                 match c {
                     Ok(true) => run_block(it, fr, &then),
+                    // No `else`: nothing to run (the usual case).
+                    Ok(false) if orelse.stmts.is_empty() => Ok(Exit::Normal),
                     Ok(false) => run_block(it, fr, &orelse),
                     Err(e) => Err(it.traceback_here(fr, e, span)),
                 }

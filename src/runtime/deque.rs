@@ -175,32 +175,33 @@ fn d_popleft(_: &mut Interp, args: &[Value], kw: &Kwargs) -> PyResult<Value> {
     v.ok_or_else(|| index_error("pop from an empty deque"))
 }
 
-fn d_extend(it: &mut Interp, args: &[Value], kw: &Kwargs) -> PyResult<Value> {
-    let (d, v) = one(args, kw, "extend")?;
+/// `extend(iterable)` (`extendleft` with `left`): the items taken first (the deque itself
+/// may be the iterable), then appended one by one at that end.
+fn extend(it: &mut Interp, args: &[Value], kw: &Kwargs, left: bool) -> PyResult<Value> {
+    let name = if left { "extendleft" } else { "extend" };
+    let (d, v) = one(args, kw, name)?;
     let items = it.iterate(&v)?;
     let mut out = Vec::new();
     {
         let mut d = d.borrow_mut();
         for v in items {
-            out.extend(d.push_back(v));
+            out.extend(if left {
+                d.push_front(v)
+            } else {
+                d.push_back(v)
+            });
         }
     }
     drop(out);
     Ok(Value::None)
 }
 
+fn d_extend(it: &mut Interp, args: &[Value], kw: &Kwargs) -> PyResult<Value> {
+    extend(it, args, kw, false)
+}
+
 fn d_extendleft(it: &mut Interp, args: &[Value], kw: &Kwargs) -> PyResult<Value> {
-    let (d, v) = one(args, kw, "extendleft")?;
-    let items = it.iterate(&v)?;
-    let mut out = Vec::new();
-    {
-        let mut d = d.borrow_mut();
-        for v in items {
-            out.extend(d.push_front(v));
-        }
-    }
-    drop(out);
-    Ok(Value::None)
+    extend(it, args, kw, true)
 }
 
 fn d_clear(_: &mut Interp, args: &[Value], kw: &Kwargs) -> PyResult<Value> {
