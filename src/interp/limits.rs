@@ -3,8 +3,10 @@
 //! goes over one stops at the same step every time.
 //!
 //! The cost when no limit is set is one decrement and one predictable branch per step: the
-//! thread's *fuel* counts down to the next slow check. The step limit sets the fuel to the steps
-//! left; the memory counter, when it crosses its limit, empties the fuel so the next step checks.
+//! thread's *fuel* counts down to the next slow check, which comes at least every
+//! `CHECK_EVERY` steps (it also notices a pending Ctrl-C). The step limit sets the fuel to the
+//! steps left (at most that many); the memory counter, when it crosses its limit, empties the
+//! fuel so the next step checks.
 //!
 //! A limit that is hit is not a Python exception a script could catch: the interpreter records
 //! it, raises a carrier exception that `unwind` passes through every `except`, `finally` and
