@@ -239,6 +239,15 @@ box.append(f)
 "#,
     ),
     (
+        "queue_coroutine",
+        r#"
+import asyncio
+q = asyncio.Queue()
+box = [[0] * 500]
+box.append(q.put(box))
+"#,
+    ),
+    (
         "deque",
         r#"
 from collections import deque

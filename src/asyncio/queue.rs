@@ -808,11 +808,9 @@ pub(crate) fn native_coroutine_padded(
     args: &[Value],
     nones: usize,
 ) -> Value {
-    Value::Generator(Rc::new(Generator::native(NativeStart::new(
-        fast,
-        slow.clone(),
-        args,
-        nones,
+    // Registered with the collector: its arguments may close a cycle (`box.append(q.put(box))`).
+    crate::runtime::gc::tracked(Value::Generator(Rc::new(Generator::native(
+        NativeStart::new(fast, slow.clone(), args, nones),
     ))))
 }
 

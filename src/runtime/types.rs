@@ -135,6 +135,20 @@ pub fn new_class(name: &str, bases: Vec<Rc<Class>>, builtin: BuiltinType) -> Rc<
     })
 }
 
+/// [`new_class`] for a class that belongs to module `module` instead of `builtins`.
+fn new_class_in(
+    module: &str,
+    name: &str,
+    bases: Vec<Rc<Class>>,
+    builtin: BuiltinType,
+) -> Rc<Class> {
+    let c = new_class(name, bases, builtin);
+    Rc::new(Class {
+        module: Rc::from(module),
+        ..Rc::try_unwrap(c).expect("a class just made has no other reference")
+    })
+}
+
 /// The special methods CPython implements as slot wrappers (`wrapper_descriptor`, bound:
 /// `method-wrapper`) rather than as methods, sorted.
 const SLOT_WRAPPERS: &[&str] = &[
@@ -345,46 +359,31 @@ impl Types {
             iterators.insert(name, new_class(name, o(), B::Iterator));
         }
         for name in ["_deque_iterator", "_deque_reverse_iterator"] {
-            let c = new_class(name, o(), B::Iterator);
-            let c = Rc::new(Class {
-                module: Rc::from("_collections"),
-                ..Rc::try_unwrap(c).expect("fresh class")
-            });
-            iterators.insert(name, c);
+            iterators.insert(name, new_class_in("_collections", name, o(), B::Iterator));
         }
         let mut asyncio_exceptions = HashMap::new();
         for (name, parent) in [
             ("CancelledError", "BaseException"),
             ("InvalidStateError", "Exception"),
         ] {
-            let c = new_class(name, vec![exceptions[parent].clone()], B::Exception);
-            let c = Rc::new(Class {
-                module: Rc::from("asyncio.exceptions"),
-                ..Rc::try_unwrap(c).expect("fresh class")
-            });
+            let c = new_class_in(
+                "asyncio.exceptions",
+                name,
+                vec![exceptions[parent].clone()],
+                B::Exception,
+            );
             asyncio_exceptions.insert(name, c);
         }
         // The classes just unwrapped left their addresses without dropping their namespaces.
         super::class_dict::bump();
-        let future = new_class("Future", o(), B::Iterator);
-        let future = Rc::new(Class {
-            module: Rc::from("asyncio"),
-            ..Rc::try_unwrap(future).expect("fresh class")
-        });
-        let task = new_class("Task", vec![future.clone()], B::Iterator);
-        let task = Rc::new(Class {
-            module: Rc::from("asyncio"),
-            ..Rc::try_unwrap(task).expect("fresh class")
-        });
-        let deadlock = new_class(
+        let future = new_class_in("asyncio", "Future", o(), B::Iterator);
+        let task = new_class_in("asyncio", "Task", vec![future.clone()], B::Iterator);
+        let deadlock = new_class_in(
+            "aio",
             "Deadlock",
             vec![exceptions["BaseException"].clone()],
             B::Exception,
         );
-        let deadlock = Rc::new(Class {
-            module: Rc::from("aio"),
-            ..Rc::try_unwrap(deadlock).expect("fresh class")
-        });
         Types {
             deadlock,
             future,
@@ -400,13 +399,7 @@ impl Types {
             float: new_class("float", o(), B::Float),
             str_: new_class("str", o(), B::Str),
             list: new_class("list", o(), B::List),
-            deque: {
-                let c = new_class("deque", o(), B::Deque);
-                Rc::new(Class {
-                    module: Rc::from("collections"),
-                    ..Rc::try_unwrap(c).expect("fresh class")
-                })
-            },
+            deque: new_class_in("collections", "deque", o(), B::Deque),
             tuple: new_class("tuple", o(), B::Tuple),
             dict: new_class("dict", o(), B::Dict),
             set: new_class("set", o(), B::Set),
