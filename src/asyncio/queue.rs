@@ -647,23 +647,24 @@ struct Side {
     test: &'static str,
     /// The attribute with the waiting futures: `_putters` or `_getters`.
     waiters: (usize, &'static str),
-    /// The waiting future's label, and its index in [`QueueLib::labels`].
+    /// The waiting future's label.
     label: &'static str,
-    which: usize,
+    /// Whether this is `put` (the label's index in [`QueueLib::labels`] is 0, `get`'s 1).
+    put: bool,
 }
 
 const PUT: Side = Side {
     test: "full",
     waiters: PUTTERS,
     label: "Queue.put()",
-    which: 0,
+    put: true,
 };
 
 const GET: Side = Side {
     test: "empty",
     waiters: GETTERS,
     label: "Queue.get()",
-    which: 1,
+    put: false,
 };
 
 /// `self.<name>` of a queue: read in place when the queue is one of the library's exact
@@ -684,7 +685,7 @@ fn new_waiter(it: &mut Interp, q: &Value, side: &Side) -> PyResult<Rc<Future>> {
     let fut = Future::new();
     let site = queue_attr(it, q, SITE)?;
     *fut.waits.borrow_mut() = Some(Box::new(Waits::Primitive {
-        what: lib(it).labels[side.which].clone(),
+        what: lib(it).labels[usize::from(!side.put)].clone(),
         site: crate::modules::asyncio::site_of(&site),
     }));
     match queue_attr(it, q, side.waiters)? {
@@ -697,10 +698,7 @@ fn new_waiter(it: &mut Interp, q: &Value, side: &Side) -> PyResult<Rc<Future>> {
 /// `self.full()` (`self.empty()`) as a bool.
 fn test(it: &mut Interp, q: &Value, side: &Side) -> PyResult<bool> {
     if let Some((i, _)) = exact(&lib(it), q) {
-        let known = match side.test {
-            "full" => full(&i),
-            _ => empty(&i),
-        };
+        let known = if side.put { full(&i) } else { empty(&i) };
         if let Some(b) = known {
             return Ok(b);
         }
@@ -745,15 +743,16 @@ fn wait_resume(
     }
     // `put_nowait` / `get_nowait` as `q_put_nowait` / `q_get_nowait` do them.
     let lib = lib(it);
-    let r = match side.test {
-        "full" => match put_nowait_fast(it, &lib, &q, &w.args[1])? {
+    let r = if side.put {
+        match put_nowait_fast(it, &lib, &q, &w.args[1])? {
             Nowait::Done(()) => Value::None,
             _ => it.call_method(&q, "put_nowait", vec![w.args[1].clone()])?,
-        },
-        _ => match get_nowait_fast(it, &lib, &q)? {
+        }
+    } else {
+        match get_nowait_fast(it, &lib, &q)? {
             Nowait::Done(item) => item,
             _ => it.call_method(&q, "get_nowait", vec![])?,
-        },
+        }
     };
     Ok(Delegated::Returned(r))
 }
