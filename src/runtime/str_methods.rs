@@ -561,12 +561,18 @@ fn non_decimal_numeric(c: char) -> bool {
 
 /// Python's `str.isdecimal` for one character: Unicode category Nd.
 fn is_decimal(c: char) -> bool {
+    if c.is_ascii() {
+        return c.is_ascii_digit();
+    }
     c.is_numeric() && !non_decimal_numeric(c)
 }
 
 /// Python's `str.isdigit` for one character: decimals plus characters with a digit value
 /// (superscripts, subscripts, circled digits).
 fn is_digit(c: char) -> bool {
+    if c.is_ascii() {
+        return c.is_ascii_digit();
+    }
     is_decimal(c)
         || matches!(c as u32,
             0xB2 | 0xB3 | 0xB9 | 0x2070 | 0x2074..=0x2079 | 0x2080..=0x2089 | 0x2460..=0x2468
