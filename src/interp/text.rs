@@ -6,7 +6,7 @@ use crate::runtime::mappingproxy;
 use crate::runtime::ops::type_name;
 use crate::runtime::repr::{big_to_str, str_repr};
 use crate::runtime::types::types;
-use crate::runtime::value::{PyResult, Value};
+use crate::runtime::value::{Kwargs, PyResult, Value};
 use std::rc::Rc;
 
 impl Interp {
@@ -202,7 +202,7 @@ impl Interp {
                 v.address()
             ),
             Value::Instance(inst) => {
-                if let Some(r) = inst.class.lookup("__repr__") {
+                if let Some(r) = own_repr(inst) {
                     let s = self.call(&r, vec![v.clone()], vec![])?;
                     return match s {
                         Value::Str(s) => Ok(s.to_string()),
@@ -213,16 +213,7 @@ impl Interp {
                     };
                 }
                 if let Some(b) = super::protocol::builtin_base(v) {
-                    return self.repr(&b);
-                }
-                if let Some(d) = &inst.exc {
-                    let args = d.borrow().args.clone();
-                    let inner = if args.len() == 1 {
-                        self.repr(&args[0])?
-                    } else {
-                        self.join_reprs(&args)?
-                    };
-                    return Ok(format!("{}({})", inst.class.name, inner));
+                    return self.base_repr(v, &b);
                 }
                 if Rc::ptr_eq(&inst.class, &types().super_) {
                     return Ok("<super object>".into());
@@ -466,6 +457,23 @@ impl Interp {
         self.repr_stack.pop();
     }
 
+    /// The repr of `b`, the builtin value `v` wraps (or `v` itself): a set or frozenset
+    /// names `v`'s class, as CPython's `set.__repr__` does for a subclass (`Tags({1})`,
+    /// `Tags()`); the other builtin types' reprs do not name it.
+    pub(crate) fn base_repr(&mut self, v: &Value, b: &Value) -> PyResult<String> {
+        let r = self.repr(b)?;
+        let (Value::Instance(inst), Value::Set(_) | Value::FrozenSet(_)) = (v, b) else {
+            return Ok(r);
+        };
+        let name = &inst.class.name;
+        Ok(
+            match r.strip_prefix("frozenset").or(r.strip_prefix("set")) {
+                Some(rest) if rest.starts_with('(') => format!("{name}{rest}"),
+                _ => format!("{name}({r})"),
+            },
+        )
+    }
+
     /// `str(v)`.
     pub fn to_str(&mut self, v: &Value) -> PyResult<String> {
         match v {
@@ -481,30 +489,12 @@ impl Interp {
                         ))),
                     };
                 }
-                if inst.class.lookup("__repr__").is_none() {
-                    if let Some(b) = super::protocol::builtin_base(v) {
-                        return self.to_str(&b);
-                    }
-                }
-                if let Some(d) = &inst.exc {
-                    let args = d.borrow().args.clone();
-                    if inst.class.is_subclass(&types().exc("BaseExceptionGroup")) && args.len() == 2
-                    {
-                        let n = self.len(&args[1]).unwrap_or(0);
-                        let msg = self.to_str(&args[0])?;
-                        return Ok(format!(
-                            "{msg} ({n} sub-exception{})",
-                            if n == 1 { "" } else { "s" }
-                        ));
-                    }
-                    return match args.len() {
-                        0 => Ok(String::new()),
-                        1 if inst.class.is_subclass(&types().exc("KeyError")) => {
-                            self.repr(&args[0])
-                        }
-                        1 => self.to_str(&args[0]),
-                        _ => self.repr(&Value::tuple(args)),
-                    };
+                // `str.__str__` gives the string a str subclass wraps, whatever its `__repr__`;
+                // the other builtin types' `str` is their repr, so a class's own one wins.
+                match super::protocol::builtin_base(v) {
+                    Some(Value::Str(s)) => return Ok(s.to_string()),
+                    Some(b) if own_repr(inst).is_none() => return self.base_repr(v, &b),
+                    _ => {}
                 }
                 self.repr(v)
             }
@@ -534,14 +524,32 @@ impl Interp {
                 format_int(b, spec)
             }
             Value::Float(f) => format_float(f.get(), spec),
-            Value::Instance(inst)
-                if inst.class.lookup("__format__").is_none()
-                    && inst.class.lookup("__str__").is_none()
-                    && inst.class.lookup("__repr__").is_none()
-                    && super::protocol::builtin_base(v).is_some() =>
-            {
-                let b = super::protocol::builtin_base(v).unwrap_or_default();
-                return self.format(&b, spec);
+            // A subclass of a builtin type formats as that type's `__format__` does: an
+            // empty spec gives `str(v)` (its own `__str__` or `__repr__`), another the number's
+            // or string's own formatting; the containers take no spec (`object.__format__`).
+            Value::Instance(inst) if inst.class.lookup("__format__").is_none() => {
+                if let Some(b) = super::protocol::builtin_base(v) {
+                    if spec.is_empty() {
+                        return self.to_str(v);
+                    }
+                    if matches!(
+                        b,
+                        Value::Int(_)
+                            | Value::BigInt(_)
+                            | Value::Bool(_)
+                            | Value::Float(_)
+                            | Value::Str(_)
+                    ) {
+                        return self.format(&b, spec);
+                    }
+                }
+                if spec.is_empty() {
+                    return self.to_str(v);
+                }
+                return Err(type_error(format!(
+                    "unsupported format string passed to {}.__format__",
+                    type_name(v)
+                )));
             }
             Value::Instance(inst) if inst.class.lookup("__format__").is_some() => {
                 let f = inst.class.lookup("__format__").expect("checked above");
@@ -619,4 +627,99 @@ fn callback_source(cb: &crate::asyncio::future::DoneCallback) -> String {
         Value::Builtin(b) => format!("{}()", b.name),
         _ => format!("{}()", crate::runtime::ops::type_name(f)),
     }
+}
+
+/// The `__repr__` of an instance's class: `None` when it has none, or when it is a subclass of
+/// a builtin value type that inherits that type's (`int.__repr__`, `dict.__repr__`), which
+/// gives the repr of the builtin value the instance wraps without a call.
+fn own_repr(inst: &crate::runtime::value::Instance) -> Option<Value> {
+    let r = inst.class.lookup("__repr__")?;
+    let inherited =
+        matches!(r, Value::Builtin(_)) && super::protocol::wraps_builtin_value(inst.class.builtin);
+    (!inherited).then_some(r)
+}
+
+/// The arguments of the exception `args[0]`, for the `__str__` / `__repr__` of `owner` called
+/// on it (checked as CPython's slot wrappers check their receiver).
+fn exc_args(args: &[Value], name: &str, owner: &str) -> PyResult<Vec<Value>> {
+    let exc = match args.first() {
+        Some(Value::Instance(inst)) => inst
+            .exc
+            .as_ref()
+            .filter(|_| inst.class.is_subclass(&types().exc(owner))),
+        _ => None,
+    };
+    match (exc, args.first()) {
+        (Some(d), _) if args.len() == 1 => Ok(d.borrow().args.clone()),
+        (Some(_), _) => Err(type_error(format!(
+            "expected 0 arguments, got {}",
+            args.len() - 1
+        ))),
+        (None, Some(other)) => Err(type_error(format!(
+            "descriptor '{name}' requires a '{owner}' object but received a '{}'",
+            type_name(other)
+        ))),
+        (None, None) => Err(type_error(format!(
+            "descriptor '{name}' of '{owner}' object needs an argument"
+        ))),
+    }
+}
+
+/// `BaseException.__str__`: nothing for no arguments, the str of a single one, else the repr
+/// of the arguments' tuple.
+fn exc_str(it: &mut Interp, args: &[Value], _: &Kwargs) -> PyResult<Value> {
+    let a = exc_args(args, "__str__", "BaseException")?;
+    let s = match a.len() {
+        0 => String::new(),
+        1 => it.to_str(&a[0])?,
+        _ => it.repr(&Value::tuple(a))?,
+    };
+    Ok(Value::str(&s))
+}
+
+/// `KeyError.__str__`: the repr of a single argument (the missing key), else as
+/// `BaseException.__str__`.
+fn key_error_str(it: &mut Interp, args: &[Value], kw: &Kwargs) -> PyResult<Value> {
+    let a = exc_args(args, "__str__", "KeyError")?;
+    match a.as_slice() {
+        [key] => Ok(Value::str(&it.repr(key)?)),
+        _ => exc_str(it, args, kw),
+    }
+}
+
+/// `BaseExceptionGroup.__str__`: the message and the count of sub-exceptions.
+fn group_str(it: &mut Interp, args: &[Value], kw: &Kwargs) -> PyResult<Value> {
+    let a = exc_args(args, "__str__", "BaseExceptionGroup")?;
+    let [msg, excs] = a.as_slice() else {
+        return exc_str(it, args, kw);
+    };
+    let n = it.len(excs).unwrap_or(0);
+    let msg = it.to_str(msg)?;
+    Ok(Value::str(&format!(
+        "{msg} ({n} sub-exception{})",
+        if n == 1 { "" } else { "s" }
+    )))
+}
+
+/// `BaseException.__repr__`: the class name and the reprs of the arguments.
+fn exc_repr(it: &mut Interp, args: &[Value], _: &Kwargs) -> PyResult<Value> {
+    let a = exc_args(args, "__repr__", "BaseException")?;
+    let inner = match a.as_slice() {
+        [one] => it.repr(one)?,
+        _ => it.join_reprs(&a)?,
+    };
+    let name = types().class_of(&args[0]).name.clone();
+    Ok(Value::str(&format!("{name}({inner})")))
+}
+
+/// Puts `__str__` and `__repr__` into the namespaces of BaseException, KeyError and
+/// BaseExceptionGroup, where a subclass's `super().__str__()` finds them.
+pub(crate) fn install_exception_text(t: &crate::runtime::types::Types) {
+    use crate::runtime::methods::add;
+    add(
+        &t.exc("BaseException"),
+        &[("__str__", exc_str), ("__repr__", exc_repr)],
+    );
+    add(&t.exc("KeyError"), &[("__str__", key_error_str)]);
+    add(&t.exc("BaseExceptionGroup"), &[("__str__", group_str)]);
 }

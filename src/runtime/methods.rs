@@ -582,6 +582,7 @@ pub fn install(t: &Types) {
     super::set_methods::install(t);
     super::deque::install(t);
     super::number_dunders::install(t);
+    crate::interp::text::install_exception_text(t);
     super::str_methods::install(t);
     super::mappingproxy::install(t);
     add(

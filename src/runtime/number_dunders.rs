@@ -23,6 +23,7 @@ enum Owner {
     List,
     Tuple,
     Dict,
+    Set,
 }
 
 impl Owner {
@@ -34,6 +35,7 @@ impl Owner {
             Owner::List => "list",
             Owner::Tuple => "tuple",
             Owner::Dict => "dict",
+            Owner::Set => "set",
         }
     }
 
@@ -49,6 +51,7 @@ impl Owner {
                 | (Owner::List, Value::List(_))
                 | (Owner::Tuple, Value::Tuple(_))
                 | (Owner::Dict, Value::Dict(_))
+                | (Owner::Set, Value::Set(_))
         )
     }
 
@@ -485,6 +488,40 @@ fn compare(
     (generic.func)(it, &args, kw)
 }
 
+/// `__repr__` of a builtin class called by name (`dict.__repr__(self)` in a subclass's own
+/// `__repr__`): the repr of the value the receiver wraps, checked as CPython's slot wrapper
+/// checks it; `int.__repr__(True)` is `1`, as in CPython.
+fn repr_wrapper(
+    it: &mut Interp,
+    args: &[Value],
+    kw: &Kwargs,
+    owner: Owner,
+    name: &str,
+) -> PyResult<Value> {
+    let this = receiver(owner, name, args)?;
+    wrapper_arity(name, args, kw, 0, 0)?;
+    let this = match this {
+        Value::Bool(b) => Value::Int(i64::from(b.get())),
+        v => v,
+    };
+    Ok(Value::str(&it.base_repr(&args[0], &this)?))
+}
+
+/// `bool.__repr__`: `True` or `False` (a bool subclass cannot be made, so the receiver is one).
+fn bool_repr(_: &mut Interp, args: &[Value], kw: &Kwargs) -> PyResult<Value> {
+    wrapper_arity("__repr__", args, kw, 0, 0)?;
+    match args.first() {
+        Some(Value::Bool(b)) => Ok(Value::str(if b.get() { "True" } else { "False" })),
+        Some(other) => Err(type_error(format!(
+            "descriptor '__repr__' requires a 'bool' object but received a '{}'",
+            type_name(other)
+        ))),
+        None => Err(type_error(
+            "descriptor '__repr__' of 'bool' object needs an argument",
+        )),
+    }
+}
+
 /// The comparison wrappers of one builtin class.
 macro_rules! comparisons {
     ($owner:expr) => {
@@ -685,6 +722,19 @@ pub fn install(t: &super::types::Types) {
     for (class, table) in [&t.list, &t.dict].into_iter().zip(WRITING) {
         add(class, table);
     }
+    let reprs: [(&super::value::Class, &[(&str, NativeFn)]); 7] = [
+        (&t.int, table!(Owner::Int, repr_wrapper, [("__repr__")])),
+        (&t.float, table!(Owner::Float, repr_wrapper, [("__repr__")])),
+        (&t.str_, table!(Owner::Str, repr_wrapper, [("__repr__")])),
+        (&t.list, table!(Owner::List, repr_wrapper, [("__repr__")])),
+        (&t.tuple, table!(Owner::Tuple, repr_wrapper, [("__repr__")])),
+        (&t.dict, table!(Owner::Dict, repr_wrapper, [("__repr__")])),
+        (&t.set, table!(Owner::Set, repr_wrapper, [("__repr__")])),
+    ];
+    for (class, table) in reprs {
+        add(class, table);
+    }
+    add(&t.bool_, &[("__repr__", bool_repr)]);
     // The mutable containers are unhashable: their class says so.
     for class in [&t.list, &t.dict, &t.set] {
         class

@@ -512,16 +512,28 @@ impl Types {
     /// The name of the builtin class whose namespace holds the slot wrapper `b` (`object` for
     /// the methods every object has).
     pub fn slot_owner(&self, b: &Rc<super::value::BuiltinFn>) -> Rc<str> {
-        [&self.int, &self.float, &self.str_, &self.list, &self.tuple]
-            .into_iter()
-            .find(|c| {
-                c.dict
-                    .borrow()
-                    .values()
-                    .any(|v| matches!(v, Value::Builtin(x) if Rc::ptr_eq(x, b)))
-            })
-            .map(|c| c.name.clone())
-            .unwrap_or_else(|| self.object.name.clone())
+        [
+            &self.int,
+            &self.bool_,
+            &self.float,
+            &self.str_,
+            &self.list,
+            &self.tuple,
+            &self.dict,
+            &self.set,
+            &self.exc("BaseException"),
+            &self.exc("KeyError"),
+            &self.exc("BaseExceptionGroup"),
+        ]
+        .into_iter()
+        .find(|c| {
+            c.dict
+                .borrow()
+                .values()
+                .any(|v| matches!(v, Value::Builtin(x) if Rc::ptr_eq(x, b)))
+        })
+        .map(|c| c.name.clone())
+        .unwrap_or_else(|| self.object.name.clone())
     }
 
     /// The exception class called `name`.
