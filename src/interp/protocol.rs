@@ -1217,6 +1217,11 @@ impl Interp {
                     _ => Value::None,
                 }
             }
+            "code" if inst.class.is_subclass(&types().exc("SystemExit")) => match d.args.len() {
+                0 => Value::None,
+                1 => d.args[0].clone(),
+                _ => Value::tuple(d.args.clone()),
+            },
             "value" if inst.class.is_subclass(&types().exc("StopIteration")) => {
                 d.args.first().cloned().unwrap_or(Value::None)
             }

@@ -1542,11 +1542,83 @@ pub fn install_modules(it: &mut Interp) {
     let sys = Module::new("sys");
     let stderr = Module::new("sys.stderr");
     let stdout = Module::new("sys.stdout");
+    stdout.set("write", native("write", stdout_write));
+    stdout.set("flush", native("flush", stdout_flush));
+    stderr.set("write", native("write", stderr_write));
+    stderr.set("flush", native("flush", stdout_flush));
     sys.set("stderr", Value::Module(stderr));
     sys.set("stdout", Value::Module(stdout));
     sys.set("maxsize", Value::Int(i64::MAX));
     sys.set("argv", Value::list(vec![Value::str("")]));
+    sys.set("exit", native("exit", sys_exit));
+    sys.set("getrecursionlimit", native("getrecursionlimit", sys_getrecursionlimit));
+    sys.set("setrecursionlimit", native("setrecursionlimit", sys_setrecursionlimit));
+    let platform = match std::env::consts::OS {
+        "macos" => "darwin",
+        "windows" => "win32",
+        os => os,
+    };
+    sys.set("platform", Value::str(platform));
     it.modules.push((Rc::from("sys"), sys));
+}
+
+/// `sys.exit(code=None)`: raises SystemExit, as the builtin `exit` does.
+fn sys_exit(_: &mut Interp, args: &[Value], kw: &Kwargs) -> PyResult<Value> {
+    no_kwargs("exit", kw)?;
+    arity("exit", args, 0, 1)?;
+    Err(new_exception(types().exc("SystemExit"), args.to_vec()))
+}
+
+/// The text argument of `sys.stdout.write` / `sys.stderr.write`.
+fn write_arg<'a>(args: &'a [Value], kw: &Kwargs) -> PyResult<&'a str> {
+    no_kwargs("write", kw)?;
+    arity("write", args, 1, 1)?;
+    match &args[0] {
+        Value::Str(s) => Ok(s),
+        other => Err(type_error(format!(
+            "write() argument must be str, not {}",
+            ops::type_name(other)
+        ))),
+    }
+}
+
+/// `sys.stdout.write(s)`: writes `s` where `print` writes, and returns its length.
+fn stdout_write(it: &mut Interp, args: &[Value], kw: &Kwargs) -> PyResult<Value> {
+    let s = write_arg(args, kw)?;
+    it.write_out(s);
+    Ok(Value::Int(s.chars().count() as i64))
+}
+
+/// `sys.stderr.write(s)`: standard output flushed first (as `print(file=sys.stderr)` does),
+/// then `s` to standard error; returns its length.
+fn stderr_write(it: &mut Interp, args: &[Value], kw: &Kwargs) -> PyResult<Value> {
+    let s = write_arg(args, kw)?;
+    it.flush();
+    eprint!("{s}");
+    Ok(Value::Int(s.chars().count() as i64))
+}
+
+/// `sys.stdout.flush()` / `sys.stderr.flush()`.
+fn stdout_flush(it: &mut Interp, args: &[Value], kw: &Kwargs) -> PyResult<Value> {
+    no_kwargs("flush", kw)?;
+    arity("flush", args, 0, 0)?;
+    it.flush();
+    Ok(Value::None)
+}
+
+/// `sys.getrecursionlimit()`: aio's fixed limit, CPython's default.
+fn sys_getrecursionlimit(_: &mut Interp, args: &[Value], kw: &Kwargs) -> PyResult<Value> {
+    no_kwargs("getrecursionlimit", kw)?;
+    arity("getrecursionlimit", args, 0, 0)?;
+    Ok(Value::Int(crate::interp::RECURSION_LIMIT as i64))
+}
+
+/// `sys.setrecursionlimit(n)`: aio's limit is fixed, so this is a clear error.
+fn sys_setrecursionlimit(_: &mut Interp, _: &[Value], _: &Kwargs) -> PyResult<Value> {
+    Err(err(
+        "NotImplementedError",
+        "aio does not support changing the recursion limit (it is fixed at 1000)",
+    ))
 }
 
 /// Sets `sys.argv` to `argv`.
