@@ -102,6 +102,19 @@ pub(crate) fn builtin_base(v: &Value) -> Option<Value> {
     }
 }
 
+/// `len()` of a range: CPython's OverflowError for one longer than the largest index.
+fn range_len(r: &crate::runtime::value::RangeObj) -> PyResult<usize> {
+    usize::try_from(r.len().max(0))
+        .ok()
+        .filter(|&n| n <= isize::MAX as usize)
+        .ok_or_else(|| {
+            err(
+                "OverflowError",
+                "Python int too large to convert to C ssize_t",
+            )
+        })
+}
+
 /// Whether a slice has a bound that is an object (which may convert through `__index__`).
 fn slice_has_objects(s: &(Value, Value, Value)) -> bool {
     [&s.0, &s.1, &s.2]
@@ -553,7 +566,7 @@ impl Interp {
             Value::Tuple(t) => t.len(),
             Value::Dict(d) => d.borrow().len(),
             Value::Set(s) | Value::FrozenSet(s) => s.borrow().len(),
-            Value::Range(r) => r.len().max(0) as usize,
+            Value::Range(r) => range_len(r)?,
             Value::DictView(dv) => dv.dict.borrow().len(),
             Value::MappingProxy(c) => c.dict.borrow().len(),
             Value::Instance(_)
@@ -627,10 +640,13 @@ impl Interp {
                 Ok(Value::str(&c.map(String::from).unwrap_or_default()))
             }
             (Value::Range(r), Value::Int(n)) => {
-                let len = r.len().max(0) as usize;
-                let j = norm_index(*n, len)
+                // In i128: a range may be longer than any index (`range(10**20)[-1]`).
+                let len = r.len().max(0);
+                let j = Some(*n as i128)
+                    .map(|j| if j < 0 { j + len } else { j })
+                    .filter(|j| (0..len).contains(j))
                     .ok_or_else(|| index_error("range object index out of range"))?;
-                Ok(Value::from_i128(r.start + r.step * j as i128))
+                Ok(Value::from_i128(r.start + r.step * j))
             }
             (Value::Dict(d), _) => {
                 let v = self.dict_lookup(d, i)?;
@@ -769,7 +785,12 @@ impl Interp {
                 Ok(Value::str(&out))
             }
             Value::Range(r) => {
-                let len = r.len().max(0) as usize;
+                let len = range_len(r).map_err(|_| {
+                    err(
+                        "NotImplementedError",
+                        "aio does not support slicing a range of more than 2**63 - 1 items",
+                    )
+                })?;
                 let (a, b, st) = slice_indices(s, len)?;
                 let start = r.start + a as i128 * r.step;
                 let stop = r.start + b as i128 * r.step;

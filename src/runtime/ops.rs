@@ -8,7 +8,7 @@ use crate::runtime::value::F64;
 use crate::syntax::ast::{BinOp, CmpOp};
 use num_bigint::BigInt;
 use num_integer::Integer;
-use num_traits::{Signed, ToPrimitive, Zero};
+use num_traits::{One, Signed, ToPrimitive, Zero};
 use std::cmp::Ordering;
 use std::rc::Rc;
 
@@ -271,6 +271,13 @@ fn int_op(op: BinOp, a: &Value, b: &Value) -> PyResult<Value> {
                 return float_pow(fx, fy);
             }
             let Some(e) = y.to_u32() else {
+                // 0, 1 and -1 to any power are small, whatever the exponent.
+                if x.is_zero() || x.is_one() {
+                    return Ok(big(x));
+                }
+                if x == -BigInt::one() {
+                    return Ok(big(if y.is_even() { BigInt::one() } else { x }));
+                }
                 return Err(err("OverflowError", "exponent too large"));
             };
             if x.bits() as u128 * e as u128 > 64_000_000 {
@@ -452,13 +459,14 @@ fn repeat(seq: &Value, n: &Value) -> PyResult<Value> {
             ))
         }
     };
-    let n = n.max(0) as usize;
     let len = match seq {
         Value::Str(s) => s.len(),
         Value::List(l) => l.borrow().len(),
         Value::Tuple(t) => t.len(),
         _ => 0,
     };
+    // An empty sequence repeated any number of times is empty (and is not copied n times).
+    let n = if len == 0 { 0 } else { n.max(0) as usize };
     let item = if matches!(seq, Value::Str(_)) {
         1
     } else {
