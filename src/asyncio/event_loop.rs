@@ -302,6 +302,32 @@ pub struct EventLoop {
     pub asyncgens: Vec<std::rc::Weak<crate::interp::generator::Generator>>,
 }
 
+/// The event loops a program made outside `asyncio.run` (`asyncio.new_event_loop()`, or
+/// `asyncio.get_event_loop()` before any loop was set) while they are not running, and the
+/// loop `get_event_loop` gives (CPython's policy's current loop).
+#[derive(Debug, Default)]
+pub struct IdleLoops {
+    /// The loops neither running nor closed, with their pending tasks and callbacks.
+    pub loops: Vec<EventLoop>,
+    /// `None` until a loop is set (`get_event_loop` then makes one); `Some(None)` after
+    /// `set_event_loop(None)` or an `asyncio.run`, when `get_event_loop` outside a running
+    /// loop is an error.
+    pub current: Option<Option<u64>>,
+}
+
+impl IdleLoops {
+    /// Takes the idle loop `id` out (to run it or close it).
+    pub fn take(&mut self, id: u64) -> Option<EventLoop> {
+        let i = self.loops.iter().position(|l| l.id == id)?;
+        Some(self.loops.remove(i))
+    }
+
+    /// Whether loop `id` is idle (made, not closed, not running).
+    pub fn has(&self, id: u64) -> bool {
+        self.loops.iter().any(|l| l.id == id)
+    }
+}
+
 impl EventLoop {
     /// The deadline of the earliest timer not cancelled.
     pub fn next_timer(&self) -> Option<f64> {
@@ -1118,6 +1144,31 @@ impl Interp {
             }
         }
         Ok(())
+    }
+
+    /// Runs the loop until `loop.stop()`, as `run_forever`. A loop left with nothing ready and
+    /// no timers could never be stopped: that is reported as a deadlock.
+    pub fn run_forever(&mut self) -> PyResult<()> {
+        loop {
+            if self.event_loop()?.stopping {
+                // Stopped before it ran (`stop()` on the idle loop): one pass, as CPython's.
+                self.run_once()?;
+                self.event_loop()?.stopping = false;
+                return Ok(());
+            }
+            if !self.run_once()? {
+                let report = self.deadlock_report(None);
+                return Err(new_exception(
+                    types().deadlock.clone(),
+                    vec![Value::str(&report)],
+                ));
+            }
+            let l = self.event_loop()?;
+            if l.stopping {
+                l.stopping = false;
+                return Ok(());
+            }
+        }
     }
 
     /// The deadlock report as the exception that ends the run (see `Exc::is_deadlock`).

@@ -62,6 +62,9 @@ pub struct Interp {
     pub task_counter: u64,
     /// Event loops created so far.
     pub loop_counter: u64,
+    /// Loops made by `new_event_loop` / `get_event_loop` that are not running and not
+    /// closed, and which loop `get_event_loop` gives.
+    pub idle_loops: crate::asyncio::event_loop::IdleLoops,
     /// The calls in progress made by expressions: the calling code and the call's offset in
     /// its source, innermost last (where asyncio objects were created, for deadlock reports).
     pub call_sites: Vec<(Rc<Code>, u32)>,
@@ -128,6 +131,7 @@ impl Interp {
             out_broken: false,
             repr_stack: Vec::new(),
             event_loop: None,
+            idle_loops: Default::default(),
             clock: crate::asyncio::clock::Clock::new(virtual_time),
             task_counter: 0,
             loop_counter: 0,
@@ -219,6 +223,9 @@ impl Interp {
             doomed.extend(values);
         }
         if let Some(l) = self.event_loop.take() {
+            self.abandoned.extend(l.tasks);
+        }
+        for l in std::mem::take(&mut self.idle_loops.loops) {
             self.abandoned.extend(l.tasks);
         }
         let hooked = std::mem::take(&mut self.hooked);

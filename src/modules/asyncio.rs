@@ -69,8 +69,112 @@ fn a_run(it: &mut Interp, args: &[Value], kw: &Kwargs) -> PyResult<Value> {
     // shutdown_default_executor), which use up two task names.
     it.task_counter += 2;
     close_loop(it);
+    // As CPython's Runner: the loop it set as current is unset when it closes.
+    it.idle_loops.current = Some(None);
     shutdown?;
     result
+}
+
+/// `asyncio.get_event_loop()`: the running loop; outside one, the current loop (the first
+/// call makes one, as CPython's policy does; after `asyncio.run` or `set_event_loop(None)`
+/// there is none).
+fn a_get_event_loop(it: &mut Interp, args: &[Value], kw: &Kwargs) -> PyResult<Value> {
+    crate::runtime::builtins::no_kwargs("get_event_loop", kw)?;
+    arity("get_event_loop", args, 0, 0)?;
+    if let Some(l) = &it.event_loop {
+        return Ok(Value::EventLoop(l.id));
+    }
+    match it.idle_loops.current {
+        Some(Some(id)) => Ok(Value::EventLoop(id)),
+        Some(None) => Err(err(
+            "RuntimeError",
+            "There is no current event loop in thread 'MainThread'.",
+        )),
+        None => {
+            let l = a_new_event_loop(it, &[], &Vec::new())?;
+            if let Value::EventLoop(id) = l {
+                it.idle_loops.current = Some(Some(id));
+            }
+            Ok(l)
+        }
+    }
+}
+
+/// `asyncio.new_event_loop()`: a loop that is neither running nor closed.
+fn a_new_event_loop(it: &mut Interp, args: &[Value], kw: &Kwargs) -> PyResult<Value> {
+    crate::runtime::builtins::no_kwargs("new_event_loop", kw)?;
+    arity("new_event_loop", args, 0, 0)?;
+    it.loop_counter += 1;
+    let id = it.loop_counter;
+    it.idle_loops.loops.push(EventLoop {
+        id,
+        ..Default::default()
+    });
+    Ok(Value::EventLoop(id))
+}
+
+/// `asyncio.set_event_loop(loop)`: the loop `get_event_loop` gives outside a running one.
+fn a_set_event_loop(it: &mut Interp, args: &[Value], kw: &Kwargs) -> PyResult<Value> {
+    crate::runtime::builtins::no_kwargs("set_event_loop", kw)?;
+    arity("set_event_loop", args, 1, 1)?;
+    it.idle_loops.current = Some(match &args[0] {
+        Value::None => None,
+        Value::EventLoop(id) => Some(*id),
+        other => {
+            return Err(type_error(format!(
+                "loop must be an instance of AbstractEventLoop or None, not '{}'",
+                crate::runtime::ops::type_name(other)
+            )))
+        }
+    });
+    Ok(Value::None)
+}
+
+/// Loop methods that also work on a loop that is not running (`on_loop`).
+macro_rules! on_idle_loop {
+    ($($name:ident => $f:ident),* $(,)?) => {
+        $(
+            fn $name(it: &mut Interp, args: &[Value], kw: &Kwargs) -> PyResult<Value> {
+                on_loop(it, args, |it| $f(it, args, kw))
+            }
+        )*
+    };
+}
+
+on_idle_loop! {
+    idle_call_soon => l_call_soon,
+    idle_call_later => l_call_later,
+    idle_call_at => l_call_at,
+    idle_create_task => loop_create_task,
+    idle_create_future => l_create_future,
+}
+
+/// The id of the loop a loop method is called on.
+fn loop_id(args: &[Value]) -> u64 {
+    match args.first() {
+        Some(Value::EventLoop(id)) => *id,
+        _ => 0,
+    }
+}
+
+/// Runs `f` with the loop method's loop as the interpreter's loop: when no loop runs and this
+/// one is idle, it is put in place for the call (scheduling a callback or making a task on a
+/// loop that is not running, as CPython allows) and taken back after.
+fn on_loop(
+    it: &mut Interp,
+    args: &[Value],
+    f: impl FnOnce(&mut Interp) -> PyResult<Value>,
+) -> PyResult<Value> {
+    let id = loop_id(args);
+    if it.event_loop.is_some() || !it.idle_loops.has(id) {
+        return f(it);
+    }
+    it.event_loop = it.idle_loops.take(id);
+    let r = f(it);
+    if let Some(l) = it.event_loop.take() {
+        it.idle_loops.loops.push(l);
+    }
+    r
 }
 
 /// Drops the running loop, keeping the tasks it leaves pending for the interpreter's teardown.
@@ -656,24 +760,88 @@ fn l_create_future(it: &mut Interp, _: &[Value], _: &Kwargs) -> PyResult<Value> 
     ctor_future(it, &[], &Vec::new())
 }
 
-fn l_is_running(it: &mut Interp, _: &[Value], _: &Kwargs) -> PyResult<Value> {
-    Ok(Value::Bool(B64::new(it.event_loop.is_some())))
+fn l_is_running(it: &mut Interp, args: &[Value], _: &Kwargs) -> PyResult<Value> {
+    let id = loop_id(args);
+    Ok(Value::Bool(B64::new(
+        it.event_loop.as_ref().is_some_and(|l| l.id == id),
+    )))
 }
 
-fn l_is_closed(it: &mut Interp, _: &[Value], _: &Kwargs) -> PyResult<Value> {
-    Ok(Value::Bool(B64::new(it.event_loop.is_none())))
+fn l_is_closed(it: &mut Interp, args: &[Value], _: &Kwargs) -> PyResult<Value> {
+    let id = loop_id(args);
+    let open = it.event_loop.as_ref().is_some_and(|l| l.id == id) || it.idle_loops.has(id);
+    Ok(Value::Bool(B64::new(!open)))
 }
 
+/// `loop.run_until_complete(aw)` / `loop.run_forever()` (`aw` None) on an idle loop: the loop
+/// runs (a coroutine becomes its task) until `aw` is done or `loop.stop()`, and stays open with
+/// whatever is still pending.
 fn l_run_until_complete(it: &mut Interp, args: &[Value], _: &Kwargs) -> PyResult<Value> {
-    if it.event_loop.is_some() {
-        if let Some(Value::Generator(g)) = args.get(1) {
-            if g.kind == GenKind::Coroutine {
-                let _ = it.gen_close(g);
-            }
-        }
-        return Err(err("RuntimeError", "This event loop is already running"));
+    let id = loop_id(args);
+    let running = it.event_loop.as_ref().map(|l| l.id);
+    if running.is_some() || !it.idle_loops.has(id) {
+        // The coroutine is left as it was, never awaited (CPython checks before wrapping it).
+        return Err(err(
+            "RuntimeError",
+            match running {
+                Some(r) if r == id => "This event loop is already running",
+                Some(_) => "Cannot run the event loop while another loop is running",
+                None => "Event loop is closed",
+            },
+        ));
     }
-    Err(err("RuntimeError", "Event loop is closed"))
+    it.event_loop = it.idle_loops.take(id);
+    let result = match args.get(1) {
+        Some(aw) => match it.future_arg(aw) {
+            Ok(fut) => it.run_until_complete(&fut).and_then(|()| {
+                if fut.done() {
+                    it.future_result(&fut)
+                } else {
+                    Err(err(
+                        "RuntimeError",
+                        "Event loop stopped before Future completed.",
+                    ))
+                }
+            }),
+            Err(e) => Err(e),
+        },
+        None => it.run_forever().map(|()| Value::None),
+    };
+    if result.as_ref().is_err_and(|e| e.is_deadlock()) {
+        close_loop(it);
+    } else if let Some(l) = it.event_loop.take() {
+        it.idle_loops.loops.push(l);
+    }
+    result
+}
+
+fn l_run_forever(it: &mut Interp, args: &[Value], _: &Kwargs) -> PyResult<Value> {
+    l_run_until_complete(it, &args[..args.len().min(1)], &Vec::new())
+}
+
+/// `loop.stop()`: the running loop stops after the callbacks now ready have run.
+fn l_stop(it: &mut Interp, args: &[Value], _: &Kwargs) -> PyResult<Value> {
+    let id = loop_id(args);
+    if let Some(l) = it.event_loop.as_mut().filter(|l| l.id == id) {
+        l.stopping = true;
+    } else if let Some(l) = it.idle_loops.loops.iter_mut().find(|l| l.id == id) {
+        l.stopping = true;
+    }
+    Ok(Value::None)
+}
+
+/// `loop.close()`: a loop that is not running is closed; its pending tasks are left as they
+/// are (CPython destroys them pending).
+fn l_close(it: &mut Interp, args: &[Value], _: &Kwargs) -> PyResult<Value> {
+    let id = loop_id(args);
+    if it.event_loop.as_ref().is_some_and(|l| l.id == id) {
+        return Err(err("RuntimeError", "Cannot close a running event loop"));
+    }
+    if let Some(l) = it.idle_loops.take(id) {
+        it.abandoned
+            .extend(l.tasks.into_iter().filter(|t| !t.done()));
+    }
+    Ok(Value::None)
 }
 
 fn l_get_debug(it: &mut Interp, _: &[Value], _: &Kwargs) -> PyResult<Value> {
@@ -750,16 +918,18 @@ fn install_classes() {
         &t.event_loop,
         &[
             ("time", l_time),
-            ("call_soon", l_call_soon),
-            ("call_later", l_call_later),
-            ("call_at", l_call_at),
-            ("create_task", loop_create_task),
-            ("create_future", l_create_future),
+            ("call_soon", idle_call_soon),
+            ("call_later", idle_call_later),
+            ("call_at", idle_call_at),
+            ("create_task", idle_create_task),
+            ("create_future", idle_create_future),
             ("is_running", l_is_running),
             ("is_closed", l_is_closed),
             ("get_debug", l_get_debug),
             ("run_until_complete", l_run_until_complete),
-            ("run_forever", l_run_until_complete),
+            ("run_forever", l_run_forever),
+            ("stop", l_stop),
+            ("close", l_close),
         ],
     );
     add_methods(
@@ -792,7 +962,9 @@ pub fn build(it: &mut Interp) -> PyResult<Rc<Module>> {
             ("create_task", a_create_task),
             ("ensure_future", a_ensure_future),
             ("get_running_loop", a_get_running_loop),
-            ("get_event_loop", a_get_running_loop),
+            ("get_event_loop", a_get_event_loop),
+            ("new_event_loop", a_new_event_loop),
+            ("set_event_loop", a_set_event_loop),
             ("current_task", a_current_task),
             ("all_tasks", a_all_tasks),
             ("iscoroutine", a_iscoroutine),

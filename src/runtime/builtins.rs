@@ -1551,8 +1551,14 @@ pub fn install_modules(it: &mut Interp) {
     sys.set("maxsize", Value::Int(i64::MAX));
     sys.set("argv", Value::list(vec![Value::str("")]));
     sys.set("exit", native("exit", sys_exit));
-    sys.set("getrecursionlimit", native("getrecursionlimit", sys_getrecursionlimit));
-    sys.set("setrecursionlimit", native("setrecursionlimit", sys_setrecursionlimit));
+    sys.set(
+        "getrecursionlimit",
+        native("getrecursionlimit", sys_getrecursionlimit),
+    );
+    sys.set(
+        "setrecursionlimit",
+        native("setrecursionlimit", sys_setrecursionlimit),
+    );
     let platform = match std::env::consts::OS {
         "macos" => "darwin",
         "windows" => "win32",
