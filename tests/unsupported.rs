@@ -197,6 +197,40 @@ fn finalizer_is_named_at_its_def() {
 }
 
 #[test]
+fn getattribute_override_is_named_at_its_def() {
+    fails(
+        "getattribute",
+        "class A:\n    def __getattribute__(self, name):\n        return 'intercepted'\n\n\nprint(A().anything)\n",
+        "SyntaxError: aio does not support overriding __getattribute__",
+        2,
+    );
+}
+
+#[test]
+fn class_assignment_is_named_where_it_happens() {
+    let msg = "NotImplementedError: aio does not support assigning to __class__";
+    // The compiled store of a local's attribute, and the general one (a global's).
+    fails(
+        "class_assign_local",
+        "class A:\n    pass\n\n\nclass B:\n    pass\n\n\ndef f():\n    a = A()\n    a.__class__ = B\n\n\nf()\n",
+        msg,
+        11,
+    );
+    fails(
+        "class_assign_global",
+        "class A:\n    pass\n\n\nclass B:\n    pass\n\n\na = A()\na.__class__ = B\n",
+        msg,
+        10,
+    );
+    fails(
+        "class_assign_setattr",
+        "class A:\n    pass\n\n\na = A()\nsetattr(a, '__class__', int)\n",
+        msg,
+        6,
+    );
+}
+
+#[test]
 fn frame_repr_is_named_where_it_is_asked_for() {
     fails(
         "frame_repr",

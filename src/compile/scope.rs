@@ -349,14 +349,18 @@ impl Scanner {
                 }
                 // aio never calls finalizers: a class defining one is named as unsupported
                 // rather than run without it.
+                // Nor does it route every attribute read through a class's own
+                // `__getattribute__`.
                 for st in c.body.iter() {
                     if let StmtKind::FunctionDef(f) = &st.kind {
-                        if &*f.name == "__del__" {
-                            return Err(SyntaxError::new(
-                                "aio does not support __del__ (finalizers)",
-                                st.span,
-                            ));
-                        }
+                        let unsupported = match &*f.name {
+                            "__del__" => "aio does not support __del__ (finalizers)",
+                            "__getattribute__" => {
+                                "aio does not support overriding __getattribute__"
+                            }
+                            _ => continue,
+                        };
+                        return Err(SyntaxError::new(unsupported, st.span));
                     }
                 }
                 self.stack.push(ScopeTable::new(ScopeKind::Class));

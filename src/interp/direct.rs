@@ -787,7 +787,9 @@ fn target(t: &Expr) -> StoreFn {
                 }
             });
         }
-        ExprKind::Attribute(obj, name) if local_slot(obj).is_some() && &**name != "__dict__" => {
+        ExprKind::Attribute(obj, name)
+            if local_slot(obj).is_some() && !matches!(&**name, "__dict__" | "__class__") =>
+        {
             // `local.name = v`: stored through the local's slot (no count taken on the
             // instance), where this site found the name last.
             let slot = local_slot(obj).unwrap_or_default();
@@ -809,7 +811,7 @@ fn target(t: &Expr) -> StoreFn {
         }
         ExprKind::Attribute(obj, name) => {
             let (obj, name) = (expr(obj), name.clone());
-            let plain = &*name != "__dict__";
+            let plain = !matches!(&*name, "__dict__" | "__class__");
             return Box::new(move |it, fr, v| {
                 let o = obj.call(it, fr)?;
                 let v = match (&o, plain) {

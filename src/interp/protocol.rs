@@ -977,7 +977,20 @@ impl Interp {
                                 inst.class.name
                             )));
                         }
-                        return self.call(&getter, vec![obj.clone()], vec![]);
+                        let r = self.call(&getter, vec![obj.clone()], vec![]);
+                        // An AttributeError from the getter falls back to `__getattr__`, as
+                        // one from CPython's `__getattribute__` does.
+                        return match r {
+                            Err(e) if e.0.class.is_subclass(&types().exc("AttributeError")) => {
+                                match inst.class.lookup("__getattr__") {
+                                    Some(ga) => {
+                                        self.call(&ga, vec![obj.clone(), Value::str(name)], vec![])
+                                    }
+                                    None => Err(e),
+                                }
+                            }
+                            r => r,
+                        };
                     }
                     // A data descriptor of the program's own (`__get__` with `__set__` or
                     // `__delete__`) wins over the instance's dict.
@@ -1346,11 +1359,19 @@ impl Interp {
     pub fn setattr(&mut self, obj: &Value, rc_name: &Rc<str>, v: Value) -> PyResult<()> {
         let name: &str = rc_name;
         match obj {
-            Value::Instance(inst) if name != "__dict__" && plain_setattr(&inst.class) => {
+            Value::Instance(inst)
+                if !matches!(name, "__dict__" | "__class__") && plain_setattr(&inst.class) =>
+            {
                 let old = inst.attrs.borrow_mut().set(rc_name.clone(), v);
                 drop(old);
                 Ok(())
             }
+            // An instance's class is fixed in aio: storing it as an attribute would be a
+            // silent difference.
+            Value::Instance(_) if name == "__class__" => Err(err(
+                "NotImplementedError",
+                "aio does not support assigning to __class__",
+            )),
             Value::Instance(inst) => {
                 if let Some(prop) = property_of(inst, name) {
                     return self.set_property(&prop, obj, name, v);
