@@ -695,6 +695,8 @@ impl Interp {
             FutState::Finished(v) => Ok(v),
             FutState::Failed(e) => {
                 fut.log_traceback.set(false);
+                // `raise self._exception` in CPython's `Future.result`.
+                self.chain_context(&e);
                 Err(e)
             }
             FutState::Cancelled(c) => Err(self.take_cancelled_error(fut, &c.msg)),

@@ -60,6 +60,11 @@ impl Interp {
         let base = self.exc_stack.len();
         if !frame.saved_exc.is_empty() {
             self.exc_stack.extend(frame.saved_exc.drain(..));
+            // Thrown into a frame suspended while handling an exception: that one becomes
+            // the thrown exception's context (CPython's `_PyErr_ChainStackItem`).
+            if let Resume::Throw(e) = &resume {
+                self.chain_context(e);
+            }
         }
         let r = if frame.code.resumable {
             self.run_resumable(frame, resume)
@@ -76,6 +81,33 @@ impl Interp {
         }
         self.depth -= 1;
         r
+    }
+
+    /// An exception raised again while another is handled (`raise e`, a stored exception
+    /// raised by `Future.result`, one thrown into a generator that is handling one) takes the
+    /// handled one as its `__context__`, replacing the one it had, as CPython's
+    /// `_PyErr_SetObject` does; a cycle that would make through the handled exception's own
+    /// chain is cut there, as CPython cuts it.
+    pub(crate) fn chain_context(&mut self, e: &Exc) {
+        let Some(top) = self.exc_stack.last().cloned() else {
+            return;
+        };
+        if Rc::ptr_eq(&top.0, &e.0) {
+            return;
+        }
+        let mut o = top.clone();
+        loop {
+            let next = o.data().context.clone();
+            match next {
+                Some(n) if Rc::ptr_eq(&n.0, &e.0) => {
+                    o.data().context = None;
+                    break;
+                }
+                Some(n) => o = n,
+                None => break,
+            }
+        }
+        e.data().context = Some(top);
     }
 
     /// Adds this frame's traceback line to an exception passing through it, and sets its
@@ -885,12 +917,7 @@ impl Interp {
             d.cause = cause;
             d.suppress_context = true;
         }
-        if let Some(top) = self.exc_stack.last() {
-            if !Rc::ptr_eq(&top.0, &exc.0) {
-                let mut d = exc.data();
-                d.context = Some(top.clone());
-            }
-        }
+        self.chain_context(&exc);
         Err(exc)
     }
 
