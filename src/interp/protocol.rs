@@ -529,7 +529,22 @@ impl Interp {
             {
                 Ok(v.clone())
             }
-            Value::Generator(g) if g.kind == GenKind::Coroutine => Ok(v.clone()),
+            Value::Generator(g) if g.kind == GenKind::Coroutine => {
+                // A coroutine suspends only in an await: one that has started and is
+                // suspended is being awaited by someone else (a task, another await).
+                let awaited = matches!(
+                    &*g.state.borrow(),
+                    crate::interp::generator::GenState::Suspended(_)
+                        | crate::interp::generator::GenState::NativeSuspended
+                );
+                if awaited {
+                    return Err(crate::runtime::exceptions::err(
+                        "RuntimeError",
+                        "coroutine is being awaited already",
+                    ));
+                }
+                Ok(v.clone())
+            }
             Value::Instance(_) => match self.call_special(v, "__await__", vec![]) {
                 Some(r) => {
                     let it = r?;
