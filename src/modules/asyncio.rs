@@ -213,7 +213,7 @@ impl Interp {
                 self.create_task(v.clone(), None)
             }
             other => {
-                if self.special(other, "__await__").is_some() {
+                if self.special(other, "__await__").is_some() || is_async_gen_op(other) {
                     let m = self.import("asyncio")?;
                     let wrap = self.getattr(&m, "_wrap_awaitable")?;
                     let coro = self.call(&wrap, vec![other.clone()], vec![])?;
@@ -230,16 +230,22 @@ impl Interp {
 fn a_create_task(it: &mut Interp, args: &[Value], kw: &Kwargs) -> PyResult<Value> {
     only_kwargs("create_task", kw, &["name", "context"])?;
     arity("create_task", args, 1, 1)?;
-    let coro = &args[0];
-    if !matches!(coro, Value::Generator(g) if g.kind == GenKind::Coroutine) {
-        let r = it.repr(coro)?;
+    let mut coro = args[0].clone();
+    if is_async_gen_op(&coro) {
+        // Run by a task through a coroutine that awaits it (aio's tasks drive coroutines).
+        let m = it.import("asyncio")?;
+        let wrap = it.getattr(&m, "_wrap_awaitable")?;
+        coro = it.call(&wrap, vec![coro], vec![])?;
+    }
+    if !matches!(&coro, Value::Generator(g) if g.kind == GenKind::Coroutine) {
+        let r = it.repr(&coro)?;
         return Err(type_error(format!("a coroutine was expected, got {r}")));
     }
     let name = match kwarg(kw, "name") {
         None | Some(Value::None) => None,
         Some(v) => Some(Rc::from(it.to_str(&v)?)),
     };
-    Ok(Value::Future(it.create_task(coro.clone(), name)?))
+    Ok(Value::Future(it.create_task(coro, name)?))
 }
 
 fn loop_create_task(it: &mut Interp, args: &[Value], kw: &Kwargs) -> PyResult<Value> {
@@ -336,9 +342,23 @@ fn a_all_tasks(it: &mut Interp, _: &[Value], _: &Kwargs) -> PyResult<Value> {
 
 fn a_iscoroutine(_: &mut Interp, args: &[Value], _: &Kwargs) -> PyResult<Value> {
     arity("iscoroutine", args, 1, 1)?;
-    // As CPython 3.11, generators count too (generator-based coroutines).
+    // As CPython 3.11, generators count too (generator-based coroutines), and so do the
+    // awaitables of an async generator's operations (`anext(g)`, `g.asend(v)`: coroutines
+    // by `collections.abc.Coroutine`).
     Ok(Value::Bool(
-        matches!(&args[0], Value::Generator(g) if g.kind != GenKind::AsyncGenerator).into(),
+        (matches!(&args[0], Value::Generator(g) if g.kind != GenKind::AsyncGenerator)
+            || is_async_gen_op(&args[0]))
+        .into(),
+    ))
+}
+
+/// Whether `v` is the awaitable of an async generator's `__anext__` / `asend` / `athrow` /
+/// `aclose`, or of `anext(g, default)`.
+fn is_async_gen_op(v: &Value) -> bool {
+    matches!(v, Value::Iter(cell) if matches!(
+        &*cell.borrow(),
+        crate::runtime::value::NativeIter::AsyncGenOp(..)
+            | crate::runtime::value::NativeIter::AnextDefault(..)
     ))
 }
 
