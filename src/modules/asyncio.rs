@@ -368,8 +368,15 @@ fn a_iscoroutinefunction(_: &mut Interp, args: &[Value], _: &Kwargs) -> PyResult
         Value::BoundMethod(m) => m.func.clone(),
         other => other.clone(),
     };
+    // aio's own library coroutine functions written in Rust (`asyncio.sleep`, a queue's
+    // `get`) are coroutine functions too, as CPython's `async def`s are.
     Ok(Value::Bool(
-        matches!(&f, Value::Function(f) if f.code.kind == crate::compile::code::FunctionKind::Coroutine).into(),
+        match &f {
+            Value::Function(f) => f.code.kind == crate::compile::code::FunctionKind::Coroutine,
+            Value::Builtin(b) => b.awaits.is_some(),
+            _ => false,
+        }
+        .into(),
     ))
 }
 
