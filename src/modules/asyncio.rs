@@ -619,7 +619,15 @@ fn f_set_exception(it: &mut Interp, args: &[Value], _: &Kwargs) -> PyResult<Valu
 }
 
 fn f_cancel(it: &mut Interp, args: &[Value], kw: &Kwargs) -> PyResult<Value> {
-    only_kwargs("cancel", kw, &["msg"])?;
+    // CPython's argument clinic for `cancel(msg=None)`.
+    let (npos, given) = (rest(args).len(), rest(args).len() + kw.len());
+    if given > 1 {
+        let keyword = if npos == 0 { "keyword " } else { "" };
+        return Err(type_error(format!(
+            "cancel() takes at most 1 {keyword}argument ({given} given)"
+        )));
+    }
+    crate::runtime::builtins::keywords_among("cancel", kw, &["msg"])?;
     let f = this_future(args)?;
     let msg = rest(args)
         .first()
