@@ -231,6 +231,16 @@ fn class_assignment_is_named_where_it_happens() {
 }
 
 #[test]
+fn setrecursionlimit_is_named_where_it_is_called() {
+    fails(
+        "setrecursionlimit",
+        "import sys\n\nsys.setrecursionlimit(5000)\n",
+        "NotImplementedError: aio does not support changing the recursion limit (it is fixed at 1000)",
+        3,
+    );
+}
+
+#[test]
 fn frame_repr_is_named_where_it_is_asked_for() {
     fails(
         "frame_repr",

@@ -1148,27 +1148,23 @@ impl Interp {
         Ok(())
     }
 
-    /// Runs the loop until `loop.stop()`, as `run_forever`. A loop left with nothing ready and
-    /// no timers could never be stopped: that is reported as a deadlock.
+    /// Runs the loop until `loop.stop()`, as `run_forever` (a `stop()` made before it ran
+    /// lets one pass run, as in CPython). A loop left with nothing ready and no timers could
+    /// never be stopped: that is reported as a deadlock.
     pub fn run_forever(&mut self) -> PyResult<()> {
         loop {
-            if self.event_loop()?.stopping {
-                // Stopped before it ran (`stop()` on the idle loop): one pass, as CPython's.
-                self.run_once()?;
-                self.event_loop()?.stopping = false;
+            let progressed = self.run_once()?;
+            let l = self.event_loop()?;
+            if l.stopping {
+                l.stopping = false;
                 return Ok(());
             }
-            if !self.run_once()? {
+            if !progressed {
                 let report = self.deadlock_report(None);
                 return Err(new_exception(
                     types().deadlock.clone(),
                     vec![Value::str(&report)],
                 ));
-            }
-            let l = self.event_loop()?;
-            if l.stopping {
-                l.stopping = false;
-                return Ok(());
             }
         }
     }

@@ -115,6 +115,17 @@ fn range_len(r: &crate::runtime::value::RangeObj) -> PyResult<usize> {
         })
 }
 
+/// `r[j]` (`None`: an index past any i128, so outside it), in i128: a range may be longer
+/// than any index (`range(10**20)[-1]`).
+fn range_item(r: &crate::runtime::value::RangeObj, j: Option<i128>) -> PyResult<Value> {
+    let len = r.len().max(0);
+    let j = j
+        .map(|j| if j < 0 { j + len } else { j })
+        .filter(|j| (0..len).contains(j))
+        .ok_or_else(|| index_error("range object index out of range"))?;
+    Ok(Value::from_i128(r.start + r.step * j))
+}
+
 /// Whether a slice has a bound that is an object (which may convert through `__index__`).
 fn slice_has_objects(s: &(Value, Value, Value)) -> bool {
     [&s.0, &s.1, &s.2]
@@ -654,15 +665,7 @@ impl Interp {
                 };
                 Ok(Value::str(&c.map(String::from).unwrap_or_default()))
             }
-            (Value::Range(r), Value::Int(n)) => {
-                // In i128: a range may be longer than any index (`range(10**20)[-1]`).
-                let len = r.len().max(0);
-                let j = Some(*n as i128)
-                    .map(|j| if j < 0 { j + len } else { j })
-                    .filter(|j| (0..len).contains(j))
-                    .ok_or_else(|| index_error("range object index out of range"))?;
-                Ok(Value::from_i128(r.start + r.step * j))
-            }
+            (Value::Range(r), Value::Int(n)) => range_item(r, Some(*n as i128)),
             (Value::Dict(d), _) => {
                 let v = self.dict_lookup(d, i)?;
                 v.ok_or_else(|| key_error(i.clone()))
@@ -680,16 +683,8 @@ impl Interp {
                 Value::List(_) | Value::Tuple(_) | Value::Str(_) | Value::Range(_),
                 Value::Bool(b),
             ) => self.getitem(obj, &Value::Int(b.get() as i64)),
-            (Value::Range(r), Value::BigInt(n)) => {
-                // CPython's range indexes with arbitrary ints, so a huge index is just outside it.
-                let len = r.len().max(0);
-                let j = i128::try_from(&**n)
-                    .ok()
-                    .map(|j| if j < 0 { j + len } else { j })
-                    .filter(|j| (0..len).contains(j))
-                    .ok_or_else(|| index_error("range object index out of range"))?;
-                Ok(Value::from_i128(r.start + r.step * j))
-            }
+            // CPython's range indexes with arbitrary ints, so a huge index is just outside it.
+            (Value::Range(r), Value::BigInt(n)) => range_item(r, i128::try_from(&**n).ok()),
             (Value::List(_) | Value::Tuple(_) | Value::Str(_), Value::BigInt(_)) => {
                 Err(index_error("cannot fit 'int' into an index-sized integer"))
             }
@@ -962,6 +957,84 @@ impl Interp {
             .map_err(|e| attribute_error_context(e, obj, name))
     }
 
+    /// `inst.name` by the usual lookup: data descriptors, the instance's own attributes,
+    /// the class's (bound), the methods every object has; an AttributeError when none has it
+    /// (`getattr_lookup` then tries `__getattr__`).
+    fn instance_attr(
+        &mut self,
+        obj: &Value,
+        inst: &Rc<crate::runtime::value::Instance>,
+        name: &str,
+    ) -> PyResult<Value> {
+        if Rc::ptr_eq(&inst.class, &types().super_) {
+            return self.super_getattr(obj, name);
+        }
+        let cls_attr = inst.class.lookup(name);
+        if let Some(Value::Instance(p)) = &cls_attr {
+            if Rc::ptr_eq(&p.class, &types().getset_descriptor)
+                || Rc::ptr_eq(&p.class, &types().member_descriptor)
+            {
+                return self.slot_attr(inst, name);
+            }
+            if Rc::ptr_eq(&p.class, &types().property) {
+                let getter = p.attrs.borrow().get("fget").unwrap_or(Value::None);
+                if getter.is_none() {
+                    return Err(attribute_error(format!(
+                        "property '{name}' of '{}' object has no getter",
+                        inst.class.name
+                    )));
+                }
+                return self.call(&getter, vec![obj.clone()], vec![]);
+            }
+            // A data descriptor of the program's own (`__get__` with `__set__` or
+            // `__delete__`) wins over the instance's dict.
+            if let Some(get) = p.class.lookup("__get__") {
+                if p.class.lookup("__set__").is_some() || p.class.lookup("__delete__").is_some() {
+                    let owner = Value::Class(inst.class.clone());
+                    let desc = Value::Instance(p.clone());
+                    return self.call(&get, vec![desc, obj.clone(), owner], vec![]);
+                }
+            }
+        }
+        if let Some(v) = inst.attrs.borrow().get(name) {
+            return Ok(v);
+        }
+        if inst.exc.is_some() {
+            if let Some(v) = self.exception_attr(inst, name) {
+                return Ok(v);
+            }
+        }
+        if let Some(a) = cls_attr {
+            if let Value::Instance(p) = &a {
+                if let Some(get) = p.class.lookup("__get__") {
+                    let owner = Value::Class(inst.class.clone());
+                    return self.call(&get, vec![a.clone(), obj.clone(), owner], vec![]);
+                }
+            }
+            return Ok(self.bind(a, obj));
+        }
+        match name {
+            "__class__" => return Ok(Value::Class(inst.class.clone())),
+            "__dict__" if slot_names(&inst.class).is_none() => {
+                return Ok(Value::Dict(inst.attrs.borrow_mut().shared_dict()));
+            }
+            "__func__"
+                if Rc::ptr_eq(&inst.class, &types().staticmethod)
+                    || Rc::ptr_eq(&inst.class, &types().classmethod) =>
+            {
+                return Ok(inst.base_value.borrow().clone().unwrap_or_default());
+            }
+            _ => {}
+        }
+        if let Some(m) = self.object_method(obj, name, true) {
+            return Ok(m);
+        }
+        Err(attribute_error(format!(
+            "'{}' object has no attribute '{name}'",
+            inst.class.name
+        )))
+    }
+
     fn getattr_lookup(&mut self, obj: &Value, name: &str) -> PyResult<Value> {
         // An instance of a class with no descriptor that could take precedence over its own
         // attributes (see `plain_setattr`): they are looked at first.
@@ -974,91 +1047,19 @@ impl Interp {
         }
         match obj {
             Value::Instance(inst) => {
-                if Rc::ptr_eq(&inst.class, &types().super_) {
-                    return self.super_getattr(obj, name);
-                }
-                let cls_attr = inst.class.lookup(name);
-                if let Some(Value::Instance(p)) = &cls_attr {
-                    if Rc::ptr_eq(&p.class, &types().getset_descriptor)
-                        || Rc::ptr_eq(&p.class, &types().member_descriptor)
-                    {
-                        return self.slot_attr(inst, name);
-                    }
-                    if Rc::ptr_eq(&p.class, &types().property) {
-                        let getter = p.attrs.borrow().get("fget").unwrap_or(Value::None);
-                        if getter.is_none() {
-                            return Err(attribute_error(format!(
-                                "property '{name}' of '{}' object has no getter",
-                                inst.class.name
-                            )));
-                        }
-                        let r = self.call(&getter, vec![obj.clone()], vec![]);
-                        // An AttributeError from the getter falls back to `__getattr__`, as
-                        // one from CPython's `__getattribute__` does.
-                        return match r {
-                            Err(e) if e.0.class.is_subclass(&types().exc("AttributeError")) => {
-                                match inst.class.lookup("__getattr__") {
-                                    Some(ga) => {
-                                        self.call(&ga, vec![obj.clone(), Value::str(name)], vec![])
-                                    }
-                                    None => Err(e),
-                                }
-                            }
-                            r => r,
-                        };
-                    }
-                    // A data descriptor of the program's own (`__get__` with `__set__` or
-                    // `__delete__`) wins over the instance's dict.
-                    if let Some(get) = p.class.lookup("__get__") {
-                        if p.class.lookup("__set__").is_some()
-                            || p.class.lookup("__delete__").is_some()
-                        {
-                            let owner = Value::Class(inst.class.clone());
-                            let desc = Value::Instance(p.clone());
-                            return self.call(&get, vec![desc, obj.clone(), owner], vec![]);
+                // Any AttributeError of the usual lookup (a missing name, a property's getter,
+                // a descriptor) falls back to the class's `__getattr__`, as CPython's
+                // `slot_tp_getattr_hook` does.
+                let r = self.instance_attr(obj, inst, name);
+                match r {
+                    Err(e) if e.0.class.is_subclass(&types().exc("AttributeError")) => {
+                        match inst.class.lookup("__getattr__") {
+                            Some(ga) => self.call(&ga, vec![obj.clone(), Value::str(name)], vec![]),
+                            None => Err(e),
                         }
                     }
+                    r => r,
                 }
-                if let Some(v) = inst.attrs.borrow().get(name) {
-                    return Ok(v);
-                }
-                if inst.exc.is_some() {
-                    if let Some(v) = self.exception_attr(inst, name) {
-                        return Ok(v);
-                    }
-                }
-                if let Some(a) = cls_attr {
-                    if let Value::Instance(p) = &a {
-                        if let Some(get) = p.class.lookup("__get__") {
-                            let owner = Value::Class(inst.class.clone());
-                            return self.call(&get, vec![a.clone(), obj.clone(), owner], vec![]);
-                        }
-                    }
-                    return Ok(self.bind(a, obj));
-                }
-                match name {
-                    "__class__" => return Ok(Value::Class(inst.class.clone())),
-                    "__dict__" if slot_names(&inst.class).is_none() => {
-                        return Ok(Value::Dict(inst.attrs.borrow_mut().shared_dict()));
-                    }
-                    "__func__"
-                        if Rc::ptr_eq(&inst.class, &types().staticmethod)
-                            || Rc::ptr_eq(&inst.class, &types().classmethod) =>
-                    {
-                        return Ok(inst.base_value.borrow().clone().unwrap_or_default());
-                    }
-                    _ => {}
-                }
-                if let Some(m) = self.object_method(obj, name, true) {
-                    return Ok(m);
-                }
-                if let Some(ga) = inst.class.lookup("__getattr__") {
-                    return self.call(&ga, vec![obj.clone(), Value::str(name)], vec![]);
-                }
-                Err(attribute_error(format!(
-                    "'{}' object has no attribute '{name}'",
-                    inst.class.name
-                )))
             }
             Value::Class(c) => {
                 if let Some(a) = c.lookup(name) {

@@ -524,32 +524,25 @@ impl Interp {
                 format_int(b, spec)
             }
             Value::Float(f) => format_float(f.get(), spec),
-            // A subclass of a builtin type formats as that type's `__format__` does: an
-            // empty spec gives `str(v)` (its own `__str__` or `__repr__`), another the number's
-            // or string's own formatting; the containers take no spec (`object.__format__`).
-            Value::Instance(inst) if inst.class.lookup("__format__").is_none() => {
-                if let Some(b) = super::protocol::builtin_base(v) {
-                    if spec.is_empty() {
-                        return self.to_str(v);
-                    }
-                    if matches!(
-                        b,
-                        Value::Int(_)
-                            | Value::BigInt(_)
-                            | Value::Bool(_)
-                            | Value::Float(_)
-                            | Value::Str(_)
-                    ) {
-                        return self.format(&b, spec);
-                    }
-                }
-                if spec.is_empty() {
-                    return self.to_str(v);
-                }
-                return Err(type_error(format!(
-                    "unsupported format string passed to {}.__format__",
-                    type_name(v)
-                )));
+            // A subclass of a number or str with a spec formats its value, as that type's
+            // `__format__` does (an empty spec, below, is `str(v)`: its own `__str__` or
+            // `__repr__`); other objects take no spec (`object.__format__`).
+            Value::Instance(inst)
+                if !spec.is_empty() && inst.class.lookup("__format__").is_none() =>
+            {
+                return match super::protocol::builtin_base(v) {
+                    Some(
+                        b @ (Value::Int(_)
+                        | Value::BigInt(_)
+                        | Value::Bool(_)
+                        | Value::Float(_)
+                        | Value::Str(_)),
+                    ) => self.format(&b, spec),
+                    _ => Err(type_error(format!(
+                        "unsupported format string passed to {}.__format__",
+                        type_name(v)
+                    ))),
+                };
             }
             Value::Instance(inst) if inst.class.lookup("__format__").is_some() => {
                 let f = inst.class.lookup("__format__").expect("checked above");

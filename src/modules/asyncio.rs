@@ -214,9 +214,7 @@ impl Interp {
             }
             other => {
                 if self.special(other, "__await__").is_some() || is_async_gen_op(other) {
-                    let m = self.import("asyncio")?;
-                    let wrap = self.getattr(&m, "_wrap_awaitable")?;
-                    let coro = self.call(&wrap, vec![other.clone()], vec![])?;
+                    let coro = wrap_awaitable(self, other.clone())?;
                     return self.create_task(coro, None);
                 }
                 Err(type_error(
@@ -232,10 +230,7 @@ fn a_create_task(it: &mut Interp, args: &[Value], kw: &Kwargs) -> PyResult<Value
     arity("create_task", args, 1, 1)?;
     let mut coro = args[0].clone();
     if is_async_gen_op(&coro) {
-        // Run by a task through a coroutine that awaits it (aio's tasks drive coroutines).
-        let m = it.import("asyncio")?;
-        let wrap = it.getattr(&m, "_wrap_awaitable")?;
-        coro = it.call(&wrap, vec![coro], vec![])?;
+        coro = wrap_awaitable(it, coro)?;
     }
     if !matches!(&coro, Value::Generator(g) if g.kind == GenKind::Coroutine) {
         let r = it.repr(&coro)?;
@@ -352,6 +347,14 @@ fn a_iscoroutine(_: &mut Interp, args: &[Value], _: &Kwargs) -> PyResult<Value> 
     ))
 }
 
+/// A coroutine that awaits `aw` (the library's `_wrap_awaitable`), for a task to run an
+/// awaitable that is not a coroutine (aio's tasks drive coroutines).
+fn wrap_awaitable(it: &mut Interp, aw: Value) -> PyResult<Value> {
+    let m = it.import("asyncio")?;
+    let wrap = it.getattr(&m, "_wrap_awaitable")?;
+    it.call(&wrap, vec![aw], vec![])
+}
+
 /// Whether `v` is the awaitable of an async generator's `__anext__` / `asend` / `athrow` /
 /// `aclose`, or of `anext(g, default)`.
 fn is_async_gen_op(v: &Value) -> bool {
@@ -368,8 +371,9 @@ fn a_iscoroutinefunction(_: &mut Interp, args: &[Value], _: &Kwargs) -> PyResult
         Value::BoundMethod(m) => m.func.clone(),
         other => other.clone(),
     };
-    // aio's own library coroutine functions written in Rust (`asyncio.sleep`, a queue's
-    // `get`) are coroutine functions too, as CPython's `async def`s are.
+    // aio's own library coroutine functions written in Rust (`asyncio.sleep`) are coroutine
+    // functions too, as CPython's `async def`s are. (Bound ones, `q.get`, lose the mark when
+    // bound: they answer False.)
     Ok(Value::Bool(
         match &f {
             Value::Function(f) => f.code.kind == crate::compile::code::FunctionKind::Coroutine,

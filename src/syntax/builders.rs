@@ -97,25 +97,21 @@ pub fn prepend<T>(first: T, rest: Vec<T>) -> Vec<T> {
 /// The items of a `with` statement: a lone parenthesized tuple without a target and without
 /// starred elements is the parenthesized list of items of Python 3.10 (`with (A(), B()):`
 /// enters both), as CPython's grammar reads it; anything else is as written.
-pub fn with_items(mut items: Vec<(Expr, Option<Expr>)>) -> Vec<(Expr, Option<Expr>)> {
-    let split = match items.as_slice() {
-        [(e, None)] => match &e.kind {
-            ExprKind::Tuple(xs) => {
-                !xs.is_empty() && !xs.iter().any(|x| matches!(x.kind, ExprKind::Starred(_)))
-            }
-            _ => false,
-        },
-        _ => false,
-    };
-    if !split {
-        return items;
-    }
-    let Some((e, _)) = items.pop() else {
-        return items;
-    };
-    match e.kind {
-        ExprKind::Tuple(xs) => xs.into_iter().map(|x| (x, None)).collect(),
-        _ => vec![(e, None)],
+pub fn with_items(items: Vec<(Expr, Option<Expr>)>) -> Vec<(Expr, Option<Expr>)> {
+    let splits =
+        |xs: &[Expr]| !xs.is_empty() && !xs.iter().any(|x| matches!(x.kind, ExprKind::Starred(_)));
+    match <[_; 1]>::try_from(items) {
+        Ok(
+            [(
+                Expr {
+                    kind: ExprKind::Tuple(xs),
+                    ..
+                },
+                None,
+            )],
+        ) if splits(&xs) => xs.into_iter().map(|x| (x, None)).collect(),
+        Ok(one) => one.into(),
+        Err(items) => items,
     }
 }
 
